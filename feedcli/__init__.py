@@ -1,0 +1,3 @@
+"""feedcli: real-time market data on the command line."""
+
+__version__ = "0.1.0"

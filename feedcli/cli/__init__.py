@@ -1,0 +1,1 @@
+"""The Typer command-line layer: options in, a pipeline out. No protocol knowledge here."""

@@ -1,0 +1,86 @@
+"""`feedcli demo`: a simulator in this process, streamed into the live view. Zero set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from feedcli.cli import options as o
+
+
+class DemoProvider(str, Enum):
+    tse = "tse"
+    ime = "ime"
+
+
+def demo(
+    provider: Annotated[DemoProvider, typer.Argument(help="Which simulated provider to watch.")] = DemoProvider.tse,
+    rate: Annotated[float, typer.Option("--rate", min=0.1, help="Simulated market events per second.")] = 40.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")] = 1,
+    duration: o.Duration = None,
+    fmt: o.FormatOpt = o.Format.auto,
+    limit: o.Limit = None,
+    fps: o.Fps = 10.0,
+) -> None:
+    """Watch a simulated market live: no account, no network, nothing to configure.
+
+    It runs the provider's simulator on loopback, logs in to it with its demo
+    credentials and streams every symbol, exactly as `feedcli stream` would.
+    Press Ctrl-C to leave. Piped, it writes NDJSON instead.
+    """
+    from feedcli import auth, pipeline
+    from feedcli.providers import ime, tse
+    from feedcli.session import SessionOptions
+    from feedcli.simulators.ht import HTSimulator
+    from feedcli.sinks.base import Consumer
+    from feedcli.sinks.ndjson import NdjsonWriter
+
+    show_view = o.wants_view(fmt)
+
+    async def main() -> None:
+        sim = HTSimulator(host="127.0.0.1", port=0, rate=rate, seed=seed)
+        base = await sim.start()
+        try:
+            token = await asyncio.to_thread(auth.login, base, sim.user, sim.password)
+            if provider is DemoProvider.tse:
+                sub = tse.subscription([i.isin for i in sim.tse_instruments], [], [])
+                factory = lambda: tse.codecs(sub, base, token.token)[0]  # noqa: E731
+            else:
+                isub = ime.subscription([c.contract_id for c in sim.ime_contracts], [])
+                factory = lambda: ime.codecs(isub, base, token.token)[0]  # noqa: E731
+            consumers: list[Consumer] = []
+            background = []
+            on_malformed = None
+            if show_view:
+                from feedcli.views.live import LiveView
+
+                names = {i.isin: i.name for i in sim.tse_instruments}
+                names.update({c.contract_id: c.name for c in sim.ime_contracts})
+                view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names)
+                consumers.append(view)
+                background.append(view.run(fps=fps))
+                on_malformed = view.note_malformed
+            else:
+                writer = NdjsonWriter(sys.stdout.fileno(), "stdout", controls=False)
+                await writer.start()
+                consumers.append(writer)
+            await pipeline.run(
+                [factory],
+                consumers,
+                options=SessionOptions(stale_after=None),
+                limit=limit,
+                duration=duration,
+                background=background,
+                on_malformed=on_malformed,
+            )
+        finally:
+            await sim.stop()
+
+    asyncio.run(main())
+
+
+DemoArg = Optional[DemoProvider]  # noqa: UP045

@@ -1,0 +1,95 @@
+"""Options shared by several commands, declared once so every command spells them alike."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from feedcli.config import DEFAULT_PROFILE
+
+
+class Format(str, Enum):
+    auto = "auto"
+    ndjson = "ndjson"
+    view = "view"
+
+
+Url = Annotated[
+    Optional[str],  # noqa: UP045 - Typer reads the annotation at run time on Python 3.10
+    typer.Option(
+        "--url",
+        metavar="BASE",
+        help="Base URL of another host (a self-hosted engine, a simulator): http://HOST:PORT. "
+        "Also FEEDCLI_<PROVIDER>_URL.",
+        show_default=False,
+    ),
+]
+Profile = Annotated[
+    str,
+    typer.Option("--profile", metavar="P", envvar="FEEDCLI_PROFILE", help="Credentials profile."),
+]
+OutputFile = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output", "-o", metavar="FILE", help="Write NDJSON to FILE instead of stdout.", show_default=False),
+]
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", help="auto: a live view on a terminal, NDJSON otherwise."),
+]
+Limit = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--limit", metavar="N", min=1, help="Exit 0 after N data lines.", show_default=False),
+]
+Duration = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--duration", metavar="SECONDS", min=0.0, help="Exit 0 after SECONDS.", show_default=False),
+]
+Events = Annotated[
+    bool,
+    typer.Option("--events", help="Also write control lines (connected, disconnected, reconnected, ...)."),
+]
+StaleAfter = Annotated[
+    float,
+    typer.Option(
+        "--stale-after",
+        metavar="SECONDS",
+        min=0.0,
+        help="Reconnect when no data came for SECONDS (pings and heartbeats don't count); 0 turns it off.",
+    ),
+]
+MaxRetries = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--max-retries",
+        metavar="N",
+        min=-1,
+        help="Give up (exit 5) after N failed attempts in a row. Default, or -1: never give up.",
+        show_default=False,
+    ),
+]
+Fps = Annotated[float, typer.Option("--fps", min=1.0, max=60.0, help="Redraws per second of the live view.")]
+
+DEFAULT_STALE_AFTER = 120.0
+DEFAULT_PROFILE_NAME = DEFAULT_PROFILE
+
+
+def base_url(explicit: str | None, provider: str, default: str, *, family: str | None = None) -> str:
+    """--url, else FEEDCLI_<PROVIDER>_URL, else FEEDCLI_<FAMILY>_URL, else production."""
+    if explicit:
+        return explicit.rstrip("/")
+    for name in (provider, family):
+        if name:
+            value = os.environ.get(f"FEEDCLI_{name.upper()}_URL")
+            if value:
+                return value.rstrip("/")
+    return default
+
+
+def wants_view(fmt: Format) -> bool:
+    if fmt is Format.view:
+        return True
+    return fmt is Format.auto and sys.stdout.isatty()

@@ -1,0 +1,156 @@
+"""`feedcli simulate PROVIDER`: the provider's real protocol on loopback, until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="simulate",
+    help="Serve a provider's real protocol on loopback with deterministic market data.",
+    no_args_is_help=True,
+)
+
+Host = Annotated[str, typer.Option("--host", help="Address to bind (keep it on loopback).")]
+Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")]
+Rate = Annotated[float, typer.Option("--rate", metavar="MSGS_PER_S", min=0.1, help="Market events per second.")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random walk: same seed, same data.")]
+FAULTS = "Fault injection"
+DropAfter = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--drop-after",
+        metavar="N",
+        min=1,
+        help="Cut each connection (no close frame) after N messages.",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+StallAfter = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--stall-after",
+        metavar="N",
+        min=1,
+        help="Go silent on each connection after N messages (pings still answered).",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+MalformedEvery = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--malformed-every",
+        metavar="N",
+        min=1,
+        help="Send a malformed frame before every Nth message.",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+LoginErrors = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--login-errors",
+        metavar="STATUS,...",
+        help="Answer the first logins with these HTTP statuses (e.g. 429,503).",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+
+
+def _statuses(text: str | None) -> list[int]:
+    from feedcli.errors import UsageError
+
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"--login-errors wants HTTP statuses like 429,503, not {text!r}") from None
+
+
+def _run_ht(
+    family: str,
+    host: str,
+    port: int,
+    rate: float,
+    seed: int,
+    drop_after: int | None,
+    stall_after: int | None,
+    malformed_every: int | None,
+    login_errors: str | None,
+) -> None:
+    from feedcli.simulators.ht import Faults, HTSimulator
+
+    faults = Faults(
+        drop_after=drop_after,
+        stall_after=stall_after,
+        malformed_every=malformed_every,
+        login_errors=_statuses(login_errors),
+    )
+    sim = HTSimulator(host=host, port=port, rate=rate, seed=seed, faults=faults)
+
+    async def main() -> None:
+        try:
+            await sim.start()
+        except OSError as exc:
+            from feedcli.errors import FeedError
+
+            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        sys.stderr.write(sim.banner() + "\n")
+        for line in sim.listing(family):
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await sim.stop()
+
+    asyncio.run(main())
+
+
+@app.command("tse")
+def simulate_tse(
+    host: Host = "127.0.0.1",
+    port: Port = 8765,
+    rate: Rate = 20.0,
+    seed: Seed = 1,
+    drop_after: DropAfter = None,
+    stall_after: StallAfter = None,
+    malformed_every: MalformedEvery = None,
+    login_errors: LoginErrors = None,
+) -> None:
+    """HT Data Engine (TSE & IFB, and IME on the same port): login, all 7 channels, close 1008.
+
+    Example: feedcli simulate tse --port 8765, then
+    feedcli login --url http://127.0.0.1:8765 -u demo
+    """
+    _run_ht("tse", host, port, rate, seed, drop_after, stall_after, malformed_every, login_errors)
+
+
+@app.command("ime")
+def simulate_ime(
+    host: Host = "127.0.0.1",
+    port: Port = 8765,
+    rate: Rate = 20.0,
+    seed: Seed = 1,
+    drop_after: DropAfter = None,
+    stall_after: StallAfter = None,
+    malformed_every: MalformedEvery = None,
+    login_errors: LoginErrors = None,
+) -> None:
+    """HT Data Engine (IME, and TSE & IFB on the same port): login, the IME Stream, close 1008."""
+    _run_ht("ime", host, port, rate, seed, drop_after, stall_after, malformed_every, login_errors)

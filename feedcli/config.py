@@ -1,0 +1,92 @@
+"""Where credentials live: one file per profile and provider family, readable by the user only.
+
+Tokens are kept per base URL inside a profile (as `gh` keeps them per host): a token
+issued by a simulator is never sent to production, nor the other way round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from feedcli.errors import UsageError
+
+DEFAULT_PROFILE = "default"
+
+
+def config_dir() -> Path:
+    """`FEEDCLI_CONFIG_DIR`, else the platform's user config directory (XDG on Linux)."""
+    override = os.environ.get("FEEDCLI_CONFIG_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_config_path
+
+    return user_config_path("feedcli", appauthor=False)
+
+
+def _profile_file(profile: str, family: str) -> Path:
+    if not profile or "/" in profile or profile.startswith(".") or profile != profile.strip():
+        raise UsageError(f"invalid profile name {profile!r}")
+    return config_dir() / "profiles" / profile / f"{family}.json"
+
+
+def _ensure_private_dir(path: Path) -> None:
+    """Create the directory chain with mode 0700 and tighten it if it already existed."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    root = config_dir()
+    for part in (path, *path.parents):
+        with contextlib.suppress(OSError):
+            os.chmod(part, 0o700)
+        if part == root:
+            break
+
+
+def load(profile: str, family: str) -> dict[str, Any]:
+    """The stored credentials of a family (`{base_url: {...}}`), empty when there are none."""
+    path = _profile_file(profile, family)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UsageError(f"{path} is not valid JSON; remove it and log in again") from None
+    return data if isinstance(data, dict) else {}
+
+
+def save(profile: str, family: str, data: dict[str, Any]) -> Path:
+    """Write atomically with mode 0600: the file never exists with wider permissions."""
+    path = _profile_file(profile, family)
+    _ensure_private_dir(path.parent)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+def remove(profile: str, family: str) -> bool:
+    """Forget a family's credentials in a profile; False when there were none."""
+    path = _profile_file(profile, family)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def base_key(base_url: str) -> str:
+    """The key a base URL is stored under: scheme://host[:port][/prefix], no trailing slash."""
+    return base_url.rstrip("/")

@@ -1,0 +1,112 @@
+"""The one line format: data events, control events, and their NDJSON encoding.
+
+`stream`, `record` and `replay` all speak these lines (CONTRACT.md, "The NDJSON line").
+Encoding is on the hot path of every message, so it is kept to one orjson call and a
+receive-time formatter that caches the per-second prefix.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+
+@dataclass(slots=True)
+class DataEvent:
+    """One market-data message, as the NDJSON data line describes it."""
+
+    provider: str
+    channel: str
+    symbol: str
+    ts: str | None
+    recv: str
+    data: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "channel": self.channel,
+            "symbol": self.symbol,
+            "ts": self.ts,
+            "recv": self.recv,
+            "data": self.data,
+        }
+
+
+@dataclass(slots=True)
+class ControlEvent:
+    """A line about the stream rather than the market: connected, disconnected, gap, ...
+
+    It carries `event` instead of `channel`, so `jq 'select(.channel)'` keeps data alone.
+    """
+
+    provider: str
+    event: str
+    recv: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"provider": self.provider, "event": self.event, "recv": self.recv}
+        out.update(self.fields)
+        return out
+
+
+Event = DataEvent | ControlEvent
+
+
+def encode_line(event: Event) -> bytes:
+    """One NDJSON line, newline included."""
+    return orjson.dumps(event.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
+
+
+def decode_line(line: bytes | str) -> Event:
+    """Parse one NDJSON line back into an event (the inverse of `encode_line`)."""
+    obj = orjson.loads(line)
+    if not isinstance(obj, dict):
+        raise ValueError("an NDJSON line must be a JSON object")
+    if "channel" in obj:
+        return DataEvent(
+            provider=obj["provider"],
+            channel=obj["channel"],
+            symbol=obj["symbol"],
+            ts=obj.get("ts"),
+            recv=obj["recv"],
+            data=obj.get("data"),
+        )
+    if "event" in obj:
+        rest = {k: v for k, v in obj.items() if k not in ("provider", "event", "recv")}
+        return ControlEvent(provider=obj["provider"], event=obj["event"], recv=obj["recv"], fields=rest)
+    raise ValueError("a line needs either 'channel' or 'event'")
+
+
+class RecvClock:
+    """Formats receive times as ISO 8601 UTC with microseconds and `Z`.
+
+    Formatting a datetime costs more than the rest of the line; messages come many per
+    second, so the `YYYY-MM-DDTHH:MM:SS.` prefix is computed once per second.
+    """
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def now(self) -> str:
+        return self.format(time.time())
+
+    def format(self, t: float) -> str:
+        sec = int(t)
+        if sec != self._second:
+            self._second = sec
+            self._prefix = datetime.fromtimestamp(sec, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+        return f"{self._prefix}{int((t - sec) * 1_000_000):06d}Z"
+
+
+def parse_recv(recv: str) -> float:
+    """The epoch seconds of a `recv` field (used by replay and by latency figures)."""
+    return datetime.strptime(recv, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()

@@ -1,0 +1,110 @@
+"""Runs sessions into consumers until a limit, a duration, a signal or a final error.
+
+This is where `stream` (and later `record` and `demo`) meet: codecs in, consumers out,
+and one place that knows how a run ends: `--limit` and `--duration` end it with exit 0,
+SIGINT and SIGTERM too (after consumers have flushed), a FeedError with its exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.providers.base import Codec
+from feedcli.session import Reporter, Session, SessionOptions
+from feedcli.sinks.base import Consumer, StopStream
+
+
+class Fanout:
+    """Hands every event to every consumer, counts data lines and stops at `limit`."""
+
+    def __init__(self, consumers: Sequence[Consumer], limit: int | None) -> None:
+        self.consumers = list(consumers)
+        self.limit = limit or 0
+        self.count = 0
+
+    def emit(self, event: Event) -> None:
+        for consumer in self.consumers:
+            consumer.emit(event)
+        if type(event) is DataEvent:
+            self.count += 1
+            if self.limit and self.count >= self.limit:
+                raise StopStream(f"--limit {self.limit} reached")
+
+    def pressure(self) -> Awaitable[None] | None:
+        for consumer in self.consumers:
+            waiter = consumer.pressure()
+            if waiter is not None:
+                return waiter
+        return None
+
+
+def stderr_note(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+async def run(
+    codec_factories: Sequence[Callable[[], Codec]],
+    consumers: Sequence[Consumer],
+    *,
+    options: SessionOptions,
+    limit: int | None = None,
+    duration: float | None = None,
+    background: Sequence[Coroutine[Any, Any, Any]] = (),
+    on_malformed: Callable[[int], None] | None = None,
+    note: Callable[[str], None] = stderr_note,
+) -> None:
+    """Stream until done; raise the FeedError that ended the run, if one did."""
+    fanout = Fanout(consumers, limit)
+    reporter = Reporter(note)
+    sessions = [
+        Session(f, fanout.emit, options=options, pressure=fanout.pressure, reporter=reporter, on_malformed=on_malformed)
+        for f in codec_factories
+    ]
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+
+    tasks = [asyncio.create_task(s.run(), name=f"session-{i}") for i, s in enumerate(sessions)]
+    helpers = [asyncio.create_task(c) for c in background]
+    stopper = asyncio.create_task(stop.wait())
+    error: BaseException | None = None
+    try:
+        done, _ = await asyncio.wait([*tasks, stopper], timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is stopper or task.cancelled():
+                continue
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, StopStream):
+                error = exc
+                break
+    finally:
+        for task in (*tasks, *helpers, stopper):
+            task.cancel()
+        await asyncio.gather(*tasks, *helpers, stopper, return_exceptions=True)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        close_error: BaseException | None = None
+        for consumer in consumers:
+            try:
+                await consumer.aclose()
+            except Exception as exc:
+                close_error = close_error or exc
+        if error is None and close_error is not None:
+            error = close_error
+    if error is not None:
+        raise error
+
+
+def is_control(event: Event) -> bool:
+    return type(event) is ControlEvent

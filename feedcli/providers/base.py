@@ -1,0 +1,118 @@
+"""What every provider codec offers the session engine, the CLI and the simulators.
+
+A codec is sans-I/O (see DESIGN.md): it is handed frames and answers with events and
+frames to send. It never opens a socket, sleeps or reads the clock, so it can be tested
+with plain function calls and shared by the client and the simulator of its provider.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from feedcli.errors import FeedError, UsageError
+from feedcli.events import Event
+
+Frame = bytes | str
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """Everything needed to open one WebSocket connection."""
+
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    subprotocols: tuple[str, ...] = ()
+    #: headers whose values are secret and must never be printed or recorded
+    secret_headers: frozenset[str] = field(default_factory=lambda: frozenset({"authorization"}))
+
+    def describe(self) -> str:
+        """The URL without query-string secrets, fit for logs and control lines."""
+        return self.url
+
+
+class Codec(ABC):
+    """The protocol state of one connection, created fresh for every connection attempt."""
+
+    provider: str
+    handshake: Handshake
+
+    def opening_frames(self) -> list[Frame]:
+        """Frames to send once the connection is open (subscriptions, logins)."""
+        return []
+
+    @abstractmethod
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        """Turn one received frame into events; raise MalformedFrame if it cannot be read."""
+
+    def take_outgoing(self) -> list[Frame]:
+        """Frames that the last `parse` calls want sent (answers to heartbeats, acks)."""
+        return []
+
+    def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
+        """What a close from the server means: None to reconnect, or the error to exit with."""
+        return None
+
+    def closing_frames(self) -> list[Frame]:
+        """Frames to send before closing on purpose (unsubscribe)."""
+        return []
+
+
+def ws_url(base_url: str, target: str) -> str:
+    """Join a base URL (`http://host:port`) and a request target, mapping http→ws, https→wss."""
+    parts = urlsplit(base_url)
+    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise UsageError(f"--url must look like http://HOST:PORT or https://HOST, not {base_url!r}")
+    path, _, query = target.partition("?")
+    prefix = parts.path.rstrip("/")
+    return urlunsplit((scheme, parts.netloc, prefix + path, query, ""))
+
+
+def http_url(base_url: str, path: str) -> str:
+    """Join a base URL and an HTTP path (for login and REST calls)."""
+    parts = urlsplit(base_url)
+    scheme = {"http": "http", "https": "https", "ws": "http", "wss": "https"}.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise UsageError(f"--url must look like http://HOST:PORT or https://HOST, not {base_url!r}")
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + path, "", ""))
+
+
+def check_selector(kind: str, value: str) -> str:
+    """Refuse a selector that cannot be right before anything is sent (exit 2)."""
+    if not value or not value.strip():
+        raise UsageError(f"{kind} must not be empty")
+    if value != value.strip():
+        raise UsageError(f"{kind} {value!r} has leading or trailing whitespace")
+    if any(ch in value for ch in "\r\n\t\x00"):
+        raise UsageError(f"{kind} {value!r} contains a control character")
+    return value
+
+
+def unique(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Drop repeats, keeping the user's order."""
+    return tuple(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """How a provider is named, found and logged in to: what `feedcli providers` lists."""
+
+    name: str
+    title: str
+    default_url: str
+    #: the credential family in the config store (`ht`, `moex`), or None for public data
+    credentials: str | None
+    channels: tuple[str, ...]
+    selectors: str
+    ws_path: str
+
+
+class Refusal(Exception):
+    """A server-side refusal of a request, with the reason the simulator sends back."""
+
+    def __init__(self, reason: str, *, auth: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.auth = auth

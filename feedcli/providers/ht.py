@@ -1,0 +1,81 @@
+"""What HT Data Engine's two families (TSE & IFB, IME) share.
+
+One login, one message envelope (`channel`, an identifier field, `timestamp`, `data`),
+one way of refusing a connection (close 1008 with a reason). Kept here so `tse.py` and
+`ime.py` each hold only what is theirs: paths, parameters and identifier fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
+from feedcli.events import DataEvent, Event
+from feedcli.providers.base import Codec, Frame, Handshake
+
+PRODUCTION_URL = "https://core.hedgetech.ir"
+LOGIN_PATH = "/auth/user/token/issue"
+#: close code for every refusal (bad token, symbol, contract or channel)
+POLICY_VIOLATION = 1008
+
+_SUBSCRIPTION_WORDS = re.compile(r"symbol|isin|contract|channel|instrument", re.IGNORECASE)
+_AUTH_WORDS = re.compile(r"token|auth|jwt|credential|expired|signature|permission|login", re.IGNORECASE)
+
+
+def auth_headers(token: str, *, bearer: bool = False) -> tuple[tuple[str, str], ...]:
+    """The handshake header: the raw JWT, as the official SDK sends it, or `Bearer <jwt>`."""
+    return (("Authorization", f"Bearer {token}" if bearer else token),)
+
+
+def refusal(code: int | None, reason: str) -> FeedError | None:
+    """Map a server close to an exit: 1008 is final (3 or 4 by its reason), anything else retries."""
+    if code != POLICY_VIOLATION:
+        return None
+    text = reason.strip()
+    if text and _SUBSCRIPTION_WORDS.search(text) and not _AUTH_WORDS.search(text):
+        return SubscriptionError(f"subscription refused by the server: {text}")
+    return AuthError(f"authentication refused by the server: {text or 'close 1008 without a reason'}")
+
+
+def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | None, data: Any) -> bytes:
+    """One message as the HT server sends it (used by the simulator and the tests)."""
+    return orjson.dumps({"channel": channel, id_field: ident, "timestamp": timestamp, "data": data})
+
+
+class EnvelopeCodec(Codec):
+    """Reads HT's envelope: the provider's `data` object passes through unchanged."""
+
+    def __init__(self, provider: str, handshake: Handshake, id_fields: Sequence[str]) -> None:
+        self.provider = provider
+        self.handshake = handshake
+        self._id_fields = tuple(id_fields)
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        try:
+            obj = orjson.loads(frame)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedFrame(f"not JSON ({exc.msg})") from None
+        if type(obj) is not dict:
+            raise MalformedFrame("not a JSON object")
+        channel = obj.get("channel")
+        data = obj.get("data")
+        if type(channel) is not str or not channel:
+            raise MalformedFrame("no 'channel'")
+        if type(data) is not dict:
+            raise MalformedFrame("'data' is not an object")
+        ident = None
+        for name in self._id_fields:
+            ident = obj.get(name)
+            if ident is not None:
+                break
+        if ident is None:
+            raise MalformedFrame(f"no {' or '.join(repr(f) for f in self._id_fields)}")
+        ts = obj.get("timestamp")
+        return [DataEvent(self.provider, channel, str(ident), ts if type(ts) is str else None, recv, data)]
+
+    def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
+        return refusal(code, reason)

@@ -1,0 +1,93 @@
+"""HT Data Engine, IME (Iran Mercantile Exchange): one stream per contract.
+
+Source: ../shared/seeds/ht-ime-websocket.md, and the later README revisions summarised in
+../shared/notes/protocols.md (`contract_name` singular, `Bearer` in one revision). The
+client sends what the source document says; the simulator accepts every revision's form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode
+
+from feedcli.errors import UsageError
+from feedcli.providers import ht
+from feedcli.providers.base import (
+    Codec,
+    Handshake,
+    ProviderInfo,
+    Refusal,
+    check_selector,
+    unique,
+    ws_url,
+)
+
+CHANNEL = "IME Stream"
+PATH = "/data-engine/ime/live/data/websocket/contract"
+#: endpoint suffix → (query parameter we send, parameters the server accepts, identifier field)
+ENDPOINTS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "id": ("contract_id", ("contract_id", "contract_ids"), "ContractId"),
+    "name": ("contract_names", ("contract_names", "contract_name"), "contractName"),
+}
+#: the sections of every IME payload, in the document's order
+SECTIONS = ("BestLimit", "Aggregate", "AllowedPriceRange", "ContractInfo")
+
+INFO = ProviderInfo(
+    name="ime",
+    title="HT Data Engine: Iran Mercantile Exchange",
+    default_url=ht.PRODUCTION_URL,
+    credentials="ht",
+    channels=(CHANNEL,),
+    selectors="--contract-id ID... | --contract-name NAME...",
+    ws_path=PATH + "/{id,name}",
+)
+
+By = Literal["id", "name"]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    by: By
+    contracts: tuple[str, ...]
+
+
+def subscription(ids: list[str], names: list[str]) -> Subscription:
+    """Check what the user typed and build the subscription (UsageError, exit 2, if wrong)."""
+    if ids and names:
+        raise UsageError("use --contract-id or --contract-name, not both: they are two different endpoints")
+    if ids:
+        return Subscription("id", unique([check_selector("--contract-id", i) for i in ids]))
+    if names:
+        return Subscription("name", unique([check_selector("--contract-name", n) for n in names]))
+    raise UsageError("name at least one contract with --contract-id ID or --contract-name NAME")
+
+
+def request_target(sub: Subscription) -> str:
+    param = ENDPOINTS[sub.by][0]
+    return f"{PATH}/{sub.by}?{urlencode([(param, c) for c in sub.contracts])}"
+
+
+def parse_request_target(path: str, query: str) -> Subscription:
+    """The server's reading of a request target; accepts every documented parameter spelling."""
+    prefix = PATH + "/"
+    if not path.startswith(prefix) or path[len(prefix) :] not in ENDPOINTS:
+        raise Refusal(f"unknown endpoint {path}")
+    by: By = "id" if path.endswith("/id") else "name"
+    accepted = ENDPOINTS[by][1]
+    contracts = tuple(v for k, v in parse_qsl(query, keep_blank_values=True) if k in accepted)
+    if not contracts:
+        raise Refusal(f"no contract requested ({' or '.join(accepted)})")
+    return Subscription(by, contracts)
+
+
+def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False) -> list[Codec]:
+    handshake = Handshake(ws_url(base_url, request_target(sub)), ht.auth_headers(token, bearer=bearer))
+    id_field = ENDPOINTS[sub.by][2]
+    fields = (id_field, "contractId") if sub.by == "id" else (id_field, "ContractName")
+    return [ht.EnvelopeCodec("ime", handshake, fields)]
+
+
+def encode_message(sub_by: By, contract: str, timestamp: str | None, data: dict) -> bytes:
+    """A message as the server sends it on the `sub_by` endpoint."""
+    return ht.encode_envelope(CHANNEL, ENDPOINTS[sub_by][2], contract, timestamp, data)

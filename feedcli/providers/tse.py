@@ -1,0 +1,125 @@
+"""HT Data Engine, TSE & IFB: seven channels over one query-parameter subscription.
+
+Source: ../shared/seeds/ht-tse-ifb-websocket.md. Symbols and channels ride in the URL,
+each repeated as its own parameter; nothing is sent after the handshake.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode
+
+from feedcli.errors import UsageError
+from feedcli.providers import ht
+from feedcli.providers.base import (
+    Codec,
+    Handshake,
+    ProviderInfo,
+    Refusal,
+    check_selector,
+    unique,
+    ws_url,
+)
+
+CHANNELS: tuple[str, ...] = (
+    "best-limit",
+    "order-book",
+    "ohlcv-last-1m",
+    "aggregate",
+    "institutional-vs-individual",
+    "contract-info",
+    "fund-info",
+)
+PATH = "/data-engine/tse-ifb/live/data/websocket/symbol"
+#: endpoint suffix → (query parameter, identifier field in each message)
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "isin": ("symbol_isins", "symbolIsin"),
+    "name": ("symbol_names", "symbolName"),
+}
+_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{10}$")
+
+INFO = ProviderInfo(
+    name="tse",
+    title="HT Data Engine: Tehran Stock Exchange & IFB",
+    default_url=ht.PRODUCTION_URL,
+    credentials="ht",
+    channels=CHANNELS,
+    selectors="--isin ISIN... | --name NAME...",
+    ws_path=PATH + "/{isin,name}",
+)
+
+By = Literal["isin", "name"]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    by: By
+    symbols: tuple[str, ...]
+    channels: tuple[str, ...]
+
+
+def subscription(isins: list[str], names: list[str], channels: list[str]) -> Subscription:
+    """Check what the user typed and build the subscription (UsageError, exit 2, if wrong)."""
+    if isins and names:
+        raise UsageError("use --isin or --name, not both: they are two different endpoints")
+    if not isins and not names:
+        raise UsageError("name at least one symbol with --isin ISIN or --name NAME")
+    if isins:
+        checked = []
+        for isin in isins:
+            value = check_selector("--isin", isin).upper()
+            if len(value) != 12:
+                raise UsageError(f"--isin {isin!r} is not an ISIN: an ISIN has 12 characters, not {len(value)}")
+            if not _ISIN.match(value):
+                raise UsageError(f"--isin {isin!r} is not an ISIN: 2 letters then 10 letters or digits")
+            checked.append(value)
+        by: By = "isin"
+        symbols = unique(checked)
+    else:
+        by = "name"
+        symbols = unique([check_selector("--name", n) for n in names])
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise UsageError(f"unknown channel {channel!r}; tse channels: {', '.join(CHANNELS)}")
+    return Subscription(by, symbols, unique(channels) if channels else CHANNELS)
+
+
+def request_target(sub: Subscription) -> str:
+    """The path and query string: every channel and symbol as its own repeated parameter."""
+    param = ENDPOINTS[sub.by][0]
+    query = [("channels", c) for c in sub.channels] + [(param, s) for s in sub.symbols]
+    return f"{PATH}/{sub.by}?{urlencode(query)}"
+
+
+def parse_request_target(path: str, query: str) -> Subscription:
+    """The server's reading of a request target (the inverse of `request_target`)."""
+    prefix = PATH + "/"
+    if not path.startswith(prefix) or path[len(prefix) :] not in ENDPOINTS:
+        raise Refusal(f"unknown endpoint {path}")
+    by: By = "isin" if path.endswith("/isin") else "name"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    channels = tuple(v for k, v in pairs if k == "channels")
+    symbols = tuple(v for k, v in pairs if k == ENDPOINTS[by][0])
+    if not channels:
+        raise Refusal("no channels requested")
+    if not symbols:
+        raise Refusal(f"no {ENDPOINTS[by][0]} requested: no symbol to subscribe")
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise Refusal(f"invalid channel: {channel}")
+    return Subscription(by, symbols, channels)
+
+
+def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False) -> list[Codec]:
+    """One connection carries every symbol and channel."""
+    handshake = Handshake(ws_url(base_url, request_target(sub)), ht.auth_headers(token, bearer=bearer))
+    id_field = ENDPOINTS[sub.by][1]
+    other = ENDPOINTS["name" if sub.by == "isin" else "isin"][1]
+    return [ht.EnvelopeCodec("tse", handshake, (id_field, other))]
+
+
+def encode_message(sub_by: By, symbol: str, channel: str, timestamp: str | None, data: dict) -> bytes:
+    """A message as the server sends it on the `sub_by` endpoint."""
+    return ht.encode_envelope(channel, ENDPOINTS[sub_by][1], symbol, timestamp, data)

@@ -1,0 +1,33 @@
+"""The consumer interface between the session engine and whatever uses its events.
+
+`emit` is called on the event loop for every event, in arrival order, and must not block:
+it stores or buffers and returns. A consumer that must not lose data (a pipe or file
+writer) reports backpressure through `pressure()`, which the receiver awaits before
+reading the next frame: a slow reader slows the socket, it never grows memory. A
+consumer that may drop (the live view) keeps only the latest state and never pushes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol
+
+from feedcli.events import Event
+
+
+class StopStream(Exception):
+    """Raised by a consumer to end the stream normally (`--limit` reached, reader gone)."""
+
+
+class Consumer(Protocol):
+    def emit(self, event: Event) -> None:
+        """Take one event; never block. May raise StopStream."""
+        ...
+
+    def pressure(self) -> Awaitable[None] | None:
+        """An awaitable to wait on before reading more, or None when there is room."""
+        ...
+
+    async def aclose(self) -> None:
+        """Flush and release; called once when the stream ends, however it ends."""
+        ...

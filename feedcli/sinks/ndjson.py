@@ -1,0 +1,165 @@
+"""The NDJSON writer: stdout, a pipe or a file, one line per event, never losing one.
+
+Lines are gathered in a buffer and written when the receive loop next yields to the event
+loop (a `call_soon` flush). At low rates that is one write per line, at once; under a burst
+it is one write per burst instead of a system call per line. A pipe is written through an
+asyncio transport: when the reader is slow the transport's buffer passes its high-water
+mark, `pressure()` returns a waiter, and the receiver stops reading the socket until the
+pipe drains. Memory stays bounded, and the TCP window pushes back on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import stat
+from typing import IO
+
+from feedcli.errors import FeedError
+from feedcli.events import ControlEvent, Event, encode_line
+from feedcli.sinks.base import StopStream
+
+#: bytes buffered before a synchronous flush, and the transport's high-water mark
+FLUSH_AT = 64 * 1024
+HIGH_WATER = 256 * 1024
+
+
+class _PipeProtocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.paused: asyncio.Future[None] | None = None
+        self.lost = False
+
+    def pause_writing(self) -> None:
+        if self.paused is None or self.paused.done():
+            self.paused = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self.paused is not None and not self.paused.done():
+            self.paused.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.resume_writing()
+
+
+class NdjsonWriter:
+    """A Consumer that writes NDJSON lines to a file descriptor (stdout or an opened file)."""
+
+    def __init__(self, fd: int, name: str = "stdout", *, owns_fd: bool = False, controls: bool = True) -> None:
+        self.name = name
+        self.controls = controls
+        self._fd = fd
+        self._owns_fd = owns_fd
+        self._buf = bytearray()
+        self._scheduled = False
+        self._error: FeedError | None = None
+        self._gone = False
+        self._transport: asyncio.WriteTransport | None = None
+        self._protocol: _PipeProtocol | None = None
+        self._pipe_file: IO[bytes] | None = None
+        self._regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        self.lines = 0
+
+    async def start(self) -> None:
+        """Attach pipes and terminals to the event loop; regular files are written directly."""
+        if self._regular:
+            return
+        loop = asyncio.get_running_loop()
+        # The transport owns (and closes) the file object it is given, so give it a duplicate.
+        self._pipe_file = os.fdopen(os.dup(self._fd), "wb", buffering=0)
+        try:
+            transport, protocol = await loop.connect_write_pipe(_PipeProtocol, self._pipe_file)
+        except (ValueError, OSError):
+            # not something the event loop can watch: fall back to direct writes
+            self._pipe_file.close()
+            self._pipe_file = None
+            self._regular = True
+            return
+        transport.set_write_buffer_limits(high=HIGH_WATER)
+        self._transport = transport
+        self._protocol = protocol
+
+    # ------------------------------------------------------------------ Consumer
+    def emit(self, event: Event) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._gone:
+            raise StopStream("the reader closed the pipe")
+        if not self.controls and type(event) is ControlEvent:
+            return
+        self._buf += encode_line(event)
+        self.lines += 1
+        if len(self._buf) >= FLUSH_AT:
+            self._flush()
+        elif not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def pressure(self) -> asyncio.Future[None] | None:
+        protocol = self._protocol
+        if protocol is not None and protocol.paused is not None and not protocol.paused.done():
+            return protocol.paused
+        return None
+
+    async def aclose(self) -> None:
+        self._flush()
+        transport = self._transport
+        if transport is not None:
+            protocol = self._protocol
+            # let the loop write what the transport still holds, unless the reader is gone
+            while protocol is not None and not protocol.lost and transport.get_write_buffer_size():
+                waiter = self.pressure()
+                if waiter is not None:
+                    await waiter
+                else:
+                    await asyncio.sleep(0.01)
+            transport.close()
+            self._transport = None
+            with contextlib.suppress(OSError):
+                os.set_blocking(self._fd, True)
+        if self._owns_fd:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        if self._error is not None:
+            raise self._error
+
+    # ------------------------------------------------------------------ writing
+    def _flush(self) -> None:
+        self._scheduled = False
+        if not self._buf or self._error is not None:
+            return
+        data = bytes(self._buf)
+        self._buf.clear()
+        transport = self._transport
+        if transport is not None:
+            if self._protocol is not None and self._protocol.lost:
+                self._gone = True
+                return
+            transport.write(data)
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except BrokenPipeError:
+            self._gone = True
+        except OSError as exc:
+            self._error = FeedError(_write_error(self.name, exc))
+
+
+def _write_error(name: str, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"cannot write {name}: the disk is full (lines up to the last complete one are kept)"
+    return f"cannot write {name}: {exc.strerror or exc}"
+
+
+def open_output(path: str, *, controls: bool = True) -> NdjsonWriter:
+    """Open `-o FILE` for writing before anything connects, so a bad path fails at once."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as exc:
+        raise FeedError(f"cannot open {path} for writing: {exc.strerror or exc}") from None
+    return NdjsonWriter(fd, path, owns_fd=True, controls=controls)
