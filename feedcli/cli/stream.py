@@ -6,12 +6,17 @@ import asyncio
 import functools
 import sys
 from collections.abc import Callable
+from enum import Enum
 from typing import Annotated
 
 import typer
 
 from feedcli.cli import options as o
+from feedcli.providers import tse as _tse
 from feedcli.providers.base import Codec
+
+#: the codec's channel list as a Choice, so --help and shell completion offer the seven names
+TseChannel = Enum("TseChannel", {c: c for c in _tse.CHANNELS}, type=str)  # type: ignore[misc]
 
 app = typer.Typer(
     name="stream",
@@ -90,13 +95,13 @@ def stream_tse(
     isin: Annotated[list[str], typer.Option("--isin", metavar="ISIN", help="Symbol by ISIN (repeatable).")] = [],  # noqa: B006
     name: Annotated[list[str], typer.Option("--name", metavar="NAME", help="Symbol by name (repeatable).")] = [],  # noqa: B006
     channel: Annotated[
-        list[str],
+        list[TseChannel],
         typer.Option(
             "--channel",
             "-c",
             metavar="CHANNEL",
-            help="best-limit, order-book, ohlcv-last-1m, aggregate, institutional-vs-individual, contract-info, "
-            "fund-info (repeatable). Default: all seven.",
+            help=f"{', '.join(_tse.CHANNELS)} (repeatable). Default: all seven.",
+            show_default=False,
         ),
     ] = [],  # noqa: B006
     url: o.Url = None,
@@ -118,7 +123,7 @@ def stream_tse(
     from feedcli import auth
     from feedcli.providers import tse
 
-    sub = tse.subscription(isin, name, channel)
+    sub = tse.subscription(isin, name, [c.value for c in channel])
     base = o.base_url(url, "tse", tse.INFO.default_url, family="ht")
     token = auth.token_for(profile, base)
     run_stream(

@@ -1,0 +1,195 @@
+# Static bash completion for feedcli.
+# GENERATED from the feedcli command tree by feedcli/completion_scripts.py: do not edit.
+# Regenerate: python -m feedcli.completion_scripts   (tests/test_completions.py fails while this is stale)
+# Use: source this file, or copy it to ~/.local/share/bash-completion/completions/feedcli
+# Needs bash 4 or later; bash-completion is not needed.
+
+# Add to COMPREPLY each word after the first argument that starts with the first argument.
+__feedcli_add() {
+    local cur="$1" word
+    shift
+    for word in "$@"; do
+        [[ "$word" == "$cur"* ]] && COMPREPLY+=("$word")
+    done
+    return 0
+}
+
+# Add file (-f) or directory (-d) names starting with $2; names with spaces survive.
+__feedcli_files() {
+    local line
+    type compopt &>/dev/null && compopt -o filenames 2>/dev/null
+    while IFS= read -r line; do COMPREPLY+=("$line"); done < <(compgen "$1" -- "$2")
+}
+
+# Set __feedcli_reply to the subcommands of the command path $1 ('' is feedcli itself).
+__feedcli_commands() {
+    case "$1" in
+        '') __feedcli_reply=(login logout demo providers stream simulate) ;;
+        stream) __feedcli_reply=(tse ime) ;;
+        simulate) __feedcli_reply=(tse ime) ;;
+        *) __feedcli_reply=() ;;
+    esac
+}
+
+# Set __feedcli_reply to the options of the command path $1.
+__feedcli_options() {
+    case "$1" in
+        '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
+        login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
+        logout) __feedcli_reply=(--profile -h --help) ;;
+        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
+        providers) __feedcli_reply=(-h --help) ;;
+        stream) __feedcli_reply=(-h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --bearer --fps -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --bearer --fps -h --help) ;;
+        simulate) __feedcli_reply=(-h --help) ;;
+        'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
+        'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
+        *) __feedcli_reply=() ;;
+    esac
+}
+
+# Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).
+__feedcli_arity() {
+    case "$1|$2" in
+        'login|--url') REPLY=1 ;;
+        'login|-u'|'login|--user') REPLY=1 ;;
+        'login|--profile') REPLY=1 ;;
+        'logout|--profile') REPLY=1 ;;
+        'demo|--rate') REPLY=1 ;;
+        'demo|--seed') REPLY=1 ;;
+        'demo|--duration') REPLY=1 ;;
+        'demo|--format') REPLY=1 ;;
+        'demo|--limit') REPLY=1 ;;
+        'demo|--fps') REPLY=1 ;;
+        'stream tse|--isin') REPLY=1 ;;
+        'stream tse|--name') REPLY=1 ;;
+        'stream tse|-c'|'stream tse|--channel') REPLY=1 ;;
+        'stream tse|--url') REPLY=1 ;;
+        'stream tse|--format') REPLY=1 ;;
+        'stream tse|-o'|'stream tse|--output') REPLY=1 ;;
+        'stream tse|--limit') REPLY=1 ;;
+        'stream tse|--duration') REPLY=1 ;;
+        'stream tse|--stale-after') REPLY=1 ;;
+        'stream tse|--max-retries') REPLY=1 ;;
+        'stream tse|--profile') REPLY=1 ;;
+        'stream tse|--fps') REPLY=1 ;;
+        'stream ime|--contract-id') REPLY=1 ;;
+        'stream ime|--contract-name') REPLY=1 ;;
+        'stream ime|--url') REPLY=1 ;;
+        'stream ime|--format') REPLY=1 ;;
+        'stream ime|-o'|'stream ime|--output') REPLY=1 ;;
+        'stream ime|--limit') REPLY=1 ;;
+        'stream ime|--duration') REPLY=1 ;;
+        'stream ime|--stale-after') REPLY=1 ;;
+        'stream ime|--max-retries') REPLY=1 ;;
+        'stream ime|--profile') REPLY=1 ;;
+        'stream ime|--fps') REPLY=1 ;;
+        'simulate tse|--host') REPLY=1 ;;
+        'simulate tse|--port') REPLY=1 ;;
+        'simulate tse|--rate') REPLY=1 ;;
+        'simulate tse|--seed') REPLY=1 ;;
+        'simulate tse|--drop-after') REPLY=1 ;;
+        'simulate tse|--stall-after') REPLY=1 ;;
+        'simulate tse|--malformed-every') REPLY=1 ;;
+        'simulate tse|--login-errors') REPLY=1 ;;
+        'simulate ime|--host') REPLY=1 ;;
+        'simulate ime|--port') REPLY=1 ;;
+        'simulate ime|--rate') REPLY=1 ;;
+        'simulate ime|--seed') REPLY=1 ;;
+        'simulate ime|--drop-after') REPLY=1 ;;
+        'simulate ime|--stall-after') REPLY=1 ;;
+        'simulate ime|--malformed-every') REPLY=1 ;;
+        'simulate ime|--login-errors') REPLY=1 ;;
+        *) REPLY=0 ;;
+    esac
+}
+
+# Complete $3 as a value of option $2 of command path $1 (free text completes nothing).
+__feedcli_value() {
+    case "$1|$2" in
+        'demo|--format') __feedcli_add "$3" auto ndjson view ;;
+        'stream tse|-c'|'stream tse|--channel') __feedcli_add "$3" best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info ;;
+        'stream tse|--format') __feedcli_add "$3" auto ndjson view ;;
+        'stream tse|-o'|'stream tse|--output') __feedcli_files -f "$3" ;;
+        'stream ime|--format') __feedcli_add "$3" auto ndjson view ;;
+        'stream ime|-o'|'stream ime|--output') __feedcli_files -f "$3" ;;
+        *) : ;;
+    esac
+}
+
+# Complete $3 as the positional argument at index $2 (from 0) of command path $1.
+__feedcli_argument() {
+    case "$1|$2" in
+        'login|0') __feedcli_add "$3" ht ;;
+        'logout|0') __feedcli_add "$3" ht ;;
+        'demo|0') __feedcli_add "$3" tse ime ;;
+        *) : ;;
+    esac
+}
+
+# The completion function: find the subcommand path in COMP_WORDS, then complete there.
+_feedcli() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" cmdpath="" word
+    local i=1 npos=0 ddash=0 REPLY
+    local -a __feedcli_reply=()
+    COMPREPLY=()
+    while (( i < COMP_CWORD )); do
+        word="${COMP_WORDS[i]}"
+        if (( ddash )); then
+            npos=$((npos + 1))  # after --, every word is positional
+        else
+            case "$word" in
+                --) ddash=1 ;;
+                -*=*) ;;  # --opt=value in one word
+                -?*)
+                    __feedcli_arity "$cmdpath" "$word"
+                    if (( REPLY > 0 )); then
+                        # With "=" in COMP_WORDBREAKS (the default), --opt=value is three words.
+                        [[ "${COMP_WORDS[i+1]-}" == "=" ]] && i=$((i + 1))
+                        if (( i + REPLY >= COMP_CWORD )); then  # the cursor is on its value
+                            [[ "$cur" == "=" ]] && cur=""
+                            __feedcli_value "$cmdpath" "$word" "$cur"
+                            return 0
+                        fi
+                        i=$((i + REPLY))
+                    fi
+                    ;;
+                *)
+                    __feedcli_commands "$cmdpath"
+                    if (( ${#__feedcli_reply[@]} == 0 )); then
+                        npos=$((npos + 1))
+                    elif [[ " ${__feedcli_reply[*]} " == *" $word "* ]]; then
+                        cmdpath="${cmdpath:+$cmdpath }$word"
+                        npos=0
+                    else
+                        return 0  # not a subcommand: nothing sensible to complete
+                    fi
+                    ;;
+            esac
+        fi
+        i=$((i + 1))
+    done
+    if (( ! ddash )); then
+        if [[ "$cur" == -*=* ]]; then  # --opt=va when "=" is not a word break
+            local opt="${cur%%=*}"
+            __feedcli_value "$cmdpath" "$opt" "${cur#*=}"
+            COMPREPLY=("${COMPREPLY[@]/#/$opt=}")
+            return 0
+        fi
+        if [[ "$cur" == -* ]]; then
+            __feedcli_options "$cmdpath"
+            __feedcli_add "$cur" "${__feedcli_reply[@]}"
+            return 0
+        fi
+    fi
+    __feedcli_commands "$cmdpath"
+    if (( ${#__feedcli_reply[@]} )); then
+        __feedcli_add "$cur" "${__feedcli_reply[@]}"
+    else
+        __feedcli_argument "$cmdpath" "$npos" "$cur"
+    fi
+    return 0
+}
+
+complete -F _feedcli feedcli

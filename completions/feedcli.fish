@@ -1,0 +1,277 @@
+# Static fish completion for feedcli.
+# GENERATED from the feedcli command tree by feedcli/completion_scripts.py: do not edit.
+# Regenerate: python -m feedcli.completion_scripts   (tests/test_completions.py fails while this is stale)
+# Use: copy this file to ~/.config/fish/completions/feedcli.fish
+
+complete -c feedcli -f  # no file names unless an option or argument wants them
+
+function __feedcli_commands --description 'Print the subcommands of a command path'
+    switch $argv[1]
+        case ''
+            printf '%s\n' login logout demo providers stream simulate
+        case stream
+            printf '%s\n' tse ime
+        case simulate
+            printf '%s\n' tse ime
+    end
+end
+
+function __feedcli_arity --description 'Print how many words follow an option of a command path'
+    switch "$argv[1]|$argv[2]"
+        case 'login|--url'
+            echo 1
+        case 'login|-u' 'login|--user'
+            echo 1
+        case 'login|--profile'
+            echo 1
+        case 'logout|--profile'
+            echo 1
+        case 'demo|--rate'
+            echo 1
+        case 'demo|--seed'
+            echo 1
+        case 'demo|--duration'
+            echo 1
+        case 'demo|--format'
+            echo 1
+        case 'demo|--limit'
+            echo 1
+        case 'demo|--fps'
+            echo 1
+        case 'stream tse|--isin'
+            echo 1
+        case 'stream tse|--name'
+            echo 1
+        case 'stream tse|-c' 'stream tse|--channel'
+            echo 1
+        case 'stream tse|--url'
+            echo 1
+        case 'stream tse|--format'
+            echo 1
+        case 'stream tse|-o' 'stream tse|--output'
+            echo 1
+        case 'stream tse|--limit'
+            echo 1
+        case 'stream tse|--duration'
+            echo 1
+        case 'stream tse|--stale-after'
+            echo 1
+        case 'stream tse|--max-retries'
+            echo 1
+        case 'stream tse|--profile'
+            echo 1
+        case 'stream tse|--fps'
+            echo 1
+        case 'stream ime|--contract-id'
+            echo 1
+        case 'stream ime|--contract-name'
+            echo 1
+        case 'stream ime|--url'
+            echo 1
+        case 'stream ime|--format'
+            echo 1
+        case 'stream ime|-o' 'stream ime|--output'
+            echo 1
+        case 'stream ime|--limit'
+            echo 1
+        case 'stream ime|--duration'
+            echo 1
+        case 'stream ime|--stale-after'
+            echo 1
+        case 'stream ime|--max-retries'
+            echo 1
+        case 'stream ime|--profile'
+            echo 1
+        case 'stream ime|--fps'
+            echo 1
+        case 'simulate tse|--host'
+            echo 1
+        case 'simulate tse|--port'
+            echo 1
+        case 'simulate tse|--rate'
+            echo 1
+        case 'simulate tse|--seed'
+            echo 1
+        case 'simulate tse|--drop-after'
+            echo 1
+        case 'simulate tse|--stall-after'
+            echo 1
+        case 'simulate tse|--malformed-every'
+            echo 1
+        case 'simulate tse|--login-errors'
+            echo 1
+        case 'simulate ime|--host'
+            echo 1
+        case 'simulate ime|--port'
+            echo 1
+        case 'simulate ime|--rate'
+            echo 1
+        case 'simulate ime|--seed'
+            echo 1
+        case 'simulate ime|--drop-after'
+            echo 1
+        case 'simulate ime|--stall-after'
+            echo 1
+        case 'simulate ime|--malformed-every'
+            echo 1
+        case 'simulate ime|--login-errors'
+            echo 1
+        case '*'
+            echo 0
+    end
+end
+
+# Print how many positional words the command line before the cursor has, then its
+# subcommand path (nothing for the program itself; '!' after a word that is no subcommand).
+function __feedcli_state --description 'Print the positional count and the subcommand path'
+    set -l cmdpath
+    set -l npos 0
+    set -l skip 0
+    set -l ddash 0
+    for word in (commandline -opc)[2..-1]
+        if test $skip -gt 0
+            set skip (math $skip - 1)
+        else if test $ddash -eq 1
+            set npos (math $npos + 1)
+        else
+            switch $word
+                case --
+                    set ddash 1
+                case '-*=*'
+                case '-?*'
+                    set skip (__feedcli_arity "$cmdpath" $word)
+                case '*'
+                    set -l subcommands (__feedcli_commands "$cmdpath")
+                    if test (count $subcommands) -eq 0
+                        set npos (math $npos + 1)
+                    else if contains -- $word $subcommands
+                        set -a cmdpath $word
+                        set npos 0
+                    else
+                        printf '%s\n' $npos '!'
+                        return
+                    end
+            end
+        end
+    end
+    echo $npos
+    string join ' ' -- $cmdpath
+end
+
+function __feedcli_at --description 'True when the subcommand path before the cursor is argv'
+    set -l state (__feedcli_state)
+    test "$state[2..-1]" = "$argv"
+end
+
+function __feedcli_arg --description 'True at positional index argv[1] (N, or N+: N and on) of path argv[2..]'
+    set -l state (__feedcli_state)
+    test "$state[2..-1]" = "$argv[2..-1]"; or return 1
+    set -l first (string trim -r -c + -- $argv[1])
+    if string match -q -- '*+' $argv[1]
+        test $state[1] -ge $first
+    else
+        test $state[1] -eq $first
+    end
+end
+
+# feedcli
+complete -c feedcli -n __feedcli_at -a login -d 'Fetch a token and store it for the profile (mode 0600).'
+complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored token(s) of a profile.'
+complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
+complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
+complete -c feedcli -n __feedcli_at -a stream -d 'Stream live data as NDJSON (piped) or a live view...'
+complete -c feedcli -n __feedcli_at -a simulate -d 'Serve a provider\'s real protocol on loopback with...'
+complete -c feedcli -n __feedcli_at -s V -l version -d 'Print the version and exit.'
+complete -c feedcli -n __feedcli_at -s v -l verbose -d 'Show tracebacks of unexpected errors.'
+complete -c feedcli -n __feedcli_at -s h -l help -d 'Show this message and exit.'
+
+# feedcli login
+complete -c feedcli -n '__feedcli_at login' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at login' -s u -l user -x -d 'User name or e-mail.'
+complete -c feedcli -n '__feedcli_at login' -l password-stdin -d 'Read the password from standard input.'
+complete -c feedcli -n '__feedcli_at login' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at login' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 login' -a ht
+
+# feedcli logout
+complete -c feedcli -n '__feedcli_at logout' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at logout' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 logout' -a ht
+
+# feedcli demo
+complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
+complete -c feedcli -n '__feedcli_at demo' -l seed -x -d 'Seed of the simulated market.'
+complete -c feedcli -n '__feedcli_at demo' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime'
+
+# feedcli providers
+complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream
+complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine, Tehran Stock Exchange & IFB.'
+complete -c feedcli -n '__feedcli_at stream' -a ime -d 'HT Data Engine, Iran Mercantile Exchange: the `IME...'
+complete -c feedcli -n '__feedcli_at stream' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream tse
+complete -c feedcli -n '__feedcli_at stream tse' -l isin -x -d 'Symbol by ISIN (repeatable).'
+complete -c feedcli -n '__feedcli_at stream tse' -l name -x -d 'Symbol by name (repeatable).'
+complete -c feedcli -n '__feedcli_at stream tse' -s c -l channel -x -a 'best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info' -d 'best-limit, order-book, ohlcv-last-1m, aggregate, institutional-vs-individual...'
+complete -c feedcli -n '__feedcli_at stream tse' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream tse' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream tse' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream tse' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream tse' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream tse' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream tse' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream tse' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream tse' -l bearer -d 'Send \'Authorization: Bearer <token>\'.'
+complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream ime
+complete -c feedcli -n '__feedcli_at stream ime' -l contract-id -x -d 'Contract by id (repeatable).'
+complete -c feedcli -n '__feedcli_at stream ime' -l contract-name -x -d 'Contract by name (repeatable).'
+complete -c feedcli -n '__feedcli_at stream ime' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream ime' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream ime' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream ime' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream ime' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream ime' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream ime' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream ime' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream ime' -l bearer -d 'Send \'Authorization: Bearer <token>\'.'
+complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate
+complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'
+complete -c feedcli -n '__feedcli_at simulate' -a ime -d 'HT Data Engine (IME, and TSE & IFB on the same port):...'
+complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate tse
+complete -c feedcli -n '__feedcli_at simulate tse' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate tse' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l rate -x -d 'Market events per second.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l stall-after -x -d 'Go silent on each connection after N messages (pings still answered).'
+complete -c feedcli -n '__feedcli_at simulate tse' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l login-errors -x -d 'Answer the first logins with these HTTP statuses (e.g. 429,503).'
+complete -c feedcli -n '__feedcli_at simulate tse' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate ime
+complete -c feedcli -n '__feedcli_at simulate ime' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate ime' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l rate -x -d 'Market events per second.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l stall-after -x -d 'Go silent on each connection after N messages (pings still answered).'
+complete -c feedcli -n '__feedcli_at simulate ime' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l login-errors -x -d 'Answer the first logins with these HTTP statuses (e.g. 429,503).'
+complete -c feedcli -n '__feedcli_at simulate ime' -s h -l help -d 'Show this message and exit.'
