@@ -109,6 +109,7 @@ class Session:
         self.malformed_count = 0
         self.reconnects = 0
         self._ws: ClientConnection | None = None
+        self._stale: ClientConnection | None = None
 
     # ------------------------------------------------------------------ control lines
     def _control(self, provider: str, event: str, **fields: object) -> None:
@@ -238,7 +239,7 @@ class Session:
                     flowed = True
         except ConnectionClosed as exc:
             code, reason = _close_of(exc)
-            stale = watchdog is not None and watchdog.done() and not watchdog.cancelled() and watchdog.result() is True
+            stale = self._stale is ws
             if stale:
                 return flowed, f"no data for {self._opt.stale_after:g}s", None, None
             verdict = codec.close_verdict(code, reason)
@@ -262,8 +263,9 @@ class Session:
                 seen = self.data_count
                 since = time.monotonic()
             elif time.monotonic() - since >= limit:
+                self._stale = ws  # before closing: the receive loop must know why it ended
                 with contextlib.suppress(Exception):
-                    await ws.close(code=1000, reason="no data")
+                    await _close_draining(ws, 4000, "no data")
                 return True
 
     def _malformed(self, provider: str, frame: bytes | str, why: str) -> None:
@@ -293,7 +295,22 @@ async def _close_quietly(ws: ClientConnection, codec: Codec | None) -> None:
         if codec is not None and ws.state is State.OPEN:
             for frame in codec.closing_frames():
                 await ws.send(frame)
-        await ws.close()
+        await _close_draining(ws, 1000, "")
+
+
+async def _close_draining(ws: ClientConnection, code: int, reason: str) -> None:
+    """Close, discarding what is still queued so the server's close frame can be read.
+
+    With a full receive queue websockets stops reading the socket, and the closing
+    handshake would then wait the whole close timeout for a frame it cannot see.
+    """
+    closer = asyncio.ensure_future(ws.close(code, reason))
+    try:
+        while not closer.done():
+            await ws.recv(decode=False)
+    except (ConnectionClosed, RuntimeError):
+        pass  # closed, or a receive is still running in the task being cancelled
+    await closer
 
 
 def _close_of(exc: ConnectionClosed) -> tuple[int | None, str]:

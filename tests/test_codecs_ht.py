@@ -140,6 +140,11 @@ def test_isins_are_upper_cased_and_deduplicated() -> None:
         ("Invalid symbol: IRO1XXXX0001", SubscriptionError),
         ("invalid channel: foo", SubscriptionError),
         ("Invalid contract: 999", SubscriptionError),
+        # the quoted name must not decide: these are about a symbol, whatever it is called
+        ("Invalid symbol: IRO1AUTH0001", SubscriptionError),
+        ("Invalid symbol: LOGIN", SubscriptionError),
+        ("Invalid contract: token-x", SubscriptionError),
+        ("Missing token", AuthError),
     ],
 )
 def test_close_1008_maps_to_exit_3_or_4_by_reason(reason: str, kind: type) -> None:

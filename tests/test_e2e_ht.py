@@ -262,7 +262,7 @@ def test_expired_stored_token_is_refused_before_connecting(ht_sim: Simulator, en
 
     login(ht_sim, env)
     data = stored_tokens(config_dir)
-    data[ht_sim.url]["token"] = jwt.encode({"sub": "demo", "exp": int(time.time()) - 60}, "k", algorithm="HS256")
+    data[ht_sim.url]["token"] = jwt.encode({"sub": "demo", "exp": int(time.time()) - 60}, "k" * 32, algorithm="HS256")
     (config_dir / "profiles" / "default" / "ht.json").write_text(json.dumps(data))
     result = run(["stream", "tse", "--url", ht_sim.url, "--isin", ISINS[0], "--limit", "1"], env)
     assert result.returncode == 3 and "expired" in result.stderr

@@ -36,9 +36,14 @@ def refusal(code: int | None, reason: str) -> FeedError | None:
     if code != POLICY_VIOLATION:
         return None
     text = reason.strip()
-    if text and _SUBSCRIPTION_WORDS.search(text) and not _AUTH_WORDS.search(text):
+    # Judge by what the server says, not by the names it quotes: "Invalid symbol: LOGIN"
+    # is about a symbol even though the symbol's name looks like an auth word.
+    head = text.split(":", 1)[0]
+    if _SUBSCRIPTION_WORDS.search(head):
         return SubscriptionError(f"subscription refused by the server: {text}")
-    return AuthError(f"authentication refused by the server: {text or 'close 1008 without a reason'}")
+    if not text or _AUTH_WORDS.search(head) or not _SUBSCRIPTION_WORDS.search(text):
+        return AuthError(f"authentication refused by the server: {text or 'close 1008 without a reason'}")
+    return SubscriptionError(f"subscription refused by the server: {text}")
 
 
 def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | None, data: Any) -> bytes:

@@ -1,0 +1,312 @@
+"""The live terminal view: a consumer that keeps the latest state and redraws at a fixed rate.
+
+Market data can arrive thousands of times a second; a terminal can usefully change ten
+times a second. So the two are decoupled: `emit` (called by the receive loop for every
+event) only files the event under its (symbol, channel) and bumps counters, in constant
+time and without rendering; `run` (its own asyncio task) wakes at a fixed rate, turns
+what changed since the last frame into view models and draws one frame. However fast
+data comes, the view costs the receiver almost nothing and its memory stays the size of
+the symbol set, never of the message history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+
+from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.views import render
+from feedcli.views.models import (
+    Connection,
+    Status,
+    SymbolView,
+    ViewState,
+    build_symbol,
+    recv_epoch,
+    ts_epoch,
+)
+
+#: latency samples kept between two frames (the newest; older ones are not worth parsing)
+PENDING_SAMPLES = 256
+#: latency percentiles cover samples at most this old …
+LATENCY_WINDOW = 30.0
+#: … and at most this many
+LATENCY_SAMPLES = 4096
+#: the status bar's clock and rate tick at least this often, even with no data
+IDLE_REDRAW = 1.0
+
+
+class _Symbol:
+    """Raw per-symbol state: the latest event of each channel, and its mapped view (cached)."""
+
+    __slots__ = ("latest", "provider", "symbol", "view")
+
+    def __init__(self, provider: str, symbol: str) -> None:
+        self.provider = provider
+        self.symbol = symbol
+        self.latest: dict[str, DataEvent] = {}
+        self.view: SymbolView | None = None
+
+
+class LiveView:
+    """A Consumer that shows the latest state of every symbol in a Rich live display.
+
+    Args:
+        title: what is being watched ("feedcli stream tse"), shown in the status bar
+            when there is room.
+        names: display names by identifier (ISIN → ticker name, contract id → name);
+            rows show the name, the detail panel both.
+        providers: providers to list in the status bar before their first event
+            (as "connecting"); others are added as they appear.
+        symbols: preferred row order (identifiers as subscribed; default the order of
+            `names`). Rows are grouped by provider, then follow this order; symbols not
+            named here follow in order of first appearance.
+        focus: the symbol shown in detail (ladder and statistics); default the first row.
+        focus_interval: if set, the focus moves to the next symbol every this many
+            seconds (for `demo`, where nobody picks one).
+        screen: draw on the alternate screen (full-screen, restored on exit) instead of
+            in place in the scrollback.
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str | None = None,
+        names: Mapping[str, str] | None = None,
+        providers: Iterable[str] = (),
+        symbols: Iterable[str] = (),
+        focus: str | None = None,
+        focus_interval: float | None = None,
+        screen: bool = False,
+    ) -> None:
+        self._title = title
+        self._names = dict(names or {})
+        self._symbols: dict[tuple[str, str], _Symbol] = {}
+        order = list(symbols) or list(self._names)
+        self._order_hint = {s: i for i, s in enumerate(order)}
+        self._provider_rank = {p: i for i, p in enumerate(dict.fromkeys(providers))}
+        self._rows: list[_Symbol] = []
+        self._dirty: set[tuple[str, str]] = set()
+        self._connections: dict[str, Connection] = {p: Connection(p) for p in providers}
+        self._seen_data: set[str] = set()
+        self._focus = focus
+        self._focus_interval = focus_interval
+        self._screen = screen
+
+        self._total = 0
+        self._reconnects = 0
+        self._malformed = 0
+        #: bumped by anything that changes what a frame would show
+        self._version = 0
+
+        self._pending: deque[tuple[str, str, str]] = deque(maxlen=PENDING_SAMPLES)
+        self._latencies: deque[tuple[float, float]] = deque(maxlen=LATENCY_SAMPLES)
+        self._percentiles: tuple[float | None, float | None] = (None, None)
+
+        self._rate = 0.0
+        self._rate_mark: tuple[float, int] | None = None
+        self._started = time.monotonic()
+
+        self._closed = False
+        self._wake: asyncio.Event | None = None
+        self._stopped: asyncio.Event | None = None
+        self._run_task: asyncio.Task[Any] | None = None
+
+    # ------------------------------------------------------------------ Consumer
+
+    def emit(self, event: Event) -> None:
+        """File the event as the latest of its (symbol, channel); constant time, no drawing."""
+        if isinstance(event, DataEvent):
+            key = (event.provider, event.symbol)
+            sym = self._symbols.get(key)
+            if sym is None:
+                sym = self._add_symbol(key)
+            sym.latest[event.channel] = event
+            self._dirty.add(key)
+            if event.ts is not None:
+                self._pending.append((event.provider, event.ts, event.recv))
+            self._total += 1
+            self._version += 1
+        elif isinstance(event, ControlEvent):
+            self._control(event)
+
+    def pressure(self) -> Awaitable[None] | None:
+        """Never: the view drops intermediate states instead of slowing the receiver."""
+        return None
+
+    async def aclose(self) -> None:
+        """Stop `run` after one last frame with the final state, and wait for it."""
+        self._closed = True
+        if self._wake is not None:
+            self._wake.set()
+        if self._stopped is not None and self._run_task is not asyncio.current_task():
+            await self._stopped.wait()
+
+    # ------------------------------------------------------------------ engine hooks
+
+    def note_malformed(self, n: int = 1) -> None:
+        """Count frames the codec could not read (the engine skips them and calls this)."""
+        self._malformed += n
+        self._version += 1
+
+    def set_focus(self, symbol: str | None) -> None:
+        """Show `symbol` in the detail panel (None: the first row)."""
+        self._focus = symbol
+        self._focus_interval = None
+        self._version += 1
+
+    # ------------------------------------------------------------------ state
+
+    def _add_symbol(self, key: tuple[str, str]) -> _Symbol:
+        sym = _Symbol(*key)
+        self._symbols[key] = sym
+        self._rows.append(sym)
+        # rare (once per symbol), so a sort is fine; it is stable: arrival order otherwise
+        ranks, hint = self._provider_rank, self._order_hint
+        ranks.setdefault(key[0], len(ranks))
+        self._rows.sort(key=lambda s: (ranks[s.provider], hint.get(s.symbol, len(hint))))
+        if key[0] not in self._connections:
+            self._connections[key[0]] = Connection(key[0])
+        return sym
+
+    def _control(self, event: ControlEvent) -> None:
+        provider, name, fields = event.provider, event.event, event.fields
+        if name == "connected":
+            self._connections[provider] = Connection(provider, "connected")
+        elif name == "reconnected":
+            self._reconnects += 1
+            self._connections[provider] = Connection(provider, "connected")
+        elif name == "disconnected":
+            reason = fields.get("reason")
+            self._connections[provider] = Connection(provider, "disconnected", str(reason) if reason else None)
+        elif name in ("connecting", "reconnecting"):
+            attempt = fields.get("attempt")
+            self._connections[provider] = Connection(provider, name, f"attempt {attempt}" if attempt else None)
+        else:  # gap, stale, ...: not (yet) shown
+            return
+        self._version += 1
+
+    def snapshot(self, now: float | None = None) -> ViewState:
+        """The current state as view models; maps only the symbols that changed since last time."""
+        mono = time.monotonic() if now is None else now
+        for key in self._dirty:
+            sym = self._symbols[key]
+            sym.view = build_symbol(sym.provider, sym.symbol, sym.latest.values(), self._names.get(sym.symbol))
+            self._seen_data.add(sym.provider)
+        self._dirty.clear()
+        views = tuple(s.view for s in self._rows if s.view is not None)
+        return ViewState(views, self._focus_key(views, mono), self._status(mono), self._title)
+
+    def _focus_key(self, views: tuple[SymbolView, ...], mono: float) -> tuple[str, str] | None:
+        if self._focus is not None:
+            for v in views:
+                if self._focus in (v.symbol, v.name):
+                    return v.key
+        market = [v for v in views if v.is_market] or list(views)
+        if not market:
+            return None
+        if self._focus_interval:
+            return market[int((mono - self._started) / self._focus_interval) % len(market)].key
+        return market[0].key
+
+    def _status(self, mono: float) -> Status:
+        if self._rate_mark is None:
+            self._rate_mark = (mono, self._total)
+        else:
+            then, total = self._rate_mark
+            if mono - then >= IDLE_REDRAW:
+                self._rate = (self._total - total) / (mono - then)
+                self._rate_mark = (mono, self._total)
+        p50, p99 = self._latency(mono)
+        connections = tuple(
+            Connection(c.provider, "connected") if c.state == "connecting" and c.provider in self._seen_data else c
+            for c in self._connections.values()
+        )
+        return Status(connections, self._rate, self._total, self._reconnects, self._malformed, p50, p99, time.time())
+
+    def _latency(self, mono: float) -> tuple[float | None, float | None]:
+        """p50/p99 of recv − ts over the recent samples; parsing happens here, not in `emit`."""
+        changed = False
+        while self._pending:
+            provider, ts, recv = self._pending.popleft()
+            sent = ts_epoch(provider, ts)
+            got = recv_epoch(recv) if sent is not None else None
+            if sent is not None and got is not None:
+                self._latencies.append((mono, got - sent))
+                changed = True
+        while self._latencies and mono - self._latencies[0][0] > LATENCY_WINDOW:
+            self._latencies.popleft()
+            changed = True
+        if changed:
+            if self._latencies:
+                values = sorted(lat for _, lat in self._latencies)
+                last = len(values) - 1
+                self._percentiles = (values[round(0.50 * last)], values[round(0.99 * last)])
+            else:
+                self._percentiles = (None, None)
+        return self._percentiles
+
+    def state_size(self) -> int:
+        """How many things the view holds (symbols, channels, samples): bounded, for tests."""
+        return (
+            len(self._symbols)
+            + sum(len(s.latest) for s in self._rows)
+            + len(self._dirty)
+            + len(self._pending)
+            + len(self._latencies)
+            + len(self._connections)
+        )
+
+    # ------------------------------------------------------------------ drawing
+
+    def frame(self, width: int, height: int) -> RenderableType:
+        """One frame of the current state at the given size."""
+        return render.screen(self.snapshot(), width, height)
+
+    async def run(self, console: Console | None = None, fps: float = 10.0) -> None:
+        """Draw at `fps` frames a second until cancelled or `aclose`d.
+
+        A frame is drawn only when something changed, the terminal was resized, or a
+        second has passed (for the clock and the rate); skipped ticks are not made up.
+        """
+        console = console or Console()
+        interval = 1.0 / fps if fps > 0 else 0.1
+        loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._run_task = asyncio.current_task()
+        live = Live(
+            console=console,
+            auto_refresh=False,
+            screen=self._screen,
+            transient=False,
+            vertical_overflow="crop",
+        )
+        drawn_version = -1
+        drawn_at = float("-inf")
+        drawn_size: tuple[int, int] | None = None
+        try:
+            with live:
+                next_tick = loop.time()
+                while not self._closed:
+                    now = loop.time()
+                    size = (console.size.width, console.size.height)
+                    if self._version != drawn_version or size != drawn_size or now - drawn_at >= IDLE_REDRAW:
+                        drawn_version = self._version
+                        live.update(self.frame(*size), refresh=True)
+                        drawn_at, drawn_size = now, size
+                    next_tick = max(next_tick + interval, loop.time())
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), next_tick - loop.time())
+                # the last word: the final state, drawn once more before the display is released
+                live.update(self.frame(console.size.width, console.size.height), refresh=True)
+        finally:
+            self._stopped.set()
+            self._run_task = None
