@@ -30,6 +30,7 @@ class _PipeProtocol(asyncio.Protocol):
     def __init__(self) -> None:
         self.paused: asyncio.Future[None] | None = None
         self.lost = False
+        self.error: OSError | None = None
 
     def pause_writing(self) -> None:
         if self.paused is None or self.paused.done():
@@ -41,6 +42,9 @@ class _PipeProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        # A reader that went away is a normal end; any other failure (a full disk) is not.
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError | ConnectionResetError):
+            self.error = exc
         self.resume_writing()
 
 
@@ -85,6 +89,9 @@ class NdjsonWriter:
     def emit(self, event: Event) -> None:
         if self._error is not None:
             raise self._error
+        if self._protocol is not None and self._protocol.error is not None:
+            self._error = FeedError(_write_error(self.name, self._protocol.error))
+            raise self._error
         if self._gone:
             raise StopStream("the reader closed the pipe")
         if not self.controls and type(event) is ControlEvent:
@@ -117,6 +124,8 @@ class NdjsonWriter:
                     await asyncio.sleep(0.01)
             transport.close()
             self._transport = None
+            if protocol is not None and protocol.error is not None and self._error is None:
+                self._error = FeedError(_write_error(self.name, protocol.error))
             with contextlib.suppress(OSError):
                 os.set_blocking(self._fd, True)
         if self._owns_fd:
@@ -135,23 +144,36 @@ class NdjsonWriter:
         transport = self._transport
         if transport is not None:
             if self._protocol is not None and self._protocol.lost:
-                self._gone = True
+                if self._protocol.error is None:
+                    self._gone = True
                 return
             transport.write(data)
             return
+        done = 0
         try:
             view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            while done < len(data):
+                done += os.write(self._fd, view[done:])
         except BrokenPipeError:
             self._gone = True
         except OSError as exc:
             self._error = FeedError(_write_error(self.name, exc))
+            self._cut_torn_line(data, done)
+
+    def _cut_torn_line(self, data: bytes, done: int) -> None:
+        """After a failed write, drop the part of a line that did reach a regular file."""
+        if not self._regular or done == 0:
+            return
+        complete = data.rfind(b"\n", 0, done) + 1
+        if complete == done:
+            return
+        with contextlib.suppress(OSError):
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)
+            os.ftruncate(self._fd, end - (done - complete))
 
 
 def _write_error(name: str, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return f"cannot write {name}: the disk is full (lines up to the last complete one are kept)"
     return f"cannot write {name}: {exc.strerror or exc}"
 
