@@ -89,17 +89,22 @@ async def run(
                 error = exc
                 break
     finally:
-        for task in (*tasks, *helpers, stopper):
+        # Stop the data first, then let consumers finish (the view draws its last frame,
+        # writers flush), and only then stop helpers such as the view's redraw loop.
+        for task in (*tasks, stopper):
             task.cancel()
-        await asyncio.gather(*tasks, *helpers, stopper, return_exceptions=True)
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        await asyncio.gather(*tasks, stopper, return_exceptions=True)
         close_error: BaseException | None = None
         for consumer in consumers:
             try:
                 await consumer.aclose()
             except Exception as exc:
                 close_error = close_error or exc
+        for task in helpers:
+            task.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
         if error is None and close_error is not None:
             error = close_error
     if error is not None:

@@ -315,3 +315,11 @@ def test_no_token_in_environment_leaks_into_output(ht_sim: Simulator, logged_env
     stored = stored_tokens(Path(logged_env["FEEDCLI_CONFIG_DIR"]))[ht_sim.url]["token"]
     assert stored not in result.stdout and stored not in result.stderr
     assert not token or token not in result.stdout
+
+
+def test_forced_view_draws_a_final_frame_with_every_message(ht_sim: Simulator, logged_env) -> None:
+    args = ["stream", "tse", "--url", ht_sim.url, "--isin", ISINS[0], "--format", "view", "--limit", "30"]
+    result = run(args, {**logged_env, "COLUMNS": "100", "LINES": "30"})
+    assert result.returncode == 0, result.stderr
+    assert "30 msgs" in result.stdout
+    assert ISINS[0] in result.stdout and "Bid" in result.stdout
