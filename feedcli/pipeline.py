@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -62,17 +63,28 @@ async def run(
 ) -> None:
     """Stream until done; raise the FeedError that ended the run, if one did."""
     fanout = Fanout(consumers, limit)
+    emit, pressure = fanout.emit, fanout.pressure
+    if len(consumers) == 1 and not limit:  # the common case: hand events straight to the one consumer
+        emit, pressure = consumers[0].emit, consumers[0].pressure
     reporter = Reporter(note)
     sessions = [
-        Session(f, fanout.emit, options=options, pressure=fanout.pressure, reporter=reporter, on_malformed=on_malformed)
+        Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
         for f in codec_factories
     ]
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed: list[int] = []
+    def on_signal(signum: int) -> None:
+        # The first signal ends the run cleanly (flush, close); a second one, sent because
+        # that is taking too long (a reader that stopped reading), ends it at once.
+        if stop.is_set():
+            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing")
+            os._exit(128 + signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
             installed.append(sig)
 
     tasks = [asyncio.create_task(s.run(), name=f"session-{i}") for i, s in enumerate(sessions)]

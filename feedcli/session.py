@@ -8,6 +8,10 @@ lines, close-code mapping through the codec, and the hand-off to consumers.
 The receive loop is the hot path. It avoids per-message timers (the watchdog polls a
 counter), formats the receive time with a per-second cache, and only awaits a consumer
 when it reports backpressure.
+
+The WebSocket client is aiohttp's: its frame reader is compiled, and on this hot path the
+pure-Python parser of `websockets` alone cost more than all of feedcli's own work per
+message (bench/README.md). Everything aiohttp-specific stays in this module.
 """
 
 from __future__ import annotations
@@ -19,14 +23,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import (
-    ConnectionClosed,
-    InvalidHandshake,
-    InvalidStatus,
-    InvalidURI,
-)
-from websockets.protocol import State
+import aiohttp
+from aiohttp import WSMsgType
 
 from feedcli import __version__
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
@@ -51,8 +49,6 @@ class SessionOptions:
     close_timeout: float = 2.0
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
-    #: messages websockets may queue before it stops reading the socket (see real-components.md)
-    max_queue: int = 1024
     max_size: int = 16 * 1024 * 1024
     user_agent: str = USER_AGENT
 
@@ -108,8 +104,11 @@ class Session:
         self.data_count = 0
         self.malformed_count = 0
         self.reconnects = 0
-        self._ws: ClientConnection | None = None
-        self._stale: ClientConnection | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._stale: aiohttp.ClientWebSocketResponse | None = None
+        #: set while the receiver waits for a slow consumer: not the server's silence
+        self._held_back = False
+        self._http: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ control lines
     def _control(self, provider: str, event: str, **fields: object) -> None:
@@ -118,6 +117,16 @@ class Session:
     # ------------------------------------------------------------------ main loop
     async def run(self) -> None:
         """Stream until cancelled or a consumer stops it; raise FeedError for a final refusal."""
+        timeout = aiohttp.ClientTimeout(total=self._opt.open_timeout)
+        headers = {"User-Agent": self._opt.user_agent}
+        async with aiohttp.ClientSession(headers=headers, timeout=timeout, auto_decompress=False) as http:
+            self._http = http
+            try:
+                await self._run()
+            finally:
+                self._http = None
+
+    async def _run(self) -> None:
         failures = 0  # failed attempts in a row, reset once data flows again
         connected_before = False
         while True:
@@ -167,57 +176,61 @@ class Session:
             delay = max(delay, min(retry_after, self._opt.backoff_cap * 4))
         await asyncio.sleep(delay)
 
-    async def _open(self, codec: Codec) -> ClientConnection:
+    async def _open(self, codec: Codec) -> aiohttp.ClientWebSocketResponse:
         hs = codec.handshake
+        assert self._http is not None
         try:
-            return await connect(
+            return await self._http.ws_connect(
                 hs.url,
-                additional_headers=list(hs.headers),
-                subprotocols=list(hs.subprotocols) or None,  # type: ignore[arg-type]
-                user_agent_header=self._opt.user_agent,
-                open_timeout=self._opt.open_timeout,
-                ping_interval=self._opt.ping_interval,
-                ping_timeout=self._opt.ping_timeout,
-                close_timeout=self._opt.close_timeout,
-                max_size=self._opt.max_size,
-                max_queue=self._opt.max_queue,
-                compression=None,
+                protocols=hs.subprotocols,
+                headers=list(hs.headers),
+                heartbeat=self._opt.ping_interval,
+                autoping=True,
+                autoclose=True,
+                max_msg_size=self._opt.max_size,
+                compress=0,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._opt.close_timeout),
+                decode_text=False,
             )
-        except InvalidURI as exc:
+        except aiohttp.InvalidURL as exc:
             raise UsageError(f"invalid URL {hs.describe()}: {exc}") from None
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            detail = _body_detail(exc.response.body)
+        except aiohttp.WSServerHandshakeError as exc:
+            status = exc.status
             if status in (401, 403):
-                raise AuthError(
-                    f"{codec.provider}: the server refused the connection (HTTP {status}){detail}"
-                ) from None
+                raise AuthError(f"{codec.provider}: the server refused the connection (HTTP {status})") from None
             if status in (400, 404, 405):
-                raise ProviderError(
-                    f"{codec.provider}: HTTP {status} at {hs.describe()}{detail}; is --url right?"
-                ) from None
+                raise ProviderError(f"{codec.provider}: HTTP {status} at {hs.describe()}; is --url right?") from None
             raise
 
-    async def _serve(self, ws: ClientConnection, codec: Codec) -> tuple[bool, str, int | None, FeedError | None]:
+    async def _serve(
+        self, ws: aiohttp.ClientWebSocketResponse, codec: Codec
+    ) -> tuple[bool, str, int | None, FeedError | None]:
         """Run one connection; return (data flowed, reason, close code, final verdict)."""
         self._ws = ws
         flowed = False
-        stale = False
-        watchdog: asyncio.Task[None] | None = None
+        watchdog: asyncio.Task[bool] | None = None
         if self._opt.stale_after:
             watchdog = asyncio.create_task(self._watchdog(ws))
+        code: int | None = None
+        reason = ""
         try:
             for frame in codec.opening_frames():
-                await ws.send(frame)
+                await _send(ws, frame)
             start_count = self.data_count
-            recv = ws.recv
+            receive = ws.receive
             parse = codec.parse
             emit = self._emit
             fmt = self._clock.format
             now = time.time
             pressure = self._pressure
+            text, binary = WSMsgType.TEXT, WSMsgType.BINARY
             while True:
-                frame = await recv(decode=False) if _BYTES_RECV else await recv()
+                msg = await receive()
+                kind = msg.type
+                if kind is not text and kind is not binary:
+                    code, reason = _close_info(ws, msg)
+                    break
+                frame = msg.data
                 try:
                     events = parse(frame, fmt(now()))
                 except MalformedFrame as exc:
@@ -230,42 +243,45 @@ class Session:
                 out = codec.take_outgoing()
                 if out:
                     for f in out:
-                        await ws.send(f)
+                        await _send(ws, f)
                 if pressure is not None:
                     waiter = pressure()
                     if waiter is not None:
-                        await waiter
+                        self._held_back = True
+                        try:
+                            await waiter
+                        finally:
+                            self._held_back = False
                 if not flowed and self.data_count != start_count:
                     flowed = True
-        except ConnectionClosed as exc:
-            code, reason = _close_of(exc)
-            stale = self._stale is ws
-            if stale:
-                return flowed, f"no data for {self._opt.stale_after:g}s", None, None
-            verdict = codec.close_verdict(code, reason)
-            return flowed, _describe_close(code, reason), code, verdict
         finally:
             self._ws = None
             if watchdog is not None and not watchdog.done():
                 watchdog.cancel()
-            if not stale:
+            if self._stale is not ws:
                 await _close_quietly(ws, codec)
+        if self._stale is ws:
+            return flowed, f"no data for {self._opt.stale_after:g}s", None, None
+        return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)
 
-    async def _watchdog(self, ws: ClientConnection) -> bool:
-        """Close a connection that delivers no data for `stale_after` seconds; pings don't count."""
+    async def _watchdog(self, ws: aiohttp.ClientWebSocketResponse) -> bool:
+        """Close a connection that delivers no data for `stale_after` seconds; pings don't count.
+
+        Time spent waiting for a slow consumer is not the server's silence and is not counted.
+        """
         limit = float(self._opt.stale_after or 0)
         step = max(0.05, min(1.0, limit / 4))
         seen = self.data_count
         since = time.monotonic()
         while True:
             await asyncio.sleep(step)
-            if self.data_count != seen:
+            if self.data_count != seen or self._held_back:
                 seen = self.data_count
                 since = time.monotonic()
             elif time.monotonic() - since >= limit:
                 self._stale = ws  # before closing: the receive loop must know why it ended
                 with contextlib.suppress(Exception):
-                    await _close_draining(ws, 4000, "no data")
+                    await ws.close(code=4000, message=b"no data")
                 return True
 
     def _malformed(self, provider: str, frame: bytes | str, why: str) -> None:
@@ -278,84 +294,61 @@ class Session:
             f"feedcli: {provider}: skipped a malformed frame ({why}): {excerpt!r} [{self.malformed_count} so far]",
         )
 
-    async def close(self) -> None:
-        """Close the live connection politely, sending the codec's farewell frames first."""
-        ws = self._ws
-        if ws is not None:
-            await _close_quietly(ws, None)
+
+async def _send(ws: aiohttp.ClientWebSocketResponse, frame: bytes | str) -> None:
+    if isinstance(frame, str):
+        await ws.send_str(frame)
+    else:
+        await ws.send_bytes(frame)
 
 
-# websockets ≥ 13 can hand text frames over as bytes, which orjson reads without a decode.
-_BYTES_RECV = True
-
-
-async def _close_quietly(ws: ClientConnection, codec: Codec | None) -> None:
+async def _close_quietly(ws: aiohttp.ClientWebSocketResponse, codec: Codec | None) -> None:
     """Say goodbye the way the provider wants (unsubscribe), then close with 1000."""
     with contextlib.suppress(Exception):
-        if codec is not None and ws.state is State.OPEN:
+        if codec is not None and not ws.closed:
             for frame in codec.closing_frames():
-                await ws.send(frame)
-        await _close_draining(ws, 1000, "")
+                await _send(ws, frame)
+        await ws.close()
 
 
-async def _close_draining(ws: ClientConnection, code: int, reason: str) -> None:
-    """Close, discarding what is still queued so the server's close frame can be read.
-
-    With a full receive queue websockets stops reading the socket, and the closing
-    handshake would then wait the whole close timeout for a frame it cannot see.
-    """
-    closer = asyncio.ensure_future(ws.close(code, reason))
-    try:
-        while not closer.done():
-            await ws.recv(decode=False)
-    except (ConnectionClosed, RuntimeError):
-        pass  # closed, or a receive is still running in the task being cancelled
-    await closer
-
-
-def _close_of(exc: ConnectionClosed) -> tuple[int | None, str]:
-    if exc.rcvd is not None:
-        return exc.rcvd.code, exc.rcvd.reason
-    return None, ""
+def _close_info(ws: aiohttp.ClientWebSocketResponse, msg: aiohttp.WSMessage) -> tuple[int | None, str]:
+    """The close code and reason, from a CLOSE message or from what the client saw happen."""
+    if msg.type is WSMsgType.CLOSE:
+        return int(msg.data), msg.extra or ""
+    if msg.type is WSMsgType.ERROR:
+        exc = msg.data
+        if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+            return None, "no pong in time (ping timeout)"
+        return None, f"{exc.__class__.__name__}: {exc}" if exc else "connection error"
+    code = ws.close_code
+    return (None if code in (None, 1006) else code), ""
 
 
 def _describe_close(code: int | None, reason: str) -> str:
     if code is None:
-        return "connection lost without a close frame"
+        return reason or "connection lost without a close frame"
     return f"server closed the connection ({code}{': ' + reason if reason else ''})"
 
 
 def _describe_open_error(exc: Exception) -> str:
-    if isinstance(exc, InvalidStatus):
-        return f"the server answered HTTP {exc.response.status_code} to the handshake"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"the server answered HTTP {exc.status} to the handshake"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        if isinstance(os_error, ConnectionRefusedError):
+            return "connection refused"
+        return f"cannot connect ({os_error.strerror or os_error})"
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return "timed out connecting"
-    if isinstance(exc, InvalidHandshake):
-        return f"handshake failed ({exc})"
     if isinstance(exc, OSError):
         return f"cannot connect ({exc.strerror or exc})"
     return f"cannot connect ({exc.__class__.__name__}: {exc})"
 
 
 def _retry_after(exc: Exception) -> float | None:
-    if isinstance(exc, InvalidStatus):
-        value = exc.response.headers.get("Retry-After")
+    if isinstance(exc, aiohttp.WSServerHandshakeError) and exc.headers:
+        value = exc.headers.get("Retry-After")
         if value:
             with contextlib.suppress(ValueError):
                 return max(0.0, float(value))
     return None
-
-
-def _body_detail(body: bytes | None) -> str:
-    if not body:
-        return ""
-    import orjson
-
-    with contextlib.suppress(Exception):
-        obj = orjson.loads(body)
-        if isinstance(obj, dict) and obj.get("detail"):
-            return f": {obj['detail']}"
-    text = body[:120].decode("utf-8", "replace").strip()
-    return f": {text}" if text else ""

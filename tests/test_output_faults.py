@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 import signal
 import subprocess
+import time
 
 import orjson
 import pytest
@@ -77,3 +78,38 @@ def test_a_reader_that_leaves_ends_the_stream_quietly(sim, env) -> None:
     proc.stdout.close()  # like `| head -1`
     assert proc.wait(15) == 0
     assert proc.stderr is not None and proc.stderr.read() == b""
+
+
+def test_a_slow_reader_does_not_trip_the_watchdog(env) -> None:
+    # the receiver waits for the pipe for seconds; that is not the server's silence
+    with Simulator("tse", "--rate", "2000") as fast:
+        login(fast, env)
+        args = [*stream(fast, "--events", "--stale-after", "1", "--limit", "3000")]
+        proc = subprocess.Popen([*FEEDCLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        time.sleep(3.5)  # stop reading: the pipe and the writer's buffer fill, the receiver waits
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    events = [orjson.loads(line) for line in out.splitlines() if b'"event"' in line]
+    assert [e["event"] for e in events] == [], events  # no disconnected/reconnected
+    assert out.count(b'"channel"') >= 2999
+
+
+def test_sigterm_ends_a_stream_whose_reader_stopped_reading(env) -> None:
+    with Simulator("tse", "--rate", "2000") as fast:
+        login(fast, env)
+        proc = subprocess.Popen([*FEEDCLI, *stream(fast)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _stall_then_terminate(proc)
+
+
+def _stall_then_terminate(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    time.sleep(2.5)  # the reader never reads again, and never closes the pipe
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 1
+    assert time.monotonic() - started < 8
+    assert b"stopped reading" in proc.stderr.read()
+    proc.stdout.close()

@@ -51,6 +51,16 @@ def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | No
     return orjson.dumps({"channel": channel, id_field: ident, "timestamp": timestamp, "data": data})
 
 
+_loads = orjson.loads
+_JSONDecodeError = orjson.JSONDecodeError
+
+
+def _missing(obj: object) -> str:
+    if type(obj) is not dict:
+        return "not a JSON object"
+    return "no 'channel'" if "channel" not in obj else "no 'data'"
+
+
 class EnvelopeCodec(Codec):
     """Reads HT's envelope: the provider's `data` object passes through unchanged."""
 
@@ -58,29 +68,41 @@ class EnvelopeCodec(Codec):
         self.provider = provider
         self.handshake = handshake
         self._id_fields = tuple(id_fields)
+        self._id_field = self._id_fields[0]
+        self._other_fields = self._id_fields[1:]
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
+        # On the hot path of every message: one dict lookup per field, one try for all.
         try:
-            obj = orjson.loads(frame)
-        except orjson.JSONDecodeError as exc:
+            obj = _loads(frame)
+        except _JSONDecodeError as exc:
             raise MalformedFrame(f"not JSON ({exc.msg})") from None
-        if type(obj) is not dict:
-            raise MalformedFrame("not a JSON object")
-        channel = obj.get("channel")
-        data = obj.get("data")
-        if type(channel) is not str or not channel:
-            raise MalformedFrame("no 'channel'")
-        if type(data) is not dict:
-            raise MalformedFrame("'data' is not an object")
-        ident = None
-        for name in self._id_fields:
-            ident = obj.get(name)
-            if ident is not None:
-                break
+        try:
+            channel = obj["channel"]
+            data = obj["data"]
+            ident = obj.get(self._id_field)
+        except (KeyError, TypeError, AttributeError):
+            raise MalformedFrame(_missing(obj)) from None
+        if type(channel) is not str or type(data) is not dict or not channel:
+            raise MalformedFrame("'channel' is not a name" if type(data) is dict else "'data' is not an object")
         if ident is None:
-            raise MalformedFrame(f"no {' or '.join(repr(f) for f in self._id_fields)}")
+            for name in self._other_fields:
+                ident = obj.get(name)
+                if ident is not None:
+                    break
+            else:
+                raise MalformedFrame(f"no {' or '.join(repr(f) for f in self._id_fields)}")
         ts = obj.get("timestamp")
-        return [DataEvent(self.provider, channel, str(ident), ts if type(ts) is str else None, recv, data)]
+        return [
+            DataEvent(
+                self.provider,
+                channel,
+                ident if type(ident) is str else str(ident),
+                ts if type(ts) is str else None,
+                recv,
+                data,
+            )
+        ]
 
     def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
         return refusal(code, reason)

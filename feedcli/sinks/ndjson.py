@@ -15,19 +15,27 @@ import contextlib
 import errno
 import os
 import stat
+import time
 from typing import IO
 
+import orjson
+
 from feedcli.errors import FeedError
-from feedcli.events import ControlEvent, Event, encode_line
+from feedcli.events import DataEvent, Event
 from feedcli.sinks.base import StopStream
 
 #: bytes buffered before a synchronous flush, and the transport's high-water mark
 FLUSH_AT = 64 * 1024
 HIGH_WATER = 256 * 1024
+_dumps = orjson.dumps
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+#: seconds a reader may take nothing at the end before the rest is given up
+DRAIN_STALL = 2.0
 
 
 class _PipeProtocol(asyncio.Protocol):
     def __init__(self) -> None:
+        #: a future while the pipe is over its high-water mark, None when there is room
         self.paused: asyncio.Future[None] | None = None
         self.lost = False
         self.error: OSError | None = None
@@ -37,8 +45,9 @@ class _PipeProtocol(asyncio.Protocol):
             self.paused = asyncio.get_running_loop().create_future()
 
     def resume_writing(self) -> None:
-        if self.paused is not None and not self.paused.done():
-            self.paused.set_result(None)
+        paused, self.paused = self.paused, None
+        if paused is not None and not paused.done():
+            paused.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -94,9 +103,10 @@ class NdjsonWriter:
             raise self._error
         if self._gone:
             raise StopStream("the reader closed the pipe")
-        if not self.controls and type(event) is ControlEvent:
+        if self.controls or type(event) is DataEvent:
+            self._buf += _dumps(event.to_dict(), option=_NEWLINE)
+        else:
             return
-        self._buf += encode_line(event)
         self.lines += 1
         if len(self._buf) >= FLUSH_AT:
             self._flush()
@@ -106,22 +116,30 @@ class NdjsonWriter:
 
     def pressure(self) -> asyncio.Future[None] | None:
         protocol = self._protocol
-        if protocol is not None and protocol.paused is not None and not protocol.paused.done():
-            return protocol.paused
-        return None
+        return protocol.paused if protocol is not None else None
 
     async def aclose(self) -> None:
         self._flush()
         transport = self._transport
         if transport is not None:
             protocol = self._protocol
-            # let the loop write what the transport still holds, unless the reader is gone
-            while protocol is not None and not protocol.lost and transport.get_write_buffer_size():
-                waiter = self.pressure()
-                if waiter is not None:
-                    await waiter
-                else:
-                    await asyncio.sleep(0.01)
+            # Let the loop write what the transport still holds, unless the reader is gone
+            # or has stopped reading: a reader that takes nothing for DRAIN_STALL seconds
+            # would otherwise keep feedcli alive after SIGTERM forever.
+            left = transport.get_write_buffer_size()
+            stalled_since = time.monotonic()
+            while protocol is not None and not protocol.lost and left:
+                await asyncio.sleep(0.01)
+                now_left = transport.get_write_buffer_size()
+                if now_left < left:
+                    stalled_since = time.monotonic()
+                elif time.monotonic() - stalled_since > DRAIN_STALL:
+                    self._error = self._error or FeedError(
+                        f"{self.name}: the reader stopped reading; {now_left} bytes were not delivered"
+                    )
+                    transport.abort()
+                    break
+                left = now_left
             transport.close()
             self._transport = None
             if protocol is not None and protocol.error is not None and self._error is None:
