@@ -40,8 +40,8 @@ __feedcli_options() {
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
         providers) __feedcli_reply=(-h --help) ;;
         stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --bearer --fps -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --bearer --fps -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --fps -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --fps -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;

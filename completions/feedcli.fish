@@ -212,14 +212,15 @@ complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime'
 complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream
-complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine, Tehran Stock Exchange & IFB.'
-complete -c feedcli -n '__feedcli_at stream' -a ime -d 'HT Data Engine, Iran Mercantile Exchange: the `IME...'
+complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
+complete -c feedcli -n '__feedcli_at stream' -a ime -d 'HT Data Engine: Iran Mercantile Exchange.'
 complete -c feedcli -n '__feedcli_at stream' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream tse
 complete -c feedcli -n '__feedcli_at stream tse' -l isin -x -d 'Symbol by ISIN (repeatable).'
 complete -c feedcli -n '__feedcli_at stream tse' -l name -x -d 'Symbol by name (repeatable).'
 complete -c feedcli -n '__feedcli_at stream tse' -s c -l channel -x -a 'best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info' -d 'best-limit, order-book, ohlcv-last-1m, aggregate, institutional-vs-individual...'
+complete -c feedcli -n '__feedcli_at stream tse' -l bearer -d 'Send \'Authorization: Bearer <token>\' instead of the raw token.'
 complete -c feedcli -n '__feedcli_at stream tse' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream tse' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream tse' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -229,13 +230,13 @@ complete -c feedcli -n '__feedcli_at stream tse' -l events -d 'Also write contro
 complete -c feedcli -n '__feedcli_at stream tse' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
 complete -c feedcli -n '__feedcli_at stream tse' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
-complete -c feedcli -n '__feedcli_at stream tse' -l bearer -d 'Send \'Authorization: Bearer <token>\'.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream ime
 complete -c feedcli -n '__feedcli_at stream ime' -l contract-id -x -d 'Contract by id (repeatable).'
 complete -c feedcli -n '__feedcli_at stream ime' -l contract-name -x -d 'Contract by name (repeatable).'
+complete -c feedcli -n '__feedcli_at stream ime' -l bearer -d 'Send \'Authorization: Bearer <token>\' instead of the raw token.'
 complete -c feedcli -n '__feedcli_at stream ime' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream ime' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream ime' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -245,7 +246,6 @@ complete -c feedcli -n '__feedcli_at stream ime' -l events -d 'Also write contro
 complete -c feedcli -n '__feedcli_at stream ime' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
 complete -c feedcli -n '__feedcli_at stream ime' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
-complete -c feedcli -n '__feedcli_at stream ime' -l bearer -d 'Send \'Authorization: Bearer <token>\'.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
 

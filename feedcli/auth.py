@@ -176,3 +176,12 @@ def token_for(profile: str, base_url: str) -> str:
             "run `feedcli login` again"
         )
     return token.token
+
+
+def credential_for(family: str | None, profile: str, base_url: str) -> Any:
+    """What a provider family connects with: HT's token, nothing for public data."""
+    if family is None:
+        return None
+    if family == FAMILY:
+        return token_for(profile, base_url)
+    raise AssertionError(f"no credentials known for the {family} family")

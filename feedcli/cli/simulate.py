@@ -99,6 +99,12 @@ def _run_ht(
     sim = HTSimulator(host=host, port=port, rate=rate, seed=seed, faults=faults)
 
     async def main() -> None:
+        # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
         try:
             await sim.start()
         except OSError as exc:
@@ -109,11 +115,6 @@ def _run_ht(
         for line in sim.listing(family):
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
         try:
             await stop.wait()
         finally:

@@ -1,28 +1,47 @@
-"""`feedcli stream PROVIDER ...`: one subcommand per provider, all ending in `run_stream`."""
+"""`feedcli stream PROVIDER ...`: one subcommand per provider, built from what it declares.
+
+A provider lists its own options (selectors, channels, flags) as `OPTIONS` and turns their
+values into codecs with `prepare()`; the options every stream has (`--url`, `--limit`,
+`--format`, ...) are declared once here. Adding a provider adds no code to this module.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
+from feedcli import providers
 from feedcli.cli import options as o
-from feedcli.providers import tse as _tse
-from feedcli.providers.base import Codec
-
-#: the codec's channel list as a Choice, so --help and shell completion offer the seven names
-TseChannel = Enum("TseChannel", {c: c for c in _tse.CHANNELS}, type=str)  # type: ignore[misc]
+from feedcli.providers.base import Codec, SelectorOption
 
 app = typer.Typer(
     name="stream",
     help="Stream live data as NDJSON (piped) or a live view (terminal).",
     no_args_is_help=True,
 )
+
+#: the options of every `stream` subcommand: (parameter name, annotated type, default)
+COMMON: tuple[tuple[str, Any, Any], ...] = (
+    ("url", o.Url, None),
+    ("fmt", o.FormatOpt, o.Format.auto),
+    ("output", o.OutputFile, None),
+    ("limit", o.Limit, None),
+    ("duration", o.Duration, None),
+    ("events", o.Events, False),
+    ("stale_after", o.StaleAfter, o.DEFAULT_STALE_AFTER),
+    ("max_retries", o.MaxRetries, None),
+    ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
+    ("fps", o.Fps, 10.0),
+)
+_COMMON_NAMES = frozenset(name for name, _, _ in COMMON)
 
 
 def run_stream(
@@ -52,19 +71,20 @@ def run_stream(
         max_retries=None if max_retries is None or max_retries < 0 else max_retries,
     )
     show_view = o.wants_view(fmt)
+    writer = open_output(output, controls=events) if output is not None else None
 
     async def main() -> None:
         consumers: list[Consumer] = []
         background = []
         on_malformed = None
-        if output is not None:
-            consumers.append(open_output(output, controls=events))
+        if writer is not None:
+            consumers.append(writer)
         elif not show_view:
             consumers.append(NdjsonWriter(sys.stdout.fileno(), "stdout", controls=events))
         if show_view:
             from feedcli.views.live import LiveView
 
-            view = LiveView(title=f"feedcli stream {provider}")
+            view = LiveView(title=f"feedcli stream {provider}", providers=(provider,))
             consumers.append(view)
             background.append(view.run(fps=fps))
             on_malformed = view.note_malformed
@@ -90,97 +110,66 @@ def _fresh(make_codecs: Callable[[str], list[Codec]], url: str, index: int) -> C
     return make_codecs(url)[index]
 
 
-@app.command("tse", no_args_is_help=True)
-def stream_tse(
-    isin: Annotated[list[str], typer.Option("--isin", metavar="ISIN", help="Symbol by ISIN (repeatable).")] = [],  # noqa: B006
-    name: Annotated[list[str], typer.Option("--name", metavar="NAME", help="Symbol by name (repeatable).")] = [],  # noqa: B006
-    channel: Annotated[
-        list[TseChannel],
-        typer.Option(
-            "--channel",
-            "-c",
-            metavar="CHANNEL",
-            help=f"{', '.join(_tse.CHANNELS)} (repeatable). Default: all seven.",
-            show_default=False,
-        ),
-    ] = [],  # noqa: B006
-    url: o.Url = None,
-    fmt: o.FormatOpt = o.Format.auto,
-    output: o.OutputFile = None,
-    limit: o.Limit = None,
-    duration: o.Duration = None,
-    events: o.Events = False,
-    stale_after: o.StaleAfter = o.DEFAULT_STALE_AFTER,
-    max_retries: o.MaxRetries = None,
-    profile: o.Profile = o.DEFAULT_PROFILE_NAME,
-    bearer: Annotated[bool, typer.Option("--bearer", help="Send 'Authorization: Bearer <token>'.")] = False,
-    fps: o.Fps = 10.0,
-) -> None:
-    """HT Data Engine, Tehran Stock Exchange & IFB.
-
-    Example: feedcli stream tse --isin IRO1FOLD0001 --channel best-limit --limit 10 | jq .data
-    """
-    from feedcli import auth
-    from feedcli.providers import tse
-
-    sub = tse.subscription(isin, name, [c.value for c in channel])
-    base = o.base_url(url, "tse", tse.INFO.default_url, family="ht")
-    token = auth.token_for(profile, base)
-    run_stream(
-        "tse",
-        lambda u: tse.codecs(sub, u, token, bearer=bearer),
-        url=base,
-        fmt=fmt,
-        output=output,
-        limit=limit,
-        duration=duration,
-        events=events,
-        stale_after=stale_after,
-        max_retries=max_retries,
-        fps=fps,
-    )
+def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parameter:
+    names = [option.flag, *([option.short] if option.short else [])]
+    if option.is_flag:
+        annotation: Any = Annotated[bool, typer.Option(*names, help=option.help)]
+        default: Any = False
+    else:
+        kind: Any = str
+        if option.choices:
+            # a Choice, so --help and shell completion offer the values
+            kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
+        annotation = Annotated[
+            list[kind],  # type: ignore[valid-type]
+            typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False),
+        ]
+        default = []
+    return inspect.Parameter(option.dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-@app.command("ime", no_args_is_help=True)
-def stream_ime(
-    contract_id: Annotated[
-        list[str], typer.Option("--contract-id", metavar="ID", help="Contract by id (repeatable).")
-    ] = [],  # noqa: B006
-    contract_name: Annotated[
-        list[str], typer.Option("--contract-name", metavar="NAME", help="Contract by name (repeatable).")
-    ] = [],  # noqa: B006
-    url: o.Url = None,
-    fmt: o.FormatOpt = o.Format.auto,
-    output: o.OutputFile = None,
-    limit: o.Limit = None,
-    duration: o.Duration = None,
-    events: o.Events = False,
-    stale_after: o.StaleAfter = o.DEFAULT_STALE_AFTER,
-    max_retries: o.MaxRetries = None,
-    profile: o.Profile = o.DEFAULT_PROFILE_NAME,
-    bearer: Annotated[bool, typer.Option("--bearer", help="Send 'Authorization: Bearer <token>'.")] = False,
-    fps: o.Fps = 10.0,
-) -> None:
-    """HT Data Engine, Iran Mercantile Exchange: the `IME Stream` of each contract.
+def build_command(name: str, module: ModuleType) -> Callable[..., None]:
+    """A Typer command for `stream NAME`, its parameters the provider's options and COMMON."""
+    info = module.INFO
+    own = [_selector_parameter(name, opt) for opt in module.OPTIONS]
+    clash = _COMMON_NAMES & {p.name for p in own}
+    if clash:
+        raise RuntimeError(f"provider {name} declares options that every stream already has: {sorted(clash)}")
+    common = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in COMMON]
+    parameters = [*own, *common]
 
-    Example: feedcli stream ime --contract-id 100101 --limit 5
-    """
-    from feedcli import auth
-    from feedcli.providers import ime
+    def command(**values: Any) -> None:
+        from feedcli import auth
 
-    sub = ime.subscription(contract_id, contract_name)
-    base = o.base_url(url, "ime", ime.INFO.default_url, family="ht")
-    token = auth.token_for(profile, base)
-    run_stream(
-        "ime",
-        lambda u: ime.codecs(sub, u, token, bearer=bearer),
-        url=base,
-        fmt=fmt,
-        output=output,
-        limit=limit,
-        duration=duration,
-        events=events,
-        stale_after=stale_after,
-        max_retries=max_retries,
-        fps=fps,
-    )
+        shared = {n: values.pop(n) for n in _COMMON_NAMES}
+        plain = {
+            k: [x.value if isinstance(x, Enum) else x for x in v] if isinstance(v, list) else v
+            for k, v in values.items()
+        }
+        make = module.prepare(plain)  # UsageError (exit 2) before anything connects
+        base = o.base_url(shared["url"], name, info.default_url, family=info.credentials)
+        credential = auth.credential_for(info.credentials, shared["profile"], base)
+        run_stream(
+            name,
+            lambda u: make(u, credential),
+            url=base,
+            fmt=shared["fmt"],
+            output=shared["output"],
+            limit=shared["limit"],
+            duration=shared["duration"],
+            events=shared["events"],
+            stale_after=shared["stale_after"],
+            max_retries=shared["max_retries"],
+            fps=shared["fps"],
+        )
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__name__ = f"stream_{name}"
+    examples = "\n\n".join(f"  {line}" for line in info.examples)
+    command.__doc__ = f"{info.title}.\n\n" + (f"Examples:\n\n{examples}" if examples else "")
+    return command
+
+
+for _name in providers.names():
+    app.command(_name, no_args_is_help=True)(build_command(_name, providers.get(_name)))

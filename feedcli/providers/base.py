@@ -107,6 +107,27 @@ class ProviderInfo:
     channels: tuple[str, ...]
     selectors: str
     ws_path: str
+    #: command lines shown in `feedcli stream PROVIDER --help`
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SelectorOption:
+    """A command-line option a provider needs (a selector, a channel, a flag).
+
+    Providers declare these and the CLI builds `stream PROVIDER` from them, so a new
+    provider adds no command-line code, and the CLI knows no provider's options.
+    """
+
+    flag: str
+    dest: str
+    help: str
+    metavar: str = "VALUE"
+    short: str | None = None
+    #: the only values allowed (offered by --help and shell completion)
+    choices: tuple[str, ...] | None = None
+    #: a yes/no flag rather than a repeatable value
+    is_flag: bool = False
 
 
 class Refusal(Exception):

@@ -15,12 +15,17 @@ import orjson
 
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import DataEvent, Event
-from feedcli.providers.base import Codec, Frame, Handshake
+from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
 #: close code for every refusal (bad token, symbol, contract or channel)
 POLICY_VIOLATION = 1008
+
+#: one IME README revision asks for `Authorization: Bearer <jwt>`; the SDK sends the raw token
+BEARER_OPTION = SelectorOption(
+    "--bearer", "bearer", "Send 'Authorization: Bearer <token>' instead of the raw token.", is_flag=True
+)
 
 _SUBSCRIPTION_WORDS = re.compile(r"symbol|isin|contract|channel|instrument", re.IGNORECASE)
 _AUTH_WORDS = re.compile(r"token|auth|jwt|credential|expired|signature|permission|login", re.IGNORECASE)

@@ -7,8 +7,9 @@ client sends what the source document says; the simulator accepts every revision
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from feedcli.errors import UsageError
@@ -18,6 +19,7 @@ from feedcli.providers.base import (
     Handshake,
     ProviderInfo,
     Refusal,
+    SelectorOption,
     check_selector,
     unique,
     ws_url,
@@ -41,6 +43,16 @@ INFO = ProviderInfo(
     channels=(CHANNEL,),
     selectors="--contract-id ID... | --contract-name NAME...",
     ws_path=PATH + "/{id,name}",
+    examples=(
+        "feedcli stream ime --contract-id 100101 --limit 5 | jq -c .data.Aggregate",
+        "feedcli stream ime --contract-name طلا0412 --format view",
+    ),
+)
+
+OPTIONS = (
+    SelectorOption("--contract-id", "contract_id", "Contract by id (repeatable).", metavar="ID"),
+    SelectorOption("--contract-name", "contract_name", "Contract by name (repeatable).", metavar="NAME"),
+    ht.BEARER_OPTION,
 )
 
 By = Literal["id", "name"]
@@ -79,6 +91,13 @@ def parse_request_target(path: str, query: str) -> Subscription:
     if not contracts:
         raise Refusal(f"no contract requested ({' or '.join(accepted)})")
     return Subscription(by, contracts)
+
+
+def prepare(values: Mapping[str, Any]) -> Callable[[str, str], list[Codec]]:
+    """Check the command line's values (exit 2 if wrong); then (base URL, token) → codecs."""
+    sub = subscription(values.get("contract_id") or [], values.get("contract_name") or [])
+    bearer = bool(values.get("bearer"))
+    return lambda base_url, token: codecs(sub, base_url, token, bearer=bearer)
 
 
 def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False) -> list[Codec]:

@@ -7,8 +7,9 @@ each repeated as its own parameter; nothing is sent after the handshake.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from feedcli.errors import UsageError
@@ -18,6 +19,7 @@ from feedcli.providers.base import (
     Handshake,
     ProviderInfo,
     Refusal,
+    SelectorOption,
     check_selector,
     unique,
     ws_url,
@@ -48,6 +50,24 @@ INFO = ProviderInfo(
     channels=CHANNELS,
     selectors="--isin ISIN... | --name NAME...",
     ws_path=PATH + "/{isin,name}",
+    examples=(
+        "feedcli stream tse --isin IRO1FOLD0001 --channel best-limit --limit 10 | jq -c .data",
+        "feedcli stream tse --name فولاد --channel aggregate --events -o foolad.ndjson",
+    ),
+)
+
+OPTIONS = (
+    SelectorOption("--isin", "isin", "Symbol by ISIN (repeatable).", metavar="ISIN"),
+    SelectorOption("--name", "name", "Symbol by name (repeatable).", metavar="NAME"),
+    SelectorOption(
+        "--channel",
+        "channel",
+        f"{', '.join(CHANNELS)} (repeatable). Default: all seven.",
+        metavar="CHANNEL",
+        short="-c",
+        choices=CHANNELS,
+    ),
+    ht.BEARER_OPTION,
 )
 
 By = Literal["isin", "name"]
@@ -110,6 +130,13 @@ def parse_request_target(path: str, query: str) -> Subscription:
         if channel not in CHANNELS:
             raise Refusal(f"invalid channel: {channel}")
     return Subscription(by, symbols, channels)
+
+
+def prepare(values: Mapping[str, Any]) -> Callable[[str, str], list[Codec]]:
+    """Check the command line's values (exit 2 if wrong); then (base URL, token) → codecs."""
+    sub = subscription(values.get("isin") or [], values.get("name") or [], values.get("channel") or [])
+    bearer = bool(values.get("bearer"))
+    return lambda base_url, token: codecs(sub, base_url, token, bearer=bearer)
 
 
 def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False) -> list[Codec]:
