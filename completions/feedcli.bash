@@ -40,8 +40,8 @@ __feedcli_options() {
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
         providers) __feedcli_reply=(-h --help) ;;
         stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --fps -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --profile --fps -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
@@ -72,6 +72,7 @@ __feedcli_arity() {
         'stream tse|--duration') REPLY=1 ;;
         'stream tse|--stale-after') REPLY=1 ;;
         'stream tse|--max-retries') REPLY=1 ;;
+        'stream tse|--ping-interval') REPLY=1 ;;
         'stream tse|--profile') REPLY=1 ;;
         'stream tse|--fps') REPLY=1 ;;
         'stream ime|--contract-id') REPLY=1 ;;
@@ -83,6 +84,7 @@ __feedcli_arity() {
         'stream ime|--duration') REPLY=1 ;;
         'stream ime|--stale-after') REPLY=1 ;;
         'stream ime|--max-retries') REPLY=1 ;;
+        'stream ime|--ping-interval') REPLY=1 ;;
         'stream ime|--profile') REPLY=1 ;;
         'stream ime|--fps') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;

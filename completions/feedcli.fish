@@ -58,6 +58,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream tse|--max-retries'
             echo 1
+        case 'stream tse|--ping-interval'
+            echo 1
         case 'stream tse|--profile'
             echo 1
         case 'stream tse|--fps'
@@ -79,6 +81,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream ime|--stale-after'
             echo 1
         case 'stream ime|--max-retries'
+            echo 1
+        case 'stream ime|--ping-interval'
             echo 1
         case 'stream ime|--profile'
             echo 1
@@ -229,6 +233,7 @@ complete -c feedcli -n '__feedcli_at stream tse' -l duration -x -d 'Exit 0 after
 complete -c feedcli -n '__feedcli_at stream tse' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
 complete -c feedcli -n '__feedcli_at stream tse' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
 complete -c feedcli -n '__feedcli_at stream tse' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
@@ -245,6 +250,7 @@ complete -c feedcli -n '__feedcli_at stream ime' -l duration -x -d 'Exit 0 after
 complete -c feedcli -n '__feedcli_at stream ime' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
 complete -c feedcli -n '__feedcli_at stream ime' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
 complete -c feedcli -n '__feedcli_at stream ime' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from feedcli import config
+from feedcli import USER_AGENT, config
 from feedcli.errors import AuthError, FeedError, ProviderError
 from feedcli.providers import ht
-from feedcli.providers.base import http_url
-from feedcli.session import USER_AGENT
+from feedcli.providers.base import http_url, is_loopback
 
 #: attempts for 429 and 5xx answers, and the longest wait between two of them
 LOGIN_ATTEMPTS = 5
@@ -102,10 +101,11 @@ def login(
     import httpx
 
     url = http_url(base_url, ht.LOGIN_PATH)
-    # Both field pairs: the official client's and the source document's.
-    form = {"UserName_or_Email": user, "Password": password, "username": user, "password": password}
+    form = ht.login_form(user, password)
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    with httpx.Client(timeout=httpx.Timeout(15.0, connect=10.0), headers=headers) as client:
+    # Proxies from the environment are honoured, as by the WebSocket, except for loopback.
+    trust_env = not is_loopback(base_url)
+    with httpx.Client(timeout=httpx.Timeout(15.0, connect=10.0), headers=headers, trust_env=trust_env) as client:
         for attempt in range(1, LOGIN_ATTEMPTS + 1):
             try:
                 response = client.post(url, data=form)
@@ -116,17 +116,18 @@ def login(
             status = response.status_code
             if 200 <= status < 300:
                 try:
-                    token = response.json()["Authorization"]
-                except (ValueError, KeyError, TypeError):
-                    raise ProviderError(f"login: HTTP {status} without an Authorization token in the body") from None
-                if not isinstance(token, str) or not token:
-                    raise ProviderError("login: the server sent an empty token")
+                    body = response.json()
+                except ValueError:
+                    body = None
+                token = ht.token_from_login(body)
+                if token is None:
+                    raise ProviderError(f"login: HTTP {status} without an Authorization token in the body")
                 return describe_token(token, user)
             if status in (401, 403):
                 raise AuthError(f"login refused (HTTP {status}): {_detail(response)}")
             if status == 429 or status >= 500:
                 if attempt == LOGIN_ATTEMPTS:
-                    raise FeedError(f"login: the server still answers HTTP {status} after {attempt} attempts")
+                    raise FeedError(f"login: the server still answers HTTP {status} after {attempt - 1} retries")
                 wait = _retry_after(response.headers.get("Retry-After"))
                 if wait is None:
                     wait = min(MAX_WAIT, 2.0 ** (attempt - 1))
@@ -160,22 +161,30 @@ def store(profile: str, base_url: str, token: Token) -> str:
 
 def token_for(profile: str, base_url: str) -> str:
     """`FEEDCLI_TOKEN` if set, else the token stored for this base URL; AuthError if none."""
-    env = os.environ.get("FEEDCLI_TOKEN")
+    env = (os.environ.get("FEEDCLI_TOKEN") or "").strip()
     if env:
-        return env.strip()
+        return _checked(env, "FEEDCLI_TOKEN")
     entry = config.load(profile, FAMILY).get(config.base_key(base_url))
     if not isinstance(entry, dict) or not entry.get("token"):
         hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"
         raise AuthError(
             f"not logged in to {base_url} (profile {profile}): run `feedcli login{hint}` or set FEEDCLI_TOKEN"
         )
-    token = describe_token(entry["token"])
+    token = describe_token(_checked(str(entry["token"]), "the stored token"))
     if token.expired:
+        hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"
         raise AuthError(
             f"the token for {base_url} (profile {profile}) expired at {token.expires:%Y-%m-%d %H:%M} UTC: "
-            "run `feedcli login` again"
+            f"run `feedcli login{hint}` again"
         )
     return token.token
+
+
+def _checked(token: str, where: str) -> str:
+    """A token goes into an HTTP header: no spaces or control characters (never printed)."""
+    if any(ch.isspace() or ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
+        raise AuthError(f"{where} is not a valid token: it contains spaces or control characters")
+    return token
 
 
 def credential_for(family: str | None, profile: str, base_url: str) -> Any:

@@ -35,14 +35,20 @@ def _profile_file(profile: str, family: str) -> Path:
 
 
 def _ensure_private_dir(path: Path) -> None:
-    """Create the directory chain with mode 0700 and tighten it if it already existed."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create missing directories with mode 0700; tighten `profiles/` and below, never more.
+
+    The config root may be a directory the user chose and shares (FEEDCLI_CONFIG_DIR=/tmp):
+    its mode is left alone unless feedcli created it.
+    """
     root = config_dir()
+    if not root.exists():
+        root.mkdir(parents=True, mode=0o700)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     for part in (path, *path.parents):
-        with contextlib.suppress(OSError):
-            os.chmod(part, 0o700)
         if part == root:
             break
+        with contextlib.suppress(OSError):
+            os.chmod(part, 0o700)
 
 
 def load(profile: str, family: str) -> dict[str, Any]:
@@ -88,5 +94,9 @@ def remove(profile: str, family: str) -> bool:
 
 
 def base_key(base_url: str) -> str:
-    """The key a base URL is stored under: scheme://host[:port][/prefix], no trailing slash."""
-    return base_url.rstrip("/")
+    """The key a base URL is stored under: scheme://host[:port][/prefix], lower-cased scheme
+    and host, no trailing slash, so `HTTP://Host:1/` and `http://host:1` are one login."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base_url.rstrip("/"))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))

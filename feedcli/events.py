@@ -107,6 +107,24 @@ class RecvClock:
         return f"{self._prefix}{int((t - sec) * 1_000_000):06d}Z"
 
 
+def epoch_iso(value: float) -> str | None:
+    """An epoch timestamp in s, ms, µs or ns (told apart by size) as ISO 8601 UTC with `Z`."""
+    magnitude = abs(value)
+    if magnitude >= 1e17:
+        seconds = value / 1e9
+    elif magnitude >= 1e14:
+        seconds = value / 1e6
+    elif magnitude >= 1e11:
+        seconds = value / 1e3
+    else:
+        seconds = float(value)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_recv(recv: str) -> float:
     """The epoch seconds of a `recv` field (used by replay and by latency figures)."""
     return datetime.strptime(recv, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()

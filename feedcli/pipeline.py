@@ -74,12 +74,13 @@ async def run(
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed: list[int] = []
+
     def on_signal(signum: int) -> None:
         # The first signal ends the run cleanly (flush, close); a second one, sent because
         # that is taking too long (a reader that stopped reading), ends it at once.
         if stop.is_set():
-            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing")
-            os._exit(128 + signum)
+            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left")
+            os._exit(0)  # still the user's interruption (CONTRACT.md: exit 0)
         stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -117,6 +118,9 @@ async def run(
         await asyncio.gather(*helpers, return_exceptions=True)
         for sig in installed:
             loop.remove_signal_handler(sig)
+        skipped = sum(s.malformed_count for s in sessions)
+        if skipped:
+            note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
         if error is None and close_error is not None:
             error = close_error
     if error is not None:

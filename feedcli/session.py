@@ -26,13 +26,10 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import WSMsgType
 
-from feedcli import __version__
+from feedcli import USER_AGENT
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec
-
-#: One stable User-Agent for login and WebSocket: HT binds a token to the client that got it.
-USER_AGENT = f"feedcli/{__version__}"
 
 
 @dataclass
@@ -40,7 +37,7 @@ class SessionOptions:
     """Knobs of the engine; the defaults are what a long-running stream wants."""
 
     #: seconds without a data message before the connection is treated as dropped (None: never)
-    stale_after: float | None = 60.0
+    stale_after: float | None = 120.0
     #: failed attempts in a row before giving up with exit 5 (None: never give up)
     max_retries: int | None = None
     ping_interval: float | None = 20.0
@@ -51,6 +48,8 @@ class SessionOptions:
     backoff_cap: float = 30.0
     max_size: int = 16 * 1024 * 1024
     user_agent: str = USER_AGENT
+    #: honour HTTP(S)_PROXY and NO_PROXY from the environment
+    trust_env: bool = True
 
 
 class _Stale(Exception):
@@ -105,10 +104,14 @@ class Session:
         self.malformed_count = 0
         self.reconnects = 0
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._stale: aiohttp.ClientWebSocketResponse | None = None
         #: set while the receiver waits for a slow consumer: not the server's silence
         self._held_back = False
         self._http: aiohttp.ClientSession | None = None
+        #: when now() last saw any frame of the current connection (data, ping, pong)
+        self._last_seen = 0.0
+        #: (reason, the guard task closing it, whether the server proved reachable) when a
+        #: guard (watchdog, keepalive) ended the current connection
+        self._ended: tuple[str, asyncio.Task[None], bool] | None = None
 
     # ------------------------------------------------------------------ control lines
     def _control(self, provider: str, event: str, **fields: object) -> None:
@@ -119,7 +122,9 @@ class Session:
         """Stream until cancelled or a consumer stops it; raise FeedError for a final refusal."""
         timeout = aiohttp.ClientTimeout(total=self._opt.open_timeout)
         headers = {"User-Agent": self._opt.user_agent}
-        async with aiohttp.ClientSession(headers=headers, timeout=timeout, auto_decompress=False) as http:
+        async with aiohttp.ClientSession(
+            headers=headers, timeout=timeout, auto_decompress=False, trust_env=self._opt.trust_env
+        ) as http:
             self._http = http
             try:
                 await self._run()
@@ -127,7 +132,9 @@ class Session:
                 self._http = None
 
     async def _run(self) -> None:
-        failures = 0  # failed attempts in a row, reset once data flows again
+        # Reconnection attempts made since the server last proved reachable (data flowed,
+        # or a quiet connection stayed up until the watchdog): what --max-retries bounds.
+        retries = 0
         connected_before = False
         while True:
             codec = self._new_codec()
@@ -135,42 +142,46 @@ class Session:
                 ws = await self._open(codec)
             except FeedError:
                 raise
-            except Exception as exc:  # network-level failure: retry
-                failures += 1
-                self._give_up_or_wait_note(failures, codec.provider, _describe_open_error(exc))
-                await self._backoff(failures, _retry_after(exc))
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                reason = _describe_open_error(exc)
+                self._give_up_if_spent(codec.provider, retries, reason)
+                retries += 1
+                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                await self._backoff(retries, _retry_after(exc))
                 continue
 
+            url = codec.handshake.describe()
             if connected_before:
                 self.reconnects += 1
-                self._control(codec.provider, "reconnected", url=codec.handshake.describe(), attempt=failures)
+                self._control(codec.provider, "reconnected", url=url, attempt=retries)
             else:
-                self._control(codec.provider, "connected", url=codec.handshake.describe())
+                self._control(codec.provider, "connected", url=url)
             connected_before = True
 
-            flowed, reason, code, verdict = await self._serve(ws, codec)
+            healthy, reason, code, verdict = await self._serve(ws, codec)
             if verdict is not None:
                 self._control(codec.provider, "disconnected", reason=reason, code=code, final=True)
                 raise verdict
-            if flowed:
-                failures = 0
-            failures += 1
-            self._control(codec.provider, "disconnected", reason=reason, code=code, attempt=failures)
-            self._give_up_or_wait_note(failures, codec.provider, reason)
-            await self._backoff(failures, None)
+            if healthy:
+                retries = 0
+            spent = self._opt.max_retries is not None and retries >= self._opt.max_retries
+            if spent:
+                self._control(codec.provider, "disconnected", reason=reason, code=code, final=True)
+                self._give_up_if_spent(codec.provider, retries, reason)
+            retries += 1
+            self._control(codec.provider, "disconnected", reason=reason, code=code, attempt=retries)
+            self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
+            await self._backoff(retries, None)
 
-    def _give_up_or_wait_note(self, failures: int, provider: str, reason: str) -> None:
+    def _give_up_if_spent(self, provider: str, retries: int, reason: str) -> None:
         limit = self._opt.max_retries
-        if limit is not None and failures > limit:
-            raise RetriesExhausted(
-                f"{provider}: gave up after {failures} failed attempt{'s' if failures != 1 else ''} "
-                f"in a row (last: {reason})"
-            )
-        self._report.note(f"feedcli: {provider}: {reason}; reconnecting (attempt {failures})")
+        if limit is not None and retries >= limit:
+            tried = "no retries allowed" if retries == 0 else f"{retries} retr{'y' if retries == 1 else 'ies'} failed"
+            raise RetriesExhausted(f"{provider}: gave up reconnecting: {reason} ({tried}, --max-retries {limit})")
 
-    async def _backoff(self, failures: int, retry_after: float | None) -> None:
+    async def _backoff(self, attempt: int, retry_after: float | None) -> None:
         """Full jitter: a uniform wait up to the capped exponential, so clients do not stampede."""
-        ceiling = min(self._opt.backoff_cap, self._opt.backoff_base * (2 ** (failures - 1)))
+        ceiling = min(self._opt.backoff_cap, self._opt.backoff_base * (2 ** (attempt - 1)))
         delay = random.uniform(0, ceiling)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self._opt.backoff_cap * 4))
@@ -184,8 +195,10 @@ class Session:
                 hs.url,
                 protocols=hs.subprotocols,
                 headers=list(hs.headers),
-                heartbeat=self._opt.ping_interval,
-                autoping=True,
+                # Keepalive is ours (see _keepalive): aiohttp's heartbeat would declare the
+                # server dead while we deliberately stop reading for a slow consumer.
+                heartbeat=None,
+                autoping=False,
                 autoclose=True,
                 max_msg_size=self._opt.max_size,
                 compress=0,
@@ -205,12 +218,14 @@ class Session:
     async def _serve(
         self, ws: aiohttp.ClientWebSocketResponse, codec: Codec
     ) -> tuple[bool, str, int | None, FeedError | None]:
-        """Run one connection; return (data flowed, reason, close code, final verdict)."""
+        """Run one connection; return (server proved healthy, reason, close code, final verdict)."""
         self._ws = ws
+        self._ended = None
+        self._last_seen = time.time()
         flowed = False
-        watchdog: asyncio.Task[bool] | None = None
+        guards = [asyncio.create_task(self._keepalive(ws))] if self._opt.ping_interval else []
         if self._opt.stale_after:
-            watchdog = asyncio.create_task(self._watchdog(ws))
+            guards.append(asyncio.create_task(self._watchdog(ws)))
         code: int | None = None
         reason = ""
         try:
@@ -227,12 +242,19 @@ class Session:
             while True:
                 msg = await receive()
                 kind = msg.type
+                t = now()
+                self._last_seen = t
                 if kind is not text and kind is not binary:
+                    if kind is WSMsgType.PING:
+                        await ws.pong(msg.data)
+                        continue
+                    if kind is WSMsgType.PONG:
+                        continue
                     code, reason = _close_info(ws, msg)
                     break
                 frame = msg.data
                 try:
-                    events = parse(frame, fmt(now()))
+                    events = parse(frame, fmt(t))
                 except MalformedFrame as exc:
                     self._malformed(codec.provider, frame, str(exc))
                     continue
@@ -252,19 +274,37 @@ class Session:
                             await waiter
                         finally:
                             self._held_back = False
+                            self._last_seen = now()
                 if not flowed and self.data_count != start_count:
                     flowed = True
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            code, reason = None, f"connection failed while sending ({exc.__class__.__name__})"
         finally:
             self._ws = None
-            if watchdog is not None and not watchdog.done():
-                watchdog.cancel()
-            if self._stale is not ws:
+            ended = self._ended
+            for guard in guards:
+                if ended is not None and guard is ended[1]:
+                    # it is completing the close it began: let it, or the socket leaks
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await guard
+                else:
+                    guard.cancel()
+            if ended is None:
                 await _close_quietly(ws, codec)
-        if self._stale is ws:
-            return flowed, f"no data for {self._opt.stale_after:g}s", None, None
+        if ended is not None:
+            # the server kept the connection up: it is reachable, only silent
+            return ended[2], ended[0], None, None
         return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)
 
-    async def _watchdog(self, ws: aiohttp.ClientWebSocketResponse) -> bool:
+    async def _end(self, ws: aiohttp.ClientWebSocketResponse, reason: str, *, healthy: bool) -> None:
+        """Close a connection we judged dead or stale; the receive loop learns why from _ended."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._ended = (reason, task, healthy)
+        with contextlib.suppress(Exception):
+            await ws.close(code=4000, message=reason.encode()[:120])
+
+    async def _watchdog(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Close a connection that delivers no data for `stale_after` seconds; pings don't count.
 
         Time spent waiting for a slow consumer is not the server's silence and is not counted.
@@ -278,16 +318,36 @@ class Session:
             if self.data_count != seen or self._held_back:
                 seen = self.data_count
                 since = time.monotonic()
-            elif time.monotonic() - since >= limit:
-                self._stale = ws  # before closing: the receive loop must know why it ended
-                with contextlib.suppress(Exception):
-                    await ws.close(code=4000, message=b"no data")
-                return True
+            elif time.monotonic() - since >= limit and self._ended is None:
+                await self._end(ws, f"no data for {limit:g}s", healthy=True)
+                return
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Ping every interval; a server that sends nothing at all, not even a pong, is gone.
+
+        Any frame counts as a sign of life. While the receiver is held back by a slow
+        consumer the socket is not being read, so silence then proves nothing.
+        """
+        interval = float(self._opt.ping_interval or 0)
+        timeout = float(self._opt.ping_timeout or interval)
+        while True:
+            await asyncio.sleep(interval)
+            if self._held_back:
+                continue
+            sent = time.time()
+            try:
+                await ws.ping()
+            except Exception:
+                return  # the connection is already going; the receive loop will say why
+            await asyncio.sleep(timeout)
+            if self._last_seen < sent and not self._held_back and self._ended is None:
+                await self._end(ws, f"no pong within {timeout:g}s", healthy=False)
+                return
 
     def _malformed(self, provider: str, frame: bytes | str, why: str) -> None:
         self.malformed_count += 1
         if self._on_malformed is not None:
-            self._on_malformed(self.malformed_count)
+            self._on_malformed(1)
         excerpt = frame[:60] if isinstance(frame, str) else frame[:60].decode("utf-8", "replace")
         self._report.limited(
             "malformed",

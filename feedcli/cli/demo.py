@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -37,7 +36,7 @@ def demo(
     from feedcli.session import SessionOptions
     from feedcli.simulators.ht import HTSimulator
     from feedcli.sinks.base import Consumer
-    from feedcli.sinks.ndjson import NdjsonWriter
+    from feedcli.sinks.ndjson import stdout_writer
 
     show_view = o.wants_view(fmt)
 
@@ -65,13 +64,13 @@ def demo(
                 background.append(view.run(fps=fps))
                 on_malformed = view.note_malformed
             else:
-                writer = NdjsonWriter(sys.stdout.fileno(), "stdout", controls=False)
+                writer = stdout_writer(controls=False)
                 await writer.start()
                 consumers.append(writer)
             await pipeline.run(
                 [factory],
                 consumers,
-                options=SessionOptions(stale_after=None),
+                options=SessionOptions(stale_after=None, trust_env=False),
                 limit=limit,
                 duration=duration,
                 background=background,

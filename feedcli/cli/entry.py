@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"feedcli {__version__}\n")
         return 0
-    verbose = "-v" in args or "--verbose" in args or os.environ.get("FEEDCLI_DEBUG") == "1"
+    leading = args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]
+    verbose = "-v" in leading or "--verbose" in leading or os.environ.get("FEEDCLI_DEBUG") == "1"
 
     import typer
 

@@ -50,10 +50,11 @@ def login(
       pass show ht | feedcli login -u alice --password-stdin
       feedcli login --url http://127.0.0.1:8765 -u demo   # a local simulator
     """
-    from feedcli import auth
+    from feedcli import auth, config
     from feedcli.providers import ht
 
     base = o.base_url(url, family.value, ht.PRODUCTION_URL)
+    config.load(profile, family.value)  # a bad profile name or store fails before the password is sent
     interactive = sys.stdin.isatty()
     if not user:
         if password_stdin or not interactive:

@@ -71,6 +71,15 @@ MaxRetries = Annotated[
         show_default=False,
     ),
 ]
+PingInterval = Annotated[
+    float,
+    typer.Option(
+        "--ping-interval",
+        metavar="SECONDS",
+        min=0.0,
+        help="Ping the server every SECONDS; one that answers nothing for as long again is gone. 0: no pings.",
+    ),
+]
 Fps = Annotated[float, typer.Option("--fps", min=1.0, max=60.0, help="Redraws per second of the live view.")]
 
 DEFAULT_STALE_AFTER = 120.0
@@ -78,18 +87,23 @@ DEFAULT_PROFILE_NAME = DEFAULT_PROFILE
 
 
 def base_url(explicit: str | None, provider: str, default: str, *, family: str | None = None) -> str:
-    """--url, else FEEDCLI_<PROVIDER>_URL, else FEEDCLI_<FAMILY>_URL, else production."""
-    if explicit:
-        return explicit.rstrip("/")
+    """--url, else FEEDCLI_<PROVIDER>_URL, else FEEDCLI_<FAMILY>_URL, else production.
+
+    Checked here, before credentials are looked up or anything connects (exit 2 if wrong).
+    """
+    from feedcli.providers.base import check_base_url
+
+    if explicit is not None:
+        return check_base_url(explicit.rstrip("/"))
     for name in (provider, family):
         if name:
             value = os.environ.get(f"FEEDCLI_{name.upper()}_URL")
             if value:
-                return value.rstrip("/")
+                return check_base_url(value.rstrip("/"))
     return default
 
 
 def wants_view(fmt: Format) -> bool:
     if fmt is Format.view:
         return True
-    return fmt is Format.auto and sys.stdout.isatty()
+    return fmt is Format.auto and sys.stdout is not None and sys.stdout.isatty()

@@ -88,14 +88,18 @@ def _run_ht(
     malformed_every: int | None,
     login_errors: str | None,
 ) -> None:
+    from feedcli.errors import UsageError
     from feedcli.simulators.ht import Faults, HTSimulator
 
-    faults = Faults(
-        drop_after=drop_after,
-        stall_after=stall_after,
-        malformed_every=malformed_every,
-        login_errors=_statuses(login_errors),
-    )
+    try:
+        faults = Faults(
+            drop_after=drop_after,
+            stall_after=stall_after,
+            malformed_every=malformed_every,
+            login_errors=_statuses(login_errors),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     sim = HTSimulator(host=host, port=port, rate=rate, seed=seed, faults=faults)
 
     async def main() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import sys
 from collections.abc import Callable
 from enum import Enum
 from types import ModuleType
@@ -38,6 +37,7 @@ COMMON: tuple[tuple[str, Any, Any], ...] = (
     ("events", o.Events, False),
     ("stale_after", o.StaleAfter, o.DEFAULT_STALE_AFTER),
     ("max_retries", o.MaxRetries, None),
+    ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("fps", o.Fps, 10.0),
 )
@@ -56,22 +56,29 @@ def run_stream(
     events: bool,
     stale_after: float,
     max_retries: int | None,
+    ping_interval: float = 20.0,
     fps: float = 10.0,
 ) -> None:
     """Wire codecs, the NDJSON writer and/or the live view into a pipeline and run it."""
     from feedcli import pipeline
+    from feedcli.providers.base import is_loopback
     from feedcli.session import SessionOptions
     from feedcli.sinks.base import Consumer
-    from feedcli.sinks.ndjson import NdjsonWriter, open_output
+    from feedcli.sinks.ndjson import open_output, stdout_writer
 
     codecs = make_codecs(url)  # validates the URL before anything connects
     factories = [functools.partial(_fresh, make_codecs, url, i) for i in range(len(codecs))]
     options = SessionOptions(
         stale_after=stale_after or None,
         max_retries=None if max_retries is None or max_retries < 0 else max_retries,
+        trust_env=not is_loopback(url),  # proxies from the environment, never for loopback
+        ping_interval=ping_interval or None,
+        ping_timeout=ping_interval or None,
     )
     show_view = o.wants_view(fmt)
     writer = open_output(output, controls=events) if output is not None else None
+    if writer is None and not show_view:
+        writer = stdout_writer(controls=events)
 
     async def main() -> None:
         consumers: list[Consumer] = []
@@ -79,8 +86,6 @@ def run_stream(
         on_malformed = None
         if writer is not None:
             consumers.append(writer)
-        elif not show_view:
-            consumers.append(NdjsonWriter(sys.stdout.fileno(), "stdout", controls=events))
         if show_view:
             from feedcli.views.live import LiveView
 
@@ -160,6 +165,7 @@ def build_command(name: str, module: ModuleType) -> Callable[..., None]:
             events=shared["events"],
             stale_after=shared["stale_after"],
             max_retries=shared["max_retries"],
+            ping_interval=shared["ping_interval"],
             fps=shared["fps"],
         )
 

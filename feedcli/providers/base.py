@@ -59,12 +59,45 @@ class Codec(ABC):
         return []
 
 
+_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
+
+
+def check_base_url(base_url: str) -> str:
+    """Refuse a base URL that cannot work before anything connects (UsageError, exit 2)."""
+    hint = "--url must look like http://HOST:PORT or https://HOST"
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"{hint}, not {base_url!r} ({exc})") from None
+    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        raise UsageError(f"{hint}, not {base_url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"--url must not carry a user or password ({base_url!r}): use feedcli login")
+    if parts.query or parts.fragment:
+        raise UsageError(f"--url is a base URL, without '?' or '#': {base_url!r}")
+    if port == 0:
+        raise UsageError(f"--url has port 0: {base_url!r}")
+    return base_url
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether a URL points at this machine: such requests never go through a proxy."""
+    import ipaddress
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def ws_url(base_url: str, target: str) -> str:
     """Join a base URL (`http://host:port`) and a request target, mapping http→ws, https→wss."""
-    parts = urlsplit(base_url)
-    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
-    if scheme is None or not parts.netloc:
-        raise UsageError(f"--url must look like http://HOST:PORT or https://HOST, not {base_url!r}")
+    parts = urlsplit(check_base_url(base_url))
+    scheme = _SCHEMES[parts.scheme.lower()]
     path, _, query = target.partition("?")
     prefix = parts.path.rstrip("/")
     return urlunsplit((scheme, parts.netloc, prefix + path, query, ""))
@@ -72,10 +105,8 @@ def ws_url(base_url: str, target: str) -> str:
 
 def http_url(base_url: str, path: str) -> str:
     """Join a base URL and an HTTP path (for login and REST calls)."""
-    parts = urlsplit(base_url)
-    scheme = {"http": "http", "https": "https", "ws": "http", "wss": "https"}.get(parts.scheme)
-    if scheme is None or not parts.netloc:
-        raise UsageError(f"--url must look like http://HOST:PORT or https://HOST, not {base_url!r}")
+    parts = urlsplit(check_base_url(base_url))
+    scheme = {"http": "http", "https": "https", "ws": "http", "wss": "https"}[parts.scheme.lower()]
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + path, "", ""))
 
 

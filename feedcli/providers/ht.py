@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
-from feedcli.events import DataEvent, Event
+from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
@@ -27,8 +27,22 @@ BEARER_OPTION = SelectorOption(
     "--bearer", "bearer", "Send 'Authorization: Bearer <token>' instead of the raw token.", is_flag=True
 )
 
-_SUBSCRIPTION_WORDS = re.compile(r"symbol|isin|contract|channel|instrument", re.IGNORECASE)
+_SUBSCRIPTION_WORDS = re.compile(r"symbol|isin|contract|channel|instrument|subscri", re.IGNORECASE)
 _AUTH_WORDS = re.compile(r"token|auth|jwt|credential|expired|signature|permission|login", re.IGNORECASE)
+
+
+def login_form(user: str, password: str) -> dict[str, str]:
+    """The token request's form: both field pairs, the official client's and the document's."""
+    return {"UserName_or_Email": user, "Password": password, "username": user, "password": password}
+
+
+def token_from_login(body: object) -> str | None:
+    """The JWT in a successful login's JSON body (`{"Authorization": "<jwt>"}`), if any."""
+    if isinstance(body, dict):
+        token = body.get("Authorization")
+        if isinstance(token, str) and token.strip():
+            return token.strip()
+    return None
 
 
 def auth_headers(token: str, *, bearer: bool = False) -> tuple[tuple[str, str], ...]:
@@ -41,14 +55,17 @@ def refusal(code: int | None, reason: str) -> FeedError | None:
     if code != POLICY_VIOLATION:
         return None
     text = reason.strip()
+    if not text:
+        return AuthError("authentication refused by the server (close 1008 without a reason)")
     # Judge by what the server says, not by the names it quotes: "Invalid symbol: LOGIN"
     # is about a symbol even though the symbol's name looks like an auth word.
     head = text.split(":", 1)[0]
-    if _SUBSCRIPTION_WORDS.search(head):
-        return SubscriptionError(f"subscription refused by the server: {text}")
-    if not text or _AUTH_WORDS.search(head) or not _SUBSCRIPTION_WORDS.search(text):
-        return AuthError(f"authentication refused by the server: {text or 'close 1008 without a reason'}")
-    return SubscriptionError(f"subscription refused by the server: {text}")
+    for part in (head, text):
+        if _AUTH_WORDS.search(part):
+            return AuthError(f"authentication refused by the server: {text}")
+        if _SUBSCRIPTION_WORDS.search(part):
+            return SubscriptionError(f"subscription refused by the server: {text}")
+    return AuthError(f"refused by the server (close 1008): {text}")
 
 
 def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | None, data: Any) -> bytes:
@@ -58,6 +75,13 @@ def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | No
 
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
+
+
+def _timestamp(value: object) -> str | None:
+    """A timestamp sent as epoch number is converted; anything else that is not text is null."""
+    if type(value) in (int, float):
+        return epoch_iso(value)  # type: ignore[arg-type]
+    return None
 
 
 def _missing(obj: object) -> str:
@@ -103,7 +127,7 @@ class EnvelopeCodec(Codec):
                 self.provider,
                 channel,
                 ident if type(ident) is str else str(ident),
-                ts if type(ts) is str else None,
+                ts if type(ts) is str else _timestamp(ts),
                 recv,
                 data,
             )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 import socket
@@ -186,7 +187,9 @@ class HTSimulator:
         self._queue_size = queue_size
         self._compress = compress
         self._send_buffer = send_buffer
-        self._secret = secret or secrets.token_urlsafe(32)
+        # Derived from the seed, not random: a token issued before a restart of the simulator
+        # stays valid after it, as a real server's would, so reconnects can be tested.
+        self._secret = secret or hashlib.sha256(f"feedcli-simulator-ht-{seed}".encode()).hexdigest()
         self._clock = clock
         self._market = HTMarket(seed, instruments, contracts)
         self._isins = {i.isin: i for i in self._market.instruments}

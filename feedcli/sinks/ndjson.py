@@ -72,7 +72,11 @@ class NdjsonWriter:
         self._transport: asyncio.WriteTransport | None = None
         self._protocol: _PipeProtocol | None = None
         self._pipe_file: IO[bytes] | None = None
-        self._regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        mode = os.fstat(fd).st_mode
+        # Only pipes and sockets go through the event loop. A terminal is shared with the
+        # shell (making it non-blocking would break both), and /dev/null or a file never
+        # block long enough to matter: those are written directly.
+        self._regular = not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode))
         self.lines = 0
 
     async def start(self) -> None:
@@ -197,9 +201,28 @@ def _write_error(name: str, exc: OSError) -> str:
 
 
 def open_output(path: str, *, controls: bool = True) -> NdjsonWriter:
-    """Open `-o FILE` for writing before anything connects, so a bad path fails at once."""
+    """Open `-o FILE` for writing before anything connects, so a bad path fails at once.
+
+    `-o -` is standard output, as for most tools.
+    """
+    if path == "-":
+        return stdout_writer(controls=controls)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     except OSError as exc:
         raise FeedError(f"cannot open {path} for writing: {exc.strerror or exc}") from None
     return NdjsonWriter(fd, path, owns_fd=True, controls=controls)
+
+
+def stdout_writer(*, controls: bool) -> NdjsonWriter:
+    """The writer for standard output; a closed stdout (`>&-`) is a clear error, not a crash."""
+    import sys
+
+    if sys.stdout is None:
+        raise FeedError("standard output is closed: give -o FILE")
+    try:
+        fd = sys.stdout.fileno()
+        os.fstat(fd)
+    except (OSError, ValueError):
+        raise FeedError("standard output is closed: give -o FILE") from None
+    return NdjsonWriter(fd, "stdout", controls=controls)
