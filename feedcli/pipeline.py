@@ -45,6 +45,24 @@ class Fanout:
         return None
 
 
+def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
+    """Fanout for one consumer, without the loop: this runs once per message."""
+    if not limit:
+        return consumer.emit
+    consumer_emit = consumer.emit
+    count = 0
+
+    def emit(event: Event) -> None:
+        nonlocal count
+        consumer_emit(event)
+        if type(event) is DataEvent:
+            count += 1
+            if count >= limit:
+                raise StopStream(f"--limit {limit} reached")
+
+    return emit
+
+
 def stderr_note(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
@@ -64,8 +82,8 @@ async def run(
     """Stream until done; raise the FeedError that ended the run, if one did."""
     fanout = Fanout(consumers, limit)
     emit, pressure = fanout.emit, fanout.pressure
-    if len(consumers) == 1 and not limit:  # the common case: hand events straight to the one consumer
-        emit, pressure = consumers[0].emit, consumers[0].pressure
+    if len(consumers) == 1:  # the common case: hand events straight to the one consumer
+        emit, pressure = _single(consumers[0], limit), consumers[0].pressure
     reporter = Reporter(note)
     sessions = [
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)

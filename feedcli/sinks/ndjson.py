@@ -77,7 +77,6 @@ class NdjsonWriter:
         # shell (making it non-blocking would break both), and /dev/null or a file never
         # block long enough to matter: those are written directly.
         self._regular = not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode))
-        self.lines = 0
 
     async def start(self) -> None:
         """Attach pipes and terminals to the event loop; regular files are written directly."""
@@ -111,7 +110,6 @@ class NdjsonWriter:
             self._buf += _dumps(event.to_dict(), option=_NEWLINE)
         else:
             return
-        self.lines += 1
         if len(self._buf) >= FLUSH_AT:
             self._flush()
         elif not self._scheduled:
