@@ -121,23 +121,26 @@ def test_a_restarted_simulator_accepts_the_token_it_issued_before(env) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = str(s.getsockname()[1])
-    first = Simulator("tse", "--rate", "200", "--port", port)
+    first = Simulator("tse", "--rate", "100", "--port", port)
     login(first, env)
     proc = subprocess.Popen(
-        [*FEEDCLI, "stream", "tse", "--url", first.url, "--isin", STOCK, "--events", "--limit", "40"],
+        [*FEEDCLI, "stream", "tse", "--url", first.url, "--isin", STOCK, "--events", "--limit", "30"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(1.0)
-    first.stop()
-    second = Simulator("tse", "--rate", "200", "--port", port)
+    assert proc.stdout is not None
+    seen = [proc.stdout.readline() for _ in range(4)]  # connected, then three data lines
+    assert all(seen)
+    first.stop()  # mid-stream: the client must reconnect to the new process with its old token
+    second = Simulator("tse", "--rate", "100", "--port", port)
     try:
         out, err = proc.communicate(timeout=60)
     finally:
         second.stop()
     assert proc.returncode == 0, err
     assert b'"reconnected"' in out
+    assert b"Invalid token" not in out + err
 
 
 def test_malformed_counter_of_the_view_counts_frames_not_running_totals() -> None:
