@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
@@ -127,35 +128,30 @@ def _run_ht(
     asyncio.run(main())
 
 
-@app.command("tse")
-def simulate_tse(
-    host: Host = "127.0.0.1",
-    port: Port = 8765,
-    rate: Rate = 20.0,
-    seed: Seed = 1,
-    drop_after: DropAfter = None,
-    stall_after: StallAfter = None,
-    malformed_every: MalformedEvery = None,
-    login_errors: LoginErrors = None,
-) -> None:
-    """HT Data Engine (TSE & IFB, and IME on the same port): login, all 7 channels, close 1008.
+def _ht_command(family: str) -> Callable[..., None]:
+    """`simulate tse` and `simulate ime`: one HT server either way, listing `family` first."""
 
-    Example: feedcli simulate tse --port 8765, then
-    feedcli login --url http://127.0.0.1:8765 -u demo
-    """
-    _run_ht("tse", host, port, rate, seed, drop_after, stall_after, malformed_every, login_errors)
+    def command(
+        host: Host = "127.0.0.1",
+        port: Port = 8765,
+        rate: Rate = 20.0,
+        seed: Seed = 1,
+        drop_after: DropAfter = None,
+        stall_after: StallAfter = None,
+        malformed_every: MalformedEvery = None,
+        login_errors: LoginErrors = None,
+    ) -> None:
+        _run_ht(family, host, port, rate, seed, drop_after, stall_after, malformed_every, login_errors)
+
+    command.__name__ = f"simulate_{family}"
+    return command
 
 
-@app.command("ime")
-def simulate_ime(
-    host: Host = "127.0.0.1",
-    port: Port = 8765,
-    rate: Rate = 20.0,
-    seed: Seed = 1,
-    drop_after: DropAfter = None,
-    stall_after: StallAfter = None,
-    malformed_every: MalformedEvery = None,
-    login_errors: LoginErrors = None,
-) -> None:
-    """HT Data Engine (IME, and TSE & IFB on the same port): login, the IME Stream, close 1008."""
-    _run_ht("ime", host, port, rate, seed, drop_after, stall_after, malformed_every, login_errors)
+_HT_HELP = {
+    "tse": "HT Data Engine (TSE & IFB, and IME on the same port): login, all 7 channels, close 1008.\n\n"
+    "Example: feedcli simulate tse --port 8765, then feedcli login --url http://127.0.0.1:8765 -u demo",
+    "ime": "HT Data Engine (IME, and TSE & IFB on the same port): login, the IME Stream, close 1008.\n\n"
+    "Example: feedcli simulate ime --seed 7 --rate 100",
+}
+for _family, _help in _HT_HELP.items():
+    app.command(_family, help=_help)(_ht_command(_family))
