@@ -25,8 +25,8 @@ __feedcli_files() {
 __feedcli_commands() {
     case "$1" in
         '') __feedcli_reply=(login logout demo providers stream simulate) ;;
-        stream) __feedcli_reply=(tse ime) ;;
-        simulate) __feedcli_reply=(tse ime) ;;
+        stream) __feedcli_reply=(tse ime datafye) ;;
+        simulate) __feedcli_reply=(tse ime datafye) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -42,9 +42,11 @@ __feedcli_options() {
         stream) __feedcli_reply=(-h --help) ;;
         'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
         'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
+        'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -h --help) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -87,6 +89,26 @@ __feedcli_arity() {
         'stream ime|--ping-interval') REPLY=1 ;;
         'stream ime|--profile') REPLY=1 ;;
         'stream ime|--fps') REPLY=1 ;;
+        'stream datafye|--symbol') REPLY=1 ;;
+        'stream datafye|-c'|'stream datafye|--channel') REPLY=1 ;;
+        'stream datafye|--dataset') REPLY=1 ;;
+        'stream datafye|--frequency') REPLY=1 ;;
+        'stream datafye|--from') REPLY=1 ;;
+        'stream datafye|--to') REPLY=1 ;;
+        'stream datafye|--deployment') REPLY=1 ;;
+        'stream datafye|--user') REPLY=1 ;;
+        'stream datafye|--type') REPLY=1 ;;
+        'stream datafye|--env') REPLY=1 ;;
+        'stream datafye|--url') REPLY=1 ;;
+        'stream datafye|--format') REPLY=1 ;;
+        'stream datafye|-o'|'stream datafye|--output') REPLY=1 ;;
+        'stream datafye|--limit') REPLY=1 ;;
+        'stream datafye|--duration') REPLY=1 ;;
+        'stream datafye|--stale-after') REPLY=1 ;;
+        'stream datafye|--max-retries') REPLY=1 ;;
+        'stream datafye|--ping-interval') REPLY=1 ;;
+        'stream datafye|--profile') REPLY=1 ;;
+        'stream datafye|--fps') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;
@@ -103,6 +125,17 @@ __feedcli_arity() {
         'simulate ime|--stall-after') REPLY=1 ;;
         'simulate ime|--malformed-every') REPLY=1 ;;
         'simulate ime|--login-errors') REPLY=1 ;;
+        'simulate datafye|--host') REPLY=1 ;;
+        'simulate datafye|--port') REPLY=1 ;;
+        'simulate datafye|--rate') REPLY=1 ;;
+        'simulate datafye|--seed') REPLY=1 ;;
+        'simulate datafye|--heartbeat-interval') REPLY=1 ;;
+        'simulate datafye|--pong-timeout') REPLY=1 ;;
+        'simulate datafye|--halt-every') REPLY=1 ;;
+        'simulate datafye|--halt-seconds') REPLY=1 ;;
+        'simulate datafye|--drop-after') REPLY=1 ;;
+        'simulate datafye|--stall-after') REPLY=1 ;;
+        'simulate datafye|--malformed-every') REPLY=1 ;;
         *) REPLY=0 ;;
     esac
 }
@@ -116,6 +149,11 @@ __feedcli_value() {
         'stream tse|-o'|'stream tse|--output') __feedcli_files -f "$3" ;;
         'stream ime|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream ime|-o'|'stream ime|--output') __feedcli_files -f "$3" ;;
+        'stream datafye|-c'|'stream datafye|--channel') __feedcli_add "$3" quotes trades aggregates sma ema ;;
+        'stream datafye|--deployment') __feedcli_add "$3" local internal external ;;
+        'stream datafye|--type') __feedcli_add "$3" foundry trading ;;
+        'stream datafye|--format') __feedcli_add "$3" auto ndjson view ;;
+        'stream datafye|-o'|'stream datafye|--output') __feedcli_files -f "$3" ;;
         *) : ;;
     esac
 }

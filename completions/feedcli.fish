@@ -10,9 +10,9 @@ function __feedcli_commands --description 'Print the subcommands of a command pa
         case ''
             printf '%s\n' login logout demo providers stream simulate
         case stream
-            printf '%s\n' tse ime
+            printf '%s\n' tse ime datafye
         case simulate
-            printf '%s\n' tse ime
+            printf '%s\n' tse ime datafye
     end
 end
 
@@ -88,6 +88,46 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream ime|--fps'
             echo 1
+        case 'stream datafye|--symbol'
+            echo 1
+        case 'stream datafye|-c' 'stream datafye|--channel'
+            echo 1
+        case 'stream datafye|--dataset'
+            echo 1
+        case 'stream datafye|--frequency'
+            echo 1
+        case 'stream datafye|--from'
+            echo 1
+        case 'stream datafye|--to'
+            echo 1
+        case 'stream datafye|--deployment'
+            echo 1
+        case 'stream datafye|--user'
+            echo 1
+        case 'stream datafye|--type'
+            echo 1
+        case 'stream datafye|--env'
+            echo 1
+        case 'stream datafye|--url'
+            echo 1
+        case 'stream datafye|--format'
+            echo 1
+        case 'stream datafye|-o' 'stream datafye|--output'
+            echo 1
+        case 'stream datafye|--limit'
+            echo 1
+        case 'stream datafye|--duration'
+            echo 1
+        case 'stream datafye|--stale-after'
+            echo 1
+        case 'stream datafye|--max-retries'
+            echo 1
+        case 'stream datafye|--ping-interval'
+            echo 1
+        case 'stream datafye|--profile'
+            echo 1
+        case 'stream datafye|--fps'
+            echo 1
         case 'simulate tse|--host'
             echo 1
         case 'simulate tse|--port'
@@ -119,6 +159,28 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate ime|--malformed-every'
             echo 1
         case 'simulate ime|--login-errors'
+            echo 1
+        case 'simulate datafye|--host'
+            echo 1
+        case 'simulate datafye|--port'
+            echo 1
+        case 'simulate datafye|--rate'
+            echo 1
+        case 'simulate datafye|--seed'
+            echo 1
+        case 'simulate datafye|--heartbeat-interval'
+            echo 1
+        case 'simulate datafye|--pong-timeout'
+            echo 1
+        case 'simulate datafye|--halt-every'
+            echo 1
+        case 'simulate datafye|--halt-seconds'
+            echo 1
+        case 'simulate datafye|--drop-after'
+            echo 1
+        case 'simulate datafye|--stall-after'
+            echo 1
+        case 'simulate datafye|--malformed-every'
             echo 1
         case '*'
             echo 0
@@ -218,6 +280,7 @@ complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this messa
 # feedcli stream
 complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
 complete -c feedcli -n '__feedcli_at stream' -a ime -d 'HT Data Engine: Iran Mercantile Exchange.'
+complete -c feedcli -n '__feedcli_at stream' -a datafye -d 'Datafye: US stocks (quotes, trades, aggregates) live and...'
 complete -c feedcli -n '__feedcli_at stream' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream tse
@@ -255,9 +318,34 @@ complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials p
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
 
+# feedcli stream datafye
+complete -c feedcli -n '__feedcli_at stream datafye' -l symbol -x -d 'Symbol (repeatable).'
+complete -c feedcli -n '__feedcli_at stream datafye' -s c -l channel -x -a 'quotes trades aggregates sma ema' -d 'quotes, trades, aggregates, sma, ema (repeatable; one connection each). Defau...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l dataset -x -d 'Dataset: SIP (default), Synthetic, Crypto.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l frequency -x -d 'Bar size for aggregates: Second, Minute (default), Hour, Day.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l from -x -d 'History from this time (ISO 8601): replays instead of live.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l to -x -d 'History up to this time (ISO 8601).'
+complete -c feedcli -n '__feedcli_at stream datafye' -l deployment -x -a 'local internal external' -d 'local (ws://localhost:8080), internal (ws://api.rumi.local) or external (buil...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l user -x -d 'Your Datafye name, for --deployment external.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l type -x -a 'foundry trading' -d 'foundry or trading, for --deployment external.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l env -x -d 'Environment (dev, staging, ...), for --deployment external; none for production.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream datafye' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream datafye' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
+
 # feedcli simulate
 complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'
 complete -c feedcli -n '__feedcli_at simulate' -a ime -d 'HT Data Engine (IME, and TSE & IFB on the same port):...'
+complete -c feedcli -n '__feedcli_at simulate' -a datafye -d 'Datafye WebSocket API: live quotes, trades, aggregates,...'
 complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate tse
@@ -281,3 +369,17 @@ complete -c feedcli -n '__feedcli_at simulate ime' -l stall-after -x -d 'Go sile
 complete -c feedcli -n '__feedcli_at simulate ime' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
 complete -c feedcli -n '__feedcli_at simulate ime' -l login-errors -x -d 'Answer the first logins with these HTTP statuses (e.g. 429,503).'
 complete -c feedcli -n '__feedcli_at simulate ime' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate datafye
+complete -c feedcli -n '__feedcli_at simulate datafye' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l rate -x -d 'Data messages per second on each connection, spread over its symbols.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l heartbeat-interval -x -d 'Seconds between heartbeats.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l pong-timeout -x -d 'Close a connection (4001 \'no pong\') that leaves a heartbeat unanswered this l...'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l halt-every -x -d 'Halt each live connection after every N data messages (\'halt\', silence, \'resu...'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l halt-seconds -x -d 'How long a halt lasts.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l stall-after -x -d 'Go silent on each connection after N data messages, unannounced (heartbeats g...'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -s h -l help -d 'Show this message and exit.'

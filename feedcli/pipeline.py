@@ -30,9 +30,13 @@ class Fanout:
         self.count = 0
 
     def emit(self, event: Event) -> None:
+        is_data = type(event) is DataEvent
+        if is_data and self.limit and self.count >= self.limit:
+            # another connection's session got here before the first one's stop took effect
+            raise StopStream(f"--limit {self.limit} reached")
         for consumer in self.consumers:
             consumer.emit(event)
-        if type(event) is DataEvent:
+        if is_data:
             self.count += 1
             if self.limit and self.count >= self.limit:
                 raise StopStream(f"--limit {self.limit} reached")
@@ -54,11 +58,15 @@ def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
 
     def emit(event: Event) -> None:
         nonlocal count
-        consumer_emit(event)
         if type(event) is DataEvent:
+            if count >= limit:  # several connections: one may get here after another reached the limit
+                raise StopStream(f"--limit {limit} reached")
+            consumer_emit(event)
             count += 1
             if count >= limit:
                 raise StopStream(f"--limit {limit} reached")
+        else:
+            consumer_emit(event)
 
     return emit
 
@@ -110,15 +118,25 @@ async def run(
     helpers = [asyncio.create_task(c) for c in background]
     stopper = asyncio.create_task(stop.wait())
     error: BaseException | None = None
+    deadline = None if duration is None else loop.time() + duration
     try:
-        done, _ = await asyncio.wait([*tasks, stopper], timeout=duration, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is stopper or task.cancelled():
-                continue
-            exc = task.exception()
-            if exc is not None and not isinstance(exc, StopStream):
-                error = exc
+        pending = set(tasks)
+        while pending:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            done, _ = await asyncio.wait([*pending, stopper], timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            if not done or stopper in done:
+                break  # --duration reached, or a signal
+            finished_early = False
+            for task in done:
+                pending.discard(task)
+                exc = None if task.cancelled() else task.exception()
+                if isinstance(exc, StopStream):
+                    finished_early = True
+                elif exc is not None:
+                    error = exc
+            if error is not None or finished_early:
                 break
+            # a session that returned normally has completed its stream (a replay): wait for the rest
     finally:
         # Stop the data first, then let consumers finish (the view draws its last frame,
         # writers flush), and only then stop helpers such as the view's redraw loop.

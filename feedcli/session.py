@@ -138,6 +138,8 @@ class Session:
         connected_before = False
         while True:
             codec = self._new_codec()
+            if codec.finished:  # e.g. a replay that has already ended: nothing to open
+                return
             try:
                 ws = await self._open(codec)
             except FeedError:
@@ -159,6 +161,10 @@ class Session:
             connected_before = True
 
             healthy, reason, code, verdict = await self._serve(ws, codec)
+            if codec.finished and verdict is None:
+                # the provider said the stream is complete (the end of a replay): done, no reconnect
+                self._control(codec.provider, "disconnected", reason="stream complete", code=1000, final=True)
+                return
             if verdict is not None:
                 self._control(codec.provider, "disconnected", reason=reason, code=code, final=True)
                 raise verdict
@@ -225,9 +231,10 @@ class Session:
         flowed = False
         guards = [asyncio.create_task(self._keepalive(ws))] if self._opt.ping_interval else []
         if self._opt.stale_after:
-            guards.append(asyncio.create_task(self._watchdog(ws)))
+            guards.append(asyncio.create_task(self._watchdog(ws, codec)))
         code: int | None = None
         reason = ""
+        refused: FeedError | None = None
         try:
             for frame in codec.opening_frames():
                 await _send(ws, frame)
@@ -261,11 +268,19 @@ class Session:
                 for ev in events:
                     if type(ev) is DataEvent:
                         self.data_count += 1
+                    elif ev.event == "unknown":  # type: ignore[union-attr]
+                        self._report.limited(
+                            "unknown",
+                            f"feedcli: {codec.provider}: a frame of a kind feedcli does not know "
+                            "(written as an 'unknown' control line with --events)",
+                        )
                     emit(ev)
                 out = codec.take_outgoing()
                 if out:
                     for f in out:
                         await _send(ws, f)
+                if codec.finished:
+                    break
                 if pressure is not None:
                     waiter = pressure()
                     if waiter is not None:
@@ -279,6 +294,8 @@ class Session:
                     flowed = True
         except (aiohttp.ClientError, ConnectionError) as exc:
             code, reason = None, f"connection failed while sending ({exc.__class__.__name__})"
+        except FeedError as exc:  # the codec read a final refusal in a frame (a subscription error)
+            refused = exc
         finally:
             self._ws = None
             ended = self._ended
@@ -291,6 +308,8 @@ class Session:
                     guard.cancel()
             if ended is None:
                 await _close_quietly(ws, codec)
+        if refused is not None:
+            return flowed, str(refused), None, refused
         if ended is not None:
             # the server kept the connection up: it is reachable, only silent
             return ended[2], ended[0], None, None
@@ -304,10 +323,11 @@ class Session:
         with contextlib.suppress(Exception):
             await ws.close(code=4000, message=reason.encode()[:120])
 
-    async def _watchdog(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _watchdog(self, ws: aiohttp.ClientWebSocketResponse, codec: Codec) -> None:
         """Close a connection that delivers no data for `stale_after` seconds; pings don't count.
 
-        Time spent waiting for a slow consumer is not the server's silence and is not counted.
+        Time spent waiting for a slow consumer is not the server's silence and is not counted,
+        nor is a silence the provider announced (a trading halt).
         """
         limit = float(self._opt.stale_after or 0)
         step = max(0.05, min(1.0, limit / 4))
@@ -315,7 +335,7 @@ class Session:
         since = time.monotonic()
         while True:
             await asyncio.sleep(step)
-            if self.data_count != seen or self._held_back:
+            if self.data_count != seen or self._held_back or codec.expect_silence:
                 seen = self.data_count
                 since = time.monotonic()
             elif time.monotonic() - since >= limit and self._ended is None:

@@ -155,3 +155,131 @@ _HT_HELP = {
 }
 for _family, _help in _HT_HELP.items():
     app.command(_family, help=_help)(_ht_command(_family))
+
+
+# ---------------------------------------------------------------------------------- datafye
+
+DatafyeRate = Annotated[
+    float,
+    typer.Option(
+        "--rate",
+        metavar="MSGS_PER_S",
+        min=0.1,
+        help="Data messages per second on each connection, spread over its symbols.",
+    ),
+]
+HeartbeatInterval = Annotated[
+    float,
+    typer.Option(
+        "--heartbeat-interval",
+        metavar="S",
+        min=0.01,
+        help="Seconds between heartbeats.",
+        rich_help_panel=FAULTS,
+    ),
+]
+PongTimeout = Annotated[
+    float,
+    typer.Option(
+        "--pong-timeout",
+        metavar="S",
+        min=0.01,
+        help="Close a connection (4001 'no pong') that leaves a heartbeat unanswered this long.",
+        rich_help_panel=FAULTS,
+    ),
+]
+HaltEvery = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--halt-every",
+        metavar="N",
+        min=1,
+        help="Halt each live connection after every N data messages ('halt', silence, 'resume').",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+HaltSeconds = Annotated[
+    float,
+    typer.Option(
+        "--halt-seconds",
+        metavar="S",
+        min=0.01,
+        help="How long a halt lasts.",
+        rich_help_panel=FAULTS,
+    ),
+]
+DatafyeStallAfter = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--stall-after",
+        metavar="N",
+        min=1,
+        help="Go silent on each connection after N data messages, unannounced (heartbeats go on).",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+
+
+@app.command(
+    "datafye",
+    help="Datafye WebSocket API: live quotes, trades, aggregates, SMA, EMA; history replay; heartbeats.\n\n"
+    "Listens on port 8080 by default, the document's local deployment, so `feedcli stream datafye` "
+    "reaches it without --url. Example: feedcli simulate datafye --heartbeat-interval 2 --halt-every 50",
+)
+def simulate_datafye(
+    host: Host = "127.0.0.1",
+    port: Port = 8080,
+    rate: DatafyeRate = 20.0,
+    seed: Seed = 1,
+    heartbeat_interval: HeartbeatInterval = 10.0,
+    pong_timeout: PongTimeout = 30.0,
+    halt_every: HaltEvery = None,
+    halt_seconds: HaltSeconds = 2.0,
+    drop_after: DropAfter = None,
+    stall_after: DatafyeStallAfter = None,
+    malformed_every: MalformedEvery = None,
+) -> None:
+    from feedcli.errors import UsageError
+    from feedcli.simulators.datafye import DatafyeFaults, DatafyeSimulator
+
+    try:
+        faults = DatafyeFaults(drop_after=drop_after, stall_after=stall_after, malformed_every=malformed_every)
+        sim = DatafyeSimulator(
+            host=host,
+            port=port,
+            rate=rate,
+            seed=seed,
+            heartbeat_interval=heartbeat_interval,
+            pong_timeout=pong_timeout,
+            halt_every=halt_every,
+            halt_seconds=halt_seconds,
+            faults=faults,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+    async def main() -> None:
+        # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await sim.start()
+        except OSError as exc:
+            from feedcli.errors import FeedError
+
+            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        sys.stderr.write(sim.banner() + "\n")
+        for line in sim.listing():
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        try:
+            await stop.wait()
+        finally:
+            await sim.stop()
+
+    asyncio.run(main())

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from enum import Enum
 from types import ModuleType
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -125,12 +125,21 @@ def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parame
         if option.choices:
             # a Choice, so --help and shell completion offer the values
             kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
-        annotation = Annotated[
-            list[kind],  # type: ignore[valid-type]
-            typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False),
-        ]
-        default = []
+        info = typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False)
+        if option.single:
+            annotation = Annotated[Optional[kind], info]  # type: ignore[valid-type]  # noqa: UP045
+            default = None
+        else:
+            annotation = Annotated[list[kind], info]  # type: ignore[valid-type]
+            default = []
     return inspect.Parameter(option.dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _plain(value: Any) -> Any:
+    """Typer hands choices over as Enum members; providers see plain strings."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.value if isinstance(value, Enum) else value
 
 
 def build_command(name: str, module: ModuleType) -> Callable[..., None]:
@@ -147,12 +156,13 @@ def build_command(name: str, module: ModuleType) -> Callable[..., None]:
         from feedcli import auth
 
         shared = {n: values.pop(n) for n in _COMMON_NAMES}
-        plain = {
-            k: [x.value if isinstance(x, Enum) else x for x in v] if isinstance(v, list) else v
-            for k, v in values.items()
-        }
+        plain = {k: _plain(v) for k, v in values.items()}
         make = module.prepare(plain)  # UsageError (exit 2) before anything connects
-        base = o.base_url(shared["url"], name, info.default_url, family=info.credentials)
+        derived = module.base_url_from(plain) if hasattr(module, "base_url_from") else None
+        if shared["url"] is None and derived is not None:
+            base = o.base_url(derived, name, info.default_url)  # e.g. Datafye's --deployment
+        else:
+            base = o.base_url(shared["url"], name, info.default_url, family=info.credentials)
         credential = auth.credential_for(info.credentials, shared["profile"], base)
         run_stream(
             name,

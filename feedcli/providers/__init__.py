@@ -11,6 +11,7 @@ from feedcli.errors import UsageError
 _MODULES: dict[str, str] = {
     "tse": "tse",
     "ime": "ime",
+    "datafye": "datafye",
 }
 
 

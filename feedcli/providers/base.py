@@ -37,6 +37,12 @@ class Codec(ABC):
 
     provider: str
     handshake: Handshake
+    #: True while the provider has said no data will come (a trading halt): the data
+    #: watchdog must not take that silence for a dead connection
+    expect_silence: bool = False
+    #: True once the provider has said the stream is complete (the end of a replay): the
+    #: engine closes the connection and does not reconnect
+    finished: bool = False
 
     def opening_frames(self) -> list[Frame]:
         """Frames to send once the connection is open (subscriptions, logins)."""
@@ -159,6 +165,8 @@ class SelectorOption:
     choices: tuple[str, ...] | None = None
     #: a yes/no flag rather than a repeatable value
     is_flag: bool = False
+    #: one value (the last one given wins) rather than a repeatable list
+    single: bool = False
 
 
 class Refusal(Exception):
