@@ -134,3 +134,48 @@ def test_moving_average_channels(sim, env) -> None:
     out = lines(result.stdout)
     assert {o["channel"] for o in out} <= {"sma", "ema"} and len(out) == 10
     assert all(isinstance(o["data"]["value"], int | float) for o in out)
+
+
+def test_the_lifecycle_ends_with_unsubscribe_and_close_1000() -> None:
+    import asyncio
+
+    from feedcli.pipeline import run as run_pipeline
+    from feedcli.providers import datafye
+    from feedcli.session import SessionOptions
+    from feedcli.simulators.datafye import DatafyeSimulator
+    from feedcli.sinks.base import Consumer
+
+    class Keep:
+        def __init__(self) -> None:
+            self.events: list = []
+
+        def emit(self, event) -> None:
+            self.events.append(event)
+
+        def pressure(self) -> None:
+            return None
+
+        async def aclose(self) -> None:
+            return None
+
+    async def main() -> DatafyeSimulator:
+        sim = DatafyeSimulator(rate=200)
+        base = await sim.start()
+        try:
+            make = datafye.prepare({"symbol": ["AAPL"], "channel": ["quotes", "trades"]})
+            keep: Consumer = Keep()
+            factories = [lambda i=i: make(base, None)[i] for i in range(2)]
+            await run_pipeline(
+                factories, [keep], options=SessionOptions(trust_env=False), limit=20, note=lambda _m: None
+            )
+            await asyncio.sleep(0.2)
+        finally:
+            await sim.stop()
+        return sim
+
+    sim = asyncio.run(main())
+    actions = [(channel, msg["action"]) for channel, msg in sim.received]
+    assert ("quotes", "subscribe") in actions and ("quotes", "unsubscribe") in actions
+    assert ("trades", "subscribe") in actions and ("trades", "unsubscribe") in actions
+    assert actions.index(("quotes", "subscribe")) < actions.index(("quotes", "unsubscribe"))
+    assert {code for _, code in sim.closes} == {1000}

@@ -34,6 +34,7 @@ Faults for testing clients (halts, drops, malformed frames, stalls) are off by d
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -565,6 +566,8 @@ class DatafyeSimulator:
         self.halt_seconds = float(halt_seconds)
         self.faults = faults or DatafyeFaults()
         self._conns: set[_Conn] = set()
+        self.received = collections.deque(maxlen=1000)
+        self.closes = collections.deque(maxlen=1000)
         self._background: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -608,6 +611,11 @@ class DatafyeSimulator:
         return lines
 
     # ---- life cycle --------------------------------------------------------------------------
+
+    # What clients did, for tests and for users checking their own clients: the last
+    # client requests (not pongs) by endpoint, and each closed connection's close code.
+    received: collections.deque[tuple[str, dict[str, Any]]]
+    closes: collections.deque[tuple[str, int | None]]
 
     async def start(self) -> str:
         """Bind and return the base URL (`http://HOST:PORT`, with the real port)."""
@@ -678,6 +686,7 @@ class DatafyeSimulator:
         except (ConnectionError, RuntimeError):
             pass  # the client went away while we answered it
         finally:
+            self.closes.append((channel, ws.close_code))
             self._conns.discard(conn)
             tasks = list(conn.tasks)
             for task in tasks:
@@ -691,6 +700,8 @@ class DatafyeSimulator:
         """One client message: a pong, a (un)subscribe, a history start, or an error reply."""
         with contextlib.suppress(orjson.JSONDecodeError):
             obj = orjson.loads(frame)
+            if isinstance(obj, dict) and obj.get("action"):
+                self.received.append((conn.channel, obj))
             if isinstance(obj, dict) and PONG in (obj.get("type"), obj.get("action")):
                 self._pong(conn, obj.get("timestamp"))
                 return
