@@ -337,7 +337,7 @@ def test_tehran_time_is_converted_to_utc() -> None:
 
 def test_unknown_provider_falls_back_to_a_record_of_its_latest_data() -> None:
     view = LiveView()
-    view.emit(DataEvent("datafye", "quotes", "AAPL", None, RECV, {"bidPrice": 189.5, "askPrice": 189.52}))
+    view.emit(DataEvent("someprov", "quotes", "AAPL", None, RECV, {"bidPrice": 189.5, "askPrice": 189.52}))
     _, text = screen_text(view)
     row = line_with(text, "AAPL")
     assert "quotes" in row and "bidPrice" in row and "189.52" in row
@@ -534,3 +534,38 @@ def test_rows_are_grouped_by_provider_in_the_order_asked() -> None:
     view.emit(tse("aggregate", "IRO1BBBB0001", aggregate(1_010, 1_000)))
     order = [s.symbol for s in view.snapshot().symbols]
     assert order == ["IRO1BBBB0001", "IRO1AAAA0001", "IRO1CCCC0001", "67890"]
+
+
+def test_datafye_quotes_trades_and_bars_map_onto_the_views() -> None:
+    import io
+
+    from rich.console import Console
+
+    from feedcli.events import DataEvent as _DataEvent
+    from feedcli.views.live import LiveView as _LiveView
+
+    view = _LiveView()
+    recv = "2026-11-21T07:20:01.454000Z"
+    quote = {
+        "symbol": "AAPL",
+        "exchangeTimestamp": 1,
+        "bidPrice": 226.53,
+        "bidSize": 658,
+        "askPrice": 226.55,
+        "askSize": 372,
+    }
+    view.emit(_DataEvent("datafye", "quotes", "AAPL", "2026-11-21T07:20:01.453000Z", recv, quote))
+    view.emit(
+        _DataEvent(
+            "datafye", "trades", "AAPL", "2026-11-21T07:20:01.453000Z", recv, {"symbol": "AAPL", "tradePrice": 226.54}
+        )
+    )
+    bar = {"symbol": "AAPL", "datetime": 1, "open": 226.0, "high": 227.0, "low": 225.5, "close": 226.5, "volume": 2893}
+    view.emit(_DataEvent("datafye", "aggregates", "AAPL", "2026-11-21T07:19:00.000000Z", recv, bar))
+    assert len(view._pending) == 2  # the bar's start time is not a send time: no latency sample
+    console = Console(width=100, height=24, file=io.StringIO(), color_system=None)
+    console.print(view.frame(100, 24))
+    text = console.file.getvalue()
+    row = next(line for line in text.splitlines() if "AAPL" in line)
+    assert "226.53" in row and "226.55" in row and "226.54" in row, text  # bid, ask, last on the symbol's row
+    assert "Bid exchange i d" not in text

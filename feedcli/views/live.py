@@ -24,6 +24,7 @@ from rich.live import Live
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.views import render
 from feedcli.views.models import (
+    BAR_TIMES,
     Connection,
     Status,
     SymbolView,
@@ -130,7 +131,7 @@ class LiveView:
                 sym = self._add_symbol(key)
             sym.latest[event.channel] = event
             self._dirty.add(key)
-            if event.ts is not None:
+            if event.ts is not None and (event.provider, event.channel) not in BAR_TIMES:
                 self._pending.append((event.provider, event.ts, event.recv))
             self._total += 1
             self._version += 1

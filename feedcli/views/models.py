@@ -381,7 +381,31 @@ def _ime_stream(data: Any) -> tuple[Model, ...]:
     return tuple(out)
 
 
+def _datafye_quote(data: Any) -> Book:
+    """A top-of-book quote is a one-level book."""
+    if not isinstance(data, Mapping):
+        return Book(())
+    level = Level(
+        bid_price=price(data.get("bidPrice")),
+        bid_qty=number(data.get("bidSize")),
+        ask_price=price(data.get("askPrice")),
+        ask_qty=number(data.get("askSize")),
+    )
+    return Book((level,))
+
+
+def _datafye_trade(data: Any) -> Stats:
+    """The last trade's price; Datafye streams no day statistics, so no change is shown."""
+    if not isinstance(data, Mapping):
+        return Stats()
+    return Stats(last=price(data.get("tradePrice")))
+
+
 Mapper = Callable[[Any], tuple[Model, ...]]
+
+#: channels whose `ts` is when a bar starts, not when the message was sent: they say
+#: nothing about latency, and are left out of the status bar's p50/p99
+BAR_TIMES: frozenset[tuple[str, str]] = frozenset({("datafye", "aggregates"), ("datafye", "sma"), ("datafye", "ema")})
 
 #: (provider, channel) → how to read its `data`; anything missing becomes a generic Record
 MAPPERS: dict[tuple[str, str], Mapper] = {
@@ -393,6 +417,9 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("tse", "contract-info"): _record("contract"),
     ("tse", "fund-info"): _record("fund"),
     ("ime", "IME Stream"): _ime_stream,
+    ("datafye", "quotes"): lambda d: (_datafye_quote(d),),
+    ("datafye", "trades"): lambda d: (_datafye_trade(d),),
+    ("datafye", "aggregates"): lambda d: (_ohlcv(d),),
 }
 
 
