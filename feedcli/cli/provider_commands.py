@@ -1,0 +1,145 @@
+"""Commands with one subcommand per provider (`stream`, `record`), built from declarations.
+
+A provider lists its own options (selectors, channels, flags) as `OPTIONS` and turns their
+values into codecs with `prepare()`. A verb (`stream`, `record`) declares the options all
+its subcommands share and what to do with a resolved subscription. Adding a provider adds
+no command-line code, and the CLI knows no provider's options.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from types import ModuleType
+from typing import Annotated, Any, Optional
+
+import typer
+
+from feedcli import providers
+from feedcli.cli import options as o
+from feedcli.providers.base import Codec, ProviderInfo, SelectorOption
+
+#: an option every subcommand of a verb has: (parameter name, annotated type, default)
+Shared = tuple[str, Any, Any]
+#: what a verb does with a resolved subscription and its shared options' values
+Runner = Callable[["Resolved", dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A provider's options checked and turned into what the pipeline needs."""
+
+    name: str
+    info: ProviderInfo
+    #: base URL → a fresh codec per connection (a new list on every call)
+    make_codecs: Callable[[str], list[Codec]]
+    base_url: str
+    #: the provider's own option values, plain (for a recording's header); never secrets
+    selectors: dict[str, Any]
+
+    def factories(self) -> list[Callable[[], Codec]]:
+        """One factory per connection, each building a fresh codec per attempt."""
+        count = len(self.make_codecs(self.base_url))  # also checks the URL before connecting
+        return [functools.partial(_fresh, self.make_codecs, self.base_url, i) for i in range(count)]
+
+
+def _fresh(make_codecs: Callable[[str], list[Codec]], url: str, index: int) -> Codec:
+    """A new codec for every connection attempt, so no state survives a reconnect."""
+    return make_codecs(url)[index]
+
+
+def session_options(shared: dict[str, Any], base_url: str) -> Any:
+    """SessionOptions from the options every verb shares."""
+    from feedcli.providers.base import is_loopback
+    from feedcli.session import SessionOptions
+
+    max_retries = shared.get("max_retries")
+    ping = shared.get("ping_interval", 20.0)
+    return SessionOptions(
+        stale_after=shared.get("stale_after") or None,
+        max_retries=None if max_retries is None or max_retries < 0 else max_retries,
+        trust_env=not is_loopback(base_url),  # proxies from the environment, never for loopback
+        ping_interval=ping or None,
+        ping_timeout=ping or None,
+    )
+
+
+def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parameter:
+    names = [option.flag, *([option.short] if option.short else [])]
+    if option.is_flag:
+        annotation: Any = Annotated[bool, typer.Option(*names, help=option.help)]
+        default: Any = False
+    else:
+        kind: Any = str
+        if option.choices:
+            # a Choice, so --help and shell completion offer the values
+            kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
+        info = typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False)
+        if option.single:
+            annotation = Annotated[Optional[kind], info]  # type: ignore[valid-type]  # noqa: UP045
+            default = None
+        else:
+            annotation = Annotated[list[kind], info]  # type: ignore[valid-type]
+            default = []
+    return inspect.Parameter(option.dest, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _plain(value: Any) -> Any:
+    """Typer hands choices over as Enum members; providers see plain strings."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.value if isinstance(value, Enum) else value
+
+
+def resolve(name: str, module: ModuleType, values: dict[str, Any], url: str | None, profile: str) -> Resolved:
+    """Check a provider's options, find its base URL and credential: everything before connecting."""
+    from feedcli import auth
+
+    info: ProviderInfo = module.INFO
+    plain = {k: _plain(v) for k, v in values.items()}
+    make = module.prepare(plain)  # UsageError (exit 2) before anything connects
+    derived = module.base_url_from(plain) if hasattr(module, "base_url_from") else None
+    if url is None and derived is not None:
+        base = o.base_url(derived, name, info.default_url)  # e.g. Datafye's --deployment
+    else:
+        base = o.base_url(url, name, info.default_url, family=info.credentials)
+    credential = auth.credential_for(info.credentials, profile, base)
+    return Resolved(name, info, lambda u: make(u, credential), base, plain)
+
+
+def build_command(
+    verb: str,
+    name: str,
+    module: ModuleType,
+    shared: tuple[Shared, ...],
+    run: Callable[[Resolved, dict[str, Any]], None],
+) -> Callable[..., None]:
+    """A Typer command for `VERB NAME`: the provider's options, then the verb's shared ones."""
+    info: ProviderInfo = module.INFO
+    shared_names = frozenset(n for n, _, _ in shared)
+    own = [_selector_parameter(name, opt) for opt in module.OPTIONS]
+    clash = shared_names & {p.name for p in own}
+    if clash:
+        raise RuntimeError(f"provider {name} declares options that every {verb} already has: {sorted(clash)}")
+    common = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in shared]
+    parameters = [*own, *common]
+
+    def command(**values: Any) -> None:
+        options = {n: values.pop(n) for n in shared_names}
+        resolved = resolve(name, module, values, options.get("url"), options.get("profile") or o.DEFAULT_PROFILE_NAME)
+        run(resolved, options)
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__name__ = f"{verb}_{name}"
+    examples = "\n\n".join(f"  {line.replace('feedcli stream', 'feedcli ' + verb)}" for line in info.examples)
+    command.__doc__ = f"{info.title}.\n\n" + (f"Examples:\n\n{examples}" if examples else "")
+    return command
+
+
+def add_provider_commands(app: typer.Typer, verb: str, shared: tuple[Shared, ...], run: Runner) -> None:
+    for name in providers.names():
+        app.command(name, no_args_is_help=True)(build_command(verb, name, providers.get(name), shared, run))
