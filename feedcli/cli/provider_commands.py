@@ -115,7 +115,8 @@ def build_command(
     name: str,
     module: ModuleType,
     shared: tuple[Shared, ...],
-    run: Callable[[Resolved, dict[str, Any]], None],
+    run: Runner,
+    examples: Callable[[ProviderInfo], list[str]] | None = None,
 ) -> Callable[..., None]:
     """A Typer command for `VERB NAME`: the provider's options, then the verb's shared ones."""
     info: ProviderInfo = module.INFO
@@ -135,11 +136,19 @@ def build_command(
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     command.__name__ = f"{verb}_{name}"
-    examples = "\n\n".join(f"  {line.replace('feedcli stream', 'feedcli ' + verb)}" for line in info.examples)
-    command.__doc__ = f"{info.title}.\n\n" + (f"Examples:\n\n{examples}" if examples else "")
+    lines = examples(info) if examples is not None else list(info.examples)
+    shown = "\n\n".join(f"  {line}" for line in lines)
+    command.__doc__ = f"{info.title}.\n\n" + (f"Examples:\n\n{shown}" if shown else "")
     return command
 
 
-def add_provider_commands(app: typer.Typer, verb: str, shared: tuple[Shared, ...], run: Runner) -> None:
+def add_provider_commands(
+    app: typer.Typer,
+    verb: str,
+    shared: tuple[Shared, ...],
+    run: Runner,
+    examples: Callable[[ProviderInfo], list[str]] | None = None,
+) -> None:
     for name in providers.names():
-        app.command(name, no_args_is_help=True)(build_command(verb, name, providers.get(name), shared, run))
+        command = build_command(verb, name, providers.get(name), shared, run, examples)
+        app.command(name, no_args_is_help=True)(command)
