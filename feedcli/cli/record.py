@@ -99,7 +99,14 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
 
     async def main() -> None:
         await writer.start()
-        await pipeline.run(factories, [writer], options=options, limit=shared["limit"], duration=shared["duration"])
+        await pipeline.run(
+            factories,
+            [writer],
+            options=options,
+            limit=shared["limit"],
+            duration=shared["duration"],
+            note=writer.note,  # stderr notes that do not garble the status line
+        )
 
     asyncio.run(main())
 
