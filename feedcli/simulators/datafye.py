@@ -726,7 +726,7 @@ class DatafyeSimulator:
     async def _subscribe(self, conn: _Conn, msg: dict[str, Any]) -> None:
         dataset = _dataset(msg)
         frequency = _frequency(msg) if conn.channel in BAR_CHANNELS else DEFAULT_FREQUENCY
-        listings = _known(dataset, _symbols(msg))
+        listings = self._listings(dataset, _symbols(msg))
         reply: dict[str, Any] = {"symbols": [x.symbol for x in listings], "dataset": dataset}
         if conn.channel in BAR_CHANNELS:
             reply["frequency"] = frequency
@@ -739,6 +739,14 @@ class DatafyeSimulator:
             conn.books.setdefault(listing.symbol, Book(listing, self.seed))
             conn.subs[listing.symbol] = _Sub(listing, dataset, frequency)
         conn.wake.set()
+
+    def _listings(self, dataset: str, symbols: list[str]) -> list[Listing]:
+        """The listings a subscription names; Refused (UNKNOWN_SYMBOL) if one is not served.
+
+        A method, not a direct call of `_known`, so that a server with another universe (the
+        recording replay server serves what was recorded) can say what it knows.
+        """
+        return _known(dataset, symbols)
 
     async def _unsubscribe(self, conn: _Conn, msg: dict[str, Any]) -> None:
         # removed at once, before the reply: no data for them can follow it
