@@ -24,8 +24,9 @@ __feedcli_files() {
 # Set __feedcli_reply to the subcommands of the command path $1 ('' is feedcli itself).
 __feedcli_commands() {
     case "$1" in
-        '') __feedcli_reply=(login logout demo providers stream simulate) ;;
+        '') __feedcli_reply=(login logout replay demo providers stream record simulate) ;;
         stream) __feedcli_reply=(tse ime datafye) ;;
+        record) __feedcli_reply=(tse ime datafye) ;;
         simulate) __feedcli_reply=(tse ime datafye) ;;
         *) __feedcli_reply=() ;;
     esac
@@ -37,12 +38,17 @@ __feedcli_options() {
         '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
         login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
         logout) __feedcli_reply=(--profile -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve -h --help) ;;
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
         providers) __feedcli_reply=(-h --help) ;;
         stream) __feedcli_reply=(-h --help) ;;
         'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
         'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
         'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
+        record) __feedcli_reply=(-h --help) ;;
+        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
+        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
+        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
@@ -58,6 +64,14 @@ __feedcli_arity() {
         'login|-u'|'login|--user') REPLY=1 ;;
         'login|--profile') REPLY=1 ;;
         'logout|--profile') REPLY=1 ;;
+        'replay|--speed') REPLY=1 ;;
+        'replay|--from') REPLY=1 ;;
+        'replay|--to') REPLY=1 ;;
+        'replay|--channel') REPLY=1 ;;
+        'replay|--symbol') REPLY=1 ;;
+        'replay|--format') REPLY=1 ;;
+        'replay|--fps') REPLY=1 ;;
+        'replay|--serve') REPLY=1 ;;
         'demo|--rate') REPLY=1 ;;
         'demo|--seed') REPLY=1 ;;
         'demo|--duration') REPLY=1 ;;
@@ -109,6 +123,57 @@ __feedcli_arity() {
         'stream datafye|--ping-interval') REPLY=1 ;;
         'stream datafye|--profile') REPLY=1 ;;
         'stream datafye|--fps') REPLY=1 ;;
+        'record tse|--isin') REPLY=1 ;;
+        'record tse|--name') REPLY=1 ;;
+        'record tse|-c'|'record tse|--channel') REPLY=1 ;;
+        'record tse|-o'|'record tse|--output') REPLY=1 ;;
+        'record tse|--rotate-size') REPLY=1 ;;
+        'record tse|--rotate-interval') REPLY=1 ;;
+        'record tse|--compress') REPLY=1 ;;
+        'record tse|--flush-interval') REPLY=1 ;;
+        'record tse|--url') REPLY=1 ;;
+        'record tse|--limit') REPLY=1 ;;
+        'record tse|--duration') REPLY=1 ;;
+        'record tse|--stale-after') REPLY=1 ;;
+        'record tse|--max-retries') REPLY=1 ;;
+        'record tse|--ping-interval') REPLY=1 ;;
+        'record tse|--profile') REPLY=1 ;;
+        'record ime|--contract-id') REPLY=1 ;;
+        'record ime|--contract-name') REPLY=1 ;;
+        'record ime|-o'|'record ime|--output') REPLY=1 ;;
+        'record ime|--rotate-size') REPLY=1 ;;
+        'record ime|--rotate-interval') REPLY=1 ;;
+        'record ime|--compress') REPLY=1 ;;
+        'record ime|--flush-interval') REPLY=1 ;;
+        'record ime|--url') REPLY=1 ;;
+        'record ime|--limit') REPLY=1 ;;
+        'record ime|--duration') REPLY=1 ;;
+        'record ime|--stale-after') REPLY=1 ;;
+        'record ime|--max-retries') REPLY=1 ;;
+        'record ime|--ping-interval') REPLY=1 ;;
+        'record ime|--profile') REPLY=1 ;;
+        'record datafye|--symbol') REPLY=1 ;;
+        'record datafye|-c'|'record datafye|--channel') REPLY=1 ;;
+        'record datafye|--dataset') REPLY=1 ;;
+        'record datafye|--frequency') REPLY=1 ;;
+        'record datafye|--from') REPLY=1 ;;
+        'record datafye|--to') REPLY=1 ;;
+        'record datafye|--deployment') REPLY=1 ;;
+        'record datafye|--user') REPLY=1 ;;
+        'record datafye|--type') REPLY=1 ;;
+        'record datafye|--env') REPLY=1 ;;
+        'record datafye|-o'|'record datafye|--output') REPLY=1 ;;
+        'record datafye|--rotate-size') REPLY=1 ;;
+        'record datafye|--rotate-interval') REPLY=1 ;;
+        'record datafye|--compress') REPLY=1 ;;
+        'record datafye|--flush-interval') REPLY=1 ;;
+        'record datafye|--url') REPLY=1 ;;
+        'record datafye|--limit') REPLY=1 ;;
+        'record datafye|--duration') REPLY=1 ;;
+        'record datafye|--stale-after') REPLY=1 ;;
+        'record datafye|--max-retries') REPLY=1 ;;
+        'record datafye|--ping-interval') REPLY=1 ;;
+        'record datafye|--profile') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;
@@ -143,6 +208,7 @@ __feedcli_arity() {
 # Complete $3 as a value of option $2 of command path $1 (free text completes nothing).
 __feedcli_value() {
     case "$1|$2" in
+        'replay|--format') __feedcli_add "$3" auto ndjson view ;;
         'demo|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream tse|-c'|'stream tse|--channel') __feedcli_add "$3" best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info ;;
         'stream tse|--format') __feedcli_add "$3" auto ndjson view ;;
@@ -154,6 +220,16 @@ __feedcli_value() {
         'stream datafye|--type') __feedcli_add "$3" foundry trading ;;
         'stream datafye|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream datafye|-o'|'stream datafye|--output') __feedcli_files -f "$3" ;;
+        'record tse|-c'|'record tse|--channel') __feedcli_add "$3" best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info ;;
+        'record tse|-o'|'record tse|--output') __feedcli_files -f "$3" ;;
+        'record tse|--compress') __feedcli_add "$3" none gzip zstd ;;
+        'record ime|-o'|'record ime|--output') __feedcli_files -f "$3" ;;
+        'record ime|--compress') __feedcli_add "$3" none gzip zstd ;;
+        'record datafye|-c'|'record datafye|--channel') __feedcli_add "$3" quotes trades aggregates sma ema ;;
+        'record datafye|--deployment') __feedcli_add "$3" local internal external ;;
+        'record datafye|--type') __feedcli_add "$3" foundry trading ;;
+        'record datafye|-o'|'record datafye|--output') __feedcli_files -f "$3" ;;
+        'record datafye|--compress') __feedcli_add "$3" none gzip zstd ;;
         *) : ;;
     esac
 }
@@ -163,6 +239,7 @@ __feedcli_argument() {
     case "$1|$2" in
         'login|0') __feedcli_add "$3" ht ;;
         'logout|0') __feedcli_add "$3" ht ;;
+        'replay|'*) __feedcli_files -f "$3" ;;
         'demo|0') __feedcli_add "$3" tse ime ;;
         *) : ;;
     esac

@@ -8,8 +8,10 @@ complete -c feedcli -f  # no file names unless an option or argument wants them
 function __feedcli_commands --description 'Print the subcommands of a command path'
     switch $argv[1]
         case ''
-            printf '%s\n' login logout demo providers stream simulate
+            printf '%s\n' login logout replay demo providers stream record simulate
         case stream
+            printf '%s\n' tse ime datafye
+        case record
             printf '%s\n' tse ime datafye
         case simulate
             printf '%s\n' tse ime datafye
@@ -25,6 +27,22 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'login|--profile'
             echo 1
         case 'logout|--profile'
+            echo 1
+        case 'replay|--speed'
+            echo 1
+        case 'replay|--from'
+            echo 1
+        case 'replay|--to'
+            echo 1
+        case 'replay|--channel'
+            echo 1
+        case 'replay|--symbol'
+            echo 1
+        case 'replay|--format'
+            echo 1
+        case 'replay|--fps'
+            echo 1
+        case 'replay|--serve'
             echo 1
         case 'demo|--rate'
             echo 1
@@ -127,6 +145,108 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream datafye|--profile'
             echo 1
         case 'stream datafye|--fps'
+            echo 1
+        case 'record tse|--isin'
+            echo 1
+        case 'record tse|--name'
+            echo 1
+        case 'record tse|-c' 'record tse|--channel'
+            echo 1
+        case 'record tse|-o' 'record tse|--output'
+            echo 1
+        case 'record tse|--rotate-size'
+            echo 1
+        case 'record tse|--rotate-interval'
+            echo 1
+        case 'record tse|--compress'
+            echo 1
+        case 'record tse|--flush-interval'
+            echo 1
+        case 'record tse|--url'
+            echo 1
+        case 'record tse|--limit'
+            echo 1
+        case 'record tse|--duration'
+            echo 1
+        case 'record tse|--stale-after'
+            echo 1
+        case 'record tse|--max-retries'
+            echo 1
+        case 'record tse|--ping-interval'
+            echo 1
+        case 'record tse|--profile'
+            echo 1
+        case 'record ime|--contract-id'
+            echo 1
+        case 'record ime|--contract-name'
+            echo 1
+        case 'record ime|-o' 'record ime|--output'
+            echo 1
+        case 'record ime|--rotate-size'
+            echo 1
+        case 'record ime|--rotate-interval'
+            echo 1
+        case 'record ime|--compress'
+            echo 1
+        case 'record ime|--flush-interval'
+            echo 1
+        case 'record ime|--url'
+            echo 1
+        case 'record ime|--limit'
+            echo 1
+        case 'record ime|--duration'
+            echo 1
+        case 'record ime|--stale-after'
+            echo 1
+        case 'record ime|--max-retries'
+            echo 1
+        case 'record ime|--ping-interval'
+            echo 1
+        case 'record ime|--profile'
+            echo 1
+        case 'record datafye|--symbol'
+            echo 1
+        case 'record datafye|-c' 'record datafye|--channel'
+            echo 1
+        case 'record datafye|--dataset'
+            echo 1
+        case 'record datafye|--frequency'
+            echo 1
+        case 'record datafye|--from'
+            echo 1
+        case 'record datafye|--to'
+            echo 1
+        case 'record datafye|--deployment'
+            echo 1
+        case 'record datafye|--user'
+            echo 1
+        case 'record datafye|--type'
+            echo 1
+        case 'record datafye|--env'
+            echo 1
+        case 'record datafye|-o' 'record datafye|--output'
+            echo 1
+        case 'record datafye|--rotate-size'
+            echo 1
+        case 'record datafye|--rotate-interval'
+            echo 1
+        case 'record datafye|--compress'
+            echo 1
+        case 'record datafye|--flush-interval'
+            echo 1
+        case 'record datafye|--url'
+            echo 1
+        case 'record datafye|--limit'
+            echo 1
+        case 'record datafye|--duration'
+            echo 1
+        case 'record datafye|--stale-after'
+            echo 1
+        case 'record datafye|--max-retries'
+            echo 1
+        case 'record datafye|--ping-interval'
+            echo 1
+        case 'record datafye|--profile'
             echo 1
         case 'simulate tse|--host'
             echo 1
@@ -243,9 +363,11 @@ end
 # feedcli
 complete -c feedcli -n __feedcli_at -a login -d 'Fetch a token and store it for the profile (mode 0600).'
 complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored token(s) of a profile.'
+complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
 complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
 complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
 complete -c feedcli -n __feedcli_at -a stream -d 'Stream live data as NDJSON (piped) or a live view...'
+complete -c feedcli -n __feedcli_at -a record -d 'Record a stream to NDJSON files: rotated, compressed, on...'
 complete -c feedcli -n __feedcli_at -a simulate -d 'Serve a provider\'s real protocol on loopback with...'
 complete -c feedcli -n __feedcli_at -s V -l version -d 'Print the version and exit.'
 complete -c feedcli -n __feedcli_at -s v -l verbose -d 'Show tracebacks of unexpected errors.'
@@ -263,6 +385,18 @@ complete -c feedcli -n '__feedcli_arg 0 login' -a ht
 complete -c feedcli -n '__feedcli_at logout' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at logout' -s h -l help -d 'Show this message and exit.'
 complete -c feedcli -n '__feedcli_arg 0 logout' -a ht
+
+# feedcli replay
+complete -c feedcli -n '__feedcli_at replay' -l speed -x -d '1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader...'
+complete -c feedcli -n '__feedcli_at replay' -l from -x -d 'Start at this receive time (ISO 8601, inclusive; no zone means UTC).'
+complete -c feedcli -n '__feedcli_at replay' -l to -x -d 'Stop before this receive time (ISO 8601, exclusive; no zone means UTC).'
+complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines of this channel (repeatable). Control lines are kept.'
+complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
+complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye) at H...'
+complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0+ replay' -F
 
 # feedcli demo
 complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
@@ -341,6 +475,74 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record
+complete -c feedcli -n '__feedcli_at record' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
+complete -c feedcli -n '__feedcli_at record' -a ime -d 'HT Data Engine: Iran Mercantile Exchange.'
+complete -c feedcli -n '__feedcli_at record' -a datafye -d 'Datafye: US stocks (quotes, trades, aggregates) live and...'
+complete -c feedcli -n '__feedcli_at record' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record tse
+complete -c feedcli -n '__feedcli_at record tse' -l isin -x -d 'Symbol by ISIN (repeatable).'
+complete -c feedcli -n '__feedcli_at record tse' -l name -x -d 'Symbol by name (repeatable).'
+complete -c feedcli -n '__feedcli_at record tse' -s c -l channel -x -a 'best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info' -d 'best-limit, order-book, ohlcv-last-1m, aggregate, institutional-vs-individual...'
+complete -c feedcli -n '__feedcli_at record tse' -l bearer -d 'Send \'Authorization: Bearer <token>\' instead of the raw token.'
+complete -c feedcli -n '__feedcli_at record tse' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record tse' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record tse' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record tse' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record tse' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record tse' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record tse' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record tse' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record tse' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record tse' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record tse' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record tse' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record ime
+complete -c feedcli -n '__feedcli_at record ime' -l contract-id -x -d 'Contract by id (repeatable).'
+complete -c feedcli -n '__feedcli_at record ime' -l contract-name -x -d 'Contract by name (repeatable).'
+complete -c feedcli -n '__feedcli_at record ime' -l bearer -d 'Send \'Authorization: Bearer <token>\' instead of the raw token.'
+complete -c feedcli -n '__feedcli_at record ime' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record ime' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record ime' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record ime' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record ime' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record ime' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record ime' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record ime' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record ime' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record ime' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record ime' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record ime' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record datafye
+complete -c feedcli -n '__feedcli_at record datafye' -l symbol -x -d 'Symbol (repeatable).'
+complete -c feedcli -n '__feedcli_at record datafye' -s c -l channel -x -a 'quotes trades aggregates sma ema' -d 'quotes, trades, aggregates, sma, ema (repeatable; one connection each). Defau...'
+complete -c feedcli -n '__feedcli_at record datafye' -l dataset -x -d 'Dataset: SIP (default), Synthetic, Crypto.'
+complete -c feedcli -n '__feedcli_at record datafye' -l frequency -x -d 'Bar size for aggregates: Second, Minute (default), Hour, Day.'
+complete -c feedcli -n '__feedcli_at record datafye' -l from -x -d 'History from this time (ISO 8601): replays instead of live.'
+complete -c feedcli -n '__feedcli_at record datafye' -l to -x -d 'History up to this time (ISO 8601).'
+complete -c feedcli -n '__feedcli_at record datafye' -l deployment -x -a 'local internal external' -d 'local (ws://localhost:8080), internal (ws://api.rumi.local) or external (buil...'
+complete -c feedcli -n '__feedcli_at record datafye' -l user -x -d 'Your Datafye name, for --deployment external.'
+complete -c feedcli -n '__feedcli_at record datafye' -l type -x -a 'foundry trading' -d 'foundry or trading, for --deployment external.'
+complete -c feedcli -n '__feedcli_at record datafye' -l env -x -d 'Environment (dev, staging, ...), for --deployment external; none for production.'
+complete -c feedcli -n '__feedcli_at record datafye' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record datafye' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record datafye' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record datafye' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record datafye' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record datafye' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record datafye' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record datafye' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record datafye' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record datafye' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record datafye' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate
 complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'

@@ -21,6 +21,8 @@ PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
 #: close code for every refusal (bad token, symbol, contract or channel)
 POLICY_VIOLATION = 1008
+#: the reason of the 1000 close with which `feedcli replay --serve` ends a recording
+END_OF_RECORDING = "end of recording"
 
 #: one IME README revision asks for `Authorization: Bearer <jwt>`; the SDK sends the raw token
 BEARER_OPTION = SelectorOption(
@@ -134,4 +136,8 @@ class EnvelopeCodec(Codec):
         ]
 
     def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
+        if code == 1000 and reason.strip().lower() == END_OF_RECORDING:
+            # HT has no end-of-stream frame; `feedcli replay --serve` says so in its close
+            self.finished = True
+            return None
         return refusal(code, reason)

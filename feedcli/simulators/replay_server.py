@@ -44,6 +44,7 @@ from feedcli.errors import UsageError
 from feedcli.events import DataEvent, Event
 from feedcli.providers import ime, tse
 from feedcli.providers.datafye import STREAM_END, TYPE_OF, control_message, data_message
+from feedcli.providers.ht import END_OF_RECORDING
 from feedcli.simulators.datafye import (
     BAD_REQUEST,
     HISTORY_CHANNEL,
@@ -64,7 +65,7 @@ from feedcli.simulators.ht import (
 
 #: the close every client gets when the recording has been played to its end
 NORMAL_CLOSURE = 1000
-REASON_END = "end of recording"
+REASON_END = END_OF_RECORDING  # the codec reads this close as the end of the stream
 #: the close when the source failed (a file that cannot be read further): the server's error
 INTERNAL_ERROR = 1011
 REASON_FAILED = "replay failed"
