@@ -11,7 +11,7 @@ from feedcli.cli import demo, login, providers_cmd, record, replay, simulate, st
 
 app = typer.Typer(
     name="feedcli",
-    help="Real-time market data on the command line: log in, stream, simulate.\n\n"
+    help="Real-time market data on the command line: log in, stream, record, replay, simulate.\n\n"
     "Start with `feedcli demo`. Output is NDJSON when piped, a live view on a terminal.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
