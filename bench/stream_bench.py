@@ -24,7 +24,6 @@ import math
 import os
 import platform
 import queue
-import shutil
 import signal
 import statistics
 import subprocess
@@ -37,15 +36,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-RESULTS = BENCH / "results" / "stream.json"
-ISIN = "IRO1FOLD0001"
-CHANNEL = "best-limit"
-WS_PATH = f"/data-engine/tse-ifb/live/data/websocket/symbol/isin?channels={CHANNEL}&symbol_isins={ISIN}"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# sibling scripts, not an installed package
+from _common import (
+    BENCH,
+    ROOT,
+    WS_PATH,
+    LoadGen,
+    Run,
+    Runner,
+    find_feedcli,
+    fmt_rate,
+    run_bare,
+    run_client,
+    stop,
+    tail,
+)
+from loadgen import Corpus
 
-sys.path.insert(0, str(BENCH))
-from loadgen import Corpus  # noqa: E402  (a sibling script, not an installed module)
+RESULTS = BENCH / "results" / "stream.json"
 
 
 # ====================================================================== settings and results
@@ -93,106 +102,6 @@ class Report:
 
 
 # ====================================================================== processes
-class LoadGen:
-    """bench/loadgen.py in a subprocess; hands back the per-connection records it prints."""
-
-    def __init__(self, *, count: int, rate: float = 0.0, after: str = "keep", progress: float = 0.0) -> None:
-        self.args = ["--count", str(count), "--rate", str(rate), "--after", after, "--progress", str(progress)]
-        self.port = 0
-        self._proc: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        #: (time, messages sent so far) from the generator's progress lines
-        self.progress: list[tuple[float, int]] = []
-
-    def __enter__(self) -> LoadGen:
-        self._proc = subprocess.Popen(
-            [sys.executable, str(BENCH / "loadgen.py"), "--port", "0", *self.args],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        threading.Thread(target=self._pump, args=(self._proc.stdout,), daemon=True).start()
-        self.port = int(self._next("listening", 15.0)["port"])
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            with contextlib.suppress(ValueError):
-                item = json.loads(line)
-                if item.get("event") == "progress":
-                    self.progress.append((item["t"], item["sent"]))
-                else:
-                    self._lines.put(item)
-
-    def _next(self, event: str, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            item = self._lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            if item.get("event") == event:
-                return item
-
-    def sent_by(self, t: float) -> int:
-        """Messages the generator had handed to its sockets at time `t` (from progress lines)."""
-        return max((n for when, n in self.progress if when <= t), default=0)
-
-    def next_conn(self, timeout: float = 10.0) -> dict[str, Any]:
-        """The record of the next connection to end (raises queue.Empty if none does)."""
-        return self._next("conn", timeout)
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}{WS_PATH}"
-
-
-class Runner:
-    """Starts feedcli and the bare client the same way every time, in a private config dir."""
-
-    def __init__(self, feedcli: list[str], workdir: Path) -> None:
-        self.feedcli = feedcli
-        self.workdir = workdir
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDCLI_")}
-        self.env.update(FEEDCLI_TOKEN="bench-token", FEEDCLI_CONFIG_DIR=str(workdir / "config"))
-        self._n = 0
-
-    def stream_cmd(self, gen: LoadGen, *extra: str) -> list[str]:
-        return [
-            *self.feedcli,
-            *("stream", "tse", "--url", gen.http_url, "--isin", ISIN, "--channel", CHANNEL),
-            *extra,
-        ]
-
-    def stderr_file(self) -> Path:
-        self._n += 1
-        return self.workdir / f"stderr-{self._n}.txt"
-
-    def popen(self, cmd: Sequence[str], *, stdout: int, stderr_path: Path) -> subprocess.Popen[bytes]:
-        with stderr_path.open("wb") as err:
-            return subprocess.Popen(list(cmd), stdout=stdout, stderr=err, env=self.env)
-
-
-def find_feedcli(explicit: str | None) -> list[str]:
-    """The console script next to this interpreter (the venv's), else PATH, else `-m feedcli`."""
-    if explicit:
-        return [explicit]
-    beside = Path(sys.executable).with_name("feedcli")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("feedcli")
-    return [found] if found else [sys.executable, "-m", "feedcli"]
-
-
 def rss_kb(pid: int) -> int | None:
     """VmRSS of a live process from /proc (None once it is gone)."""
     try:
@@ -203,23 +112,6 @@ def rss_kb(pid: int) -> int | None:
     except (OSError, ValueError):
         return None
     return None
-
-
-def stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-    """End a process we started, politely first."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def tail(path: Path, limit: int = 400) -> str:
-    with contextlib.suppress(OSError):
-        return path.read_text(errors="replace")[-limit:].strip()
-    return ""
 
 
 # ====================================================================== small statistics
@@ -240,10 +132,6 @@ def _second_epoch(prefix: str) -> int:
 def iso_epoch(stamp: str) -> float:
     """`YYYY-MM-DDTHH:MM:SS.ffffff[Z]` (UTC) as epoch seconds; the per-second part is cached."""
     return _second_epoch(stamp[:19]) + int(stamp[20:26]) / 1e6
-
-
-def fmt_rate(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate / 1000:,.1f}k/s"
 
 
 # ====================================================================== 0. generator ceiling
@@ -286,59 +174,8 @@ def ceiling(runner: Runner, settings: Settings, report: Report) -> None:
 
 
 # ====================================================================== 1. throughput
-@dataclass
-class Run:
-    """One client run: wall time from spawn to exit, and net time on the connection."""
-
-    client: str
-    wall: float
-    net: float
-    rate_net: float
-    rate_wall: float
-    rc: int
-    #: spawn → TCP connection accepted by the generator: the client's own start-up
-    to_connect: float = float("nan")
-    note: str = ""
-
-
 def run_feedcli_limit(runner: Runner, gen: LoadGen, n: int, timeout: float) -> Run:
-    err = runner.stderr_file()
-    started = time.time()
-    proc = runner.popen(runner.stream_cmd(gen, "--limit", str(n)), stdout=subprocess.DEVNULL, stderr_path=err)
-    try:
-        rc = proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        stop(proc)
-        rc = -1
-    ended = time.time()
-    return _run("feedcli", n, started, ended, rc, gen, tail(err))
-
-
-def run_bare(runner: Runner, gen: LoadGen, n: int, timeout: float, library: str = "websockets") -> Run:
-    err = runner.stderr_file()
-    started = time.time()
-    cmd = [sys.executable, str(BENCH / "bare_client.py"), gen.ws_url, str(n), library]
-    proc = runner.popen(cmd, stdout=subprocess.DEVNULL, stderr_path=err)
-    try:
-        rc = proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        stop(proc)
-        rc = -1
-    ended = time.time()
-    return _run(f"bare {library}", n, started, ended, rc, gen, tail(err))
-
-
-def _run(client: str, n: int, started: float, ended: float, rc: int, gen: LoadGen, err: str) -> Run:
-    """Net time: handshake answered → the client's close frame (it sends it after message n)."""
-    try:
-        conn = gen.next_conn()
-    except queue.Empty:
-        return Run(client, ended - started, float("nan"), 0.0, 0.0, rc, note=f"no connection record; {err}")
-    finish = conn["close_rcvd"] or conn["end"]
-    net = finish - (conn["handshake"] or conn["accepted"])
-    note = "" if rc == 0 and conn["sent"] == n else f"rc={rc} sent={conn['sent']} {err}"
-    to_connect = conn["accepted"] - started
-    return Run(client, ended - started, net, n / net, n / (ended - started), rc, to_connect, note.strip())
+    return run_client(runner, gen, "feedcli", runner.stream_cmd(gen, "--limit", str(n)), n, timeout)
 
 
 def throughput(runner: Runner, settings: Settings, report: Report) -> None:
