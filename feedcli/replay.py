@@ -49,6 +49,7 @@ from typing import IO, Any, Protocol
 import orjson
 
 from feedcli.errors import FeedError, UsageError
+from feedcli.sinks.ndjson import PipeProtocol as _PipeProtocol
 
 #: gzip and zstd frame magic numbers: the format is read from the content, not the name
 GZIP_MAGIC = b"\x1f\x8b"
@@ -523,28 +524,6 @@ class Output(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-class _PipeProtocol(asyncio.Protocol):
-    def __init__(self) -> None:
-        self.paused: asyncio.Future[None] | None = None
-        self.lost = False
-        self.error: OSError | None = None
-
-    def pause_writing(self) -> None:
-        if self.paused is None or self.paused.done():
-            self.paused = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        paused, self.paused = self.paused, None
-        if paused is not None and not paused.done():
-            paused.set_result(None)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError | ConnectionResetError):
-            self.error = exc
-        self.resume_writing()
 
 
 class LineWriter:

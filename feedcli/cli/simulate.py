@@ -7,7 +7,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -67,6 +67,30 @@ LoginErrors = Annotated[
 ]
 
 
+async def serve_until_signalled(sim: Any, host: str, port: int, listing: Callable[[], list[str]]) -> None:
+    """Start a simulator, print its banner and listing on stderr, serve until SIGINT/SIGTERM."""
+    # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await sim.start()
+    except OSError as exc:
+        from feedcli.errors import FeedError
+
+        raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sys.stderr.write(sim.banner() + "\n")
+    for line in listing():  # after start: it may name the real port
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    try:
+        await stop.wait()
+    finally:
+        await sim.stop()
+
+
 def _statuses(text: str | None) -> list[int]:
     from feedcli.errors import UsageError
 
@@ -103,29 +127,7 @@ def _run_ht(
         raise UsageError(str(exc)) from None
     sim = HTSimulator(host=host, port=port, rate=rate, seed=seed, faults=faults)
 
-    async def main() -> None:
-        # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
-        try:
-            await sim.start()
-        except OSError as exc:
-            from feedcli.errors import FeedError
-
-            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        sys.stderr.write(sim.banner() + "\n")
-        for line in sim.listing(family):
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-        try:
-            await stop.wait()
-        finally:
-            await sim.stop()
-
-    asyncio.run(main())
+    asyncio.run(serve_until_signalled(sim, host, port, lambda: sim.listing(family)))
 
 
 def _ht_command(family: str) -> Callable[..., None]:
@@ -260,26 +262,4 @@ def simulate_datafye(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
-    async def main() -> None:
-        # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
-        try:
-            await sim.start()
-        except OSError as exc:
-            from feedcli.errors import FeedError
-
-            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        sys.stderr.write(sim.banner() + "\n")
-        for line in sim.listing():
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-        try:
-            await stop.wait()
-        finally:
-            await sim.stop()
-
-    asyncio.run(main())
+    asyncio.run(serve_until_signalled(sim, host, port, sim.listing))

@@ -33,7 +33,9 @@ _NEWLINE = orjson.OPT_APPEND_NEWLINE
 DRAIN_STALL = 2.0
 
 
-class _PipeProtocol(asyncio.Protocol):
+class PipeProtocol(asyncio.Protocol):
+    """Flow control for a pipe written through the event loop (the NDJSON writer, replay)."""
+
     def __init__(self) -> None:
         #: a future while the pipe is over its high-water mark, None when there is room
         self.paused: asyncio.Future[None] | None = None
@@ -70,7 +72,7 @@ class NdjsonWriter:
         self._error: FeedError | None = None
         self._gone = False
         self._transport: asyncio.WriteTransport | None = None
-        self._protocol: _PipeProtocol | None = None
+        self._protocol: PipeProtocol | None = None
         self._pipe_file: IO[bytes] | None = None
         mode = os.fstat(fd).st_mode
         # Only pipes and sockets go through the event loop. A terminal is shared with the
@@ -86,7 +88,7 @@ class NdjsonWriter:
         # The transport owns (and closes) the file object it is given, so give it a duplicate.
         self._pipe_file = os.fdopen(os.dup(self._fd), "wb", buffering=0)
         try:
-            transport, protocol = await loop.connect_write_pipe(_PipeProtocol, self._pipe_file)
+            transport, protocol = await loop.connect_write_pipe(PipeProtocol, self._pipe_file)
         except (ValueError, OSError):
             # not something the event loop can watch: fall back to direct writes
             self._pipe_file.close()
