@@ -71,6 +71,18 @@ def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
     return emit
 
 
+def exit_quietly_on_signals() -> None:
+    """After a run's own signal handling is gone, late SIGINT/SIGTERM are ignored.
+
+    By then consumers have flushed and closed; the process is about to exit with its own
+    code. A handler would not do: interpreter finalization resets every Python-handled
+    signal to its default, and a second Ctrl-C landing then would kill feedcli (130).
+    An ignored signal stays ignored.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def stderr_note(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
@@ -154,6 +166,8 @@ async def run(
         await asyncio.gather(*helpers, return_exceptions=True)
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if installed:
+            exit_quietly_on_signals()
         skipped = sum(s.malformed_count for s in sessions)
         if skipped:
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")

@@ -920,6 +920,10 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
             progress.finish()
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if installed:
+            from feedcli.pipeline import exit_quietly_on_signals
+
+            exit_quietly_on_signals()
     if error is not None:
         raise error
     if not interrupted and counters.lines == 0 and options.filters.narrowing:

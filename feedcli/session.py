@@ -163,19 +163,19 @@ class Session:
             healthy, reason, code, verdict = await self._serve(ws, codec)
             if codec.finished and verdict is None:
                 # the provider said the stream is complete (the end of a replay): done, no reconnect
-                self._control(codec.provider, "disconnected", reason="stream complete", code=1000, final=True)
+                self._control(codec.provider, "disconnected", url=url, reason="stream complete", code=1000, final=True)
                 return
             if verdict is not None:
-                self._control(codec.provider, "disconnected", reason=reason, code=code, final=True)
+                self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, final=True)
                 raise verdict
             if healthy:
                 retries = 0
             spent = self._opt.max_retries is not None and retries >= self._opt.max_retries
             if spent:
-                self._control(codec.provider, "disconnected", reason=reason, code=code, final=True)
+                self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, final=True)
                 self._give_up_if_spent(codec.provider, retries, reason)
             retries += 1
-            self._control(codec.provider, "disconnected", reason=reason, code=code, attempt=retries)
+            self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, attempt=retries)
             self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
             await self._backoff(retries, None)
 

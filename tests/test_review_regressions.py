@@ -277,3 +277,23 @@ def test_epoch_timestamps_are_converted() -> None:
         assert isinstance(event, DataEvent) and event.ts is not None
         assert event.ts.startswith("2025-11-14T08:30:00.")
     assert epoch_iso(1763109000) == "2025-11-14T08:30:00.000000Z"
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.01, 0.03, 0.08])
+def test_two_quick_interrupts_still_exit_0(ht_sim, env, gap: float) -> None:
+    # GNU timeout and a double Ctrl-C both send SIGINT twice; the second may land while the
+    # interpreter tears down, when Python-handled signals fall back to their defaults
+    login(ht_sim, env)
+    proc = subprocess.Popen(
+        [*FEEDCLI, "stream", "tse", "--url", ht_sim.url, "--isin", STOCK],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 0

@@ -89,6 +89,9 @@ async def serve_until_signalled(sim: Any, host: str, port: int, listing: Callabl
         await stop.wait()
     finally:
         await sim.stop()
+        from feedcli.pipeline import exit_quietly_on_signals
+
+        exit_quietly_on_signals()  # a second Ctrl-C during teardown must not make it exit 130
 
 
 def _statuses(text: str | None) -> list[int]:
