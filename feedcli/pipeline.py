@@ -15,7 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
-from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.events import DataEvent, Event
 from feedcli.providers.base import Codec
 from feedcli.session import Reporter, Session, SessionOptions
 from feedcli.sinks.base import Consumer, StopStream
@@ -175,7 +175,3 @@ async def run(
             error = close_error
     if error is not None:
         raise error
-
-
-def is_control(event: Event) -> bool:
-    return type(event) is ControlEvent
