@@ -569,3 +569,229 @@ def test_datafye_quotes_trades_and_bars_map_onto_the_views() -> None:
     row = next(line for line in text.splitlines() if "AAPL" in line)
     assert "226.53" in row and "226.55" in row and "226.54" in row, text  # bid, ask, last on the symbol's row
     assert "Bid exchange i d" not in text
+
+
+# --------------------------------------------------------------------------- ladder, candles, tables
+
+from feedcli.views.live import HIGHLIGHT  # noqa: E402
+from feedcli.views.models import MAX_CANDLES, Candle, InvestorFlow  # noqa: E402
+from feedcli.views.render import candles_chart, flow_table  # noqa: E402
+
+
+def order_book(bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> dict:
+    """HT order book: [(price, quantity)] per side, best first; order counts 7 and 4."""
+    return {
+        "Buy": [{"price": p, "quantity": q, "count": 7} for p, q in bids],
+        "Sell": [{"price": p, "quantity": q, "count": 4} for p, q in asks],
+    }
+
+
+def panel_of(text: str) -> str:
+    return text[text.index("╭") : text.index("╰")]
+
+
+def sides(line: str) -> tuple[str, str]:
+    """The bid and ask halves of a ladder row (split at the ladder's ' │ ')."""
+    bid, ask = line.split(" │ ")[:2]
+    return bid, ask
+
+
+def test_ladder_has_depth_bars_proportional_to_quantity() -> None:
+    view = LiveView()
+    view.emit(tse("order-book", "IRO1XYZ1234", order_book([(10_000, 1_000), (9_950, 8_000)], [(10_050, 4_000)])))
+    _, text = screen_text(view)
+    panel = panel_of(text)
+    small_bid, big_ask = sides(line_with(panel, "10,000"))
+    big_bid, _ = sides(line_with(panel, "9,950"))
+    assert 0 < small_bid.count("█") < big_bid.count("█")  # bigger quantity, longer bar
+    assert 0 < big_ask.count("█") < big_bid.count("█")  # one scale for both sides
+    # bids grow left from the price, asks right from it
+    assert re.search(r"█ +9,950$", big_bid.rstrip())
+    assert re.match(r"10,050 +█", big_ask)
+    # counts and quantities on both sides
+    assert "8,000" in big_bid and "4,000" in big_ask and " 7 " in small_bid
+
+
+def test_ladder_prefers_the_order_book_and_shows_spread_and_mid() -> None:
+    view = LiveView()
+    view.emit(tse("best-limit", "IRO1XYZ1234", best_limit(10_000, 10_100, levels=2)))
+    view.emit(tse("order-book", "IRO1XYZ1234", order_book([(10_000, 500), (9_990, 600)], [(10_050, 700)])))
+    _, text = screen_text(view)
+    panel = panel_of(text)
+    assert "10,050" in panel  # the order book's ask, not best-limit's 10,100
+    summary = line_with(panel, "Spread")
+    assert "Spread 50" in summary and "0.50%" in summary and "Mid 10,025" in summary
+    assert "CROSSED" not in panel and "EMPTY" not in panel
+
+
+def test_crossed_book_is_flagged() -> None:
+    view = LiveView()
+    view.emit(tse("best-limit", "IRO1XYZ1234", best_limit(10_100, 10_050, levels=2)))
+    _, text = screen_text(view)
+    assert "CROSSED" in line_with(panel_of(text), "Spread")
+
+
+def test_empty_book_is_flagged() -> None:
+    view = LiveView()
+    view.emit(tse("order-book", "IRO1XYZ1234", {"Buy": [], "Sell": []}))
+    view.emit(tse("aggregate", "IRO1XYZ1234", aggregate(10_050, 10_000)))
+    _, text = screen_text(view)
+    assert "EMPTY BOOK" in panel_of(text)
+
+
+def reversed_texts(view: LiveView, now: float) -> list[str]:
+    """Texts drawn reversed (the highlight) in a frame at monotonic time `now`."""
+    con = console()
+    return [
+        seg.text.strip()
+        for seg in con.render(view.frame(80, 24, now=now))
+        if seg.style is not None and seg.style.reverse and seg.text.strip()
+    ]
+
+
+def test_changed_level_is_highlighted_briefly() -> None:
+    view = LiveView()
+    t0 = time.monotonic()
+    book = order_book([(10_000, 1_000), (9_950, 2_000)], [(10_050, 3_000), (10_100, 4_000)])
+    view.emit(tse("order-book", "IRO1XYZ1234", book))
+    assert reversed_texts(view, t0) == []  # the first book: nothing "changed"
+    book["Buy"][1]["quantity"] = 2_500  # level 2, bid side
+    view.emit(tse("order-book", "IRO1XYZ1234", book))
+    hot = reversed_texts(view, t0 + 0.1)
+    assert "2,500" in hot and "9,950" in hot
+    assert "1,000" not in hot and "10,000" not in hot  # level 1 did not change
+    assert "10,100" not in hot  # nor did the ask side of level 2
+    assert reversed_texts(view, t0 + 0.1 + HIGHLIGHT + 0.01) == []  # and the highlight ends
+
+
+def bar_event(minute: int, o: float, h: float, low: float, c: float, v: float = 1_000, second: int = 5) -> DataEvent:
+    ts = f"2025-11-14T{10 + minute // 60:02d}:{minute % 60:02d}:{second:02d}.000000"
+    data = {"open": o, "high": h, "low": low, "close": c, "volume": v}
+    return tse("ohlcv-last-1m", "IRO1XYZ1234", data, ts=ts)
+
+
+def test_candle_series_is_bounded_and_updates_the_last_bar_in_place() -> None:
+    view = LiveView()
+    for m in range(MAX_CANDLES + 10):
+        view.emit(bar_event(m, 100, 110, 90, 105))
+        if m % 7 == 0:
+            view.snapshot()  # several bars between two frames are all kept
+    candles = view.snapshot().symbols[0].candles
+    assert len(candles) == MAX_CANDLES
+    view.emit(bar_event(MAX_CANDLES + 9, 100, 120, 90, 118, v=5_000, second=40))  # same minute, later
+    sym = view.snapshot().symbols[0]
+    assert len(sym.candles) == MAX_CANDLES
+    assert sym.candles[-1].close == 118 and sym.candles[-1].volume == 5_000 and sym.candle == sym.candles[-1]
+    assert sym.candles[-2].close == 105
+    view.emit(bar_event(MAX_CANDLES + 10, 118, 119, 117, 117))  # the next minute: a new bar
+    assert view.snapshot().symbols[0].candles[-1].close == 117
+
+
+def test_datafye_bars_are_keyed_by_their_datetime() -> None:
+    view = LiveView()
+    for dt, close in ((1_700_000_000, 10.0), (1_700_000_000, 11.0), (1_700_000_060, 12.0)):
+        bar = {"symbol": "AAPL", "datetime": dt, "open": 10.0, "high": 12.5, "low": 9.5, "close": close, "volume": 9}
+        view.emit(DataEvent("datafye", "aggregates", "AAPL", None, RECV, bar))
+    assert [c.close for c in view.snapshot().symbols[0].candles] == [11.0, 12.0]
+
+
+def test_candles_chart_draws_bodies_wicks_colours_and_volume() -> None:
+    candles = [
+        Candle(100, 110, 95, 108, 1_000, "a"),  # up
+        Candle(108, 112, 98, 100, 3_000, "b"),  # down
+        Candle(100, 104, 90, 103, 2_000, "c"),  # up
+    ]
+    con = console(40, 10)
+    chart = candles_chart(candles, 30, 10)
+    con.print(chart)
+    lines = con.export_text(clear=False).splitlines()
+    drawn = [col for col in range(30) if any(col < len(ln) and ln[col] in "│┃" for ln in lines)]
+    assert len(drawn) == 3  # one column per candle
+    assert any("│" in ln for ln in lines) and any("┃" in ln for ln in lines)  # wicks and bodies
+    assert any(ch in "▁▂▃▄▅▆▇█" for ch in lines[-1])  # volume beneath
+    assert "112" in lines[0] and "90" in "".join(lines)  # the price scale
+    colours = {seg.style.color.name for seg in con.render(chart) if seg.text == "┃" and seg.style and seg.style.color}
+    assert colours == {"green", "red"}
+    # the first candle (up) is green, the second (down) red
+    body_cols = {}
+    for seg_line in con.render_lines(chart, pad=False):
+        col = 0
+        for seg in seg_line:
+            for ch in seg.text:
+                if ch == "┃" and seg.style and seg.style.color:
+                    body_cols.setdefault(col, seg.style.color.name)
+                col += 1
+    ordered = [body_cols[c] for c in sorted(body_cols)]
+    assert ordered == ["green", "red", "green"]
+
+
+def test_focus_panel_shows_the_candles_chart_at_80x24() -> None:
+    view = LiveView()
+    view.emit(tse("best-limit", "IRO1XYZ1234", best_limit(10_000, 10_050)))
+    view.emit(tse("aggregate", "IRO1XYZ1234", aggregate(10_050, 10_000)))
+    for m in range(30):
+        up = m % 3 != 0
+        view.emit(bar_event(m, 100, 110, 90, 106 if up else 94))
+    con, text = screen_text(view)
+    rows = text.rstrip("\n").split("\n")
+    assert len(rows) <= 24 and all(len(r) <= 80 for r in rows)
+    panel = panel_of(text)
+    assert "┃" in panel and "Spread" in panel
+    colours = set(style_of(con, view.frame(80, 24), "┃"))
+    assert {"green", "red"} <= colours
+
+
+def test_individual_vs_institutional_is_a_two_by_two_table() -> None:
+    flow = {
+        "buy_count_individual": 1_234,
+        "buy_volume_individual": 800_000,
+        "buy_count_institution": 5,
+        "buy_volume_institution": 200_000,
+        "sell_count_individual": 987,
+        "sell_volume_individual": 250_000,
+        "sell_count_institution": 12,
+        "sell_volume_institution": 750_000,
+    }
+    (model,) = map_data("tse", "institutional-vs-individual", flow)
+    assert isinstance(model, InvestorFlow) and model.sell_institution_count == 12
+    table, width = flow_table(model)
+    con = console(80, 10)
+    con.print(table)
+    text = con.export_text(clear=False)
+    assert width <= 45
+    header, buy, sell = (ln for ln in text.splitlines() if ln.strip())
+    assert header.index("Individual") < header.index("Institution")
+    assert buy.split()[:1] == ["Buy"] and "800K 80% ×1,234" in buy and "200K 20% ×5" in buy
+    assert sell.split()[:1] == ["Sell"] and "250K 25% ×987" in sell and "750K 75% ×12" in sell
+    # and on screen, where there is room
+    view = LiveView()
+    view.emit(tse("best-limit", "IRO1XYZ1234", best_limit(10_000, 10_050)))
+    view.emit(tse("institutional-vs-individual", "IRO1XYZ1234", flow))
+    _, screen = screen_text(view, 120, 30)
+    assert "Institution" in screen and "800K 80% ×1,234" in screen
+
+
+def test_contract_and_fund_info_are_labelled_key_value_tables() -> None:
+    view = LiveView()
+    view.emit(tse("contract-info", "IRO9XYZ1234", {"open_interest": 1_234_567, "initial_margin": 25_000_000}))
+    view.emit(tse("fund-info", "IRT1XYZ1234", {"nav": 21_647, "units": 5_000_000, "as_of": "2025-11-14T22:10:42.802Z"}))
+    _, text = screen_text(view, 120, 30)
+    assert "1,234,567" in text and "25,000,000" in text and "5,000,000" in text
+    view.set_focus("IRO9XYZ1234")
+    _, text = screen_text(view, 120, 30)
+    assert "Open interest" in panel_of(text) and "Initial margin" in panel_of(text)
+    view.set_focus("IRT1XYZ1234")
+    _, text = screen_text(view, 120, 30)
+    panel = panel_of(text)
+    assert "NAV" in panel and "21,647" in panel and "2025-11-14 22:10 UTC" in panel
+
+
+def test_status_bar_counts_gaps() -> None:
+    view = LiveView(providers=["tse"])
+    view.emit(tse("best-limit", "IRO1XYZ1234", best_limit(10_000, 10_050)))
+    view.emit(ControlEvent("tse", "gap", RECV, {"missed": 3}))
+    view.emit(ControlEvent("tse", "gap", RECV, {"missed": 1}))
+    _, text = screen_text(view, 132, 24)
+    assert "2 gaps" in text.rstrip("\n").split("\n")[-1]
+    _, text80 = screen_text(view)
+    assert "2 gaps" in text80.rstrip("\n").split("\n")[-1]

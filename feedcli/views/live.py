@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Awaitable, Iterable, Mapping
@@ -25,11 +26,17 @@ from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.views import render
 from feedcli.views.models import (
     BAR_TIMES,
+    CANDLE_CHANNELS,
+    MAX_CANDLES,
+    Book,
+    Candle,
     Connection,
     Status,
     SymbolView,
     ViewState,
     build_symbol,
+    candle_of,
+    fold_candle,
     recv_epoch,
     ts_epoch,
 )
@@ -42,18 +49,56 @@ LATENCY_WINDOW = 30.0
 LATENCY_SAMPLES = 4096
 #: the status bar's clock and rate tick at least this often, even with no data
 IDLE_REDRAW = 1.0
+#: a ladder level that changed stays highlighted this long (seconds)
+HIGHLIGHT = 1.0
 
 
 class _Symbol:
-    """Raw per-symbol state: the latest event of each channel, and its mapped view (cached)."""
+    """Raw per-symbol state: the latest event of each channel, and its mapped view (cached).
 
-    __slots__ = ("latest", "provider", "symbol", "view")
+    Bars are the exception to "latest only": a chart needs the series, so candle events
+    wait in `bar_events` (bounded) until the next frame folds them into `candles`. The
+    ladder drawn last time is kept to tell which levels changed, and when.
+    """
+
+    __slots__ = ("bar_events", "candles", "changed_at", "ladder", "latest", "provider", "symbol", "view")
 
     def __init__(self, provider: str, symbol: str) -> None:
         self.provider = provider
         self.symbol = symbol
         self.latest: dict[str, DataEvent] = {}
         self.view: SymbolView | None = None
+        self.bar_events: deque[DataEvent] = deque(maxlen=MAX_CANDLES)
+        self.candles: deque[Candle] = deque(maxlen=MAX_CANDLES)
+        self.ladder: Book | None = None
+        #: per level, the monotonic time its (bid, ask) side last changed
+        self.changed_at: list[list[float]] = []
+
+    def diff_ladder(self, book: Book | None, now: float) -> None:
+        """Note which sides of which levels differ from the last ladder: O(levels)."""
+        old = self.ladder
+        self.ladder = book
+        if old is None or book is None:
+            return
+        levels, before = book.levels, old.levels
+        marks = self.changed_at
+        if len(marks) < len(levels):
+            marks.extend([-1e18, -1e18] for _ in range(len(levels) - len(marks)))
+        del marks[len(levels) :]
+        for i, lv in enumerate(levels):
+            prev = before[i] if i < len(before) else None
+            if prev is None or (lv.bid_price, lv.bid_qty, lv.bid_orders) != (
+                prev.bid_price,
+                prev.bid_qty,
+                prev.bid_orders,
+            ):
+                marks[i][0] = now
+            if prev is None or (lv.ask_price, lv.ask_qty, lv.ask_orders) != (
+                prev.ask_price,
+                prev.ask_qty,
+                prev.ask_orders,
+            ):
+                marks[i][1] = now
 
 
 class LiveView:
@@ -104,6 +149,9 @@ class LiveView:
         self._total = 0
         self._reconnects = 0
         self._malformed = 0
+        self._gaps = 0
+        #: when the focus ladder's newest highlight ends (a frame is due then), if any
+        self._hot_until: float | None = None
         #: bumped by anything that changes what a frame would show
         self._version = 0
 
@@ -130,6 +178,8 @@ class LiveView:
             if sym is None:
                 sym = self._add_symbol(key)
             sym.latest[event.channel] = event
+            if (event.provider, event.channel) in CANDLE_CHANNELS:
+                sym.bar_events.append(event)
             self._dirty.add(key)
             if event.ts is not None and (event.provider, event.channel) not in BAR_TIMES:
                 self._pending.append((event.provider, event.ts, event.recv))
@@ -190,7 +240,9 @@ class LiveView:
         elif name in ("connecting", "reconnecting"):
             attempt = fields.get("attempt")
             self._connections[provider] = Connection(provider, name, f"attempt {attempt}" if attempt else None)
-        else:  # gap, stale, ...: not (yet) shown
+        elif name == "gap":
+            self._gaps += 1
+        else:  # stale, ...: not (yet) shown
             return
         self._version += 1
 
@@ -199,11 +251,35 @@ class LiveView:
         mono = time.monotonic() if now is None else now
         for key in self._dirty:
             sym = self._symbols[key]
-            sym.view = build_symbol(sym.provider, sym.symbol, sym.latest.values(), self._names.get(sym.symbol))
+            while sym.bar_events:
+                candle = candle_of(sym.bar_events.popleft())
+                if candle is not None:
+                    fold_candle(sym.candles, candle)
+            sym.view = build_symbol(
+                sym.provider, sym.symbol, sym.latest.values(), self._names.get(sym.symbol), tuple(sym.candles)
+            )
+            sym.diff_ladder(sym.view.ladder, mono)
             self._seen_data.add(sym.provider)
         self._dirty.clear()
         views = tuple(s.view for s in self._rows if s.view is not None)
-        return ViewState(views, self._focus_key(views, mono), self._status(mono), self._title)
+        focus = self._focus_key(views, mono)
+        views = self._highlight(views, focus, mono)
+        return ViewState(views, focus, self._status(mono), self._title)
+
+    def _highlight(
+        self, views: tuple[SymbolView, ...], focus: tuple[str, str] | None, mono: float
+    ) -> tuple[SymbolView, ...]:
+        """Mark the focus ladder's recently changed levels; only it is drawn, so only it pays."""
+        self._hot_until = None
+        sym = self._symbols.get(focus) if focus is not None else None
+        if sym is None or sym.view is None or not sym.changed_at:
+            return views
+        hot = tuple((mono - b < HIGHLIGHT, mono - a < HIGHLIGHT) for b, a in sym.changed_at)
+        if not any(b or a for b, a in hot):
+            return views
+        self._hot_until = max(max(b, a) for b, a in sym.changed_at) + HIGHLIGHT
+        shown = dataclasses.replace(sym.view, hot=hot)
+        return tuple(shown if v is sym.view else v for v in views)
 
     def _focus_key(self, views: tuple[SymbolView, ...], mono: float) -> tuple[str, str] | None:
         if self._focus is not None:
@@ -230,7 +306,17 @@ class LiveView:
             Connection(c.provider, "connected") if c.state == "connecting" and c.provider in self._seen_data else c
             for c in self._connections.values()
         )
-        return Status(connections, self._rate, self._total, self._reconnects, self._malformed, p50, p99, time.time())
+        return Status(
+            connections,
+            self._rate,
+            self._total,
+            self._reconnects,
+            self._malformed,
+            p50=p50,
+            p99=p99,
+            now=time.time(),
+            gaps=self._gaps,
+        )
 
     def _latency(self, mono: float) -> tuple[float | None, float | None]:
         """p50/p99 of recv − ts over the recent samples; parsing happens here, not in `emit`."""
@@ -260,6 +346,7 @@ class LiveView:
             len(self._symbols)
             + sum(len(s.latest) for s in self._rows)
             + len(self._dirty)
+            + sum(len(s.bar_events) + len(s.candles) + len(s.changed_at) for s in self._rows)
             + len(self._pending)
             + len(self._latencies)
             + len(self._connections)
@@ -267,9 +354,9 @@ class LiveView:
 
     # ------------------------------------------------------------------ drawing
 
-    def frame(self, width: int, height: int) -> RenderableType:
-        """One frame of the current state at the given size."""
-        return render.screen(self.snapshot(), width, height)
+    def frame(self, width: int, height: int, now: float | None = None) -> RenderableType:
+        """One frame of the current state at the given size (`now`: monotonic, for tests)."""
+        return render.screen(self.snapshot(now), width, height)
 
     async def run(self, console: Console | None = None, fps: float = 10.0) -> None:
         """Draw at `fps` frames a second until cancelled or `aclose`d.
@@ -299,7 +386,8 @@ class LiveView:
                 while not self._closed:
                     now = loop.time()
                     size = (console.size.width, console.size.height)
-                    if self._version != drawn_version or size != drawn_size or now - drawn_at >= IDLE_REDRAW:
+                    hot_due = self._hot_until is not None and now >= self._hot_until
+                    if self._version != drawn_version or size != drawn_size or hot_due or now - drawn_at >= IDLE_REDRAW:
                         drawn_version = self._version
                         live.update(self.frame(*size), refresh=True)
                         drawn_at, drawn_size = now, size

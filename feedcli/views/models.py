@@ -13,6 +13,7 @@ Mapping is done lazily (once per frame for the symbols that changed), not per me
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -85,13 +86,33 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Candle:
-    """One OHLCV bar (the latest; the candles chart of a later issue keeps a series)."""
+    """One OHLCV bar; `key` names the bar (its start time) so updates replace, not append."""
 
     open: float | None = None
     high: float | None = None
     low: float | None = None
     close: float | None = None
     volume: float | None = None
+    key: str | None = None
+
+    @property
+    def up(self) -> bool:
+        """A rising (or flat) bar: drawn green; a falling one red."""
+        return self.open is None or self.close is None or self.close >= self.open
+
+
+@dataclass(frozen=True, slots=True)
+class InvestorFlow:
+    """The day's trading split by buyer/seller and individual/institution (TSE)."""
+
+    buy_individual_count: int | None = None
+    buy_individual_volume: float | None = None
+    buy_institution_count: int | None = None
+    buy_institution_volume: float | None = None
+    sell_individual_count: int | None = None
+    sell_individual_volume: float | None = None
+    sell_institution_count: int | None = None
+    sell_institution_volume: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +131,7 @@ class Record:
     items: tuple[tuple[str, Any], ...]
 
 
-Model = Book | Stats | Candle | PriceRange | Record
+Model = Book | Stats | Candle | PriceRange | InvestorFlow | Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +150,11 @@ class SymbolView:
     ts: str | None = None
     #: a display name for the identifier (an ISIN's ticker name, a contract's name), if known
     name: str | None = None
+    #: the recent bars, oldest first (kept by the live view; the latest is also `candle`)
+    candles: tuple[Candle, ...] = ()
+    flow: InvestorFlow | None = None
+    #: per ladder level, whether its (bid, ask) side changed within the highlight time
+    hot: tuple[tuple[bool, bool], ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -154,7 +180,10 @@ class SymbolView:
 
     @property
     def ladder(self) -> Book | None:
-        return self.book if self.book is not None and self.book.levels else self.depth
+        """The book to draw: the full order book when subscribed (deeper), else best limits."""
+        if self.depth is not None and self.depth.levels:
+            return self.depth
+        return self.book if self.book is not None else self.depth
 
     @property
     def last(self) -> float | None:
@@ -193,6 +222,8 @@ class Status:
     total: int = 0
     reconnects: int = 0
     malformed: int = 0
+    #: control `gap` events: stretches of data the provider says were lost
+    gaps: int = 0
     p50: float | None = None
     p99: float | None = None
     #: wall-clock epoch seconds of the frame (the status bar's clock)
@@ -355,6 +386,24 @@ def _ohlcv(data: Any) -> Candle:
     )
 
 
+def _investor_flow(data: Any) -> tuple[Model, ...]:
+    """TSE's individual/institutional split: eight flat counters, read into one model."""
+    if not isinstance(data, Mapping):
+        return (Record("individual / institutional", flatten(data)),)
+    return (
+        InvestorFlow(
+            buy_individual_count=count(data.get("buy_count_individual")),
+            buy_individual_volume=number(data.get("buy_volume_individual")),
+            buy_institution_count=count(data.get("buy_count_institution")),
+            buy_institution_volume=number(data.get("buy_volume_institution")),
+            sell_individual_count=count(data.get("sell_count_individual")),
+            sell_individual_volume=number(data.get("sell_volume_individual")),
+            sell_institution_count=count(data.get("sell_count_institution")),
+            sell_institution_volume=number(data.get("sell_volume_institution")),
+        ),
+    )
+
+
 def _record(title: str) -> Callable[[Any], tuple[Model, ...]]:
     return lambda data: (Record(title, flatten(data)),)
 
@@ -413,7 +462,7 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("tse", "order-book"): lambda d: (_ht_order_book(d),),
     ("tse", "aggregate"): lambda d: (_ht_aggregate(d),),
     ("tse", "ohlcv-last-1m"): lambda d: (_ohlcv(d),),
-    ("tse", "institutional-vs-individual"): _record("individual / institutional"),
+    ("tse", "institutional-vs-individual"): _investor_flow,
     ("tse", "contract-info"): _record("contract"),
     ("tse", "fund-info"): _record("fund"),
     ("ime", "IME Stream"): _ime_stream,
@@ -434,11 +483,65 @@ def map_data(provider: str, channel: str, data: Any) -> tuple[Model, ...]:
     return (Record(channel, flatten(data)),)
 
 
-def build_symbol(provider: str, symbol: str, latest: Iterable[DataEvent], name: str | None = None) -> SymbolView:
+#: channels whose messages are bars: the live view keeps a series of them per symbol
+CANDLE_CHANNELS: frozenset[tuple[str, str]] = frozenset({("tse", "ohlcv-last-1m"), ("datafye", "aggregates")})
+#: bars kept per symbol for the chart (more than any terminal is wide, in 1-column bars)
+MAX_CANDLES = 240
+
+
+def candle_of(event: DataEvent) -> Candle | None:
+    """The bar in a candle channel's event, keyed by the time it starts.
+
+    TSE's ohlcv-last-1m carries no bar time, so the message timestamp's minute is the key
+    (every update within a minute is the same bar); Datafye's bars carry `datetime`.
+    """
+    models = map_data(event.provider, event.channel, event.data)
+    candle = next((m for m in models if isinstance(m, Candle)), None)
+    if candle is None:
+        return None
+    key: str | None = None
+    if isinstance(event.data, Mapping):
+        when = event.data.get("datetime")
+        stamp = number(when) if not isinstance(when, str) else None
+        # epoch numbers are padded so that keys compare as strings in time order
+        key = _text(when) or (f"{stamp:020.3f}" if stamp is not None else None)
+    if key is None and event.ts:
+        key = event.ts[:16]
+    return Candle(candle.open, candle.high, candle.low, candle.close, candle.volume, key)
+
+
+def fold_candle(series: deque[Candle], candle: Candle) -> None:
+    """Add a bar to a series: the same bar updating replaces the last one, a new one appends.
+
+    Without keys on both, a changed open is taken as a new bar. A bar older than the last
+    (a late or replayed message) is dropped rather than drawn out of order.
+    """
+    if series:
+        last = series[-1]
+        if candle.key is not None and last.key is not None:
+            if candle.key == last.key:
+                series[-1] = candle
+                return
+            if candle.key < last.key:
+                return
+        elif candle.open == last.open:
+            series[-1] = candle
+            return
+    series.append(candle)
+
+
+def build_symbol(
+    provider: str,
+    symbol: str,
+    latest: Iterable[DataEvent],
+    name: str | None = None,
+    candles: tuple[Candle, ...] = (),
+) -> SymbolView:
     """Assemble a symbol's view from the latest event of each of its channels."""
     book = depth = None
     stats = None
     candle = None
+    flow = None
     band = None
     records: list[Record] = []
     newest: str | None = None
@@ -457,9 +560,15 @@ def build_symbol(provider: str, symbol: str, latest: Iterable[DataEvent], name: 
                 candle = model
             elif isinstance(model, PriceRange):
                 band = model
+            elif isinstance(model, InvestorFlow):
+                flow = model
             else:
                 records.append(model)
-    return SymbolView(provider, symbol, book, depth, stats, candle, band, tuple(records), newest, name)
+    if candles:
+        candle = candles[-1]
+    return SymbolView(
+        provider, symbol, book, depth, stats, candle, band, tuple(records), newest, name, candles=candles, flow=flow
+    )
 
 
 # --------------------------------------------------------------------------- timestamps

@@ -4,7 +4,8 @@
     python -m feedcli.views.preview -W 80 -H 24     # one frame at a given size
     python -m feedcli.views.preview --live 10       # ten seconds of the real LiveView, random walk
 
-The sample is six TSE symbols and three IME contracts shaped like the HT documents'
+The sample is six TSE symbols (best limits, order book, day aggregate, a run of 1-minute
+bars, the investor split) and three IME contracts, shaped like the HT documents'
 payloads, with made-up but plausible values. Not a simulator: `feedcli demo` is that.
 """
 
@@ -84,6 +85,56 @@ def tse_events(rng: random.Random, ts: str, recv: str) -> list[DataEvent]:
             "previous_close": prev,
         }
         out.append(DataEvent("tse", "aggregate", isin, ts, recv, aggregate))
+        book = {
+            side: [
+                {
+                    "price": last - i * step if side == "Buy" else last + i * step,
+                    "quantity": rng.randrange(1_000, 900_000, 100),
+                    "count": rng.randint(1, 60),
+                }
+                for i in range(1, 11)
+            ]
+            for side in ("Buy", "Sell")
+        }
+        out.append(DataEvent("tse", "order-book", isin, ts, recv, book))
+        ind_buy, ind_sell = rng.uniform(0.5, 0.95), rng.uniform(0.5, 0.95)
+        flow = {
+            "buy_count_individual": rng.randint(500, 9_000),
+            "buy_volume_individual": round(volume * ind_buy),
+            "buy_count_institution": rng.randint(1, 40),
+            "buy_volume_institution": volume - round(volume * ind_buy),
+            "sell_count_individual": rng.randint(500, 9_000),
+            "sell_volume_individual": round(volume * ind_sell),
+            "sell_count_institution": rng.randint(1, 40),
+            "sell_volume_institution": volume - round(volume * ind_sell),
+        }
+        out.append(DataEvent("tse", "institutional-vs-individual", isin, ts, recv, flow))
+    return out
+
+
+def candle_events(rng: random.Random, bars: int, end: float) -> list[DataEvent]:
+    """`bars` one-minute bars per TSE symbol, a random walk ending at its last price."""
+    out = []
+    for isin, last, _prev, _volume in TSE:
+        step = _tick(last)
+        close = last - rng.randint(-20, 20) * step
+        series = []
+        for _ in range(bars):
+            open_ = close + rng.randint(-3, 3) * step
+            high = max(open_, close) + rng.randint(0, 3) * step
+            low = min(open_, close) - rng.randint(0, 3) * step
+            series.append(
+                {"open": open_, "high": high, "low": low, "close": close, "volume": rng.randrange(1, 400) * 1_000}
+            )
+            close = open_
+        series.reverse()
+        series[-1]["close"] = last
+        series[-1]["high"] = max(series[-1]["high"], last)
+        series[-1]["low"] = min(series[-1]["low"], last)
+        for i, bar in enumerate(series):
+            minute = datetime.fromtimestamp(end - (bars - 1 - i) * 60, TEHRAN).replace(tzinfo=None)
+            recv = RecvClock().format(end - (bars - 1 - i) * 60 + 0.02)
+            out.append(DataEvent("tse", "ohlcv-last-1m", isin, minute.isoformat(timespec="microseconds"), recv, bar))
     return out
 
 
@@ -129,6 +180,8 @@ def sample_view(seed: int = 7, names: bool = False) -> LiveView:
     for provider in ("tse", "ime"):
         view.emit(ControlEvent(provider, "connected", clock.now()))
     now = time.time()
+    for event in candle_events(rng, 60, now - 1):
+        view.emit(event)
     for i, event in enumerate(tse_events(rng, "", "") + ime_events(rng, "", "")):
         recv_t = now - 0.5 + i * 0.001
         sent = datetime.fromtimestamp(recv_t - rng.uniform(0.004, 0.040), TEHRAN).replace(tzinfo=None)

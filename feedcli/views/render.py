@@ -23,7 +23,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from feedcli.views.models import Book, Status, SymbolView, ViewState
+from feedcli.views.models import Book, Candle, InvestorFlow, Status, SymbolView, ViewState
 
 # --------------------------------------------------------------------------- styles
 
@@ -244,46 +244,223 @@ def quote_table(rows: Sequence[SymbolView], width: int, focus: tuple[str, str] |
 
 # --------------------------------------------------------------------------- focus panel
 
+#: the depth bars of the ladder are at most this wide, and are left out below the minimum
+BAR_MAX = 12
+BAR_MIN = 2
+#: a changed level's cells are drawn so while highlighted (an attribute, not a colour: NO_COLOR keeps it)
+HOT = "reverse"
+FLAG = "bold reverse red"
+SEP = " │ "
 
-def ladder(book: Book | None, orders: bool = True) -> tuple[Table, int]:
-    """The best-limit levels side by side: bid quantity and price | ask price and quantity.
 
-    Returns the table and its width (measured from its cells, so the caller can decide
-    whether the order counts fit beside the statistics without a trial render).
-    """
+@dataclass(slots=True)
+class _Ladder:
+    """A book measured for drawing: the column widths decide the panel's layout."""
+
+    book: Book | None
+    orders: bool
+    widths: tuple[int, int, int]  # order count, quantity, price
+
+    def width(self, bar: int) -> int:
+        """Cells of one row with depth bars `bar` wide: ##_qty_bar_price │ price_bar_qty_##."""
+        wo, wq, wp = self.widths
+        side = (wo + 1 if self.orders else 0) + wq + 1 + (bar + 1 if bar else 0) + wp
+        return 2 * side + len(SEP)
+
+
+def measure_ladder(book: Book | None, orders: bool = True) -> _Ladder:
     levels = book.levels if book is not None else ()
-    show_orders = orders and book is not None and book.has_orders
-    columns: list[tuple[Text, list[Text]]] = [
-        (Text("Bid qty", style=HEADER), [_num(fmt_qty(lv.bid_qty)) for lv in levels]),
-        (Text("Bid", style=f"bold {BID}"), [_num(fmt_price(lv.bid_price)) for lv in levels]),
-        (Text("Ask", style=f"bold {ASK}"), [_num(fmt_price(lv.ask_price)) for lv in levels]),
-        (Text("Ask qty", style=HEADER), [_num(fmt_qty(lv.ask_qty)) for lv in levels]),
-    ]
-    if show_orders:
-        columns.insert(0, (Text("#", style=MUTED), [_num(fmt_qty(lv.bid_orders), MUTED) for lv in levels]))
-        columns.append((Text("#", style=MUTED), [_num(fmt_qty(lv.ask_orders), MUTED) for lv in levels]))
-    table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False)
-    widths = []
-    for header, cells in columns:
-        w = max([header.cell_len] + [c.cell_len for c in cells])
-        widths.append(w)
-        table.add_column(header, justify="right", no_wrap=True, width=w)
-    for r in range(len(levels)):
-        table.add_row(*(cells[r] for _, cells in columns))
-    return table, sum(widths) + 2 * (len(widths) - 1)
+    show = orders and book is not None and book.has_orders
+    wo = max([1] + [len(fmt_qty(v)) for lv in levels for v in (lv.bid_orders, lv.ask_orders)])
+    wq = max([len("Bid qty")] + [len(fmt_qty(v)) for lv in levels for v in (lv.bid_qty, lv.ask_qty)])
+    wp = max([len("Bid")] + [len(fmt_price(v)) for lv in levels for v in (lv.bid_price, lv.ask_price)])
+    return _Ladder(book, show, (wo, wq, wp))
 
 
-def ladder_height(book: Book | None) -> int:
-    return 1 + (len(book.levels) if book is not None else 0)
+def _bar(qty: float | None, scale: float, width: int) -> int:
+    """Cells of a depth bar: proportional to quantity, at least one for any quantity."""
+    if not qty or qty <= 0 or scale <= 0:
+        return 0
+    return max(1, min(width, round(qty / scale * width)))
 
+
+def book_summary(book: Book | None) -> Text:
+    """Spread and mid of the best level, and a loud flag if the book is crossed or empty."""
+    best = book.best if book is not None else None
+    bid = best.bid_price if best is not None else None
+    ask = best.ask_price if best is not None else None
+    if book is None or (bid is None and ask is None):
+        return Text(" EMPTY BOOK ", style=FLAG) if book is not None else Text("no book yet", style=MUTED)
+    if bid is None or ask is None:
+        return Text(" NO BIDS " if bid is None else " NO ASKS ", style=FLAG)
+    spread, mid = ask - bid, (ask + bid) / 2
+    out = Text.assemble(("Spread ", MUTED), (fmt_price(spread), "bold"))
+    if mid:
+        out.append(f" {spread / mid * 100:.2f}%", style=MUTED)
+    out.append_text(Text.assemble(("  Mid ", MUTED), (fmt_price(round(mid, 4)), "bold")))
+    if bid >= ask:
+        out = Text.assemble((" CROSSED ", FLAG), " ", out)
+    return out
+
+
+def ladder(lad: _Ladder, bar: int, rows: int, hot: Sequence[tuple[bool, bool]] = ()) -> Text:
+    """The book side by side with depth bars: bids grow left from the price, asks right.
+
+    Bars share one scale (the biggest quantity shown on either side), so their lengths
+    compare across the spread. Levels that changed within the highlight time are drawn
+    reversed. The last line is the spread and mid, or the flag of a crossed/empty book.
+    """
+    wo, wq, wp = lad.widths
+    levels = lad.book.levels[: max(rows, 0)] if lad.book is not None else ()
+    scale = max([lv.bid_qty or 0 for lv in levels] + [lv.ask_qty or 0 for lv in levels] + [0])
+    out = Text(no_wrap=True, overflow="crop")
+    # header
+    if lad.orders:
+        out.append(f"{'#':>{wo}} ", style=MUTED)
+    out.append(f"{'Bid qty':>{wq}} ", style=HEADER)
+    if bar:
+        out.append(" " * (bar + 1))
+    out.append(f"{'Bid':>{wp}}", style=f"bold {BID}")
+    out.append(SEP, style=MUTED)
+    out.append(f"{'Ask':<{wp}}", style=f"bold {ASK}")
+    if bar:
+        out.append(" " * (bar + 1))
+    out.append(f" {'Ask qty':>{wq}}", style=HEADER)
+    if lad.orders:
+        out.append(f" {'#':>{wo}}", style=MUTED)
+    for i, lv in enumerate(levels):
+        hb, ha = hot[i] if i < len(hot) else (False, False)
+        bid_style, ask_style = (HOT if hb else ""), (HOT if ha else "")
+        out.append("\n")
+        if lad.orders:
+            out.append(f"{fmt_qty(lv.bid_orders):>{wo}}", style=f"{MUTED} {bid_style}".strip())
+            out.append(" ")
+        out.append(f"{fmt_qty(lv.bid_qty):>{wq}}", style=bid_style or (MUTED if lv.bid_qty is None else ""))
+        out.append(" ")
+        if bar:
+            n = _bar(lv.bid_qty, scale, bar)
+            out.append(" " * (bar - n))
+            out.append("█" * n, style=BID)
+            out.append(" ")
+        out.append(f"{fmt_price(lv.bid_price):>{wp}}", style=f"{BID} {bid_style}".strip())
+        out.append(SEP, style=MUTED)
+        out.append(f"{fmt_price(lv.ask_price):<{wp}}", style=f"{ASK} {ask_style}".strip())
+        if bar:
+            n = _bar(lv.ask_qty, scale, bar)
+            out.append(" ")
+            out.append("█" * n, style=ASK)
+            out.append(" " * (bar - n))
+        out.append(" ")
+        out.append(f"{fmt_qty(lv.ask_qty):>{wq}}", style=ask_style or (MUTED if lv.ask_qty is None else ""))
+        if lad.orders:
+            out.append(" ")
+            out.append(f"{fmt_qty(lv.ask_orders):>{wo}}", style=f"{MUTED} {ask_style}".strip())
+    out.append("\n")
+    out.append_text(book_summary(lad.book))
+    return out
+
+
+def ladder_height(book: Book | None, levels: int | None = None) -> int:
+    """Header, levels, and the spread line."""
+    n = len(book.levels) if book is not None else 0
+    return 2 + (n if levels is None else min(n, levels))
+
+
+# --------------------------------------------------------------------------- candles
+
+#: eighths of a cell, for volume bars
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+WICK = "│"
+BODY = "┃"
+
+
+def candles_chart(candles: Sequence[Candle], width: int, height: int) -> Text:
+    """The last bars that fit: wicks '│', bodies '┃' (green up, red down), volume beneath.
+
+    One bar per column, with a space between bars when that still shows a useful number
+    of them; the price scale (high and low of the bars shown) sits at the right.
+    """
+    shown_all = [c for c in candles if c.high is not None and c.low is not None]
+    label_w = max([len(fmt_price(c.high)) for c in shown_all] + [len(fmt_price(c.low)) for c in shown_all] + [0])
+    label_w = label_w + 1 if label_w and width - label_w - 1 >= 8 else 0
+    room = max(width - label_w, 1)
+    # spaced bars read best; packed ones only when spacing would leave too few to see a trend
+    step = 2 if room // 2 >= min(len(candles), 10) else 1
+    shown = list(candles)[-max(room // step, 1) :]
+    vol_rows = 0 if height < 4 else 1 if height < 9 else 2
+    price_rows = max(height - vol_rows, 1)
+    highs = [c.high for c in shown if c.high is not None]
+    lows = [c.low for c in shown if c.low is not None]
+    hi, lo = (max(highs), min(lows)) if highs and lows else (0.0, 0.0)
+
+    def row(p: float) -> int:
+        if hi <= lo:
+            return price_rows // 2
+        return round((hi - p) / (hi - lo) * (price_rows - 1))
+
+    spans: list[tuple[int, int, int, int, str] | None] = []  # wick top/bottom, body top/bottom, style
+    for c in shown:
+        if c.high is None or c.low is None:
+            spans.append(None)
+            continue
+        o = c.open if c.open is not None else c.close if c.close is not None else c.low
+        cl = c.close if c.close is not None else o
+        spans.append((row(c.high), row(c.low), row(max(o, cl)), row(min(o, cl)), UP if c.up else DOWN))
+    vols = [c.volume or 0.0 for c in shown]
+    vmax = max([*vols, 0.0])
+    out = Text(no_wrap=True, overflow="crop")
+    for r in range(price_rows):
+        if r:
+            out.append("\n")
+        for i, span in enumerate(spans):
+            if i and step == 2:
+                out.append(" ")
+            if span is None:
+                out.append(" ")
+                continue
+            top, bottom, body_top, body_bottom, style = span
+            if body_top <= r <= body_bottom:
+                out.append(BODY, style=style)
+            elif top <= r <= bottom:
+                out.append(WICK, style=style)
+            else:
+                out.append(" ")
+        if label_w:
+            used = len(spans) * step - (1 if step == 2 and spans else 0)
+            label = fmt_price(hi) if r == 0 else fmt_price(lo) if r == price_rows - 1 else ""
+            out.append(" " * (room - used) + f" {label:>{label_w - 1}}", style=MUTED)
+    for k in range(vol_rows - 1, -1, -1):
+        out.append("\n")
+        for i, (c, v) in enumerate(zip(shown, vols, strict=True)):
+            if i and step == 2:
+                out.append(" ")
+            eighths = round(v / vmax * 8 * vol_rows) if vmax > 0 else 0
+            fill = min(max(eighths - 8 * k, 0), 8)
+            if v > 0 and k == 0 and fill == 0:
+                fill = 1  # any volume shows
+            out.append(_EIGHTHS[fill], style=f"{UP if c.up else DOWN} {MUTED}")
+        if label_w and k == vol_rows - 1:
+            used = len(shown) * step - (1 if step == 2 and shown else 0)
+            out.append(" " * (room - used) + f" {fmt_compact(vmax):>{label_w - 1}}", style=MUTED)
+    return out
+
+
+def chart_width(candles: Sequence[Candle], most: int) -> int:
+    """Columns the chart wants: every bar spaced, plus the price scale, at most `most`."""
+    labels = max([len(fmt_price(c.high)) for c in candles] + [len(fmt_price(c.low)) for c in candles] + [0]) + 1
+    return min(most, 2 * len(candles) - 1 + labels)
+
+
+# --------------------------------------------------------------------------- records and tables
 
 #: display names of fields whose generic label would be long or unclear
 LABELS = {
     "open_interest": "Open interest",
     "open_interest_changes": "OI change",
-    "initial_margin": "Init. margin",
-    "required_margin": "Req. margin",
+    "initial_margin": "Initial margin",
+    "required_margin": "Required margin",
     "nav": "NAV",
+    "units": "Units",
     "marketCap": "Market cap",
     "as_of": "As of",
 }
@@ -309,7 +486,38 @@ def _value_text(value: object) -> Text:
         return Text(str(value).lower())
     if isinstance(value, (int, float)):
         return Text(fmt_qty(float(value)))
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] in "T ":
+        # an ISO timestamp (fund-info's as_of): date and minute are what a reader wants
+        zone = " UTC" if value.endswith(("Z", "+00:00")) else ""
+        return Text(f"{value[:10]} {value[11:16]}{zone}")
     return Text(str(value))
+
+
+def flow_table(flow: InvestorFlow) -> tuple[Table, int]:
+    """Buy/sell × individual/institution: volume, its share of the side, and the trader count."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    sides = (
+        ("Buy", BID, flow.buy_individual_volume, flow.buy_individual_count, flow.buy_institution_volume,
+         flow.buy_institution_count),
+        ("Sell", ASK, flow.sell_individual_volume, flow.sell_individual_count, flow.sell_institution_volume,
+         flow.sell_institution_count),
+    )  # fmt: skip
+    rows: list[list[Text]] = [[Text(""), Text("Individual", style=HEADER), Text("Institution", style=HEADER)]]
+    for name, style, ind_vol, ind_n, inst_vol, inst_n in sides:
+        total = (ind_vol or 0) + (inst_vol or 0)
+
+        def cell(vol: float | None, n: int | None, total: float = total) -> Text:
+            pct = f" {vol / total * 100:.0f}%" if vol is not None and total > 0 else ""
+            return Text.assemble((fmt_compact(vol), "bold"), (pct, ""), (f" ×{fmt_qty(n)}", MUTED))
+
+        rows.append([Text(name, style=style), cell(ind_vol, ind_n), cell(inst_vol, inst_n)])
+    widths = [max(r[i].cell_len for r in rows) for i in range(3)]
+    for r in rows:
+        table.add_row(*r)
+    return table, sum(widths) + 2
 
 
 Line = tuple[int, str, Text]  # (priority: 0 first kept, label, value)
@@ -346,7 +554,7 @@ def stat_lines(sym: SymbolView) -> list[Line]:
 
 
 def record_lines(sym: SymbolView) -> list[Line]:
-    """The generic records' fields (contract, fund, investor breakdown, unknown channels)."""
+    """The generic records' fields (contract, fund, unknown channels), labelled for people."""
     return [(4, _label(key), _value_text(value)) for rec in sym.records for key, value in rec.items]
 
 
@@ -366,49 +574,108 @@ def _lines_width(lines: list[Line]) -> int:
 
 #: columns of the focus panel are at least this far apart
 GAP = 3
+#: the candles chart is worth showing only this wide
+CHART_MIN = 16
+#: … and asks for this many lines when the terminal has them (taller adds little)
+CHART_TALL = 12
 
 
 @dataclass(slots=True)
-class _FocusLayout:
-    left: RenderableType | None
-    left_width: int
-    left_height: int
-    columns: list[list[Line]]
+class _Part:
+    """One block of the focus panel: how to draw it at a height, its width and heights."""
 
-    def heights(self) -> tuple[int, int]:
-        """(minimum, wanted) content lines."""
-        longest = max((len(c) for c in self.columns), default=0)
-        least = max(self.left_height, min(len(self.columns[0]) if self.columns else 0, 6), 1)
-        return least, max(self.left_height, longest, 1)
+    draw: Callable[[int], RenderableType]
+    width: int
+    least: int
+    wanted: int
 
 
-def _focus_layout(sym: SymbolView, width: int) -> _FocusLayout:
-    """What goes beside what: the ladder, then statistics, then records if there is room."""
+def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
+    """What goes beside what, left to right, by priority: the ladder with depth bars, the
+    candles chart, the day statistics, the investor split, the records; each only if it
+    fits beside those before it. The chart takes the width the others leave.
+    """
     inner = max(width - 4, 10)  # borders and padding
     stats, records = stat_lines(sym), record_lines(sym)
-    left: RenderableType | None = None
-    left_width = left_height = 0
+    parts: list[_Part] = []
+    used = 0
     book = sym.ladder if sym.is_market else None
-    if sym.is_market:
-        if book is None or not book.levels:
-            left, left_width, left_height = Text("no best limits yet", style=MUTED), 18, 1
-        else:
-            left, left_width = ladder(book)
-            left_height = ladder_height(book)
-    used = left_width + (GAP if left is not None else 0)
-    if stats and records and used + _lines_width(stats) + GAP + _lines_width(records) <= inner:
-        columns = [stats, records]
-    else:
-        columns = [stats + records] if stats or records else []
-        wanted = used + _lines_width(columns[0]) if columns else used
-        if wanted > inner and book is not None and book.has_orders:
-            left, left_width = ladder(book, orders=False)
-    return _FocusLayout(left, left_width, left_height, columns)
+    if sym.is_market and book is None:
+        note = Text("no book yet", style=MUTED)
+        parts.append(_Part(lambda h, note=note: note, note.cell_len, 1, 1))
+        used = note.cell_len
+    elif sym.is_market:
+        lad = measure_ladder(book)
+        # the stats column (or the chart) should fit beside the ladder: bars take what is left
+        beside = min(_lines_width(stats) if stats else 0, 30)
+        if sym.candles:
+            beside = max(beside, CHART_MIN) if not stats else min(beside, CHART_MIN)
+        spare = inner - lad.width(0) - (GAP + beside if beside else 0)
+        if spare < 2 * (BAR_MIN + 1) and lad.orders:
+            lad = measure_ladder(book, orders=False)
+            spare = inner - lad.width(0) - (GAP + beside if beside else 0)
+        bar = min(BAR_MAX, spare // 2 - 1)
+        bar = bar if bar >= BAR_MIN else 0
+        levels = len(book.levels) if book is not None else 0
+        hot = sym.hot
+        parts.append(
+            _Part(
+                lambda h, lad=lad, bar=bar, hot=hot: ladder(lad, bar, h - 2, hot),
+                lad.width(bar),
+                2 + min(levels, 3),
+                2 + levels,
+            )
+        )
+        used = lad.width(bar)
+    if sym.candles:
+        room = inner - used - (GAP if parts else 0)
+        # leave room for the statistics, then for the investor split, if the chart still fits
+        with_stats = (GAP + _lines_width(stats)) if stats else 0
+        with_flow = with_stats + (GAP + flow_table(sym.flow)[1] if sym.flow is not None else 0)
+        want = chart_width(sym.candles, 80)
+        w = room
+        for others in (with_flow, with_stats):
+            if room - others >= CHART_MIN:
+                w = min(want, room - others)
+                break
+        if w >= CHART_MIN:
+            candles = sym.candles
+            parts.append(_Part(lambda h, c=candles, w=w: candles_chart(c, w, h), w, 4, CHART_TALL))
+            used += (GAP if used else 0) + w
+    blocks: list[tuple[list[Line] | None, Table | None, int]] = []
+    if stats:
+        blocks.append((stats, None, _lines_width(stats)))
+    if sym.flow is not None:
+        table, w = flow_table(sym.flow)
+        blocks.append((None, table, w))
+    if records:
+        blocks.append((records, None, _lines_width(records)))
+    for lines, table, w in blocks:
+        if used + (GAP if used else 0) + w > inner:
+            if not parts and lines is not None:  # nothing else to show: records take the panel
+                w = inner
+            else:
+                continue
+        if lines is not None:
+            parts.append(
+                _Part(
+                    lambda h, lines=lines: _lines_grid(_fit_lines(lines, h)),
+                    w,
+                    min(len(lines), 6),
+                    len(lines),
+                )
+            )
+        elif table is not None:
+            parts.append(_Part(lambda h, t=table: t, w, 3, 3))
+        used += (GAP if used else 0) + w
+    return parts
 
 
 def focus_height(sym: SymbolView, width: int) -> tuple[int, int]:
     """(minimum, wanted) content lines of the focus panel at `width`, borders excluded."""
-    return _focus_layout(sym, width).heights()
+    parts = _focus_parts(sym, width)
+    least = max([p.least for p in parts] + [1])
+    return least, max([p.wanted for p in parts] + [least])
 
 
 def _lines_grid(lines: list[Line]) -> Table:
@@ -421,21 +688,16 @@ def _lines_grid(lines: list[Line]) -> Table:
 
 
 def focus_panel(sym: SymbolView, width: int, lines: int) -> Panel:
-    """One symbol in detail: its best-limit ladder beside its day statistics and records."""
-    layout = _focus_layout(sym, width)
-    columns = [_fit_lines(c, lines) for c in layout.columns]
-    parts: list[tuple[RenderableType, int]] = []
-    if layout.left is not None:
-        parts.append((layout.left, layout.left_width))
-    parts += [(_lines_grid(c), _lines_width(c)) for c in columns if c]
+    """One symbol in detail: its ladder beside its candles, day statistics and records."""
+    parts = _focus_parts(sym, width)
     grid = Table.grid(padding=0, expand=True)
     cells: list[RenderableType] = []
-    for i, (part, w) in enumerate(parts):
+    for i, part in enumerate(parts):
         if i:  # flexible space between parts: the last one sits at the right edge
             grid.add_column(ratio=1, min_width=GAP)
             cells.append(Text(""))
-        grid.add_column(no_wrap=True, width=w)
-        cells.append(part)
+        grid.add_column(no_wrap=True, width=part.width)
+        cells.append(part.draw(lines))
     if cells:
         grid.add_row(*cells)
 
@@ -542,6 +804,10 @@ def status_bar(status: Status, width: int, title: str | None = None) -> Text:
     items.append(_Item(2, reconnects, _figure(f"{n:,}", "reconn"), shorten=1))
     m, bad_style = f"{status.malformed:,}", f"bold {DOWN}" if status.malformed else "bold"
     items.append(_Item(2, _figure(m, "malformed", bad_style), _figure(m, "bad", bad_style), shorten=1))
+    g = status.gaps
+    gap_style = f"bold {DOWN}" if g else "bold"
+    gaps = _figure(f"{g:,}", "gap" if g == 1 else "gaps", gap_style)
+    items.append(_Item(2 if g else 5, gaps, _figure(f"{g:,}", "gap" if g == 1 else "gaps", gap_style), shorten=1))
     if status.p50 is not None and status.p99 is not None:
         p50, p99 = fmt_latency(status.p50), fmt_latency(status.p99)
         latency = Text.assemble(("p50 ", MUTED), (p50, "bold"), (" p99 ", MUTED), (p99, "bold"))
