@@ -43,6 +43,7 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
 from feedcli.events import ControlEvent, DataEvent, RecvClock
 from feedcli.views.live import LiveView
+from feedcli.views.preview import sample_book
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 SYMBOLS = [f"IRO1S{i:03d}0001" for i in range(10)]
@@ -71,17 +72,7 @@ def _payloads(rng: random.Random) -> list[tuple[str, str, Any]]:
                 }
                 for i in range(1, 6)
             }
-            book = {
-                side: [
-                    {
-                        "price": last - i * step if side == "Buy" else last + i * step,
-                        "quantity": rng.randrange(1_000, 900_000, 100),
-                        "count": rng.randint(1, 60),
-                    }
-                    for i in range(1, 11)
-                ]
-                for side in ("Buy", "Sell")
-            }
+            book = sample_book(rng, last, step)
             agg = {
                 "date": "2025-11-14",
                 "time": "12:00:00",

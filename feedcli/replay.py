@@ -783,15 +783,20 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
     batch: list[bytes] = []
     size = 0
     key = None
+
+    async def send() -> None:
+        nonlocal batch, size
+        counters.lines += len(batch)
+        counters.at = key
+        await out.send(batch)  # may take a while (a slow reader): due times are absolute
+        batch, size = [], 0
+
     if speed <= 0:
-        for key, line in records:
+        for key, line in records:  # noqa: B007 - send() reads key
             batch.append(line)
             size += len(line)
             if size >= FLUSH_AT:
-                counters.lines += len(batch)
-                counters.at = key
-                await out.send(batch)
-                batch, size = [], 0
+                await send()
     else:
         clock = asyncio.get_running_loop().time
         seconds = RecvSeconds()
@@ -804,9 +809,7 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
             due = started + (t - first) / speed
             if due - clock() > MIN_SLEEP:
                 if batch:
-                    counters.lines += len(batch)
-                    await out.send(batch)  # may take a while (a slow reader): due is absolute
-                    batch, size = [], 0
+                    await send()
                 counters.at = key
                 wait = due - clock()
                 if wait > MIN_SLEEP:
@@ -814,14 +817,9 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
             batch.append(line)
             size += len(line)
             if size >= FLUSH_AT:
-                counters.lines += len(batch)
-                counters.at = key
-                await out.send(batch)
-                batch, size = [], 0
+                await send()
     if batch:
-        counters.lines += len(batch)
-        counters.at = key
-        await out.send(batch)
+        await send()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,21 @@ def _tick(price: float) -> int:
     return max(1, round(price * 0.001))
 
 
+def sample_book(rng: random.Random, last: float, step: float, levels: int = 10) -> dict[str, list[dict[str, float]]]:
+    """A TSE order-book payload around `last`: the preview's and the view benchmark's."""
+    return {
+        side: [
+            {
+                "price": last - i * step if side == "Buy" else last + i * step,
+                "quantity": rng.randrange(1_000, 900_000, 100),
+                "count": rng.randint(1, 60),
+            }
+            for i in range(1, levels + 1)
+        ]
+        for side in ("Buy", "Sell")
+    }
+
+
 def tse_events(rng: random.Random, ts: str, recv: str) -> list[DataEvent]:
     out = []
     for isin, last, prev, volume in TSE:
@@ -85,17 +100,7 @@ def tse_events(rng: random.Random, ts: str, recv: str) -> list[DataEvent]:
             "previous_close": prev,
         }
         out.append(DataEvent("tse", "aggregate", isin, ts, recv, aggregate))
-        book = {
-            side: [
-                {
-                    "price": last - i * step if side == "Buy" else last + i * step,
-                    "quantity": rng.randrange(1_000, 900_000, 100),
-                    "count": rng.randint(1, 60),
-                }
-                for i in range(1, 11)
-            ]
-            for side in ("Buy", "Sell")
-        }
+        book = sample_book(rng, last, step)
         out.append(DataEvent("tse", "order-book", isin, ts, recv, book))
         ind_buy, ind_sell = rng.uniform(0.5, 0.95), rng.uniform(0.5, 0.95)
         flow = {
