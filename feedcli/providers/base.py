@@ -8,7 +8,9 @@ with plain function calls and shared by the client and the simulator of its prov
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from feedcli.errors import FeedError, UsageError
@@ -32,17 +34,49 @@ class Handshake:
         return self.url
 
 
+@dataclass(frozen=True)
+class HttpRequest:
+    """An HTTP call a codec wants made (a token, a REST backfill page, a poll).
+
+    The engine makes it with its own client (proxies, User-Agent, timeouts, rate limits)
+    and hands the answer back to `Codec.on_http`, so codecs stay sans-I/O.
+    """
+
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    #: what the call is for, in a word, for messages ("token", "backfill", "poll")
+    purpose: str = "request"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class ConnectionDead(Exception):
+    """Raised by `Codec.on_timer` when the peer has been silent past what its protocol allows."""
+
+
 class Codec(ABC):
     """The protocol state of one connection, created fresh for every connection attempt."""
 
     provider: str
-    handshake: Handshake
+    #: None for a codec that only polls over HTTP (no WebSocket at all)
+    handshake: Handshake | None
     #: True while the provider has said no data will come (a trading halt): the data
     #: watchdog must not take that silence for a dead connection
     expect_silence: bool = False
     #: True once the provider has said the stream is complete (the end of a replay): the
     #: engine closes the connection and does not reconnect
     finished: bool = False
+    #: seconds between `on_timer` calls while connected (None: no timer). Read again
+    #: after every call, so a codec may set it once the server has said its rate.
+    timer_interval: float | None = None
 
     def opening_frames(self) -> list[Frame]:
         """Frames to send once the connection is open (subscriptions, logins)."""
@@ -63,6 +97,34 @@ class Codec(ABC):
     def closing_frames(self) -> list[Frame]:
         """Frames to send before closing on purpose (unsubscribe)."""
         return []
+
+    def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        """Frames due at `now` (a protocol keepalive); `last_heard` is when any frame last came.
+
+        Raise ConnectionDead when the peer has been silent longer than its protocol allows:
+        the engine then drops the connection and reconnects.
+        """
+        return []
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        """HTTP calls to make now; the engine asks again after each answer until this is empty.
+
+        Before a WebSocket opens (a token, a backfill), and all along for a codec with no
+        WebSocket at all (`handshake` None: REST polling).
+        """
+        return []
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        """Turn an answer into events; raise a FeedError for a final refusal (exit 3 or 4).
+
+        Rate limiting (429, 418 with Retry-After) and network failures are the engine's
+        business and never reach here.
+        """
+        return []
+
+    def poll_delay(self, now: float) -> float:
+        """For a codec without WebSocket: seconds to wait before asking `pending_requests` again."""
+        return 1.0
 
 
 _SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}

@@ -69,6 +69,7 @@ from feedcli.providers.datafye import (
     data_message,
     parse_client_message,
 )
+from feedcli.simulators.base import LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -524,7 +525,7 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class DatafyeSimulator:
+class DatafyeSimulator(LoopbackServer):
     """A local Datafye WebSocket server on one port: `await start()` → base URL, `await stop()`.
 
     Also an async context manager. `rate` is data messages per second on each live connection
@@ -556,8 +557,7 @@ class DatafyeSimulator:
             raise ValueError(f"halt_every must be a positive number of messages, not {halt_every}")
         if not halt_seconds > 0:
             raise ValueError(f"halt_seconds must be a positive number of seconds, not {halt_seconds}")
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.rate = float(rate)
         self.seed = seed
         self.heartbeat_interval = float(heartbeat_interval)
@@ -568,18 +568,8 @@ class DatafyeSimulator:
         self._conns: set[_Conn] = set()
         self.received = collections.deque(maxlen=1000)
         self.closes = collections.deque(maxlen=1000)
-        self._background: set[asyncio.Task[Any]] = set()
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
 
     # ---- what the CLI shows ------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """The base URL to give `--url`, once started."""
-        if self._url is None:
-            raise RuntimeError("the simulator is not started")
-        return self._url
 
     @property
     def connections(self) -> int:
@@ -617,46 +607,16 @@ class DatafyeSimulator:
     received: collections.deque[tuple[str, dict[str, Any]]]
     closes: collections.deque[tuple[str, int | None]]
 
-    async def start(self) -> str:
-        """Bind and return the base URL (`http://HOST:PORT`, with the real port)."""
-        if self._runner is not None:
-            return self.url
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         for channel, path in LIVE_ENDPOINTS.items():
             app.router.add_get(PREFIX + path, self._handler(channel))
         app.router.add_get(PREFIX + HISTORY, self._handler(HISTORY_CHANNEL))
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        port = runner.addresses[0][1]
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self._url = f"http://{host}:{port}"
-        return self._url
 
-    async def stop(self) -> None:
-        """Close every connection (1001) and release the port."""
+    async def on_stopping(self) -> None:
+        """Close every connection (1001)."""
         await asyncio.gather(
             *(self._kick(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._conns)), return_exceptions=True
         )
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> DatafyeSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # ---- one connection ----------------------------------------------------------------------
 
@@ -929,7 +889,7 @@ class DatafyeSimulator:
                 now = loop.time()
                 if conn.unanswered and now - conn.unanswered[0][1] >= self.pong_timeout:
                     # not awaited here: the handler cancels this task as the connection ends
-                    self._spawn(self._kick(conn, NO_PONG, REASON_NO_PONG))
+                    self.spawn(self._kick(conn, NO_PONG, REASON_NO_PONG))
                     return
                 if now >= next_beat:
                     stamp = _now_ms()
@@ -940,11 +900,6 @@ class DatafyeSimulator:
                         next_beat = now + self.heartbeat_interval
         except (ConnectionError, RuntimeError):
             return
-
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def _kick(self, conn: _Conn, code: int, reason: str) -> None:
         """Close one connection with a code and reason; abort it if the close cannot be written."""

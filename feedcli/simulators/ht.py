@@ -43,6 +43,7 @@ from aiohttp import WSMsgType, web
 
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
+from feedcli.simulators.base import LoopbackServer
 from feedcli.simulators.ht_market import (
     IME_UNIVERSE,
     TSE_UNIVERSE,
@@ -139,7 +140,7 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class HTSimulator:
+class HTSimulator(LoopbackServer):
     """A local HT Data Engine on one port: `await start()` → base URL, `await stop()`.
 
     Also an async context manager. `rate` is market events per second; `seed` fixes the data;
@@ -175,8 +176,7 @@ class HTSimulator:
             raise ValueError(f"rate must be a positive number of events per second, not {rate}")
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.rate = float(rate)
         self.seed = seed
         self.user = user
@@ -201,10 +201,7 @@ class HTSimulator:
         self._clients: set[_Client] = set()
         self._logins = 0
         self._events = 0
-        self._runner: web.AppRunner | None = None
         self._producer: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[Any]] = set()
-        self._url: str | None = None
 
     # ---- what the CLI shows ------------------------------------------------------------------
 
@@ -217,13 +214,6 @@ class HTSimulator:
     def contracts(self) -> tuple[Contract, ...]:
         """The IME contracts served (subscribe by `contract_id` or `name`)."""
         return self._market.contracts
-
-    @property
-    def url(self) -> str:
-        """The base URL to give `--url`, once started."""
-        if self._url is None:
-            raise RuntimeError("the simulator is not started")
-        return self._url
 
     @property
     def connections(self) -> int:
@@ -273,34 +263,19 @@ class HTSimulator:
 
     # ---- life cycle --------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Bind, start the market, and return the base URL (`http://HOST:PORT`, the real port)."""
-        if self._runner is not None:
-            return self.url
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post(ht.LOGIN_PATH, self._login)
         for suffix in tse.ENDPOINTS:
             app.router.add_get(f"{tse.PATH}/{suffix}", self._tse_socket)
         for suffix in ime.ENDPOINTS:
             app.router.add_get(f"{ime.PATH}/{suffix}", self._ime_socket)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        port = runner.addresses[0][1]
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self._url = f"http://{host}:{port}"
+
+    async def on_started(self) -> None:
         self._producer = asyncio.ensure_future(self._produce())
         self._producer.add_done_callback(self._producer_done)
-        return self._url
 
-    async def stop(self) -> None:
-        """Close every connection (1001), stop the market and release the port."""
+    async def on_stopping(self) -> None:
+        """Stop the market, then close every connection (1001)."""
         if self._producer is not None:
             self._producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -310,19 +285,6 @@ class HTSimulator:
             *(self._kick(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._clients)),
             return_exceptions=True,
         )
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> HTSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # ---- login -------------------------------------------------------------------------------
 
@@ -495,7 +457,7 @@ class HTSimulator:
                     client.queue.put_nowait(frame)
                 except asyncio.QueueFull:
                     self._unregister(client)
-                    self._spawn(self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW))
+                    self.spawn(self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW))
 
     @staticmethod
     def _encode(
@@ -542,11 +504,6 @@ class HTSimulator:
         envelope = orjson.loads(frame)
         envelope.pop("data", None)
         return orjson.dumps(envelope).decode()
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def _kick(self, client: _Client, code: int, reason: str) -> None:
         """Close one client with a code and reason; abort it if the close cannot be written."""

@@ -177,7 +177,7 @@ class _HTReplay(HTSimulator):
             await asyncio.wait_for(client.queue.put(frame), self.slow_timeout)
         except asyncio.TimeoutError:
             self._unregister(client)
-            self._spawn(self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW))
+            self.spawn(self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW))
 
     async def _send_loop(self, client: _Client) -> None:
         """Send a client's queue in order; the end marker closes it with the end's code."""
@@ -318,7 +318,7 @@ class _DatafyeReplay(DatafyeSimulator):
         try:
             await asyncio.wait_for(self._outbox(conn).put(item), self.slow_timeout)
         except asyncio.TimeoutError:
-            self._spawn(self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW))
+            self.spawn(self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW))
 
     async def finish(self, code: int, reason: str) -> None:
         """End every connection: what was queued is sent, then `stream_end`, then the close."""

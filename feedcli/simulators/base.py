@@ -1,0 +1,94 @@
+"""What every simulator shares: an aiohttp application on one loopback port.
+
+A simulator subclass declares its routes and, optionally, what runs beside them (a market
+producer) and how its connections are closed at shutdown; this class binds, reports the
+real base URL, and releases the port. It is also an async context manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+
+class LoopbackServer:
+    """An aiohttp server for one simulator: `await start()` → base URL, `await stop()`."""
+
+    host: str
+    port: int
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        #: tasks the simulator spawned (senders, kicks): cancelled at stop
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- what subclasses provide ----------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register the provider's endpoints."""
+        raise NotImplementedError
+
+    async def on_started(self) -> None:
+        """Start what runs beside the routes (a market producer); the URL is known by now."""
+
+    async def on_stopping(self) -> None:
+        """Close the open connections the provider's way (a 1001 close, a DISCONNECT)."""
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL to give `--url`, once started."""
+        if self._url is None:
+            raise RuntimeError("the simulator is not started")
+        return self._url
+
+    async def start(self) -> str:
+        """Bind and return the base URL (`http://HOST:PORT`, with the real port)."""
+        if self._runner is not None:
+            return self.url
+        app = web.Application()
+        self.add_routes(app)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        port = runner.addresses[0][1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self._url = f"http://{host}:{port}"
+        await self.on_started()
+        return self._url
+
+    async def stop(self) -> None:
+        """Close every connection, stop background work and release the port."""
+        await self.on_stopping()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run a coroutine in the background, kept until it ends or the server stops."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def __aenter__(self) -> Any:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
