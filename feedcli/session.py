@@ -29,7 +29,7 @@ from aiohttp import WSMsgType
 from feedcli import USER_AGENT
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
-from feedcli.providers.base import Codec
+from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse
 
 
 @dataclass
@@ -52,8 +52,27 @@ class SessionOptions:
     trust_env: bool = True
 
 
+#: the longest Retry-After honoured as given (seconds); a longer one is read as this
+MAX_RETRY_AFTER = 900.0
+
+
 class _Stale(Exception):
     pass
+
+
+class _Throttled(Exception):
+    """An HTTP answer that means "not now": 429 or 418 (rate limits) or a 5xx."""
+
+    def __init__(self, request: HttpRequest, status: int, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.request = request
+        self.status = status
+        self.retry_after = retry_after
+
+    def describe(self) -> str:
+        what = "rate limited" if self.status in (418, 429) else "server error"
+        wait = f", Retry-After {self.retry_after:g}s" if self.retry_after is not None else ""
+        return f"{self.request.purpose} call {what} (HTTP {self.status}{wait})"
 
 
 class Reporter:
@@ -140,11 +159,15 @@ class Session:
             codec = self._new_codec()
             if codec.finished:  # e.g. a replay that has already ended: nothing to open
                 return
+            if codec.polling:
+                await self._poll(codec)
+                return
             try:
+                await self._http_calls(codec)
                 ws = await self._open(codec)
             except FeedError:
                 raise
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
                 reason = _describe_open_error(exc)
                 self._give_up_if_spent(codec.provider, retries, reason)
                 retries += 1
@@ -152,7 +175,7 @@ class Session:
                 await self._backoff(retries, _retry_after(exc))
                 continue
 
-            url = codec.handshake.describe()
+            url = codec.handshake.describe()  # type: ignore[union-attr]  # None is handled above
             if connected_before:
                 self.reconnects += 1
                 self._control(codec.provider, "reconnected", url=url, attempt=retries)
@@ -190,12 +213,13 @@ class Session:
         ceiling = min(self._opt.backoff_cap, self._opt.backoff_base * (2 ** (attempt - 1)))
         delay = random.uniform(0, ceiling)
         if retry_after is not None:
-            delay = max(delay, min(retry_after, self._opt.backoff_cap * 4))
+            # the server said when: honour it (a rate limit ignored turns into a ban), within reason
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
         await asyncio.sleep(delay)
 
     async def _open(self, codec: Codec) -> aiohttp.ClientWebSocketResponse:
         hs = codec.handshake
-        assert self._http is not None
+        assert self._http is not None and hs is not None
         try:
             return await self._http.ws_connect(
                 hs.url,
@@ -232,7 +256,9 @@ class Session:
         guards = [asyncio.create_task(self._keepalive(ws))] if self._opt.ping_interval else []
         if self._opt.stale_after:
             guards.append(asyncio.create_task(self._watchdog(ws, codec)))
+        guards.append(asyncio.create_task(self._protocol_timer(ws, codec)))
         code: int | None = None
+        dead: str | None = None
         reason = ""
         refused: FeedError | None = None
         try:
@@ -265,6 +291,9 @@ class Session:
                 except MalformedFrame as exc:
                     self._malformed(codec.provider, frame, str(exc))
                     continue
+                except ConnectionDead as exc:  # the provider said: this connection is unusable
+                    dead = str(exc)
+                    break
                 for ev in events:
                     if type(ev) is DataEvent:
                         self.data_count += 1
@@ -310,6 +339,8 @@ class Session:
                 await _close_quietly(ws, codec)
         if refused is not None:
             return flowed, str(refused), None, refused
+        if dead is not None:
+            return flowed, dead, None, None
         if ended is not None:
             # the server kept the connection up: it is reachable, only silent
             return ended[2], ended[0], None, None
@@ -364,6 +395,107 @@ class Session:
                 await self._end(ws, f"no pong within {timeout:g}s", healthy=False)
                 return
 
+    async def _protocol_timer(self, ws: aiohttp.ClientWebSocketResponse, codec: Codec) -> None:
+        """The provider's own keepalive (STOMP heart-beats, JSON pings), paced by the codec.
+
+        The interval is read again each round: a codec learns its rate from the server
+        (STOMP's CONNECTED, KuCoin's welcome). A codec that finds the peer silent for
+        longer than its protocol allows raises ConnectionDead and the connection is dropped.
+        """
+        while True:
+            interval = codec.timer_interval
+            await asyncio.sleep(interval if interval else 0.25)
+            if not interval or self._held_back or self._ended is not None:
+                continue
+            try:
+                frames = codec.on_timer(time.time(), self._last_seen)
+            except ConnectionDead as exc:
+                await self._end(ws, str(exc), healthy=False)
+                return
+            try:
+                for frame in frames:
+                    await _send(ws, frame)
+            except Exception:
+                return  # the connection is already going; the receive loop will say why
+
+    async def _request(self, codec: Codec, request: HttpRequest) -> HttpResponse:
+        """One HTTP call for a codec; a rate-limit answer raises _Throttled (never handed on)."""
+        assert self._http is not None
+        async with self._http.request(
+            request.method,
+            request.url,
+            params=list(request.params) or None,
+            json=request.json,
+            headers=list(request.headers) or None,
+        ) as resp:
+            body = await resp.read()
+            if resp.status in (418, 429):
+                raise _Throttled(request, resp.status, _retry_after_header(resp.headers.get("Retry-After")))
+            if resp.status >= 500:
+                raise _Throttled(request, resp.status, _retry_after_header(resp.headers.get("Retry-After")))
+            return HttpResponse(resp.status, dict(resp.headers), body)
+
+    async def _http_calls(self, codec: Codec) -> None:
+        """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""
+        while True:
+            requests = codec.pending_requests(time.time())
+            if not requests:
+                return
+            for request in requests:
+                response = await self._request(codec, request)
+                self._deliver(codec, request, response)
+        if codec.handshake is None:
+            raise ProviderError(f"{codec.provider}: no WebSocket address after the HTTP calls")
+
+    def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> None:
+        try:
+            events = codec.on_http(request, response, self._clock.now())
+        except MalformedFrame as exc:
+            self._malformed(codec.provider, response.body, f"{request.purpose} answer: {exc}")
+            return
+        for ev in events:
+            if type(ev) is DataEvent:
+                self.data_count += 1
+            self._emit(ev)
+
+    async def _poll(self, codec: Codec) -> None:
+        """Serve a codec that has no WebSocket: ask it for HTTP calls, on its schedule, forever.
+
+        Failures (network, 5xx, rate limits) back off and count against --max-retries like
+        a dropped connection; control lines say the same as for a WebSocket.
+        """
+        retries = 0
+        connected = False
+        while True:
+            try:
+                requests = codec.pending_requests(time.time())
+                for request in requests:
+                    response = await self._request(codec, request)
+                    if not connected or retries:
+                        event = "reconnected" if connected else "connected"
+                        fields = {"attempt": retries} if connected else {}
+                        self._control(codec.provider, event, url=request.url, mode="poll", **fields)
+                        connected = True
+                    retries = 0
+                    self._deliver(codec, request, response)
+                    if self._pressure is not None:
+                        waiter = self._pressure()
+                        if waiter is not None:
+                            await waiter
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
+                reason = _describe_open_error(exc)
+                self._give_up_if_spent(codec.provider, retries, reason)
+                retries += 1
+                if connected and retries == 1:
+                    self._control(codec.provider, "disconnected", url=_url_of(exc), reason=reason, attempt=retries)
+                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                await self._backoff(retries, exc.retry_after if isinstance(exc, _Throttled) else None)
+                continue
+            if codec.finished:
+                return
+            if not requests:
+                await asyncio.sleep(max(0.0, codec.poll_delay(time.time())))
+
     def _malformed(self, provider: str, frame: bytes | str, why: str) -> None:
         self.malformed_count += 1
         if self._on_malformed is not None:
@@ -411,6 +543,8 @@ def _describe_close(code: int | None, reason: str) -> str:
 
 
 def _describe_open_error(exc: Exception) -> str:
+    if isinstance(exc, _Throttled):
+        return exc.describe()
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         return f"the server answered HTTP {exc.status} to the handshake"
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -426,9 +560,28 @@ def _describe_open_error(exc: Exception) -> str:
 
 
 def _retry_after(exc: Exception) -> float | None:
+    if isinstance(exc, _Throttled):
+        return exc.retry_after
     if isinstance(exc, aiohttp.WSServerHandshakeError) and exc.headers:
-        value = exc.headers.get("Retry-After")
-        if value:
-            with contextlib.suppress(ValueError):
-                return max(0.0, float(value))
+        return _retry_after_header(exc.headers.get("Retry-After"))
     return None
+
+
+def _retry_after_header(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is read too, as some gateways send it)."""
+    if not value:
+        return None
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(value))
+    from email.utils import parsedate_to_datetime
+
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    return None
+
+
+def _url_of(exc: Exception) -> str:
+    if isinstance(exc, _Throttled):
+        return exc.request.url
+    url = getattr(getattr(exc, "request_info", None), "url", None)
+    return str(url) if url is not None else ""

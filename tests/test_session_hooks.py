@@ -1,0 +1,358 @@
+"""The engine's codec hooks against real loopback servers: protocol timers, HTTP calls, polling.
+
+The codecs here are minimal test codecs (the protocol under test is the engine's side of
+the hook contract); the servers are real aiohttp servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import WSMsgType, web
+
+from feedcli.errors import RetriesExhausted, SubscriptionError
+from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.providers.base import (
+    Codec,
+    ConnectionDead,
+    Frame,
+    Handshake,
+    HttpRequest,
+    HttpResponse,
+)
+from feedcli.session import Session, SessionOptions
+
+FAST = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.05, backoff_cap=0.2)
+
+
+class Server:
+    """A loopback aiohttp app whose handlers the test supplies; records what it saw."""
+
+    def __init__(self) -> None:
+        self.app = web.Application()
+        self.seen: list[tuple[float, str]] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> Server:
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+def collect(
+    factory: Callable[[], Codec], options: SessionOptions = FAST
+) -> tuple[Session, list[Event], Callable[[float], Awaitable[None]]]:
+    events: list[Event] = []
+    session = Session(factory, events.append, options=options)
+
+    async def run_for(seconds: float) -> None:
+        task = asyncio.ensure_future(session.run())
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+        if not done:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        else:
+            task.result()
+
+    return session, events, run_for
+
+
+def controls(events: list[Event], name: str) -> list[ControlEvent]:
+    return [e for e in events if isinstance(e, ControlEvent) and e.event == name]
+
+
+# --------------------------------------------------------------------------- timers
+
+
+class PingCodec(Codec):
+    """Sends a text `ping` every interval and expects a `pong` within `deadline` seconds."""
+
+    provider = "test"
+
+    def __init__(self, url: str, interval: float = 0.05, deadline: float = 0.3) -> None:
+        self.handshake = Handshake(url)
+        self.timer_interval = interval
+        self.deadline = deadline
+        self.pings = 0
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        text = frame.decode() if isinstance(frame, bytes) else frame
+        if text == "pong":
+            return []
+        if text == "dead":
+            raise ConnectionDead("the server said the link is unusable")
+        return [DataEvent("test", "c", "s", None, recv, text)]
+
+    def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        if now - last_heard > self.deadline:
+            raise ConnectionDead(f"no pong within {self.deadline:g}s")
+        self.pings += 1
+        return ["ping"]
+
+
+def test_protocol_timer_sends_keepalives_the_server_sees() -> None:
+    async def main() -> tuple[int, list[Event]]:
+        server = Server()
+        pings = 0
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            nonlocal pings
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            async for msg in sock:
+                if msg.type is WSMsgType.TEXT and msg.data == "ping":
+                    pings += 1
+                    await sock.send_str("pong")
+            return sock
+
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws"))
+            await run_for(0.6)
+        return pings, events
+
+    pings, events = asyncio.run(main())
+    assert pings >= 5, pings
+    assert controls(events, "connected") and not controls(events, "disconnected")
+
+
+def test_timer_declares_a_silent_peer_dead_and_the_engine_reconnects() -> None:
+    async def main() -> tuple[int, list[Event]]:
+        server = Server()
+        connections = 0
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            nonlocal connections
+            connections += 1
+            sock = web.WebSocketResponse(autoping=True)
+            await sock.prepare(request)
+            async for _msg in sock:  # reads pings, never answers: a wedged server
+                pass
+            return sock
+
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", deadline=0.15))
+            await run_for(1.2)
+        return connections, events
+
+    connections, events = asyncio.run(main())
+    assert connections >= 2
+    gone = controls(events, "disconnected")
+    assert gone and "no pong within 0.15s" in gone[0].fields["reason"]
+    assert controls(events, "reconnected")
+
+
+def test_connection_dead_from_parse_reconnects_instead_of_exiting() -> None:
+    async def main() -> tuple[int, list[Event]]:
+        server = Server()
+        connections = 0
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            nonlocal connections
+            connections += 1
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_str("tick")
+            await sock.send_str("dead")
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", interval=0))
+            await run_for(0.8)
+        return connections, events
+
+    connections, events = asyncio.run(main())
+    assert connections >= 2
+    assert "link is unusable" in controls(events, "disconnected")[0].fields["reason"]
+    assert sum(isinstance(e, DataEvent) for e in events) >= 2
+
+
+# --------------------------------------------------------------------------- HTTP calls
+
+
+class TokenCodec(Codec):
+    """Learns its WebSocket address from a token call, like KuCoin's bullet-public."""
+
+    provider = "test"
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.handshake = None
+        self.asked = False
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        if self.asked:
+            return []
+        self.asked = True
+        return [HttpRequest("POST", self.base + "/token", json={"want": "ws"}, purpose="token")]
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        if response.status == 400:
+            raise SubscriptionError("test: the server refused the pair")
+        body = orjson.loads(response.body)
+        self.handshake = Handshake(body["endpoint"] + "?token=" + body["token"])
+        return [DataEvent("test", "backfill", "s", None, recv, body["token"])]
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        return [DataEvent("test", "live", "s", None, recv, frame.decode() if isinstance(frame, bytes) else frame)]
+
+
+def _token_server(statuses: list[tuple[int, dict[str, str]]]) -> tuple[Server, list[tuple[float, Any]]]:
+    server = Server()
+    calls: list[tuple[float, Any]] = []
+
+    async def token(request: web.Request) -> web.Response:
+        calls.append((time.monotonic(), await request.json()))
+        if statuses:
+            status, headers = statuses.pop(0)
+            return web.json_response({"msg": "slow down"}, status=status, headers=headers)
+        endpoint = server.url.replace("http", "ws") + "/ws"
+        return web.json_response({"endpoint": endpoint, "token": f"t{len(calls)}"})
+
+    async def ws(request: web.Request) -> web.WebSocketResponse:
+        sock = web.WebSocketResponse()
+        await sock.prepare(request)
+        await sock.send_str("token=" + request.query["token"])
+        async for _msg in sock:
+            pass
+        return sock
+
+    server.app.router.add_post("/token", token)
+    server.app.router.add_get("/ws", ws)
+    return server, calls
+
+
+def test_http_call_before_connecting_gives_the_address_and_its_events_come_first() -> None:
+    async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
+        server, calls = _token_server([])
+        async with server:
+            _, events, run_for = collect(lambda: TokenCodec(server.url))
+            await run_for(0.5)
+        return calls, events
+
+    calls, events = asyncio.run(main())
+    assert calls[0][1] == {"want": "ws"}
+    data = [e for e in events if isinstance(e, DataEvent)]
+    assert [d.channel for d in data[:2]] == ["backfill", "live"]
+    assert data[1].data == "token=t1"
+
+
+def test_rate_limited_http_call_waits_for_retry_after() -> None:
+    async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
+        server, calls = _token_server([(429, {"Retry-After": "1"})])
+        async with server:
+            _, events, run_for = collect(lambda: TokenCodec(server.url))
+            await run_for(2.0)
+        return calls, events
+
+    calls, events = asyncio.run(main())
+    assert len(calls) == 2
+    assert calls[1][0] - calls[0][0] >= 0.95  # honoured Retry-After, not the 0.05 s backoff
+    assert any(isinstance(e, DataEvent) and e.channel == "live" for e in events)
+
+
+def test_418_counts_against_max_retries() -> None:
+    async def main() -> None:
+        server, _ = _token_server([(418, {"Retry-After": "0"})] * 5)
+        async with server:
+            options = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.01, max_retries=2)
+            _, _, run_for = collect(lambda: TokenCodec(server.url), options)
+            await run_for(5.0)
+
+    with pytest.raises(RetriesExhausted, match=r"token call rate limited \(HTTP 418"):
+        asyncio.run(main())
+
+
+def test_refusal_in_an_http_answer_is_final() -> None:
+    async def main() -> None:
+        server, _ = _token_server([(400, {})])
+        async with server:
+            _, _, run_for = collect(lambda: TokenCodec(server.url))
+            await run_for(5.0)
+
+    with pytest.raises(SubscriptionError, match="refused the pair"):
+        asyncio.run(main())
+
+
+# --------------------------------------------------------------------------- polling
+
+
+class PollCodec(Codec):
+    provider = "test"
+    polling = True
+    handshake = None
+
+    def __init__(self, base: str, state: dict[str, int]) -> None:
+        self.base = base
+        self.state = state
+        self.due = 0.0
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        if now < self.due:
+            return []
+        self.due = now + 0.05
+        return [
+            HttpRequest("GET", self.base + "/candles", params=(("after", str(self.state["last"])),), purpose="poll")
+        ]
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        rows = orjson.loads(response.body)
+        out: list[Event] = []
+        for n in rows:
+            self.state["last"] = max(self.state["last"], n)
+            out.append(DataEvent("test", "candles", "s", None, recv, n))
+        return out
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        raise AssertionError("a polling codec has no WebSocket frames")
+
+    def poll_delay(self, now: float) -> float:
+        return max(0.0, self.due - now)
+
+
+def test_polling_codec_gets_data_and_survives_server_errors_without_repeats() -> None:
+    async def main() -> tuple[list[Event], list[str]]:
+        server = Server()
+        asked: list[str] = []
+        counter = 0
+
+        async def candles(request: web.Request) -> web.Response:
+            nonlocal counter
+            asked.append(request.query["after"])
+            counter += 1
+            if counter in (3, 4):
+                return web.json_response({"error": "busy"}, status=503)
+            after = int(request.query["after"])
+            return web.json_response([after + 1])
+
+        server.app.router.add_get("/candles", candles)
+        async with server:
+            state = {"last": 0}
+            _, events, run_for = collect(lambda: PollCodec(server.url, state))
+            await run_for(1.0)
+        return events, asked
+
+    events, asked = asyncio.run(main())
+    assert asked[:2] == ["0", "1"]
+    values = [e.data for e in events if isinstance(e, DataEvent)]
+    assert values[:4] == [1, 2, 3, 4]
+    assert values == sorted(set(values))  # no repeats across the outage
+    assert controls(events, "connected")[0].fields["mode"] == "poll"
+    assert controls(events, "disconnected") and controls(events, "reconnected")
