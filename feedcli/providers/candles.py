@@ -1,0 +1,551 @@
+"""What the six candle exchanges share: pairs, intervals, the flat candle record, one codec.
+
+Each exchange module (binance.py, okx.py, ...) describes only its own wire formats as an
+`Exchange`: how a pair is spelt, which intervals its WebSocket and its REST API serve, the
+subscription frames, how a message or a REST page becomes candles, its keepalive. The
+`CandleCodec` here glues that to the session engine the same way for all six:
+
+- `--backfill N` fetches the last N candles over REST before the WebSocket opens (paged
+  when N exceeds what one call returns), and after a reconnect fetches what was missed;
+- an interval the WebSocket does not serve is polled over REST just after each candle
+  boundary (the source document's fallback);
+- a `CandleFeed` shared by every connection of a run drops what was already written:
+  a candle older than the newest one seen, or a closed candle closed again. That is the
+  seam between REST and WebSocket, and between two connections: no gap, no duplicate.
+
+Nothing here opens a socket or reads the clock: the engine passes `now`.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
+from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
+from feedcli.providers.base import (
+    Codec,
+    ConnectionDead,
+    Frame,
+    Handshake,
+    HttpRequest,
+    HttpResponse,
+    SelectorOption,
+    check_selector,
+    unique,
+)
+
+#: the intervals a user may write, in seconds; each exchange maps the ones it serves.
+#: A month (`1M`) is counted as 30 days for pacing polls only; its candles come from the exchange.
+INTERVAL_SECONDS: dict[str, int] = {
+    "1s": 1,
+    "1m": 60,
+    "3m": 180,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "1h": 3600,
+    "2h": 7200,
+    "4h": 14400,
+    "6h": 21600,
+    "8h": 28800,
+    "12h": 43200,
+    "1d": 86400,
+    "3d": 259200,
+    "1w": 604800,
+    "1M": 2592000,
+}
+
+#: seconds after a candle boundary before a poll asks for the closed candle: exchanges
+#: take a moment to publish it, and asking at the boundary itself returns the old one
+POLL_LAG = 1.0
+#: REST pages for one backfill, at most (guards against an exchange that ignores `endTime`)
+MAX_PAGES = 50
+
+_PAIR = re.compile(r"^([A-Z0-9]{1,20})-([A-Z0-9]{1,20})$")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A market as the user writes it, `BASE-QUOTE` (`BTC-USDT`); exchanges spell it their way."""
+
+    base: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f"{self.base}-{self.quote}"
+
+
+def parse_pair(text: str) -> Pair:
+    """`btc-usdt` or `BTC-USDT` → Pair; anything else is bad usage (exit 2)."""
+    check_selector("--pair", text)
+    match = _PAIR.match(text.upper())
+    if match is None:
+        raise UsageError(f"--pair {text!r} must look like BASE-QUOTE, e.g. BTC-USDT")
+    return Pair(match.group(1), match.group(2))
+
+
+@dataclass(slots=True)
+class Candle:
+    """One bar; `start_ms` is when it opens (epoch ms). None fields are ones the exchange omits."""
+
+    start_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    quote_volume: float | None = None
+    trades: int | None = None
+    #: True once the interval is over and the bar is final; None when the exchange doesn't say
+    closed: bool | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The NDJSON `data` of a candle line (CONTRACT.md): flat, typed, no absent fields."""
+        out: dict[str, Any] = {
+            "timestamp": epoch_iso(self.start_ms / 1000),
+            "open": self.open,
+            "high": self.high,
+            "low": self.low,
+            "close": self.close,
+            "volume": self.volume,
+        }
+        if self.quote_volume is not None:
+            out["quote_volume"] = self.quote_volume
+        if self.trades is not None:
+            out["trades"] = self.trades
+        if self.closed is not None:
+            out["closed"] = self.closed
+        return out
+
+
+def number(value: Any, what: str = "value") -> float:
+    """An exchange's number (often a string, to keep precision) as a float, or MalformedFrame."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise MalformedFrame(f"{what} is not a number: {value!r}") from None
+
+
+@dataclass
+class Parsed:
+    """What one WebSocket message held, in terms the shared codec understands."""
+
+    #: (the exchange's symbol, the candle, the exchange's event time in ms or None)
+    candles: list[tuple[str, Candle, int | None]] = field(default_factory=list)
+    #: frames to send back at once (a pong to an application-level ping)
+    replies: list[Frame] = field(default_factory=list)
+    #: the exchange acknowledged a subscription (written as a `subscribed` control line)
+    acks: list[str] = field(default_factory=list)
+    #: the exchange refused a subscription: exit 4 with this message
+    refusal: str | None = None
+    #: the connection is unusable and should be re-opened (the exchange asked us to reconnect)
+    reconnect: str | None = None
+    #: the message was none of the kinds feedcli knows (an `unknown` control line)
+    unknown: bool = False
+
+
+class Exchange(ABC):
+    """One exchange's wire formats. Subclasses are the provider modules' `EXCHANGE`."""
+
+    name: str
+    title: str
+    #: the production base URLs: WebSocket and REST live on different hosts
+    ws_base: str
+    rest_base: str
+    #: canonical interval → the exchange's spelling, for the WebSocket and for REST
+    ws_intervals: Mapping[str, str]
+    rest_intervals: Mapping[str, str]
+    #: the most candles one REST call returns
+    rest_limit: int = 500
+    #: the most pairs one WebSocket connection may carry; more open further connections
+    pairs_per_connection: int = 50
+    #: seconds between the client's own keepalive messages (None: the exchange pings us)
+    keepalive_interval: float | None = None
+    #: seconds of total silence after which the connection is taken for dead (None: the
+    #: engine's WebSocket pings decide)
+    silence_limit: float | None = None
+
+    @abstractmethod
+    def symbol(self, pair: Pair) -> str:
+        """The exchange's spelling of a pair (`BTCUSDT`, `BTC_USDT`, ...)."""
+
+    def check_pair(self, pair: Pair) -> None:
+        """Refuse a pair the exchange's rules make impossible (exit 2); most can't know."""
+        return None
+
+    @abstractmethod
+    def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake | None:
+        """The WebSocket to open; None when it comes from a token call (`token_request`)."""
+
+    @abstractmethod
+    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+        """The frames that subscribe `symbols` to candles of `interval` (the exchange's spelling)."""
+
+    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+        """Frames to send before a deliberate close; many exchanges need none."""
+        return []
+
+    @abstractmethod
+    def parse(self, frame: Frame) -> Parsed:
+        """Read one WebSocket message; raise MalformedFrame if it can't be read."""
+
+    def keepalive(self, now: float) -> list[Frame]:
+        """The client's keepalive message(s), sent every `keepalive_interval` seconds."""
+        return []
+
+    def token_request(self, rest_base: str) -> HttpRequest | None:
+        """A call that must precede every connection (KuCoin's bullet-public); None if none."""
+        return None
+
+    def on_token(self, response: HttpResponse, symbols: Sequence[str], interval: str) -> Handshake:
+        """The handshake (and keepalive settings) from the token call's answer."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def rest_request(
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+    ) -> HttpRequest:
+        """The REST call for the newest `limit` candles ending at `end_ms` (None: now)."""
+
+    @abstractmethod
+    def parse_rest(self, body: bytes) -> list[Candle]:
+        """A REST page's candles, in any order (the codec sorts them)."""
+
+    def rest_refusal(self, response: HttpResponse, symbol: str) -> FeedError | None:
+        """A final error in a REST answer (an unknown symbol → exit 4); None to read it as data."""
+        if response.status in (400, 404):
+            return SubscriptionError(f"{self.name}: {symbol} refused (HTTP {response.status}: {_excerpt(response)})")
+        if response.status >= 400:
+            return FeedError(f"{self.name}: REST call failed (HTTP {response.status}: {_excerpt(response)})")
+        return None
+
+    def preflight(self, rest_base: str, symbols: Sequence[str]) -> HttpRequest | None:
+        """A call that tells whether the symbols exist, for exchanges that subscribe silently to anything."""
+        return None
+
+    def check_preflight(self, response: HttpResponse, symbols: Sequence[str]) -> None:
+        """Raise SubscriptionError (exit 4) if the preflight answer names an unknown symbol."""
+        return None
+
+
+def _excerpt(response: HttpResponse) -> str:
+    return response.body[:200].decode("utf-8", "replace").strip() or "no body"
+
+
+# --------------------------------------------------------------------------- the shared state
+
+
+@dataclass
+class Request:
+    """What the user asked for, checked."""
+
+    pairs: tuple[Pair, ...]
+    interval: str
+    backfill: int = 0
+
+
+class CandleFeed:
+    """The state of one run, shared by all its connections and all their attempts.
+
+    It decides what may be written: a candle older than the newest seen for its pair, or a
+    closed candle already written closed, is a repeat (a REST page overlapping the stream,
+    a replayed message after a reconnect) and is dropped.
+    """
+
+    def __init__(self, exchange: Exchange, request: Request, ws_base: str, rest_base: str) -> None:
+        self.exchange = exchange
+        self.request = request
+        self.ws_base = ws_base
+        self.rest_base = rest_base
+        self.interval_ms = INTERVAL_SECONDS[request.interval] * 1000
+        self.polling = request.interval not in exchange.ws_intervals
+        #: the exchange's symbol → the pair as the user wrote it (the data line's `symbol`)
+        self.pair_of: dict[str, str] = {exchange.symbol(p): str(p) for p in request.pairs}
+        self.newest: dict[str, int] = {}
+        self.closed_upto: dict[str, int] = {}
+        #: symbols whose backfill is written (it is fetched once; later connections fill gaps)
+        self.backfilled: set[str] = set()
+        self.preflight_done = False
+
+    def admit(self, symbol: str, candle: Candle) -> bool:
+        """Whether a candle is news: a bar closing for the first time, or the newest bar updating."""
+        closed_upto = self.closed_upto.get(symbol, -1)
+        if candle.start_ms <= closed_upto:
+            return False  # written closed already
+        if candle.closed:
+            self.closed_upto[symbol] = candle.start_ms
+            self.newest[symbol] = max(self.newest.get(symbol, candle.start_ms), candle.start_ms)
+            return True
+        newest = self.newest.get(symbol)
+        if newest is not None and candle.start_ms < newest:
+            return False  # an update of a bar already superseded
+        self.newest[symbol] = candle.start_ms
+        return True
+
+    def connections(self) -> list[tuple[str, ...]]:
+        """The symbols of each connection: as many as the exchange allows on one."""
+        symbols = list(self.pair_of)
+        size = 1 if self.polling else max(1, self.exchange.pairs_per_connection)
+        if self.polling:
+            return [tuple(symbols)]
+        return [tuple(symbols[i : i + size]) for i in range(0, len(symbols), size)]
+
+
+# --------------------------------------------------------------------------- the codec
+
+
+@dataclass
+class _Backfill:
+    """One symbol's paged REST fetch: pages arrive newest first, are written oldest first."""
+
+    symbol: str
+    wanted: int
+    #: fetch only candles starting at or after this (a gap fill after a reconnect)
+    since_ms: int | None = None
+    got: dict[int, Candle] = field(default_factory=dict)
+    end_ms: int | None = None
+    pages: int = 0
+    done: bool = False
+
+
+class CandleCodec(Codec):
+    """One connection (or one poller) for some of a run's pairs."""
+
+    def __init__(self, feed: CandleFeed, symbols: tuple[str, ...]) -> None:
+        self.feed = feed
+        self.ex = feed.exchange
+        self.provider = self.ex.name
+        self.symbols = symbols
+        self.polling = feed.polling
+        code = (self.ex.rest_intervals if self.polling else self.ex.ws_intervals)[feed.request.interval]
+        self.code = code
+        self.handshake = None if self.polling else self.ex.handshake(feed.ws_base, symbols, code)
+        self.timer_interval = None if self.polling else self.ex.keepalive_interval
+        self._token_asked = self.polling or self.ex.token_request(feed.rest_base) is None
+        self._preflight_asked = feed.preflight_done
+        self._fills: list[_Backfill] = self._plan_fills()
+        self._in_flight: dict[HttpRequest, _Backfill] = {}
+        self._outgoing: list[Frame] = []
+        self._next_poll = 0.0
+
+    # -- before connecting -------------------------------------------------------------
+
+    def _plan_fills(self) -> list[_Backfill]:
+        feed = self.feed
+        fills = []
+        for symbol in self.symbols:
+            if symbol not in feed.backfilled:
+                wanted = feed.request.backfill or (2 if self.polling else 0)
+                if wanted:
+                    fills.append(_Backfill(symbol, wanted))
+            elif symbol in feed.newest:
+                # a reconnect: fetch what the stream missed, from the newest candle seen on
+                limit = self.ex.rest_limit
+                fills.append(_Backfill(symbol, limit, since_ms=feed.newest[symbol]))
+        return fills
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        ex, feed = self.ex, self.feed
+        if not self._preflight_asked:
+            self._preflight_asked = True
+            request = ex.preflight(feed.rest_base, self.symbols)
+            if request is not None:
+                return [replace(request, purpose="preflight")]
+            feed.preflight_done = True
+        if not self._token_asked:
+            self._token_asked = True
+            request = ex.token_request(feed.rest_base)
+            if request is not None:
+                return [replace(request, purpose="token")]
+        out = []
+        for fill in self._fills:
+            if not fill.done and fill not in self._in_flight.values():
+                page = min(ex.rest_limit, fill.wanted - len(fill.got))
+                if fill.since_ms is not None:
+                    page = ex.rest_limit
+                request = ex.rest_request(feed.rest_base, fill.symbol, self.code, limit=page, end_ms=fill.end_ms)
+                request = replace(request, purpose="poll" if self.polling and fill.wanted == 2 else "backfill")
+                self._in_flight[request] = fill
+                out.append(request)
+        if self.polling and not self._next_poll:
+            self._next_poll = self._boundary_after(now)  # the first fetch is the one above
+        if out or not self.polling:
+            return out
+        if now >= self._next_poll:
+            # the boundary just passed: the closed candle and the new one, for every pair
+            self._next_poll = self._boundary_after(now)
+            self._fills = [_Backfill(s, 2) for s in self.symbols]
+            return self.pending_requests(now)
+        return []
+
+    def _boundary_after(self, now: float) -> float:
+        step = self.feed.interval_ms / 1000
+        return (now // step + 1) * step + POLL_LAG
+
+    def poll_delay(self, now: float) -> float:
+        return max(0.05, self._next_poll - now)
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        ex, feed = self.ex, self.feed
+        if request.purpose == "preflight":
+            ex.check_preflight(response, self.symbols)
+            feed.preflight_done = True
+            return []
+        if request.purpose == "token":
+            if response.status >= 400:
+                raise FeedError(f"{ex.name}: the token call failed (HTTP {response.status}: {_excerpt(response)})")
+            self.handshake = ex.on_token(response, self.symbols, self.code)
+            self.timer_interval = ex.keepalive_interval
+            return []
+        fill = self._in_flight.pop(request, None)
+        if fill is None:
+            return []
+        refusal = ex.rest_refusal(response, feed.pair_of.get(fill.symbol, fill.symbol))
+        if refusal is not None:
+            raise refusal
+        page = ex.parse_rest(response.body)
+        fill.pages += 1
+        oldest = None
+        for candle in page:
+            if fill.since_ms is not None and candle.start_ms < fill.since_ms:
+                continue
+            fill.got[candle.start_ms] = candle
+            oldest = candle.start_ms if oldest is None else min(oldest, candle.start_ms)
+        enough = len(fill.got) >= fill.wanted or fill.since_ms is not None
+        if enough or not page or oldest is None or fill.pages >= MAX_PAGES:
+            fill.done = True
+            return self._write_fill(fill, recv)
+        fill.end_ms = oldest - 1
+        return []
+
+    def _write_fill(self, fill: _Backfill, recv: str) -> list[Event]:
+        feed = self.feed
+        feed.backfilled.add(fill.symbol)
+        candles = sorted(fill.got.values(), key=lambda c: c.start_ms)[-fill.wanted :]
+        now_ms = _recv_ms(recv)
+        out: list[Event] = []
+        pair = feed.pair_of[fill.symbol]
+        for candle in candles:
+            if candle.closed is None:
+                candle.closed = candle.start_ms + feed.interval_ms <= now_ms
+            if feed.admit(fill.symbol, candle):
+                out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record()))
+        return out
+
+    # -- connected ---------------------------------------------------------------------
+
+    def opening_frames(self) -> list[Frame]:
+        return self.ex.subscribe(self.symbols, self.code)
+
+    def closing_frames(self) -> list[Frame]:
+        return self.ex.unsubscribe(self.symbols, self.code)
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        parsed = self.ex.parse(frame)
+        if parsed.refusal is not None:
+            raise SubscriptionError(f"{self.provider}: {parsed.refusal}")
+        if parsed.reconnect is not None:
+            raise ConnectionDead(f"{self.provider}: {parsed.reconnect}")
+        self._outgoing.extend(parsed.replies)
+        out: list[Event] = []
+        feed = self.feed
+        for symbol, candle, event_ms in parsed.candles:
+            pair = feed.pair_of.get(symbol)
+            if pair is None or not feed.admit(symbol, candle):
+                continue
+            ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
+            out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record()))
+        for what in parsed.acks:
+            out.append(ControlEvent(self.provider, "subscribed", recv, {"what": what}))
+        if parsed.unknown:
+            out.append(ControlEvent(self.provider, "unknown", recv, {}))
+        return out
+
+    def take_outgoing(self) -> list[Frame]:
+        out, self._outgoing = self._outgoing, []
+        return out
+
+    def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        limit = self.ex.silence_limit
+        if limit is not None and now - last_heard > limit:
+            raise ConnectionDead(f"{self.provider}: nothing received for {limit:g}s")
+        return self.ex.keepalive(now)
+
+
+def _recv_ms(recv: str) -> int:
+    from feedcli.events import parse_recv
+
+    return int(parse_recv(recv) * 1000)
+
+
+# --------------------------------------------------------------------------- CLI declaration
+
+
+def options(exchange: Exchange) -> tuple[SelectorOption, ...]:
+    """The options every candle provider offers: pairs, the interval, a backfill."""
+    intervals = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
+    return (
+        SelectorOption("--pair", "pair", "Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).", "PAIR"),
+        SelectorOption(
+            "--interval",
+            "interval",
+            "Candle interval (default 1m). Intervals without a WebSocket stream are polled over REST.",
+            "INTERVAL",
+            choices=tuple(intervals),
+            single=True,
+        ),
+        SelectorOption(
+            "--backfill",
+            "backfill",
+            "Fetch the last N candles over REST before streaming.",
+            "N",
+            single=True,
+        ),
+    )
+
+
+def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
+    """Check the command line (exit 2 for what can't be right) before anything connects."""
+    raw = values.get("pair") or []
+    if not raw:
+        raise UsageError(f"{exchange.name}: give at least one --pair, e.g. --pair BTC-USDT")
+    pairs = tuple(parse_pair(p) for p in unique(list(raw)))
+    for pair in pairs:
+        exchange.check_pair(pair)
+    interval = values.get("interval") or "1m"
+    if interval not in exchange.ws_intervals and interval not in exchange.rest_intervals:
+        served = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
+        raise UsageError(f"{exchange.name} has no {interval} candles; it serves {', '.join(served)}")
+    backfill_text = values.get("backfill")
+    backfill = 0
+    if backfill_text not in (None, ""):
+        try:
+            backfill = int(backfill_text)
+        except ValueError:
+            raise UsageError(f"--backfill wants a number of candles, not {backfill_text!r}") from None
+        if backfill < 0 or backfill > exchange.rest_limit * MAX_PAGES:
+            raise UsageError(f"--backfill must be between 0 and {exchange.rest_limit * MAX_PAGES}")
+    return Request(pairs, interval, backfill)
+
+
+def prepare_for(exchange: Exchange, values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
+    """A provider module's `prepare`: (base URL, no credential) → one codec per connection.
+
+    With the production base URL, REST goes to the exchange's REST host; with `--url`
+    (a simulator, a proxy) both WebSocket and REST go to the given host.
+    """
+    request = request_from(exchange, values)
+    feeds: dict[str, CandleFeed] = {}
+
+    def make(base_url: str, _credential: Any) -> list[Codec]:
+        feed = feeds.get(base_url)
+        if feed is None:
+            rest = exchange.rest_base if base_url == exchange.ws_base else base_url
+            feed = feeds[base_url] = CandleFeed(exchange, request, base_url, rest)
+        return [CandleCodec(feed, symbols) for symbols in feed.connections()]
+
+    return make

@@ -1,0 +1,247 @@
+"""What the six candle-exchange simulators share: one deterministic market and one pusher.
+
+The market is a pure function of (pair, second): the price at any second is the same
+whether a REST call asks for a bar an hour later or the WebSocket pushes it live. That
+is what lets tests check the seam between a REST backfill and the stream (no gap, no
+duplicate, the same numbers) and lets `record`/`replay` tests be reproducible.
+
+An exchange simulator subclasses `CandleSimulator` and supplies its paths, its
+subscription handling and its message formats; this module runs the clock: it pushes
+the forming bar of every subscription `rate` times a second and the closed bar when the
+interval ends, as the real exchanges do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import struct
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.simulators.base import LoopbackServer
+
+#: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
+DEFAULT_PAIRS: dict[str, float] = {
+    "BTC-USDT": 67_000.0,
+    "ETH-USDT": 3_500.0,
+    "SOL-USDT": 150.0,
+    "BTC-USD": 67_000.0,
+    "ETH-BTC": 0.052,
+}
+
+#: samples per bar when computing a bar from the price path: enough to look like a
+#: market, few enough that a 1000-bar daily backfill answers at once
+SAMPLES_PER_BAR = 60
+
+
+class CandleMarket:
+    """A seeded, deterministic price and volume path for each pair, as a function of time."""
+
+    def __init__(self, seed: int = 1, pairs: dict[str, float] | None = None) -> None:
+        self.seed = seed
+        self.pairs = dict(pairs or DEFAULT_PAIRS)
+
+    def _noise(self, pair: str, second: int, salt: str = "") -> float:
+        """A uniform number in [0, 1) from (seed, pair, second): reproducible, unordered."""
+        digest = hashlib.blake2b(f"{self.seed}|{pair}|{second}|{salt}".encode(), digest_size=8).digest()
+        return struct.unpack(">Q", digest)[0] / 2**64
+
+    def price(self, pair: str, second: int) -> float:
+        base = self.pairs[pair]
+        phase = (self.seed % 97) * 0.37
+        swing = 0.02 * math.sin(2 * math.pi * second / 3600 + phase) + 0.006 * math.sin(2 * math.pi * second / 317)
+        jitter = 0.002 * (self._noise(pair, second) - 0.5)
+        return round(base * (1 + swing + jitter), _decimals(base))
+
+    def volume(self, pair: str, second: int) -> float:
+        return round(self._noise(pair, second, "v") * 2.0 * 1000 / max(self.pairs[pair], 1.0), 6)
+
+    def bar(self, pair: str, interval: str, start_ms: int, now_ms: int) -> Candle:
+        """The bar of `interval` opening at `start_ms`, as it stands at `now_ms`."""
+        length = INTERVAL_SECONDS[interval]
+        start = start_ms // 1000
+        end = min(start + length, max(start + 1, now_ms // 1000 + 1))
+        step = max(1, length // SAMPLES_PER_BAR)
+        seconds = range(start, end, step)
+        prices = [self.price(pair, s) for s in seconds]
+        volume = round(sum(self.volume(pair, s) for s in seconds) * step, 6)
+        closed = now_ms >= start_ms + length * 1000
+        quote = round(volume * (sum(prices) / len(prices)), 4)
+        trades = int(volume * 37) + len(prices)
+        return Candle(start_ms, prices[0], max(prices), min(prices), prices[-1], volume, quote, trades, closed)
+
+    def history(self, pair: str, interval: str, limit: int, end_ms: int, now_ms: int) -> list[Candle]:
+        """The newest `limit` bars starting at or before `end_ms`, oldest first."""
+        length_ms = INTERVAL_SECONDS[interval] * 1000
+        last = min(end_ms, now_ms) // length_ms * length_ms
+        starts = [last - i * length_ms for i in range(limit)][::-1]
+        return [self.bar(pair, interval, s, now_ms) for s in starts if s >= 0]
+
+
+def _decimals(price: float) -> int:
+    return max(2, 6 - int(math.log10(max(price, 1e-9))))
+
+
+def bar_start(now_ms: int, interval: str) -> int:
+    length = INTERVAL_SECONDS[interval] * 1000
+    return now_ms // length * length
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One WebSocket connection of a simulator and what it asked for."""
+
+    ws: web.WebSocketResponse
+    #: (pair as BASE-QUOTE, canonical interval) → the exchange's own subscription key
+    subscriptions: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: open bar start per subscription, to push the closed bar once at the boundary
+    open_bar: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_heard: float = field(default_factory=time.monotonic)
+    sent: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CandleSimulator(LoopbackServer):
+    """The clock and bookkeeping of a candle exchange; subclasses speak the protocol.
+
+    Subclasses implement `add_routes` (the exchange's real WS and REST paths) and
+    `candle_message(sub, pair, interval, candle, key)` (the frame carrying a bar). They
+    register a connection with `self.subscribers` and let `run_socket` pump it.
+    `rate` is pushes per second per subscription; `now_ms` can be overridden by tests.
+    """
+
+    name = "exchange"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate: float = 2.0,
+        seed: int = 1,
+        *,
+        pairs: dict[str, float] | None = None,
+        clock: Callable[[], float] = time.time,
+        rest_limit_every: int | None = None,
+        drop_after: int | None = None,
+    ) -> None:
+        super().__init__(host, port)
+        if not rate > 0:
+            raise ValueError(f"rate must be positive, not {rate}")
+        self.rate = float(rate)
+        self.seed = seed
+        self.market = CandleMarket(seed, pairs)
+        self.clock = clock
+        #: answer every Nth REST call with 429 and Retry-After (tests of the client's patience)
+        self.rest_limit_every = rest_limit_every
+        #: cut each connection without a close frame after N candle messages
+        self.drop_after = drop_after
+        self.subscribers: set[Subscriber] = set()
+        self.rest_calls = 0
+        #: every REST call's path and query, for tests
+        self.rest_log: list[tuple[str, dict[str, str]]] = []
+        self._pusher: asyncio.Task[None] | None = None
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving {self.name} candles at {self.url}"
+
+    def listing(self) -> list[str]:
+        return [f"Pairs: {' '.join(self.market.pairs)}"]
+
+    def known_pair(self, pair: str) -> bool:
+        return pair in self.market.pairs
+
+    # -- REST helpers ----------------------------------------------------------------------
+
+    def rest_gate(self, request: web.Request) -> web.Response | None:
+        """Count a REST call; the 429 answer when rate limiting is injected, else None."""
+        self.rest_calls += 1
+        self.rest_log.append((request.path, dict(request.query)))
+        if self.rest_limit_every and self.rest_calls % self.rest_limit_every == 0:
+            return web.json_response({"msg": "Too many requests"}, status=429, headers={"Retry-After": "1"})
+        return None
+
+    # -- pushing -----------------------------------------------------------------------------
+
+    async def on_started(self) -> None:
+        self._pusher = asyncio.ensure_future(self._push_forever())
+
+    async def on_stopping(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+            await asyncio.gather(self._pusher, return_exceptions=True)
+            self._pusher = None
+        await asyncio.gather(*(s.ws.close(code=1001, message=b"server shutdown") for s in list(self.subscribers)))
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
+        """The frame(s) carrying one bar to one subscriber (str or bytes each)."""
+        raise NotImplementedError
+
+    def due_keepalive(self, sub: Subscriber, now: float) -> Iterable[Any]:
+        """Frames the server sends on its own (Binance's ping frames, Coinbase's heartbeats)."""
+        return ()
+
+    def idle_limit(self) -> float | None:
+        """Seconds of client silence after which the exchange closes the connection, if any."""
+        return None
+
+    async def _push_forever(self) -> None:
+        period = 1.0 / self.rate
+        while True:
+            await asyncio.sleep(period)
+            now_ms = self.now_ms()
+            for sub in list(self.subscribers):
+                if sub.ws.closed:
+                    self.subscribers.discard(sub)
+                    continue
+                try:
+                    await self._push(sub, now_ms)
+                except (ConnectionError, RuntimeError):
+                    self.subscribers.discard(sub)
+
+    async def _push(self, sub: Subscriber, now_ms: int) -> None:
+        limit = self.idle_limit()
+        if limit is not None and time.monotonic() - sub.last_heard > limit:
+            self.subscribers.discard(sub)
+            await sub.ws.close(code=1000, message=b"idle: no ping from the client")
+            return
+        for frame in self.due_keepalive(sub, time.monotonic()):
+            await _send(sub.ws, frame)
+        for (pair, interval), key in list(sub.subscriptions.items()):
+            start = bar_start(now_ms, interval)
+            previous = sub.open_bar.get((pair, interval))
+            frames: list[Any] = []
+            if previous is not None and previous != start:
+                # the boundary passed: the final bar first, as exchanges do
+                frames.extend(
+                    self.candle_message(sub, pair, interval, self.market.bar(pair, interval, previous, now_ms), key)
+                )
+            sub.open_bar[(pair, interval)] = start
+            frames.extend(self.candle_message(sub, pair, interval, self.market.bar(pair, interval, start, now_ms), key))
+            for frame in frames:
+                if self.drop_after is not None and sub.sent >= self.drop_after:
+                    self.subscribers.discard(sub)
+                    transport = sub.ws._req.transport if sub.ws._req is not None else None
+                    if transport is not None:
+                        transport.abort()  # no close frame: a dropped connection
+                    return
+                await _send(sub.ws, frame)
+                sub.sent += 1
+
+
+async def _send(ws: web.WebSocketResponse, frame: Any) -> None:
+    if isinstance(frame, bytes):
+        await ws.send_bytes(frame)
+    elif isinstance(frame, str):
+        await ws.send_str(frame)
+    else:  # a ("ping", payload) pair: a WebSocket ping frame
+        await ws.ping(frame[1])
