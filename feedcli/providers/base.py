@@ -66,8 +66,11 @@ class Codec(ABC):
     """The protocol state of one connection, created fresh for every connection attempt."""
 
     provider: str
-    #: None for a codec that only polls over HTTP (no WebSocket at all)
+    #: None until known for a codec whose address comes from an HTTP call (a token flow),
+    #: and for a codec that only polls
     handshake: Handshake | None
+    #: True for a codec with no WebSocket at all: the engine only makes its HTTP calls
+    polling: bool = False
     #: True while the provider has said no data will come (a trading halt): the data
     #: watchdog must not take that silence for a dead connection
     expect_silence: bool = False
@@ -110,7 +113,7 @@ class Codec(ABC):
         """HTTP calls to make now; the engine asks again after each answer until this is empty.
 
         Before a WebSocket opens (a token, a backfill), and all along for a codec with no
-        WebSocket at all (`handshake` None: REST polling).
+        WebSocket at all (`polling`).
         """
         return []
 
