@@ -266,3 +266,76 @@ def simulate_datafye(
         raise UsageError(str(exc)) from None
 
     asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
+
+
+# ---------------------------------------------------------------------------------- candle exchanges
+
+#: exchange → (default port, one-line help); each simulator is `feedcli.simulators.<name>.SIMULATOR`
+CANDLE_EXCHANGES: dict[str, tuple[int, str]] = {
+    "binance": (9443, "Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines."),
+    "okx": (8443, "OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles."),
+    "coinbase": (8444, "Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles."),
+    "bybit": (8445, "Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline."),
+    "kucoin": (8446, "KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles."),
+    "gate": (8447, "Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks."),
+}
+CandleRate = Annotated[
+    float,
+    typer.Option("--rate", metavar="MSGS_PER_S", min=0.1, help="Updates per second of each subscribed candle."),
+]
+RestLimitEvery = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--rest-429-every",
+        metavar="N",
+        min=1,
+        help="Answer every Nth REST call with 429 and Retry-After: 1.",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+CandleDropAfter = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--drop-after",
+        metavar="N",
+        min=1,
+        help="Cut each connection (no close frame) after N candle messages.",
+        rich_help_panel=FAULTS,
+        show_default=False,
+    ),
+]
+
+
+def _candle_command(exchange: str, default_port: int) -> Callable[..., None]:
+    def command(
+        host: Host = "127.0.0.1",
+        port: Port = default_port,
+        rate: CandleRate = 2.0,
+        seed: Seed = 1,
+        rest_429_every: RestLimitEvery = None,
+        drop_after: CandleDropAfter = None,
+    ) -> None:
+        import importlib
+
+        from feedcli.errors import UsageError
+
+        module = importlib.import_module(f"feedcli.simulators.{exchange}")
+        try:
+            sim = module.SIMULATOR(
+                host=host, port=port, rate=rate, seed=seed, rest_limit_every=rest_429_every, drop_after=drop_after
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
+
+    command.__name__ = f"simulate_{exchange}"
+    return command
+
+
+for _exchange, (_port, _help) in CANDLE_EXCHANGES.items():
+    app.command(
+        _exchange,
+        help=_help + f"\n\nExample: feedcli simulate {_exchange}, then feedcli stream "
+        f"{_exchange} --url http://127.0.0.1:{_port} --pair BTC-USDT --interval 1m",
+    )(_candle_command(_exchange, _port))

@@ -12,6 +12,12 @@ _MODULES: dict[str, str] = {
     "tse": "tse",
     "ime": "ime",
     "datafye": "datafye",
+    "binance": "binance",
+    "okx": "okx",
+    "coinbase": "coinbase",
+    "bybit": "bybit",
+    "kucoin": "kucoin",
+    "gate": "gate",
 }
 
 

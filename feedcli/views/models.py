@@ -456,6 +456,9 @@ Mapper = Callable[[Any], tuple[Model, ...]]
 #: nothing about latency, and are left out of the status bar's p50/p99
 BAR_TIMES: frozenset[tuple[str, str]] = frozenset({("datafye", "aggregates"), ("datafye", "sma"), ("datafye", "ema")})
 
+#: the candle exchanges: every one writes the flat candle record on its `candles` channel
+CANDLE_EXCHANGES = ("binance", "okx", "coinbase", "bybit", "kucoin", "gate")
+
 #: (provider, channel) → how to read its `data`; anything missing becomes a generic Record
 MAPPERS: dict[tuple[str, str], Mapper] = {
     ("tse", "best-limit"): lambda d: (_ht_levels(d),),
@@ -469,6 +472,7 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("datafye", "quotes"): lambda d: (_datafye_quote(d),),
     ("datafye", "trades"): lambda d: (_datafye_trade(d),),
     ("datafye", "aggregates"): lambda d: (_ohlcv(d),),
+    **{(exchange, "candles"): lambda d: (_ohlcv(d),) for exchange in CANDLE_EXCHANGES},
 }
 
 
@@ -484,7 +488,9 @@ def map_data(provider: str, channel: str, data: Any) -> tuple[Model, ...]:
 
 
 #: channels whose messages are bars: the live view keeps a series of them per symbol
-CANDLE_CHANNELS: frozenset[tuple[str, str]] = frozenset({("tse", "ohlcv-last-1m"), ("datafye", "aggregates")})
+CANDLE_CHANNELS: frozenset[tuple[str, str]] = frozenset(
+    {("tse", "ohlcv-last-1m"), ("datafye", "aggregates"), *((e, "candles") for e in CANDLE_EXCHANGES)}
+)
 #: bars kept per symbol for the chart (more than any terminal is wide, in 1-column bars)
 MAX_CANDLES = 240
 
@@ -501,7 +507,7 @@ def candle_of(event: DataEvent) -> Candle | None:
         return None
     key: str | None = None
     if isinstance(event.data, Mapping):
-        when = event.data.get("datetime")
+        when = event.data.get("datetime", event.data.get("timestamp"))
         stamp = number(when) if not isinstance(when, str) else None
         # epoch numbers are padded so that keys compare as strings in time order
         key = _text(when) or (f"{stamp:020.3f}" if stamp is not None else None)
