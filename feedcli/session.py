@@ -440,7 +440,7 @@ class Session:
         while True:
             requests = codec.pending_requests(time.time())
             if not requests:
-                return
+                break
             for request in requests:
                 response = await self._request(codec, request)
                 self._deliver(codec, request, response)

@@ -356,3 +356,21 @@ def test_polling_codec_gets_data_and_survives_server_errors_without_repeats() ->
     assert values == sorted(set(values))  # no repeats across the outage
     assert controls(events, "connected")[0].fields["mode"] == "poll"
     assert controls(events, "disconnected") and controls(events, "reconnected")
+
+
+class NoAddressCodec(TokenCodec):
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        return []  # an answer without the address it should carry
+
+
+def test_token_answer_without_an_address_is_a_clear_error() -> None:
+    from feedcli.errors import ProviderError
+
+    async def main() -> None:
+        server, _ = _token_server([])
+        async with server:
+            _, _, run_for = collect(lambda: NoAddressCodec(server.url))
+            await run_for(5.0)
+
+    with pytest.raises(ProviderError, match="no WebSocket address"):
+        asyncio.run(main())
