@@ -442,10 +442,23 @@ class Session:
             if not requests:
                 break
             for request in requests:
-                response = await self._request(codec, request)
+                response = await self._request_patiently(codec, request)
                 self._deliver(codec, request, response)
         if codec.handshake is None:
             raise ProviderError(f"{codec.provider}: no WebSocket address after the HTTP calls")
+
+    async def _request_patiently(self, codec: Codec, request: HttpRequest) -> HttpResponse:
+        """A call that waits out rate limits and retries itself, so calls already answered
+        (the backfill of other pairs) are not made again; other failures end the attempt."""
+        waits = 0
+        while True:
+            try:
+                return await self._request(codec, request)
+            except _Throttled as exc:
+                self._give_up_if_spent(codec.provider, waits, exc.describe())
+                waits += 1
+                self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
+                await self._backoff(waits, exc.retry_after)
 
     def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> None:
         try:
