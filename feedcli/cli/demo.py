@@ -14,6 +14,17 @@ from feedcli.cli import options as o
 class DemoProvider(str, Enum):
     tse = "tse"
     ime = "ime"
+    binance = "binance"
+    okx = "okx"
+    coinbase = "coinbase"
+    bybit = "bybit"
+    kucoin = "kucoin"
+    gate = "gate"
+
+
+#: pairs a candle demo watches, and how many bars of history it fetches first
+DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
+DEMO_BACKFILL = "60"
 
 
 def demo(
@@ -29,10 +40,17 @@ def demo(
 
     It runs the provider's simulator on loopback, logs in to it with its demo
     credentials and streams every symbol, exactly as `feedcli stream` would.
+    For a candle exchange it fetches an hour of 1m history first (`--backfill`)
+    and streams three pairs.
     Press Ctrl-C to leave. Piped, it writes NDJSON instead.
     """
-    from feedcli import auth, pipeline
+    import functools
+    import importlib
+    from collections.abc import Callable
+
+    from feedcli import auth, pipeline, providers
     from feedcli.providers import ime, tse
+    from feedcli.providers.base import Codec
     from feedcli.session import SessionOptions
     from feedcli.simulators.ht import HTSimulator
     from feedcli.sinks.base import Consumer
@@ -41,43 +59,60 @@ def demo(
     show_view = o.wants_view(fmt)
 
     async def main() -> None:
+        if provider not in (DemoProvider.tse, DemoProvider.ime):
+            sim_module = importlib.import_module(f"feedcli.simulators.{provider.value}")
+            candle_sim = sim_module.SIMULATOR(host="127.0.0.1", port=0, rate=min(rate, 10.0), seed=seed)
+            base = await candle_sim.start()
+            try:
+                make = providers.get(provider.value).prepare(
+                    {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL}
+                )
+                count = len(make(base, None))
+                factories = [functools.partial(lambda i: make(base, None)[i], i) for i in range(count)]
+                await watch(factories, {})
+            finally:
+                await candle_sim.stop()
+            return
         sim = HTSimulator(host="127.0.0.1", port=0, rate=rate, seed=seed)
         base = await sim.start()
         try:
             token = await asyncio.to_thread(auth.login, base, sim.user, sim.password)
+            names = {i.isin: i.name for i in sim.tse_instruments}
+            names.update({c.contract_id: c.name for c in sim.ime_contracts})
             if provider is DemoProvider.tse:
                 sub = tse.subscription([i.isin for i in sim.tse_instruments], [], [])
                 factory = lambda: tse.codecs(sub, base, token.token)[0]  # noqa: E731
             else:
                 isub = ime.subscription([c.contract_id for c in sim.ime_contracts], [])
                 factory = lambda: ime.codecs(isub, base, token.token)[0]  # noqa: E731
-            consumers: list[Consumer] = []
-            background = []
-            on_malformed = None
-            if show_view:
-                from feedcli.views.live import LiveView
-
-                names = {i.isin: i.name for i in sim.tse_instruments}
-                names.update({c.contract_id: c.name for c in sim.ime_contracts})
-                view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names)
-                consumers.append(view)
-                background.append(view.run(fps=fps))
-                on_malformed = view.note_malformed
-            else:
-                writer = stdout_writer(controls=False)
-                await writer.start()
-                consumers.append(writer)
-            await pipeline.run(
-                [factory],
-                consumers,
-                options=SessionOptions(stale_after=None, trust_env=False),
-                limit=limit,
-                duration=duration,
-                background=background,
-                on_malformed=on_malformed,
-            )
+            await watch([factory], names)
         finally:
             await sim.stop()
+
+    async def watch(factories: list[Callable[[], Codec]], names: dict[str, str]) -> None:
+        consumers: list[Consumer] = []
+        background = []
+        on_malformed = None
+        if show_view:
+            from feedcli.views.live import LiveView
+
+            view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names)
+            consumers.append(view)
+            background.append(view.run(fps=fps))
+            on_malformed = view.note_malformed
+        else:
+            writer = stdout_writer(controls=False)
+            await writer.start()
+            consumers.append(writer)
+        await pipeline.run(
+            factories,
+            consumers,
+            options=SessionOptions(stale_after=None, trust_env=False),
+            limit=limit,
+            duration=duration,
+            background=background,
+            on_malformed=on_malformed,
+        )
 
     asyncio.run(main())
 

@@ -35,7 +35,6 @@ from feedcli.providers.base import (
     HttpResponse,
     SelectorOption,
     check_selector,
-    unique,
 )
 
 #: the intervals a user may write, in seconds; each exchange maps the ones it serves.
@@ -146,6 +145,9 @@ class Parsed:
     reconnect: str | None = None
     #: the message was none of the kinds feedcli knows (an `unknown` control line)
     unknown: bool = False
+    #: the server said the connection is ready (KuCoin's welcome): an exchange with
+    #: `subscribe_when_ready` sends its subscriptions now rather than on opening
+    ready: bool = False
 
 
 class Exchange(ABC):
@@ -168,6 +170,8 @@ class Exchange(ABC):
     #: seconds of total silence after which the connection is taken for dead (None: the
     #: engine's WebSocket pings decide)
     silence_limit: float | None = None
+    #: subscribe only once a message parses as `Parsed.ready` (KuCoin: after the welcome)
+    subscribe_when_ready: bool = False
 
     @abstractmethod
     def symbol(self, pair: Pair) -> str:
@@ -196,6 +200,10 @@ class Exchange(ABC):
     def keepalive(self, now: float) -> list[Frame]:
         """The client's keepalive message(s), sent every `keepalive_interval` seconds."""
         return []
+
+    def keepalive_for(self, handshake: Handshake | None) -> tuple[float | None, float | None]:
+        """(keepalive interval, silence limit) of one connection; KuCoin's come with its token."""
+        return self.keepalive_interval, self.silence_limit
 
     def token_request(self, rest_base: str) -> HttpRequest | None:
         """A call that must precede every connection (KuCoin's bullet-public); None if none."""
@@ -270,6 +278,9 @@ class CandleFeed:
         #: symbols whose backfill is written (it is fetched once; later connections fill gaps)
         self.backfilled: set[str] = set()
         self.preflight_done = False
+        #: backfills under way, kept across connection attempts: a page refused with 429
+        #: makes the engine start a new codec, which resumes the paging where it stopped
+        self.partial: dict[str, _Backfill] = {}
 
     def admit(self, symbol: str, candle: Candle) -> bool:
         """Whether a candle is news: a bar closing for the first time, or the newest bar updating."""
@@ -323,8 +334,13 @@ class CandleCodec(Codec):
         self.polling = feed.polling
         code = (self.ex.rest_intervals if self.polling else self.ex.ws_intervals)[feed.request.interval]
         self.code = code
+        #: the REST spelling of the interval, for backfills and gap fills while streaming
+        self.rest_code = self.ex.rest_intervals.get(feed.request.interval, code)
         self.handshake = None if self.polling else self.ex.handshake(feed.ws_base, symbols, code)
-        self.timer_interval = None if self.polling else self.ex.keepalive_interval
+        self.timer_interval: float | None = None
+        self.silence_limit: float | None = None
+        if not self.polling:
+            self.timer_interval, self.silence_limit = self.ex.keepalive_for(self.handshake)
         self._token_asked = self.polling or self.ex.token_request(feed.rest_base) is None
         self._preflight_asked = feed.preflight_done
         self._fills: list[_Backfill] = self._plan_fills()
@@ -340,7 +356,9 @@ class CandleCodec(Codec):
         for symbol in self.symbols:
             if symbol not in feed.backfilled:
                 wanted = feed.request.backfill or (2 if self.polling else 0)
-                if wanted:
+                if wanted and not self.polling:
+                    fills.append(feed.partial.setdefault(symbol, _Backfill(symbol, wanted)))
+                elif wanted:
                     fills.append(_Backfill(symbol, wanted))
             elif symbol in feed.newest:
                 # a reconnect: fetch what the stream missed, from the newest candle seen on
@@ -350,6 +368,9 @@ class CandleCodec(Codec):
 
     def pending_requests(self, now: float) -> list[HttpRequest]:
         ex, feed = self.ex, self.feed
+        # The engine asks again only once every call it was given is answered or has
+        # failed (429, a network error): anything still marked in flight was lost.
+        self._in_flight.clear()
         if not self._preflight_asked:
             self._preflight_asked = True
             request = ex.preflight(feed.rest_base, self.symbols)
@@ -367,7 +388,7 @@ class CandleCodec(Codec):
                 page = min(ex.rest_limit, fill.wanted - len(fill.got))
                 if fill.since_ms is not None:
                     page = ex.rest_limit
-                request = ex.rest_request(feed.rest_base, fill.symbol, self.code, limit=page, end_ms=fill.end_ms)
+                request = ex.rest_request(feed.rest_base, fill.symbol, self.rest_code, limit=page, end_ms=fill.end_ms)
                 request = replace(request, purpose="poll" if self.polling and fill.wanted == 2 else "backfill")
                 self._in_flight[request] = fill
                 out.append(request)
@@ -384,7 +405,8 @@ class CandleCodec(Codec):
 
     def _boundary_after(self, now: float) -> float:
         step = self.feed.interval_ms / 1000
-        return (now // step + 1) * step + POLL_LAG
+        # the lag stays well inside the interval: a poll per bar, none skipped (1s bars)
+        return (now // step + 1) * step + min(POLL_LAG, step / 4)
 
     def poll_delay(self, now: float) -> float:
         return max(0.05, self._next_poll - now)
@@ -399,7 +421,7 @@ class CandleCodec(Codec):
             if response.status >= 400:
                 raise FeedError(f"{ex.name}: the token call failed (HTTP {response.status}: {_excerpt(response)})")
             self.handshake = ex.on_token(response, self.symbols, self.code)
-            self.timer_interval = ex.keepalive_interval
+            self.timer_interval, self.silence_limit = ex.keepalive_for(self.handshake)
             return []
         fill = self._in_flight.pop(request, None)
         if fill is None:
@@ -418,6 +440,7 @@ class CandleCodec(Codec):
         enough = len(fill.got) >= fill.wanted or fill.since_ms is not None
         if enough or not page or oldest is None or fill.pages >= MAX_PAGES:
             fill.done = True
+            feed.partial.pop(fill.symbol, None)
             return self._write_fill(fill, recv)
         fill.end_ms = oldest - 1
         return []
@@ -439,6 +462,8 @@ class CandleCodec(Codec):
     # -- connected ---------------------------------------------------------------------
 
     def opening_frames(self) -> list[Frame]:
+        if self.ex.subscribe_when_ready:
+            return []  # sent when the server says it is ready (parse)
         return self.ex.subscribe(self.symbols, self.code)
 
     def closing_frames(self) -> list[Frame]:
@@ -451,6 +476,8 @@ class CandleCodec(Codec):
         if parsed.reconnect is not None:
             raise ConnectionDead(f"{self.provider}: {parsed.reconnect}")
         self._outgoing.extend(parsed.replies)
+        if parsed.ready and self.ex.subscribe_when_ready:
+            self._outgoing.extend(self.ex.subscribe(self.symbols, self.code))
         out: list[Event] = []
         feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
@@ -470,7 +497,7 @@ class CandleCodec(Codec):
         return out
 
     def on_timer(self, now: float, last_heard: float) -> list[Frame]:
-        limit = self.ex.silence_limit
+        limit = self.silence_limit
         if limit is not None and now - last_heard > limit:
             raise ConnectionDead(f"{self.provider}: nothing received for {limit:g}s")
         return self.ex.keepalive(now)
@@ -513,7 +540,7 @@ def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
     raw = values.get("pair") or []
     if not raw:
         raise UsageError(f"{exchange.name}: give at least one --pair, e.g. --pair BTC-USDT")
-    pairs = tuple(parse_pair(p) for p in unique(list(raw)))
+    pairs = tuple(dict.fromkeys(parse_pair(p) for p in raw))  # btc-usdt and BTC-USDT are one pair
     for pair in pairs:
         exchange.check_pair(pair)
     interval = values.get("interval") or "1m"

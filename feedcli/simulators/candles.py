@@ -221,10 +221,13 @@ class CandleSimulator(LoopbackServer):
             previous = sub.open_bar.get((pair, interval))
             frames: list[Any] = []
             if previous is not None and previous != start:
-                # the boundary passed: the final bar first, as exchanges do
-                frames.extend(
-                    self.candle_message(sub, pair, interval, self.market.bar(pair, interval, previous, now_ms), key)
-                )
+                # the boundary passed: the final bar(s) first, as exchanges do. Every bar
+                # that closed is sent, even when this push came late (a loaded machine):
+                # an exchange does not skip a bar, and a gap would be the simulator's
+                length_ms = INTERVAL_SECONDS[interval] * 1000
+                for closing in range(previous, start, length_ms):
+                    final = self.market.bar(pair, interval, closing, now_ms)
+                    frames.extend(self.candle_message(sub, pair, interval, final, key))
             sub.open_bar[(pair, interval)] = start
             frames.extend(self.candle_message(sub, pair, interval, self.market.bar(pair, interval, start, now_ms), key))
             for frame in frames:

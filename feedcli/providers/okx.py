@@ -1,0 +1,251 @@
+"""OKX (API v5): candle channels on the business WebSocket, candles over REST.
+
+Sources (OKX's own documentation, https://www.okx.com/docs-v5/en/):
+- "WebSocket > Overview": public business channels at `wss://ws.okx.com:8443/ws/v5/business`; the
+  candlestick channels live there and NOT on `/ws/v5/public` (subscribing them on /public is
+  answered error 60018). Keepalive: "set a timer of N seconds whenever a response message is
+  received, where N is less than 30; if it fires, send the String 'ping'; expect a 'pong'";
+  "the connection will break automatically if the subscription is not established or data has
+  not been pushed for more than 30 seconds".
+- "Market data > WS / Candlesticks channel": subscribe `{"op":"subscribe","args":[{"channel":
+  "candle1D","instId":"BTC-USDT"}]}`, answered `{"event":"subscribe","arg":{...},"connId":"..."}`;
+  failure `{"event":"error","code":"60018","msg":"... doesn't exist ...","connId":"..."}`;
+  push `{"arg":{"channel","instId"},"data":[["ts","o","h","l","c","vol","volCcy","volCcyQuote",
+  "confirm"]]}` (`confirm` "0" forming, "1" final). Channels candle1s candle1m candle3m
+  candle5m candle15m candle30m candle1H candle2H candle4H, Hong Kong-aligned candle6H candle12H
+  candle1D candle2D candle3D candle5D candle1W candle1M candle3M and UTC-aligned candle6Hutc
+  candle12Hutc candle1Dutc candle2Dutc candle3Dutc candle5Dutc candle1Wutc candle1Mutc candle3Mutc.
+- "Market data > Get candlesticks": `GET https://www.okx.com/api/v5/market/candles?instId=&bar=
+  &after=&limit=` (limit max 300, default 100; `after` = records earlier than that ts; newest
+  first), `{"code":"0","msg":"","data":[[ts,o,h,l,c,vol,volCcy,volCcyQuote,confirm]]}`. `1s`
+  is not a bar of that endpoint (error 51000); "Get candlesticks history"
+  (`/api/v5/market/history-candles`, limit max 100) serves it.
+- "WebSocket > Notice": `{"event":"notice","code":"64008","msg":"The connection will soon be closed
+  for a service upgrade. Please reconnect.","connId":...}`: reconnect at once.
+
+Our intervals of 6 h and longer map to the UTC-aligned channels (`1d` → `candle1Dutc`), so a
+bar opens at the same instant as Binance's. OKX has no 8 h bars.
+
+ASSUMED (not settled by the public docs): an unknown instId over REST is answered with body
+code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OKX documents a
+64 KB cap on one subscribe request and 480 subscribe requests an hour, not a count);
+`FEEDCLI_OKX_PING_INTERVAL` (seconds, default 20) tunes the client's ping timer for tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
+from feedcli.providers import candles
+from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url, ws_url
+from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+
+WS_BASE = "wss://ws.okx.com:8443"
+REST_BASE = "https://www.okx.com"
+WS_PATH = "/ws/v5/business"
+PUBLIC_PATH = "/ws/v5/public"
+CANDLES_PATH = "/api/v5/market/candles"
+HISTORY_PATH = "/api/v5/market/history-candles"
+#: our interval → OKX's bar; the WebSocket channel is "candle" + bar
+BARS: dict[str, str] = {
+    "1s": "1s",
+    "1m": "1m",
+    "3m": "3m",
+    "5m": "5m",
+    "15m": "15m",
+    "30m": "30m",
+    "1h": "1H",
+    "2h": "2H",
+    "4h": "4H",
+    "6h": "6Hutc",
+    "12h": "12Hutc",
+    "1d": "1Dutc",
+    "3d": "3Dutc",
+    "1w": "1Wutc",
+    "1M": "1Mutc",
+}
+#: bars /market/candles lacks, served by /market/history-candles
+HISTORY_ONLY = frozenset({"1s"})
+REST_LIMIT = 300
+HISTORY_LIMIT = 100
+PAIRS_PER_CONNECTION = 100
+PING_INTERVAL = 20.0
+#: the codes OKX answers for an instrument that does not exist (WS 60018, REST 51001)
+NO_SUCH_CHANNEL = "60018"
+NO_SUCH_INSTRUMENT = "51001"
+RECONNECT_NOTICE = "64008"
+
+
+def channel(bar: str) -> str:
+    return f"candle{bar}"
+
+
+def encode_row(candle: Candle) -> list[str]:
+    """One candle as OKX writes it, on the WebSocket and over REST alike (all strings)."""
+    quote = candle.quote_volume or 0.0
+    return [
+        str(candle.start_ms),
+        _text(candle.open),
+        _text(candle.high),
+        _text(candle.low),
+        _text(candle.close),
+        _text(candle.volume),
+        _text(quote),
+        _text(quote),
+        "1" if candle.closed else "0",
+    ]
+
+
+def encode_push(inst_id: str, bar: str, candle: Candle) -> dict[str, Any]:
+    return {"arg": {"channel": channel(bar), "instId": inst_id}, "data": [encode_row(candle)]}
+
+
+def _text(value: float) -> str:
+    return f"{value:.8f}".rstrip("0").rstrip(".")
+
+
+def parse_row(row: Any) -> Candle:
+    if not isinstance(row, list) or len(row) < 6:
+        raise MalformedFrame(f"candle row is not a list of at least 6 fields: {row!r}"[:200])
+    try:
+        start = int(row[0])
+    except (TypeError, ValueError):
+        raise MalformedFrame(f"candle ts is not an integer: {row[0]!r}") from None
+    values = [number(v, "candle field") for v in row[1:6]]
+    quote = number(row[7], "volCcyQuote") if len(row) > 7 else None
+    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 else None
+    return Candle(start, *values, quote_volume=quote, closed=closed)
+
+
+def _json(frame: Frame | bytes, what: str) -> Any:
+    try:
+        return orjson.loads(frame)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedFrame(f"{what} is not JSON: {exc}") from None
+
+
+class OKXExchange(Exchange):
+    name = "okx"
+    title = "OKX: candlestick channels (business WebSocket)"
+    ws_base = WS_BASE
+    rest_base = REST_BASE
+    ws_intervals = BARS
+    rest_intervals = BARS
+    rest_limit = REST_LIMIT
+    pairs_per_connection = PAIRS_PER_CONNECTION
+    keepalive_interval = PING_INTERVAL
+    #: a ping unanswered for another interval: the connection is dead
+    silence_limit = 2 * PING_INTERVAL + 1
+
+    def keepalive_for(self, handshake: Handshake | None) -> tuple[float | None, float | None]:
+        try:
+            interval = float(os.environ.get("FEEDCLI_OKX_PING_INTERVAL", PING_INTERVAL))
+        except ValueError:
+            interval = PING_INTERVAL
+        interval = min(max(interval, 0.05), 29.0)
+        return interval, 2 * interval + 1
+
+    def symbol(self, pair: Pair) -> str:
+        return f"{pair.base}-{pair.quote}"
+
+    def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
+        return Handshake(ws_url(ws_base, WS_PATH))
+
+    def _args(self, symbols: Sequence[str], bar: str) -> list[dict[str, str]]:
+        return [{"channel": channel(bar), "instId": s} for s in symbols]
+
+    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+        return [orjson.dumps({"op": "subscribe", "args": self._args(symbols, interval)}).decode()]
+
+    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+        return [orjson.dumps({"op": "unsubscribe", "args": self._args(symbols, interval)}).decode()]
+
+    def keepalive(self, now: float) -> list[Frame]:
+        return ["ping"]
+
+    def parse(self, frame: Frame) -> Parsed:
+        if frame in ("pong", b"pong"):
+            return Parsed()
+        message = _json(frame, "message")
+        if not isinstance(message, dict):
+            raise MalformedFrame("message is not a JSON object")
+        event = message.get("event")
+        if event == "subscribe":
+            arg = message.get("arg") or {}
+            return Parsed(acks=[f"{arg.get('channel')} {arg.get('instId')}"])
+        if event == "error":
+            return Parsed(refusal=f"{message.get('msg')} (code {message.get('code')})")
+        if event == "notice":
+            if message.get("code") == RECONNECT_NOTICE:
+                return Parsed(reconnect=str(message.get("msg") or "service upgrade notice"))
+            return Parsed(unknown=True)
+        if event is not None:  # unsubscribe, channel-conn-count, ...
+            return Parsed()
+        arg, data = message.get("arg"), message.get("data")
+        if isinstance(arg, dict) and isinstance(data, list) and str(arg.get("channel", "")).startswith("candle"):
+            inst = arg.get("instId")
+            if not isinstance(inst, str):
+                raise MalformedFrame("candle push without an instId")
+            return Parsed(candles=[(inst, parse_row(row), None) for row in data])
+        return Parsed(unknown=True)
+
+    # -- REST --------------------------------------------------------------------------
+
+    def rest_request(
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+    ) -> HttpRequest:
+        history = interval in HISTORY_ONLY
+        most = HISTORY_LIMIT if history else REST_LIMIT
+        params = [("instId", symbol), ("bar", interval), ("limit", str(min(limit, most)))]
+        if end_ms is not None:
+            params.append(("after", str(end_ms + 1)))  # `after`: records earlier than this ts
+        path = HISTORY_PATH if history else CANDLES_PATH
+        return HttpRequest("GET", http_url(rest_base, path), tuple(params))
+
+    def parse_rest(self, body: bytes) -> list[Candle]:
+        page = _json(body, "candles answer")
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise MalformedFrame("candles answer without a 'data' list")
+        return [parse_row(row) for row in page["data"]]
+
+    def rest_refusal(self, response: HttpResponse, symbol: str) -> FeedError | None:
+        try:
+            body = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            body = None
+        code = str(body.get("code")) if isinstance(body, dict) and "code" in body else None
+        msg = str(body.get("msg", "")) if isinstance(body, dict) else ""
+        if code == NO_SUCH_INSTRUMENT:
+            return SubscriptionError(f"okx: no such instrument {symbol} ({msg})")
+        if code not in (None, "0"):
+            return FeedError(f"okx: REST call refused: {msg} (code {code}, HTTP {response.status})")
+        return super().rest_refusal(response, symbol)
+
+
+EXCHANGE = OKXExchange()
+
+INFO = ProviderInfo(
+    name="okx",
+    title=EXCHANGE.title,
+    default_url=WS_BASE,
+    credentials=None,
+    channels=("candles",),
+    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+    ws_path=WS_PATH,
+    examples=(
+        "feedcli stream okx --pair BTC-USDT --interval 1m",
+        "feedcli stream okx --pair BTC-USDT --pair ETH-USDT --interval 1h --backfill 48",
+        "feedcli simulate okx & feedcli stream okx --url http://127.0.0.1:8443 --pair BTC-USDT",
+    ),
+)
+
+OPTIONS = candles.options(EXCHANGE)
+
+
+def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
+    return candles.prepare_for(EXCHANGE, values)

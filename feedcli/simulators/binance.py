@@ -1,0 +1,237 @@
+"""Binance spot on loopback: kline streams on /ws and /stream, ping frames, /api/v3/klines, exchangeInfo.
+
+What it does as Binance documents (see feedcli/providers/binance.py for the sources): raw
+streams at `/ws` and `/ws/<stream>`, combined ones at `/stream?streams=a/b` wrapped as
+`{"stream","data"}`; live SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS answered `{"result":..,"id":..}`;
+a stream of an unknown symbol is accepted and stays silent, as on the real exchange; at most
+1024 streams per connection and 5 incoming messages a second (more closes the connection);
+a ping frame every 20 s and a close for a connection that has not answered one within a minute.
+
+Test knobs from the environment (the real values are the defaults):
+`FEEDCLI_SIM_BINANCE_PING_INTERVAL` (seconds between ping frames, 20) and
+`FEEDCLI_SIM_BINANCE_PONG_TIMEOUT` (seconds without a pong before the close, 60).
+ASSUMED: an unknown interval in a stream name is answered `{"code":2,"msg":"Invalid request: ..."}`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from feedcli.providers.binance import (
+    EXCHANGE,
+    INTERVALS,
+    MAX_STREAMS,
+    REST_LIMIT,
+    encode_kline_event,
+    encode_kline_row,
+    stream_name,
+)
+from feedcli.providers.candles import INTERVAL_SECONDS, parse_pair
+from feedcli.simulators.candles import CandleSimulator, Subscriber
+
+_STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
+MAX_MESSAGES_PER_SECOND = 5
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class BinanceSimulator(CandleSimulator):
+    name = "binance"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ping_interval = _env_float("FEEDCLI_SIM_BINANCE_PING_INTERVAL", 20.0)
+        self.pong_timeout = _env_float("FEEDCLI_SIM_BINANCE_PONG_TIMEOUT", 60.0)
+        #: Binance symbol → our pair (BTCUSDT → BTC-USDT)
+        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving Binance spot klines at {self.url}"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/ws", self.websocket)
+        app.router.add_get("/ws/{stream}", self.websocket)
+        app.router.add_get("/stream", self.websocket)
+        app.router.add_get("/api/v3/klines", self.klines)
+        app.router.add_get("/api/v3/exchangeInfo", self.exchange_info)
+
+    # -- WebSocket ---------------------------------------------------------------------------
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        sub = Subscriber(ws)
+        sub.extra["combined"] = request.path == "/stream"
+        sub.extra["last_ping"] = time.monotonic()
+        initial = request.match_info.get("stream") or request.query.get("streams", "")
+        for name in filter(None, initial.split("/")):
+            self._add_stream(sub, name)
+        self.subscribers.add(sub)
+        recent: list[float] = []
+        try:
+            async for msg in ws:
+                now = time.monotonic()
+                if msg.type == WSMsgType.PING:
+                    await ws.pong(msg.data)
+                    continue
+                if msg.type == WSMsgType.PONG:
+                    sub.last_heard = now
+                    continue
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                recent = [t for t in recent if now - t < 1.0] + [now]
+                if len(recent) > MAX_MESSAGES_PER_SECOND:
+                    await ws.close(code=1008, message=b"Too many requests")
+                    break
+                await ws.send_str(self._answer(sub, msg.data))
+        finally:
+            self.subscribers.discard(sub)
+        return ws
+
+    def _add_stream(self, sub: Subscriber, name: str) -> str | None:
+        """Subscribe one stream; an error text for a stream name Binance would not take."""
+        match = _STREAM.match(name)
+        if match is None or match.group(2) not in INTERVALS:
+            return f"Invalid request: unknown stream {name!r}"
+        if len(sub.subscriptions) >= MAX_STREAMS:
+            return f"Invalid request: more than {MAX_STREAMS} streams"
+        pair = self.pair_of.get(match.group(1).upper())
+        if pair is not None:  # an unknown symbol is accepted and stays silent, as Binance does
+            sub.subscriptions[(pair, match.group(2))] = name
+        else:
+            sub.extra.setdefault("silent", set()).add(name)
+        return None
+
+    def _answer(self, sub: Subscriber, text: str) -> str:
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return orjson.dumps({"code": 3, "msg": "Invalid JSON: expected value"}).decode()
+        if not isinstance(message, dict):
+            return orjson.dumps({"code": 2, "msg": "Invalid request: request must be an object"}).decode()
+        ident = message.get("id")
+        method = message.get("method")
+        params = message.get("params", [])
+        if method in ("SUBSCRIBE", "UNSUBSCRIBE") and not (
+            isinstance(params, list) and all(isinstance(p, str) for p in params)
+        ):
+            return orjson.dumps({"code": 2, "msg": "Invalid request: params must be strings", "id": ident}).decode()
+        if method == "SUBSCRIBE":
+            for name in params:
+                error = self._add_stream(sub, name)
+                if error is not None:
+                    return orjson.dumps({"code": 2, "msg": error, "id": ident}).decode()
+            return orjson.dumps({"result": None, "id": ident}).decode()
+        if method == "UNSUBSCRIBE":
+            for key, name in list(sub.subscriptions.items()):
+                if name in params:
+                    del sub.subscriptions[key]
+                    sub.open_bar.pop(key, None)
+            return orjson.dumps({"result": None, "id": ident}).decode()
+        if method == "LIST_SUBSCRIPTIONS":
+            names = list(sub.subscriptions.values()) + sorted(sub.extra.get("silent", ()))
+            return orjson.dumps({"result": names, "id": ident}).decode()
+        return orjson.dumps({"code": 0, "msg": "Unknown property", "id": ident}).decode()
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Any, key: Any) -> Iterable[Any]:
+        symbol = EXCHANGE.symbol(parse_pair(pair))
+        event = encode_kline_event(symbol, interval, candle, self.now_ms())
+        if sub.extra.get("combined"):
+            event = {"stream": key, "data": event}
+        return [orjson.dumps(event).decode()]
+
+    def due_keepalive(self, sub: Subscriber, now: float) -> Iterable[Any]:
+        if now - sub.extra.get("last_ping", now) >= self.ping_interval:
+            sub.extra["last_ping"] = now
+            return [("ping", str(int(time.time() * 1000)).encode())]
+        return ()
+
+    def idle_limit(self) -> float | None:
+        # pongs refresh `last_heard`; a client that never answers the pings is closed
+        return self.pong_timeout
+
+    # -- REST ----------------------------------------------------------------------------------
+
+    async def klines(self, request: web.Request) -> web.Response:
+        refused = self.rest_gate(request)
+        if refused is not None:
+            return refused
+        query = request.query
+        pair = self.pair_of.get(query.get("symbol", ""))
+        if pair is None:
+            return _error(-1121, "Invalid symbol.")
+        interval = query.get("interval", "")
+        if interval not in INTERVALS:
+            return _error(-1120, "Invalid interval.")
+        try:
+            limit = int(query.get("limit", "500"))
+            end = int(query["endTime"]) if "endTime" in query else None
+            start = int(query["startTime"]) if "startTime" in query else None
+        except ValueError:
+            return _error(-1100, "Illegal characters found in a parameter.")
+        if not 1 <= limit <= REST_LIMIT:
+            return _error(-1130, "Data sent for parameter 'limit' is not valid.")
+        now = self.now_ms()
+        if start is not None and end is None:
+            length = INTERVAL_SECONDS[interval] * 1000
+            first = -(-start // length) * length
+            end = first + (limit - 1) * length
+        bars = self.market.history(pair, interval, limit, now if end is None else end, now)
+        if start is not None:
+            bars = [b for b in bars if b.start_ms >= start]
+        return web.json_response([encode_kline_row(interval, b) for b in bars])
+
+    async def exchange_info(self, request: web.Request) -> web.Response:
+        refused = self.rest_gate(request)
+        if refused is not None:
+            return refused
+        if "symbols" in request.query:
+            try:
+                wanted = orjson.loads(request.query["symbols"])
+            except orjson.JSONDecodeError:
+                return _error(-1100, "Illegal characters found in parameter 'symbols'.")
+            if not isinstance(wanted, list):
+                return _error(-1100, "Illegal characters found in parameter 'symbols'.")
+        elif "symbol" in request.query:
+            wanted = [request.query["symbol"]]
+        else:
+            wanted = list(self.pair_of)
+        if any(s not in self.pair_of for s in wanted):
+            return _error(-1121, "Invalid symbol.")
+        symbols = []
+        for symbol in wanted:
+            base, quote = self.pair_of[symbol].split("-")
+            symbols.append({"symbol": symbol, "status": "TRADING", "baseAsset": base, "quoteAsset": quote})
+        body = {
+            "timezone": "UTC",
+            "serverTime": self.now_ms(),
+            "rateLimits": [],
+            "exchangeFilters": [],
+            "symbols": symbols,
+        }
+        return web.json_response(body)
+
+    def listing(self) -> list[str]:
+        return [
+            f"Pairs: {' '.join(self.market.pairs)}",
+            f"WebSocket: {self.url}/ws (SUBSCRIBE {stream_name('BTCUSDT', '1m')}), {self.url}/stream?streams=...",
+        ]
+
+
+def _error(code: int, msg: str) -> web.Response:
+    return web.json_response({"code": code, "msg": msg}, status=400)
+
+
+SIMULATOR = BinanceSimulator

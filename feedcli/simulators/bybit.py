@@ -1,0 +1,181 @@
+"""A local Bybit v5 public spot stream and kline REST endpoint, on the codec's own formats.
+
+- `GET /v5/public/spot` (WebSocket): `{"op":"subscribe","args":["kline.1.BTCUSDT",...]}`
+  (at most 10 args a request, as Bybit's spot stream allows) → `{"success":true,...}`, or
+  `success:false` with `ret_msg` naming the topic for an unknown symbol or interval; then a
+  `kline.*` push of the forming bar `rate` times a second and the confirmed bar
+  (`confirm:true`) at the boundary. `{"op":"ping"}` → `ret_msg:"pong"`. A client silent
+  for `idle_limit` seconds (FEEDCLI_SIM_BYBIT_IDLE, default 60) is closed: Bybit drops
+  connections that stop sending heartbeats.
+- `GET /v5/market/kline?category=spot&symbol=&interval=&limit=&start=&end=`: newest first,
+  limit 1..1000 (default 200); an unknown symbol is `retCode` 10001 with HTTP 200, as Bybit does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from feedcli.providers.bybit import (
+    ARGS_PER_REQUEST,
+    EXCHANGE,
+    INTERVALS,
+    REST_LIMIT,
+    REST_PATH,
+    RET_PARAMS_ERROR,
+    WS_PATH,
+    encode_kline_message,
+    encode_reply,
+    encode_rest_page,
+)
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, parse_pair
+from feedcli.simulators.candles import CandleSimulator, Subscriber
+
+#: Bybit's interval spelling → the canonical one
+CANONICAL = {code: canonical for canonical, code in INTERVALS.items()}
+DEFAULT_IDLE = 60.0
+
+
+def _idle_from_env() -> float:
+    try:
+        value = float(os.environ.get("FEEDCLI_SIM_BYBIT_IDLE", DEFAULT_IDLE))
+    except ValueError:
+        return DEFAULT_IDLE
+    return value if value > 0 else DEFAULT_IDLE
+
+
+class BybitSimulator(CandleSimulator):
+    name = "bybit"
+
+    def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle = idle if idle is not None else _idle_from_env()
+        #: Bybit symbol → the market's BASE-QUOTE
+        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving Bybit v5 spot candles at {self.url}"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(WS_PATH, self.websocket)
+        app.router.add_get(REST_PATH, self.klines)
+
+    def idle_limit(self) -> float | None:
+        return self.idle
+
+    # -- WebSocket -----------------------------------------------------------------------------
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sub = Subscriber(ws)
+        sub.extra["conn_id"] = str(uuid.uuid4())
+        self.subscribers.add(sub)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                sub.last_heard = time.monotonic()
+                for reply in self.on_message(sub, msg.data):
+                    await ws.send_str(reply)
+        finally:
+            self.subscribers.discard(sub)
+        return ws
+
+    def on_message(self, sub: Subscriber, text: str) -> list[str]:
+        conn_id = sub.extra["conn_id"]
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return [encode_reply("", success=False, ret_msg="Invalid request: not JSON", conn_id=conn_id, req_id=None)]
+        if not isinstance(message, dict):
+            return [encode_reply("", success=False, ret_msg="Invalid request", conn_id=conn_id, req_id=None)]
+        op = message.get("op")
+        req_id = message.get("req_id")
+        req_id = str(req_id) if req_id is not None else None
+        if op == "ping":
+            return [encode_reply("ping", success=True, ret_msg="pong", conn_id=conn_id, req_id=req_id)]
+        if op not in ("subscribe", "unsubscribe"):
+            return [encode_reply(str(op), success=False, ret_msg=f"Invalid op: {op}", conn_id=conn_id, req_id=req_id)]
+        args = message.get("args")
+        if not isinstance(args, list) or not args or len(args) > ARGS_PER_REQUEST:
+            reason = f"args must be a list of 1 to {ARGS_PER_REQUEST} topics"
+            return [encode_reply(op, success=False, ret_msg=reason, conn_id=conn_id, req_id=req_id)]
+        keys = []
+        bad = []
+        for arg in args:
+            key = self._topic(arg)
+            if key is None:
+                bad.append(str(arg))
+            else:
+                keys.append(key)
+        if bad:
+            reason = f"Invalid symbol :[{','.join(bad)}]"
+            return [encode_reply(op, success=False, ret_msg=reason, conn_id=conn_id, req_id=req_id)]
+        for pair, interval, symbol, code in keys:
+            if op == "subscribe":
+                sub.subscriptions[(pair, interval)] = (symbol, code)
+            else:
+                sub.subscriptions.pop((pair, interval), None)
+                sub.open_bar.pop((pair, interval), None)
+        return [encode_reply(op, success=True, ret_msg="", conn_id=conn_id, req_id=req_id)]
+
+    def _topic(self, arg: Any) -> tuple[str, str, str, str] | None:
+        if not isinstance(arg, str):
+            return None
+        parts = arg.split(".")
+        if len(parts) != 3 or parts[0] != "kline":
+            return None
+        _, code, symbol = parts
+        interval = CANONICAL.get(code)
+        pair = self.pair_of.get(symbol)
+        if interval is None or pair is None:
+            return None
+        return pair, interval, symbol, code
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
+        symbol, code = key
+        return [encode_kline_message(symbol, code, candle, INTERVAL_SECONDS[interval] * 1000, self.now_ms())]
+
+    # -- REST ------------------------------------------------------------------------------------
+
+    async def klines(self, request: web.Request) -> web.Response:
+        limited = self.rest_gate(request)
+        if limited is not None:
+            return limited
+        q = request.query
+        if q.get("category") != "spot":
+            return _error(RET_PARAMS_ERROR, "params error: category only support spot here")
+        pair = self.pair_of.get(q.get("symbol", ""))
+        if pair is None:
+            return _error(RET_PARAMS_ERROR, "params error: symbol invalid")
+        interval = CANONICAL.get(q.get("interval", ""))
+        if interval is None:
+            return _error(RET_PARAMS_ERROR, "params error: interval invalid")
+        try:
+            limit = int(q.get("limit", "200"))
+            end = int(q["end"]) if "end" in q else None
+            start = int(q["start"]) if "start" in q else None
+        except ValueError:
+            return _error(RET_PARAMS_ERROR, "params error: limit, start and end are integers")
+        if not 1 <= limit <= REST_LIMIT:
+            return _error(RET_PARAMS_ERROR, f"params error: limit must be 1..{REST_LIMIT}")
+        now = self.now_ms()
+        rows = self.market.history(pair, interval, limit, now if end is None else end, now)
+        if start is not None:
+            rows = [c for c in rows if c.start_ms >= start]
+        return web.json_response(encode_rest_page(q["symbol"], rows))
+
+
+def _error(code: int, message: str) -> web.Response:
+    body = {"retCode": code, "retMsg": message, "result": {}, "retExtInfo": {}, "time": 0}
+    return web.json_response(body)  # Bybit answers parameter errors with HTTP 200
+
+
+SIMULATOR = BybitSimulator

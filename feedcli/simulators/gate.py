@@ -1,0 +1,178 @@
+"""A local Gate.io API v4 spot stream and candlesticks endpoint, on the codec's own formats.
+
+- `GET /ws/v4/` (WebSocket): `{"time","channel":"spot.candlesticks","event":"subscribe",
+  "payload":[interval, pair]}` → `{"event":"subscribe","error":null,"result":{"status":
+  "success"}}`, or `error` `{"code":2,"message":"unknown currency pair ..."}` for an unknown
+  pair or interval (and for a `time` more than 60 s off, as Gate checks); then an `update` of
+  the forming bar `rate` times a second and the closed one (`"w":true`) at the boundary.
+  `{"channel":"spot.ping"}` → `{"channel":"spot.pong"}`. A client silent for `idle_limit`
+  seconds (FEEDCLI_SIM_GATE_IDLE, default 60) is closed.
+- `GET /api/v4/spot/candlesticks?currency_pair=&interval=&limit=` or `&from=&to=`: oldest
+  first, at most 1000 points; `limit` with `from`/`to` is refused, as Gate does; an unknown
+  pair is HTTP 400 `{"label":"INVALID_CURRENCY_PAIR",...}`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, parse_pair
+from feedcli.providers.gate import (
+    CHANNEL,
+    EXCHANGE,
+    INVALID_PAIR,
+    PING,
+    PONG,
+    REST_INTERVALS,
+    REST_LIMIT,
+    REST_PATH,
+    WS_INTERVALS,
+    WS_PATH,
+    encode_response,
+    encode_rest_rows,
+    encode_update,
+)
+from feedcli.simulators.candles import CandleSimulator, Subscriber
+
+#: Gate's interval spelling → the canonical one
+WS_CANONICAL = {code: canonical for canonical, code in WS_INTERVALS.items()}
+REST_CANONICAL = {code: canonical for canonical, code in REST_INTERVALS.items()}
+DEFAULT_IDLE = 60.0
+#: how far a request's `time` may be from the server's (documented)
+TIME_SKEW = 60
+
+
+def _idle_from_env() -> float:
+    try:
+        value = float(os.environ.get("FEEDCLI_SIM_GATE_IDLE", DEFAULT_IDLE))
+    except ValueError:
+        return DEFAULT_IDLE
+    return value if value > 0 else DEFAULT_IDLE
+
+
+class GateSimulator(CandleSimulator):
+    name = "gate"
+
+    def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle = idle if idle is not None else _idle_from_env()
+        #: Gate currency pair → the market's BASE-QUOTE
+        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving Gate.io API v4 spot candles at {self.url}"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(WS_PATH, self.websocket)
+        app.router.add_get(REST_PATH, self.candlesticks)
+
+    def idle_limit(self) -> float | None:
+        return self.idle
+
+    # -- WebSocket -----------------------------------------------------------------------------
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sub = Subscriber(ws)
+        self.subscribers.add(sub)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                sub.last_heard = time.monotonic()
+                for reply in self.on_message(sub, msg.data):
+                    await ws.send_str(reply)
+        finally:
+            self.subscribers.discard(sub)
+        return ws
+
+    def on_message(self, sub: Subscriber, text: str) -> list[str]:
+        now_ms = self.now_ms()
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            message = None
+        if not isinstance(message, dict):
+            return [encode_response("", "", now_ms, error=(1, "Invalid request body format"))]
+        channel = message.get("channel")
+        event = message.get("event")
+        req_id = message.get("id")
+        if channel == PING:
+            return [encode_response(PONG, "", now_ms, req_id=req_id)]
+        if channel != CHANNEL or event not in ("subscribe", "unsubscribe"):
+            return [encode_response(str(channel), str(event), now_ms, error=(2, "Invalid argument provided"))]
+
+        def refuse(reason: str) -> list[str]:
+            return [encode_response(CHANNEL, event, now_ms, error=(2, reason), req_id=req_id)]
+
+        stamp = message.get("time")
+        if not isinstance(stamp, int) or abs(stamp - now_ms // 1000) > TIME_SKEW:
+            return refuse(f"invalid time {stamp!r}: must be within {TIME_SKEW}s of the server's")
+        payload = message.get("payload")
+        if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
+            return refuse("payload must be [interval, currency_pair]")
+        code, symbol = payload
+        interval = WS_CANONICAL.get(code)
+        if interval is None:
+            return refuse(f"unknown interval {code}")
+        pair = self.pair_of.get(symbol)
+        if pair is None:
+            return refuse(f"unknown currency pair {symbol}")
+        if event == "subscribe":
+            sub.subscriptions[(pair, interval)] = (symbol, code)
+        else:
+            sub.subscriptions.pop((pair, interval), None)
+            sub.open_bar.pop((pair, interval), None)
+        return [encode_response(CHANNEL, event, now_ms, result={"status": "success"}, req_id=req_id)]
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
+        symbol, code = key
+        return [encode_update(code, symbol, candle, self.now_ms())]
+
+    # -- REST ------------------------------------------------------------------------------------
+
+    async def candlesticks(self, request: web.Request) -> web.Response:
+        limited = self.rest_gate(request)
+        if limited is not None:
+            return limited
+        q = request.query
+        pair = self.pair_of.get(q.get("currency_pair", ""))
+        if pair is None:
+            return _error(INVALID_PAIR, f"Invalid currency pair {q.get('currency_pair', '')}")
+        interval = REST_CANONICAL.get(q.get("interval", "30m"))
+        if interval is None:
+            return _error("INVALID_PARAM_VALUE", f"Invalid interval {q.get('interval')}")
+        if "limit" in q and ("from" in q or "to" in q):
+            return _error("INVALID_PARAM_VALUE", "limit conflicts with from and to")
+        step = INTERVAL_SECONDS[interval]
+        now = self.now_ms()
+        try:
+            if "from" in q or "to" in q:
+                to = int(q["to"]) if "to" in q else now // 1000
+                start = int(q["from"]) if "from" in q else to - 100 * step
+                count = max(0, (to - start) // step + 1)
+            else:
+                count = int(q.get("limit", "100"))
+                to, start = now // 1000, None
+        except ValueError:
+            return _error("INVALID_PARAM_VALUE", "limit, from and to are integers")
+        if not 0 < count <= REST_LIMIT:
+            return _error("INVALID_PARAM_VALUE", f"at most {REST_LIMIT} points a query")
+        rows = self.market.history(pair, interval, count, to * 1000, now)
+        if start is not None:
+            rows = [c for c in rows if c.start_ms >= start * 1000]
+        return web.json_response(encode_rest_rows(rows))
+
+
+def _error(label: str, message: str) -> web.Response:
+    return web.json_response({"label": label, "message": message}, status=400)
+
+
+SIMULATOR = GateSimulator

@@ -1,0 +1,185 @@
+"""KuCoin spot on loopback: the bullet-public token, the tokened socket, candles topics, REST candles.
+
+Encoded with the provider module's helpers (feedcli.providers.kucoin). Rules served:
+- `POST /api/v1/bullet-public` → a fresh token and an instance server naming this simulator's own
+  socket (`ws://HOST:PORT/`) with `pingInterval`/`pingTimeout` in ms (GET is not allowed: 405);
+- the socket `/?token=..&connectId=..` refuses a missing or unknown token with HTTP 401; a token
+  opens ONE connection (stricter than KuCoin, whose tokens last 24 h: it proves a fresh token is
+  fetched before every connection);
+- `{"id":"<connectId>","type":"welcome"}` first; `ping` → `pong` with the same id; `subscribe`
+  → `ack` (when `response` is true), then `trade.candles.update` messages; an unknown pair or type
+  → `{"id":..,"type":"error","code":404,"data":"topic .. is not found"}`;
+- a client that sends nothing for pingInterval + pingTimeout is closed;
+- REST `GET /api/v1/market/candles?type&symbol&startAt&endAt` → up to 1500 rows, newest first;
+  unknown pair or type → HTTP 200 with code 400100.
+
+Ping settings: constructor kwargs, or FEEDCLI_SIM_KUCOIN_PING_INTERVAL / _PING_TIMEOUT (seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from feedcli.providers import kucoin as kc
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.simulators.candles import CandleSimulator, Subscriber
+
+#: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
+WS_INTERVAL_OF = {code: interval for interval, code in kc.WS_INTERVALS.items()}
+REST_INTERVAL_OF = {code: interval for interval, code in kc.REST_INTERVALS.items()}
+
+
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+class KucoinSimulator(CandleSimulator):
+    name = "kucoin"
+
+    def __init__(
+        self, *args: Any, ping_interval: float | None = None, ping_timeout: float | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.ping_interval = (
+            ping_interval if ping_interval is not None else _env_seconds("FEEDCLI_SIM_KUCOIN_PING_INTERVAL", 18.0)
+        )
+        self.ping_timeout = (
+            ping_timeout if ping_timeout is not None else _env_seconds("FEEDCLI_SIM_KUCOIN_PING_TIMEOUT", 10.0)
+        )
+        #: tokens issued and not yet used
+        self.tokens: set[str] = set()
+        self.tokens_issued = 0
+        self.pings = 0
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving KuCoin candles at {self.url}"
+
+    def listing(self) -> list[str]:
+        return [
+            *super().listing(),
+            f"Token POST {kc.TOKEN_PATH}; pingInterval {self.ping_interval:g}s, pingTimeout {self.ping_timeout:g}s",
+        ]
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(kc.TOKEN_PATH, self.bullet)
+        app.router.add_get("/", self.socket)
+        app.router.add_get(kc.CANDLES_PATH, self.rest_candles)
+
+    # -- token ----------------------------------------------------------------------------------
+
+    async def bullet(self, request: web.Request) -> web.Response:
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        self.tokens_issued += 1
+        endpoint = self.url.replace("http://", "ws://", 1) + "/"
+        server = {
+            "endpoint": endpoint,
+            "encrypt": False,
+            "protocol": "websocket",
+            "pingInterval": int(self.ping_interval * 1000),
+            "pingTimeout": int(self.ping_timeout * 1000),
+        }
+        return web.json_response({"code": kc.OK, "data": {"token": token, "instanceServers": [server]}})
+
+    # -- WebSocket ----------------------------------------------------------------------------------
+
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("token", "")
+        if token not in self.tokens:
+            return web.json_response({"code": "401", "msg": "token is invalid or missing"}, status=401)
+        self.tokens.discard(token)
+        connect_id = request.query.get("connectId") or secrets.token_hex(4)
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        sub = Subscriber(ws)
+        await ws.send_str(orjson.dumps({"id": connect_id, "type": "welcome"}).decode())
+        self.subscribers.add(sub)
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                sub.last_heard = time.monotonic()
+                for frame in self._on_client(sub, msg.data, connect_id):
+                    await ws.send_str(frame)
+        finally:
+            self.subscribers.discard(sub)
+        return ws
+
+    def _on_client(self, sub: Subscriber, text: str, connect_id: str) -> list[str]:
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return [_error(connect_id, 400, "message is not JSON")]
+        if not isinstance(msg, dict):
+            return [_error(connect_id, 400, "message is not an object")]
+        ident = msg.get("id")
+        kind = msg.get("type")
+        if kind == "ping":
+            self.pings += 1
+            return [orjson.dumps({"id": str(ident), "type": "pong"}).decode()]
+        if kind not in ("subscribe", "unsubscribe"):
+            return [_error(ident, 400, f"unknown message type {kind!r}")]
+        text_topic = str(msg.get("topic", ""))
+        try:
+            symbol, code = kc.split_topic(text_topic)
+        except Exception:
+            return [_error(ident, 404, f"topic {text_topic} is not found")]
+        interval = WS_INTERVAL_OF.get(code)
+        if interval is None or not self.known_pair(symbol):
+            return [_error(ident, 404, f"topic {text_topic} is not found")]
+        if kind == "subscribe":
+            sub.subscriptions[(symbol, interval)] = text_topic
+        else:
+            sub.subscriptions.pop((symbol, interval), None)
+        return [orjson.dumps({"id": str(ident), "type": "ack"}).decode()] if msg.get("response") else []
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
+        now_ns = int(self.clock() * 1e9)
+        data = {"symbol": pair, "candles": kc.candle_array(candle), "time": now_ns}
+        return [orjson.dumps({"type": "message", "topic": key, "subject": kc.SUBJECT, "data": data}).decode()]
+
+    def idle_limit(self) -> float | None:
+        return self.ping_interval + self.ping_timeout
+
+    # -- REST -------------------------------------------------------------------------------------
+
+    async def rest_candles(self, request: web.Request) -> web.Response:
+        limited = self.rest_gate(request)
+        if limited is not None:
+            return limited
+        query = request.query
+        symbol = query.get("symbol", "")
+        interval = REST_INTERVAL_OF.get(query.get("type", ""))
+        if not self.known_pair(symbol):
+            return web.json_response({"code": "400100", "msg": "This pair is not provided at present"})
+        if interval is None:
+            return web.json_response({"code": "400100", "msg": f"type {query.get('type')!r} is invalid"})
+        try:
+            start = int(query.get("startAt") or 0)
+            end = int(query.get("endAt") or 0)
+        except ValueError:
+            return web.json_response({"code": "400100", "msg": "startAt and endAt are seconds"})
+        now_ms = self.now_ms()
+        end_ms = end * 1000 if end else now_ms
+        count = kc.REST_LIMIT
+        if start:
+            step_ms = INTERVAL_SECONDS[interval] * 1000
+            count = max(0, min(kc.REST_LIMIT, (min(end_ms, now_ms) - start * 1000) // step_ms + 1))
+        bars = [c for c in self.market.history(symbol, interval, count, end_ms, now_ms) if c.start_ms >= start * 1000]
+        rows = [kc.candle_array(c) for c in reversed(bars)]  # newest first
+        return web.json_response({"code": kc.OK, "data": rows})
+
+
+def _error(ident: Any, code: int, text: str) -> str:
+    return orjson.dumps({"id": str(ident), "type": "error", "code": code, "data": text}).decode()
+
+
+SIMULATOR = KucoinSimulator

@@ -1,0 +1,155 @@
+"""OKX on loopback: candle channels on /ws/v5/business, text ping/pong, REST market candles.
+
+As OKX documents it (sources in feedcli/providers/okx.py): `{"op":"subscribe","args":[...]}`
+answered per channel `{"event":"subscribe","arg":{...},"connId":...}`; an unknown instrument or
+channel, or a candle channel asked on `/ws/v5/public`, answered `{"event":"error","code":"60018",
+...}`; text "ping" answered "pong"; pushes `{"arg":{...},"data":[[ts,o,h,l,c,vol,volCcy,
+volCcyQuote,confirm]]}`; `GET /api/v5/market/candles` (and `history-candles`) newest first.
+
+Keepalive: a connection that has sent nothing for 30 s is closed. That is stricter than OKX,
+which also keeps a connection whose channels keep pushing; it makes a client that never pings
+fail here rather than only on a quiet market. `FEEDCLI_SIM_OKX_IDLE_LIMIT` shortens it for tests.
+ASSUMED: an unknown instId over REST answers HTTP 200 `{"code":"51001","msg":"Instrument ID
+doesn't exist.","data":[]}`; a bad bar `{"code":"51000","msg":"Parameter bar error",...}`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from feedcli.providers.okx import (
+    BARS,
+    HISTORY_LIMIT,
+    HISTORY_ONLY,
+    PUBLIC_PATH,
+    REST_LIMIT,
+    WS_PATH,
+    encode_push,
+    encode_row,
+)
+from feedcli.simulators.candles import CandleSimulator, Subscriber
+
+#: OKX channel name → our interval (both the UTC-aligned and the Hong Kong-aligned names map
+#: to the same epoch-aligned bars here)
+CHANNELS: dict[str, str] = {f"candle{bar}": interval for interval, bar in BARS.items()}
+CHANNELS.update({f"candle{bar.removesuffix('utc')}": i for i, bar in BARS.items() if bar.endswith("utc")})
+
+
+class OKXSimulator(CandleSimulator):
+    name = "okx"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            self.idle = float(os.environ.get("FEEDCLI_SIM_OKX_IDLE_LIMIT", "30"))
+        except ValueError:
+            self.idle = 30.0
+
+    def banner(self) -> str:
+        return f"feedcli simulate: serving OKX candles at {self.url}"
+
+    def listing(self) -> list[str]:
+        return [f"Pairs: {' '.join(self.market.pairs)}", f"WebSocket: {self.url}{WS_PATH} (candles), {PUBLIC_PATH}"]
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(WS_PATH, self.websocket)
+        app.router.add_get(PUBLIC_PATH, self.websocket)
+        app.router.add_get("/api/v5/market/candles", self.candles)
+        app.router.add_get("/api/v5/market/history-candles", self.candles)
+
+    def idle_limit(self) -> float | None:
+        return self.idle
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sub = Subscriber(ws)
+        sub.extra["conn_id"] = secrets.token_hex(4)
+        sub.extra["business"] = request.path == WS_PATH
+        self.subscribers.add(sub)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                sub.last_heard = time.monotonic()
+                if msg.data == "ping":
+                    await ws.send_str("pong")
+                    continue
+                for answer in self._answer(sub, msg.data):
+                    await ws.send_str(orjson.dumps(answer).decode())
+        finally:
+            self.subscribers.discard(sub)
+        return ws
+
+    def _error(self, sub: Subscriber, code: str, msg: str) -> dict[str, Any]:
+        return {"event": "error", "code": code, "msg": msg, "connId": sub.extra["conn_id"]}
+
+    def _answer(self, sub: Subscriber, text: str) -> list[dict[str, Any]]:
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return [self._error(sub, "60012", f"Invalid request: {text[:100]}")]
+        op = message.get("op") if isinstance(message, dict) else None
+        args = message.get("args") if isinstance(message, dict) else None
+        if op not in ("subscribe", "unsubscribe") or not isinstance(args, list):
+            return [self._error(sub, "60012", f"Invalid request: {text[:100]}")]
+        out = []
+        for arg in args:
+            name = arg.get("channel") if isinstance(arg, dict) else None
+            inst = arg.get("instId") if isinstance(arg, dict) else None
+            interval = CHANNELS.get(name or "")
+            if not sub.extra["business"] or interval is None or inst not in self.market.pairs:
+                out.append(
+                    self._error(
+                        sub,
+                        "60018",
+                        f"Wrong URL or channel:{name},instId:{inst} doesn't exist. Please use the correct URL, "
+                        "channel and parameters referring to API document.",
+                    )
+                )
+                continue
+            if op == "subscribe":
+                sub.subscriptions[(inst, interval)] = name
+            else:
+                sub.subscriptions.pop((inst, interval), None)
+                sub.open_bar.pop((inst, interval), None)
+            out.append({"event": op, "arg": {"channel": name, "instId": inst}, "connId": sub.extra["conn_id"]})
+        return out
+
+    def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Any, key: Any) -> Iterable[Any]:
+        push = encode_push(pair, key.removeprefix("candle"), candle)
+        return [orjson.dumps(push).decode()]
+
+    async def candles(self, request: web.Request) -> web.Response:
+        refused = self.rest_gate(request)
+        if refused is not None:
+            return refused
+        query = request.query
+        history = request.path.endswith("history-candles")
+        inst = query.get("instId", "")
+        bar = query.get("bar", "1m")
+        interval = CHANNELS.get(f"candle{bar}")
+        if inst not in self.market.pairs:
+            return web.json_response({"code": "51001", "msg": "Instrument ID doesn't exist.", "data": []})
+        if interval is None or (bar in HISTORY_ONLY and not history):
+            return web.json_response({"code": "51000", "msg": "Parameter bar error", "data": []})
+        try:
+            limit = int(query.get("limit", "100"))
+            after = int(query["after"]) if "after" in query else None
+        except ValueError:
+            return web.json_response({"code": "51000", "msg": "Parameter limit error", "data": []})
+        limit = max(1, min(limit, HISTORY_LIMIT if history else REST_LIMIT))
+        now = self.now_ms()
+        end = now if after is None else after - 1
+        bars = self.market.history(inst, interval, limit, end, now)
+        return web.json_response({"code": "0", "msg": "", "data": [encode_row(b) for b in reversed(bars)]})
+
+
+SIMULATOR = OKXSimulator

@@ -1,0 +1,233 @@
+"""The shared candle framework (feedcli/providers/candles.py), driven by plain calls to a fake exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import orjson
+import pytest
+
+from feedcli.errors import SubscriptionError, UsageError
+from feedcli.events import DataEvent
+from feedcli.providers.base import Handshake, HttpRequest, HttpResponse, http_url
+from feedcli.providers.candles import (
+    Candle,
+    CandleCodec,
+    CandleFeed,
+    Exchange,
+    Pair,
+    Parsed,
+    Request,
+    parse_pair,
+    prepare_for,
+    request_from,
+)
+
+MIN = 60_000
+RECV = "2025-01-01T00:10:30.000000Z"  # 600_000 ms + 30 s after the epoch day start
+NOW_MS = 1735689600000 + 10 * MIN + 30_000
+
+
+class FakeExchange(Exchange):
+    """REST pages of at most `rest_limit` 1-minute candles ending at `endTime` (newest first)."""
+
+    name = "fake"
+    title = "fake"
+    ws_base = "wss://ws.fake"
+    rest_base = "https://rest.fake"
+    ws_intervals: ClassVar[dict[str, str]] = {"1m": "ws-1m"}
+    rest_intervals: ClassVar[dict[str, str]] = {"1m": "rest-1m", "1h": "rest-1h"}
+    rest_limit = 3
+    pairs_per_connection = 2
+
+    def symbol(self, pair: Pair) -> str:
+        return f"{pair.base}{pair.quote}"
+
+    def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
+        return Handshake(ws_base + "/ws")
+
+    def subscribe(self, symbols: Sequence[str], interval: str) -> list[str]:
+        return [f"sub {interval} {' '.join(symbols)}"]
+
+    def parse(self, frame) -> Parsed:
+        return Parsed()
+
+    def rest_request(self, rest_base, symbol, interval, *, limit, end_ms=None) -> HttpRequest:
+        params = [("s", symbol), ("i", interval), ("limit", str(limit))]
+        if end_ms is not None:
+            params.append(("end", str(end_ms)))
+        return HttpRequest("GET", http_url(rest_base, "/k"), tuple(params))
+
+    def parse_rest(self, body: bytes) -> list[Candle]:
+        return [Candle(t, 1.0, 2.0, 0.5, 1.5, 3.0) for t in orjson.loads(body)]
+
+
+def serve(request: HttpRequest, newest: int = NOW_MS // MIN * MIN) -> HttpResponse:
+    """The fake exchange's REST answer: start times only, newest first."""
+    params = dict(request.params)
+    end = int(params.get("end", newest))
+    last = min(end, newest) // MIN * MIN
+    starts = [last - i * MIN for i in range(int(params["limit"]))]
+    return HttpResponse(200, {}, orjson.dumps(starts))
+
+
+def run_http(codec: CandleCodec) -> tuple[list[DataEvent], list[HttpRequest]]:
+    events, asked = [], []
+    for _ in range(100):
+        requests = codec.pending_requests(NOW_MS / 1000)
+        if not requests:
+            return events, asked
+        for request in requests:
+            asked.append(request)
+            events += codec.on_http(request, serve(request), RECV)
+    raise AssertionError("the codec never stopped asking")
+
+
+def feed_for(backfill: int = 0, pairs=("BTC-USDT",), interval: str = "1m") -> CandleFeed:
+    ex = FakeExchange()
+    request = Request(tuple(parse_pair(p) for p in pairs), interval, backfill)
+    return CandleFeed(ex, request, ex.ws_base, ex.rest_base)
+
+
+# --------------------------------------------------------------------------- parse_pair, request_from
+
+
+def test_parse_pair() -> None:
+    assert parse_pair("btc-usdt") == Pair("BTC", "USDT")
+    assert str(parse_pair("ETH-BTC")) == "ETH-BTC"
+    for bad in ("BTCUSDT", "BTC/USDT", "BTC-", "-USDT", "BTC-USDT-SWAP", " BTC-USDT", "", "BTC_USDT"):
+        with pytest.raises(UsageError):
+            parse_pair(bad)
+
+
+def test_request_from_checks_the_command_line() -> None:
+    ex = FakeExchange()
+    request = request_from(ex, {"pair": ["btc-usdt", "BTC-USDT", "ETH-USDT"], "backfill": "4"})
+    assert request.pairs == (Pair("BTC", "USDT"), Pair("ETH", "USDT"))  # repeats dropped
+    assert request.interval == "1m" and request.backfill == 4
+    assert request_from(ex, {"pair": ["BTC-USDT"], "interval": "1h"}).interval == "1h"  # REST only
+    for values in (
+        {},
+        {"pair": []},
+        {"pair": ["BTCUSDT"]},
+        {"pair": ["BTC-USDT"], "interval": "5m"},
+        {"pair": ["BTC-USDT"], "backfill": "x"},
+        {"pair": ["BTC-USDT"], "backfill": "-1"},
+        {"pair": ["BTC-USDT"], "backfill": str(3 * 50 + 1)},
+    ):
+        with pytest.raises(UsageError):
+            request_from(ex, values)
+
+
+def test_prepare_for_sends_rest_to_the_rest_host_only_in_production() -> None:
+    ex = FakeExchange()
+    make = prepare_for(ex, {"pair": ["BTC-USDT", "ETH-USDT", "SOL-USDT"], "backfill": "1"})
+    codecs = make(ex.ws_base, None)
+    assert [c.symbols for c in codecs] == [("BTCUSDT", "ETHUSDT"), ("SOLUSDT",)]  # pairs_per_connection
+    assert codecs[0].pending_requests(0)[0].url == "https://rest.fake/k"
+    local = make("http://127.0.0.1:5", None)[0]
+    assert local.handshake.url == "http://127.0.0.1:5/ws"
+    assert local.pending_requests(0)[0].url == "http://127.0.0.1:5/k"
+
+
+# --------------------------------------------------------------------------- CandleFeed.admit
+
+
+def bar(start: int, closed: bool | None) -> Candle:
+    return Candle(start, 1, 1, 1, 1, 1, closed=closed)
+
+
+def test_admit_seam_rules() -> None:
+    feed = feed_for()
+    assert feed.admit("X", bar(0, True))
+    assert not feed.admit("X", bar(0, True))  # closed twice
+    assert not feed.admit("X", bar(0, False))  # an update of a bar already final
+    assert feed.admit("X", bar(MIN, False))
+    assert feed.admit("X", bar(MIN, False))  # the forming bar updates
+    assert feed.admit("X", bar(2 * MIN, False))  # the next bar opens (its predecessor's close was missed)
+    assert not feed.admit("X", bar(MIN, False))  # superseded
+    assert feed.admit("X", bar(MIN, True))  # ... but its final version is still news
+    assert not feed.admit("X", bar(MIN, True))
+    assert feed.admit("Y", bar(0, False))  # per symbol
+
+
+# --------------------------------------------------------------------------- backfill paging
+
+
+def test_backfill_pages_until_enough_and_writes_oldest_first() -> None:
+    feed = feed_for(backfill=7)
+    codec = CandleCodec(feed, ("BTCUSDT",))
+    events, asked = run_http(codec)
+    assert len(asked) == 3  # 3 + 3 + 1 with rest_limit 3
+    assert [dict(r.params)["limit"] for r in asked] == ["3", "3", "1"]
+    assert "end" not in dict(asked[0].params)
+    assert int(dict(asked[1].params)["end"]) == NOW_MS // MIN * MIN - 2 * MIN - 1
+    assert all(dict(r.params)["i"] == "rest-1m" for r in asked)  # the REST spelling, not the WebSocket's
+    stamps = [e.data["timestamp"] for e in events]
+    assert len(stamps) == 7 and stamps == sorted(stamps)
+    assert [e.data["closed"] for e in events] == [True] * 6 + [False]  # the newest one is still forming
+    assert all(e.symbol == "BTC-USDT" and e.channel == "candles" for e in events)
+    assert "BTCUSDT" in feed.backfilled
+    # a second connection of the same run does not backfill again: it fills the gap since the newest bar
+    events, asked = run_http(CandleCodec(feed, ("BTCUSDT",)))
+    assert len(asked) == 1 and "end" not in dict(asked[0].params)
+    assert [e.data["timestamp"] for e in events] == stamps[-1:]  # the forming bar, updated
+
+
+def test_gap_fill_after_a_reconnect_starts_at_the_newest_candle_seen() -> None:
+    feed = feed_for(backfill=2)
+    run_http(CandleCodec(feed, ("BTCUSDT",)))
+    newest = feed.newest["BTCUSDT"]
+    feed.newest["BTCUSDT"] = newest - 2 * MIN  # as if the stream had stopped two bars ago
+    feed.closed_upto["BTCUSDT"] = newest - 3 * MIN
+    events, asked = run_http(CandleCodec(feed, ("BTCUSDT",)))
+    assert len(asked) == 1 and dict(asked[0].params)["limit"] == "3"
+    # the bar that was forming (now closed), the one missed, and the new forming one
+    assert [(e.data["timestamp"][11:16], e.data["closed"]) for e in events] == [
+        ("00:08", True),
+        ("00:09", True),
+        ("00:10", False),
+    ]
+
+
+def test_a_throttled_call_is_asked_again() -> None:
+    """The engine drops a call answered 429 and asks `pending_requests` again: it must come back."""
+    codec = CandleCodec(feed_for(backfill=2), ("BTCUSDT",))
+    [first] = codec.pending_requests(0)
+    [again] = codec.pending_requests(0)  # the first one never got an answer
+    assert again == first
+    assert len(codec.on_http(again, serve(again), RECV)) == 2
+
+
+def test_a_new_connection_attempt_resumes_a_paged_backfill() -> None:
+    """A 429 makes the engine start a new codec: the pages already fetched are not fetched again."""
+    feed = feed_for(backfill=5)
+    codec = CandleCodec(feed, ("BTCUSDT",))
+    [page1] = codec.pending_requests(0)
+    assert codec.on_http(page1, serve(page1), RECV) == []
+    [page2] = codec.pending_requests(0)  # ... answered 429: this codec is dropped
+    retry = CandleCodec(feed, ("BTCUSDT",))
+    [again] = retry.pending_requests(0)
+    assert again == page2 and "end" in dict(again.params)
+    assert len(retry.on_http(again, serve(again), RECV)) == 5
+
+
+def test_refused_rest_answer_is_final() -> None:
+    codec = CandleCodec(feed_for(backfill=2), ("BTCUSDT",))
+    [request] = codec.pending_requests(0)
+    with pytest.raises(SubscriptionError, match="BTC-USDT"):
+        codec.on_http(request, HttpResponse(400, {}, b'{"msg":"no such symbol"}'), RECV)
+
+
+def test_an_interval_the_websocket_lacks_is_polled_after_each_boundary() -> None:
+    feed = feed_for(interval="1h")
+    [codec] = [CandleCodec(feed, s) for s in feed.connections()]
+    assert codec.polling and codec.handshake is None
+    [first] = codec.pending_requests(NOW_MS / 1000)
+    assert first.purpose == "poll" and dict(first.params)["i"] == "rest-1h"
+    codec.on_http(first, serve(first), RECV)
+    assert codec.pending_requests(NOW_MS / 1000) == []
+    boundary = (NOW_MS // 3_600_000 + 1) * 3600 + 1.0
+    assert codec.poll_delay(NOW_MS / 1000) == pytest.approx(boundary - NOW_MS / 1000)
+    assert codec.pending_requests(boundary + 0.5)[0].purpose == "poll"
