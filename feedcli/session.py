@@ -443,7 +443,8 @@ class Session:
                 break
             for request in requests:
                 response = await self._request_patiently(codec, request)
-                self._deliver(codec, request, response)
+                if not self._deliver(codec, request, response):
+                    await self._backoff(2, None)  # an unreadable answer: never ask again at once
         if codec.handshake is None:
             raise ProviderError(f"{codec.provider}: no WebSocket address after the HTTP calls")
 
@@ -460,16 +461,18 @@ class Session:
                 self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
                 await self._backoff(waits, exc.retry_after)
 
-    def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> None:
+    def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> bool:
+        """Hand an answer to the codec and its events on; False if the answer was unreadable."""
         try:
             events = codec.on_http(request, response, self._clock.now())
         except MalformedFrame as exc:
             self._malformed(codec.provider, response.body, f"{request.purpose} answer: {exc}")
-            return
+            return False
         for ev in events:
             if type(ev) is DataEvent:
                 self.data_count += 1
             self._emit(ev)
+        return True
 
     async def _poll(self, codec: Codec) -> None:
         """Serve a codec that has no WebSocket: ask it for HTTP calls, on its schedule, forever.
@@ -490,7 +493,8 @@ class Session:
                         self._control(codec.provider, event, url=request.url, mode="poll", **fields)
                         connected = True
                     retries = 0
-                    self._deliver(codec, request, response)
+                    if not self._deliver(codec, request, response):
+                        await self._backoff(2, None)
                     if self._pressure is not None:
                         waiter = self._pressure()
                         if waiter is not None:

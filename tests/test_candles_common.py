@@ -8,7 +8,7 @@ from typing import ClassVar
 import orjson
 import pytest
 
-from feedcli.errors import SubscriptionError, UsageError
+from feedcli.errors import MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import DataEvent
 from feedcli.providers.base import Handshake, HttpRequest, HttpResponse, http_url
 from feedcli.providers.candles import (
@@ -60,7 +60,11 @@ class FakeExchange(Exchange):
         return HttpRequest("GET", http_url(rest_base, "/k"), tuple(params))
 
     def parse_rest(self, body: bytes) -> list[Candle]:
-        return [Candle(t, 1.0, 2.0, 0.5, 1.5, 3.0) for t in orjson.loads(body)]
+        try:
+            starts = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedFrame(f"not JSON: {exc}") from None
+        return [Candle(t, 1.0, 2.0, 0.5, 1.5, 3.0) for t in starts]
 
 
 def serve(request: HttpRequest, newest: int = NOW_MS // MIN * MIN) -> HttpResponse:
@@ -231,3 +235,74 @@ def test_an_interval_the_websocket_lacks_is_polled_after_each_boundary() -> None
     boundary = (NOW_MS // 3_600_000 + 1) * 3600 + 1.0
     assert codec.poll_delay(NOW_MS / 1000) == pytest.approx(boundary - NOW_MS / 1000)
     assert codec.pending_requests(boundary + 0.5)[0].purpose == "poll"
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_a_reconnect_fills_the_gap_even_without_backfill() -> None:
+    feed = feed_for(backfill=0)
+    first = CandleCodec(feed, ("BTCUSDT",))
+    assert first.pending_requests(NOW_MS / 1000) == []  # nothing asked: live only
+    feed.admit("BTCUSDT", bar(NOW_MS // MIN * MIN - 3 * MIN, False))  # the stream saw a bar, then dropped
+    events, asked = run_http(CandleCodec(feed, ("BTCUSDT",)))
+    assert len(asked) == 1
+    assert [e.data["timestamp"][11:16] for e in events] == ["00:07", "00:08", "00:09", "00:10"][-len(events) :]
+    assert events and events[0].data["closed"] is True
+
+
+def test_an_unreadable_rest_answer_is_given_up_after_a_few_tries() -> None:
+    from feedcli.providers.candles import MAX_MALFORMED
+
+    codec = CandleCodec(feed_for(backfill=2), ("BTCUSDT",))
+    for _ in range(MAX_MALFORMED):
+        [request] = codec.pending_requests(0)
+        with pytest.raises(MalformedFrame):
+            codec.on_http(request, HttpResponse(200, {}, b"<html>gateway error</html>"), RECV)
+    assert codec.pending_requests(0) == []  # no endless storm of the same call
+
+
+def test_a_late_poll_fetches_every_bar_since_the_newest() -> None:
+    feed = feed_for(interval="1h")
+    [codec] = [CandleCodec(feed, s) for s in feed.connections()]
+    [first] = codec.pending_requests(NOW_MS / 1000)
+    codec.on_http(first, serve(first), RECV)
+    late = NOW_MS / 1000 + 5 * 3600  # five hours later (a long Retry-After)
+    [poll] = codec.pending_requests(late)
+    assert int(dict(poll.params)["limit"]) == 3  # as many as missed (7 here), capped at one page
+
+
+def test_month_bars_end_on_the_calendar() -> None:
+    from feedcli.providers.candles import bar_end_ms
+
+    feb = 1738368000000  # 2025-02-01T00:00:00Z
+    assert bar_end_ms(feb, "1M") == 1740787200000  # 2025-03-01, 28 days later
+    dec = 1733011200000  # 2024-12-01
+    assert bar_end_ms(dec, "1M") == 1735689600000  # 2025-01-01
+    assert bar_end_ms(0, "1m") == MIN
+
+
+def test_a_rest_bar_that_just_ended_is_not_frozen_as_final() -> None:
+    feed = feed_for(backfill=2)
+    codec = CandleCodec(feed, ("BTCUSDT",))
+    [request] = codec.pending_requests(0)
+    just_after = "2025-01-01T00:11:01.000000Z"  # the 00:10 bar ended a second ago
+    events = codec.on_http(request, serve(request), just_after)
+    assert [(e.data["timestamp"][11:16], e.data["closed"]) for e in events] == [("00:09", True), ("00:10", False)]
+
+
+def test_bars_missing_from_the_stream_write_a_gap_line() -> None:
+    from feedcli.events import ControlEvent
+
+    class Skipping(FakeExchange):
+        def parse(self, frame) -> Parsed:
+            start = int(frame)
+            return Parsed(candles=[("BTCUSDT", bar(start, False), None)])
+
+    ex = Skipping()
+    feed = CandleFeed(ex, Request((parse_pair("BTC-USDT"),), "1m", 0), ex.ws_base, ex.rest_base)
+    codec = CandleCodec(feed, ("BTCUSDT",))
+    assert not any(isinstance(e, ControlEvent) for e in codec.parse(str(0), RECV))
+    assert not any(isinstance(e, ControlEvent) for e in codec.parse(str(MIN), RECV))
+    gaps = [e for e in codec.parse(str(4 * MIN), RECV) if isinstance(e, ControlEvent)]
+    assert [g.event for g in gaps] == ["gap"] and gaps[0].fields["symbol"] == "BTC-USDT"

@@ -61,6 +61,10 @@ INTERVAL_SECONDS: dict[str, int] = {
 #: seconds after a candle boundary before a poll asks for the closed candle: exchanges
 #: take a moment to publish it, and asking at the boundary itself returns the old one
 POLL_LAG = 1.0
+#: how long after its end a REST bar with nothing newer is taken as final (ms)
+SETTLE_MS = 5_000
+#: unreadable answers to one fetch before it is given up (each is reported and waited out)
+MAX_MALFORMED = 3
 #: REST pages for one backfill, at most (guards against an exchange that ignores `endTime`)
 MAX_PAGES = 50
 
@@ -320,6 +324,7 @@ class _Backfill:
     got: dict[int, Candle] = field(default_factory=dict)
     end_ms: int | None = None
     pages: int = 0
+    failures: int = 0
     done: bool = False
 
 
@@ -354,16 +359,16 @@ class CandleCodec(Codec):
         feed = self.feed
         fills = []
         for symbol in self.symbols:
-            if symbol not in feed.backfilled:
+            if symbol in feed.newest and not self.polling:
+                # a reconnect: fetch what the stream missed, from the newest candle seen on
+                # (whether or not --backfill was given: an outage must not lose bars)
+                fills.append(_Backfill(symbol, self.ex.rest_limit, since_ms=feed.newest[symbol]))
+            elif symbol not in feed.backfilled:
                 wanted = feed.request.backfill or (2 if self.polling else 0)
                 if wanted and not self.polling:
                     fills.append(feed.partial.setdefault(symbol, _Backfill(symbol, wanted)))
                 elif wanted:
                     fills.append(_Backfill(symbol, wanted))
-            elif symbol in feed.newest:
-                # a reconnect: fetch what the stream missed, from the newest candle seen on
-                limit = self.ex.rest_limit
-                fills.append(_Backfill(symbol, limit, since_ms=feed.newest[symbol]))
         return fills
 
     def pending_requests(self, now: float) -> list[HttpRequest]:
@@ -385,11 +390,9 @@ class CandleCodec(Codec):
         out = []
         for fill in self._fills:
             if not fill.done and fill not in self._in_flight.values():
-                page = min(ex.rest_limit, fill.wanted - len(fill.got))
-                if fill.since_ms is not None:
-                    page = ex.rest_limit
+                page = max(1, min(ex.rest_limit, fill.wanted - len(fill.got)))
                 request = ex.rest_request(feed.rest_base, fill.symbol, self.rest_code, limit=page, end_ms=fill.end_ms)
-                request = replace(request, purpose="poll" if self.polling and fill.wanted == 2 else "backfill")
+                request = replace(request, purpose="poll" if self.polling else "backfill")
                 self._in_flight[request] = fill
                 out.append(request)
         if self.polling and not self._next_poll:
@@ -399,11 +402,23 @@ class CandleCodec(Codec):
         if now >= self._next_poll:
             # the boundary just passed: the closed candle and the new one, for every pair
             self._next_poll = self._boundary_after(now)
-            self._fills = [_Backfill(s, 2) for s in self.symbols]
+            self._fills = [self._poll_fill(s, now) for s in self.symbols]
             return self.pending_requests(now)
         return []
 
+    def _poll_fill(self, symbol: str, now: float) -> _Backfill:
+        """Everything since the newest bar written: a poll that came late (a backoff, a
+        Retry-After, many pairs) still writes every bar that closed meanwhile."""
+        newest = self.feed.newest.get(symbol)
+        if newest is None:
+            return _Backfill(symbol, 2)
+        missed = int((now * 1000 - newest) // self.feed.interval_ms) + 2
+        return _Backfill(symbol, max(2, min(self.ex.rest_limit, missed)), since_ms=newest)
+
     def _boundary_after(self, now: float) -> float:
+        if self.feed.request.interval == "1M":
+            this_month = bar_end_ms(int(now * 1000), "1M")  # the start of next month
+            return this_month / 1000 + POLL_LAG
         step = self.feed.interval_ms / 1000
         # the lag stays well inside the interval: a poll per bar, none skipped (1s bars)
         return (now // step + 1) * step + min(POLL_LAG, step / 4)
@@ -429,7 +444,15 @@ class CandleCodec(Codec):
         refusal = ex.rest_refusal(response, feed.pair_of.get(fill.symbol, fill.symbol))
         if refusal is not None:
             raise refusal
-        page = ex.parse_rest(response.body)
+        try:
+            page = ex.parse_rest(response.body)
+        except MalformedFrame:
+            fill.failures += 1
+            if fill.failures >= MAX_MALFORMED:
+                fill.done = True  # give up on this fetch; the stream (or the next poll) goes on
+                feed.partial.pop(fill.symbol, None)
+                feed.backfilled.add(fill.symbol)
+            raise
         fill.pages += 1
         oldest = None
         for candle in page:
@@ -452,9 +475,12 @@ class CandleCodec(Codec):
         now_ms = _recv_ms(recv)
         out: list[Event] = []
         pair = feed.pair_of[fill.symbol]
-        for candle in candles:
+        for i, candle in enumerate(candles):
             if candle.closed is None:
-                candle.closed = candle.start_ms + feed.interval_ms <= now_ms
+                # final when a later bar exists, or when it ended a while ago: a bar that
+                # ended a moment ago may still be settling, and its final version will come
+                later = i + 1 < len(candles)
+                candle.closed = later or bar_end_ms(candle.start_ms, feed.request.interval) <= now_ms - SETTLE_MS
             if feed.admit(fill.symbol, candle):
                 out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record()))
         return out
@@ -482,8 +508,13 @@ class CandleCodec(Codec):
         feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
             pair = feed.pair_of.get(symbol)
+            newest = feed.newest.get(symbol)
             if pair is None or not feed.admit(symbol, candle):
                 continue
+            if newest is not None and feed.request.interval != "1M" and candle.start_ms > newest + feed.interval_ms:
+                # bars between the newest written and this one never came: say so in-band
+                missing = {"symbol": pair, "after": epoch_iso(newest / 1000), "before": candle.record()["timestamp"]}
+                out.append(ControlEvent(self.provider, "gap", recv, missing))
             ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
             out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record()))
         for what in parsed.acks:
@@ -501,6 +532,17 @@ class CandleCodec(Codec):
         if limit is not None and now - last_heard > limit:
             raise ConnectionDead(f"{self.provider}: nothing received for {limit:g}s")
         return self.ex.keepalive(now)
+
+
+def bar_end_ms(start_ms: int, interval: str) -> int:
+    """When a bar ends: its length later, or for `1M` the first instant of the next month."""
+    if interval != "1M":
+        return start_ms + INTERVAL_SECONDS[interval] * 1000
+    from datetime import datetime, timezone
+
+    start = datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc)
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return int(datetime(year, month, 1, tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def _recv_ms(recv: str) -> int:

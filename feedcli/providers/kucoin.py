@@ -180,7 +180,9 @@ class KucoinExchange(Exchange):
     ws_intervals = WS_INTERVALS
     rest_intervals = REST_INTERVALS
     rest_limit = REST_LIMIT
-    pairs_per_connection = 100
+    # 100 topics a connection, but also 100 client messages per 10 s: one subscribe per pair
+    # plus pings must stay under it, so a connection carries at most 50 pairs
+    pairs_per_connection = 50
     subscribe_when_ready = True
 
     def symbol(self, pair: Pair) -> str:
