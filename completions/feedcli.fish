@@ -8,13 +8,13 @@ complete -c feedcli -f  # no file names unless an option or argument wants them
 function __feedcli_commands --description 'Print the subcommands of a command path'
     switch $argv[1]
         case ''
-            printf '%s\n' login logout replay demo providers stream record simulate
+            printf '%s\n' login logout replay demo providers search stream record simulate
         case stream
-            printf '%s\n' tse ime datafye
+            printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case record
-            printf '%s\n' tse ime datafye
+            printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case simulate
-            printf '%s\n' tse ime datafye
+            printf '%s\n' tse ime datafye binance okx coinbase bybit kucoin gate moex
     end
 end
 
@@ -55,6 +55,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'demo|--limit'
             echo 1
         case 'demo|--fps'
+            echo 1
+        case 'search|--url'
+            echo 1
+        case 'search|--profile'
             echo 1
         case 'stream tse|--isin'
             echo 1
@@ -145,6 +149,190 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream datafye|--profile'
             echo 1
         case 'stream datafye|--fps'
+            echo 1
+        case 'stream moex|--ticker'
+            echo 1
+        case 'stream moex|--stream'
+            echo 1
+        case 'stream moex|--interval'
+            echo 1
+        case 'stream moex|--heartbeat'
+            echo 1
+        case 'stream moex|--url'
+            echo 1
+        case 'stream moex|--format'
+            echo 1
+        case 'stream moex|-o' 'stream moex|--output'
+            echo 1
+        case 'stream moex|--limit'
+            echo 1
+        case 'stream moex|--duration'
+            echo 1
+        case 'stream moex|--stale-after'
+            echo 1
+        case 'stream moex|--max-retries'
+            echo 1
+        case 'stream moex|--ping-interval'
+            echo 1
+        case 'stream moex|--profile'
+            echo 1
+        case 'stream moex|--fps'
+            echo 1
+        case 'stream binance|--pair'
+            echo 1
+        case 'stream binance|--interval'
+            echo 1
+        case 'stream binance|--backfill'
+            echo 1
+        case 'stream binance|--url'
+            echo 1
+        case 'stream binance|--format'
+            echo 1
+        case 'stream binance|-o' 'stream binance|--output'
+            echo 1
+        case 'stream binance|--limit'
+            echo 1
+        case 'stream binance|--duration'
+            echo 1
+        case 'stream binance|--stale-after'
+            echo 1
+        case 'stream binance|--max-retries'
+            echo 1
+        case 'stream binance|--ping-interval'
+            echo 1
+        case 'stream binance|--profile'
+            echo 1
+        case 'stream binance|--fps'
+            echo 1
+        case 'stream okx|--pair'
+            echo 1
+        case 'stream okx|--interval'
+            echo 1
+        case 'stream okx|--backfill'
+            echo 1
+        case 'stream okx|--url'
+            echo 1
+        case 'stream okx|--format'
+            echo 1
+        case 'stream okx|-o' 'stream okx|--output'
+            echo 1
+        case 'stream okx|--limit'
+            echo 1
+        case 'stream okx|--duration'
+            echo 1
+        case 'stream okx|--stale-after'
+            echo 1
+        case 'stream okx|--max-retries'
+            echo 1
+        case 'stream okx|--ping-interval'
+            echo 1
+        case 'stream okx|--profile'
+            echo 1
+        case 'stream okx|--fps'
+            echo 1
+        case 'stream coinbase|--pair'
+            echo 1
+        case 'stream coinbase|--interval'
+            echo 1
+        case 'stream coinbase|--backfill'
+            echo 1
+        case 'stream coinbase|--url'
+            echo 1
+        case 'stream coinbase|--format'
+            echo 1
+        case 'stream coinbase|-o' 'stream coinbase|--output'
+            echo 1
+        case 'stream coinbase|--limit'
+            echo 1
+        case 'stream coinbase|--duration'
+            echo 1
+        case 'stream coinbase|--stale-after'
+            echo 1
+        case 'stream coinbase|--max-retries'
+            echo 1
+        case 'stream coinbase|--ping-interval'
+            echo 1
+        case 'stream coinbase|--profile'
+            echo 1
+        case 'stream coinbase|--fps'
+            echo 1
+        case 'stream bybit|--pair'
+            echo 1
+        case 'stream bybit|--interval'
+            echo 1
+        case 'stream bybit|--backfill'
+            echo 1
+        case 'stream bybit|--url'
+            echo 1
+        case 'stream bybit|--format'
+            echo 1
+        case 'stream bybit|-o' 'stream bybit|--output'
+            echo 1
+        case 'stream bybit|--limit'
+            echo 1
+        case 'stream bybit|--duration'
+            echo 1
+        case 'stream bybit|--stale-after'
+            echo 1
+        case 'stream bybit|--max-retries'
+            echo 1
+        case 'stream bybit|--ping-interval'
+            echo 1
+        case 'stream bybit|--profile'
+            echo 1
+        case 'stream bybit|--fps'
+            echo 1
+        case 'stream kucoin|--pair'
+            echo 1
+        case 'stream kucoin|--interval'
+            echo 1
+        case 'stream kucoin|--backfill'
+            echo 1
+        case 'stream kucoin|--url'
+            echo 1
+        case 'stream kucoin|--format'
+            echo 1
+        case 'stream kucoin|-o' 'stream kucoin|--output'
+            echo 1
+        case 'stream kucoin|--limit'
+            echo 1
+        case 'stream kucoin|--duration'
+            echo 1
+        case 'stream kucoin|--stale-after'
+            echo 1
+        case 'stream kucoin|--max-retries'
+            echo 1
+        case 'stream kucoin|--ping-interval'
+            echo 1
+        case 'stream kucoin|--profile'
+            echo 1
+        case 'stream kucoin|--fps'
+            echo 1
+        case 'stream gate|--pair'
+            echo 1
+        case 'stream gate|--interval'
+            echo 1
+        case 'stream gate|--backfill'
+            echo 1
+        case 'stream gate|--url'
+            echo 1
+        case 'stream gate|--format'
+            echo 1
+        case 'stream gate|-o' 'stream gate|--output'
+            echo 1
+        case 'stream gate|--limit'
+            echo 1
+        case 'stream gate|--duration'
+            echo 1
+        case 'stream gate|--stale-after'
+            echo 1
+        case 'stream gate|--max-retries'
+            echo 1
+        case 'stream gate|--ping-interval'
+            echo 1
+        case 'stream gate|--profile'
+            echo 1
+        case 'stream gate|--fps'
             echo 1
         case 'record tse|--isin'
             echo 1
@@ -248,6 +436,218 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record datafye|--profile'
             echo 1
+        case 'record moex|--ticker'
+            echo 1
+        case 'record moex|--stream'
+            echo 1
+        case 'record moex|--interval'
+            echo 1
+        case 'record moex|--heartbeat'
+            echo 1
+        case 'record moex|-o' 'record moex|--output'
+            echo 1
+        case 'record moex|--rotate-size'
+            echo 1
+        case 'record moex|--rotate-interval'
+            echo 1
+        case 'record moex|--compress'
+            echo 1
+        case 'record moex|--flush-interval'
+            echo 1
+        case 'record moex|--url'
+            echo 1
+        case 'record moex|--limit'
+            echo 1
+        case 'record moex|--duration'
+            echo 1
+        case 'record moex|--stale-after'
+            echo 1
+        case 'record moex|--max-retries'
+            echo 1
+        case 'record moex|--ping-interval'
+            echo 1
+        case 'record moex|--profile'
+            echo 1
+        case 'record binance|--pair'
+            echo 1
+        case 'record binance|--interval'
+            echo 1
+        case 'record binance|--backfill'
+            echo 1
+        case 'record binance|-o' 'record binance|--output'
+            echo 1
+        case 'record binance|--rotate-size'
+            echo 1
+        case 'record binance|--rotate-interval'
+            echo 1
+        case 'record binance|--compress'
+            echo 1
+        case 'record binance|--flush-interval'
+            echo 1
+        case 'record binance|--url'
+            echo 1
+        case 'record binance|--limit'
+            echo 1
+        case 'record binance|--duration'
+            echo 1
+        case 'record binance|--stale-after'
+            echo 1
+        case 'record binance|--max-retries'
+            echo 1
+        case 'record binance|--ping-interval'
+            echo 1
+        case 'record binance|--profile'
+            echo 1
+        case 'record okx|--pair'
+            echo 1
+        case 'record okx|--interval'
+            echo 1
+        case 'record okx|--backfill'
+            echo 1
+        case 'record okx|-o' 'record okx|--output'
+            echo 1
+        case 'record okx|--rotate-size'
+            echo 1
+        case 'record okx|--rotate-interval'
+            echo 1
+        case 'record okx|--compress'
+            echo 1
+        case 'record okx|--flush-interval'
+            echo 1
+        case 'record okx|--url'
+            echo 1
+        case 'record okx|--limit'
+            echo 1
+        case 'record okx|--duration'
+            echo 1
+        case 'record okx|--stale-after'
+            echo 1
+        case 'record okx|--max-retries'
+            echo 1
+        case 'record okx|--ping-interval'
+            echo 1
+        case 'record okx|--profile'
+            echo 1
+        case 'record coinbase|--pair'
+            echo 1
+        case 'record coinbase|--interval'
+            echo 1
+        case 'record coinbase|--backfill'
+            echo 1
+        case 'record coinbase|-o' 'record coinbase|--output'
+            echo 1
+        case 'record coinbase|--rotate-size'
+            echo 1
+        case 'record coinbase|--rotate-interval'
+            echo 1
+        case 'record coinbase|--compress'
+            echo 1
+        case 'record coinbase|--flush-interval'
+            echo 1
+        case 'record coinbase|--url'
+            echo 1
+        case 'record coinbase|--limit'
+            echo 1
+        case 'record coinbase|--duration'
+            echo 1
+        case 'record coinbase|--stale-after'
+            echo 1
+        case 'record coinbase|--max-retries'
+            echo 1
+        case 'record coinbase|--ping-interval'
+            echo 1
+        case 'record coinbase|--profile'
+            echo 1
+        case 'record bybit|--pair'
+            echo 1
+        case 'record bybit|--interval'
+            echo 1
+        case 'record bybit|--backfill'
+            echo 1
+        case 'record bybit|-o' 'record bybit|--output'
+            echo 1
+        case 'record bybit|--rotate-size'
+            echo 1
+        case 'record bybit|--rotate-interval'
+            echo 1
+        case 'record bybit|--compress'
+            echo 1
+        case 'record bybit|--flush-interval'
+            echo 1
+        case 'record bybit|--url'
+            echo 1
+        case 'record bybit|--limit'
+            echo 1
+        case 'record bybit|--duration'
+            echo 1
+        case 'record bybit|--stale-after'
+            echo 1
+        case 'record bybit|--max-retries'
+            echo 1
+        case 'record bybit|--ping-interval'
+            echo 1
+        case 'record bybit|--profile'
+            echo 1
+        case 'record kucoin|--pair'
+            echo 1
+        case 'record kucoin|--interval'
+            echo 1
+        case 'record kucoin|--backfill'
+            echo 1
+        case 'record kucoin|-o' 'record kucoin|--output'
+            echo 1
+        case 'record kucoin|--rotate-size'
+            echo 1
+        case 'record kucoin|--rotate-interval'
+            echo 1
+        case 'record kucoin|--compress'
+            echo 1
+        case 'record kucoin|--flush-interval'
+            echo 1
+        case 'record kucoin|--url'
+            echo 1
+        case 'record kucoin|--limit'
+            echo 1
+        case 'record kucoin|--duration'
+            echo 1
+        case 'record kucoin|--stale-after'
+            echo 1
+        case 'record kucoin|--max-retries'
+            echo 1
+        case 'record kucoin|--ping-interval'
+            echo 1
+        case 'record kucoin|--profile'
+            echo 1
+        case 'record gate|--pair'
+            echo 1
+        case 'record gate|--interval'
+            echo 1
+        case 'record gate|--backfill'
+            echo 1
+        case 'record gate|-o' 'record gate|--output'
+            echo 1
+        case 'record gate|--rotate-size'
+            echo 1
+        case 'record gate|--rotate-interval'
+            echo 1
+        case 'record gate|--compress'
+            echo 1
+        case 'record gate|--flush-interval'
+            echo 1
+        case 'record gate|--url'
+            echo 1
+        case 'record gate|--limit'
+            echo 1
+        case 'record gate|--duration'
+            echo 1
+        case 'record gate|--stale-after'
+            echo 1
+        case 'record gate|--max-retries'
+            echo 1
+        case 'record gate|--ping-interval'
+            echo 1
+        case 'record gate|--profile'
+            echo 1
         case 'simulate tse|--host'
             echo 1
         case 'simulate tse|--port'
@@ -301,6 +701,102 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate datafye|--stall-after'
             echo 1
         case 'simulate datafye|--malformed-every'
+            echo 1
+        case 'simulate binance|--host'
+            echo 1
+        case 'simulate binance|--port'
+            echo 1
+        case 'simulate binance|--rate'
+            echo 1
+        case 'simulate binance|--seed'
+            echo 1
+        case 'simulate binance|--rest-429-every'
+            echo 1
+        case 'simulate binance|--drop-after'
+            echo 1
+        case 'simulate okx|--host'
+            echo 1
+        case 'simulate okx|--port'
+            echo 1
+        case 'simulate okx|--rate'
+            echo 1
+        case 'simulate okx|--seed'
+            echo 1
+        case 'simulate okx|--rest-429-every'
+            echo 1
+        case 'simulate okx|--drop-after'
+            echo 1
+        case 'simulate coinbase|--host'
+            echo 1
+        case 'simulate coinbase|--port'
+            echo 1
+        case 'simulate coinbase|--rate'
+            echo 1
+        case 'simulate coinbase|--seed'
+            echo 1
+        case 'simulate coinbase|--rest-429-every'
+            echo 1
+        case 'simulate coinbase|--drop-after'
+            echo 1
+        case 'simulate bybit|--host'
+            echo 1
+        case 'simulate bybit|--port'
+            echo 1
+        case 'simulate bybit|--rate'
+            echo 1
+        case 'simulate bybit|--seed'
+            echo 1
+        case 'simulate bybit|--rest-429-every'
+            echo 1
+        case 'simulate bybit|--drop-after'
+            echo 1
+        case 'simulate kucoin|--host'
+            echo 1
+        case 'simulate kucoin|--port'
+            echo 1
+        case 'simulate kucoin|--rate'
+            echo 1
+        case 'simulate kucoin|--seed'
+            echo 1
+        case 'simulate kucoin|--rest-429-every'
+            echo 1
+        case 'simulate kucoin|--drop-after'
+            echo 1
+        case 'simulate gate|--host'
+            echo 1
+        case 'simulate gate|--port'
+            echo 1
+        case 'simulate gate|--rate'
+            echo 1
+        case 'simulate gate|--seed'
+            echo 1
+        case 'simulate gate|--rest-429-every'
+            echo 1
+        case 'simulate gate|--drop-after'
+            echo 1
+        case 'simulate moex|--host'
+            echo 1
+        case 'simulate moex|--port'
+            echo 1
+        case 'simulate moex|--rate'
+            echo 1
+        case 'simulate moex|--seed'
+            echo 1
+        case 'simulate moex|--heart-beat'
+            echo 1
+        case 'simulate moex|--drop-after'
+            echo 1
+        case 'simulate moex|--gap-every'
+            echo 1
+        case 'simulate moex|--error-after'
+            echo 1
+        case 'simulate moex|--error-code'
+            echo 1
+        case 'simulate moex|--stall-after'
+            echo 1
+        case 'simulate moex|--silent-after'
+            echo 1
+        case 'simulate moex|--malformed-every'
             echo 1
         case '*'
             echo 0
@@ -361,11 +857,12 @@ function __feedcli_arg --description 'True at positional index argv[1] (N, or N+
 end
 
 # feedcli
-complete -c feedcli -n __feedcli_at -a login -d 'Fetch a token and store it for the profile (mode 0600).'
-complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored token(s) of a profile.'
+complete -c feedcli -n __feedcli_at -a login -d 'Fetch a token (ht), or check an ISS+ passport login...'
+complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored token(s) (ht) or ISS+ login(s) (moex)...'
 complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
 complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
 complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
+complete -c feedcli -n __feedcli_at -a search -d 'Search a provider\'s instruments: a table on a terminal,...'
 complete -c feedcli -n __feedcli_at -a stream -d 'Stream live data as NDJSON (piped) or a live view...'
 complete -c feedcli -n __feedcli_at -a record -d 'Record a stream to NDJSON files: rotated, compressed, on...'
 complete -c feedcli -n __feedcli_at -a simulate -d 'Serve a provider\'s real protocol on loopback with...'
@@ -379,12 +876,12 @@ complete -c feedcli -n '__feedcli_at login' -s u -l user -x -d 'User name or e-m
 complete -c feedcli -n '__feedcli_at login' -l password-stdin -d 'Read the password from standard input.'
 complete -c feedcli -n '__feedcli_at login' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at login' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 login' -a ht
+complete -c feedcli -n '__feedcli_arg 0 login' -a 'ht moex'
 
 # feedcli logout
 complete -c feedcli -n '__feedcli_at logout' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at logout' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 logout' -a ht
+complete -c feedcli -n '__feedcli_arg 0 logout' -a 'ht moex'
 
 # feedcli replay
 complete -c feedcli -n '__feedcli_at replay' -l speed -x -d '1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader...'
@@ -394,7 +891,7 @@ complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines o
 complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
 complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
-complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye) at H...'
+complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
 complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
 complete -c feedcli -n '__feedcli_arg 0+ replay' -F
 
@@ -406,15 +903,27 @@ complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d
 complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
 complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime'
+complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime binance okx coinbase bybit kucoin gate'
 
 # feedcli providers
 complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'
+
+# feedcli search
+complete -c feedcli -n '__feedcli_at search' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at search' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at search' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream
 complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
 complete -c feedcli -n '__feedcli_at stream' -a ime -d 'HT Data Engine: Iran Mercantile Exchange.'
 complete -c feedcli -n '__feedcli_at stream' -a datafye -d 'Datafye: US stocks (quotes, trades, aggregates) live and...'
+complete -c feedcli -n '__feedcli_at stream' -a moex -d 'MOEX ISS+ over STOMP: securities, order books and candles...'
+complete -c feedcli -n '__feedcli_at stream' -a binance -d 'Binance spot: kline (candle) streams.'
+complete -c feedcli -n '__feedcli_at stream' -a okx -d 'OKX: candlestick channels (business WebSocket).'
+complete -c feedcli -n '__feedcli_at stream' -a coinbase -d 'Coinbase Advanced Trade: candles (5m streamed, others...'
+complete -c feedcli -n '__feedcli_at stream' -a bybit -d 'Bybit v5 spot: live kline candles (WebSocket) with REST...'
+complete -c feedcli -n '__feedcli_at stream' -a kucoin -d 'KuCoin spot: candles over the bullet-public WebSocket.'
+complete -c feedcli -n '__feedcli_at stream' -a gate -d 'Gate.io API v4 spot: live candlesticks (WebSocket) with...'
 complete -c feedcli -n '__feedcli_at stream' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream tse
@@ -476,10 +985,137 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentia
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
 
+# feedcli stream moex
+complete -c feedcli -n '__feedcli_at stream moex' -l ticker -x -d 'Ticker as MARKET.BOARD.SECID, e.g. MXSE.TQBR.SBER (repeatable).'
+complete -c feedcli -n '__feedcli_at stream moex' -l stream -x -a 'securities orderbooks candles' -d 'securities, orderbooks, candles (repeatable). Default: securities.'
+complete -c feedcli -n '__feedcli_at stream moex' -l interval -x -a 'M1 M10 H1 D1 W1 m1 m3 Q1' -d 'Candle interval: M1 (default), M10, H1, D1, W1, m1 (a month), m3, Q1 (quarters).'
+complete -c feedcli -n '__feedcli_at stream moex' -l heartbeat -x -d 'STOMP heart-beat to ask for, in seconds (default 10; 0: none). A server silen...'
+complete -c feedcli -n '__feedcli_at stream moex' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream moex' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream moex' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream moex' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream moex' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream moex' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream moex' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream moex' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream moex' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream moex' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream moex' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream binance
+complete -c feedcli -n '__feedcli_at stream binance' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream binance' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream binance' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream binance' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream binance' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream binance' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream binance' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream binance' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream binance' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream binance' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream binance' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream binance' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream binance' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream binance' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream okx
+complete -c feedcli -n '__feedcli_at stream okx' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream okx' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream okx' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream okx' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream okx' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream okx' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream okx' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream okx' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream okx' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream okx' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream okx' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream okx' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream okx' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream coinbase
+complete -c feedcli -n '__feedcli_at stream coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream bybit
+complete -c feedcli -n '__feedcli_at stream bybit' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream bybit' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream bybit' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream bybit' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream bybit' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream kucoin
+complete -c feedcli -n '__feedcli_at stream kucoin' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -s h -l help -d 'Show this message and exit.'
+
+# feedcli stream gate
+complete -c feedcli -n '__feedcli_at stream gate' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at stream gate' -l interval -x -a '1s 1m 5m 15m 30m 1h 4h 8h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream gate' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream gate' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at stream gate' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at stream gate' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
+complete -c feedcli -n '__feedcli_at stream gate' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at stream gate' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at stream gate' -l events -d 'Also write control lines (connected, disconnected, reconnected, ...).'
+complete -c feedcli -n '__feedcli_at stream gate' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at stream gate' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at stream gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at stream gate' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at stream gate' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream gate' -s h -l help -d 'Show this message and exit.'
+
 # feedcli record
 complete -c feedcli -n '__feedcli_at record' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
 complete -c feedcli -n '__feedcli_at record' -a ime -d 'HT Data Engine: Iran Mercantile Exchange.'
 complete -c feedcli -n '__feedcli_at record' -a datafye -d 'Datafye: US stocks (quotes, trades, aggregates) live and...'
+complete -c feedcli -n '__feedcli_at record' -a moex -d 'MOEX ISS+ over STOMP: securities, order books and candles...'
+complete -c feedcli -n '__feedcli_at record' -a binance -d 'Binance spot: kline (candle) streams.'
+complete -c feedcli -n '__feedcli_at record' -a okx -d 'OKX: candlestick channels (business WebSocket).'
+complete -c feedcli -n '__feedcli_at record' -a coinbase -d 'Coinbase Advanced Trade: candles (5m streamed, others...'
+complete -c feedcli -n '__feedcli_at record' -a bybit -d 'Bybit v5 spot: live kline candles (WebSocket) with REST...'
+complete -c feedcli -n '__feedcli_at record' -a kucoin -d 'KuCoin spot: candles over the bullet-public WebSocket.'
+complete -c feedcli -n '__feedcli_at record' -a gate -d 'Gate.io API v4 spot: live candlesticks (WebSocket) with...'
 complete -c feedcli -n '__feedcli_at record' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record tse
@@ -544,10 +1180,144 @@ complete -c feedcli -n '__feedcli_at record datafye' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at record datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record datafye' -s h -l help -d 'Show this message and exit.'
 
+# feedcli record moex
+complete -c feedcli -n '__feedcli_at record moex' -l ticker -x -d 'Ticker as MARKET.BOARD.SECID, e.g. MXSE.TQBR.SBER (repeatable).'
+complete -c feedcli -n '__feedcli_at record moex' -l stream -x -a 'securities orderbooks candles' -d 'securities, orderbooks, candles (repeatable). Default: securities.'
+complete -c feedcli -n '__feedcli_at record moex' -l interval -x -a 'M1 M10 H1 D1 W1 m1 m3 Q1' -d 'Candle interval: M1 (default), M10, H1, D1, W1, m1 (a month), m3, Q1 (quarters).'
+complete -c feedcli -n '__feedcli_at record moex' -l heartbeat -x -d 'STOMP heart-beat to ask for, in seconds (default 10; 0: none). A server silen...'
+complete -c feedcli -n '__feedcli_at record moex' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record moex' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record moex' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record moex' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record moex' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record moex' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record moex' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record moex' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record moex' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record moex' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record moex' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record moex' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record binance
+complete -c feedcli -n '__feedcli_at record binance' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record binance' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record binance' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record binance' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record binance' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record binance' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record binance' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record binance' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record binance' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record binance' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record binance' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record binance' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record binance' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record binance' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record binance' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record okx
+complete -c feedcli -n '__feedcli_at record okx' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record okx' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record okx' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record okx' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record okx' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record okx' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record okx' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record okx' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record okx' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record okx' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record okx' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record okx' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record okx' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record okx' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record coinbase
+complete -c feedcli -n '__feedcli_at record coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record coinbase' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record coinbase' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record coinbase' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record bybit
+complete -c feedcli -n '__feedcli_at record bybit' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record bybit' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record bybit' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record bybit' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record bybit' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record bybit' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record bybit' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record bybit' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record bybit' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record bybit' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record bybit' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record bybit' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record bybit' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record bybit' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record bybit' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record kucoin
+complete -c feedcli -n '__feedcli_at record kucoin' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record kucoin' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record kucoin' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record kucoin' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record kucoin' -s h -l help -d 'Show this message and exit.'
+
+# feedcli record gate
+complete -c feedcli -n '__feedcli_at record gate' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
+complete -c feedcli -n '__feedcli_at record gate' -l interval -x -a '1s 1m 5m 15m 30m 1h 4h 8h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record gate' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record gate' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
+complete -c feedcli -n '__feedcli_at record gate' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
+complete -c feedcli -n '__feedcli_at record gate' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
+complete -c feedcli -n '__feedcli_at record gate' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record gate' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
+complete -c feedcli -n '__feedcli_at record gate' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at record gate' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at record gate' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at record gate' -l stale-after -x -d 'Reconnect when no data came for SECONDS (pings and heartbeats don\'t count); 0...'
+complete -c feedcli -n '__feedcli_at record gate' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
+complete -c feedcli -n '__feedcli_at record gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
+complete -c feedcli -n '__feedcli_at record gate' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record gate' -s h -l help -d 'Show this message and exit.'
+
 # feedcli simulate
 complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'
 complete -c feedcli -n '__feedcli_at simulate' -a ime -d 'HT Data Engine (IME, and TSE & IFB on the same port):...'
 complete -c feedcli -n '__feedcli_at simulate' -a datafye -d 'Datafye WebSocket API: live quotes, trades, aggregates,...'
+complete -c feedcli -n '__feedcli_at simulate' -a binance -d 'Binance spot: kline streams on /ws and /stream, ping...'
+complete -c feedcli -n '__feedcli_at simulate' -a okx -d 'OKX: candles on /ws/v5/business, text ping/pong, REST...'
+complete -c feedcli -n '__feedcli_at simulate' -a coinbase -d 'Coinbase Advanced Trade: 5-minute candles, heartbeats...'
+complete -c feedcli -n '__feedcli_at simulate' -a bybit -d 'Bybit v5 public spot: kline topics, JSON ping, REST...'
+complete -c feedcli -n '__feedcli_at simulate' -a kucoin -d 'KuCoin: bullet-public token flow, welcome/ping/pong, REST...'
+complete -c feedcli -n '__feedcli_at simulate' -a gate -d 'Gate.io API v4: spot.candlesticks, spot.ping, REST...'
+complete -c feedcli -n '__feedcli_at simulate' -a moex -d 'MOEX ISS+ over STOMP: CONNECT with metadata, securities,...'
 complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate tse
@@ -585,3 +1355,72 @@ complete -c feedcli -n '__feedcli_at simulate datafye' -l drop-after -x -d 'Cut 
 complete -c feedcli -n '__feedcli_at simulate datafye' -l stall-after -x -d 'Go silent on each connection after N data messages, unannounced (heartbeats g...'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate binance
+complete -c feedcli -n '__feedcli_at simulate binance' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate binance' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate okx
+complete -c feedcli -n '__feedcli_at simulate okx' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate okx' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate coinbase
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate bybit
+complete -c feedcli -n '__feedcli_at simulate bybit' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate kucoin
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate gate
+complete -c feedcli -n '__feedcli_at simulate gate' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate gate' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per second of each subscribed candle.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate moex
+complete -c feedcli -n '__feedcli_at simulate moex' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate moex' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l rate -x -d 'Market events per second, per instrument.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l heart-beat -x -d 'The server\'s heart-beat in CONNECTED (ms, both ways); the rate is agreed with...'
+complete -c feedcli -n '__feedcli_at simulate moex' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l gap-every -x -d 'Skip a seqnum in every Nth packet of a subscription (a lost packet: a gap).'
+complete -c feedcli -n '__feedcli_at simulate moex' -l error-after -x -d 'Send ERROR --error-code after N messages on a connection, and close it.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l error-code -x -d 'The code --error-after sends: gateway.timeout, gateway.transport, gateway.exc...'
+complete -c feedcli -n '__feedcli_at simulate moex' -l stall-after -x -d 'Send no more data on a connection after N messages; heart-beats go on.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l silent-after -x -d 'Send nothing at all on a connection after N messages, not even heart-beats.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate moex' -s h -l help -d 'Show this message and exit.'

@@ -44,6 +44,7 @@ __all__ = [
     "encode",
     "is_heartbeat",
     "negotiate_heart_beat",
+    "server_heart_beat",
 ]
 
 Frame = su.Frame
@@ -237,6 +238,26 @@ def negotiate_heart_beat(client: tuple[int, int], server_header: str | None) -> 
         sx, sy = (int(p) for p in parts)
     cx, cy = client
     return su.calculate_heartbeats((str(sx), str(sy)), (cx, cy))
+
+
+def server_heart_beat(server: tuple[int, int], client_header: str | None) -> tuple[int, int]:
+    """The server's side of the negotiation: (how often it sends, how often it expects), in ms.
+
+    `server` is the server's own (sx, sy), what it puts in CONNECTED's heart-beat header;
+    `client_header` is CONNECT's (absent: "0,0"). The same rule as `negotiate_heart_beat`
+    seen from the other end: the server sends every max(sx, cy) unless either is 0, and
+    expects the client every max(sy, cx) unless either is 0.
+    """
+    cx, cy = CONNECTED_HEART_BEAT_DEFAULT  # no header: the client neither sends nor wants any
+    if client_header is not None and client_header.strip():
+        parts = client_header.split(",")
+        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            raise StompProtocolError(f"bad heart-beat header {client_header!r}")
+        cx, cy = (int(p) for p in parts)
+    sx, sy = server
+    send = max(sx, cy) if sx and cy else 0
+    expect = max(sy, cx) if sy and cx else 0
+    return send, expect
 
 
 # --------------------------------------------------------------------------- events
@@ -540,6 +561,12 @@ class StompClient:
         return Unhandled(frame)
 
     # -- time ----------------------------------------------------------------------------
+
+    def mark_heard(self, now: float) -> None:
+        """Note that bytes came from the server at `now` (a caller that sees the socket knows
+        better than frame parsing when the peer last spoke: pings, pongs, partial reads)."""
+        if self._last_heard is None or now > self._last_heard:
+            self._last_heard = now
 
     def mark_sent(self, now: float) -> None:
         """Note that bytes went out at `now`: any frame counts as a heart-beat (STOMP 1.2)."""

@@ -182,8 +182,8 @@ def expected_tse(events: list[DataEvent], by: str = "isin") -> list[dict[str, An
 
 
 def test_unknown_provider_is_a_usage_error_and_banners_follow_the_simulate_convention() -> None:
-    with pytest.raises(UsageError, match="replay --serve does not know how to serve moex yet"):
-        ReplayServer("moex", Paced([]))
+    with pytest.raises(UsageError, match="replay --serve does not know how to serve nowhere yet"):
+        ReplayServer("nowhere", Paced([]))
 
     async def main() -> tuple[str, str, list[str]]:
         async with ReplayServer("tse", Paced([])) as hts, ReplayServer("datafye", Paced([])) as dfs:

@@ -389,7 +389,7 @@ def test_mapping_by_kind_of_data() -> None:
     (record,) = map_data("tse", "fund-info", {"nav": 12_345, "units": 10, "marketCap": 9, "as_of": "x"})
     assert isinstance(record, Record) and dict(record.items)["nav"] == 12_345
 
-    (generic,) = map_data("moex", "securities", {"LAST": 306.13, "nested": {"a": 1}})
+    (generic,) = map_data("nowhere", "securities", {"LAST": 306.13, "nested": {"a": 1}})
     assert isinstance(generic, Record) and dict(generic.items) == {"LAST": 306.13, "nested.a": 1}
 
 

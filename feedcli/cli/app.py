@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from feedcli import __version__
-from feedcli.cli import demo, login, providers_cmd, record, replay, simulate, stream
+from feedcli.cli import demo, login, providers_cmd, record, replay, search, simulate, stream
 
 app = typer.Typer(
     name="feedcli",
@@ -45,6 +45,7 @@ app.command("replay")(replay.replay)
 app.add_typer(simulate.app)
 app.command("demo")(demo.demo)
 app.command("providers")(providers_cmd.providers)
+app.command("search")(search.search)
 
 
 def command() -> typer.core.TyperGroup:

@@ -15,6 +15,7 @@ from feedcli.errors import UsageError
 
 class Family(str, Enum):
     ht = "ht"
+    moex = "moex"
 
 
 def _say(message: str) -> None:
@@ -32,7 +33,9 @@ def _humanize(delta_seconds: float) -> str:
 
 
 def login(
-    family: Annotated[Family, typer.Argument(help="Which provider family: ht serves tse and ime.")] = Family.ht,
+    family: Annotated[
+        Family, typer.Argument(help="Which provider family: ht serves tse and ime; moex is MOEX ISS+.")
+    ] = Family.ht,
     url: o.Url = None,
     user: Annotated[
         Optional[str],  # noqa: UP045
@@ -43,23 +46,25 @@ def login(
     ] = False,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Fetch a token and store it for the profile (mode 0600).
+    """Fetch a token (ht), or check an ISS+ passport login (moex), and store it for the profile (mode 0600).
 
     Examples:
       feedcli login -u alice
       pass show ht | feedcli login -u alice --password-stdin
       feedcli login --url http://127.0.0.1:8765 -u demo   # a local simulator
+      feedcli login moex -u alice@example.com             # MOEX passport (ALGOPACK); without it: guest
     """
     from feedcli import auth, config
-    from feedcli.providers import ht
+    from feedcli.providers import ht, moex
 
-    base = o.base_url(url, family.value, ht.PRODUCTION_URL)
+    default = moex.PRODUCTION_URL if family is Family.moex else ht.PRODUCTION_URL
+    base = o.base_url(url, family.value, default)
     config.load(profile, family.value)  # a bad profile name or store fails before the password is sent
     interactive = sys.stdin.isatty()
     if not user:
         if password_stdin or not interactive:
             raise UsageError("give the user name with -u USER (standard input is not a terminal)")
-        user = typer.prompt("User name or e-mail").strip()
+        user = typer.prompt("MOEX passport login" if family is Family.moex else "User name or e-mail").strip()
     if not user:
         raise UsageError("the user name must not be empty")
     if password_stdin:
@@ -69,7 +74,15 @@ def login(
     else:
         if not interactive:
             raise UsageError("no terminal to ask for the password: pipe it in with --password-stdin")
-        password = typer.prompt("Password", hide_input=True)
+        password = typer.prompt("Passcode" if family is Family.moex else "Password", hide_input=True)
+
+    if family is Family.moex:
+        cred = moex.credentials(user, password)
+        auth.moex_check(base, cred)
+        path = auth.store_moex(profile, base, cred)
+        _say(f"✓ Logged in to MOEX ISS+ at {base} as {user} (domain {cred.domain}, profile {profile}).")
+        _say(f"  Stored in {path}")
+        return
 
     token = auth.login(base, user, password, note=_say)
     path = auth.store(profile, base, token)
@@ -87,7 +100,7 @@ def logout(
     family: Annotated[Family, typer.Argument(help="Which provider family.")] = Family.ht,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Forget the stored token(s) of a profile."""
+    """Forget the stored token(s) (ht) or ISS+ login(s) (moex) of a profile."""
     from feedcli import config
 
     if config.remove(profile, family.value):

@@ -75,7 +75,7 @@ def replay(
         typer.Option(
             "--serve",
             metavar="HOST:PORT",
-            help="Serve the recording over its provider's own protocol (tse, ime, datafye) at HOST:PORT, "
+            help="Serve the recording over its provider's own protocol (tse, ime, datafye, moex) at HOST:PORT, "
             "so `feedcli stream --url` and the provider's clients connect to it as if it were live.",
             show_default=False,
         ),

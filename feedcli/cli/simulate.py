@@ -339,3 +339,82 @@ for _exchange, (_port, _help) in CANDLE_EXCHANGES.items():
         help=_help + f"\n\nExample: feedcli simulate {_exchange}, then feedcli stream "
         f"{_exchange} --url http://127.0.0.1:{_port} --pair BTC-USDT --interval 1m",
     )(_candle_command(_exchange, _port))
+
+
+# ---------------------------------------------------------------------------------- moex
+
+
+def _fault(help_text: str) -> Any:
+    return typer.Option(metavar="N", min=1, help=help_text, rich_help_panel=FAULTS, show_default=False)
+
+
+@app.command(
+    "moex",
+    help="MOEX ISS+ over STOMP: CONNECT with metadata, securities, orderbooks and candles of MXSE, "
+    "SEARCH.ticker, heart-beats, the documented ERROR codes.\n\n"
+    "Example: feedcli simulate moex --port 8767, then "
+    "feedcli stream moex --url http://127.0.0.1:8767 --ticker MXSE.TQBR.SBER --stream orderbooks",
+)
+def simulate_moex(
+    host: Host = "127.0.0.1",
+    port: Port = 8767,
+    rate: Annotated[
+        float,
+        typer.Option("--rate", metavar="MSGS_PER_S", min=0.1, help="Market events per second, per instrument."),
+    ] = 20.0,
+    seed: Seed = 1,
+    heart_beat: Annotated[
+        int,
+        typer.Option(
+            "--heart-beat",
+            metavar="MS",
+            min=0,
+            help="The server's heart-beat in CONNECTED (ms, both ways); the rate is agreed with the client's.",
+        ),
+    ] = 1000,
+    drop_after: DropAfter = None,
+    gap_every: Annotated[
+        Optional[int],  # noqa: UP045
+        _fault("Skip a seqnum in every Nth packet of a subscription (a lost packet: a gap)."),
+    ] = None,
+    error_after: Annotated[
+        Optional[int],  # noqa: UP045
+        _fault("Send ERROR --error-code after N messages on a connection, and close it."),
+    ] = None,
+    error_code: Annotated[
+        str,
+        typer.Option(
+            "--error-code",
+            metavar="CODE",
+            help="The code --error-after sends: gateway.timeout, gateway.transport, gateway.exception, ...",
+            rich_help_panel=FAULTS,
+        ),
+    ] = "gateway.timeout",
+    stall_after: Annotated[
+        Optional[int],  # noqa: UP045
+        _fault("Send no more data on a connection after N messages; heart-beats go on."),
+    ] = None,
+    silent_after: Annotated[
+        Optional[int],  # noqa: UP045
+        _fault("Send nothing at all on a connection after N messages, not even heart-beats."),
+    ] = None,
+    malformed_every: MalformedEvery = None,
+) -> None:
+    from feedcli.errors import UsageError
+    from feedcli.simulators.moex import MoexFaults, MoexSimulator
+
+    try:
+        faults = MoexFaults(
+            drop_after=drop_after,
+            gap_every=gap_every,
+            error_after=error_after,
+            error_code=error_code,
+            stall_after=stall_after,
+            silent_after=silent_after,
+            malformed_every=malformed_every,
+        )
+        sim = MoexSimulator(host=host, port=port, rate=rate, seed=seed, heart_beat=heart_beat, faults=faults)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+    asyncio.run(serve_until_signalled(sim, host, port, sim.listing))

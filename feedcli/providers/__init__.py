@@ -12,6 +12,7 @@ _MODULES: dict[str, str] = {
     "tse": "tse",
     "ime": "ime",
     "datafye": "datafye",
+    "moex": "moex",
     "binance": "binance",
     "okx": "okx",
     "coinbase": "coinbase",

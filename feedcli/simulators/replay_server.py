@@ -5,8 +5,8 @@ provider itself speaks lets `feedcli stream --url`, the provider's documented ex
 and users' own code run against yesterday's market unchanged, with only the base URL swapped,
 as tardis-machine does for crypto exchanges. So this is the simulator's server (login, JWT check
 at the handshake, refusals, heartbeats, subscribe replies) with the recording as its source in
-place of the generated market: `HTSimulator` and `DatafyeSimulator` are subclassed and only
-their data source and end-of-stream handling are replaced.
+place of the generated market: `HTSimulator`, `DatafyeSimulator` and `MoexSimulator` are
+subclassed and only their data source and end-of-stream handling are replaced.
 
 Timeline. The source is consumed once, and what it yields is fanned out to every connected
 client whose subscription matches it: one shared timeline, as a live market is shared. The
@@ -20,7 +20,7 @@ Pacing is the caller's: `source()` is called once, when the timeline starts, and
 sent as they arrive. Only the provider's data events are sent; control lines (connected,
 disconnected, recording headers) describe the recorder's own connection and are skipped.
 
-What clients see when the source is exhausted: HT clients are closed with 1000 "end of
+What clients see when the source is exhausted: HT and MOEX clients are closed with 1000 "end of
 recording"; Datafye clients get `{"type":"stream_end"}` (Datafye's own end-of-stream frame, which
 feedcli's codec reads as "complete, do not reconnect") and then the same close. Every frame
 queued before the end is sent first. A client that connects after the end is checked as usual
@@ -42,7 +42,7 @@ from typing import Any, NamedTuple, cast
 
 from feedcli.errors import UsageError
 from feedcli.events import DataEvent, Event
-from feedcli.providers import ime, tse
+from feedcli.providers import ime, moex, tse
 from feedcli.providers.datafye import STREAM_END, TYPE_OF, control_message, data_message
 from feedcli.providers.ht import END_OF_RECORDING
 from feedcli.simulators.datafye import (
@@ -62,6 +62,7 @@ from feedcli.simulators.ht import (
     _Client,
     _reason_bytes,
 )
+from feedcli.simulators.moex import MoexSimulator
 
 #: the close every client gets when the recording has been played to its end
 NORMAL_CLOSURE = 1000
@@ -75,7 +76,7 @@ _CLOSE_TIMEOUT = 2.0
 _DRAIN_TIMEOUT = 10.0
 
 #: provider → the name the banner gives the service (the same as `feedcli simulate`'s banner)
-SERVED: dict[str, str] = {"tse": "HT Data Engine", "ime": "HT Data Engine", "datafye": "Datafye"}
+SERVED: dict[str, str] = {"tse": "HT Data Engine", "ime": "HT Data Engine", "datafye": "Datafye", "moex": "MOEX ISS+"}
 
 Source = Callable[[], AsyncIterator[Event]]
 
@@ -342,6 +343,115 @@ class _DatafyeReplay(DatafyeSimulator):
             await self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
 
 
+# ----------------------------------------------------------------------------- MOEX ISS+
+
+
+class _MoexReplay(MoexSimulator):
+    """The ISS+ simulator's gateway (CONNECT, metadata, heart-beats, errors) fed a recording.
+
+    A recorded line is the typed row, book or candle feedcli wrote; it is encoded back into a
+    packet with the codec (`moex.encode_rows`: numbers back to `[value, decimals]`, enum
+    descriptions back to ids, candle records back to rows). A subscription's first packet is
+    a `snapshot` (the codec writes nothing before one), the next ones `updates` of the whole
+    row (a `removal` for a line marked removed); order books are whole books every time. The
+    recorded `ts` is the packet's `timestamp`. Candles are served at whatever interval is
+    asked for: a recording does not say which one it holds.
+    """
+
+    def __init__(self, host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> None:
+        super().__init__(host=host, port=port, queue_size=queue_size, listings=())
+        self.known: set[str] | None = None if symbols is None else set(symbols)
+        self.slow_timeout = slow_timeout
+        self.on_subscribed: Callable[[], None] = lambda: None
+        self.end: tuple[int, str] | None = None
+
+    async def _produce(self) -> None:
+        """No generated market: the recording is the source."""
+
+    def _knows(self, ticker: str) -> bool:
+        return self.known is None or ticker in self.known
+
+    def _subscribed(self, sub: Any) -> None:
+        # no snapshot of its own: the recording's next line for it is sent as one
+        if self.end is not None:
+            sub.conn.close_with = self.end
+            self._enqueue(sub.conn, None)
+        self.on_subscribed()
+
+    async def deliver(self, event: DataEvent) -> None:
+        subs = [s for key, group in self._index.items() if key[:2] == (event.channel, event.symbol) for s in group]
+        if not subs:
+            return
+        millis = _epoch_ms(event.ts)
+        for sub in subs:
+            frame = self._frame(sub, event, millis)
+            if frame is None:
+                continue
+            try:
+                sub.conn.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                try:
+                    await asyncio.wait_for(sub.conn.queue.put(frame), self.slow_timeout)
+                except asyncio.TimeoutError:
+                    self._drop(sub.conn)
+                    self.spawn(self._close(sub.conn, TRY_AGAIN_LATER, REASON_TOO_SLOW))
+
+    @staticmethod
+    def _frame(sub: Any, event: DataEvent, millis: int | None) -> bytes | None:
+        data = event.data
+        if not isinstance(data, dict):
+            return None
+        schema = moex.FALLBACK_SCHEMA
+        if sub.stream == "orderbooks":
+            resource, rows, kind = schema.resource("MXSE.orderbooks"), moex.book_rows(data), "snapshot"
+        else:
+            if sub.stream == "candles":
+                resource, row = schema.resource("MXSE.candles"), moex.candle_row(data)
+            else:
+                resource, row = schema.resource("MXSE.securities"), {k: v for k, v in data.items() if k != "removed"}
+            rows = [row]
+            kind = "snapshot" if sub.seq == 0 else "removal" if data.get("removed") else "updates"
+        if sub.seq == 0 and kind == "removal":
+            return None
+        columns, wire = moex.encode_rows(resource, schema, rows)
+        sub.seq += 1
+        body = moex.encode_packet(kind, columns, wire, sub.seq, millis)
+        return moex.message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body)
+
+    async def finish(self, code: int, reason: str) -> None:
+        """End every connection: what was queued is sent, then the close (1000 "end of recording")."""
+        self.end = (code, reason)
+        await asyncio.gather(*(self._end_conn(c) for c in list(self._conns)), return_exceptions=True)
+
+    async def _end_conn(self, conn: Any) -> None:
+        conn.close_with = self.end
+        try:
+            await asyncio.wait_for(conn.queue.put(None), _DRAIN_TIMEOUT)
+        except asyncio.TimeoutError:
+            await self._close(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
+            return
+        sender = conn.tasks[0] if conn.tasks else None
+        if sender is not None:
+            _done, pending = await asyncio.wait({sender}, timeout=_DRAIN_TIMEOUT)
+            if pending:
+                await self._close(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
+
+
+def _epoch_ms(ts: str | None) -> int | None:
+    """A line's `ts` (ISO 8601) as epoch milliseconds, the packet timestamp; None if it has none."""
+    if not ts:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
 # ----------------------------------------------------------------------------- the server
 
 
@@ -384,9 +494,11 @@ class ReplayServer:
         self.provider = provider
         self._source = source
         known = None if symbols is None else list(dict.fromkeys(symbols))
-        self._backend: _HTReplay | _DatafyeReplay
+        self._backend: _HTReplay | _DatafyeReplay | _MoexReplay
         if provider == "datafye":
             self._backend = _DatafyeReplay(host, port, known, queue_size, slow_timeout)
+        elif provider == "moex":
+            self._backend = _MoexReplay(host, port, known, queue_size, slow_timeout)
         else:
             self._backend = _HTReplay(provider, host, port, known, queue_size, slow_timeout)
         self._backend.on_subscribed = self._on_subscribed
@@ -421,7 +533,7 @@ class ReplayServer:
         tests that read one read the other.
         """
         line = f"feedcli replay: serving the recording as {SERVED[self.provider]} at {self.url}"
-        if isinstance(self._backend, _HTReplay):
+        if isinstance(self._backend, _HTReplay | _MoexReplay):
             line += f" user {self._backend.user} password {self._backend.password}"
         return line
 
@@ -433,6 +545,8 @@ class ReplayServer:
             lines.append(f"Try: {login}, then feedcli stream tse --url {self.url} --isin ISIN")
         elif self.provider == "ime":
             lines.append(f"Try: {login}, then feedcli stream ime --url {self.url} --contract-id ID")
+        elif self.provider == "moex":
+            lines.append(f"Try: feedcli stream moex --url {self.url} --ticker TICKER --stream STREAM (as the guest)")
         else:
             lines.append(f"Try: feedcli stream datafye --url {self.url} --symbol SYM --channel quotes")
         return lines

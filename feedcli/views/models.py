@@ -450,6 +450,48 @@ def _datafye_trade(data: Any) -> Stats:
     return Stats(last=price(data.get("tradePrice")))
 
 
+def _moex_securities(data: Any) -> tuple[Model, ...]:
+    """MOEX ISS+ securities: the day's statistics, and the best bid and offer as a one-level book."""
+    if not isinstance(data, Mapping):
+        return (Record("securities", flatten(data)),)
+    stats = Stats(
+        last=price(data.get("LAST")),
+        close=price(data.get("LCLOSEPRICE")),
+        open=price(data.get("OPEN")),
+        high=price(data.get("HIGH")),
+        low=price(data.get("LOW")),
+        prev_close=price(data.get("PREVPRICE")),
+        volume=number(data.get("VOLTODAY")),
+        value=number(data.get("VALTODAY")),
+        trades=count(data.get("NUMTRADES")),
+        date=_text(data.get("TRADEDATE")),
+        time=_text(data.get("TIME")),
+    )
+    top = Level(bid_price=price(data.get("BID")), ask_price=price(data.get("OFFER")))
+    return (stats, Book((top,), depth=False))
+
+
+def _moex_book(data: Any) -> Book:
+    """MOEX ISS+ orderbooks, as feedcli writes them: {"bids": [[price, qty], ...], "asks": [...]}, best first."""
+    if not isinstance(data, Mapping):
+        return Book((), depth=True)
+
+    def side(name: str) -> list[tuple[float, float | None]]:
+        out = []
+        for level in data.get(name) or ():
+            if isinstance(level, list | tuple) and len(level) >= 2 and price(level[0]) is not None:
+                out.append((price(level[0]), number(level[1])))
+        return out
+
+    bids, asks = side("bids"), side("asks")
+    levels = []
+    for i in range(max(len(bids), len(asks))):
+        bid = bids[i] if i < len(bids) else (None, None)
+        ask = asks[i] if i < len(asks) else (None, None)
+        levels.append(Level(bid_price=bid[0], bid_qty=bid[1], ask_price=ask[0], ask_qty=ask[1]))
+    return Book(tuple(levels), depth=True)
+
+
 Mapper = Callable[[Any], tuple[Model, ...]]
 
 #: channels whose `ts` is when a bar starts, not when the message was sent: they say
@@ -473,6 +515,9 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("datafye", "trades"): lambda d: (_datafye_trade(d),),
     ("datafye", "aggregates"): lambda d: (_ohlcv(d),),
     **{(exchange, "candles"): lambda d: (_ohlcv(d),) for exchange in CANDLE_EXCHANGES},
+    ("moex", "securities"): _moex_securities,
+    ("moex", "orderbooks"): lambda d: (_moex_book(d),),
+    ("moex", "candles"): lambda d: (_ohlcv(d),),
 }
 
 
@@ -489,7 +534,12 @@ def map_data(provider: str, channel: str, data: Any) -> tuple[Model, ...]:
 
 #: channels whose messages are bars: the live view keeps a series of them per symbol
 CANDLE_CHANNELS: frozenset[tuple[str, str]] = frozenset(
-    {("tse", "ohlcv-last-1m"), ("datafye", "aggregates"), *((e, "candles") for e in CANDLE_EXCHANGES)}
+    {
+        ("tse", "ohlcv-last-1m"),
+        ("datafye", "aggregates"),
+        ("moex", "candles"),
+        *((e, "candles") for e in CANDLE_EXCHANGES),
+    }
 )
 #: bars kept per symbol for the chart (more than any terminal is wide, in 1-column bars)
 MAX_CANDLES = 240

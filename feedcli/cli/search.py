@@ -1,0 +1,120 @@
+"""`feedcli search PROVIDER PATTERN`: find instruments by name, a table on a terminal, NDJSON when piped.
+
+The provider module does the searching: it offers `search(pattern)`, which checks the
+pattern (exit 2 if it cannot be sent) and returns (base URL, credential) → a codec that
+finishes once the answer has come, each match a data event. This command only runs that
+codec through the session engine and prints what came back, so it knows no protocol.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from feedcli.cli import options as o
+
+#: how long a search may take, connection included
+TIMEOUT = 30.0
+
+
+def search(
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="A provider with a search (moex).")],
+    pattern: Annotated[
+        str, typer.Argument(metavar="PATTERN", help="What to look for: SBER, 'SBER*', an ISIN, a name ...")
+    ],
+    url: o.Url = None,
+    profile: o.Profile = o.DEFAULT_PROFILE_NAME,
+) -> None:
+    """Search a provider's instruments: a table on a terminal, one JSON object per match when piped.
+
+    Examples:
+
+      feedcli search moex SBER
+
+      feedcli search moex 'GAZ*' | jq -r .ticker
+    """
+    from feedcli import auth, providers
+    from feedcli.errors import UsageError
+
+    module = providers.get(provider)  # exit 2 for an unknown provider
+    make = getattr(module, "search", None)
+    if make is None:
+        have = [n for n in providers.names() if hasattr(providers.get(n), "search")]
+        raise UsageError(f"{provider} has no instrument search; providers with one: {', '.join(have) or 'none'}")
+    info = module.INFO
+    factory = make(pattern)  # exit 2 for a pattern that cannot be sent
+    base = o.base_url(url, provider, info.default_url, family=info.credentials)
+    credential = auth.credential_for(info.credentials, profile, base)
+    rows = run_search(lambda: factory(base, credential), base)
+    columns = getattr(module, "SEARCH_COLUMNS", None)
+    if sys.stdout.isatty():
+        _table(provider, pattern, rows, columns)
+    else:
+        _ndjson(rows)
+
+
+def run_search(new_codec: Any, base: str) -> list[dict[str, Any]]:
+    """Run a search codec once, without retries; the data events' payloads, in order."""
+    import asyncio
+
+    from feedcli.errors import FeedError, RetriesExhausted
+    from feedcli.events import DataEvent
+    from feedcli.providers.base import ConnectionDead, is_loopback
+    from feedcli.session import Session, SessionOptions
+
+    rows: list[dict[str, Any]] = []
+    made: list[Any] = []
+
+    def emit(event: Any) -> None:
+        if type(event) is DataEvent:
+            rows.append(event.data)
+
+    def fresh() -> Any:
+        codec = new_codec()
+        made.append(codec)
+        return codec
+
+    options = SessionOptions(
+        stale_after=None, max_retries=0, ping_interval=None, ping_timeout=None, trust_env=not is_loopback(base)
+    )
+
+    async def main() -> None:
+        await asyncio.wait_for(Session(fresh, emit, options=options).run(), TIMEOUT)
+
+    try:
+        asyncio.run(main())
+    except (RetriesExhausted, ConnectionDead) as exc:
+        raise FeedError(f"search: {exc}") from None
+    except asyncio.TimeoutError:
+        raise FeedError(f"search: no answer from {base} within {TIMEOUT:g}s") from None
+    if not made or not made[-1].finished:
+        raise FeedError(f"search: {base} closed the connection before answering")
+    return rows
+
+
+def _ndjson(rows: list[dict[str, Any]]) -> None:
+    import orjson
+
+    out = sys.stdout.buffer
+    for row in rows:
+        out.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
+    out.flush()
+
+
+def _table(provider: str, pattern: str, rows: list[dict[str, Any]], preferred: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not rows:
+        console.print(f"No {provider} instrument matches {pattern!r}.")
+        return
+    names = [c for c in (preferred or ()) if any(c in r for r in rows)] or list(rows[0])
+    table = Table(title=f"{provider}: {len(rows)} match{'es' if len(rows) != 1 else ''} for {pattern!r}")
+    for i, name in enumerate(names):
+        table.add_column(name, style="bold cyan" if i == 0 else None, no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*("" if row.get(n) is None else str(row.get(n)) for n in names))
+    console.print(table)

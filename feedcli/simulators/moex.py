@@ -1,0 +1,871 @@
+"""A local MOEX ISS+ gateway: STOMP over WebSocket at `/infocx/v3/websocket`, subprotocol `STOMP`.
+
+It serves what wss://iss.moex.com/infocx/v3/websocket serves, as far as MOEX's document and
+its own client and notebooks show it (../shared/notes/protocols.md, "MOEX ISS+"), so that
+feedcli, the document's own Python examples and users' scripts run against it unchanged
+with only the URL swapped:
+
+- CONNECT with `domain`/`login`/`passcode`: domain DEMO with guest/guest, or domain
+  passport with the one account the banner prints. Anything else is ERROR
+  `gateway.access-denied` and the connection is closed. CONNECTED carries the metadata
+  (`{"version": ..., "structure": ...}`, the key names of MOEX's own dump) for the streams
+  served: MXSE securities, orderbooks and candles, and the SEARCH.ticker query.
+- heart-beat: CONNECTED states the server's own `--heart-beat` (ms) and the rates are agreed
+  as STOMP 1.2 says; the server then sends a bare "\\n" at the agreed rate, and closes a
+  client it has heard nothing from for three times the agreed rate. A client that asks
+  for none (the official one) gets none.
+- SUBSCRIBE (`id`, `receipt`, `destination`, `selector`) → RECEIPT, then MESSAGEs whose body
+  is a packet `{"properties": {"type", "seqnum", "timestamp"}, "columns", "data"}`: a
+  `snapshot` first; then securities `updates` with only the changed columns plus TICKER,
+  a whole order book per packet (as MOEX's notebook sees it), and the current candle row.
+  `seqnum` counts each subscription's packets; `timestamp` is epoch milliseconds.
+  An unknown destination, ticker, interval or unreadable selector is ERROR
+  `gateway.invalidrequest` with the SUBSCRIBE's `receipt-id`; the connection stays open.
+- REQUEST `SEARCH.ticker` (`selector: pattern="SBER*"`) → REPLY with `request-id` and a packet
+  of the matching instruments; any other destination is ERROR `gateway.invalidrequest`.
+- UNSUBSCRIBE stops a subscription; DISCONNECT is answered with its RECEIPT and a close.
+- Frames are sent as binary WebSocket messages (what the official client expects), one frame
+  per message, LF only; text and binary are both read.
+
+Every frame is built and read with `feedcli.providers.moex` and `feedcli.stomp`, the client's
+own codec, so that client and server cannot drift apart. Faults for testing clients are off
+by default (`MoexFaults`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+import random
+import secrets
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from feedcli import stomp
+from feedcli.providers import moex
+from feedcli.providers.base import Refusal
+from feedcli.simulators.base import LoopbackServer
+
+log = logging.getLogger(__name__)
+
+MOSCOW = moex.MOSCOW
+GOING_AWAY = 1001
+REASON_SHUTDOWN = "server shutting down"
+#: candle bars a snapshot carries (MOEX sends 256 daily bars; fewer keep tests quick)
+HISTORY_BARS = 120
+#: a client is closed after this many of its promised heart-beat intervals without a byte
+#: (more lenient than feedcli's own 2x: a server should not be the first to give up)
+CLIENT_TOLERANCE = 3.0
+#: order-book levels per side
+BOOK_DEPTH = 10
+_SECURITIES = moex.FALLBACK_SCHEMA.resources["MXSE.securities"]
+_CANDLES = moex.FALLBACK_SCHEMA.resources["MXSE.candles"]
+_ORDERBOOKS = moex.FALLBACK_SCHEMA.resources["MXSE.orderbooks"]
+_SEARCH = moex.FALLBACK_SCHEMA.resources[moex.SEARCH_DESTINATION]
+SEC_COLUMNS = [c.name for c in _SECURITIES.output]
+BOOK_COLUMNS = [c.name for c in _ORDERBOOKS.output]
+CANDLE_COLUMNS = [c.name for c in _CANDLES.output]
+SEARCH_COLUMNS = [c.name for c in _SEARCH.output]
+#: the streams served, by destination
+SERVED = {r.destination: r for r in (_SECURITIES, _ORDERBOOKS, _CANDLES)}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An instrument served: its ticker, names, and where its price walk starts."""
+
+    ticker: str
+    shortname: str
+    name: str
+    isin: str
+    price: float
+    lot: int
+    step: float
+    issue: int
+
+    @property
+    def secid(self) -> str:
+        return self.ticker.rsplit(".", 1)[1]
+
+    @property
+    def board(self) -> str:
+        return self.ticker.split(".")[1]
+
+    @property
+    def decimals(self) -> int:
+        text = f"{self.step:.6f}".rstrip("0")
+        return len(text.split(".")[1]) if "." in text else 0
+
+
+UNIVERSE: tuple[Listing, ...] = (
+    Listing("MXSE.TQBR.SBER", "Sberbank", "Sberbank of Russia", "RU0009029540", 306.13, 1, 0.01, 21_586_948_000),
+    Listing("MXSE.TQBR.SBERP", "Sberbank-p", "Sberbank, pref.", "RU0009029557", 305.42, 1, 0.01, 1_000_000_000),
+    Listing("MXSE.TQBR.GAZP", "GAZPROM ao", "Gazprom", "RU0007661625", 128.61, 10, 0.01, 23_673_512_900),
+    Listing("MXSE.TQBR.LKOH", "LUKOIL", "LUKOIL", "RU0009024277", 6950.5, 1, 0.5, 692_865_762),
+    Listing("MXSE.TQBR.GMKN", "NorNickel GMK", "Norilsk Nickel", "RU0007288411", 120.34, 10, 0.02, 15_286_339_700),
+    Listing("MXSE.TQBR.YDEX", "Yandex", "YANDEX", "RU000A107T19", 4100.5, 1, 0.5, 392_000_000),
+)
+
+#: seconds per interval (months and quarters are calendar ones, handled apart)
+_INTERVAL_SECONDS = {"M1": 60, "M10": 600, "H1": 3600, "D1": 86_400, "W1": 7 * 86_400}
+
+
+@dataclass(frozen=True)
+class MoexFaults:
+    """Misbehaviour to inject, per connection or subscription. Everything is off by default.
+
+    - `drop_after`: after N MESSAGEs on a connection, abort its TCP connection, no close frame.
+    - `gap_every`: every Nth packet of a subscription skips a seqnum (as if one were lost).
+    - `error_after`: after N MESSAGEs, send ERROR `error_code` (gateway.timeout by default)
+      and close the connection, as the gateway does when its upstream fails.
+    - `stall_after`: after N MESSAGEs, send no more data, but keep heart-beats going.
+    - `silent_after`: after N MESSAGEs, send nothing at all, not even heart-beats (WebSocket
+      pings are still answered): only a STOMP heart-beat watch notices.
+    - `malformed_every`: before every Nth MESSAGE, one whose body is not JSON.
+    """
+
+    drop_after: int | None = None
+    gap_every: int | None = None
+    error_after: int | None = None
+    error_code: str = moex.TIMEOUT
+    stall_after: int | None = None
+    silent_after: int | None = None
+    malformed_every: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("drop_after", "gap_every", "error_after", "stall_after", "silent_after", "malformed_every"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be a positive number of messages, not {value}")
+        if self.gap_every == 1:
+            raise ValueError("gap_every must be at least 2 (every packet cannot be the one lost)")
+
+
+# ----------------------------------------------------------------------------- the market
+
+
+def _floor_time(now: datetime, interval: str) -> datetime:
+    """The start of the bar holding `now` (Moscow time)."""
+    local = now.astimezone(MOSCOW).replace(microsecond=0)
+    if interval in ("m1", "m3", "Q1"):
+        month = local.month if interval == "m1" else local.month - (local.month - 1) % 3
+        return local.replace(month=month, day=1, hour=0, minute=0, second=0)
+    if interval == "W1":
+        day = local.replace(hour=0, minute=0, second=0)
+        return day - timedelta(days=day.weekday())
+    seconds = _INTERVAL_SECONDS[interval]
+    midnight = local.replace(hour=0, minute=0, second=0)
+    since = int((local - midnight).total_seconds())
+    return midnight + timedelta(seconds=since - since % seconds) if seconds < 86_400 else midnight
+
+
+def _next_time(start: datetime, interval: str) -> datetime:
+    if interval in ("m1", "m3", "Q1"):
+        months = 1 if interval == "m1" else 3
+        month = start.month - 1 + months
+        return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+    return start + timedelta(seconds=_INTERVAL_SECONDS[interval])
+
+
+def _prev_time(start: datetime, interval: str) -> datetime:
+    if interval in ("m1", "m3", "Q1"):
+        months = 1 if interval == "m1" else 3
+        month = start.month - 1 - months
+        return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+    return start - timedelta(seconds=_INTERVAL_SECONDS[interval])
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Instrument:
+    """One ticker's market: a seeded walk of trades and quotes, its book and its candles.
+
+    Values are kept as the wire carries them (`fixed` as [value, decimals], enums as ids,
+    dates and times as MOEX writes them), so a packet is built by reading them out.
+    """
+
+    def __init__(self, listing: Listing, seed: int, now: datetime) -> None:
+        self.listing = listing
+        self.seed = seed
+        self.rng = random.Random(f"moex/{seed}/{listing.ticker}")
+        self.dec = listing.decimals
+        price = listing.price
+        half = listing.step * max(1, round(price * 0.0002 / listing.step))
+        self.bid, self.offer = self._round(price - half), self._round(price + half)
+        self.last = price
+        self.prev = self._round(price * (1 + self.rng.uniform(-0.01, 0.01)))
+        self.levels: dict[str, list[list[Any]]] = {"B": [], "S": []}
+        self._rebuild_book()
+        local = now.astimezone(MOSCOW)
+        settle = (local + timedelta(days=1)).strftime("%Y-%m-%d")
+        self.row: dict[str, Any] = dict.fromkeys(SEC_COLUMNS)
+        self.row.update(
+            {
+                "TICKER": listing.ticker,
+                "CAPTION": listing.shortname,
+                "LAST": self._fixed(price),
+                "CHANGE": self._fixed(price - self.prev),
+                "BID": self._fixed(self.bid),
+                "OFFER": self._fixed(self.offer),
+                "HIGH": self._fixed(max(price, self.prev)),
+                "LOW": self._fixed(min(price, self.prev)),
+                "HIGHBID": self._fixed(self.bid),
+                "LOWOFFER": self._fixed(self.offer),
+                "BIDDEPTHT": self.rng.randint(500_000, 2_000_000),
+                "OFFERDEPTHT": self.rng.randint(500_000, 3_000_000),
+                "VOLTODAY": [0, 0],
+                "VALTODAY": 0,
+                "NUMTRADES": 0,
+                "LCURRENTPRICE": self._fixed(price),
+                "PREVPRICE": self._fixed(self.prev),
+                "WAPRICE": self._fixed(price),
+                "PREVWAPRICE": self._fixed(self.prev),
+                "PRICEMINUSPREVWAPRICE": self._fixed(price - self.prev),
+                "QTY": 0,
+                "VALUE": [0.0, 2],
+                "MARKETPRICE": self._fixed(self.prev),
+                "CURRENCYID": "SUR",
+                "SETTLECODE": "Y1",
+                "SETTLEDATE1": settle,
+                "LOTSIZE": listing.lot,
+                "FACEUNIT": "SUR",
+                "FACEVALUE": [3, 0],
+                "ISSUESIZE": listing.issue,
+                "TRADINGSTATUS": "T",
+                "STATUS": "A",
+                "TIME": local.strftime("%H:%M:%S"),
+                "MINSTEP": [listing.step, self.dec],
+                "PRICEMINSTEP": [listing.step, self.dec],
+            }
+        )
+        self.volume = 0
+        self.value = 0.0
+        #: interval → bars, oldest first, each a wire row in CANDLE_COLUMNS order
+        self.bars: dict[str, deque[list[Any]]] = {}
+
+    def _round(self, price: float) -> float:
+        step = self.listing.step
+        return round(round(price / step) * step, self.dec)
+
+    def _fixed(self, value: float) -> list[Any]:
+        return moex.encode_fixed(round(value, self.dec), self.dec)
+
+    def _rebuild_book(self) -> None:
+        step = self.listing.step
+        for side, top, sign in (("B", self.bid, -1), ("S", self.offer, 1)):
+            self.levels[side] = [
+                ["B" if side == "B" else "S", self._fixed(top + sign * i * step), self.rng.randint(1, 500), None]
+                for i in range(BOOK_DEPTH)
+            ]
+
+    def book_rows(self) -> list[list[Any]]:
+        """Asks from the highest down, then bids from the best down (as a book is printed)."""
+        return list(reversed(self.levels["S"])) + list(self.levels["B"])
+
+    def step(self, now: datetime) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        """One market event: a trade or a quote change. → (changed securities columns, changed bars)."""
+        rng, step = self.rng, self.listing.step
+        changed: dict[str, Any] = {}
+        bars: dict[str, list[Any]] = {}
+        local = now.astimezone(MOSCOW)
+        if rng.random() < 0.6:
+            side = rng.choice((1, -1))
+            price = self.offer if side > 0 else self.bid
+            qty = rng.randint(1, 50)
+            units = qty * self.listing.lot
+            self.volume += units
+            self.value += units * price
+            self.last = price
+            high = max(self.last, self._num("HIGH"))
+            low = min(self.last, self._num("LOW"))
+            trades = self.row["NUMTRADES"] + 1
+            changed = {
+                "LAST": self._fixed(price),
+                "CHANGE": self._fixed(price - self.prev),
+                "QTY": qty,
+                "VALUE": [round(units * price, 2), 2],
+                "VOLTODAY": [self.volume, 0],
+                "VALTODAY": round(self.value),
+                "NUMTRADES": trades,
+                "WAPRICE": self._fixed(self.value / self.volume),
+                "PRICEMINUSPREVWAPRICE": self._fixed(price - self.prev),
+                "LCURRENTPRICE": self._fixed(price),
+                "TIME": local.strftime("%H:%M:%S"),
+            }
+            if high != self._num("HIGH"):
+                changed["HIGH"] = self._fixed(high)
+            if low != self._num("LOW"):
+                changed["LOW"] = self._fixed(low)
+            for interval in self.bars:
+                bars[interval] = self._trade_into_bar(interval, now, price, units)
+        # the quotes move around the last price, a step or two at a time
+        drift = rng.choice((-2, -1, -1, 0, 0, 1, 1, 2)) * step
+        mid = self._round(self.last + drift)
+        half = step * rng.randint(1, 2)
+        bid, offer = self._round(mid - half), self._round(mid + half)
+        if bid != self.bid or offer != self.offer:
+            self.bid, self.offer = bid, offer
+            changed["BID"], changed["OFFER"] = self._fixed(bid), self._fixed(offer)
+            if bid > self._num("HIGHBID"):
+                changed["HIGHBID"] = self._fixed(bid)
+            if offer < self._num("LOWOFFER"):
+                changed["LOWOFFER"] = self._fixed(offer)
+            self._rebuild_book()
+        else:
+            level = rng.choice(self.levels[rng.choice("BS")])
+            level[2] = max(1, level[2] + rng.randint(-40, 40))
+        depth = rng.choice(("BIDDEPTHT", "OFFERDEPTHT"))
+        changed[depth] = max(1, self.row[depth] + rng.randint(-5000, 5000))
+        self.row.update(changed)
+        return changed, bars
+
+    def _num(self, column: str) -> float:
+        value = self.row[column]
+        return float(value[0]) if isinstance(value, list) else float(value)
+
+    def candles(self, interval: str, now: datetime) -> list[list[Any]]:
+        """The bars of `interval`, oldest first (made up on first use, reproducibly)."""
+        bars = self.bars.get(interval)
+        if bars is None:
+            bars = self.bars[interval] = deque(self._history(interval, now), maxlen=HISTORY_BARS)
+        return list(bars)
+
+    def _history(self, interval: str, now: datetime) -> list[list[Any]]:
+        rng = random.Random(f"moex/{self.seed}/{self.listing.ticker}/{interval}")
+        start = _floor_time(now, interval)
+        close = self.last
+        bars = []
+        for _ in range(HISTORY_BARS):
+            open_ = self._round(close * (1 + rng.uniform(-0.004, 0.004)))
+            high = max(open_, close) + self.listing.step * rng.randint(0, 5)
+            low = max(self.listing.step, min(open_, close) - self.listing.step * rng.randint(0, 5))
+            volume = rng.randint(1_000, 100_000) * self.listing.lot
+            bars.append(self._bar(start, interval, open_, high, low, close, volume))
+            close = open_
+            start = _prev_time(start, interval)
+        bars.reverse()
+        return bars
+
+    def _bar(
+        self, start: datetime, interval: str, open_: float, high: float, low: float, close: float, volume: int
+    ) -> list[Any]:
+        till = _next_time(start, interval) - timedelta(seconds=1)
+        value = round(volume * (open_ + close) / 2, 2)
+        return [
+            _stamp(start),
+            _stamp(till),
+            self._fixed(open_),
+            self._fixed(high),
+            self._fixed(low),
+            self._fixed(close),
+            [value, 2],
+            volume,
+        ]
+
+    def _trade_into_bar(self, interval: str, now: datetime, price: float, units: int) -> list[Any]:
+        bars = self.bars[interval]
+        start = _stamp(_floor_time(now, interval))
+        if bars and bars[-1][0] == start:
+            bar = bars[-1]
+            bar[3] = self._fixed(max(bar[3][0], price))
+            bar[4] = self._fixed(min(bar[4][0], price))
+            bar[5] = self._fixed(price)
+            bar[7] += units
+            bar[6] = [round(bar[6][0] + units * price, 2), 2]
+        else:
+            bar = self._bar(_floor_time(now, interval), interval, price, price, price, price, units)
+            bars.append(bar)
+        return list(bar)
+
+    def search_row(self) -> list[Any]:
+        listing = self.listing
+        values = {
+            "ticker": listing.ticker,
+            "secid": listing.secid,
+            "boardid": listing.board,
+            "board_name": "T+: Stocks, DRs",
+            "marketplace": "MXSE",
+            "shortname": listing.shortname,
+            "latname": listing.shortname,
+            "name": listing.name,
+            "isin": listing.isin,
+            "regnumber": None,
+            "primary_boardid": listing.board,
+            "emitent_id": None,
+            "emitent_title": listing.name,
+            "emitent_inn": None,
+            "emitent_okpo": None,
+        }
+        return [values[c] for c in SEARCH_COLUMNS]
+
+
+# ----------------------------------------------------------------------------- connections
+
+
+class _Sub:
+    """One client subscription: what it gets, and its own packet numbering."""
+
+    __slots__ = ("conn", "count", "destination", "interval", "seq", "sid", "stream", "ticker")
+
+    def __init__(self, conn: _Conn, sid: str, destination: str, stream: str, ticker: str, interval: str | None) -> None:
+        self.conn = conn
+        self.sid = sid
+        self.destination = destination
+        self.stream = stream
+        self.ticker = ticker
+        self.interval = interval
+        self.seq = 0
+        self.count = 0
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.stream, self.ticker, self.interval)
+
+
+class _Conn:
+    """One WebSocket connection and its STOMP session."""
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.BaseTransport | None, queue_size: int) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(queue_size)
+        self.connected = False
+        self.user: str | None = None
+        self.subs: dict[str, _Sub] = {}
+        self.send_ms = 0
+        self.expect_ms = 0
+        self.heard = 0.0
+        self.messages = 0
+        self.frames = 0
+        #: data no longer routed here (stall); nothing at all sent (silent)
+        self.stalled = False
+        self.silent = False
+        self.closing = False
+        #: the close code and reason once the server is done with it (a replay's end)
+        self.close_with: tuple[int, str] | None = None
+        self.tasks: list[asyncio.Task[Any]] = []
+
+
+class MoexSimulator(LoopbackServer):
+    """A local ISS+ gateway on one port: `await start()` → base URL, `await stop()`.
+
+    `rate` is market events per second per instrument; `seed` fixes the data; `user` and
+    `password` are the passport account (the guest account is always there);
+    `heart_beat` is the server's own heart-beat (ms, both ways) stated in CONNECTED.
+    `received` keeps every frame clients sent, as (command, headers), for tests.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate: float = 20.0,
+        seed: int = 1,
+        user: str = "demo",
+        password: str = "issplus",
+        heart_beat: int = 1000,
+        faults: MoexFaults | None = None,
+        *,
+        queue_size: int = 4_096,
+        listings: tuple[Listing, ...] = UNIVERSE,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be a positive number of events per second, not {rate}")
+        if heart_beat < 0:
+            raise ValueError("heart_beat must be >= 0 ms")
+        super().__init__(host, port)
+        self.rate = float(rate)
+        self.seed = seed
+        self.user = user
+        self.password = password
+        self.heart_beat = heart_beat
+        self.faults = faults or MoexFaults()
+        self._queue_size = queue_size
+        self._clock = clock
+        now = clock()
+        self.instruments = {x.ticker: Instrument(x, seed, now) for x in listings}
+        self._index: dict[tuple[str, str, str | None], dict[_Sub, None]] = {}
+        self._conns: set[_Conn] = set()
+        self._producer: asyncio.Task[None] | None = None
+        self.received: list[tuple[str, dict[str, str]]] = []
+        self.events = 0
+
+    # ---- what the CLI shows ------------------------------------------------------------------
+
+    def banner(self) -> str:
+        return (
+            f"feedcli simulate: serving MOEX ISS+ at {self.url} user {self.user} password {self.password}"
+            f" (domain passport; or domain DEMO, guest/guest)"
+        )
+
+    def listing(self) -> list[str]:
+        lines = ["Streams: MXSE.securities, MXSE.orderbooks, MXSE.candles; query SEARCH.ticker. Tickers:"]
+        lines.extend(f"  {x.ticker}  {x.shortname}" for x in (i.listing for i in self.instruments.values()))
+        lines.append(f"Try: feedcli stream moex --url {self.url} --ticker MXSE.TQBR.SBER --stream orderbooks")
+        return lines
+
+    @property
+    def connections(self) -> int:
+        return len(self._conns)
+
+    # ---- life cycle --------------------------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(moex.PATH, self._socket)
+
+    async def on_started(self) -> None:
+        self._producer = asyncio.ensure_future(self._produce())
+
+    async def on_stopping(self) -> None:
+        if self._producer is not None:
+            self._producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._producer
+            self._producer = None
+        await asyncio.gather(*(self._close(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._conns)))
+
+    # ---- the socket --------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(protocols=(moex.SUBPROTOCOL,), timeout=2.0, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        conn = _Conn(ws, request.transport, self._queue_size)
+        self._conns.add(conn)
+        loop = asyncio.get_running_loop()
+        conn.heard = loop.time()
+        conn.tasks.append(asyncio.ensure_future(self._send_loop(conn)))
+        try:
+            async for msg in ws:
+                if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    break
+                conn.heard = loop.time()
+                try:
+                    frames = stomp.decode(msg.data)
+                except stomp.StompProtocolError as exc:
+                    await self._fail(conn, moex.INVALID_REQUEST, f"cannot read the frame: {exc}")
+                    break
+                for frame in frames:
+                    if conn.closing:
+                        break  # nothing after DISCONNECT or a fatal ERROR is read
+                    if not stomp.is_heartbeat(frame):
+                        self.received.append((frame.cmd, dict(frame.headers)))
+                    await self._on_frame(conn, frame)
+        finally:
+            self._drop(conn)
+            for task in conn.tasks:
+                task.cancel()
+            await asyncio.gather(*conn.tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await ws.close()
+        return ws
+
+    async def _on_frame(self, conn: _Conn, frame: Any) -> None:
+        cmd, headers = frame.cmd, frame.headers
+        if stomp.is_heartbeat(frame):
+            return
+        if cmd in ("CONNECT", "STOMP"):
+            await self._connect(conn, headers)
+            return
+        if not conn.connected:
+            await self._fail(conn, moex.NOT_CONNECTED, f"{cmd} before CONNECT")
+            return
+        if cmd == "SUBSCRIBE":
+            self._subscribe(conn, headers)
+        elif cmd == "UNSUBSCRIBE":
+            sub = conn.subs.pop(headers.get("id", ""), None)
+            if sub is not None:
+                self._unroute(sub)
+            self._receipt(conn, headers)
+        elif cmd == "REQUEST":
+            self._request(conn, headers)
+        elif cmd == "DISCONNECT":
+            self._receipt(conn, headers)
+            conn.closing = True
+            self._enqueue(conn, None)  # the sender closes once what is queued is out
+        elif cmd == "SEND":
+            self._enqueue(conn, moex.error_frame(moex.NOT_IMPLEMENTED, "SEND is not available here"))
+        else:
+            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, f"unknown command {cmd}"))
+
+    async def _connect(self, conn: _Conn, headers: dict[str, str]) -> None:
+        domain = headers.get("domain", "")
+        login, passcode = headers.get("login", ""), headers.get("passcode", "")
+        if conn.connected:
+            await self._fail(conn, moex.INVALID_REQUEST, "already connected")
+            return
+        if domain.upper() == moex.GUEST_DOMAIN:
+            good = (login, passcode) == ("guest", "guest")
+        elif domain.lower() == moex.PASSPORT_DOMAIN:
+            good = secrets.compare_digest(login.encode(), self.user.encode()) and secrets.compare_digest(
+                passcode.encode(), self.password.encode()
+            )
+        else:
+            good = False
+        if not good:
+            await self._fail(conn, moex.ACCESS_DENIED, "Authentication failed: wrong domain, login or passcode")
+            return
+        offered = [v.strip() for v in headers.get("accept-version", "1.0").split(",")]
+        version = next((v for v in ("1.2", "1.1", "1.0") if v in offered), None)
+        if version is None:
+            await self._fail(conn, moex.INVALID_REQUEST, f"no supported STOMP version in {offered}")
+            return
+        try:
+            conn.send_ms, conn.expect_ms = stomp.server_heart_beat(
+                (self.heart_beat, self.heart_beat), headers.get("heart-beat")
+            )
+        except stomp.StompProtocolError as exc:
+            await self._fail(conn, moex.INVALID_REQUEST, str(exc))
+            return
+        conn.connected, conn.user = True, login
+        self._enqueue(conn, moex.connected_frame(moex.STRUCTURE, (self.heart_beat, self.heart_beat), version))
+        if conn.send_ms or conn.expect_ms:
+            conn.tasks.append(asyncio.ensure_future(self._heartbeats(conn)))
+
+    def _receipt(self, conn: _Conn, headers: dict[str, str]) -> None:
+        receipt = headers.get("receipt")
+        if receipt:
+            self._enqueue(conn, moex.receipt_frame(receipt))
+
+    def _subscribe(self, conn: _Conn, headers: dict[str, str]) -> None:
+        receipt = headers.get("receipt")
+        try:
+            sid = headers.get("id")
+            if not sid:
+                raise Refusal("SUBSCRIBE without id")
+            if sid in conn.subs:
+                raise Refusal(f"subscription id {sid} is already in use")
+            destination = headers.get("destination", "")
+            resource = SERVED.get(destination)
+            if resource is None:
+                raise Refusal(f"unknown destination {destination!r}")
+            params = moex.parse_selector(headers.get("selector"))
+            ticker = params.get("ticker")
+            if not ticker:
+                raise Refusal("the selector names no TICKER")
+            if not self._knows(ticker) or not ticker.startswith(resource.market + "."):
+                raise Refusal(f"unknown ticker {ticker} in {destination}")
+            interval = None
+            if resource.name == "candles":
+                interval = params.get("interval", "M1")
+                if interval not in moex.INTERVALS:
+                    raise Refusal(f"unknown interval {interval}")
+        except Refusal as refusal:
+            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, receipt_id=receipt))
+            return
+        sub = _Sub(conn, sid, destination, resource.name, ticker, interval)
+        conn.subs[sid] = sub
+        if receipt:
+            self._enqueue(conn, moex.receipt_frame(receipt))
+        if not conn.stalled:
+            self._index.setdefault(sub.key, {})[sub] = None
+        self._subscribed(sub)
+
+    def _knows(self, ticker: str) -> bool:
+        return ticker in self.instruments
+
+    def _subscribed(self, sub: _Sub) -> None:
+        """A subscription was accepted: its snapshot goes first."""
+        self._snapshot(sub)
+
+    def _unroute(self, sub: _Sub) -> None:
+        subs = self._index.get(sub.key)
+        if subs is not None:
+            subs.pop(sub, None)
+            if not subs:
+                del self._index[sub.key]
+
+    def _request(self, conn: _Conn, headers: dict[str, str]) -> None:
+        rid = headers.get("id", "")
+        destination = headers.get("destination", "")
+        if destination != moex.SEARCH_DESTINATION:
+            error = moex.error_frame(moex.INVALID_REQUEST, f"unknown destination {destination!r}", request_id=rid)
+            self._enqueue(conn, error)
+            return
+        try:
+            params = moex.parse_selector(headers.get("selector"))
+        except Refusal as refusal:
+            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, request_id=rid))
+            return
+        rows = [i.search_row() for i in self.instruments.values() if _matches(i.listing, params)]
+        body = moex.encode_packet("snapshot", SEARCH_COLUMNS, rows, None, self._millis())
+        self._enqueue(conn, moex.reply_frame(rid, destination, body))
+
+    # ---- data --------------------------------------------------------------------------------
+
+    def _millis(self) -> int:
+        return int(self._clock().timestamp() * 1000)
+
+    def _snapshot(self, sub: _Sub) -> None:
+        instrument = self.instruments[sub.ticker]
+        if sub.stream == "securities":
+            self._push(sub, "snapshot", SEC_COLUMNS, [[instrument.row[c] for c in SEC_COLUMNS]])
+        elif sub.stream == "orderbooks":
+            self._push(sub, "snapshot", BOOK_COLUMNS, instrument.book_rows())
+        else:
+            assert sub.interval is not None
+            self._push(sub, "snapshot", CANDLE_COLUMNS, instrument.candles(sub.interval, self._clock()))
+
+    def _push(self, sub: _Sub, kind: str, columns: list[str], rows: list[list[Any]]) -> None:
+        sub.seq += 1
+        sub.count += 1
+        every = self.faults.gap_every
+        if every is not None and sub.count % every == 0:
+            sub.seq += 1  # a packet lost on the way: the client sees a jump
+        body = moex.encode_packet(kind, columns, rows, sub.seq, self._millis())
+        self._enqueue(sub.conn, moex.message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body))
+
+    def _enqueue(self, conn: _Conn, frame: bytes | None) -> None:
+        try:
+            conn.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._drop(conn)
+            self.spawn(self._close(conn, 1013, "client too slow"))
+
+    async def _produce(self) -> None:
+        """Step every instrument `rate` times a second, on a fixed schedule, and fan out."""
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / self.rate
+        burst = max(1, int(self.rate / 4))
+        start = loop.time()
+        done = 0
+        try:
+            while True:
+                due = int((loop.time() - start) / interval) - done
+                if due > burst:
+                    done += due - burst
+                    due = burst
+                for _ in range(due):
+                    self._step(self._clock())
+                done += due
+                self.events += due
+                await asyncio.sleep(max(0.0, start + (done + 1) * interval - loop.time()))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("MOEX simulator: the market producer stopped")
+
+    def _step(self, now: datetime) -> None:
+        for ticker, instrument in self.instruments.items():
+            changed, bars = instrument.step(now)
+            subs = self._index.get(("securities", ticker, None))
+            if subs and changed:
+                columns = ["TICKER", *changed]
+                row = [ticker, *changed.values()]
+                for sub in tuple(subs):
+                    self._push(sub, "updates", columns, [row])
+            subs = self._index.get(("orderbooks", ticker, None))
+            if subs:
+                rows = instrument.book_rows()
+                for sub in tuple(subs):
+                    self._push(sub, "snapshot", BOOK_COLUMNS, rows)
+            for interval, bar in bars.items():
+                for sub in tuple(self._index.get(("candles", ticker, interval)) or ()):
+                    self._push(sub, "updates", CANDLE_COLUMNS, [bar])
+
+    # ---- sending, heart-beats and faults -------------------------------------------------------
+
+    async def _send_loop(self, conn: _Conn) -> None:
+        faults, ws = self.faults, conn.ws
+        try:
+            while True:
+                frame = await conn.queue.get()
+                if frame is None:
+                    code, reason = conn.close_with or (1000, "")
+                    await ws.close(code=code, message=reason.encode()[:120])
+                    return
+                is_message = frame.startswith(b"MESSAGE\n")
+                if conn.silent or (is_message and conn.stalled):
+                    continue
+                if is_message and faults.malformed_every is not None:
+                    conn.frames += 1
+                    if conn.frames % faults.malformed_every == 0:
+                        head = frame.split(b"\n\n", 1)[0]
+                        await ws.send_bytes(head + b"\n\n{not json\x00")
+                await ws.send_bytes(frame)
+                if not is_message:
+                    continue
+                conn.messages += 1
+                n = conn.messages
+                if faults.drop_after is not None and n >= faults.drop_after:
+                    self._drop(conn)
+                    if conn.transport is not None:
+                        conn.transport.abort()
+                    return
+                if faults.error_after is not None and n >= faults.error_after:
+                    await self._fail(conn, faults.error_code, "upstream did not answer in time")
+                    return
+                if faults.stall_after is not None and n >= faults.stall_after:
+                    self._stall(conn)
+                if faults.silent_after is not None and n >= faults.silent_after:
+                    self._stall(conn)
+                    conn.silent = True
+        except (ConnectionError, RuntimeError):
+            self._drop(conn)
+
+    def _stall(self, conn: _Conn) -> None:
+        conn.stalled = True
+        for sub in conn.subs.values():
+            self._unroute(sub)
+
+    async def _heartbeats(self, conn: _Conn) -> None:
+        """Send "\\n" at the agreed rate; close a client silent past 3x the rate it promised."""
+        loop = asyncio.get_running_loop()
+        send = conn.send_ms / 1000
+        expect = conn.expect_ms / 1000
+        tick = min(x for x in (send, expect) if x) / 2
+        last_sent = loop.time()
+        while True:
+            await asyncio.sleep(tick)
+            now = loop.time()
+            if send and now - last_sent >= send and not conn.silent:
+                last_sent = now
+                with contextlib.suppress(asyncio.QueueFull):
+                    conn.queue.put_nowait(b"\n")
+            if expect and now - conn.heard > CLIENT_TOLERANCE * expect:
+                await self._fail(conn, moex.TIMEOUT, f"no heart-beat from the client for {now - conn.heard:.1f}s")
+                return
+
+    async def _fail(self, conn: _Conn, code: str, text: str) -> None:
+        """ERROR, then close: what the gateway does for errors that are not a single request's."""
+        conn.closing = True
+        self._drop(conn)
+        with contextlib.suppress(Exception):
+            await conn.ws.send_bytes(moex.error_frame(code, text))
+        await self._close(conn, 1000, "")
+
+    def _drop(self, conn: _Conn) -> None:
+        for sub in conn.subs.values():
+            self._unroute(sub)
+        self._conns.discard(conn)
+
+    async def _close(self, conn: _Conn, code: int, reason: str) -> None:
+        self._drop(conn)
+        try:
+            await asyncio.wait_for(conn.ws.close(code=code, message=reason.encode()[:120]), 2.0)
+        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            if conn.transport is not None:
+                conn.transport.abort()
+
+
+def _matches(listing: Listing, params: dict[str, str]) -> bool:
+    """SEARCH.ticker: `ticker` exactly, or `pattern` (a glob with *, else a substring), any case."""
+    ticker = params.get("ticker")
+    if ticker:
+        return listing.ticker.lower() == ticker.lower()
+    pattern = (params.get("pattern") or "").lower()
+    if not pattern:
+        return True
+    fields = [listing.ticker, listing.secid, listing.shortname, listing.name, listing.isin]
+    if "*" in pattern or "?" in pattern:
+        return any(fnmatch.fnmatchcase(f.lower(), pattern) for f in fields)
+    return any(pattern in f.lower() for f in fields)
