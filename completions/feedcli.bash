@@ -554,7 +554,7 @@ __feedcli_argument() {
         'login|0') __feedcli_add "$3" ht moex ;;
         'logout|0') __feedcli_add "$3" ht moex ;;
         'replay|'*) __feedcli_files -f "$3" ;;
-        'demo|0') __feedcli_add "$3" tse ime binance okx coinbase bybit kucoin gate ;;
+        'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
         *) : ;;
     esac
 }

@@ -903,7 +903,7 @@ complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d
 complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
 complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime binance okx coinbase bybit kucoin gate'
+complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime moex binance okx coinbase bybit kucoin gate'
 
 # feedcli providers
 complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'

@@ -20,3 +20,12 @@ def test_demo_of_an_exchange_writes_backfilled_history_then_live_candles(tmp_pat
     stamps = [o["data"]["timestamp"] for o in first[:60]]
     assert stamps == sorted(set(stamps)) and len(stamps) == 60
     assert all(o["data"]["closed"] for o in first[:59])
+
+
+def test_demo_moex_streams_books_and_quotes_as_the_guest(tmp_path) -> None:
+    result = run(["demo", "moex", "--limit", "30"], feedcli_env(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    assert len(out) == 30 and {o["channel"] for o in out} == {"orderbooks", "securities"}
+    book = next(o["data"] for o in out if o["channel"] == "orderbooks")
+    assert book["bids"][0][0] < book["asks"][0][0]  # a sane book: best bid below best ask

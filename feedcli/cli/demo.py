@@ -14,6 +14,7 @@ from feedcli.cli import options as o
 class DemoProvider(str, Enum):
     tse = "tse"
     ime = "ime"
+    moex = "moex"
     binance = "binance"
     okx = "okx"
     coinbase = "coinbase"
@@ -40,8 +41,9 @@ def demo(
 
     It runs the provider's simulator on loopback, logs in to it with its demo
     credentials and streams every symbol, exactly as `feedcli stream` would.
-    For a candle exchange it fetches an hour of 1m history first (`--backfill`)
-    and streams three pairs.
+    For MOEX it watches three tickers' order books and quotes as the guest; for a
+    candle exchange it fetches an hour of 1m history first (`--backfill`) and
+    streams three pairs.
     Press Ctrl-C to leave. Piped, it writes NDJSON instead.
     """
     import functools
@@ -59,6 +61,18 @@ def demo(
     show_view = o.wants_view(fmt)
 
     async def main() -> None:
+        if provider is DemoProvider.moex:
+            from feedcli.simulators.moex import MoexSimulator
+
+            moex_sim = MoexSimulator(host="127.0.0.1", port=0, rate=rate, seed=seed)
+            base = await moex_sim.start()
+            try:
+                tickers = list(moex_sim.instruments)[:3]
+                make = providers.get("moex").prepare({"ticker": tickers, "stream": ["orderbooks", "securities"]})
+                await watch([lambda: make(base, None)[0]], {})  # as the guest, as `stream moex` would
+            finally:
+                await moex_sim.stop()
+            return
         if provider not in (DemoProvider.tse, DemoProvider.ime):
             sim_module = importlib.import_module(f"feedcli.simulators.{provider.value}")
             candle_sim = sim_module.SIMULATOR(host="127.0.0.1", port=0, rate=min(rate, 10.0), seed=seed)
