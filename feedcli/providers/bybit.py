@@ -25,7 +25,6 @@ An unknown symbol is refused on both paths: over WebSocket by a `success:false` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -78,12 +77,7 @@ def topic(symbol: str, interval: str) -> str:
 
 
 def _ping_interval() -> float:
-    text = os.environ.get("FEEDCLI_BYBIT_PING_INTERVAL")
-    try:
-        value = float(text) if text else PING_INTERVAL
-    except ValueError:
-        value = PING_INTERVAL
-    return value if value > 0 else PING_INTERVAL
+    return candles.env_seconds("FEEDCLI_BYBIT_PING_INTERVAL", PING_INTERVAL)
 
 
 def _loads(frame: Frame) -> Any:

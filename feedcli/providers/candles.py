@@ -18,6 +18,7 @@ Nothing here opens a socket or reads the clock: the engine passes `now`.
 
 from __future__ import annotations
 
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -552,6 +553,16 @@ def _recv_ms(recv: str) -> int:
 
 
 # --------------------------------------------------------------------------- CLI declaration
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, else `default`: the knobs that let
+    tests shorten a keepalive rule without a command-line option users would never need."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def options(exchange: Exchange) -> tuple[SelectorOption, ...]:

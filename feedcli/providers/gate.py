@@ -31,7 +31,6 @@ so that `volume` means the same on every exchange. `1w` is Gate's `7d`; `1s` and
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -94,12 +93,7 @@ clock: Callable[[], float] = time.time
 
 
 def _ping_interval() -> float:
-    text = os.environ.get("FEEDCLI_GATE_PING_INTERVAL")
-    try:
-        value = float(text) if text else PING_INTERVAL
-    except ValueError:
-        value = PING_INTERVAL
-    return value if value > 0 else PING_INTERVAL
+    return candles.env_seconds("FEEDCLI_GATE_PING_INTERVAL", PING_INTERVAL)
 
 
 def _loads(frame: Frame | bytes) -> Any:

@@ -34,7 +34,6 @@ code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OK
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -143,11 +142,7 @@ class OKXExchange(Exchange):
     silence_limit = 2 * PING_INTERVAL + 1
 
     def keepalive_for(self, handshake: Handshake | None) -> tuple[float | None, float | None]:
-        try:
-            interval = float(os.environ.get("FEEDCLI_OKX_PING_INTERVAL", PING_INTERVAL))
-        except ValueError:
-            interval = PING_INTERVAL
-        interval = min(max(interval, 0.05), 29.0)
+        interval = min(max(candles.env_seconds("FEEDCLI_OKX_PING_INTERVAL", PING_INTERVAL), 0.05), 29.0)
         return interval, 2 * interval + 1
 
     def symbol(self, pair: Pair) -> str:

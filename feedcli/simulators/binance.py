@@ -15,7 +15,6 @@ ASSUMED: an unknown interval in a stream name is answered `{"code":2,"msg":"Inva
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterable
@@ -33,18 +32,11 @@ from feedcli.providers.binance import (
     encode_kline_row,
     stream_name,
 )
-from feedcli.providers.candles import INTERVAL_SECONDS, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, env_seconds, parse_pair
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 _STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
 MAX_MESSAGES_PER_SECOND = 5
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 class BinanceSimulator(CandleSimulator):
@@ -52,8 +44,8 @@ class BinanceSimulator(CandleSimulator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.ping_interval = _env_float("FEEDCLI_SIM_BINANCE_PING_INTERVAL", 20.0)
-        self.pong_timeout = _env_float("FEEDCLI_SIM_BINANCE_PONG_TIMEOUT", 60.0)
+        self.ping_interval = env_seconds("FEEDCLI_SIM_BINANCE_PING_INTERVAL", 20.0)
+        self.pong_timeout = env_seconds("FEEDCLI_SIM_BINANCE_PONG_TIMEOUT", 60.0)
         #: Binance symbol → our pair (BTCUSDT → BTC-USDT)
         self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
 

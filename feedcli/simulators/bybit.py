@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterable
@@ -34,7 +33,7 @@ from feedcli.providers.bybit import (
     encode_reply,
     encode_rest_page,
 )
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds, parse_pair
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: Bybit's interval spelling → the canonical one
@@ -43,11 +42,7 @@ DEFAULT_IDLE = 60.0
 
 
 def _idle_from_env() -> float:
-    try:
-        value = float(os.environ.get("FEEDCLI_SIM_BYBIT_IDLE", DEFAULT_IDLE))
-    except ValueError:
-        return DEFAULT_IDLE
-    return value if value > 0 else DEFAULT_IDLE
+    return env_seconds("FEEDCLI_SIM_BYBIT_IDLE", DEFAULT_IDLE)
 
 
 class BybitSimulator(CandleSimulator):

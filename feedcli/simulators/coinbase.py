@@ -15,7 +15,6 @@ client and the simulator cannot drift apart. Rules served:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from feedcli.providers import coinbase as cb
-from feedcli.providers.candles import Candle
+from feedcli.providers.candles import Candle, env_seconds
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: the canonical interval of the streamed buckets
@@ -44,8 +43,7 @@ class CoinbaseSimulator(CandleSimulator):
 
     def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        env = os.environ.get("FEEDCLI_SIM_COINBASE_IDLE")
-        self.idle = idle if idle is not None else float(env) if env else 75.0
+        self.idle = idle if idle is not None else env_seconds("FEEDCLI_SIM_COINBASE_IDLE", 75.0)
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds, parse_pair
 from feedcli.providers.gate import (
     CHANNEL,
     EXCHANGE,
@@ -49,11 +48,7 @@ TIME_SKEW = 60
 
 
 def _idle_from_env() -> float:
-    try:
-        value = float(os.environ.get("FEEDCLI_SIM_GATE_IDLE", DEFAULT_IDLE))
-    except ValueError:
-        return DEFAULT_IDLE
-    return value if value > 0 else DEFAULT_IDLE
+    return env_seconds("FEEDCLI_SIM_GATE_IDLE", DEFAULT_IDLE)
 
 
 class GateSimulator(CandleSimulator):

@@ -18,7 +18,6 @@ Ping settings: constructor kwargs, or FEEDCLI_SIM_KUCOIN_PING_INTERVAL / _PING_T
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -28,17 +27,12 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from feedcli.providers import kucoin as kc
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
 WS_INTERVAL_OF = {code: interval for interval, code in kc.WS_INTERVALS.items()}
 REST_INTERVAL_OF = {code: interval for interval, code in kc.REST_INTERVALS.items()}
-
-
-def _env_seconds(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
 
 
 class KucoinSimulator(CandleSimulator):
@@ -49,10 +43,10 @@ class KucoinSimulator(CandleSimulator):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.ping_interval = (
-            ping_interval if ping_interval is not None else _env_seconds("FEEDCLI_SIM_KUCOIN_PING_INTERVAL", 18.0)
+            ping_interval if ping_interval is not None else env_seconds("FEEDCLI_SIM_KUCOIN_PING_INTERVAL", 18.0)
         )
         self.ping_timeout = (
-            ping_timeout if ping_timeout is not None else _env_seconds("FEEDCLI_SIM_KUCOIN_PING_TIMEOUT", 10.0)
+            ping_timeout if ping_timeout is not None else env_seconds("FEEDCLI_SIM_KUCOIN_PING_TIMEOUT", 10.0)
         )
         #: tokens issued and not yet used
         self.tokens: set[str] = set()

@@ -15,7 +15,6 @@ doesn't exist.","data":[]}`; a bad bar `{"code":"51000","msg":"Parameter bar err
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from feedcli.providers.candles import env_seconds
 from feedcli.providers.okx import (
     BARS,
     HISTORY_LIMIT,
@@ -47,10 +47,7 @@ class OKXSimulator(CandleSimulator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        try:
-            self.idle = float(os.environ.get("FEEDCLI_SIM_OKX_IDLE_LIMIT", "30"))
-        except ValueError:
-            self.idle = 30.0
+        self.idle = env_seconds("FEEDCLI_SIM_OKX_IDLE_LIMIT", 30.0)
 
     def banner(self) -> str:
         return f"feedcli simulate: serving OKX candles at {self.url}"
