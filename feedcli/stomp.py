@@ -134,7 +134,8 @@ def encode(
         if do_escape:
             key, text = _escape(key), _escape(text)
         elif ":" in key or any(ch in key + text for ch in "\r\n"):
-            raise ValueError(f"header {key!r}: {text!r} cannot be sent unescaped in {command}")
+            # the value is not shown: in CONNECT it may be a passcode
+            raise ValueError(f"header {key!r} has a line break or colon and cannot be sent unescaped in {command}")
         out[key] = text
     data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     if b"\x00" in data or "content-length" in out:

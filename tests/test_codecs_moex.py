@@ -390,10 +390,38 @@ def test_gap_detection_turns_itself_off_when_seqnums_are_not_consecutive() -> No
         assert gap.fields["resubscribed"] is True
         sid = sent(codec.take_outgoing())[1].headers["id"]
     codec.parse(message(sid, packet("snapshot", 1000, SNAP_COLUMNS, [SNAP_ROW])), "r")
-    (gap,) = codec.parse(message(sid, updates(1009, 306.0)), "r")
+    gap, row = codec.parse(message(sid, updates(1009, 306.7)), "r")
     assert gap.event == "gap" and gap.fields["resubscribed"] is False and "off" in gap.fields["reason"]
+    assert row.data["LAST"] == 306.7  # the packet that turned detection off is merged, not lost
     assert codec.take_outgoing() == []
     assert data(codec.parse(message(sid, updates(1077, 306.9)), "r"))[0]["LAST"] == 306.9
+
+
+def test_a_repeated_or_late_seqnum_is_not_a_gap() -> None:
+    codec, frames = open_codec()
+    sid = frames[0].headers["id"]
+    codec.parse(message(sid, packet("snapshot", 1, SNAP_COLUMNS, [SNAP_ROW])), "r")
+    assert data(codec.parse(message(sid, updates(2, 306.2)), "r"))
+    assert codec.parse(message(sid, updates(2, 306.2)), "r") == []  # a repeat: already merged
+    assert codec.take_outgoing() == []  # no resubscription
+    assert data(codec.parse(message(sid, updates(3, 306.3)), "r"))[0]["LAST"] == 306.3
+
+
+def test_a_packet_rejected_part_way_leaves_the_seqnum_so_the_next_one_resyncs() -> None:
+    codec, frames = open_codec()
+    sid = frames[0].headers["id"]
+    codec.parse(message(sid, packet("snapshot", 1, SNAP_COLUMNS, [SNAP_ROW])), "r")
+    with pytest.raises(MalformedFrame):
+        codec.parse(message(sid, packet("updates", 2, ["TICKER", "LAST"], [[{"not": "a key"}, 1.0]])), "r")
+    (gap,) = codec.parse(message(sid, updates(3, 306.3)), "r")  # packet 2 was not merged: a gap
+    assert gap.event == "gap" and gap.fields["expected"] == 2
+
+
+def test_an_error_code_with_a_detail_is_still_recognised() -> None:
+    from feedcli import stomp
+
+    error = stomp.StompError("Gateway.Access-Denied: bad login", {}, b"", None, None)
+    assert isinstance(moex.refusal(error, "login"), AuthError)
 
 
 def test_a_clean_update_resets_the_resync_count() -> None:
@@ -770,3 +798,9 @@ def test_stomp_mark_heard_only_moves_forward() -> None:
     client.mark_heard(2.0)
     client.mark_heard(1.0)
     assert not client.peer_silent(2.5) and client.peer_silent(4.1)
+
+
+def test_a_passcode_with_a_line_break_is_refused_without_showing_it() -> None:
+    with pytest.raises(UsageError) as refused:
+        moex.credentials("alice", "top\nsecret")
+    assert "secret" not in str(refused.value)

@@ -148,7 +148,13 @@ GUEST = Credentials(GUEST_DOMAIN, "guest", "guest")
 
 
 def credentials(login: str, passcode: str) -> Credentials:
-    """A login's credentials: the guest account is the DEMO domain, any other a passport."""
+    """A login's credentials: the guest account is the DEMO domain, any other a passport.
+
+    A line break or NUL cannot travel in CONNECT's headers (they are never escaped), so
+    such a login is refused here, naming neither value: it may be a password.
+    """
+    if any(ch in login + passcode for ch in "\r\n\x00"):
+        raise UsageError("the MOEX login or passcode contains a line break or NUL, which STOMP cannot carry")
     domain = GUEST_DOMAIN if (login, passcode) == ("guest", "guest") else PASSPORT_DOMAIN
     return Credentials(domain, login, passcode)
 
@@ -688,7 +694,13 @@ class Table:
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """A value usable in a key: lists (undecoded `fixed`) become tuples, anything else
+    unhashable (an object where a key column should be) is a malformed packet."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        raise MalformedFrame("a key column holding an object")
+    return value
 
 
 # ----------------------------------------------------------------------------- data lines
@@ -806,11 +818,12 @@ def refusal(error: stomp.StompError, what: str) -> Exception:
     """
     code = (error.message or "").strip()
     detail = _body_text(error.body)
+    token = code.split(":", 1)[0].split()[0].lower() if code else ""
     told = f"{code}: {detail}" if code and detail and detail != code else (code or detail or "no reason given")
-    if code in AUTH_ERRORS:
+    if token in AUTH_ERRORS:
         hint = "" if what != "login" else " (check `feedcli login moex`, or FEEDCLI_MOEX_LOGIN/FEEDCLI_MOEX_PASSCODE)"
         return AuthError(f"moex refused {what}: {told}{hint}")
-    if code in REQUEST_ERRORS:
+    if token in REQUEST_ERRORS:
         return SubscriptionError(f"moex refused {what}: {told}")
     return ConnectionDead(f"server error ({what}): {told}")
 
@@ -1044,11 +1057,15 @@ class StreamCodec(_StompCodec):
         elif sub.table is None:
             return []  # updates before the snapshot they apply to: nothing to merge them into
         elif seq is not None and sub.last_seq is not None and sub.check_seq:
+            if seq <= sub.last_seq:
+                return []  # a repeat or a late packet: already merged, nothing lost
             if seq != sub.last_seq + 1:
-                return self._gap(sub, seq, recv)
-            sub.resyncs = 0
-        if seq is not None:
-            sub.last_seq = seq
+                gap = self._gap(sub, seq, recv)
+                if sub.check_seq:
+                    return gap  # resubscribed: the fresh snapshot replaces the table
+                events.extend(gap)  # detection is off from now on: this packet is still merged
+            else:
+                sub.resyncs = 0
         ts = packet_time(packet.timestamp)
         spec = sub.spec
         table = sub.table
@@ -1062,6 +1079,8 @@ class StreamCodec(_StompCodec):
             else:
                 table.remove(rows)
             events.append(DataEvent("moex", spec.stream, spec.ticker, ts, recv, book_data(table.rows.values())))
+            if seq is not None:
+                sub.last_seq = seq
             return events
         if packet.type == "snapshot":
             changed = table.replace(rows)
@@ -1072,6 +1091,8 @@ class StreamCodec(_StompCodec):
         shape = candle_data if spec.stream == "candles" else dict
         for row in changed:
             events.append(DataEvent("moex", spec.stream, spec.ticker, ts, recv, shape(row)))
+        if seq is not None:
+            sub.last_seq = seq
         return events
 
     @staticmethod
@@ -1102,7 +1123,6 @@ class StreamCodec(_StompCodec):
                 f"seqnum jumped again right after {sub.resyncs} fresh snapshots: this server does not number "
                 "packets one by one; gap detection is off for this subscription"
             )
-            sub.last_seq = seq
             return [ControlEvent("moex", "gap", recv, fields)]
         sub.resyncs += 1
         fields["resubscribed"] = True
