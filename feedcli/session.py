@@ -259,6 +259,7 @@ class Session:
         guards.append(asyncio.create_task(self._protocol_timer(ws, codec)))
         code: int | None = None
         dead: str | None = None
+        topping_up: asyncio.Task[None] | None = None
         reason = ""
         refused: FeedError | None = None
         try:
@@ -308,6 +309,11 @@ class Session:
                 if out:
                     for f in out:
                         await _send(ws, f)
+                if codec.wants_http:
+                    codec.wants_http = False
+                    if topping_up is None or topping_up.done():
+                        topping_up = asyncio.create_task(self._http_while_connected(codec))
+                        guards.append(topping_up)
                 if codec.finished:
                     break
                 if pressure is not None:
@@ -460,6 +466,32 @@ class Session:
                 waits += 1
                 self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
                 await self._backoff(waits, exc.retry_after)
+
+    async def _http_while_connected(self, codec: Codec) -> None:
+        """Calls a connected codec asked for, made beside the stream so it never waits.
+
+        A failure here does not end the connection: the stream goes on, and stderr says
+        what could not be fetched.
+        """
+        try:
+            while True:
+                requests = codec.pending_requests(time.time())
+                if not requests:
+                    if not codec.wants_http:
+                        return
+                    codec.wants_http = False
+                    continue
+                for request in requests:
+                    response = await self._request_patiently(codec, request)
+                    if not self._deliver(codec, request, response):
+                        await self._backoff(2, None)
+        except asyncio.CancelledError:
+            raise
+        except (FeedError, aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
+            reason = _describe_open_error(exc) if not isinstance(exc, FeedError) else str(exc)
+            self._report.note(
+                f"feedcli: {codec.provider}: a REST call beside the stream failed: {reason}"
+            )
 
     def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> bool:
         """Hand an answer to the codec and its events on; False if the answer was unreadable."""

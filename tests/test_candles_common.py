@@ -291,18 +291,46 @@ def test_a_rest_bar_that_just_ended_is_not_frozen_as_final() -> None:
     assert [(e.data["timestamp"][11:16], e.data["closed"]) for e in events] == [("00:09", True), ("00:10", False)]
 
 
-def test_bars_missing_from_the_stream_write_a_gap_line() -> None:
-    from feedcli.events import ControlEvent
+class Streaming(FakeExchange):
+    """A WebSocket whose frames are bar start times (ms): each one a forming bar."""
 
-    class Skipping(FakeExchange):
-        def parse(self, frame) -> Parsed:
-            start = int(frame)
-            return Parsed(candles=[("BTCUSDT", bar(start, False), None)])
+    def parse(self, frame) -> Parsed:
+        return Parsed(candles=[("BTCUSDT", bar(int(frame), False), None)])
 
-    ex = Skipping()
-    feed = CandleFeed(ex, Request((parse_pair("BTC-USDT"),), "1m", 0), ex.ws_base, ex.rest_base)
-    codec = CandleCodec(feed, ("BTCUSDT",))
-    assert not any(isinstance(e, ControlEvent) for e in codec.parse(str(0), RECV))
-    assert not any(isinstance(e, ControlEvent) for e in codec.parse(str(MIN), RECV))
-    gaps = [e for e in codec.parse(str(4 * MIN), RECV) if isinstance(e, ControlEvent)]
-    assert [g.event for g in gaps] == ["gap"] and gaps[0].fields["symbol"] == "BTC-USDT"
+
+def streaming_codec(backfill: int = 0) -> tuple[CandleFeed, CandleCodec]:
+    ex = Streaming()
+    feed = CandleFeed(ex, Request((parse_pair("BTC-USDT"),), "1m", backfill), ex.ws_base, ex.rest_base)
+    return feed, CandleCodec(feed, ("BTCUSDT",))
+
+
+def test_bars_the_stream_skips_are_fetched_beside_it() -> None:
+    _, codec = streaming_codec()
+    codec.parse(str(0), RECV)
+    codec.parse(str(MIN), RECV)
+    assert not codec.wants_http
+    codec.parse(str(4 * MIN), RECV)  # 2 and 3 never came
+    assert codec.wants_http
+    [top_up] = codec.pending_requests(NOW_MS / 1000)
+    assert top_up.purpose == "backfill" and int(dict(top_up.params)["limit"]) == 3  # one page of the fake's
+
+
+def test_a_bar_that_closed_between_the_backfill_and_the_stream_is_fetched() -> None:
+    feed, codec = streaming_codec(backfill=2)
+    run_http(codec)  # the REST history: 00:09 closed, 00:10 forming
+    forming = feed.newest["BTCUSDT"]
+    assert feed.closed_upto["BTCUSDT"] < forming
+    codec.parse(str(forming + MIN), RECV)  # the stream's first update is already the next bar
+    assert codec.wants_http
+    [top_up] = codec.pending_requests(NOW_MS / 1000)
+    answer = HttpResponse(200, {}, orjson.dumps([forming + MIN, forming]))
+    events = codec.on_http(top_up, answer, "2025-01-01T00:11:30.000000Z")
+    # the missed close, then the forming bar as REST has it (an update, not a second bar)
+    assert [(e.data["timestamp"][11:16], e.data["closed"]) for e in events] == [("00:10", True), ("00:11", False)]
+
+
+def test_no_top_up_when_the_stream_continues_the_backfill() -> None:
+    feed, codec = streaming_codec(backfill=2)
+    run_http(codec)
+    codec.parse(str(feed.newest["BTCUSDT"]), RECV)  # the forming bar, updated: nothing missed
+    assert not codec.wants_http

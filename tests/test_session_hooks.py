@@ -374,3 +374,63 @@ def test_token_answer_without_an_address_is_a_clear_error() -> None:
 
     with pytest.raises(ProviderError, match="no WebSocket address"):
         asyncio.run(main())
+
+
+class TopUpCodec(Codec):
+    """Asks for one HTTP call when the stream says `need`, and keeps streaming meanwhile."""
+
+    provider = "test"
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.handshake = Handshake(base.replace("http", "ws") + "/ws")
+        self.queued: list[HttpRequest] = []
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        text = frame.decode() if isinstance(frame, bytes) else frame
+        if text == "need":
+            self.queued.append(HttpRequest("GET", self.base + "/top-up", purpose="backfill"))
+            self.wants_http = True
+            return []
+        return [DataEvent("test", "live", "s", None, recv, text)]
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        out, self.queued = self.queued, []
+        return out
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        return [DataEvent("test", "top-up", "s", None, recv, response.body.decode())]
+
+
+def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
+    async def main() -> list[Event]:
+        server = Server()
+        release = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            await release.wait()  # a slow REST answer: the stream must not wait for it
+            return web.Response(text="missed bar")
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_str("need")
+            for i in range(3):
+                await sock.send_str(f"live {i}")
+            await asyncio.sleep(0.2)
+            release.set()
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/top-up", top_up)
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            _, events, run_for = collect(lambda: TopUpCodec(server.url))
+            await run_for(1.0)
+        return events
+
+    events = asyncio.run(main())
+    data = [(e.channel, e.data) for e in events if isinstance(e, DataEvent)]
+    assert data == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
+    assert not controls(events, "disconnected")

@@ -77,6 +77,9 @@ class Codec(ABC):
     #: True once the provider has said the stream is complete (the end of a replay): the
     #: engine closes the connection and does not reconnect
     finished: bool = False
+    #: set by `parse` when it wants HTTP calls made while connected (a top-up of what a
+    #: REST backfill could not see yet); the engine clears it and makes them beside the stream
+    wants_http: bool = False
     #: seconds between `on_timer` calls while connected (None: no timer). Read again
     #: after every call, so a codec may set it once the server has said its rate.
     timer_interval: float | None = None

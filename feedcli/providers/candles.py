@@ -353,6 +353,8 @@ class CandleCodec(Codec):
         self._in_flight: dict[HttpRequest, _Backfill] = {}
         self._outgoing: list[Frame] = []
         self._next_poll = 0.0
+        #: symbols whose first streamed candle this connection has seen
+        self._streaming: set[str] = set()
 
     # -- before connecting -------------------------------------------------------------
 
@@ -510,12 +512,18 @@ class CandleCodec(Codec):
         for symbol, candle, event_ms in parsed.candles:
             pair = feed.pair_of.get(symbol)
             newest = feed.newest.get(symbol)
+            closed_upto = feed.closed_upto.get(symbol, -1)
             if pair is None or not feed.admit(symbol, candle):
                 continue
-            if newest is not None and feed.request.interval != "1M" and candle.start_ms > newest + feed.interval_ms:
-                # bars between the newest written and this one never came: say so in-band
-                missing = {"symbol": pair, "after": epoch_iso(newest / 1000), "before": candle.record()["timestamp"]}
-                out.append(ControlEvent(self.provider, "gap", recv, missing))
+            if newest is not None and candle.start_ms > newest:
+                first = symbol not in self._streaming
+                skipped = feed.request.interval != "1M" and candle.start_ms > newest + feed.interval_ms
+                if skipped or (first and closed_upto < newest):
+                    # The stream starts (or goes on) past bars that were never written closed:
+                    # one that closed between the REST answer and this update, or bars the
+                    # stream skipped. Fetch them over REST beside the stream.
+                    self._top_up(symbol, newest, candle.start_ms)
+            self._streaming.add(symbol)
             ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
             out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record()))
         for what in parsed.acks:
@@ -527,6 +535,12 @@ class CandleCodec(Codec):
     def take_outgoing(self) -> list[Frame]:
         out, self._outgoing = self._outgoing, []
         return out
+
+    def _top_up(self, symbol: str, newest: int, start_ms: int) -> None:
+        month = self.feed.request.interval == "1M"
+        wanted = 3 if month else int((start_ms - newest) // self.feed.interval_ms) + 2
+        self._fills.append(_Backfill(symbol, max(2, min(self.ex.rest_limit, wanted)), since_ms=newest))
+        self.wants_http = True
 
     def on_timer(self, now: float, last_heard: float) -> list[Frame]:
         limit = self.silence_limit
