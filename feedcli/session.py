@@ -489,9 +489,7 @@ class Session:
             raise
         except (FeedError, aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
             reason = _describe_open_error(exc) if not isinstance(exc, FeedError) else str(exc)
-            self._report.note(
-                f"feedcli: {codec.provider}: a REST call beside the stream failed: {reason}"
-            )
+            self._report.note(f"feedcli: {codec.provider}: a REST call beside the stream failed: {reason}")
 
     def _deliver(self, codec: Codec, request: HttpRequest, response: HttpResponse) -> bool:
         """Hand an answer to the codec and its events on; False if the answer was unreadable."""

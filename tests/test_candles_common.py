@@ -53,7 +53,7 @@ class FakeExchange(Exchange):
     def parse(self, frame) -> Parsed:
         return Parsed()
 
-    def rest_request(self, rest_base, symbol, interval, *, limit, end_ms=None) -> HttpRequest:
+    def rest_request(self, rest_base, symbol, interval, *, limit, end_ms=None, now_ms=0) -> HttpRequest:
         params = [("s", symbol), ("i", interval), ("limit", str(limit))]
         if end_ms is not None:
             params.append(("end", str(end_ms)))

@@ -195,7 +195,7 @@ class BinanceExchange(Exchange):
     # -- REST --------------------------------------------------------------------------
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         params = [("symbol", symbol), ("interval", interval), ("limit", str(min(limit, REST_LIMIT)))]
         if end_ms is not None:

@@ -258,7 +258,7 @@ class BybitExchange(Exchange):
         return Parsed(unknown=True)
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         params = [("category", "spot"), ("symbol", symbol), ("interval", interval), ("limit", str(limit))]
         if end_ms is not None:

@@ -220,9 +220,13 @@ class Exchange(ABC):
 
     @abstractmethod
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
-        """The REST call for the newest `limit` candles ending at `end_ms` (None: now)."""
+        """The REST call for the newest `limit` candles ending at `end_ms` (None: now).
+
+        `now_ms` is the engine's clock, for exchanges that want a time range rather than
+        a count: a codec never reads the clock itself.
+        """
 
     @abstractmethod
     def parse_rest(self, body: bytes) -> list[Candle]:
@@ -394,7 +398,9 @@ class CandleCodec(Codec):
         for fill in self._fills:
             if not fill.done and fill not in self._in_flight.values():
                 page = max(1, min(ex.rest_limit, fill.wanted - len(fill.got)))
-                request = ex.rest_request(feed.rest_base, fill.symbol, self.rest_code, limit=page, end_ms=fill.end_ms)
+                request = ex.rest_request(
+                    feed.rest_base, fill.symbol, self.rest_code, limit=page, end_ms=fill.end_ms, now_ms=int(now * 1000)
+                )
                 request = replace(request, purpose="poll" if self.polling else "backfill")
                 self._in_flight[request] = fill
                 out.append(request)

@@ -30,7 +30,6 @@ text of error messages; an unknown product answers the REST call with 400/404.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -197,12 +196,12 @@ class CoinbaseExchange(Exchange):
         return out
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         # Coinbase wants a time range, not a count: the `limit` buckets ending at `end`
         # (the clock is read here only when the codec asks for "now").
         step = GRANULARITY_SECONDS[interval]
-        end = int(time.time()) if end_ms is None else end_ms // 1000
+        end = (now_ms if end_ms is None else end_ms) // 1000
         start = end - limit * step + 1
         params = (
             ("start", str(max(0, start))),

@@ -286,7 +286,7 @@ class GateExchange(Exchange):
         return Parsed(unknown=True)
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         params: list[tuple[str, str]] = [("currency_pair", symbol), ("interval", interval)]
         if end_ms is None:

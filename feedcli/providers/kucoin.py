@@ -264,10 +264,10 @@ class KucoinExchange(Exchange):
         return Parsed(unknown=True)
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         step = TYPE_SECONDS[interval]
-        end = int(time.time()) if end_ms is None else end_ms // 1000
+        end = (now_ms if end_ms is None else end_ms) // 1000
         start = max(0, end - min(limit, REST_LIMIT) * step + 1)
         params = (("type", interval), ("symbol", symbol), ("startAt", str(start)), ("endAt", str(end)))
         return HttpRequest("GET", http_url(rest_base, CANDLES_PATH), params)

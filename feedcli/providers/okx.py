@@ -192,7 +192,7 @@ class OKXExchange(Exchange):
     # -- REST --------------------------------------------------------------------------
 
     def rest_request(
-        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None
+        self, rest_base: str, symbol: str, interval: str, *, limit: int, end_ms: int | None = None, now_ms: int = 0
     ) -> HttpRequest:
         history = interval in HISTORY_ONLY
         most = HISTORY_LIMIT if history else REST_LIMIT
