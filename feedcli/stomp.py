@@ -525,7 +525,8 @@ class StompClient:
             self.send_interval_ms, self.expect_interval_ms = hb
             self.version = headers.get("version")
             self.server = headers.get("server")
-            self._escape = self.version not in ("1.0",)
+            # no version header means STOMP 1.0 (the spec), where headers are never escaped
+            self._escape = self.version in ("1.1", "1.2")
             self.state = "connected"
             self._last_sent = now
             return Connected(self.version, self.server, hb, headers, body)

@@ -804,3 +804,8 @@ def test_a_passcode_with_a_line_break_is_refused_without_showing_it() -> None:
     with pytest.raises(UsageError) as refused:
         moex.credentials("alice", "top\nsecret")
     assert "secret" not in str(refused.value)
+
+
+def test_a_candle_time_already_in_utc_is_not_shifted_again() -> None:
+    assert moex._moscow_to_utc("2026-01-22T07:00:00.000000Z") == "2026-01-22T07:00:00.000000Z"
+    assert moex._moscow_to_utc("2026-01-22 10:00:00") == "2026-01-22T07:00:00.000000Z"

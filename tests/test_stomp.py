@@ -399,3 +399,16 @@ def test_peer_silent_after_tolerance_times_expected_interval() -> None:
 
 def test_peer_never_silent_when_not_expected() -> None:
     assert not connected(heart_beat=(10000, 10000), server_hb="0,10000").peer_silent(1e9)
+
+
+def test_a_server_that_names_no_version_speaks_stomp_10_and_gets_no_escaping() -> None:
+    client = StompClient()
+    client.connect_frame(login="guest", passcode="guest")
+    client.feed(b"CONNECTED\n\n\x00", 0.0)
+    _, frame = client.subscribe("/queue/a", selector="x:y")
+    assert b"selector:x:y\n" in frame  # 1.0 has no escapes: \c would reach the server literally
+    client12 = StompClient()
+    client12.connect_frame()
+    client12.feed(b"CONNECTED\nversion:1.2\n\n\x00", 0.0)
+    _, frame12 = client12.subscribe("/queue/a", selector="x:y")
+    assert b"selector:x\\cy\n" in frame12

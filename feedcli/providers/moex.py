@@ -723,8 +723,8 @@ _TIMES = ("FROM", "TILL")
 
 def _moscow_to_utc(value: Any) -> Any:
     """A Moscow wall-clock time ("2026-01-22T10:00:00") as ISO 8601 UTC, like every candle's timestamp."""
-    if not isinstance(value, str) or len(value) < 19:
-        return value
+    if not isinstance(value, str) or len(value) < 19 or value.endswith("Z"):
+        return value  # not a wall-clock time, or already UTC (an epoch the decoder converted)
     try:
         moment = datetime.fromisoformat(value[:19]).replace(tzinfo=MOSCOW)
     except ValueError:
