@@ -1039,7 +1039,7 @@ complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this mess
 
 # feedcli stream coinbase
 complete -c feedcli -n '__feedcli_at stream coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
-complete -c feedcli -n '__feedcli_at stream coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 5m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
@@ -1237,7 +1237,7 @@ complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this mess
 
 # feedcli record coinbase
 complete -c feedcli -n '__feedcli_at record coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
-complete -c feedcli -n '__feedcli_at record coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 5m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
 complete -c feedcli -n '__feedcli_at record coinbase' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'

@@ -334,3 +334,12 @@ def test_no_top_up_when_the_stream_continues_the_backfill() -> None:
     run_http(codec)
     codec.parse(str(feed.newest["BTCUSDT"]), RECV)  # the forming bar, updated: nothing missed
     assert not codec.wants_http
+
+
+def test_the_default_interval_is_one_the_websocket_streams() -> None:
+    from feedcli.providers import binance, coinbase
+    from feedcli.providers.candles import default_interval
+
+    assert default_interval(binance.EXCHANGE) == "1m"
+    assert default_interval(coinbase.EXCHANGE) == "5m"  # Coinbase streams only 5-minute candles
+    assert request_from(coinbase.EXCHANGE, {"pair": ["BTC-USD"]}).interval == "5m"

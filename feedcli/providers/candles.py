@@ -585,6 +585,14 @@ def env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
+def default_interval(exchange: Exchange) -> str:
+    """`1m`, or where the WebSocket has no 1m candles (Coinbase) the shortest it streams:
+    a bare `stream PROVIDER --pair P` should stream, not poll."""
+    if "1m" in exchange.ws_intervals or not exchange.ws_intervals:
+        return "1m"
+    return min(exchange.ws_intervals, key=lambda i: INTERVAL_SECONDS.get(i, 10**9))
+
+
 def options(exchange: Exchange) -> tuple[SelectorOption, ...]:
     """The options every candle provider offers: pairs, the interval, a backfill."""
     intervals = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
@@ -593,7 +601,8 @@ def options(exchange: Exchange) -> tuple[SelectorOption, ...]:
         SelectorOption(
             "--interval",
             "interval",
-            "Candle interval (default 1m). Intervals without a WebSocket stream are polled over REST.",
+            f"Candle interval (default {default_interval(exchange)}). Intervals without a WebSocket stream "
+            "are polled over REST.",
             "INTERVAL",
             choices=tuple(intervals),
             single=True,
@@ -616,7 +625,7 @@ def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
     pairs = tuple(dict.fromkeys(parse_pair(p) for p in raw))  # btc-usdt and BTC-USDT are one pair
     for pair in pairs:
         exchange.check_pair(pair)
-    interval = values.get("interval") or "1m"
+    interval = values.get("interval") or default_interval(exchange)
     if interval not in exchange.ws_intervals and interval not in exchange.rest_intervals:
         served = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
         raise UsageError(f"{exchange.name} has no {interval} candles; it serves {', '.join(served)}")
