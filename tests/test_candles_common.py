@@ -246,9 +246,9 @@ def test_a_reconnect_fills_the_gap_even_without_backfill() -> None:
     assert first.pending_requests(NOW_MS / 1000) == []  # nothing asked: live only
     feed.admit("BTCUSDT", bar(NOW_MS // MIN * MIN - 3 * MIN, False))  # the stream saw a bar, then dropped
     events, asked = run_http(CandleCodec(feed, ("BTCUSDT",)))
-    assert len(asked) == 1
-    assert [e.data["timestamp"][11:16] for e in events] == ["00:07", "00:08", "00:09", "00:10"][-len(events) :]
-    assert events and events[0].data["closed"] is True
+    assert len(asked) == 2  # pages of 3 until the page reaches the bar the stream last saw
+    assert [e.data["timestamp"][11:16] for e in events] == ["00:07", "00:08", "00:09", "00:10"]
+    assert [e.data["closed"] for e in events] == [True, True, True, False]
 
 
 def test_an_unreadable_rest_answer_is_given_up_after_a_few_tries() -> None:
@@ -343,3 +343,15 @@ def test_the_default_interval_is_one_the_websocket_streams() -> None:
     assert default_interval(binance.EXCHANGE) == "1m"
     assert default_interval(coinbase.EXCHANGE) == "5m"  # Coinbase streams only 5-minute candles
     assert request_from(coinbase.EXCHANGE, {"pair": ["BTC-USD"]}).interval == "5m"
+
+
+def test_an_exchange_that_ignores_the_page_end_does_not_loop() -> None:
+    codec = CandleCodec(feed_for(backfill=9), ("BTCUSDT",))
+    asked = 0
+    while requests := codec.pending_requests(NOW_MS / 1000):
+        for request in requests:
+            asked += 1
+            deaf = HttpRequest(request.method, request.url, tuple(p for p in request.params if p[0] != "end"))
+            codec.on_http(request, serve(deaf), RECV)  # always the newest page, whatever was asked
+        assert asked < 10
+    assert asked == 2  # the second answer was not older than asked: stop, write what there is

@@ -369,7 +369,7 @@ class CandleCodec(Codec):
             if symbol in feed.newest and not self.polling:
                 # a reconnect: fetch what the stream missed, from the newest candle seen on
                 # (whether or not --backfill was given: an outage must not lose bars)
-                fills.append(_Backfill(symbol, self.ex.rest_limit, since_ms=feed.newest[symbol]))
+                fills.append(_Backfill(symbol, self.ex.rest_limit * MAX_PAGES, since_ms=feed.newest[symbol]))
             elif symbol not in feed.backfilled:
                 wanted = feed.request.backfill or (2 if self.polling else 0)
                 if wanted and not self.polling:
@@ -463,14 +463,19 @@ class CandleCodec(Codec):
                 feed.backfilled.add(fill.symbol)
             raise
         fill.pages += 1
-        oldest = None
+        starts = [c.start_ms for c in page]
+        oldest = min(starts) if starts else None
         for candle in page:
             if fill.since_ms is not None and candle.start_ms < fill.since_ms:
                 continue
             fill.got[candle.start_ms] = candle
-            oldest = candle.start_ms if oldest is None else min(oldest, candle.start_ms)
-        enough = len(fill.got) >= fill.wanted or fill.since_ms is not None
-        if enough or not page or oldest is None or fill.pages >= MAX_PAGES:
+        if fill.since_ms is not None:
+            # a gap fill pages back until it reaches the newest bar already written
+            finished = oldest is None or oldest <= fill.since_ms
+        else:
+            finished = len(fill.got) >= fill.wanted or oldest is None
+        ignored_end = fill.end_ms is not None and oldest is not None and oldest > fill.end_ms
+        if finished or ignored_end or fill.pages >= MAX_PAGES:
             fill.done = True
             feed.partial.pop(fill.symbol, None)
             return self._write_fill(fill, recv)
