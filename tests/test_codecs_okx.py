@@ -142,3 +142,10 @@ def test_encoders_round_trip() -> None:
     push = okx.encode_push("BTC-USDT", "1m", candle)
     assert push["arg"] == {"channel": "candle1m", "instId": "BTC-USDT"}
     assert EX.parse(orjson.dumps(push).decode()).candles == [("BTC-USDT", candle, None)]
+
+
+def test_a_rate_or_internal_error_reconnects_instead_of_refusing() -> None:
+    for code in ("60014", "63999"):
+        parsed = EX.parse(f'{{"event":"error","code":"{code}","msg":"Requests too frequent.","connId":"a"}}')
+        assert parsed.refusal is None and parsed.reconnect and code in parsed.reconnect
+    assert EX.parse('{"event":"error","code":"60018","msg":"doesn\'t exist","connId":"a"}').refusal

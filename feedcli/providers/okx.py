@@ -128,6 +128,11 @@ def _json(frame: Frame | bytes, what: str) -> Any:
         raise MalformedFrame(f"{what} is not JSON: {exc}") from None
 
 
+#: error codes that refuse nothing: requests too frequent (60014), an internal error (63999);
+#: the connection is re-opened with backoff instead of exiting 4 (ASSUMED from OKX's error list)
+TRANSIENT_ERRORS = frozenset({"60014", "63999"})
+
+
 class OKXExchange(Exchange):
     name = "okx"
     title = "OKX: candlestick channels (business WebSocket)"
@@ -174,7 +179,10 @@ class OKXExchange(Exchange):
             arg = message.get("arg") or {}
             return Parsed(acks=[f"{arg.get('channel')} {arg.get('instId')}"])
         if event == "error":
-            return Parsed(refusal=f"{message.get('msg')} (code {message.get('code')})")
+            told = f"{message.get('msg')} (code {message.get('code')})"
+            if str(message.get("code")) in TRANSIENT_ERRORS:
+                return Parsed(reconnect=told)  # OKX's own trouble or our pace: not a refusal
+            return Parsed(refusal=told)
         if event == "notice":
             if message.get("code") == RECONNECT_NOTICE:
                 return Parsed(reconnect=str(message.get("msg") or "service upgrade notice"))
