@@ -248,6 +248,7 @@ def test_duration_output_file_and_sigint(ht_sim: Simulator, logged_env, tmp_path
         env=logged_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
         stdin=subprocess.DEVNULL,
     )
     assert proc.stdout is not None

@@ -40,6 +40,7 @@ def test_watchdog_closes_what_it_declares_stale(env) -> None:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
         )
         time.sleep(2.0)
         early = fd_count(proc.pid)
@@ -74,6 +75,7 @@ def test_a_server_that_stops_answering_is_detected_by_the_keepalive(env) -> None
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
         )
         assert proc.stdout is not None
         proc.stdout.readline()  # connected
@@ -108,7 +110,7 @@ def test_a_reader_slower_than_the_keepalive_does_not_drop_the_connection(env) ->
             "--limit",
             "3000",
         ]
-        proc = subprocess.Popen([*FEEDCLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([*FEEDCLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
         assert proc.stdout is not None
         proc.stdout.readline()
         time.sleep(3.0)  # ten keepalive intervals without reading
@@ -128,6 +130,7 @@ def test_a_restarted_simulator_accepts_the_token_it_issued_before(env) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
     )
     assert proc.stdout is not None
     seen = [proc.stdout.readline() for _ in range(4)]  # connected, then three data lines
@@ -258,6 +261,7 @@ def test_second_sigterm_exits_at_once_with_0(env) -> None:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
         )
         assert proc.stdout is not None
         proc.stdout.readline()
@@ -289,6 +293,7 @@ def test_two_quick_interrupts_still_exit_0(ht_sim, env, gap: float) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # no read-ahead: lines read with readline must not vanish from communicate()
     )
     assert proc.stdout is not None
     proc.stdout.readline()
