@@ -30,14 +30,14 @@ since its kline stream would stay silent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url, ws_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 
 WS_BASE = "wss://stream.binance.com:9443"
@@ -269,13 +269,8 @@ def _error_of(response: HttpResponse) -> tuple[int | None, str]:
 
 EXCHANGE = BinanceExchange()
 
-INFO = ProviderInfo(
-    name="binance",
-    title=EXCHANGE.title,
-    default_url=WS_BASE,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path=WS_PATH,
     examples=(
         "feedcli stream binance --pair BTC-USDT --interval 1m",
@@ -285,7 +280,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

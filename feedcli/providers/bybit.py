@@ -25,14 +25,14 @@ An unknown symbol is refused on both paths: over WebSocket by a `success:false` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url, ws_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 
 WS_PATH = "/v5/public/spot"
@@ -295,14 +295,10 @@ class BybitExchange(Exchange):
 
 EXCHANGE = BybitExchange()
 
-INFO = ProviderInfo(
-    name="bybit",
-    title="Bybit v5 spot: live kline candles (WebSocket) with REST backfill",
-    default_url=EXCHANGE.ws_base,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path=WS_PATH,
+    title="Bybit v5 spot: live kline candles (WebSocket) with REST backfill",
     examples=(
         "feedcli stream bybit --pair BTC-USDT --interval 1m",
         "feedcli stream bybit --pair BTC-USDT --pair ETH-USDT --interval 5m --backfill 100",
@@ -310,7 +306,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

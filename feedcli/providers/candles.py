@@ -18,6 +18,7 @@ Nothing here opens a socket or reads the clock: the engine passes `now`.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from abc import ABC, abstractmethod
@@ -34,6 +35,7 @@ from feedcli.providers.base import (
     Handshake,
     HttpRequest,
     HttpResponse,
+    ProviderInfo,
     SelectorOption,
     check_selector,
 )
@@ -644,6 +646,27 @@ def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
         if backfill < 0 or backfill > exchange.rest_limit * MAX_PAGES:
             raise UsageError(f"--backfill must be between 0 and {exchange.rest_limit * MAX_PAGES}")
     return Request(pairs, interval, backfill)
+
+
+def provider_info(
+    exchange: Exchange, *, ws_path: str, examples: tuple[str, ...], title: str | None = None, pair: str = "BTC-USDT"
+) -> ProviderInfo:
+    """A candle provider's `INFO`: what `feedcli providers` lists and `--help` shows."""
+    return ProviderInfo(
+        name=exchange.name,
+        title=title or exchange.title,
+        default_url=exchange.ws_base,
+        credentials=None,
+        channels=("candles",),
+        selectors=f"--pair {pair}... [--interval {default_interval(exchange)}] [--backfill N]",
+        ws_path=ws_path,
+        examples=examples,
+    )
+
+
+def preparer(exchange: Exchange) -> Callable[[Mapping[str, Any]], Callable[[str, Any], list[Codec]]]:
+    """A candle provider module's `prepare`."""
+    return functools.partial(prepare_for, exchange)
 
 
 def prepare_for(exchange: Exchange, values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:

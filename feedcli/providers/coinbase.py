@@ -30,7 +30,7 @@ text of error messages; an unknown product answers the REST call with 400/404.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ import orjson
 
 from feedcli.errors import MalformedFrame
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, ProviderInfo, http_url, ws_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 
 WS_BASE = "https://advanced-trade-ws.coinbase.com"
@@ -221,14 +221,10 @@ class CoinbaseExchange(Exchange):
 
 EXCHANGE = CoinbaseExchange()
 
-INFO = ProviderInfo(
-    name="coinbase",
-    title=EXCHANGE.title,
-    default_url=EXCHANGE.ws_base,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USD... [--interval 5m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path=WS_PATH,
+    pair="BTC-USD",
     examples=(
         "feedcli stream coinbase --pair BTC-USD --pair ETH-USD --interval 5m",
         "feedcli stream coinbase --pair BTC-USD --interval 1m --backfill 60",
@@ -236,7 +232,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

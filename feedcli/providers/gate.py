@@ -32,14 +32,14 @@ so that `volume` means the same on every exchange. `1w` is Gate's `7d`; `1s` and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url, ws_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 
 WS_PATH = "/ws/v4/"
@@ -329,14 +329,10 @@ def _error_text(error: Any) -> str:
 
 EXCHANGE = GateExchange()
 
-INFO = ProviderInfo(
-    name="gate",
-    title="Gate.io API v4 spot: live candlesticks (WebSocket) with REST backfill and polling",
-    default_url=EXCHANGE.ws_base,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path=WS_PATH,
+    title="Gate.io API v4 spot: live candlesticks (WebSocket) with REST backfill and polling",
     examples=(
         "feedcli stream gate --pair BTC-USDT --interval 1m",
         "feedcli stream gate --pair BTC-USDT --pair ETH-USDT --interval 1h --backfill 24",
@@ -345,7 +341,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

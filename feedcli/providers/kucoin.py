@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -39,7 +39,7 @@ import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, Pair, Parsed, number
 
 REST_BASE = "https://api.kucoin.com"
@@ -294,13 +294,8 @@ class KucoinExchange(Exchange):
 
 EXCHANGE = KucoinExchange()
 
-INFO = ProviderInfo(
-    name="kucoin",
-    title=EXCHANGE.title,
-    default_url=EXCHANGE.ws_base,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path="<endpoint from POST /api/v1/bullet-public>?token=..&connectId=..",
     examples=(
         "feedcli stream kucoin --pair BTC-USDT --pair ETH-USDT --interval 1m",
@@ -309,7 +304,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

@@ -34,14 +34,14 @@ code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OK
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, ProviderInfo, http_url, ws_url
+from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 
 WS_BASE = "wss://ws.okx.com:8443"
@@ -232,13 +232,8 @@ class OKXExchange(Exchange):
 
 EXCHANGE = OKXExchange()
 
-INFO = ProviderInfo(
-    name="okx",
-    title=EXCHANGE.title,
-    default_url=WS_BASE,
-    credentials=None,
-    channels=("candles",),
-    selectors="--pair BTC-USDT... [--interval 1m] [--backfill N]",
+INFO = candles.provider_info(
+    EXCHANGE,
     ws_path=WS_PATH,
     examples=(
         "feedcli stream okx --pair BTC-USDT --interval 1m",
@@ -248,7 +243,4 @@ INFO = ProviderInfo(
 )
 
 OPTIONS = candles.options(EXCHANGE)
-
-
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
-    return candles.prepare_for(EXCHANGE, values)
+prepare = candles.preparer(EXCHANGE)

@@ -47,7 +47,7 @@ class BinanceSimulator(CandleSimulator):
         self.ping_interval = env_seconds("FEEDCLI_SIM_BINANCE_PING_INTERVAL", 20.0)
         self.pong_timeout = env_seconds("FEEDCLI_SIM_BINANCE_PONG_TIMEOUT", 60.0)
         #: Binance symbol → our pair (BTCUSDT → BTC-USDT)
-        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+        self.pair_of = self.pair_map(EXCHANGE)
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Binance spot klines at {self.url}"

@@ -33,7 +33,7 @@ from feedcli.providers.bybit import (
     encode_reply,
     encode_rest_page,
 )
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: Bybit's interval spelling → the canonical one
@@ -52,7 +52,7 @@ class BybitSimulator(CandleSimulator):
         super().__init__(*args, **kwargs)
         self.idle = idle if idle is not None else _idle_from_env()
         #: Bybit symbol → the market's BASE-QUOTE
-        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+        self.pair_of = self.pair_map(EXCHANGE)
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Bybit v5 spot candles at {self.url}"
@@ -61,17 +61,11 @@ class BybitSimulator(CandleSimulator):
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.klines)
 
-    def idle_limit(self) -> float | None:
-        return self.idle
-
     # -- WebSocket -----------------------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        sub = Subscriber(ws)
-        sub.extra["conn_id"] = str(uuid.uuid4())
-        self.subscribers.add(sub)
+        sub = await self.accept(request, conn_id=str(uuid.uuid4()))
+        ws = sub.ws
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:

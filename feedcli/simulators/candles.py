@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.simulators.base import LoopbackServer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
@@ -143,6 +143,8 @@ class CandleSimulator(LoopbackServer):
         #: cut each connection without a close frame after N candle messages
         self.drop_after = drop_after
         self.subscribers: set[Subscriber] = set()
+        #: seconds of client silence before the exchange closes a connection (None: never)
+        self.idle: float | None = None
         self.rest_calls = 0
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []
@@ -192,7 +194,19 @@ class CandleSimulator(LoopbackServer):
 
     def idle_limit(self) -> float | None:
         """Seconds of client silence after which the exchange closes the connection, if any."""
-        return None
+        return self.idle
+
+    def pair_map(self, exchange: Exchange) -> dict[str, str]:
+        """The exchange's symbol of every pair served → the pair as BASE-QUOTE."""
+        return {exchange.symbol(parse_pair(p)): p for p in self.market.pairs}
+
+    async def accept(self, request: web.Request, **extra: Any) -> Subscriber:
+        """Open a client's WebSocket (pings answered) and register it for pushes."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        sub = Subscriber(ws, extra=dict(extra))
+        self.subscribers.add(sub)
+        return sub
 
     async def _push_forever(self) -> None:
         period = 1.0 / self.rate

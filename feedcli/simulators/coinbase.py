@@ -63,11 +63,8 @@ class CoinbaseSimulator(CandleSimulator):
         return cb.message(channel, seq, events, _stamp(self.clock()))
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
-        sub = Subscriber(ws)
-        sub.extra["heartbeats"] = False
-        self.subscribers.add(sub)
+        sub = await self.accept(request, heartbeats=False)
+        ws = sub.ws
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -132,9 +129,6 @@ class CoinbaseSimulator(CandleSimulator):
         current = datetime.fromtimestamp(wall, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f000 +0000 UTC")
         event = {"current_time": current, "heartbeat_counter": counter}
         return [self._send_next(sub, "heartbeats", [event]).decode()]
-
-    def idle_limit(self) -> float | None:
-        return self.idle
 
     # -- REST ---------------------------------------------------------------------------------
 

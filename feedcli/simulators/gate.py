@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
 from feedcli.providers.gate import (
     CHANNEL,
     EXCHANGE,
@@ -58,7 +58,7 @@ class GateSimulator(CandleSimulator):
         super().__init__(*args, **kwargs)
         self.idle = idle if idle is not None else _idle_from_env()
         #: Gate currency pair → the market's BASE-QUOTE
-        self.pair_of = {EXCHANGE.symbol(parse_pair(p)): p for p in self.market.pairs}
+        self.pair_of = self.pair_map(EXCHANGE)
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Gate.io API v4 spot candles at {self.url}"
@@ -67,16 +67,11 @@ class GateSimulator(CandleSimulator):
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.candlesticks)
 
-    def idle_limit(self) -> float | None:
-        return self.idle
-
     # -- WebSocket -----------------------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        sub = Subscriber(ws)
-        self.subscribers.add(sub)
+        sub = await self.accept(request)
+        ws = sub.ws
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:

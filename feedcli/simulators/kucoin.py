@@ -91,11 +91,9 @@ class KucoinSimulator(CandleSimulator):
             return web.json_response({"code": "401", "msg": "token is invalid or missing"}, status=401)
         self.tokens.discard(token)
         connect_id = request.query.get("connectId") or secrets.token_hex(4)
-        ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
-        sub = Subscriber(ws)
+        sub = await self.accept(request)
+        ws = sub.ws
         await ws.send_str(orjson.dumps({"id": connect_id, "type": "welcome"}).decode())
-        self.subscribers.add(sub)
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:

@@ -61,16 +61,9 @@ class OKXSimulator(CandleSimulator):
         app.router.add_get("/api/v5/market/candles", self.candles)
         app.router.add_get("/api/v5/market/history-candles", self.candles)
 
-    def idle_limit(self) -> float | None:
-        return self.idle
-
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        sub = Subscriber(ws)
-        sub.extra["conn_id"] = secrets.token_hex(4)
-        sub.extra["business"] = request.path == WS_PATH
-        self.subscribers.add(sub)
+        sub = await self.accept(request, conn_id=secrets.token_hex(4), business=request.path == WS_PATH)
+        ws = sub.ws
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
