@@ -48,6 +48,7 @@ class Simulator:
     """`feedcli simulate ...` as a subprocess; `url` is read from its first stderr line."""
 
     def __init__(self, provider: str, *args: str, env: dict[str, str] | None = None) -> None:
+        self.provider = provider
         self.proc = subprocess.Popen(
             [*FEEDCLI, "simulate", provider, "--port", "0", *args],
             stdout=subprocess.DEVNULL,
