@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 test: system-packages $(STAMP)
 	$(BIN)/ruff check feedcli tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check feedcli tests bench

@@ -92,6 +92,17 @@ class Simulator:
         self.stop()
 
 
+@pytest.fixture(autouse=True)
+def _default_signal_dispositions() -> Iterator[None]:
+    """Undo what an in-process run leaves behind: feedcli ignores SIGINT/SIGTERM once a run
+    has flushed (pipeline.exit_quietly_on_signals), and an ignored signal is inherited by
+    every process started later. A broker started after that would shrug off SIGTERM."""
+    yield
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     path = tmp_path / "config"
