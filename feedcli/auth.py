@@ -238,37 +238,18 @@ def moex_check(base_url: str, cred: Any, *, timeout: float = 20.0) -> None:
     for `gateway.access-denied`, FeedError (exit 1) when the gateway cannot be reached or
     fails.
     """
-    import asyncio
-
-    from feedcli.errors import RetriesExhausted
     from feedcli.providers import moex
-    from feedcli.providers.base import ConnectionDead
-    from feedcli.session import Session, SessionOptions
+    from feedcli.session import run_once
 
-    made: list[moex.LoginCodec] = []
-
-    def fresh() -> moex.LoginCodec:
-        codec = moex.LoginCodec(base_url, cred)
-        made.append(codec)
-        return codec
-
-    options = SessionOptions(
-        stale_after=None, max_retries=0, ping_interval=None, ping_timeout=None, trust_env=not is_loopback(base_url)
+    codec = run_once(
+        lambda: moex.LoginCodec(base_url, cred),
+        lambda _event: None,
+        base_url=base_url,
+        timeout=timeout,
+        what="login moex",
     )
-
-    async def exchange() -> None:
-        await asyncio.wait_for(Session(fresh, lambda _event: None, options=options).run(), timeout)
-
-    where = made[-1].handshake.describe() if made else base_url
-    try:
-        asyncio.run(exchange())
-    except (RetriesExhausted, ConnectionDead) as exc:
-        where = made[-1].handshake.describe() if made else base_url
-        raise FeedError(f"login moex: no answer to CONNECT from {where}: {exc}") from None
-    except asyncio.TimeoutError:
-        raise FeedError(f"login moex: {where} did not answer CONNECT within {timeout:g}s") from None
-    if not made or not made[-1].connected:
-        raise FeedError(f"login moex: {where} closed the connection without CONNECTED")
+    if not codec.connected:
+        raise FeedError(f"login moex: {codec.handshake.describe()} closed the connection without CONNECTED")
 
 
 def store_moex(profile: str, base_url: str, cred: Any) -> str:

@@ -22,6 +22,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import WSMsgType
@@ -29,7 +30,7 @@ from aiohttp import WSMsgType
 from feedcli import USER_AGENT
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
-from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse
+from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
 
 
 @dataclass
@@ -435,24 +436,23 @@ class Session:
             headers=list(request.headers) or None,
         ) as resp:
             body = await resp.read()
-            if resp.status in (418, 429):
-                raise _Throttled(request, resp.status, _retry_after_header(resp.headers.get("Retry-After")))
-            if resp.status >= 500:
+            if resp.status in (418, 429) or resp.status >= 500:
                 raise _Throttled(request, resp.status, _retry_after_header(resp.headers.get("Retry-After")))
             return HttpResponse(resp.status, dict(resp.headers), body)
 
     async def _http_calls(self, codec: Codec) -> None:
         """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""
-        while True:
-            requests = codec.pending_requests(time.time())
-            if not requests:
-                break
-            for request in requests:
-                response = await self._request_patiently(codec, request)
-                if not self._deliver(codec, request, response):
-                    await self._backoff(2, None)  # an unreadable answer: never ask again at once
+        while requests := codec.pending_requests(time.time()):
+            await self._make_calls(codec, requests)
         if codec.handshake is None:
             raise ProviderError(f"{codec.provider}: no WebSocket address after the HTTP calls")
+
+    async def _make_calls(self, codec: Codec, requests: list[HttpRequest]) -> None:
+        """Make calls one by one, each waiting out its rate limits, and deliver the answers."""
+        for request in requests:
+            response = await self._request_patiently(codec, request)
+            if not self._deliver(codec, request, response):
+                await self._backoff(2, None)  # an unreadable answer: never ask again at once
 
     async def _request_patiently(self, codec: Codec, request: HttpRequest) -> HttpResponse:
         """A call that waits out rate limits and retries itself, so calls already answered
@@ -481,10 +481,7 @@ class Session:
                         return
                     codec.wants_http = False
                     continue
-                for request in requests:
-                    response = await self._request_patiently(codec, request)
-                    if not self._deliver(codec, request, response):
-                        await self._backoff(2, None)
+                await self._make_calls(codec, requests)
         except asyncio.CancelledError:
             raise
         except (FeedError, aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
@@ -632,3 +629,43 @@ def _url_of(exc: Exception) -> str:
         return exc.request.url
     url = getattr(getattr(exc, "request_info", None), "url", None)
     return str(url) if url is not None else ""
+
+
+_C = TypeVar("_C", bound=Codec)
+
+
+def run_once(
+    new_codec: Callable[[], _C], emit: Callable[[Event], None], *, base_url: str, timeout: float, what: str
+) -> _C:
+    """One connection for a one-shot exchange (a login check, a search); the codec it used.
+
+    No retries, no watchdog, no pings, at most `timeout` seconds: a server that cannot be
+    reached or does not answer is a FeedError (exit 1) naming `what`; a refusal keeps its
+    own exit code. Whether the exchange completed is the caller's to judge from the codec.
+    """
+    made: list[_C] = []
+
+    def fresh() -> _C:
+        made.append(new_codec())
+        return made[-1]
+
+    def where() -> str:
+        handshake = made[-1].handshake if made else None
+        return handshake.describe() if handshake is not None else base_url
+
+    options = SessionOptions(
+        stale_after=None, max_retries=0, ping_interval=None, ping_timeout=None, trust_env=not is_loopback(base_url)
+    )
+
+    async def main() -> None:
+        await asyncio.wait_for(Session(fresh, emit, options=options).run(), timeout)
+
+    try:
+        asyncio.run(main())
+    except (RetriesExhausted, ConnectionDead) as exc:
+        raise FeedError(f"{what}: no answer from {where()}: {exc}") from None
+    except asyncio.TimeoutError:
+        raise FeedError(f"{what}: {where()} did not answer within {timeout:g}s") from None
+    if not made:
+        raise FeedError(f"{what}: nothing was opened")
+    return made[-1]

@@ -57,39 +57,18 @@ def search(
 
 def run_search(new_codec: Any, base: str) -> list[dict[str, Any]]:
     """Run a search codec once, without retries; the data events' payloads, in order."""
-    import asyncio
-
-    from feedcli.errors import FeedError, RetriesExhausted
+    from feedcli.errors import FeedError
     from feedcli.events import DataEvent
-    from feedcli.providers.base import ConnectionDead, is_loopback
-    from feedcli.session import Session, SessionOptions
+    from feedcli.session import run_once
 
     rows: list[dict[str, Any]] = []
-    made: list[Any] = []
 
     def emit(event: Any) -> None:
         if type(event) is DataEvent:
             rows.append(event.data)
 
-    def fresh() -> Any:
-        codec = new_codec()
-        made.append(codec)
-        return codec
-
-    options = SessionOptions(
-        stale_after=None, max_retries=0, ping_interval=None, ping_timeout=None, trust_env=not is_loopback(base)
-    )
-
-    async def main() -> None:
-        await asyncio.wait_for(Session(fresh, emit, options=options).run(), TIMEOUT)
-
-    try:
-        asyncio.run(main())
-    except (RetriesExhausted, ConnectionDead) as exc:
-        raise FeedError(f"search: {exc}") from None
-    except asyncio.TimeoutError:
-        raise FeedError(f"search: no answer from {base} within {TIMEOUT:g}s") from None
-    if not made or not made[-1].finished:
+    codec = run_once(new_codec, emit, base_url=base, timeout=TIMEOUT, what="search")
+    if not codec.finished:
         raise FeedError(f"search: {base} closed the connection before answering")
     return rows
 
