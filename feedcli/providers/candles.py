@@ -289,8 +289,8 @@ class CandleFeed:
         #: symbols whose backfill is written (it is fetched once; later connections fill gaps)
         self.backfilled: set[str] = set()
         self.preflight_done = False
-        #: backfills under way, kept across connection attempts: a page refused with 429
-        #: makes the engine start a new codec, which resumes the paging where it stopped
+        #: backfills under way, kept across connection attempts: a page lost to a network
+        #: error makes the engine start a new codec, which resumes the paging where it stopped
         self.partial: dict[str, _Backfill] = {}
 
     def admit(self, symbol: str, candle: Candle) -> bool:
@@ -311,9 +311,9 @@ class CandleFeed:
     def connections(self) -> list[tuple[str, ...]]:
         """The symbols of each connection: as many as the exchange allows on one."""
         symbols = list(self.pair_of)
-        size = 1 if self.polling else max(1, self.exchange.pairs_per_connection)
         if self.polling:
             return [tuple(symbols)]
+        size = max(1, self.exchange.pairs_per_connection)
         return [tuple(symbols[i : i + size]) for i in range(0, len(symbols), size)]
 
 
@@ -398,7 +398,7 @@ class CandleCodec(Codec):
                 return [replace(request, purpose="token")]
         out = []
         for fill in self._fills:
-            if not fill.done and fill not in self._in_flight.values():
+            if not fill.done:
                 page = max(1, min(ex.rest_limit, fill.wanted - len(fill.got)))
                 request = ex.rest_request(
                     feed.rest_base, fill.symbol, self.rest_code, limit=page, end_ms=fill.end_ms, now_ms=int(now * 1000)
