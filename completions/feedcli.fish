@@ -1362,7 +1362,7 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l port -x -d 'Port to li
 complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate okx
@@ -1371,7 +1371,7 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l port -x -d 'Port to listen
 complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate coinbase
@@ -1380,7 +1380,7 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l port -x -d 'Port to l
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate bybit
@@ -1389,7 +1389,7 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l port -x -d 'Port to list
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate kucoin
@@ -1398,7 +1398,7 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l port -x -d 'Port to lis
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate gate
@@ -1407,7 +1407,7 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l port -x -d 'Port to liste
 complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
-complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N candle messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate moex

@@ -294,17 +294,6 @@ RestLimitEvery = Annotated[
         show_default=False,
     ),
 ]
-CandleDropAfter = Annotated[
-    Optional[int],  # noqa: UP045
-    typer.Option(
-        "--drop-after",
-        metavar="N",
-        min=1,
-        help="Cut each connection (no close frame) after N candle messages.",
-        rich_help_panel=FAULTS,
-        show_default=False,
-    ),
-]
 
 
 def _candle_command(exchange: str, default_port: int) -> Callable[..., None]:
@@ -314,7 +303,7 @@ def _candle_command(exchange: str, default_port: int) -> Callable[..., None]:
         rate: CandleRate = 2.0,
         seed: Seed = 1,
         rest_429_every: RestLimitEvery = None,
-        drop_after: CandleDropAfter = None,
+        drop_after: DropAfter = None,
     ) -> None:
         import importlib
 

@@ -33,24 +33,20 @@ from feedcli.providers.bybit import (
     encode_reply,
     encode_rest_page,
 )
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: Bybit's interval spelling → the canonical one
 CANONICAL = {code: canonical for canonical, code in INTERVALS.items()}
-DEFAULT_IDLE = 60.0
-
-
-def _idle_from_env() -> float:
-    return env_seconds("FEEDCLI_SIM_BYBIT_IDLE", DEFAULT_IDLE)
 
 
 class BybitSimulator(CandleSimulator):
     name = "bybit"
+    default_idle = 60.0
+    idle_env = "FEEDCLI_SIM_BYBIT_IDLE"
 
-    def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.idle = idle if idle is not None else _idle_from_env()
         #: Bybit symbol → the market's BASE-QUOTE
         self.pair_of = self.pair_map(EXCHANGE)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, env_seconds, parse_pair
 from feedcli.simulators.base import LoopbackServer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
@@ -113,11 +113,15 @@ class CandleSimulator(LoopbackServer):
 
     Subclasses implement `add_routes` (the exchange's real WS and REST paths) and
     `candle_message(sub, pair, interval, candle, key)` (the frame carrying a bar). They
-    register a connection with `self.subscribers` and let `run_socket` pump it.
+    open a client's WebSocket with `accept()`, which registers it for the pushes.
     `rate` is pushes per second per subscription; `now_ms` can be overridden by tests.
+    An exchange that closes silent clients sets `default_idle` (seconds) and `idle_env`,
+    the environment variable that shortens it for tests; `idle=` overrides both.
     """
 
     name = "exchange"
+    default_idle: float | None = None
+    idle_env: str | None = None
 
     def __init__(
         self,
@@ -130,6 +134,7 @@ class CandleSimulator(LoopbackServer):
         clock: Callable[[], float] = time.time,
         rest_limit_every: int | None = None,
         drop_after: int | None = None,
+        idle: float | None = None,
     ) -> None:
         super().__init__(host, port)
         if not rate > 0:
@@ -144,7 +149,9 @@ class CandleSimulator(LoopbackServer):
         self.drop_after = drop_after
         self.subscribers: set[Subscriber] = set()
         #: seconds of client silence before the exchange closes a connection (None: never)
-        self.idle: float | None = None
+        self.idle: float | None = idle
+        if idle is None and self.default_idle is not None:
+            self.idle = env_seconds(self.idle_env, self.default_idle) if self.idle_env else self.default_idle
         self.rest_calls = 0
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []

@@ -24,7 +24,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from feedcli.providers import coinbase as cb
-from feedcli.providers.candles import Candle, env_seconds
+from feedcli.providers.candles import Candle
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: the canonical interval of the streamed buckets
@@ -41,9 +41,8 @@ def _stamp(now: float | None = None) -> str:
 class CoinbaseSimulator(CandleSimulator):
     name = "coinbase"
 
-    def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.idle = idle if idle is not None else env_seconds("FEEDCLI_SIM_COINBASE_IDLE", 75.0)
+    default_idle = 75.0
+    idle_env = "FEEDCLI_SIM_COINBASE_IDLE"
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.gate import (
     CHANNEL,
     EXCHANGE,
@@ -42,21 +42,17 @@ from feedcli.simulators.candles import CandleSimulator, Subscriber
 #: Gate's interval spelling → the canonical one
 WS_CANONICAL = {code: canonical for canonical, code in WS_INTERVALS.items()}
 REST_CANONICAL = {code: canonical for canonical, code in REST_INTERVALS.items()}
-DEFAULT_IDLE = 60.0
 #: how far a request's `time` may be from the server's (documented)
 TIME_SKEW = 60
 
 
-def _idle_from_env() -> float:
-    return env_seconds("FEEDCLI_SIM_GATE_IDLE", DEFAULT_IDLE)
-
-
 class GateSimulator(CandleSimulator):
     name = "gate"
+    default_idle = 60.0
+    idle_env = "FEEDCLI_SIM_GATE_IDLE"
 
-    def __init__(self, *args: Any, idle: float | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.idle = idle if idle is not None else _idle_from_env()
         #: Gate currency pair → the market's BASE-QUOTE
         self.pair_of = self.pair_map(EXCHANGE)
 

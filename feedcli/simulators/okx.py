@@ -23,7 +23,6 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from feedcli.providers.candles import env_seconds
 from feedcli.providers.okx import (
     BARS,
     HISTORY_LIMIT,
@@ -44,10 +43,8 @@ CHANNELS.update({f"candle{bar.removesuffix('utc')}": i for i, bar in BARS.items(
 
 class OKXSimulator(CandleSimulator):
     name = "okx"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.idle = env_seconds("FEEDCLI_SIM_OKX_IDLE_LIMIT", 30.0)
+    default_idle = 30.0
+    idle_env = "FEEDCLI_SIM_OKX_IDLE_LIMIT"
 
     def banner(self) -> str:
         return f"feedcli simulate: serving OKX candles at {self.url}"
