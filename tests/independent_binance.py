@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+
+from tests.threaded_server import ThreadedServer
 
 SYMBOLS = {"BTCUSDT", "ETHUSDT"}
 
@@ -57,7 +59,7 @@ def bar(symbol: str, open_ms: int) -> dict:
     }
 
 
-class IndependentBinance:
+class IndependentBinance(ThreadedServer):
     """Run in a thread: `with IndependentBinance() as server: server.url`."""
 
     def __init__(self, ping_interval: float = 0.5, ping_timeout: float = 2.0) -> None:
@@ -68,38 +70,17 @@ class IndependentBinance:
         self.rest_rows: list[tuple[str, list]] = []  # (symbol, kline row) answered
         self.requests: list[str] = []  # HTTP request targets
         self.connections = 0
-        self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        super().__init__()
 
-    def __enter__(self) -> IndependentBinance:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("independent Binance server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with serve(
+    def serve(self) -> Any:
+        return serve(
             self._socket,
             "127.0.0.1",
             0,
             process_request=self._http,
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
-        ) as server:
-            port = next(iter(server.sockets)).getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            self._ready.set()
-            await self._stop.wait()
+        )
 
     # -- REST ------------------------------------------------------------------------------
 

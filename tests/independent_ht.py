@@ -8,53 +8,31 @@ malformed frames between good ones, and then either stays open or closes as told
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection, serve
+
+from tests.threaded_server import ThreadedServer
 
 EXAMPLES = json.loads((Path(__file__).parent / "fixtures" / "tse_doc_examples.json").read_text())
 TOKEN = "independent-test-token"
 
 
-class IndependentHT:
+class IndependentHT(ThreadedServer):
     def __init__(self, *, count: int = 20, malformed: list[bytes] | None = None, close_after: bool = False) -> None:
         self.count = count
         self.malformed = malformed or []
         self.close_after = close_after
         self.sent: list[dict] = []
         self.headers: list[dict[str, str]] = []
-        self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Future[None] | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
-    def __enter__(self) -> IndependentHT:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set_result, None)
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = self._loop.create_future()
-        async with serve(self._handler, "127.0.0.1", 0, process_request=self._check) as server:
-            port = server.sockets[0].getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            self._ready.set()
-            await self._stop
+    def serve(self) -> Any:
+        return serve(self._handler, "127.0.0.1", 0, process_request=self._check)
 
     def _check(self, connection: ServerConnection, request):
         self.headers.append(dict(request.headers.raw_items()))

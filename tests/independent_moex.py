@@ -14,12 +14,13 @@ closed, if told to).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+
+from tests.threaded_server import ThreadedServer
 
 PATH = "/infocx/v3/websocket"
 
@@ -227,40 +228,17 @@ def read_frame(message: str | bytes) -> tuple[str, dict[str, str], str] | None:
     return lines[0], headers, body.split("\x00", 1)[0]
 
 
-class IndependentMoex:
+class IndependentMoex(ThreadedServer):
     """Runs in a thread; `url` is the base URL to give --url; `received` holds the client's frames."""
 
     def __init__(self, *, close_after: bool = False) -> None:
         self.close_after = close_after
         self.received: list[tuple[str, dict[str, str]]] = []
         self.subprotocols: list[str | None] = []
-        self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Future[None] | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
-    def __enter__(self) -> IndependentMoex:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set_result, None)
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = self._loop.create_future()
-        async with serve(self._handler, "127.0.0.1", 0, subprotocols=["STOMP"], process_request=self._check) as server:
-            port = server.sockets[0].getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            self._ready.set()
-            await self._stop
+    def serve(self) -> Any:
+        return serve(self._handler, "127.0.0.1", 0, subprotocols=["STOMP"], process_request=self._check)
 
     def _check(self, connection: ServerConnection, request):
         if request.path != PATH:
