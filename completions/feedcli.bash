@@ -1,6 +1,6 @@
 # Static bash completion for feedcli.
 # GENERATED from the feedcli command tree by feedcli/completion_scripts.py: do not edit.
-# Regenerate: python -m feedcli.completion_scripts   (tests/test_completions.py fails while this is stale)
+# Regenerate: python -m feedcli.completion_scripts   (tests/e2e/test_completions.py fails while this is stale)
 # Use: source this file, or copy it to ~/.local/share/bash-completion/completions/feedcli
 # Needs bash 4 or later; bash-completion is not needed.
 

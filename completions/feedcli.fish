@@ -1,6 +1,6 @@
 # Static fish completion for feedcli.
 # GENERATED from the feedcli command tree by feedcli/completion_scripts.py: do not edit.
-# Regenerate: python -m feedcli.completion_scripts   (tests/test_completions.py fails while this is stale)
+# Regenerate: python -m feedcli.completion_scripts   (tests/e2e/test_completions.py fails while this is stale)
 # Use: copy this file to ~/.config/fish/completions/feedcli.fish
 
 complete -c feedcli -f  # no file names unless an option or argument wants them

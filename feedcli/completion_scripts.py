@@ -5,7 +5,7 @@ Python and imports the app to ask it what to complete, which is slow (a Python s
 per key press) and leaves nothing to compare, so nothing can tell a stale script from a
 current one. The scripts made here hold the whole command tree as data, so completing
 costs nothing, they can be committed, and a test can regenerate them and compare
-(``tests/test_completions.py``).
+(``tests/e2e/test_completions.py``).
 
 Regenerate the committed scripts after changing a command, option or choice::
 
@@ -304,7 +304,7 @@ def _header(shell: str, prog: str, install: Sequence[str]) -> list[str]:
     return [
         f"# Static {shell} completion for {prog}.",
         f"# GENERATED from the {prog} command tree by feedcli/completion_scripts.py: do not edit.",
-        f"# Regenerate: {REGENERATE}   (tests/test_completions.py fails while this is stale)",
+        f"# Regenerate: {REGENERATE}   (tests/e2e/test_completions.py fails while this is stale)",
         *(f"# {line}" for line in install),
         "",
     ]

@@ -1,0 +1,166 @@
+"""End to end: record from a server, replay the file, serve it, and stream it back."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from feedcli.simulators.ht_market import TSE_UNIVERSE
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, login, run, wait_for
+from tests.support.independent_ht import TOKEN, IndependentHT
+
+pytestmark = pytest.mark.e2e
+ISINS = [TSE_UNIVERSE[0].isin, TSE_UNIVERSE[1].isin]
+
+
+def data_of(objs: list[dict]) -> list[tuple]:
+    return [(o["symbol"], o["channel"], o["ts"], orjson.dumps(o["data"], option=orjson.OPT_SORT_KEYS)) for o in objs]
+
+
+def test_record_writes_exactly_what_the_server_sent_with_a_header_and_no_token(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path / "cfg", FEEDCLI_TOKEN=TOKEN)
+    out = tmp_path / "rec.ndjson"
+    with IndependentHT(count=30) as server:
+        result = run(
+            ["record", "tse", "--url", server.url, "--isin", "IRO1FOLD0001", "-o", str(out), "--limit", "30"], env
+        )
+    assert result.returncode == 0, result.stderr
+    objs = lines(out.read_text())
+    header = objs[0]
+    assert header["event"] == "recording" and header["provider"] == "tse"
+    assert header["subscription"]["isin"] == ["IRO1FOLD0001"] and header["feedcli"]
+    assert objs[1]["event"] == "connected"
+    data = [o for o in objs if "channel" in o]
+    assert [(d["channel"], d["symbol"], d["ts"], d["data"]) for d in data] == [
+        (m["channel"], m["symbolIsin"], m["timestamp"], m["data"]) for m in server.sent
+    ]
+    assert TOKEN not in out.read_text()
+
+
+def test_record_replay_serve_stream_round_trip(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path / "cfg")
+    rec = tmp_path / "rec.ndjson.gz"
+    with Simulator("tse", "--rate", "300") as sim:
+        login(sim, env)
+        args = [
+            "record",
+            "tse",
+            "--url",
+            sim.url,
+            "--isin",
+            ISINS[0],
+            "--isin",
+            ISINS[1],
+            "-o",
+            str(rec),
+            "--compress",
+            "gzip",
+            "--duration",
+            "2",
+        ]
+        result = run(args, env)
+    assert result.returncode == 0, result.stderr
+    recorded = lines(gzip.decompress(rec.read_bytes()).decode())
+    recorded_data = [o for o in recorded if "channel" in o]
+    assert len(recorded_data) > 20
+
+    # replay: the lines exactly as recorded
+    replayed = run(["replay", str(rec), "--speed", "0"], env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout.encode() == gzip.decompress(rec.read_bytes())
+
+    # serve: a live-looking HT server with the recording as its source
+    serve = subprocess.Popen(
+        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0", "--speed", "4"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stderr is not None
+        banner = serve.stderr.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        assert url, banner
+        base = url.group(0)
+        logged = run(["login", "--url", base, "-u", "demo", "--password-stdin"], env, input="demo\n")
+        assert logged.returncode == 0, logged.stderr
+        started = time.monotonic()
+        streamed = run(["stream", "tse", "--url", base, "--isin", ISINS[0], "--isin", ISINS[1]], env, timeout=60)
+        assert streamed.returncode == 0, streamed.stderr  # the end of the recording ends the stream
+        assert data_of(lines(streamed.stdout)) == data_of(recorded_data)
+        assert time.monotonic() - started < 10
+        assert wait_for(lambda: serve.poll() is not None, timeout=10)
+        assert serve.returncode == 0
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait(5)
+
+
+def test_datafye_recording_served_and_streamed_back(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path / "cfg")
+    rec = tmp_path / "df.ndjson.zst"
+    with Simulator("datafye", "--rate", "200") as sim:
+        result = run(
+            [
+                "record",
+                "datafye",
+                "--url",
+                sim.url,
+                "--symbol",
+                "AAPL",
+                "-c",
+                "quotes",
+                "-c",
+                "trades",
+                "-o",
+                str(rec),
+                "--compress",
+                "zstd",
+                "--limit",
+                "60",
+            ],
+            env,
+        )
+    assert result.returncode == 0, result.stderr
+    replayed = run(["replay", str(rec), "--speed", "0"], env)
+    recorded_data = [o for o in lines(replayed.stdout) if "channel" in o]
+    assert len(recorded_data) == 60
+    serve = subprocess.Popen(
+        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0", "--speed", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stderr is not None
+        base = re.search(r"http://127\.0\.0\.1:\d+", serve.stderr.readline()).group(0)  # type: ignore[union-attr]
+        streamed = run(
+            ["stream", "datafye", "--url", base, "--symbol", "AAPL", "-c", "quotes", "-c", "trades"], env, timeout=60
+        )
+        assert streamed.returncode == 0, streamed.stderr
+        got = lines(streamed.stdout)
+        for channel in ("quotes", "trades"):
+            assert data_of([o for o in got if o["channel"] == channel]) == data_of(
+                [o for o in recorded_data if o["channel"] == channel]
+            )
+    finally:
+        if serve.poll() is None:
+            serve.terminate()
+            serve.wait(10)
+
+
+def test_serve_refuses_a_bad_address_and_an_unreadable_file(tmp_path: Path, env) -> None:
+    rec = tmp_path / "r.ndjson"
+    rec.write_text("")
+    assert run(["replay", str(rec), "--serve", "nope"], env).returncode == 2
+    assert run(["replay", str(tmp_path / "missing.ndjson"), "--serve", "127.0.0.1:0"], env).returncode == 2
+    assert run(["replay", str(rec), "--serve", "127.0.0.1:0"], env).returncode == 2  # no data line to serve

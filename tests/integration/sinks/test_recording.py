@@ -1,0 +1,725 @@
+"""The recording writer: headers, rotation, compression, crashes, full disks, naming, status.
+
+These drive `RecordingWriter` directly with events and real files in tmp_path; crashes and
+file size limits run in a child process, since they kill or cap the process that writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+import zstandard
+
+import feedcli
+from feedcli.errors import FeedError, UsageError
+from feedcli.events import ControlEvent, DataEvent, RecvClock, parse_recv
+from feedcli.sinks.recording import RecordingWriter, parse_duration, parse_size, scrub
+
+CLOCK = RecvClock()
+SECRET_DESCRIBE = {
+    "subscription": {"isin": ["IRO1FOLD0001"], "channels": ["best-limit"]},
+    "url": "http://alice:hunter2@127.0.0.1:8765/?token=tok-in-url&x=1",
+    "token": "tok-plain",
+    "Authorization": "Bearer tok-bearer",
+    "nested": [{"password": "pw-nested", "keep": "yes"}, "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"],
+    "headers": {"X-Api-Key": "api-secret", "User-Agent": "feedcli"},
+}
+SECRETS = ("hunter2", "tok-in-url", "tok-plain", "tok-bearer", "pw-nested", "eyJhbGciOi", "api-secret")
+
+
+def data(i: int, pad: int = 40, rng: random.Random | None = None) -> DataEvent:
+    """A data event numbered `i`; random padding makes it hard to compress when asked."""
+    filler = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=pad)) if rng else "x" * pad
+    return DataEvent("tse", "best-limit", "IRO1FOLD0001", None, CLOCK.now(), {"i": i, "pad": filler})
+
+
+def control(event: str, **fields: object) -> ControlEvent:
+    return ControlEvent("tse", event, CLOCK.now(), dict(fields))
+
+
+def decompress(raw: bytes) -> bytes:
+    """A part's NDJSON text, whatever its compression (told apart by the magic bytes)."""
+    if raw[:2] == b"\x1f\x8b":
+        return gzip.decompress(raw)
+    if raw[:4] == b"\x28\xb5\x2f\xfd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+    return raw
+
+
+def prefix_text(raw: bytes) -> bytes:
+    """What a stream that was never finished (a crash) decompresses to, without complaint."""
+    if raw[:2] == b"\x1f\x8b":
+        return zlib.decompressobj(31).decompress(raw)
+    if raw[:4] == b"\x28\xb5\x2f\xfd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+    return raw
+
+
+def parts(writer: RecordingWriter) -> list[list[dict]]:
+    """Every part's lines, parsed; fails if a line does not parse or a part does not end a line."""
+    out = []
+    for path in writer.files:
+        text = decompress(Path(path).read_bytes())
+        assert text.endswith(b"\n"), path
+        out.append([orjson.loads(line) for line in text.splitlines()])
+    return out
+
+
+def record(writer: RecordingWriter, events, *, every: int = 50, pause: float = 0.0) -> None:
+    """Open, start, emit (yielding to the loop now and then, as a session does), close."""
+
+    async def main() -> None:
+        writer.open()
+        await writer.start()
+        for n, event in enumerate(events, 1):
+            writer.emit(event)
+            if n % every == 0:
+                await asyncio.sleep(pause)
+        await writer.aclose()
+
+    asyncio.run(main())
+
+
+def writer(path: Path | str, **kw) -> RecordingWriter:
+    kw.setdefault("provider", "tse")
+    kw.setdefault("describe", {"subscription": {"isin": ["IRO1FOLD0001"]}})
+    kw.setdefault("status", False)
+    return RecordingWriter(str(path), **kw)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def ext(compress: str) -> str:
+    return {"none": "", "gzip": ".gz", "zstd": ".zst"}[compress]
+
+
+# ---------------------------------------------------------------------- option parsers
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1000", 1000),
+        ("1", 1),
+        ("512k", 512 * 1024),
+        ("512K", 512 * 1024),
+        ("4KiB", 4096),
+        ("4kB", 4000),
+        ("100MB", 100_000_000),
+        ("100M", 100 * 1024**2),
+        ("1GiB", 1024**3),
+        ("1.5G", int(1.5 * 1024**3)),
+        (" 2 mb ", 2_000_000),
+        ("10b", 10),
+    ],
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "0", "0k", "-1", "abc", "10 parsecs", "1e6", "MB", "1..5M", "0.0001k"])
+def test_parse_size_refuses_junk(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_size(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90.0),
+        ("0.5", 0.5),
+        ("30s", 30.0),
+        ("15m", 900.0),
+        ("1h", 3600.0),
+        ("1d", 86400.0),
+        ("1w", 604800.0),
+        ("1h30m", 5400.0),
+        ("500ms", 0.5),
+        ("2 min", 120.0),
+        ("1H", 3600.0),
+    ],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "0", "0s", "-5", "soon", "1h30", "5 fortnights", "inf", "nan", "h"])
+def test_parse_duration_refuses_junk(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_duration(text)
+
+
+# ---------------------------------------------------------------------- header
+def test_every_part_starts_with_a_header_without_secrets(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson", describe=SECRET_DESCRIBE, rotate_size=4000)
+    events = [control("connected", url="http://127.0.0.1:8765"), *(data(i) for i in range(200))]
+    record(w, events)
+    got = parts(w)
+    assert len(got) > 3
+    started = {p[0]["started"] for p in got}
+    assert len(started) == 1  # the recording's start, the same in every part
+    for number, (path, lines) in enumerate(zip(w.files, got, strict=True), 1):
+        head = lines[0]
+        assert head["provider"] == "tse" and head["event"] == "recording" and "channel" not in head
+        assert head["feedcli"] == feedcli.__version__
+        assert head["part"] == number and head["file"] == os.path.basename(path)
+        assert head["subscription"] == SECRET_DESCRIBE["subscription"]
+        assert head["url"] == "http://alice@127.0.0.1:8765/?x=1"
+        assert head["nested"] == [{"keep": "yes"}]
+        assert head["headers"] == {"User-Agent": "feedcli"}
+        assert not {"token", "Authorization"} & head.keys()
+        assert head["started"] <= head["recv"]  # recv: when this part began
+        assert [line for line in lines[1:] if line.get("event") == "recording"] == []
+    raw = b"".join(Path(p).read_bytes() for p in w.files)
+    for secret in SECRETS:
+        assert secret.encode() not in raw
+
+
+def test_scrub_keeps_the_rest_and_makes_it_json() -> None:
+    cleaned = scrub({"a": (1, 2), "b": {"passcode": 1, "c": None}, "d": object, "moex_password": "x", "e": 1.5})
+    assert cleaned["a"] == [1, 2] and cleaned["b"] == {"c": None} and cleaned["e"] == 1.5
+    assert isinstance(cleaned["d"], str) and "moex_password" not in cleaned
+
+
+def test_control_lines_are_recorded_in_order(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson")
+    events = [
+        control("connected", url="u"),
+        data(0),
+        control("disconnected", reason="x", code=1006, attempt=1),
+        control("reconnected", url="u", attempt=1),
+        control("gap", seconds=2.5),
+        data(1),
+    ]
+    record(w, events)
+    (lines,) = parts(w)
+    assert [line.get("event", line.get("channel")) for line in lines] == [
+        "recording",
+        "connected",
+        "best-limit",
+        "disconnected",
+        "reconnected",
+        "gap",
+        "best-limit",
+    ]
+    assert w.reconnects == 1 and w.messages == 2 and w.lines == 6
+
+
+# ---------------------------------------------------------------------- rotation
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_rotation_by_size_splits_no_line_and_loses_none(tmp_path, compress) -> None:
+    rng = random.Random(7)
+    limit = 8000 if compress == "none" else 12000
+    w = writer(tmp_path / f"rec.ndjson{ext(compress)}", rotate_size=limit, compress=compress)
+    events = [data(i, pad=rng.randrange(20, 200), rng=rng) for i in range(1500)]
+    longest = max(len(orjson.dumps(e.to_dict())) + 1 for e in events)
+    record(w, events)
+    got = parts(w)
+    assert len(got) >= 5
+    for path in w.files:
+        assert os.path.getsize(path) <= limit + longest, path
+    assert [line["data"]["i"] for lines in got for line in lines[1:]] == list(range(1500))
+    assert [lines[0]["part"] for lines in got] == list(range(1, len(got) + 1))
+    names = [os.path.basename(p) for p in w.files]
+    assert names[:3] == [f"rec.ndjson{ext(compress)}", f"rec.2.ndjson{ext(compress)}", f"rec.3.ndjson{ext(compress)}"]
+    assert w.bytes_written == sum(os.path.getsize(p) for p in w.files)
+
+
+def test_a_line_larger_than_the_size_gets_a_part_of_its_own(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson", rotate_size=300)
+    record(w, [data(0, pad=10), data(1, pad=1000), data(2, pad=10)])
+    got = parts(w)
+    assert [[line["data"]["i"] for line in lines[1:]] for lines in got] == [[0], [1], [2]]
+
+
+def test_rotation_by_interval(tmp_path) -> None:
+    w = writer(tmp_path, rotate_interval=0.3, compress="gzip", flush_interval=0.1)
+    record(w, (data(i) for i in range(120)), every=1, pause=0.01)
+    got = parts(w)
+    assert len(got) >= 4
+    assert [line["data"]["i"] for lines in got for line in lines[1:]] == list(range(120))
+    # later parts start on their slot's boundary: a multiple of 0.3 s since the epoch
+    for lines in got[1:]:
+        slots = parse_recv(lines[0]["recv"]) / 0.3
+        assert abs(slots - round(slots)) < 1e-3
+
+
+def test_interval_rotation_ends_a_part_on_time_when_no_line_comes(tmp_path) -> None:
+    w = writer(tmp_path / "quiet.ndjson.zst", rotate_interval=0.2, compress="zstd", flush_interval=5)
+
+    async def main() -> list[str]:
+        w.open()
+        await w.start()
+        w.emit(data(0))
+        await asyncio.sleep(0.5)
+        finished = list(w.files[:-1])
+        await w.aclose()
+        return finished
+
+    finished = asyncio.run(main())
+    assert len(finished) >= 1
+    # the first part was finished (an end of frame) while the recording went on
+    assert zstandard.ZstdDecompressor().decompress(Path(finished[0]).read_bytes(), max_output_size=1 << 20)
+    assert len(parts(w)) == len(w.files)
+
+
+# ---------------------------------------------------------------------- naming
+def test_directory_mode_names_parts_by_provider_and_start_time(tmp_path) -> None:
+    target = tmp_path / "recordings"
+    w = writer(f"{target}/", rotate_size=2000, compress="zstd", provider="ime")
+    record(w, [data(i, rng=random.Random(i)) for i in range(100)])
+    assert target.is_dir()
+    names = [os.path.basename(p) for p in w.files]
+    assert len(names) >= 2 and len(set(names)) == len(names)
+    for name in names:
+        assert re.fullmatch(r"ime-\d{8}T\d{6}Z(-\d+)?\.ndjson\.zst", name), name
+    assert sorted(os.listdir(target)) == sorted(names)
+
+
+def test_an_existing_directory_never_loses_a_file(tmp_path) -> None:
+    first = writer(tmp_path)
+    record(first, [data(0)])
+    second = writer(tmp_path)  # same second, same name: -2
+    record(second, [data(1)])
+    assert first.files[0] != second.files[0]
+    assert parts(first)[0][1]["data"]["i"] == 0 and parts(second)[0][1]["data"]["i"] == 1
+
+
+def test_a_file_name_is_overwritten_like_stream_does(tmp_path) -> None:
+    out = tmp_path / "rec.ndjson"
+    out.write_text("old\n")
+    w = writer(out)
+    record(w, [data(0)])
+    assert b"old" not in out.read_bytes() and len(parts(w)[0]) == 2
+
+
+def test_parts_left_by_an_earlier_recording_are_refused(tmp_path) -> None:
+    (tmp_path / "rec.2.ndjson.gz").write_bytes(b"earlier")
+    with pytest.raises(FeedError, match=r"rec\.2\.ndjson\.gz is left from an earlier recording"):
+        writer(tmp_path / "rec.ndjson.gz", compress="gzip", rotate_size=1000).open()
+    assert (tmp_path / "rec.2.ndjson.gz").read_bytes() == b"earlier"
+    w = writer(tmp_path / "rec.ndjson.gz", compress="gzip")  # no rotation: no later parts to mix up
+    record(w, [data(0)])
+
+
+@pytest.mark.parametrize("name", ["rec", "rec.jsonl", "rec.gz", "day.2025-01-01.ndjson.zst"])
+def test_later_parts_take_the_number_before_the_extensions(tmp_path, name) -> None:
+    w = writer(tmp_path / name, rotate_size=10)
+    record(w, [data(0), data(1)])
+    expected = {
+        "rec": "rec.2",
+        "rec.jsonl": "rec.2.jsonl",
+        "rec.gz": "rec.2.gz",
+        "day.2025-01-01.ndjson.zst": "day.2025-01-01.2.ndjson.zst",
+    }[name]
+    assert [os.path.basename(p) for p in w.files] == [name, expected]
+
+
+# ---------------------------------------------------------------------- compression and durability
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_compressed_parts_are_complete_streams_after_close(tmp_path, compress) -> None:
+    w = writer(tmp_path / f"rec.ndjson{ext(compress)}", compress=compress, rotate_size=50_000)
+    rng = random.Random(3)
+    record(w, [data(i, pad=100, rng=rng) for i in range(3000)])
+    assert len(w.files) >= 3
+    for path in w.files:
+        raw = Path(path).read_bytes()
+        if compress == "gzip":
+            # a complete member: the strict reader checks the CRC and length trailer
+            with gzip.open(path) as f:
+                assert f.read().endswith(b"\n")
+        else:
+            dobj = zstandard.ZstdDecompressor().decompressobj()
+            dobj.decompress(raw)
+            assert dobj.eof  # the frame was ended
+        tool = shutil.which("gzip" if compress == "gzip" else "zstd")
+        if tool:
+            assert subprocess.run([tool, "-t", path], capture_output=True).returncode == 0
+    assert sum(len(lines) - 1 for lines in parts(w)) == 3000
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_flushed_data_is_readable_while_the_writer_is_still_open(tmp_path, compress) -> None:
+    w = writer(tmp_path / f"rec.ndjson{ext(compress)}", compress=compress, flush_interval=0.1)
+
+    async def main() -> bytes:
+        w.open()
+        await w.start()
+        for i in range(500):
+            w.emit(data(i))
+        await asyncio.sleep(0.35)  # a periodic flush ran
+        snapshot = Path(w.files[0]).read_bytes()  # what a crash now would leave
+        for i in range(500, 600):
+            w.emit(data(i))
+        await w.aclose()
+        return snapshot
+
+    snapshot = asyncio.run(main())
+    text = prefix_text(snapshot)
+    assert text.endswith(b"\n")  # only sync points reach the file: no torn line
+    lines = [orjson.loads(line) for line in text.splitlines()]
+    assert lines[0]["event"] == "recording"
+    assert [line["data"]["i"] for line in lines[1:]] == list(range(500))
+
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, os, random, sys
+    from feedcli.events import DataEvent, RecvClock
+    from feedcli.errors import FeedError
+    from feedcli.sinks.recording import RecordingWriter
+
+    path, compress, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    clock, rng = RecvClock(), random.Random(1)
+
+    def event(i):
+        pad = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randrange(50, 400)))
+        return DataEvent("tse", "best-limit", "X", None, clock.now(), {"i": i, "pad": pad})
+
+    async def main():
+        w = RecordingWriter(path, provider="tse", describe={}, compress=compress, flush_interval=0.1, status=False)
+        w.open()
+        await w.start()
+        i = 0
+        try:
+            if mode == "crash":
+                for i in range(300):
+                    w.emit(event(i))
+                await asyncio.sleep(0.4)
+                print(300, flush=True)
+                i = 300
+                while True:  # more lines than ever get flushed, until SIGKILL
+                    w.emit(event(i))
+                    i += 1
+                    if i % 20 == 0:
+                        await asyncio.sleep(0.01)
+            while True:  # "full": until the file size limit stops us
+                w.emit(event(i))
+                i += 1
+                if i % 20 == 0:
+                    await asyncio.sleep(0)
+        except FeedError as exc:
+            print("emit:", exc, flush=True)
+        try:
+            await w.aclose()
+        except FeedError as exc:
+            print("aclose:", exc, flush=True)
+            sys.exit(exc.exit_code)
+
+    asyncio.run(main())
+    """
+)
+
+
+def child(path: Path, compress: str, mode: str, **kw) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), compress, mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_kill_9_leaves_every_flushed_line_readable(tmp_path, compress) -> None:
+    """What SIGKILL guarantees: every line before a possibly torn last one is whole, and replay says so.
+
+    The kernel may cut a write short when the process is killed in the middle of it, so the
+    file can end inside a line: that is the one thing a crash may tear, and replay reports it.
+    """
+    path = tmp_path / f"crash.ndjson{ext(compress)}"
+    proc = child(path, compress, "crash")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "300"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    text = prefix_text(path.read_bytes())  # an unfinished stream decompresses up to the last flush
+    whole, _, torn = text.rpartition(b"\n")
+    lines = [orjson.loads(line) for line in whole.split(b"\n")]
+    assert lines[0]["event"] == "recording"
+    numbers = [line["data"]["i"] for line in lines[1:]]
+    assert numbers == list(range(len(numbers))) and len(numbers) >= 300
+    # a torn tail is the beginning of the next line, never a piece of another one
+    assert b'{"provider":"tse","channel":"best-limit"'.startswith(torn[:40])
+    replayed = subprocess.run(
+        [sys.executable, "-m", "feedcli", "replay", "--speed", "0", str(path)],
+        capture_output=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    # a write cut just before its newline leaves a whole object, which replay keeps
+    cut_at_newline = bool(torn) and torn.endswith(b"}") and _parses(torn)
+    assert replayed.stdout.splitlines() == whole.split(b"\n") + ([torn] if cut_at_newline else [])
+    if compress != "none":  # killed before its end of stream: always reported
+        assert b"the compressed stream ends early" in replayed.stderr
+    elif torn and not cut_at_newline:
+        assert f"{path}: the last line is incomplete; skipped".encode() in replayed.stderr
+    else:
+        assert replayed.stderr == b""
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_a_full_disk_is_a_clear_error_and_the_file_stays_valid(tmp_path, compress) -> None:
+    path = tmp_path / f"full.ndjson{ext(compress)}"
+    cap = 300_000
+
+    def limit() -> None:  # the kernel refuses writes past `cap` bytes (EFBIG), like a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
+
+    proc = child(path, compress, "full", preexec_fn=limit)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "emit: cannot write" in out and "the disk is full" in out
+    assert "aclose: cannot write" in out
+    raw = path.read_bytes()
+    assert 0 < len(raw) <= cap
+    # complete, not merely a prefix: a plain file ends on a line, a compressed one is sealed
+    text = decompress(raw)
+    lines = [orjson.loads(line) for line in text.splitlines()]
+    assert text.endswith(b"\n") and lines[0]["event"] == "recording"
+    assert [line["data"]["i"] for line in lines[1:]] == list(range(len(lines) - 1))
+    assert len(lines) > 10
+    tool = {"gzip": "gzip", "zstd": "zstd"}.get(compress)
+    if tool and shutil.which(tool):
+        assert subprocess.run([tool, "-t", str(path)], capture_output=True).returncode == 0
+
+
+def test_dev_full_fails_at_open(tmp_path) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with pytest.raises(FeedError, match=r"cannot write /dev/full: the disk is full"):
+        writer("/dev/full").open()
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip"])
+def test_a_write_error_surfaces_from_emit_and_aclose(tmp_path, compress, monkeypatch) -> None:
+    w = writer(tmp_path / f"rec.ndjson{ext(compress)}", compress=compress)
+
+    async def main() -> None:
+        w.open()
+        await w.start()
+        w.emit(data(0))
+        w.flush()
+        real_write = os.write
+
+        def failing(fd: int, buf) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "write", failing)
+        with pytest.raises(FeedError, match="disk is full"):
+            for i in range(1, 100):
+                w.emit(data(i))
+                w.flush()
+        with pytest.raises(FeedError, match="disk is full"):
+            w.emit(data(100))
+        monkeypatch.setattr(os, "write", real_write)
+        with pytest.raises(FeedError, match="disk is full"):
+            await w.aclose()
+        with pytest.raises(FeedError, match="disk is full"):
+            await w.aclose()  # again: the same error, nothing else
+
+    asyncio.run(main())
+    # every write refused, so no room even for an end marker: the flushed prefix still reads
+    text = prefix_text(Path(w.files[0]).read_bytes())
+    assert [orjson.loads(line)["data"]["i"] for line in text.splitlines()[1:]] == [0]
+
+
+@pytest.mark.parametrize("sub", ["/nonexistent-dir/rec.ndjson", "{file}/rec.ndjson", "{file}/dir/"])
+def test_an_unwritable_path_fails_at_open(tmp_path, sub) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    path = sub.format(file=blocker)
+    with pytest.raises(FeedError, match=r"cannot open .* for writing: "):
+        writer(path).open()
+
+
+def test_record_refuses_stdout_and_bad_options(tmp_path) -> None:
+    with pytest.raises(UsageError):
+        writer("-")
+    with pytest.raises(UsageError):
+        writer(tmp_path / "x", compress="bz2")
+    with pytest.raises(UsageError):
+        writer(tmp_path / "x", rotate_size=0)
+    with pytest.raises(UsageError):
+        writer(tmp_path / "x", rotate_interval=0)
+
+
+def test_aclose_twice_and_emit_after_close(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson.gz", compress="gzip")
+
+    async def main() -> None:
+        w.open()
+        await w.start()
+        w.emit(data(0))
+        await w.aclose()
+        await w.aclose()
+        with pytest.raises(FeedError):
+            w.emit(data(1))
+
+    asyncio.run(main())
+    assert len(parts(w)[0]) == 2
+
+
+# ---------------------------------------------------------------------- status line
+def test_status_line_on_a_terminal(tmp_path, monkeypatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    w = writer(tmp_path / "rec.ndjson", status=True)
+
+    async def main() -> None:
+        w.open()
+        await w.start()
+        w.emit(control("connected"))
+        for i in range(30):
+            w.emit(data(i))
+        w.emit(control("disconnected", reason="x"))
+        w.emit(control("reconnected", attempt=1))
+        await asyncio.sleep(0.6)
+        w.note("feedcli: a note")
+        await w.aclose()
+
+    asyncio.run(main())
+    text = err.getvalue()
+    assert "\r" in text and "\n" not in text.replace("feedcli: a note\n", "")
+    assert "30 msgs" in text and "rec.ndjson" in text and "1 reconnect" in text
+    assert text.endswith("\r\x1b[K")  # cleared at the end
+    assert w.status_line().startswith("recording tse: 30 msgs")
+
+
+def test_silent_when_stderr_is_not_a_terminal(tmp_path, monkeypatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    w = RecordingWriter(str(tmp_path / "rec.ndjson"), provider="tse", describe={})
+    assert w.status is False
+    record(w, [data(i) for i in range(10)])
+    assert err.getvalue() == ""
+
+
+# ---------------------------------------------------------------------- end to end: `feedcli record`
+@pytest.fixture(scope="module")
+def sim():
+    from tests.support.cli import Simulator
+
+    with Simulator("tse", "--rate", "500") as s:
+        yield s
+
+
+def _record_until(args: list[str], env: dict[str, str], files: Callable[[], list[Path]], sig: int) -> str:
+    """Run `feedcli record ...` until it wrote something, then send `sig`; its stderr."""
+    from tests.support.cli import FEEDCLI, wait_for
+
+    proc = subprocess.Popen(
+        [*FEEDCLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    try:
+        assert wait_for(lambda: sum(p.stat().st_size for p in files()) > 3000, timeout=20)
+        time.sleep(0.5)  # lines in flight, between two flushes
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out == b""
+    return err.decode()
+
+
+def _check_recording(paths: list[Path], config_dir: Path, *, provider: str = "tse") -> list[dict]:
+    """Every part a complete stream of parseable lines, with its header first and no credential."""
+    secrets = [
+        m.group(0)
+        for f in config_dir.rglob("*")
+        if f.is_file()
+        for m in re.finditer(rb"eyJ[\w-]+\.[\w-]+\.[\w-]*", f.read_bytes())
+    ]
+    everything: list[dict] = []
+    assert paths
+    for number, path in enumerate(paths, 1):
+        raw = path.read_bytes()
+        for secret in secrets:
+            assert secret not in decompress(raw)
+        text = decompress(raw)  # strict: a gzip trailer or a zstd end of frame must be there
+        if raw[:4] == b"\x28\xb5\x2f\xfd":
+            dobj = zstandard.ZstdDecompressor().decompressobj()
+            dobj.decompress(raw)
+            assert dobj.eof
+        assert text.endswith(b"\n")
+        lines = [orjson.loads(line) for line in text.splitlines()]
+        head = lines[0]
+        assert head["event"] == "recording" and head["provider"] == provider and head["part"] == number
+        assert head["feedcli"] == feedcli.__version__ and head["file"] == path.name
+        assert "subscription" in head and head["url"].startswith("http://127.0.0.1:")
+        everything += lines[1:]
+    assert any(line.get("event") == "connected" for line in everything)
+    assert sum(1 for line in everything if "channel" in line) > 10
+    return everything
+
+
+def test_record_gzip_closes_properly_on_sigint(sim, env, config_dir, tmp_path) -> None:
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login
+
+    login(sim, env)
+    out = tmp_path / "rec.ndjson.gz"
+    args = ["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", str(out)]
+    args += ["--compress", "gzip", "--rotate-size", "20kB"]
+    err = _record_until(args, env, lambda: sorted(tmp_path.glob("rec*.ndjson.gz")), signal.SIGINT)
+    assert err == ""  # stderr is not a terminal: no status line
+    paths = [out, *sorted(tmp_path.glob("rec.*.ndjson.gz"), key=lambda p: int(p.name.split(".")[1]))]
+    lines = _check_recording(paths, config_dir)
+    assert all(line["recv"].endswith("Z") for line in lines)
+
+
+def test_record_zstd_into_a_directory_closes_properly_on_sigterm(sim, env, config_dir, tmp_path) -> None:
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login
+
+    login(sim, env)
+    target = tmp_path / "recordings"
+    args = ["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", f"{target}/"]
+    args += ["--compress", "zstd", "--rotate-interval", "1s", "--flush-interval", "0.2"]
+    _record_until(args, env, lambda: sorted(target.glob("*")), signal.SIGTERM)
+    paths = sorted(target.glob("*"), key=lambda p: p.stat().st_mtime_ns)
+    for path in paths:
+        assert re.fullmatch(r"tse-\d{8}T\d{6}Z(-\d+)?\.ndjson\.zst", path.name), path.name
+    paths.sort(key=lambda p: orjson.loads(decompress(p.read_bytes()).split(b"\n", 1)[0])["part"])
+    _check_recording(paths, config_dir)
+
+
+def test_record_to_an_unwritable_path_fails_before_connecting(env, tmp_path) -> None:
+    from tests.support.cli import run
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run(
+        ["record", "tse", "--url", "http://127.0.0.1:9", "--isin", "IRO1FOLD0001", "-o", f"{blocker}/x.ndjson"],
+        {**env, "FEEDCLI_TOKEN": "t"},
+    )
+    assert result.returncode == 1
+    assert f"cannot open {blocker}/x.ndjson for writing" in result.stderr
+    assert result.stderr.count("\n") == 1 and "connect" not in result.stderr
