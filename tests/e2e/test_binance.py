@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime
 from itertools import pairwise
 
 import aiohttp
 import pytest
 
+from feedcli.simulators.candles import CandleMarket
 from tests.support.cli import Simulator, feedcli_env, lines, run
 
 pytestmark = pytest.mark.e2e
+
+SEED = 5
 
 FIELDS = {"timestamp", "open", "high", "low", "close", "volume", "quote_volume", "trades", "closed"}
 
@@ -19,12 +23,25 @@ FIELDS = {"timestamp", "open", "high", "low", "close", "volume", "quote_volume",
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
     env = feedcli_env(tmp_path_factory.mktemp("sim"))
-    with Simulator("binance", "--rate", "10", "--seed", "5", env=env) as s:
+    with Simulator("binance", "--rate", "10", "--seed", str(SEED), env=env) as s:
         yield s
 
 
 def stream(url: str, *args: str) -> list[str]:
     return ["stream", "binance", "--url", url, *args]
+
+
+def assert_is_the_markets_bar(data: dict, pair: str, interval: str) -> None:
+    """The simulator's market is a pure function of time: a bar's open is fixed when it starts,
+    and a closed bar is fixed whole, so the streamed values can be checked, not only typed."""
+    start_ms = int(datetime.fromisoformat(data["timestamp"].replace("Z", "+00:00")).timestamp() * 1000)
+    expected = CandleMarket(seed=SEED).bar(pair, interval, start_ms, start_ms + 10**12)
+    assert data["open"] == pytest.approx(expected.open)
+    if data["closed"]:
+        got = (data["high"], data["low"], data["close"], data["volume"])
+        assert got == pytest.approx((expected.high, expected.low, expected.close, expected.volume))
+    else:  # forming: within what the whole bar will span
+        assert expected.low <= data["low"] and data["high"] <= expected.high
 
 
 def data_of(out: list[dict]) -> list[dict]:
@@ -47,6 +64,7 @@ def test_one_pair_lines_are_typed_candles(sim, env) -> None:
         data = line["data"]
         assert set(data) == FIELDS
         assert all(isinstance(data[k], float) for k in ("open", "high", "low", "close", "volume", "quote_volume"))
+        assert_is_the_markets_bar(data, "BTC-USDT", "1m")
         assert isinstance(data["trades"], int) and isinstance(data["closed"], bool)
         assert data["low"] <= min(data["open"], data["close"]) <= max(data["open"], data["close"]) <= data["high"]
         assert data["timestamp"].endswith(":00.000000Z")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from feedcli.events import parse_recv
 from feedcli.providers import tse
 from feedcli.simulators.ht_market import IME_UNIVERSE, TSE_UNIVERSE
 from tests.support.cli import FEEDCLI, Simulator, lines, login, run
@@ -188,7 +189,9 @@ def test_reconnects_after_the_server_drops_mid_stream_without_duplicates(env) ->
     reconnected = next(e for e in events if e["event"] == "reconnected")
     assert reconnected["attempt"] >= 1
     disconnected = next(e for e in events if e["event"] == "disconnected")
-    assert disconnected["reason"]
+    # --drop-after cuts the TCP connection without a close frame
+    assert disconnected["reason"] == "connection lost without a close frame"
+    assert disconnected["code"] is None and disconnected["url"].startswith(sim.url.replace("http", "ws"))
     keys = [(o["symbol"], o["channel"], o["ts"], json.dumps(o["data"], sort_keys=True)) for o in data]
     assert len(set(keys)) == len(keys), "a line was duplicated across the reconnect"
 
@@ -241,7 +244,13 @@ def test_duration_output_file_and_sigint(ht_sim: Simulator, logged_env, tmp_path
     assert result.returncode == 0, result.stderr
     assert 1.4 <= time.monotonic() - started < 10
     assert result.stdout == ""
-    assert len(lines(out_file.read_text())) > 0
+    written = lines(out_file.read_text())
+    assert written, "nothing written in 1.5 s from a simulator sending 400 messages a second"
+    assert all((o["provider"], o["symbol"]) == ("tse", ISINS[0]) and o["channel"] in tse.CHANNELS for o in written)
+    recvs = [o["recv"] for o in written]
+    assert recvs == sorted(recvs)
+    span = parse_recv(recvs[-1]) - parse_recv(recvs[0])
+    assert span <= 1.5  # nothing received after --duration ran out
 
     proc = subprocess.Popen(
         [*FEEDCLI, "stream", "tse", "--url", ht_sim.url, "--isin", ISINS[0], "--isin", ISINS[1]],
