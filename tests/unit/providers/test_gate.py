@@ -103,7 +103,7 @@ def test_update_without_w_is_forming() -> None:
 
 
 def test_ack_pong_refusal() -> None:
-    assert EX.parse(SUBSCRIBED_DOC).acks
+    assert EX.parse(SUBSCRIBED_DOC).acks == ["spot.candlesticks #?"]  # the document's ack names no pair
     pong = EX.parse(PONG_DOC)
     assert not pong.acks and not pong.unknown and pong.refusal is None
     assert EX.parse(REFUSED).refusal == "subscription refused: unknown currency pair GIBBERISH_USD (code 2)"
@@ -158,9 +158,11 @@ def test_rest_doc_example_lacks_the_base_volume() -> None:
 def test_rest_refusals() -> None:
     unknown = HttpResponse(400, {}, b'{"label":"INVALID_CURRENCY_PAIR","message":"Invalid currency pair FOO_USDT"}')
     err = EX.rest_refusal(unknown, "FOO-USDT")
-    assert isinstance(err, SubscriptionError) and "FOO-USDT" in str(err)
+    assert isinstance(err, SubscriptionError)
+    assert str(err) == "gate: FOO-USDT refused (INVALID_CURRENCY_PAIR: Invalid currency pair FOO_USDT)"
     bad = EX.rest_refusal(HttpResponse(400, {}, b'{"label":"INVALID_PARAM_VALUE","message":"x"}'), "BTC-USDT")
     assert isinstance(bad, FeedError) and not isinstance(bad, SubscriptionError)
+    assert str(bad) == "gate: REST call failed (HTTP 400: INVALID_PARAM_VALUE: x)"
     assert EX.rest_refusal(HttpResponse(200, {}, REST_DOC), "BTC-USDT") is None
 
 
@@ -170,4 +172,5 @@ def test_server_encoders_round_trip() -> None:
     assert (pair, got, ts) == ("ETH_USDT", candle, 1_700_000_100_123)
     rows = orjson.dumps(gate.encode_rest_rows([candle]))
     assert EX.parse_rest(rows) == [candle]
-    assert EX.parse(gate.encode_response("spot.candlesticks", "subscribe", 0, error=(2, "no"))).refusal
+    refused = EX.parse(gate.encode_response("spot.candlesticks", "subscribe", 0, error=(2, "no")))
+    assert refused.refusal == "subscription refused: no (code 2)"

@@ -65,10 +65,17 @@ def test_intervals_map_to_documented_channels_and_bars() -> None:
 
 def test_documented_ack_error_and_notice() -> None:
     assert EX.parse(DOC_ACK).acks == ["candle1D BTC-USDT"]
-    refusal = EX.parse(DOC_60018).refusal
-    assert refusal is not None and "doesn't exist" in refusal and "60018" in refusal
-    assert "60012" in (EX.parse(DOC_FAILURE).refusal or "")
-    assert EX.parse(DOC_NOTICE).reconnect is not None
+    assert EX.parse(DOC_60018).refusal == (
+        "Wrong URL or channel:candle1m,instId:BTC-XYZ doesn't exist. Please use the correct URL, channel and "
+        "parameters referring to API document. (code 60018)"
+    )
+    assert EX.parse(DOC_FAILURE).refusal == (
+        'Invalid request: {"op": "subscribe", "argss":[{ "channel" : "candle1D", "instId" : "BTC-USD-191227"}]} '
+        "(code 60012)"
+    )
+    notice = EX.parse(DOC_NOTICE)
+    assert notice.reconnect == "The connection will soon be closed for a service upgrade. Please reconnect."
+    assert notice.refusal is None
     assert EX.parse('{"event": "unsubscribe", "arg": {}, "connId": "1"}') == okx.Parsed()
 
 
@@ -130,10 +137,12 @@ def test_rest_refusals() -> None:
     unknown = b'{"code": "51001", "msg": "Instrument ID doesn\'t exist.", "data": []}'
     for status in (200, 400):
         refusal = EX.rest_refusal(HttpResponse(status, {}, unknown), "BTC-XYZ")
-        assert isinstance(refusal, SubscriptionError) and "BTC-XYZ" in str(refusal)
+        assert isinstance(refusal, SubscriptionError)
+        assert str(refusal) == "okx: no such instrument BTC-XYZ (Instrument ID doesn't exist.)"
     bad_bar = b'{"code": "51000", "msg": "Parameter bar error", "data": []}'
     refusal = EX.rest_refusal(HttpResponse(200, {}, bad_bar), "BTC-USDT")
     assert isinstance(refusal, FeedError) and not isinstance(refusal, SubscriptionError)
+    assert str(refusal) == "okx: REST call refused: Parameter bar error (code 51000, HTTP 200)"
     assert EX.rest_refusal(HttpResponse(200, {}, DOC_REST), "BTC-USDT") is None
 
 
@@ -147,5 +156,6 @@ def test_encoders_round_trip() -> None:
 def test_a_rate_or_internal_error_reconnects_instead_of_refusing() -> None:
     for code in ("60014", "63999"):
         parsed = EX.parse(f'{{"event":"error","code":"{code}","msg":"Requests too frequent.","connId":"a"}}')
-        assert parsed.refusal is None and parsed.reconnect and code in parsed.reconnect
-    assert EX.parse('{"event":"error","code":"60018","msg":"doesn\'t exist","connId":"a"}').refusal
+        assert parsed.refusal is None and parsed.reconnect == f"Requests too frequent. (code {code})"
+    refused = EX.parse('{"event":"error","code":"60018","msg":"doesn\'t exist","connId":"a"}')
+    assert refused.refusal == "doesn't exist (code 60018)" and refused.reconnect is None
