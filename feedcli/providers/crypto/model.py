@@ -101,6 +101,10 @@ class Trade:
     id: str | int
     ts_ms: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.price < 0 or self.size < 0:
+            raise MalformedFrame(f"trade with a negative price or size: {self.price} {self.size}")
+
     def record(self) -> dict[str, Any]:
         """The NDJSON `data` of a trade line."""
         return {"price": self.price, "size": self.size, "side": self.side, "id": self.id}
@@ -126,6 +130,12 @@ class Ticker:
     ts_ms: int | None = None
     #: the exchange's own number of this quote (Binance/Gate book update id), where it sends one
     seq: int | None = None
+
+    def __post_init__(self) -> None:
+        if min(self.bid, self.bid_size, self.ask, self.ask_size) < 0:
+            raise MalformedFrame(
+                f"ticker with a negative number: {self.bid} {self.bid_size} {self.ask} {self.ask_size}"
+            )
 
     def record(self) -> dict[str, Any]:
         """The NDJSON `data` of a ticker line."""
