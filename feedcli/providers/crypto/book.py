@@ -1,0 +1,181 @@
+"""An L2 order book: price → size per side, updated in place, read as the top N levels.
+
+Why a dict plus a sorted list of prices (and not `sortedcontainers` or a tree): a level whose
+size changes, by far the most common update, is one dict store; only a new or removed level
+touches the sorted list, with `bisect` (C) and a `memmove` that costs nothing at the few
+thousand levels a book holds. Reading the top N is a slice. `bench/book_bench.py` measures it
+against the naive dict-and-`sorted()` book in the same run.
+
+The horizon: a REST snapshot of L levels says nothing about the levels beyond its L-th price.
+An update can later remove the known levels until unknown ones would come into view, and a book
+that showed them would show a hole where a real level sits. So a side loaded from a truncated
+snapshot keeps its worst price as a horizon (the bid floor, the ask ceiling): it stores only
+levels on the near side of it, ignores updates beyond it, and `known()` says how many levels it
+can vouch for. The sync machine asks for a fresh snapshot before that drops below `--depth`.
+A side can also be capped (`cap`): it then drops its worst levels and moves its horizon in, so
+memory stays bounded on a long run.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+
+from feedcli.providers.crypto.model import Level
+
+
+class L2Book:
+    """Both sides of one market. Not thread-safe; one per (connection, symbol)."""
+
+    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "ask_ceiling", "bid_floor", "cap")
+
+    def __init__(self, cap: int | None = None) -> None:
+        #: price → size
+        self._bids: dict[float, float] = {}
+        self._asks: dict[float, float] = {}
+        #: the same prices, ascending (the best bid is the last, the best ask the first)
+        self._bid_prices: list[float] = []
+        self._ask_prices: list[float] = []
+        #: the worst bid / ask price the book knows the whole book up to; None: no horizon
+        self.bid_floor: float | None = None
+        self.ask_ceiling: float | None = None
+        #: keep at most about this many levels per side (None: all)
+        self.cap = cap
+
+    # ------------------------------------------------------------------ writing
+    def clear(self) -> None:
+        self._bids.clear()
+        self._asks.clear()
+        self._bid_prices.clear()
+        self._ask_prices.clear()
+        self.bid_floor = self.ask_ceiling = None
+
+    def load(
+        self,
+        bids: Iterable[Level],
+        asks: Iterable[Level],
+        *,
+        bids_truncated: bool = False,
+        asks_truncated: bool = False,
+    ) -> None:
+        """Replace everything with a snapshot (never merge into what was there).
+
+        A truncated side gets its worst price as its horizon. Zero sizes in a snapshot are
+        dropped: a level of size 0 is no level.
+        """
+        self.clear()
+        self._bids = {price: size for price, size in bids if size > 0}
+        self._asks = {price: size for price, size in asks if size > 0}
+        self._bid_prices = sorted(self._bids)
+        self._ask_prices = sorted(self._asks)
+        if bids_truncated and self._bid_prices:
+            self.bid_floor = self._bid_prices[0]
+        if asks_truncated and self._ask_prices:
+            self.ask_ceiling = self._ask_prices[-1]
+        if self.cap is not None:
+            self._trim_bids()
+            self._trim_asks()
+
+    def set_bid(self, price: float, size: float) -> None:
+        """Set a bid level's absolute size; 0 removes it (removing an absent level is no error)."""
+        sizes = self._bids
+        if size > 0:
+            if price in sizes:
+                sizes[price] = size
+                return
+            floor = self.bid_floor
+            if floor is not None and price < floor:
+                return
+            sizes[price] = size
+            insort(self._bid_prices, price)
+            if self.cap is not None and len(sizes) > 2 * self.cap:
+                self._trim_bids()
+        elif sizes.pop(price, None) is not None:
+            prices = self._bid_prices
+            del prices[bisect_left(prices, price)]
+
+    def set_ask(self, price: float, size: float) -> None:
+        """Set an ask level's absolute size; 0 removes it (removing an absent level is no error)."""
+        sizes = self._asks
+        if size > 0:
+            if price in sizes:
+                sizes[price] = size
+                return
+            ceiling = self.ask_ceiling
+            if ceiling is not None and price > ceiling:
+                return
+            sizes[price] = size
+            insort(self._ask_prices, price)
+            if self.cap is not None and len(sizes) > 2 * self.cap:
+                self._trim_asks()
+        elif sizes.pop(price, None) is not None:
+            prices = self._ask_prices
+            del prices[bisect_left(prices, price)]
+
+    def update(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Apply one update message's levels, in the order sent."""
+        set_bid, set_ask = self.set_bid, self.set_ask
+        for price, size in bids:
+            set_bid(price, size)
+        for price, size in asks:
+            set_ask(price, size)
+
+    def _trim_bids(self) -> None:
+        cap, prices = self.cap, self._bid_prices
+        if cap is None or len(prices) <= cap:
+            return
+        cut = len(prices) - cap
+        for price in prices[:cut]:
+            del self._bids[price]
+        del prices[:cut]
+        self.bid_floor = prices[0] if prices else None
+
+    def _trim_asks(self) -> None:
+        cap, prices = self.cap, self._ask_prices
+        if cap is None or len(prices) <= cap:
+            return
+        for price in prices[cap:]:
+            del self._asks[price]
+        del prices[cap:]
+        self.ask_ceiling = prices[-1] if prices else None
+
+    # ------------------------------------------------------------------ reading
+    def top(self, n: int) -> tuple[list[Level], list[Level]]:
+        """The best `n` levels of each side, best first."""
+        bid_sizes, ask_sizes = self._bids, self._asks
+        bid_prices = self._bid_prices[-n:] if n > 0 else []
+        bid_prices.reverse()
+        return (
+            [(price, bid_sizes[price]) for price in bid_prices],
+            [(price, ask_sizes[price]) for price in self._ask_prices[:n]],
+        )
+
+    def known(self) -> tuple[int, int]:
+        """How many levels each side holds, all of them trustworthy (see the horizon above)."""
+        return len(self._bid_prices), len(self._ask_prices)
+
+    @property
+    def truncated(self) -> tuple[bool, bool]:
+        """Whether each side has a horizon beyond which the book knows nothing."""
+        return self.bid_floor is not None, self.ask_ceiling is not None
+
+    def best_bid(self) -> float | None:
+        return self._bid_prices[-1] if self._bid_prices else None
+
+    def best_ask(self) -> float | None:
+        return self._ask_prices[0] if self._ask_prices else None
+
+    def crossed(self) -> bool:
+        """True when the best bid is at or above the best ask: a book no exchange shows."""
+        return bool(self._bid_prices and self._ask_prices and self._bid_prices[-1] >= self._ask_prices[0])
+
+    def size(self, side: str, price: float) -> float | None:
+        """The size at a price ("bid" or "ask"), None where there is no level."""
+        return (self._bids if side == "bid" else self._asks).get(price)
+
+    def __len__(self) -> int:
+        return len(self._bid_prices) + len(self._ask_prices)
+
+    def __repr__(self) -> str:
+        bids, asks = self.top(3)
+        return f"L2Book(bids={bids}..., asks={asks}..., levels={self.known()})"
