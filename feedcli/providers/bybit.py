@@ -25,7 +25,7 @@ An unknown symbol is refused on both paths: over WebSocket by a `success:false` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -307,3 +307,18 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.bybit import BybitSimulator
+
+    return BybitSimulator.from_options(host, port, values)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    _simulator,
+    port=8445,
+    help_text="Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline.",
+)

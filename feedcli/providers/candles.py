@@ -39,6 +39,18 @@ from feedcli.providers.base import (
     SelectorOption,
     check_selector,
 )
+from feedcli.providers.record import (
+    DROP_AFTER,
+    NO_TUNING,
+    SEED,
+    Channel,
+    Demo,
+    Knob,
+    Provider,
+    SimOption,
+    Simulator,
+    rate_option,
+)
 
 #: the intervals a user may write, in seconds; each exchange maps the ones it serves.
 #: A month (`1M`) is counted as 30 days for pacing polls only; its candles come from the exchange.
@@ -664,12 +676,16 @@ def provider_info(
     )
 
 
-def preparer(exchange: Exchange) -> Callable[[Mapping[str, Any]], Callable[[str, Any], list[Codec]]]:
+def preparer(
+    exchange: Exchange,
+) -> Callable[[Mapping[str, Any], Mapping[str, float]], Callable[[str, Any], list[Codec]]]:
     """A candle provider module's `prepare`."""
     return functools.partial(prepare_for, exchange)
 
 
-def prepare_for(exchange: Exchange, values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
+def prepare_for(
+    exchange: Exchange, values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING
+) -> Callable[[str, Any], list[Codec]]:
     """A provider module's `prepare`: (base URL, no credential) → one codec per connection.
 
     With the production base URL, REST goes to the exchange's REST host; with `--url`
@@ -686,3 +702,56 @@ def prepare_for(exchange: Exchange, values: Mapping[str, Any]) -> Callable[[str,
         return [CandleCodec(feed, symbols) for symbols in feed.connections()]
 
     return make
+
+
+# --------------------------------------------------------------------------- the records
+
+#: pairs a demo watches, and how many bars of history it fetches first
+DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
+DEMO_BACKFILL = "60"
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Updates per second of each subscribed candle.", 2.0),
+    SEED,
+    SimOption(
+        "--rest-429-every",
+        "rest_429_every",
+        "Answer every Nth REST call with 429 and Retry-After: 1.",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    DROP_AFTER,
+)
+
+
+def provider(
+    exchange: Exchange,
+    info: ProviderInfo,
+    simulator: Callable[[str, int, Mapping[str, Any]], Any],
+    *,
+    port: int,
+    help_text: str,
+    knobs: tuple[Knob, ...] = (),
+) -> Provider:
+    """A candle exchange's record: the `candles` channel, its simulator, a demo of three pairs."""
+    return Provider(
+        info=info,
+        options=options(exchange),
+        prepare=preparer(exchange),
+        channels=(Channel("candles", "candle", series=True),),
+        simulator=Simulator(
+            simulator,
+            SIM_OPTIONS,
+            port,
+            help_text,
+            f"feedcli simulate {exchange.name}, then feedcli stream {exchange.name} "
+            f"--url http://127.0.0.1:{port} --pair BTC-USDT --interval 1m",
+        ),
+        # an hour of 1m history first, then three pairs live
+        demo=Demo(
+            values=lambda _sim: {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL},
+            max_rate=10.0,
+        ),
+        knobs=knobs,
+    )

@@ -31,6 +31,18 @@ from feedcli.providers.base import (
     unique,
     ws_url,
 )
+from feedcli.providers.record import (
+    DROP_AFTER,
+    MALFORMED_EVERY,
+    NO_TUNING,
+    SEED,
+    Channel,
+    Provider,
+    Replay,
+    SimOption,
+    Simulator,
+    rate_option,
+)
 
 PREFIX = "/datafye-ws/v1"
 #: our channel name → the endpoint under PREFIX (documented by the samples)
@@ -239,7 +251,7 @@ def base_url_from(values: Mapping[str, Any]) -> str | None:
     return f"http://{host.lower()}"
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
+def prepare(values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING) -> Callable[[str, Any], list[Codec]]:
     """Check the options (exit 2 if wrong); then (base URL, no credential) → one codec per endpoint."""
     symbols = unique([check_selector("--symbol", s) for s in values.get("symbol") or []])
     if not symbols:
@@ -405,3 +417,80 @@ def _bar_time(record: Any) -> Any:
         if isinstance(value, int | float | str):
             return value
     return None
+
+
+# ----------------------------------------------------------------------------- the record
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Data messages per second on each connection, spread over its symbols.", 20.0),
+    SEED,
+    SimOption(
+        "--heartbeat-interval", "heartbeat_interval", "Seconds between heartbeats.", float, 10.0, "S", 0.01, True
+    ),
+    SimOption(
+        "--pong-timeout",
+        "pong_timeout",
+        "Close a connection (4001 'no pong') that leaves a heartbeat unanswered this long.",
+        float,
+        30.0,
+        "S",
+        0.01,
+        True,
+    ),
+    SimOption(
+        "--halt-every",
+        "halt_every",
+        "Halt each live connection after every N data messages ('halt', silence, 'resume').",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    SimOption("--halt-seconds", "halt_seconds", "How long a halt lasts.", float, 2.0, "S", 0.01, True),
+    DROP_AFTER,
+    SimOption(
+        "--stall-after",
+        "stall_after",
+        "Go silent on each connection after N data messages, unannounced (heartbeats go on).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    MALFORMED_EVERY,
+)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.datafye import DatafyeSimulator
+
+    return DatafyeSimulator.from_options(host, port, values)
+
+
+def _replay_backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
+    from feedcli.simulators.datafye_replay import DatafyeReplay
+
+    return DatafyeReplay(host, port, symbols, queue_size, slow_timeout)
+
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(
+        Channel("quotes", "quote"),
+        Channel("trades", "trade"),
+        Channel("aggregates", "candle", bar_time=True, series=True),
+        Channel("sma", "stats", bar_time=True),
+        Channel("ema", "stats", bar_time=True),
+    ),
+    base_url_from=base_url_from,
+    simulator=Simulator(
+        _simulator,
+        SIM_OPTIONS,
+        8080,
+        "Datafye WebSocket API: live quotes, trades, aggregates, SMA, EMA; history replay; heartbeats.\n\n"
+        "Listens on port 8080 by default, the document's local deployment, so `feedcli stream datafye` "
+        "reaches it without --url.",
+        "feedcli simulate datafye --heartbeat-interval 2 --halt-every 50",
+    ),
+    replay=Replay(_replay_backend, "Datafye", "feedcli stream datafye --url {url} --symbol SYM --channel quotes"),
+)

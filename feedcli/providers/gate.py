@@ -32,7 +32,7 @@ so that `volume` means the same on every exchange. `1w` is Gate's `7d`; `1s` and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -342,3 +342,18 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.gate import GateSimulator
+
+    return GateSimulator.from_options(host, port, values)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    _simulator,
+    port=8447,
+    help_text="Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks.",
+)

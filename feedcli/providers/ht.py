@@ -7,15 +7,19 @@ one way of refusing a connection (close 1008 with a reason). Kept here so `tse.p
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 import orjson
 
+from feedcli.credentials import TokenLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
+from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, rate_option
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
@@ -141,3 +145,74 @@ class EnvelopeCodec(Codec):
             self.finished = True
             return None
         return refusal(code, reason)
+
+
+# ----------------------------------------------------------------------------- the records' shared parts
+
+#: one account serves both families (`feedcli login` with no family)
+CREDENTIALS = TokenLogin("ht", "HT Data Engine", PRODUCTION_URL)
+
+
+@functools.cache
+def tehran() -> tzinfo:
+    """The zone of HT's timestamps, which carry no offset: Tehran wall time (UTC+03:30; +04:30
+    in summer before 2023). Today's fixed offset where there is no tz database."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Asia/Tehran")
+    except Exception:  # no tz database (Windows without tzdata)
+        return timezone(timedelta(hours=3, minutes=30), "IRST")
+
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Market events per second.", 20.0),
+    SEED,
+    DROP_AFTER,
+    SimOption(
+        "--stall-after",
+        "stall_after",
+        "Go silent on each connection after N messages (pings still answered).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    MALFORMED_EVERY,
+    SimOption(
+        "--login-errors",
+        "login_errors",
+        "Answer the first logins with these HTTP statuses (e.g. 429,503).",
+        str,
+        metavar="STATUS,...",
+        fault=True,
+    ),
+)
+
+
+def simulator(family: str, help_text: str, example: str) -> Simulator:
+    """One HT server serves both families; `family` is listed first."""
+
+    def build(host: str, port: int, values: Mapping[str, Any]) -> Any:
+        from feedcli.simulators.ht import HTSimulator
+
+        return HTSimulator.from_options(host, port, values, family=family)
+
+    return Simulator(build, SIM_OPTIONS, 8765, help_text, example)
+
+
+def replay(family: str, hint: str) -> Replay:
+    """`replay --serve` of a `family` recording: the HT simulator's server fed the recording."""
+
+    def backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
+        from feedcli.simulators.ht_replay import HTReplay
+
+        return HTReplay(family, host, port, symbols, queue_size, slow_timeout)
+
+    return Replay(backend, "HT Data Engine", hint)
+
+
+def demo_names(simulator: Any) -> dict[str, str]:
+    """Display names of everything the simulator lists, both families (ISIN or contract id → name)."""
+    names = {i.isin: i.name for i in simulator.tse_instruments}
+    names.update({c.contract_id: c.name for c in simulator.ime_contracts})
+    return names

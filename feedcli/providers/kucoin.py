@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -305,3 +305,18 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.kucoin import KucoinSimulator
+
+    return KucoinSimulator.from_options(host, port, values)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    _simulator,
+    port=8446,
+    help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
+)

@@ -40,6 +40,7 @@ from typing import Any
 import orjson
 
 from feedcli import stomp
+from feedcli.credentials import PasscodeLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -55,6 +56,20 @@ from feedcli.providers.base import (
     ws_url,
 )
 from feedcli.providers.ht import END_OF_RECORDING
+from feedcli.providers.record import (
+    DROP_AFTER,
+    MALFORMED_EVERY,
+    NO_TUNING,
+    SEED,
+    Channel,
+    Demo,
+    Provider,
+    Replay,
+    Search,
+    SimOption,
+    Simulator,
+    rate_option,
+)
 
 PRODUCTION_URL = "https://iss.moex.com"
 PATH = "/infocx/v3/websocket"
@@ -288,7 +303,9 @@ def subscriptions(tickers: Sequence[str], streams: Sequence[str], interval: str 
     )
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Credentials | None], list[Codec]]:
+def prepare(
+    values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING
+) -> Callable[[str, Credentials | None], list[Codec]]:
     """Check the options (exit 2 if wrong); then (base URL, credentials) → one codec, one connection."""
     subs = subscriptions(values.get("ticker") or [], values.get("stream") or [], _single(values, "interval"))
     beat = heartbeat_ms(_single(values, "heartbeat"))
@@ -1434,3 +1451,94 @@ STRUCTURE: dict[str, Any] = {
 }
 
 FALLBACK_SCHEMA = Schema.from_structure(STRUCTURE)
+
+
+# ----------------------------------------------------------------------------- the record
+
+
+def _fault(flag: str, dest: str, help_text: str) -> SimOption:
+    return SimOption(flag, dest, help_text, metavar="N", min=1, fault=True)
+
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Market events per second, per instrument.", 20.0),
+    SEED,
+    SimOption(
+        "--heart-beat",
+        "heart_beat",
+        "The server's heart-beat in CONNECTED (ms, both ways); the rate is agreed with the client's.",
+        int,
+        1000,
+        "MS",
+        0,
+    ),
+    DROP_AFTER,
+    _fault("--gap-every", "gap_every", "Skip a seqnum in every Nth packet of a subscription (a lost packet: a gap)."),
+    _fault("--error-after", "error_after", "Send ERROR --error-code after N messages on a connection, and close it."),
+    SimOption(
+        "--error-code",
+        "error_code",
+        "The code --error-after sends: gateway.timeout, gateway.transport, gateway.exception, ...",
+        str,
+        TIMEOUT,
+        "CODE",
+        fault=True,
+    ),
+    _fault("--stall-after", "stall_after", "Send no more data on a connection after N messages; heart-beats go on."),
+    _fault(
+        "--silent-after", "silent_after", "Send nothing at all on a connection after N messages, not even heart-beats."
+    ),
+    MALFORMED_EVERY,
+)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.moex import MoexSimulator
+
+    return MoexSimulator.from_options(host, port, values)
+
+
+def _replay_backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
+    from feedcli.simulators.moex_replay import MoexReplay
+
+    return MoexReplay(host, port, symbols, queue_size, slow_timeout)
+
+
+CREDENTIALS = PasscodeLogin(
+    "moex",
+    "MOEX ISS+",
+    PRODUCTION_URL,
+    make=credentials,
+    guest=GUEST,
+    check=LoginCodec,
+    detail=lambda cred: f"domain {cred.domain}",
+    user_prompt="MOEX passport login",
+    secret_prompt="Passcode",
+)
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(
+        Channel("securities", "stats", seq="seqnum"),
+        Channel("orderbooks", "book", seq="seqnum", full_book=True),
+        Channel("candles", "candle", seq="seqnum", series=True),
+    ),
+    credentials=CREDENTIALS,
+    search=Search(search, SEARCH_COLUMNS, ("feedcli search moex SBER", "feedcli search moex 'GAZ*' | jq -r .ticker")),
+    simulator=Simulator(
+        _simulator,
+        SIM_OPTIONS,
+        8767,
+        "MOEX ISS+ over STOMP: CONNECT with metadata, securities, orderbooks and candles of MXSE, "
+        "SEARCH.ticker, heart-beats, the documented ERROR codes.",
+        "feedcli simulate moex --port 8767, then "
+        "feedcli stream moex --url http://127.0.0.1:8767 --ticker MXSE.TQBR.SBER --stream orderbooks",
+    ),
+    # three tickers' order books and quotes, as the guest
+    demo=Demo(values=lambda sim: {"ticker": list(sim.instruments)[:3], "stream": ["orderbooks", "securities"]}),
+    replay=Replay(
+        _replay_backend, "MOEX ISS+", "feedcli stream moex --url {url} --ticker TICKER --stream STREAM (as the guest)"
+    ),
+)

@@ -34,7 +34,7 @@ code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OK
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -244,3 +244,18 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
+    from feedcli.simulators.okx import OKXSimulator
+
+    return OKXSimulator.from_options(host, port, values)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    _simulator,
+    port=8443,
+    help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
+)

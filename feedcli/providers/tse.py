@@ -24,6 +24,7 @@ from feedcli.providers.base import (
     unique,
     ws_url,
 )
+from feedcli.providers.record import NO_TUNING, Channel, Demo, Provider
 
 CHANNELS: tuple[str, ...] = (
     "best-limit",
@@ -132,7 +133,12 @@ def parse_request_target(path: str, query: str) -> Subscription:
     return Subscription(by, symbols, channels)
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, str], list[Codec]]:
+def is_isin(text: str) -> bool:
+    """Whether a symbol is written as an ISIN (else it is a name)."""
+    return bool(_ISIN.match(text))
+
+
+def prepare(values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING) -> Callable[[str, str], list[Codec]]:
     """Check the command line's values (exit 2 if wrong); then (base URL, token) → codecs."""
     sub = subscription(values.get("isin") or [], values.get("name") or [], values.get("channel") or [])
     bearer = bool(values.get("bearer"))
@@ -150,3 +156,28 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
 def encode_message(sub_by: By, symbol: str, channel: str, timestamp: str | None, data: dict) -> bytes:
     """A message as the server sends it on the `sub_by` endpoint."""
     return ht.encode_envelope(channel, ENDPOINTS[sub_by][1], symbol, timestamp, data)
+
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(
+        Channel("best-limit", "book"),
+        Channel("order-book", "book", full_book=True),
+        Channel("ohlcv-last-1m", "candle", series=True),
+        Channel("aggregate", "stats"),
+        Channel("institutional-vs-individual", "stats"),
+        Channel("contract-info", "info"),
+        Channel("fund-info", "info"),
+    ),
+    credentials=ht.CREDENTIALS,
+    simulator=ht.simulator(
+        "tse",
+        "HT Data Engine (TSE & IFB, and IME on the same port): login, all 7 channels, close 1008.",
+        "feedcli simulate tse --port 8765, then feedcli login --url http://127.0.0.1:8765 -u demo",
+    ),
+    demo=Demo(values=lambda sim: {"isin": [i.isin for i in sim.tse_instruments]}, names=ht.demo_names),
+    replay=ht.replay("tse", "feedcli login --url {url} -u demo, then feedcli stream tse --url {url} --isin ISIN"),
+    ts_zone=ht.tehran,
+)

@@ -224,6 +224,3 @@ class BinanceSimulator(CandleSimulator):
 
 def _error(code: int, msg: str) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=400)
-
-
-SIMULATOR = BinanceSimulator

@@ -172,6 +172,3 @@ class KucoinSimulator(CandleSimulator):
 
 def _error(ident: Any, code: int, text: str) -> str:
     return orjson.dumps({"id": str(ident), "type": "error", "code": code, "data": text}).decode()
-
-
-SIMULATOR = KucoinSimulator

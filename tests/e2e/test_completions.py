@@ -212,7 +212,7 @@ def test_header_says_generated_and_how_to_regenerate() -> None:
 def test_output_is_deterministic_across_processes() -> None:
     """Click builds the help option's names from a set; hash seeds must not reorder them."""
     code = (
-        "import typer, sys; from tests.test_completions import toy; from feedcli import completion_scripts as cs;"
+        "import typer, sys; from tests.e2e.test_completions import toy; from feedcli import completion_scripts as cs;"
         "sys.stdout.write(''.join(cs.generate(s, typer.main.get_command(toy)) for s in cs.SHELLS))"
     )
     outputs = set()

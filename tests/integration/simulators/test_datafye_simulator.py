@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import itertools
 import json
 import re
@@ -627,7 +626,10 @@ def test_simulate_datafye_banner_signal_bad_values_and_busy_port() -> None:
 
 
 def test_default_port_is_the_documented_local_one() -> None:
-    from feedcli.cli.simulate import simulate_datafye
+    import typer
 
-    port = inspect.signature(simulate_datafye).parameters["port"].default
+    from feedcli.cli.simulate import app
+
+    command = typer.main.get_command(app).commands["datafye"]  # type: ignore[attr-defined]
+    port = next(p.default for p in command.params if p.name == "port")
     assert f"http://localhost:{port}" == datafye.LOCAL_URL
