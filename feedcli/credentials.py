@@ -30,7 +30,7 @@ Say = Callable[[str], None]
 
 
 class CredentialKind(ABC):
-    """One provider family's credentials (`ht`, `moex`): the config store's name for them."""
+    """One provider family's credentials, named as the config store names them."""
 
     #: the family's name: `feedcli login FAMILY`, and the file in the profile's folder
     family: str

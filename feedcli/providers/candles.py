@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from feedcli import market
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -706,6 +707,25 @@ def prepare_for(
 
 # --------------------------------------------------------------------------- the records
 
+
+def candle_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A candle line's `data` (`Candle.record()`) in the vocabulary's terms."""
+    bar = data if isinstance(data, Mapping) else {}
+    n = market.number
+    stamp, closed = bar.get("timestamp"), bar.get("closed")
+    return (
+        market.Candle(
+            stamp if isinstance(stamp, str) else None,
+            n(bar.get("open")),
+            n(bar.get("high")),
+            n(bar.get("low")),
+            n(bar.get("close")),
+            n(bar.get("volume")),
+            closed if isinstance(closed, bool) else None,
+        ),
+    )
+
+
 #: pairs a demo watches, and how many bars of history it fetches first
 DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
 DEMO_BACKFILL = "60"
@@ -739,7 +759,7 @@ def provider(
         info=info,
         options=options(exchange),
         prepare=preparer(exchange),
-        channels=(Channel("candles", "candle", series=True),),
+        channels=(Channel("candles", "candle", candle_object, series=True),),
         simulator=Simulator(
             simulator,
             SIM_OPTIONS,

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from feedcli import market
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -419,6 +420,76 @@ def _bar_time(record: Any) -> Any:
     return None
 
 
+# ----------------------------------------------------------------------------- the vocabulary
+
+_NONE: Mapping[str, Any] = {}
+
+
+def _record_of(data: Any) -> Mapping[str, Any]:
+    return data if isinstance(data, Mapping) else _NONE
+
+
+def quote(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A quote record: the best bid and ask with their sizes."""
+    rec = _record_of(data)
+    return (
+        market.Quote(
+            market.number(rec.get("bidPrice")),
+            market.number(rec.get("bidSize")),
+            market.number(rec.get("askPrice")),
+            market.number(rec.get("askSize")),
+        ),
+    )
+
+
+def trade(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A trade record; Datafye does not say which side took."""
+    rec = _record_of(data)
+    ident = rec.get("tradeID")
+    return (
+        market.Trade(
+            market.number(rec.get("tradePrice")),
+            market.number(rec.get("tradeSize")),
+            None,
+            ident if isinstance(ident, str | int) and not isinstance(ident, bool) else None,
+        ),
+    )
+
+
+def _bar_start(value: Any) -> str | None:
+    """A bar's time: epoch numbers (s, ms, µs or ns) as ISO 8601 UTC, text as sent."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_iso(value)
+    return None
+
+
+def bar(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """An OHLC record; `datetime` is when the bar starts. Whether it is final is not said."""
+    rec = _record_of(data)
+    return (
+        market.Candle(
+            _bar_start(rec.get("datetime", rec.get("timestamp"))),
+            market.number(rec.get("open")),
+            market.number(rec.get("high")),
+            market.number(rec.get("low")),
+            market.number(rec.get("close")),
+            market.number(rec.get("volume")),
+        ),
+    )
+
+
+def average(name: str) -> Callable[[Any, str | None], tuple[market.Market, ...]]:
+    """An SMA or EMA record (`{"symbol","datetime","value"}`): a named figure."""
+
+    def normalize(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+        rec = _record_of(data)
+        return (market.Indicator(name, market.flat(rec), market.number(rec.get("value"))),)
+
+    return normalize
+
+
 # ----------------------------------------------------------------------------- the record
 
 SIM_OPTIONS: tuple[SimOption, ...] = (
@@ -476,11 +547,11 @@ PROVIDER = Provider(
     options=OPTIONS,
     prepare=prepare,
     channels=(
-        Channel("quotes", "quote"),
-        Channel("trades", "trade"),
-        Channel("aggregates", "candle", bar_time=True, series=True),
-        Channel("sma", "stats", bar_time=True),
-        Channel("ema", "stats", bar_time=True),
+        Channel("quotes", "quote", quote),
+        Channel("trades", "trade", trade),
+        Channel("aggregates", "candle", bar, bar_time=True, series=True),
+        Channel("sma", "stats", average("sma"), bar_time=True),
+        Channel("ema", "stats", average("ema"), bar_time=True),
     ),
     base_url_from=base_url_from,
     simulator=Simulator(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import orjson
 
+from feedcli import market
 from feedcli.credentials import TokenLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
@@ -216,3 +217,74 @@ def demo_names(simulator: Any) -> dict[str, str]:
     names = {i.isin: i.name for i in simulator.tse_instruments}
     names.update({c.contract_id: c.name for c in simulator.ime_contracts})
     return names
+
+
+# ----------------------------------------------------------------------------- the vocabulary
+# What HT's payloads mean in feedcli.market's terms, for what both families send; tse.py
+# and ime.py point their channel tables at these and their own. HT sends 0 for a price it
+# has not got (before the first trade, a book level that is not there): no price, never a
+# price of zero.
+
+_NONE: Mapping[str, Any] = {}
+
+
+def fields_of(data: Any) -> Mapping[str, Any]:
+    return data if isinstance(data, Mapping) else _NONE
+
+
+def price_of(value: Any) -> market.Number | None:
+    out = market.number(value)
+    return out if out is not None and out > 0 else None
+
+
+def best_limits(data: Any) -> market.Book:
+    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank."""
+    ranked: list[tuple[int, Mapping[str, Any]]] = []
+    for key, level in fields_of(data).items():
+        if isinstance(level, Mapping):
+            try:
+                ranked.append((int(key), level))
+            except (TypeError, ValueError):
+                continue
+    ranked.sort(key=lambda item: item[0])
+    sides: dict[str, list[market.Level]] = {"buy": [], "sell": []}
+    for _rank, level in ranked:
+        for side, out in sides.items():
+            price = price_of(level.get(f"{side}_price"))
+            if price is not None:
+                orders = market.count(level.get(f"{side}_order_count"))
+                out.append(market.Level(price, market.number(level.get(f"{side}_quantity")), orders))
+    return market.Book(tuple(sides["buy"]), tuple(sides["sell"]))
+
+
+def aggregate(data: Any, fields: Mapping[str, Any] | None = None) -> market.Stats:
+    """The day's Aggregate (the same 11 fields for TSE and IME); `fields`: the line's, if more."""
+    agg = fields_of(data)
+    return market.Stats(
+        fields=market.flat(agg) if fields is None else fields,
+        last=price_of(agg.get("last_price")),
+        open=price_of(agg.get("open_price")),
+        high=price_of(agg.get("high_price")),
+        low=price_of(agg.get("low_price")),
+        close=price_of(agg.get("closing_price")),
+        prev_close=price_of(agg.get("previous_close")),
+        volume=market.number(agg.get("total_volume")),
+        value=market.number(agg.get("total_value")),
+        trades=market.count(agg.get("trade_count")),
+        date=market.text(agg.get("date")),
+        time=market.text(agg.get("time")),
+    )
+
+
+def bar_start(ts: str | None) -> str | None:
+    """The UTC start of the minute of an HT timestamp (Tehran wall time, or with an offset)."""
+    if not ts:
+        return None
+    try:
+        moment = datetime.fromisoformat(ts[:-1] + "+00:00" if ts.endswith(("Z", "z")) else ts)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tehran())
+    moment = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
+from feedcli import market
 from feedcli.errors import UsageError
 from feedcli.providers import ht
 from feedcli.providers.base import (
@@ -113,11 +114,40 @@ def encode_message(sub_by: By, contract: str, timestamp: str | None, data: dict)
     return ht.encode_envelope(CHANNEL, ENDPOINTS[sub_by][2], contract, timestamp, data)
 
 
+# ----------------------------------------------------------------------------- the vocabulary
+
+
+def stream(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """IME's one message holds everything about a contract: its best limits, the day's
+    statistics (the line's own object, with every field of the message), the allowed price
+    band, the contract's details and anything else it sends, each as its own object."""
+    fields = ht.fields_of(data)
+    out: list[market.Market] = []
+    if "BestLimit" in fields:
+        out.append(ht.best_limits(fields["BestLimit"]))
+    if "Aggregate" in fields:
+        out.append(ht.aggregate(fields["Aggregate"], market.flat(fields)))
+    band = fields.get("AllowedPriceRange")
+    if isinstance(band, Mapping):
+        out.append(
+            market.PriceBand(
+                market.flat(band), ht.price_of(band.get("minAllowedPrice")), ht.price_of(band.get("maxAllowedPrice"))
+            )
+        )
+    info = fields.get("ContractInfo")
+    if isinstance(info, Mapping):
+        out.append(market.Info("contract", market.flat(info)))
+    rest = {k: v for k, v in fields.items() if k not in SECTIONS}
+    if rest:
+        out.append(market.Info("IME Stream", market.flat(rest)))
+    return tuple(out)
+
+
 PROVIDER = Provider(
     info=INFO,
     options=OPTIONS,
     prepare=prepare,
-    channels=(Channel(CHANNEL, "stats"),),
+    channels=(Channel(CHANNEL, "stats", stream),),
     credentials=ht.CREDENTIALS,
     simulator=ht.simulator(
         "ime",

@@ -39,6 +39,7 @@ from typing import Any
 
 import orjson
 
+from feedcli import market as vocab
 from feedcli import stomp
 from feedcli.credentials import PasscodeLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError, UsageError
@@ -1453,6 +1454,72 @@ STRUCTURE: dict[str, Any] = {
 FALLBACK_SCHEMA = Schema.from_structure(STRUCTURE)
 
 
+# ----------------------------------------------------------------------------- the vocabulary
+
+_NONE: Mapping[str, Any] = {}
+
+
+def _row_of(data: Any) -> Mapping[str, Any]:
+    return data if isinstance(data, Mapping) else _NONE
+
+
+def securities_objects(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
+    """A securities row: the day's statistics, and its best bid and offer as a quote (with the
+    lots at each where the row has ISS's BIDDEPTH/OFFERDEPTH; the simulator's rows do not)."""
+    row = _row_of(data)
+    n = vocab.number
+    stats = vocab.Stats(
+        fields=vocab.flat(row),
+        last=n(row.get("LAST")),
+        open=n(row.get("OPEN")),
+        high=n(row.get("HIGH")),
+        low=n(row.get("LOW")),
+        close=n(row.get("LCLOSEPRICE")),
+        prev_close=n(row.get("PREVPRICE")),
+        volume=n(row.get("VOLTODAY")),
+        value=n(row.get("VALTODAY")),
+        trades=vocab.count(row.get("NUMTRADES")),
+        date=vocab.text(row.get("TRADEDATE")),
+        time=vocab.text(row.get("TIME")),
+    )
+    top = vocab.Quote(n(row.get("BID")), n(row.get("BIDDEPTH")), n(row.get("OFFER")), n(row.get("OFFERDEPTH")))
+    return (stats, top)
+
+
+def book_object(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
+    """An order book as feedcli writes it (`book_data`): `{"bids": [[price, lots], ...], "asks": ...}`."""
+    book = _row_of(data)
+
+    def side(name: str) -> tuple[vocab.Level, ...]:
+        out = []
+        levels = book.get(name)
+        for level in levels if isinstance(levels, list | tuple) else ():
+            if isinstance(level, list | tuple) and len(level) >= 2:
+                price = vocab.number(level[0])
+                if price is not None and price > 0:
+                    out.append(vocab.Level(price, vocab.number(level[1])))
+        return tuple(out)
+
+    return (vocab.Book(side("bids"), side("asks")),)
+
+
+def candle_object(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
+    """A candle as feedcli writes it (`candle_data`); ISS does not say whether a bar is final."""
+    bar = _row_of(data)
+    n = vocab.number
+    stamp = bar.get("timestamp")
+    return (
+        vocab.Candle(
+            stamp if isinstance(stamp, str) else None,
+            n(bar.get("open")),
+            n(bar.get("high")),
+            n(bar.get("low")),
+            n(bar.get("close")),
+            n(bar.get("volume")),
+        ),
+    )
+
+
 # ----------------------------------------------------------------------------- the record
 
 
@@ -1521,9 +1588,9 @@ PROVIDER = Provider(
     options=OPTIONS,
     prepare=prepare,
     channels=(
-        Channel("securities", "stats", seq="seqnum"),
-        Channel("orderbooks", "book", seq="seqnum", full_book=True),
-        Channel("candles", "candle", seq="seqnum", series=True),
+        Channel("securities", "stats", securities_objects, seq="seqnum"),
+        Channel("orderbooks", "book", book_object, seq="seqnum", full_book=True),
+        Channel("candles", "candle", candle_object, seq="seqnum", series=True),
     ),
     credentials=CREDENTIALS,
     search=Search(search, SEARCH_COLUMNS, ("feedcli search moex SBER", "feedcli search moex 'GAZ*' | jq -r .ticker")),

@@ -50,7 +50,7 @@ class Channel(NamedTuple):
 
     name: str
     kind: Kind
-    normalize: Normalizer | None = None
+    normalize: Normalizer
     #: where the provider numbers its messages (MOEX: the packet's `seqnum`), for the line's
     #: `seq`; None where it numbers nothing. Descriptive for now: lines do not carry `seq` yet.
     seq: str | None = None
@@ -63,8 +63,6 @@ class Channel(NamedTuple):
 
     def line_object(self, data: Any, ts: str | None = None) -> Market | None:
         """The object a line of this channel is (the first of its kind), None if there is none."""
-        if self.normalize is None:
-            return None
         return next((m for m in self.normalize(data, ts) if m.kind == self.kind), None)
 
 

@@ -752,7 +752,7 @@ def test_candle_rows_survive_the_candle_record(moment: Any) -> None:
 
 
 def test_the_live_view_reads_moex_lines() -> None:
-    from feedcli.views.models import CANDLE_CHANNELS, Book, Stats, candle_of, map_data
+    from feedcli.views.models import Book, Stats, candle_of, map_data
 
     row = {"TICKER": SBER, "LAST": 306.13, "PREVPRICE": 306.49, "BID": 306.12, "OFFER": 306.13, "NUMTRADES": 10774}
     stats, top = map_data("moex", "securities", row)
@@ -764,7 +764,8 @@ def test_the_live_view_reads_moex_lines() -> None:
     (book,) = map_data("moex", "orderbooks", {"bids": [[306.12, 25], [306.11, 4]], "asks": [[306.13, 8]]})
     assert isinstance(book, Book) and book.depth and len(book.levels) == 2
     assert (book.levels[0].bid_qty, book.levels[0].ask_qty, book.levels[1].ask_price) == (25, 8, None)
-    assert ("moex", "candles") in CANDLE_CHANNELS
+    candles = moex.PROVIDER.channel("candles")
+    assert candles is not None and candles.series
     line = DataEvent(
         "moex",
         "candles",
