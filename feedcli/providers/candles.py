@@ -19,7 +19,6 @@ Nothing here opens a socket or reads the clock: the engine passes `now`.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -206,10 +205,14 @@ class Exchange(ABC):
         """The WebSocket to open; None when it comes from a token call (`token_request`)."""
 
     @abstractmethod
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
-        """The frames that subscribe `symbols` to candles of `interval` (the exchange's spelling)."""
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
+        """The frames that subscribe `symbols` to candles of `interval` (the exchange's spelling).
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+        `now` is the engine's clock (for an exchange that stamps its requests): a codec never
+        reads the clock itself.
+        """
+
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         """Frames to send before a deliberate close; many exchanges need none."""
         return []
 
@@ -224,6 +227,13 @@ class Exchange(ABC):
     def keepalive_for(self, handshake: Handshake | None) -> tuple[float | None, float | None]:
         """(keepalive interval, silence limit) of one connection; KuCoin's come with its token."""
         return self.keepalive_interval, self.silence_limit
+
+    def tuned(self, tuning: Mapping[str, float]) -> Exchange:
+        """The exchange with test knobs applied (`Provider.knobs`: a shorter ping interval).
+
+        The knobs come from the CLI, which reads the environment; most exchanges have none.
+        """
+        return self
 
     def token_request(self, rest_base: str) -> HttpRequest | None:
         """A call that must precede every connection (KuCoin's bullet-public); None if none."""
@@ -372,6 +382,9 @@ class CandleCodec(Codec):
         self._in_flight: dict[HttpRequest, _Backfill] = {}
         self._outgoing: list[Frame] = []
         self._next_poll = 0.0
+        #: the latest time the engine told us (pending_requests, which it asks before every
+        #: connection, and on_timer): what an exchange that stamps its requests stamps them with
+        self._now = 0.0
         #: symbols whose first streamed candle this connection has seen
         self._streaming: set[str] = set()
 
@@ -394,6 +407,7 @@ class CandleCodec(Codec):
         return fills
 
     def pending_requests(self, now: float) -> list[HttpRequest]:
+        self._now = now
         ex, feed = self.ex, self.feed
         # The engine asks again only once every call it was given is answered or has
         # failed (429, a network error): anything still marked in flight was lost.
@@ -519,10 +533,10 @@ class CandleCodec(Codec):
     def opening_frames(self) -> list[Frame]:
         if self.ex.subscribe_when_ready:
             return []  # sent when the server says it is ready (parse)
-        return self.ex.subscribe(self.symbols, self.code)
+        return self.ex.subscribe(self.symbols, self.code, now=self._now)
 
     def closing_frames(self) -> list[Frame]:
-        return self.ex.unsubscribe(self.symbols, self.code)
+        return self.ex.unsubscribe(self.symbols, self.code, now=self._now)
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
         parsed = self.ex.parse(frame)
@@ -532,7 +546,7 @@ class CandleCodec(Codec):
             raise ConnectionDead(f"{self.provider}: {parsed.reconnect}")
         self._outgoing.extend(parsed.replies)
         if parsed.ready and self.ex.subscribe_when_ready:
-            self._outgoing.extend(self.ex.subscribe(self.symbols, self.code))
+            self._outgoing.extend(self.ex.subscribe(self.symbols, self.code, now=self._now))
         out: list[Event] = []
         feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
@@ -569,6 +583,7 @@ class CandleCodec(Codec):
         self.wants_http = True
 
     def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        self._now = now
         limit = self.silence_limit
         if limit is not None and now - last_heard > limit:
             raise ConnectionDead(f"{self.provider}: nothing received for {limit:g}s")
@@ -593,16 +608,6 @@ def _recv_ms(recv: str) -> int:
 
 
 # --------------------------------------------------------------------------- CLI declaration
-
-
-def env_seconds(name: str, default: float) -> float:
-    """A positive number of seconds from the environment, else `default`: the knobs that let
-    tests shorten a keepalive rule without a command-line option users would never need."""
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 def default_interval(exchange: Exchange) -> str:
@@ -693,6 +698,7 @@ def prepare_for(
     (a simulator, a proxy) both WebSocket and REST go to the given host.
     """
     request = request_from(exchange, values)
+    exchange = exchange.tuned(tuning)
     feeds: dict[str, CandleFeed] = {}
 
     def make(base_url: str, _credential: Any) -> list[Codec]:

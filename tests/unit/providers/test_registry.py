@@ -77,3 +77,31 @@ def test_version_imports_no_provider() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "[]"
+
+
+def test_codecs_read_no_clock_no_environment_and_open_no_socket() -> None:
+    """DESIGN.md: provider codecs are pure; the engine passes `now`, the CLI passes the knobs."""
+    from pathlib import Path
+
+    import feedcli.providers
+
+    forbidden = ("os.environ", "getenv", "time.time", "monotonic", "datetime.now", "utcnow", "import asyncio")
+    forbidden += ("import socket", "itertools.count")
+    for path in Path(feedcli.providers.__file__).parent.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = [word for word in forbidden if word in source]
+        assert not found, f"{path.name}: {found}"
+
+
+def test_test_knobs_reach_the_codecs_through_prepare(monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedcli.cli.provider_commands import tuning
+
+    for name in ("okx", "bybit", "gate"):
+        record = providers.get(name)
+        (knob,) = record.knobs
+        monkeypatch.setenv(knob.env, "0.25")
+        (codec,) = record.prepare({"pair": ["BTC-USDT"]}, tuning(record))("http://127.0.0.1:1", None)
+        assert codec.timer_interval == 0.25  # type: ignore[attr-defined]
+        monkeypatch.delenv(knob.env)
+        (codec,) = record.prepare({"pair": ["BTC-USDT"]}, tuning(record))("http://127.0.0.1:1", None)
+        assert codec.timer_interval is not None and codec.timer_interval > 1  # type: ignore[attr-defined]
