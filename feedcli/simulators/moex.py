@@ -49,13 +49,37 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from feedcli import stomp
-from feedcli.providers import moex
 from feedcli.providers.base import Refusal
+from feedcli.providers.moex.metadata import FALLBACK_SCHEMA, STRUCTURE
+from feedcli.providers.moex.protocol import (
+    ACCESS_DENIED,
+    GUEST_DOMAIN,
+    INTERVALS,
+    INVALID_REQUEST,
+    MOSCOW,
+    NOT_CONNECTED,
+    NOT_IMPLEMENTED,
+    PASSPORT_DOMAIN,
+    PATH,
+    SEARCH_DESTINATION,
+    SUBPROTOCOL,
+    TIMEOUT,
+)
+from feedcli.providers.moex.server import (
+    connected_frame,
+    encode_packet,
+    error_frame,
+    message_frame,
+    parse_selector,
+    receipt_frame,
+    reply_frame,
+)
+from feedcli.providers.moex.values import encode_fixed
 from feedcli.simulators.base import LoopbackServer
 
 log = logging.getLogger(__name__)
 
-MOSCOW = moex.MOSCOW
+MOSCOW = MOSCOW
 GOING_AWAY = 1001
 REASON_SHUTDOWN = "server shutting down"
 #: candle bars a snapshot carries (MOEX sends 256 daily bars; fewer keep tests quick)
@@ -65,10 +89,10 @@ HISTORY_BARS = 120
 CLIENT_TOLERANCE = 3.0
 #: order-book levels per side
 BOOK_DEPTH = 10
-_SECURITIES = moex.FALLBACK_SCHEMA.resources["MXSE.securities"]
-_CANDLES = moex.FALLBACK_SCHEMA.resources["MXSE.candles"]
-_ORDERBOOKS = moex.FALLBACK_SCHEMA.resources["MXSE.orderbooks"]
-_SEARCH = moex.FALLBACK_SCHEMA.resources[moex.SEARCH_DESTINATION]
+_SECURITIES = FALLBACK_SCHEMA.resources["MXSE.securities"]
+_CANDLES = FALLBACK_SCHEMA.resources["MXSE.candles"]
+_ORDERBOOKS = FALLBACK_SCHEMA.resources["MXSE.orderbooks"]
+_SEARCH = FALLBACK_SCHEMA.resources[SEARCH_DESTINATION]
 SEC_COLUMNS = [c.name for c in _SECURITIES.output]
 BOOK_COLUMNS = [c.name for c in _ORDERBOOKS.output]
 CANDLE_COLUMNS = [c.name for c in _CANDLES.output]
@@ -134,7 +158,7 @@ class MoexFaults:
     drop_after: int | None = None
     gap_every: int | None = None
     error_after: int | None = None
-    error_code: str = moex.TIMEOUT
+    error_code: str = TIMEOUT
     stall_after: int | None = None
     silent_after: int | None = None
     malformed_every: int | None = None
@@ -257,7 +281,7 @@ class Instrument:
         return round(round(price / step) * step, self.dec)
 
     def _fixed(self, value: float) -> list[Any]:
-        return moex.encode_fixed(round(value, self.dec), self.dec)
+        return encode_fixed(round(value, self.dec), self.dec)
 
     def _rebuild_book(self) -> None:
         step = self.listing.step
@@ -542,7 +566,7 @@ class MoexSimulator(LoopbackServer):
     # ---- life cycle --------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get(moex.PATH, self._socket)
+        app.router.add_get(PATH, self._socket)
 
     async def on_started(self) -> None:
         self._producer = asyncio.ensure_future(self._produce())
@@ -558,7 +582,7 @@ class MoexSimulator(LoopbackServer):
     # ---- the socket --------------------------------------------------------------------------
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=(moex.SUBPROTOCOL,), timeout=2.0, max_msg_size=1 << 20)
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), timeout=2.0, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = _Conn(ws, request.transport, self._queue_size)
         self._conns.add(conn)
@@ -573,7 +597,7 @@ class MoexSimulator(LoopbackServer):
                 try:
                     frames = stomp.decode(msg.data)
                 except stomp.StompProtocolError as exc:
-                    await self._fail(conn, moex.INVALID_REQUEST, f"cannot read the frame: {exc}")
+                    await self._fail(conn, INVALID_REQUEST, f"cannot read the frame: {exc}")
                     break
                 for frame in frames:
                     if conn.closing:
@@ -598,7 +622,7 @@ class MoexSimulator(LoopbackServer):
             await self._connect(conn, headers)
             return
         if not conn.connected:
-            await self._fail(conn, moex.NOT_CONNECTED, f"{cmd} before CONNECT")
+            await self._fail(conn, NOT_CONNECTED, f"{cmd} before CONNECT")
             return
         if cmd == "SUBSCRIBE":
             self._subscribe(conn, headers)
@@ -614,48 +638,48 @@ class MoexSimulator(LoopbackServer):
             conn.closing = True
             self._enqueue(conn, None)  # the sender closes once what is queued is out
         elif cmd == "SEND":
-            self._enqueue(conn, moex.error_frame(moex.NOT_IMPLEMENTED, "SEND is not available here"))
+            self._enqueue(conn, error_frame(NOT_IMPLEMENTED, "SEND is not available here"))
         else:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, f"unknown command {cmd}"))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, f"unknown command {cmd}"))
 
     async def _connect(self, conn: _Conn, headers: dict[str, str]) -> None:
         domain = headers.get("domain", "")
         login, passcode = headers.get("login", ""), headers.get("passcode", "")
         if conn.connected:
-            await self._fail(conn, moex.INVALID_REQUEST, "already connected")
+            await self._fail(conn, INVALID_REQUEST, "already connected")
             return
-        if domain.upper() == moex.GUEST_DOMAIN:
+        if domain.upper() == GUEST_DOMAIN:
             good = (login, passcode) == ("guest", "guest")
-        elif domain.lower() == moex.PASSPORT_DOMAIN:
+        elif domain.lower() == PASSPORT_DOMAIN:
             good = secrets.compare_digest(login.encode(), self.user.encode()) and secrets.compare_digest(
                 passcode.encode(), self.password.encode()
             )
         else:
             good = False
         if not good:
-            await self._fail(conn, moex.ACCESS_DENIED, "Authentication failed: wrong domain, login or passcode")
+            await self._fail(conn, ACCESS_DENIED, "Authentication failed: wrong domain, login or passcode")
             return
         offered = [v.strip() for v in headers.get("accept-version", "1.0").split(",")]
         version = next((v for v in ("1.2", "1.1", "1.0") if v in offered), None)
         if version is None:
-            await self._fail(conn, moex.INVALID_REQUEST, f"no supported STOMP version in {offered}")
+            await self._fail(conn, INVALID_REQUEST, f"no supported STOMP version in {offered}")
             return
         try:
             conn.send_ms, conn.expect_ms = stomp.server_heart_beat(
                 (self.heart_beat, self.heart_beat), headers.get("heart-beat")
             )
         except stomp.StompProtocolError as exc:
-            await self._fail(conn, moex.INVALID_REQUEST, str(exc))
+            await self._fail(conn, INVALID_REQUEST, str(exc))
             return
         conn.connected, conn.user = True, login
-        self._enqueue(conn, moex.connected_frame(moex.STRUCTURE, (self.heart_beat, self.heart_beat), version))
+        self._enqueue(conn, connected_frame(STRUCTURE, (self.heart_beat, self.heart_beat), version))
         if conn.send_ms or conn.expect_ms:
             conn.tasks.append(asyncio.ensure_future(self._heartbeats(conn)))
 
     def _receipt(self, conn: _Conn, headers: dict[str, str]) -> None:
         receipt = headers.get("receipt")
         if receipt:
-            self._enqueue(conn, moex.receipt_frame(receipt))
+            self._enqueue(conn, receipt_frame(receipt))
 
     def _subscribe(self, conn: _Conn, headers: dict[str, str]) -> None:
         receipt = headers.get("receipt")
@@ -669,7 +693,7 @@ class MoexSimulator(LoopbackServer):
             resource = SERVED.get(destination)
             if resource is None:
                 raise Refusal(f"unknown destination {destination!r}")
-            params = moex.parse_selector(headers.get("selector"))
+            params = parse_selector(headers.get("selector"))
             ticker = params.get("ticker")
             if not ticker:
                 raise Refusal("the selector names no TICKER")
@@ -678,15 +702,15 @@ class MoexSimulator(LoopbackServer):
             interval = None
             if resource.name == "candles":
                 interval = params.get("interval", "M1")
-                if interval not in moex.INTERVALS:
+                if interval not in INTERVALS:
                     raise Refusal(f"unknown interval {interval}")
         except Refusal as refusal:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, receipt_id=receipt))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, refusal.reason, receipt_id=receipt))
             return
         sub = _Sub(conn, sid, destination, resource.name, ticker, interval)
         conn.subs[sid] = sub
         if receipt:
-            self._enqueue(conn, moex.receipt_frame(receipt))
+            self._enqueue(conn, receipt_frame(receipt))
         if not conn.stalled:
             self._index.setdefault(sub.key, {})[sub] = None
         self._subscribed(sub)
@@ -708,18 +732,18 @@ class MoexSimulator(LoopbackServer):
     def _request(self, conn: _Conn, headers: dict[str, str]) -> None:
         rid = headers.get("id", "")
         destination = headers.get("destination", "")
-        if destination != moex.SEARCH_DESTINATION:
-            error = moex.error_frame(moex.INVALID_REQUEST, f"unknown destination {destination!r}", request_id=rid)
+        if destination != SEARCH_DESTINATION:
+            error = error_frame(INVALID_REQUEST, f"unknown destination {destination!r}", request_id=rid)
             self._enqueue(conn, error)
             return
         try:
-            params = moex.parse_selector(headers.get("selector"))
+            params = parse_selector(headers.get("selector"))
         except Refusal as refusal:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, request_id=rid))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, refusal.reason, request_id=rid))
             return
         rows = [i.search_row() for i in self.instruments.values() if _matches(i.listing, params)]
-        body = moex.encode_packet("snapshot", SEARCH_COLUMNS, rows, None, self._millis())
-        self._enqueue(conn, moex.reply_frame(rid, destination, body))
+        body = encode_packet("snapshot", SEARCH_COLUMNS, rows, None, self._millis())
+        self._enqueue(conn, reply_frame(rid, destination, body))
 
     # ---- data --------------------------------------------------------------------------------
 
@@ -742,8 +766,8 @@ class MoexSimulator(LoopbackServer):
         every = self.faults.gap_every
         if every is not None and sub.count % every == 0:
             sub.seq += 1  # a packet lost on the way: the client sees a jump
-        body = moex.encode_packet(kind, columns, rows, sub.seq, self._millis())
-        self._enqueue(sub.conn, moex.message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body))
+        body = encode_packet(kind, columns, rows, sub.seq, self._millis())
+        self._enqueue(sub.conn, message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body))
 
     def _enqueue(self, conn: _Conn, frame: bytes | None) -> None:
         try:
@@ -853,7 +877,7 @@ class MoexSimulator(LoopbackServer):
                 with contextlib.suppress(asyncio.QueueFull):
                     conn.queue.put_nowait(b"\n")
             if expect and now - conn.heard > CLIENT_TOLERANCE * expect:
-                await self._fail(conn, moex.TIMEOUT, f"no heart-beat from the client for {now - conn.heard:.1f}s")
+                await self._fail(conn, TIMEOUT, f"no heart-beat from the client for {now - conn.heard:.1f}s")
                 return
 
     async def _fail(self, conn: _Conn, code: str, text: str) -> None:
@@ -861,7 +885,7 @@ class MoexSimulator(LoopbackServer):
         conn.closing = True
         self._drop(conn)
         with contextlib.suppress(Exception):
-            await conn.ws.send_bytes(moex.error_frame(code, text))
+            await conn.ws.send_bytes(error_frame(code, text))
         await self._close(conn, 1000, "")
 
     def _drop(self, conn: _Conn) -> None:

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from feedcli.events import DataEvent
-from feedcli.providers import moex
+from feedcli.providers.moex.metadata import FALLBACK_SCHEMA
+from feedcli.providers.moex.server import encode_packet, encode_rows, message_frame
+from feedcli.providers.moex.tables import book_rows, candle_row
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER
 from feedcli.simulators.moex import MoexSimulator
 from feedcli.simulators.replay_server import DRAIN_TIMEOUT
@@ -21,7 +23,7 @@ class MoexReplay(MoexSimulator):
     """The ISS+ simulator's gateway (CONNECT, metadata, heart-beats, errors) fed a recording.
 
     A recorded line is the typed row, book or candle feedcli wrote; it is encoded back into a
-    packet with the codec (`moex.encode_rows`: numbers back to `[value, decimals]`, enum
+    packet with the codec (`encode_rows`: numbers back to `[value, decimals]`, enum
     descriptions back to ids, candle records back to rows). A subscription's first packet is
     a `snapshot` (the codec writes nothing before one), the next ones `updates` of the whole
     row (a `removal` for a line marked removed); order books are whole books every time. The
@@ -76,22 +78,22 @@ class MoexReplay(MoexSimulator):
         data = event.data
         if not isinstance(data, dict):
             return None
-        schema = moex.FALLBACK_SCHEMA
+        schema = FALLBACK_SCHEMA
         if sub.stream == "orderbooks":
-            resource, rows, kind = schema.resource("MXSE.orderbooks"), moex.book_rows(data), "snapshot"
+            resource, rows, kind = schema.resource("MXSE.orderbooks"), book_rows(data), "snapshot"
         else:
             if sub.stream == "candles":
-                resource, row = schema.resource("MXSE.candles"), moex.candle_row(data)
+                resource, row = schema.resource("MXSE.candles"), candle_row(data)
             else:
                 resource, row = schema.resource("MXSE.securities"), {k: v for k, v in data.items() if k != "removed"}
             rows = [row]
             kind = "snapshot" if sub.seq == 0 else "removal" if data.get("removed") else "updates"
         if sub.seq == 0 and kind == "removal":
             return None
-        columns, wire = moex.encode_rows(resource, schema, rows)
+        columns, wire = encode_rows(resource, schema, rows)
         sub.seq += 1
-        body = moex.encode_packet(kind, columns, wire, sub.seq, millis)
-        return moex.message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body)
+        body = encode_packet(kind, columns, wire, sub.seq, millis)
+        return message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body)
 
     async def finish(self, code: int, reason: str) -> None:
         """End every connection: what was queued is sent, then the close (1000 "end of recording")."""
