@@ -27,15 +27,8 @@ from feedcli.errors import MalformedFrame, SubscriptionError
 from feedcli.events import ControlEvent, DataEvent
 from feedcli.providers import datafye
 from feedcli.providers.base import ws_url
-from feedcli.simulators.datafye import (
-    CRYPTO,
-    HISTORY_BATCH,
-    LIVE_ENDPOINTS,
-    NO_PONG,
-    STOCKS,
-    DatafyeFaults,
-    DatafyeSimulator,
-)
+from feedcli.simulators.datafye import HISTORY_BATCH, LIVE_ENDPOINTS, NO_PONG, DatafyeFaults, DatafyeSimulator
+from feedcli.simulators.datafye_market import CRYPTO, STOCKS
 from tests.support.cli import FEEDCLI, Simulator
 
 T = TypeVar("T")
