@@ -1,6 +1,6 @@
 """View models: what the screen shows, by kind of data, made from the market vocabulary.
 
-The renderers (`render.py`) know books, daily statistics, candles and key/value records;
+The renderers (`render.py` and its parts) know books, daily statistics, candles and key/value records;
 they never see a provider's field names, and neither does this module: each provider's
 channel table (its record, `feedcli.providers.record`) turns a line's `data` into
 `feedcli.market` objects, and this module turns those into view models. A new provider
