@@ -14,7 +14,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from feedcli.providers.moex import protocol
-from feedcli.simulators.moex import HISTORY_BARS, MoexFaults, MoexSimulator
+from feedcli.simulators.moex import MoexFaults, MoexSimulator
+from feedcli.simulators.moex_market import HISTORY_BARS
 
 pytestmark = pytest.mark.timeout(30)
 T = TypeVar("T")
