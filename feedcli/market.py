@@ -271,3 +271,56 @@ class Info(NamedTuple):
 
 
 Market = Book | Trade | Candle | Quote | Stats | InvestorFlow | PriceBand | Indicator | Info
+
+
+# --------------------------------------------------------------------------- reading records
+
+
+def stats_from(
+    data: Mapping[str, Any],
+    names: Mapping[str, str],
+    *,
+    price: Any = number,
+    fields: Mapping[str, Any] | None = None,
+) -> Stats:
+    """A day's statistics from a provider's record, by a table of its field names.
+
+    `names` maps Stats' figures (`last`, `open`, `high`, `low`, `close`, `prev_close`, `volume`,
+    `value`, `trades`, `date`, `time`) to the provider's fields; `price` reads the prices (a
+    provider whose 0 means "none yet" passes its own); `fields` are the line's, if more than
+    `data` (default: `data`, flat).
+    """
+
+    def get(figure: str) -> Any:
+        name = names.get(figure)
+        return data.get(name) if name is not None else None
+
+    return Stats(
+        fields=flat(data) if fields is None else fields,
+        last=price(get("last")),
+        open=price(get("open")),
+        high=price(get("high")),
+        low=price(get("low")),
+        close=price(get("close")),
+        prev_close=price(get("prev_close")),
+        volume=number(get("volume")),
+        value=number(get("value")),
+        trades=count(get("trades")),
+        date=text(get("date")),
+        time=text(get("time")),
+    )
+
+
+def candle_from(record: Mapping[str, Any]) -> Candle:
+    """A candle from feedcli's flat candle record (`{"timestamp","open","high","low","close",
+    "volume",...,"closed"}`, what the candle exchanges and MOEX write)."""
+    stamp, closed = record.get("timestamp"), record.get("closed")
+    return Candle(
+        stamp if isinstance(stamp, str) else None,
+        number(record.get("open")),
+        number(record.get("high")),
+        number(record.get("low")),
+        number(record.get("close")),
+        number(record.get("volume")),
+        closed if isinstance(closed, bool) else None,
+    )

@@ -283,16 +283,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.binance import BinanceSimulator
-
-    return BinanceSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.binance:BinanceSimulator",
     port=9443,
     help_text="Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines.",
 )

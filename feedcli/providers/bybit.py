@@ -309,16 +309,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.bybit import BybitSimulator
-
-    return BybitSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.bybit:BybitSimulator",
     port=8445,
     help_text="Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline.",
     knobs=(Knob("FEEDCLI_BYBIT_PING_INTERVAL", "ping_interval"),),

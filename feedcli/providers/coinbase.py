@@ -30,7 +30,7 @@ text of error messages; an unknown product answers the REST call with 400/404.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -235,16 +235,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.coinbase import CoinbaseSimulator
-
-    return CoinbaseSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.coinbase:CoinbaseSimulator",
     port=8444,
     help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
 )

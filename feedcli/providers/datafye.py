@@ -42,6 +42,7 @@ from feedcli.providers.record import (
     Replay,
     SimOption,
     Simulator,
+    lazy,
     rate_option,
 )
 
@@ -530,18 +531,6 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 )
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.datafye import DatafyeSimulator
-
-    return DatafyeSimulator.from_options(host, port, values)
-
-
-def _replay_backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
-    from feedcli.simulators.datafye_replay import DatafyeReplay
-
-    return DatafyeReplay(host, port, symbols, queue_size, slow_timeout)
-
-
 PROVIDER = Provider(
     info=INFO,
     options=OPTIONS,
@@ -555,7 +544,7 @@ PROVIDER = Provider(
     ),
     base_url_from=base_url_from,
     simulator=Simulator(
-        _simulator,
+        lazy("feedcli.simulators.datafye:DatafyeSimulator.from_options"),
         SIM_OPTIONS,
         8080,
         "Datafye WebSocket API: live quotes, trades, aggregates, SMA, EMA; history replay; heartbeats.\n\n"
@@ -563,5 +552,9 @@ PROVIDER = Provider(
         "reaches it without --url.",
         "feedcli simulate datafye --heartbeat-interval 2 --halt-every 50",
     ),
-    replay=Replay(_replay_backend, "Datafye", "feedcli stream datafye --url {url} --symbol SYM --channel quotes"),
+    replay=Replay(
+        lazy("feedcli.simulators.datafye_replay:DatafyeReplay"),
+        "Datafye",
+        "feedcli stream datafye --url {url} --symbol SYM --channel quotes",
+    ),
 )

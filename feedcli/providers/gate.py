@@ -339,16 +339,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.gate import GateSimulator
-
-    return GateSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.gate:GateSimulator",
     port=8447,
     help_text="Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks.",
     knobs=(Knob("FEEDCLI_GATE_PING_INTERVAL", "ping_interval"),),

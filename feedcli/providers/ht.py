@@ -20,7 +20,7 @@ from feedcli.credentials import TokenLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
-from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, rate_option
+from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
@@ -192,24 +192,13 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 
 def simulator(family: str, help_text: str, example: str) -> Simulator:
     """One HT server serves both families; `family` is listed first."""
-
-    def build(host: str, port: int, values: Mapping[str, Any]) -> Any:
-        from feedcli.simulators.ht import HTSimulator
-
-        return HTSimulator.from_options(host, port, values, family=family)
-
+    build = functools.partial(lazy("feedcli.simulators.ht:HTSimulator.from_options"), family=family)
     return Simulator(build, SIM_OPTIONS, 8765, help_text, example)
 
 
 def replay(family: str, hint: str) -> Replay:
     """`replay --serve` of a `family` recording: the HT simulator's server fed the recording."""
-
-    def backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
-        from feedcli.simulators.ht_replay import HTReplay
-
-        return HTReplay(family, host, port, symbols, queue_size, slow_timeout)
-
-    return Replay(backend, "HT Data Engine", hint)
+    return Replay(functools.partial(lazy("feedcli.simulators.ht_replay:HTReplay"), family), "HT Data Engine", hint)
 
 
 def demo_names(simulator: Any) -> dict[str, str]:
@@ -257,23 +246,25 @@ def best_limits(data: Any) -> market.Book:
     return market.Book(tuple(sides["buy"]), tuple(sides["sell"]))
 
 
+#: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
+AGGREGATE_FIELDS = {
+    "last": "last_price",
+    "open": "open_price",
+    "high": "high_price",
+    "low": "low_price",
+    "close": "closing_price",
+    "prev_close": "previous_close",
+    "volume": "total_volume",
+    "value": "total_value",
+    "trades": "trade_count",
+    "date": "date",
+    "time": "time",
+}
+
+
 def aggregate(data: Any, fields: Mapping[str, Any] | None = None) -> market.Stats:
-    """The day's Aggregate (the same 11 fields for TSE and IME); `fields`: the line's, if more."""
-    agg = fields_of(data)
-    return market.Stats(
-        fields=market.flat(agg) if fields is None else fields,
-        last=price_of(agg.get("last_price")),
-        open=price_of(agg.get("open_price")),
-        high=price_of(agg.get("high_price")),
-        low=price_of(agg.get("low_price")),
-        close=price_of(agg.get("closing_price")),
-        prev_close=price_of(agg.get("previous_close")),
-        volume=market.number(agg.get("total_volume")),
-        value=market.number(agg.get("total_value")),
-        trades=market.count(agg.get("trade_count")),
-        date=market.text(agg.get("date")),
-        time=market.text(agg.get("time")),
-    )
+    """The day's Aggregate; `fields`: the line's, if more than the Aggregate's own."""
+    return market.stats_from(fields_of(data), AGGREGATE_FIELDS, price=price_of, fields=fields)
 
 
 def bar_start(ts: str | None) -> str | None:

@@ -28,7 +28,7 @@ found"}` and every such error refuses the subscription (exit 4); a REST answer w
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -308,16 +308,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.kucoin import KucoinSimulator
-
-    return KucoinSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.kucoin:KucoinSimulator",
     port=8446,
     help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
 )

@@ -249,16 +249,10 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.okx import OKXSimulator
-
-    return OKXSimulator.from_options(host, port, values)
-
-
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
-    _simulator,
+    "feedcli.simulators.okx:OKXSimulator",
     port=8443,
     help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
     knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),

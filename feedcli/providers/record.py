@@ -14,6 +14,8 @@ the simulator and reaches a codec through `prepare`'s `tuning` or a constructor.
 
 from __future__ import annotations
 
+import importlib
+import operator
 import types
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -231,6 +233,23 @@ class Provider(NamedTuple):
 
 
 # --------------------------------------------------------------------------- shared declarations
+
+
+def lazy(path: str) -> Callable[..., Any]:
+    """The callable named `package.module:Name.attr`, imported when first called.
+
+    How a record points at its simulator and its replay backend without importing them (and
+    aiohttp) when the record is imported, which every command's start does.
+    """
+    module, _, name = path.partition(":")
+    resolve = operator.attrgetter(name)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return resolve(importlib.import_module(module))(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"lazy({path})"
+    return call
+
 
 SEED = SimOption("--seed", "seed", "Seed of the random walk: same seed, same data.", int, 1, metavar="N")
 DROP_AFTER = SimOption(

@@ -18,7 +18,7 @@ import hashlib
 import math
 import struct
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,18 +157,6 @@ class CandleSimulator(LoopbackServer):
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []
         self._pusher: asyncio.Task[None] | None = None
-
-    @classmethod
-    def from_options(cls, host: str, port: int, values: Mapping[str, Any]) -> CandleSimulator:
-        """The simulator `feedcli simulate EXCHANGE` and `feedcli demo EXCHANGE` run (the record's options)."""
-        return cls(
-            host=host,
-            port=port,
-            rate=values["rate"],
-            seed=values["seed"],
-            rest_limit_every=values["rest_429_every"],
-            drop_after=values["drop_after"],
-        )
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)

@@ -43,7 +43,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,6 +276,8 @@ class DatafyeSimulator(LoopbackServer):
     frame, silence (heartbeats excepted), a `resume` frame. `faults` injects misbehaviour.
     """
 
+    faults_class = DatafyeFaults
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -316,26 +318,6 @@ class DatafyeSimulator(LoopbackServer):
     def connections(self) -> int:
         """WebSocket connections open now."""
         return len(self._conns)
-
-    @classmethod
-    def from_options(cls, host: str, port: int, values: Mapping[str, Any]) -> DatafyeSimulator:
-        """The simulator `feedcli simulate datafye` runs (the record's options)."""
-        faults = DatafyeFaults(
-            drop_after=values["drop_after"],
-            stall_after=values["stall_after"],
-            malformed_every=values["malformed_every"],
-        )
-        return cls(
-            host=host,
-            port=port,
-            rate=values["rate"],
-            seed=values["seed"],
-            heartbeat_interval=values["heartbeat_interval"],
-            pong_timeout=values["pong_timeout"],
-            halt_every=values["halt_every"],
-            halt_seconds=values["halt_seconds"],
-            faults=faults,
-        )
 
     def banner(self) -> str:
         """The first line `feedcli simulate` prints on stderr (no credentials: Datafye uses IP allow-lists)."""

@@ -163,6 +163,8 @@ class HTSimulator(LoopbackServer):
     by an admin" (login answers 403). `clock` returns the current UTC time for timestamps.
     """
 
+    faults_class = Faults
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -240,17 +242,11 @@ class HTSimulator(LoopbackServer):
         return self._events
 
     @classmethod
-    def from_options(
-        cls, host: str, port: int, values: Mapping[str, Any], *, family: Family | None = None
-    ) -> HTSimulator:
-        """The simulator `feedcli simulate tse|ime` and `feedcli demo` run (the record's options)."""
-        faults = Faults(
-            drop_after=values["drop_after"],
-            stall_after=values["stall_after"],
-            malformed_every=values["malformed_every"],
-            login_errors=_statuses(values["login_errors"]),
-        )
-        return cls(host=host, port=port, rate=values["rate"], seed=values["seed"], faults=faults, family=family)
+    def from_options(cls, host: str, port: int, values: Mapping[str, Any], **extra: Any) -> HTSimulator:
+        """As every simulator's, with `--login-errors 429,503` read into statuses."""
+        statuses = {**values, "login_errors": _statuses(values.get("login_errors"))}
+        simulator: HTSimulator = super().from_options(host, port, statuses, **extra)
+        return simulator
 
     def banner(self) -> str:
         """The first line `feedcli simulate` prints on stderr (CONTRACT.md, `simulate`)."""

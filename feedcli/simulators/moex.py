@@ -39,7 +39,7 @@ import contextlib
 import fnmatch
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -183,6 +183,8 @@ class MoexSimulator(LoopbackServer):
     `received` keeps every frame clients sent, as (command, headers), for tests.
     """
 
+    faults_class = MoexFaults
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -220,27 +222,6 @@ class MoexSimulator(LoopbackServer):
         self.events = 0
 
     # ---- what the CLI shows ------------------------------------------------------------------
-
-    @classmethod
-    def from_options(cls, host: str, port: int, values: Mapping[str, Any]) -> MoexSimulator:
-        """The simulator `feedcli simulate moex` and `feedcli demo moex` run (the record's options)."""
-        faults = MoexFaults(
-            drop_after=values["drop_after"],
-            gap_every=values["gap_every"],
-            error_after=values["error_after"],
-            error_code=values["error_code"],
-            stall_after=values["stall_after"],
-            silent_after=values["silent_after"],
-            malformed_every=values["malformed_every"],
-        )
-        return cls(
-            host=host,
-            port=port,
-            rate=values["rate"],
-            seed=values["seed"],
-            heart_beat=values["heart_beat"],
-            faults=faults,
-        )
 
     def banner(self) -> str:
         return (

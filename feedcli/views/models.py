@@ -14,7 +14,6 @@ Mapping is done lazily (once per frame for the symbols that changed), not per me
 from __future__ import annotations
 
 import functools
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -250,17 +249,8 @@ class ViewState:
 
 def number(value: Any) -> float | None:
     """A displayable number, or None: payloads may send strings, nulls or garbage."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            out = float(value.replace(",", ""))
-        except ValueError:
-            return None
-        return out if math.isfinite(out) else None
-    return None
+    out = market.number(value)
+    return float(out) if out is not None else None
 
 
 def price(value: Any) -> float | None:

@@ -27,6 +27,7 @@ from feedcli.providers.record import (
     Provider,
     SimOption,
     Simulator,
+    lazy,
     rate_option,
 )
 
@@ -139,20 +140,7 @@ def prepare_for(
 
 def candle_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
     """A candle line's `data` (`Candle.record()`) in the vocabulary's terms."""
-    bar = data if isinstance(data, Mapping) else {}
-    n = market.number
-    stamp, closed = bar.get("timestamp"), bar.get("closed")
-    return (
-        market.Candle(
-            stamp if isinstance(stamp, str) else None,
-            n(bar.get("open")),
-            n(bar.get("high")),
-            n(bar.get("low")),
-            n(bar.get("close")),
-            n(bar.get("volume")),
-            closed if isinstance(closed, bool) else None,
-        ),
-    )
+    return (market.candle_from(data if isinstance(data, Mapping) else {}),)
 
 
 #: pairs a demo watches, and how many bars of history it fetches first
@@ -164,7 +152,7 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
     SEED,
     SimOption(
         "--rest-429-every",
-        "rest_429_every",
+        "rest_limit_every",
         "Answer every Nth REST call with 429 and Retry-After: 1.",
         metavar="N",
         min=1,
@@ -177,20 +165,21 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 def provider(
     exchange: Exchange,
     info: ProviderInfo,
-    simulator: Callable[[str, int, Mapping[str, Any]], Any],
+    simulator: str,
     *,
     port: int,
     help_text: str,
     knobs: tuple[Knob, ...] = (),
 ) -> Provider:
-    """A candle exchange's record: the `candles` channel, its simulator, a demo of three pairs."""
+    """A candle exchange's record: the `candles` channel, its simulator (`module:Class`, a
+    `CandleSimulator`), a demo of three pairs."""
     return Provider(
         info=info,
         options=options(exchange),
         prepare=preparer(exchange),
         channels=(Channel("candles", "candle", candle_object, series=True),),
         simulator=Simulator(
-            simulator,
+            lazy(f"{simulator}.from_options"),
             SIM_OPTIONS,
             port,
             help_text,

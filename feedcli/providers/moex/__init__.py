@@ -72,6 +72,7 @@ from feedcli.providers.record import (
     Search,
     SimOption,
     Simulator,
+    lazy,
     rate_option,
 )
 
@@ -161,27 +162,29 @@ def _row_of(data: Any) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else _NONE
 
 
+#: Stats' figures → the columns of a securities row
+SECURITIES_STATS = {
+    "last": "LAST",
+    "open": "OPEN",
+    "high": "HIGH",
+    "low": "LOW",
+    "close": "LCLOSEPRICE",
+    "prev_close": "PREVPRICE",
+    "volume": "VOLTODAY",
+    "value": "VALTODAY",
+    "trades": "NUMTRADES",
+    "date": "TRADEDATE",
+    "time": "TIME",
+}
+
+
 def securities_objects(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
     """A securities row: the day's statistics, and its best bid and offer as a quote (with the
     lots at each where the row has ISS's BIDDEPTH/OFFERDEPTH; the simulator's rows do not)."""
     row = _row_of(data)
     n = vocab.number
-    stats = vocab.Stats(
-        fields=vocab.flat(row),
-        last=n(row.get("LAST")),
-        open=n(row.get("OPEN")),
-        high=n(row.get("HIGH")),
-        low=n(row.get("LOW")),
-        close=n(row.get("LCLOSEPRICE")),
-        prev_close=n(row.get("PREVPRICE")),
-        volume=n(row.get("VOLTODAY")),
-        value=n(row.get("VALTODAY")),
-        trades=vocab.count(row.get("NUMTRADES")),
-        date=vocab.text(row.get("TRADEDATE")),
-        time=vocab.text(row.get("TIME")),
-    )
     top = vocab.Quote(n(row.get("BID")), n(row.get("BIDDEPTH")), n(row.get("OFFER")), n(row.get("OFFERDEPTH")))
-    return (stats, top)
+    return (vocab.stats_from(row, SECURITIES_STATS), top)
 
 
 def book_object(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
@@ -203,19 +206,7 @@ def book_object(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
 
 def candle_object(data: Any, _ts: str | None = None) -> tuple[vocab.Market, ...]:
     """A candle as feedcli writes it (`candle_data`); ISS does not say whether a bar is final."""
-    bar = _row_of(data)
-    n = vocab.number
-    stamp = bar.get("timestamp")
-    return (
-        vocab.Candle(
-            stamp if isinstance(stamp, str) else None,
-            n(bar.get("open")),
-            n(bar.get("high")),
-            n(bar.get("low")),
-            n(bar.get("close")),
-            n(bar.get("volume")),
-        ),
-    )
+    return (vocab.candle_from(_row_of(data)),)
 
 
 # ----------------------------------------------------------------------------- the record
@@ -257,18 +248,6 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 )
 
 
-def _simulator(host: str, port: int, values: Mapping[str, Any]) -> Any:
-    from feedcli.simulators.moex import MoexSimulator
-
-    return MoexSimulator.from_options(host, port, values)
-
-
-def _replay_backend(host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
-    from feedcli.simulators.moex_replay import MoexReplay
-
-    return MoexReplay(host, port, symbols, queue_size, slow_timeout)
-
-
 CREDENTIALS = PasscodeLogin(
     "moex",
     "MOEX ISS+",
@@ -293,7 +272,7 @@ PROVIDER = Provider(
     credentials=CREDENTIALS,
     search=Search(search, SEARCH_COLUMNS, ("feedcli search moex SBER", "feedcli search moex 'GAZ*' | jq -r .ticker")),
     simulator=Simulator(
-        _simulator,
+        lazy("feedcli.simulators.moex:MoexSimulator.from_options"),
         SIM_OPTIONS,
         8767,
         "MOEX ISS+ over STOMP: CONNECT with metadata, securities, orderbooks and candles of MXSE, "
@@ -304,6 +283,8 @@ PROVIDER = Provider(
     # three tickers' order books and quotes, as the guest
     demo=Demo(values=lambda sim: {"ticker": list(sim.instruments)[:3], "stream": ["orderbooks", "securities"]}),
     replay=Replay(
-        _replay_backend, "MOEX ISS+", "feedcli stream moex --url {url} --ticker TICKER --stream STREAM (as the guest)"
+        lazy("feedcli.simulators.moex_replay:MoexReplay"),
+        "MOEX ISS+",
+        "feedcli stream moex --url {url} --ticker TICKER --stream STREAM (as the guest)",
     ),
 )
