@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
 from feedcli.events import ControlEvent, DataEvent, RecvClock
+from feedcli.simulators.ht_preview import sample_book
 from feedcli.views.live import LiveView
-from feedcli.views.preview import sample_book
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 SYMBOLS = [f"IRO1S{i:03d}0001" for i in range(10)]

@@ -27,7 +27,7 @@ __feedcli_commands() {
         '') __feedcli_reply=(login logout replay demo providers search stream record simulate) ;;
         stream) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         record) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
-        simulate) __feedcli_reply=(tse ime datafye binance okx coinbase bybit kucoin gate moex) ;;
+        simulate) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -68,13 +68,13 @@ __feedcli_options() {
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -h --help) ;;
+        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -h --help) ;;
         'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
         'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
         'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
         'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
         'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
         'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -h --help) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -423,6 +423,18 @@ __feedcli_arity() {
         'simulate datafye|--drop-after') REPLY=1 ;;
         'simulate datafye|--stall-after') REPLY=1 ;;
         'simulate datafye|--malformed-every') REPLY=1 ;;
+        'simulate moex|--host') REPLY=1 ;;
+        'simulate moex|--port') REPLY=1 ;;
+        'simulate moex|--rate') REPLY=1 ;;
+        'simulate moex|--seed') REPLY=1 ;;
+        'simulate moex|--heart-beat') REPLY=1 ;;
+        'simulate moex|--drop-after') REPLY=1 ;;
+        'simulate moex|--gap-every') REPLY=1 ;;
+        'simulate moex|--error-after') REPLY=1 ;;
+        'simulate moex|--error-code') REPLY=1 ;;
+        'simulate moex|--stall-after') REPLY=1 ;;
+        'simulate moex|--silent-after') REPLY=1 ;;
+        'simulate moex|--malformed-every') REPLY=1 ;;
         'simulate binance|--host') REPLY=1 ;;
         'simulate binance|--port') REPLY=1 ;;
         'simulate binance|--rate') REPLY=1 ;;
@@ -459,18 +471,6 @@ __feedcli_arity() {
         'simulate gate|--seed') REPLY=1 ;;
         'simulate gate|--rest-429-every') REPLY=1 ;;
         'simulate gate|--drop-after') REPLY=1 ;;
-        'simulate moex|--host') REPLY=1 ;;
-        'simulate moex|--port') REPLY=1 ;;
-        'simulate moex|--rate') REPLY=1 ;;
-        'simulate moex|--seed') REPLY=1 ;;
-        'simulate moex|--heart-beat') REPLY=1 ;;
-        'simulate moex|--drop-after') REPLY=1 ;;
-        'simulate moex|--gap-every') REPLY=1 ;;
-        'simulate moex|--error-after') REPLY=1 ;;
-        'simulate moex|--error-code') REPLY=1 ;;
-        'simulate moex|--stall-after') REPLY=1 ;;
-        'simulate moex|--silent-after') REPLY=1 ;;
-        'simulate moex|--malformed-every') REPLY=1 ;;
         *) REPLY=0 ;;
     esac
 }

@@ -14,7 +14,7 @@ function __feedcli_commands --description 'Print the subcommands of a command pa
         case record
             printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case simulate
-            printf '%s\n' tse ime datafye binance okx coinbase bybit kucoin gate moex
+            printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
     end
 end
 
@@ -702,6 +702,30 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate datafye|--malformed-every'
             echo 1
+        case 'simulate moex|--host'
+            echo 1
+        case 'simulate moex|--port'
+            echo 1
+        case 'simulate moex|--rate'
+            echo 1
+        case 'simulate moex|--seed'
+            echo 1
+        case 'simulate moex|--heart-beat'
+            echo 1
+        case 'simulate moex|--drop-after'
+            echo 1
+        case 'simulate moex|--gap-every'
+            echo 1
+        case 'simulate moex|--error-after'
+            echo 1
+        case 'simulate moex|--error-code'
+            echo 1
+        case 'simulate moex|--stall-after'
+            echo 1
+        case 'simulate moex|--silent-after'
+            echo 1
+        case 'simulate moex|--malformed-every'
+            echo 1
         case 'simulate binance|--host'
             echo 1
         case 'simulate binance|--port'
@@ -774,30 +798,6 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate gate|--drop-after'
             echo 1
-        case 'simulate moex|--host'
-            echo 1
-        case 'simulate moex|--port'
-            echo 1
-        case 'simulate moex|--rate'
-            echo 1
-        case 'simulate moex|--seed'
-            echo 1
-        case 'simulate moex|--heart-beat'
-            echo 1
-        case 'simulate moex|--drop-after'
-            echo 1
-        case 'simulate moex|--gap-every'
-            echo 1
-        case 'simulate moex|--error-after'
-            echo 1
-        case 'simulate moex|--error-code'
-            echo 1
-        case 'simulate moex|--stall-after'
-            echo 1
-        case 'simulate moex|--silent-after'
-            echo 1
-        case 'simulate moex|--malformed-every'
-            echo 1
         case '*'
             echo 0
     end
@@ -857,8 +857,8 @@ function __feedcli_arg --description 'True at positional index argv[1] (N, or N+
 end
 
 # feedcli
-complete -c feedcli -n __feedcli_at -a login -d 'Fetch a token (ht), or check an ISS+ passport login...'
-complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored token(s) (ht) or ISS+ login(s) (moex)...'
+complete -c feedcli -n __feedcli_at -a login -d 'Log in, and store the credentials for the profile (mode...'
+complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored credentials of a family (tokens, or...'
 complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
 complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
 complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
@@ -1311,13 +1311,13 @@ complete -c feedcli -n '__feedcli_at record gate' -s h -l help -d 'Show this mes
 complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'
 complete -c feedcli -n '__feedcli_at simulate' -a ime -d 'HT Data Engine (IME, and TSE & IFB on the same port):...'
 complete -c feedcli -n '__feedcli_at simulate' -a datafye -d 'Datafye WebSocket API: live quotes, trades, aggregates,...'
+complete -c feedcli -n '__feedcli_at simulate' -a moex -d 'MOEX ISS+ over STOMP: CONNECT with metadata, securities,...'
 complete -c feedcli -n '__feedcli_at simulate' -a binance -d 'Binance spot: kline streams on /ws and /stream, ping...'
 complete -c feedcli -n '__feedcli_at simulate' -a okx -d 'OKX: candles on /ws/v5/business, text ping/pong, REST...'
 complete -c feedcli -n '__feedcli_at simulate' -a coinbase -d 'Coinbase Advanced Trade: 5-minute candles, heartbeats...'
 complete -c feedcli -n '__feedcli_at simulate' -a bybit -d 'Bybit v5 public spot: kline topics, JSON ping, REST...'
 complete -c feedcli -n '__feedcli_at simulate' -a kucoin -d 'KuCoin: bullet-public token flow, welcome/ping/pong, REST...'
 complete -c feedcli -n '__feedcli_at simulate' -a gate -d 'Gate.io API v4: spot.candlesticks, spot.ping, REST...'
-complete -c feedcli -n '__feedcli_at simulate' -a moex -d 'MOEX ISS+ over STOMP: CONNECT with metadata, securities,...'
 complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate tse
@@ -1355,6 +1355,21 @@ complete -c feedcli -n '__feedcli_at simulate datafye' -l drop-after -x -d 'Cut 
 complete -c feedcli -n '__feedcli_at simulate datafye' -l stall-after -x -d 'Go silent on each connection after N data messages, unannounced (heartbeats g...'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -s h -l help -d 'Show this message and exit.'
+
+# feedcli simulate moex
+complete -c feedcli -n '__feedcli_at simulate moex' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate moex' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l rate -x -d 'Market events per second, per instrument.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l heart-beat -x -d 'The server\'s heart-beat in CONNECTED (ms, both ways); the rate is agreed with...'
+complete -c feedcli -n '__feedcli_at simulate moex' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l gap-every -x -d 'Skip a seqnum in every Nth packet of a subscription (a lost packet: a gap).'
+complete -c feedcli -n '__feedcli_at simulate moex' -l error-after -x -d 'Send ERROR --error-code after N messages on a connection, and close it.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l error-code -x -d 'The code --error-after sends: gateway.timeout, gateway.transport, gateway.exc...'
+complete -c feedcli -n '__feedcli_at simulate moex' -l stall-after -x -d 'Send no more data on a connection after N messages; heart-beats go on.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l silent-after -x -d 'Send nothing at all on a connection after N messages, not even heart-beats.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate binance
 complete -c feedcli -n '__feedcli_at simulate binance' -l host -x -d 'Address to bind (keep it on loopback).'
@@ -1409,18 +1424,3 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the r
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate gate' -s h -l help -d 'Show this message and exit.'
-
-# feedcli simulate moex
-complete -c feedcli -n '__feedcli_at simulate moex' -l host -x -d 'Address to bind (keep it on loopback).'
-complete -c feedcli -n '__feedcli_at simulate moex' -l port -x -d 'Port to listen on; 0 picks a free one.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l rate -x -d 'Market events per second, per instrument.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l seed -x -d 'Seed of the random walk: same seed, same data.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l heart-beat -x -d 'The server\'s heart-beat in CONNECTED (ms, both ways); the rate is agreed with...'
-complete -c feedcli -n '__feedcli_at simulate moex' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l gap-every -x -d 'Skip a seqnum in every Nth packet of a subscription (a lost packet: a gap).'
-complete -c feedcli -n '__feedcli_at simulate moex' -l error-after -x -d 'Send ERROR --error-code after N messages on a connection, and close it.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l error-code -x -d 'The code --error-after sends: gateway.timeout, gateway.transport, gateway.exc...'
-complete -c feedcli -n '__feedcli_at simulate moex' -l stall-after -x -d 'Send no more data on a connection after N messages; heart-beats go on.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l silent-after -x -d 'Send nothing at all on a connection after N messages, not even heart-beats.'
-complete -c feedcli -n '__feedcli_at simulate moex' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
-complete -c feedcli -n '__feedcli_at simulate moex' -s h -l help -d 'Show this message and exit.'

@@ -1,4 +1,4 @@
-"""Logging in to HT Data Engine and MOEX ISS+, and finding what to stream with.
+"""Logging in to HT Data Engine, and finding the token to stream with.
 
 The token is a secret: it is stored with mode 0600, sent only in the Authorization header,
 and never written to stdout, stderr, logs or recordings. Its expiry is read from the JWT
@@ -185,75 +185,3 @@ def _checked(token: str, where: str) -> str:
     if any(ch.isspace() or ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
         raise AuthError(f"{where} is not a valid token: it contains spaces or control characters")
     return token
-
-
-def credential_for(family: str | None, profile: str, base_url: str) -> Any:
-    """What a provider family connects with: HT's token, MOEX's login (or the guest), nothing for public data."""
-    if family is None:
-        return None
-    if family == FAMILY:
-        return token_for(profile, base_url)
-    if family == MOEX:
-        return moex_credentials(profile, base_url)
-    raise AssertionError(f"no credentials known for the {family} family")
-
-
-# ----------------------------------------------------------------------------- MOEX ISS+
-
-MOEX = "moex"
-
-
-def moex_credentials(profile: str, base_url: str) -> Any:
-    """What `moex` connects with: FEEDCLI_MOEX_LOGIN/_PASSCODE, else the stored login, else the guest.
-
-    The environment overrides the store piece by piece; a login from the environment is
-    never paired with a passcode stored for another login (AuthError, exit 3, instead).
-    """
-    from feedcli.providers import moex
-
-    env_login = (os.environ.get("FEEDCLI_MOEX_LOGIN") or "").strip()
-    env_passcode = os.environ.get("FEEDCLI_MOEX_PASSCODE") or ""
-    entry = config.load(profile, MOEX).get(config.base_key(base_url))
-    stored = entry if isinstance(entry, dict) and entry.get("login") and entry.get("passcode") else None
-    if env_login and env_passcode:
-        return moex.credentials(env_login, env_passcode)
-    if env_login:
-        if stored is not None and stored["login"] == env_login:
-            return moex.credentials(env_login, str(stored["passcode"]))
-        raise AuthError("FEEDCLI_MOEX_LOGIN is set without FEEDCLI_MOEX_PASSCODE (and no passcode is stored for it)")
-    if env_passcode:
-        if stored is None:
-            raise AuthError("FEEDCLI_MOEX_PASSCODE is set without FEEDCLI_MOEX_LOGIN (and no login is stored)")
-        return moex.credentials(str(stored["login"]), env_passcode)
-    if stored is not None:
-        return moex.credentials(str(stored["login"]), str(stored["passcode"]))
-    return moex.GUEST
-
-
-def moex_check(base_url: str, cred: Any, *, timeout: float = 20.0) -> None:
-    """Log in to ISS+ once (a STOMP CONNECT over the WebSocket) and leave: raise unless CONNECTED.
-
-    The exchange runs through the session engine (the only place sockets are opened), with
-    a codec that is finished at CONNECTED, no retries and no watchdog: AuthError (exit 3)
-    for `gateway.access-denied`, FeedError (exit 1) when the gateway cannot be reached or
-    fails.
-    """
-    from feedcli.providers import moex
-    from feedcli.session import run_once
-
-    codec = run_once(
-        lambda: moex.LoginCodec(base_url, cred),
-        lambda _event: None,
-        base_url=base_url,
-        timeout=timeout,
-        what="login moex",
-    )
-    if not codec.connected:
-        raise FeedError(f"login moex: {codec.handshake.describe()} closed the connection without CONNECTED")
-
-
-def store_moex(profile: str, base_url: str, cred: Any) -> str:
-    """Keep an ISS+ login per profile and base URL, as HT tokens are kept (mode 0600)."""
-    data = config.load(profile, MOEX)
-    data[config.base_key(base_url)] = {"domain": cred.domain, "login": cred.login, "passcode": cred.passcode}
-    return str(config.save(profile, MOEX, data))

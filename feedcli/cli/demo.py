@@ -1,35 +1,34 @@
-"""`feedcli demo`: a simulator in this process, streamed into the live view. Zero set-up."""
+"""`feedcli demo`: a simulator in this process, streamed into the live view. Zero set-up.
+
+Which providers have a demo, and what it streams, is each record's `demo` (with its
+`simulator` and `credentials`): this module names no provider.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from feedcli import providers
 from feedcli.cli import options as o
 
-
-class DemoProvider(str, Enum):
-    tse = "tse"
-    ime = "ime"
-    moex = "moex"
-    binance = "binance"
-    okx = "okx"
-    coinbase = "coinbase"
-    bybit = "bybit"
-    kucoin = "kucoin"
-    gate = "gate"
-
-
-#: pairs a candle demo watches, and how many bars of history it fetches first
-DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
-DEMO_BACKFILL = "60"
+#: a Choice of the providers with a demo, in the registry's order (the first is the default)
+DemoProvider = Enum(  # type: ignore[misc]
+    "DemoProvider",
+    {r.name: r.name for r in providers.records() if r.demo is not None and r.simulator is not None},
+    type=str,
+)
+DEFAULT = next(iter(DemoProvider))
 
 
 def demo(
-    provider: Annotated[DemoProvider, typer.Argument(help="Which simulated provider to watch.")] = DemoProvider.tse,
+    provider: Annotated[
+        DemoProvider,  # type: ignore[valid-type]
+        typer.Argument(help="Which simulated provider to watch."),
+    ] = DEFAULT,
     rate: Annotated[float, typer.Option("--rate", min=0.1, help="Simulated market events per second.")] = 40.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")] = 1,
     duration: o.Duration = None,
@@ -40,66 +39,36 @@ def demo(
     """Watch a simulated market live: no account, no network, nothing to configure.
 
     It runs the provider's simulator on loopback, logs in to it with its demo
-    credentials and streams every symbol, exactly as `feedcli stream` would.
-    For MOEX it watches three tickers' order books and quotes as the guest; for a
-    candle exchange it fetches an hour of 1m history first (`--backfill`) and
-    streams three pairs.
+    credentials and streams what the provider's demo names (every symbol, or a few
+    with their history first), exactly as `feedcli stream` would.
     Press Ctrl-C to leave. Piped, it writes NDJSON instead.
     """
     import functools
-    import importlib
     from collections.abc import Callable
 
-    from feedcli import auth, pipeline, providers
-    from feedcli.providers import ime, tse
+    from feedcli import pipeline
     from feedcli.providers.base import Codec
     from feedcli.session import SessionOptions
-    from feedcli.simulators.ht import HTSimulator
     from feedcli.sinks.base import Consumer
     from feedcli.sinks.ndjson import stdout_writer
 
+    record = providers.get(provider.value)
+    spec, plan = record.simulator, record.demo
+    assert spec is not None and plan is not None  # the choices are the records with both
     show_view = o.wants_view(fmt)
 
     async def main() -> None:
-        if provider is DemoProvider.moex:
-            from feedcli.simulators.moex import MoexSimulator
-
-            moex_sim = MoexSimulator(host="127.0.0.1", port=0, rate=rate, seed=seed)
-            base = await moex_sim.start()
-            try:
-                tickers = list(moex_sim.instruments)[:3]
-                make = providers.get("moex").prepare({"ticker": tickers, "stream": ["orderbooks", "securities"]})
-                await watch([lambda: make(base, None)[0]], {})  # as the guest, as `stream moex` would
-            finally:
-                await moex_sim.stop()
-            return
-        if provider not in (DemoProvider.tse, DemoProvider.ime):
-            sim_module = importlib.import_module(f"feedcli.simulators.{provider.value}")
-            candle_sim = sim_module.SIMULATOR(host="127.0.0.1", port=0, rate=min(rate, 10.0), seed=seed)
-            base = await candle_sim.start()
-            try:
-                make = providers.get(provider.value).prepare(
-                    {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL}
-                )
-                count = len(make(base, None))
-                factories = [functools.partial(lambda i: make(base, None)[i], i) for i in range(count)]
-                await watch(factories, {})
-            finally:
-                await candle_sim.stop()
-            return
-        sim = HTSimulator(host="127.0.0.1", port=0, rate=rate, seed=seed)
+        driven = min(rate, plan.max_rate) if plan.max_rate is not None else rate
+        sim = spec.build("127.0.0.1", 0, spec.values(rate=driven, seed=seed))
         base = await sim.start()
         try:
-            token = await asyncio.to_thread(auth.login, base, sim.user, sim.password)
-            names = {i.isin: i.name for i in sim.tse_instruments}
-            names.update({c.contract_id: c.name for c in sim.ime_contracts})
-            if provider is DemoProvider.tse:
-                sub = tse.subscription([i.isin for i in sim.tse_instruments], [], [])
-                factory = lambda: tse.codecs(sub, base, token.token)[0]  # noqa: E731
-            else:
-                isub = ime.subscription([c.contract_id for c in sim.ime_contracts], [])
-                factory = lambda: ime.codecs(isub, base, token.token)[0]  # noqa: E731
-            await watch([factory], names)
+            credential = None
+            if record.credentials is not None:
+                credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
+            make = record.prepare(plan.values(sim), {})
+            count = len(make(base, credential))
+            factories = [functools.partial(lambda i: make(base, credential)[i], i) for i in range(count)]
+            await watch(factories, dict(plan.names(sim)))
         finally:
             await sim.stop()
 
@@ -129,6 +98,3 @@ def demo(
         )
 
     asyncio.run(main())
-
-
-DemoArg = Optional[DemoProvider]  # noqa: UP045

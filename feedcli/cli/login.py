@@ -1,41 +1,54 @@
-"""`feedcli login` and `feedcli logout`: like `gh auth login`, a hidden prompt or stdin."""
+"""`feedcli login` and `feedcli logout`: like `gh auth login`, a hidden prompt or stdin.
+
+The families (`login FAMILY`) and what each does are the providers' credential kinds
+(`feedcli.credentials`), found in the registry: this module names none of them.
+"""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from feedcli import providers
 from feedcli.cli import options as o
 from feedcli.errors import UsageError
 
+if TYPE_CHECKING:
+    from feedcli.credentials import CredentialKind
 
-class Family(str, Enum):
-    ht = "ht"
-    moex = "moex"
+
+def _families() -> dict[str, list[str]]:
+    """family → the providers that use it, in the registry's order."""
+    out: dict[str, list[str]] = {}
+    for record in providers.records():
+        if record.credentials is not None:
+            out.setdefault(record.credentials.family, []).append(record.name)
+    return out
+
+
+_USERS = _families()
+#: a Choice, so --help and shell completion offer the families
+Family = Enum("Family", {name: name for name in _USERS}, type=str)  # type: ignore[misc]
+#: the first family in the registry's order (HT Data Engine's, as the contract says)
+DEFAULT = Family(next(iter(_USERS)))
+_FAMILY_HELP = "Which provider family: " + "; ".join(
+    f"{family} serves {' and '.join(names)}" for family, names in _USERS.items()
+)
 
 
 def _say(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _humanize(delta_seconds: float) -> str:
-    minutes = int(delta_seconds // 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes:02d}m"
-    return f"{hours // 24}d {hours % 24}h"
+def _kind(family: Enum) -> CredentialKind:
+    return providers.families()[family.value]
 
 
 def login(
-    family: Annotated[
-        Family, typer.Argument(help="Which provider family: ht serves tse and ime; moex is MOEX ISS+.")
-    ] = Family.ht,
+    family: Annotated[Family, typer.Argument(help=_FAMILY_HELP + ".")] = DEFAULT,  # type: ignore[valid-type]
     url: o.Url = None,
     user: Annotated[
         Optional[str],  # noqa: UP045
@@ -46,25 +59,16 @@ def login(
     ] = False,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Fetch a token (ht), or check an ISS+ passport login (moex), and store it for the profile (mode 0600).
+    from feedcli import config
 
-    Examples:
-      feedcli login -u alice
-      pass show ht | feedcli login -u alice --password-stdin
-      feedcli login --url http://127.0.0.1:8765 -u demo   # a local simulator
-      feedcli login moex -u alice@example.com             # MOEX passport (ALGOPACK); without it: guest
-    """
-    from feedcli import auth, config
-    from feedcli.providers import ht, moex
-
-    default = moex.PRODUCTION_URL if family is Family.moex else ht.PRODUCTION_URL
-    base = o.base_url(url, family.value, default)
-    config.load(profile, family.value)  # a bad profile name or store fails before the password is sent
+    kind = _kind(family)
+    base = o.base_url(url, kind.family, kind.default_url)
+    config.load(profile, kind.family)  # a bad profile name or store fails before the password is sent
     interactive = sys.stdin.isatty()
     if not user:
         if password_stdin or not interactive:
             raise UsageError("give the user name with -u USER (standard input is not a terminal)")
-        user = typer.prompt("MOEX passport login" if family is Family.moex else "User name or e-mail").strip()
+        user = typer.prompt(kind.user_prompt).strip()
     if not user:
         raise UsageError("the user name must not be empty")
     if password_stdin:
@@ -74,36 +78,38 @@ def login(
     else:
         if not interactive:
             raise UsageError("no terminal to ask for the password: pipe it in with --password-stdin")
-        password = typer.prompt("Passcode" if family is Family.moex else "Password", hide_input=True)
-
-    if family is Family.moex:
-        cred = moex.credentials(user, password)
-        auth.moex_check(base, cred)
-        path = auth.store_moex(profile, base, cred)
-        _say(f"✓ Logged in to MOEX ISS+ at {base} as {user} (domain {cred.domain}, profile {profile}).")
-        _say(f"  Stored in {path}")
-        return
-
-    token = auth.login(base, user, password, note=_say)
-    path = auth.store(profile, base, token)
-    who = token.account or user
-    if token.expires is not None:
-        left = (token.expires - datetime.now(timezone.utc)).total_seconds()
-        when = f"expires {token.expires:%Y-%m-%d %H:%M} UTC (in {_humanize(left)})"
-    else:
-        when = "expiry unknown (the token carries no exp claim)"
-    _say(f"✓ Logged in to {base} as {who} (profile {profile}); the token {when}.")
-    _say(f"  Stored in {path}")
+        password = typer.prompt(kind.secret_prompt, hide_input=True)
+    kind.login(base, user, password, profile, _say)
 
 
 def logout(
-    family: Annotated[Family, typer.Argument(help="Which provider family.")] = Family.ht,
+    family: Annotated[Family, typer.Argument(help="Which provider family.")] = DEFAULT,  # type: ignore[valid-type]
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Forget the stored token(s) (ht) or ISS+ login(s) (moex) of a profile."""
+    """Forget the stored credentials of a family (tokens, or logins and passcodes) in a profile."""
     from feedcli import config
 
     if config.remove(profile, family.value):
         _say(f"✓ Logged out of {family.value} (profile {profile}).")
     else:
         _say(f"Not logged in to {family.value} (profile {profile}); nothing to do.")
+
+
+def _login_doc() -> str:
+    kinds = providers.families()
+    lines = [
+        "feedcli login -u alice",
+        "pass show feedcli | feedcli login -u alice --password-stdin",
+        "feedcli login --url http://127.0.0.1:8765 -u demo   # a local simulator",
+    ]
+    lines += [
+        f"feedcli login {family} -u alice@example.com   # {kinds[family].title}"
+        for family in kinds
+        if family != DEFAULT.value
+    ]
+    what = "; ".join(f"{family}: {kind.what}" for family, kind in kinds.items())
+    shown = "\n".join(f"  {line}" for line in lines)
+    return f"Log in, and store the credentials for the profile (mode 0600). {what}.\n\nExamples:\n{shown}\n"
+
+
+login.__doc__ = _login_doc()

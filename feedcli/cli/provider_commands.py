@@ -1,7 +1,7 @@
-"""Commands with one subcommand per provider (`stream`, `record`), built from declarations.
+"""Commands with one subcommand per provider (`stream`, `record`), built from the records.
 
-A provider lists its own options (selectors, channels, flags) as `OPTIONS` and turns their
-values into codecs with `prepare()`. A verb (`stream`, `record`) declares the options all
+A provider's record lists its own options (selectors, channels, flags) and turns their
+values into codecs with `prepare`. A verb (`stream`, `record`) declares the options all
 its subcommands share and what to do with a resolved subscription. Adding a provider adds
 no command-line code, and the CLI knows no provider's options.
 """
@@ -13,14 +13,16 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from types import ModuleType
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from feedcli import providers
 from feedcli.cli import options as o
 from feedcli.providers.base import Codec, ProviderInfo, SelectorOption
+
+if TYPE_CHECKING:
+    from feedcli.providers.record import Provider
 
 #: an option every subcommand of a verb has: (parameter name, annotated type, default)
 Shared = tuple[str, Any, Any]
@@ -94,34 +96,45 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def resolve(name: str, module: ModuleType, values: dict[str, Any], url: str | None, profile: str) -> Resolved:
-    """Check a provider's options, find its base URL and credential: everything before connecting."""
-    from feedcli import auth
+def tuning(record: Provider) -> dict[str, float]:
+    """The provider's test knobs set in the environment (read here, never by a codec)."""
+    from feedcli.knobs import env_seconds
 
-    info: ProviderInfo = module.INFO
+    found = {knob.key: env_seconds(knob.env) for knob in record.knobs}
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def credential(record: Provider, profile: str, base: str) -> Any:
+    """What the provider connects to `base` with: its family's credential, or None for public data."""
+    return record.credentials.load(profile, base) if record.credentials is not None else None
+
+
+def resolve(record: Provider, values: dict[str, Any], url: str | None, profile: str) -> Resolved:
+    """Check a provider's options, find its base URL and credential: everything before connecting."""
+    info = record.info
     plain = {k: _plain(v) for k, v in values.items()}
-    make = module.prepare(plain)  # UsageError (exit 2) before anything connects
-    derived = module.base_url_from(plain) if hasattr(module, "base_url_from") else None
+    make = record.prepare(plain, tuning(record))  # UsageError (exit 2) before anything connects
+    derived = record.base_url_from(plain) if record.base_url_from is not None else None
     if url is None and derived is not None:
-        base = o.base_url(derived, name, info.default_url)  # e.g. Datafye's --deployment
+        base = o.base_url(derived, info.name, info.default_url)  # e.g. Datafye's --deployment
     else:
-        base = o.base_url(url, name, info.default_url, family=info.credentials)
-    credential = auth.credential_for(info.credentials, profile, base)
-    return Resolved(name, info, lambda u: make(u, credential), base, plain)
+        base = o.base_url(url, info.name, info.default_url, family=info.credentials)
+    cred = credential(record, profile, base)
+    return Resolved(info.name, info, lambda u: make(u, cred), base, plain)
 
 
 def build_command(
     verb: str,
-    name: str,
-    module: ModuleType,
+    record: Provider,
     shared: tuple[Shared, ...],
     run: Runner,
     examples: Callable[[ProviderInfo], list[str]] | None = None,
 ) -> Callable[..., None]:
     """A Typer command for `VERB NAME`: the provider's options, then the verb's shared ones."""
-    info: ProviderInfo = module.INFO
+    info = record.info
+    name = info.name
     shared_names = frozenset(n for n, _, _ in shared)
-    own = [_selector_parameter(name, opt) for opt in module.OPTIONS]
+    own = [_selector_parameter(name, opt) for opt in record.options]
     clash = shared_names & {p.name for p in own}
     if clash:
         raise RuntimeError(f"provider {name} declares options that every {verb} already has: {sorted(clash)}")
@@ -130,7 +143,7 @@ def build_command(
 
     def command(**values: Any) -> None:
         options = {n: values.pop(n) for n in shared_names}
-        resolved = resolve(name, module, values, options.get("url"), options.get("profile") or o.DEFAULT_PROFILE_NAME)
+        resolved = resolve(record, values, options.get("url"), options.get("profile") or o.DEFAULT_PROFILE_NAME)
         run(resolved, options)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -149,6 +162,6 @@ def add_provider_commands(
     run: Runner,
     examples: Callable[[ProviderInfo], list[str]] | None = None,
 ) -> None:
-    for name in providers.names():
-        command = build_command(verb, name, providers.get(name), shared, run, examples)
-        app.command(name, no_args_is_help=True)(command)
+    for record in providers.records():
+        command = build_command(verb, record, shared, run, examples)
+        app.command(record.name, no_args_is_help=True)(command)

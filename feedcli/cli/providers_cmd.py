@@ -11,7 +11,7 @@ def providers() -> None:
 
     from feedcli import providers as registry
 
-    infos = [registry.get(name).INFO for name in registry.names()]
+    infos = [record.info for record in registry.records()]
     if not sys.stdout.isatty():
         for info in infos:
             sys.stdout.buffer.write(

@@ -13,6 +13,13 @@ import typer
 from feedcli.cli import options as o
 
 
+def _servable() -> list[str]:
+    """The providers whose recordings `--serve` can serve."""
+    from feedcli import providers
+
+    return [record.name for record in providers.records() if record.replay is not None]
+
+
 def replay(
     files: Annotated[
         list[str],
@@ -75,7 +82,7 @@ def replay(
         typer.Option(
             "--serve",
             metavar="HOST:PORT",
-            help="Serve the recording over its provider's own protocol (tse, ime, datafye, moex) at HOST:PORT, "
+            help=f"Serve the recording over its provider's own protocol ({', '.join(_servable())}) at HOST:PORT, "
             "so `feedcli stream --url` and the provider's clients connect to it as if it were live.",
             show_default=False,
         ),

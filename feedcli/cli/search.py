@@ -1,9 +1,9 @@
 """`feedcli search PROVIDER PATTERN`: find instruments by name, a table on a terminal, NDJSON when piped.
 
-The provider module does the searching: it offers `search(pattern)`, which checks the
-pattern (exit 2 if it cannot be sent) and returns (base URL, credential) → a codec that
-finishes once the answer has come, each match a data event. This command only runs that
-codec through the session engine and prints what came back, so it knows no protocol.
+The provider's record does the searching (`Provider.search`): it checks the pattern (exit 2
+if it cannot be sent) and returns (base URL, credential) → a codec that finishes once the
+answer has come, each match a data event. This command only runs that codec through the
+session engine and prints what came back, so it knows no protocol and no provider.
 """
 
 from __future__ import annotations
@@ -19,36 +19,36 @@ from feedcli.cli import options as o
 TIMEOUT = 30.0
 
 
+def _searchable() -> list[str]:
+    from feedcli import providers
+
+    return [record.name for record in providers.records() if record.search is not None]
+
+
 def search(
-    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="A provider with a search (moex).")],
+    provider: Annotated[
+        str, typer.Argument(metavar="PROVIDER", help=f"A provider with a search ({', '.join(_searchable())}).")
+    ],
     pattern: Annotated[
         str, typer.Argument(metavar="PATTERN", help="What to look for: SBER, 'SBER*', an ISIN, a name ...")
     ],
     url: o.Url = None,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Search a provider's instruments: a table on a terminal, one JSON object per match when piped.
-
-    Examples:
-
-      feedcli search moex SBER
-
-      feedcli search moex 'GAZ*' | jq -r .ticker
-    """
-    from feedcli import auth, providers
+    from feedcli import providers
+    from feedcli.cli.provider_commands import credential
     from feedcli.errors import UsageError
 
-    module = providers.get(provider)  # exit 2 for an unknown provider
-    make = getattr(module, "search", None)
-    if make is None:
-        have = [n for n in providers.names() if hasattr(providers.get(n), "search")]
+    record = providers.get(provider)  # exit 2 for an unknown provider
+    if record.search is None:
+        have = _searchable()
         raise UsageError(f"{provider} has no instrument search; providers with one: {', '.join(have) or 'none'}")
-    info = module.INFO
-    factory = make(pattern)  # exit 2 for a pattern that cannot be sent
+    info = record.info
+    factory = record.search.codec(pattern)  # exit 2 for a pattern that cannot be sent
     base = o.base_url(url, provider, info.default_url, family=info.credentials)
-    credential = auth.credential_for(info.credentials, profile, base)
-    rows = run_search(lambda: factory(base, credential), base)
-    columns = getattr(module, "SEARCH_COLUMNS", None)
+    cred = credential(record, profile, base)
+    rows = run_search(lambda: factory(base, cred), base)
+    columns = record.search.columns
     if sys.stdout.isatty():
         _table(provider, pattern, rows, columns)
     else:
@@ -97,3 +97,16 @@ def _table(provider: str, pattern: str, rows: list[dict[str, Any]], preferred: A
     for row in rows:
         table.add_row(*("" if row.get(n) is None else str(row.get(n)) for n in names))
     console.print(table)
+
+
+def _doc() -> str:
+    from feedcli import providers
+
+    examples = [line for record in providers.records() if record.search for line in record.search.examples]
+    shown = "\n\n".join(f"  {line}" for line in examples)
+    return "Search a provider's instruments: a table on a terminal, one JSON object per match when piped.\n\n" + (
+        f"Examples:\n\n{shown}\n" if shown else ""
+    )
+
+
+search.__doc__ = _doc()

@@ -163,11 +163,11 @@ class BinanceExchange(Exchange):
     def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
         return Handshake(ws_url(ws_base, WS_PATH))
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         params = [stream_name(s, interval) for s in symbols]
         return [orjson.dumps({"method": "SUBSCRIBE", "params": params, "id": 1}).decode()]
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         params = [stream_name(s, interval) for s in symbols]
         return [orjson.dumps({"method": "UNSUBSCRIBE", "params": params, "id": 2}).decode()]
 
@@ -281,3 +281,12 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.binance:BinanceSimulator",
+    port=9443,
+    help_text="Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines.",
+)

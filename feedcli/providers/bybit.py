@@ -25,7 +25,7 @@ An unknown symbol is refused on both paths: over WebSocket by a `success:false` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.record import Knob
 
 WS_PATH = "/v5/public/spot"
 REST_PATH = "/v5/market/kline"
@@ -74,10 +75,6 @@ SILENCE_FACTOR = 3.0
 
 def topic(symbol: str, interval: str) -> str:
     return f"kline.{interval}.{symbol}"
-
-
-def _ping_interval() -> float:
-    return candles.env_seconds("FEEDCLI_BYBIT_PING_INTERVAL", PING_INTERVAL)
 
 
 def _loads(frame: Frame) -> Any:
@@ -199,9 +196,12 @@ class BybitExchange(Exchange):
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
 
-    def __init__(self) -> None:
-        self.keepalive_interval = _ping_interval()
-        self.silence_limit = self.keepalive_interval * SILENCE_FACTOR
+    def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
+        self.keepalive_interval = ping_interval
+        self.silence_limit = ping_interval * SILENCE_FACTOR
+
+    def tuned(self, tuning: Mapping[str, float]) -> BybitExchange:
+        return BybitExchange(tuning.get("ping_interval", self.keepalive_interval))
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}{pair.quote}"
@@ -209,10 +209,10 @@ class BybitExchange(Exchange):
     def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
         return Handshake(ws_url(ws_base, WS_PATH))
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return self._requests("subscribe", symbols, interval)
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return self._requests("unsubscribe", symbols, interval)
 
     def _requests(self, op: str, symbols: Sequence[str], interval: str) -> list[Frame]:
@@ -307,3 +307,13 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.bybit:BybitSimulator",
+    port=8445,
+    help_text="Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline.",
+    knobs=(Knob("FEEDCLI_BYBIT_PING_INTERVAL", "ping_interval"),),
+)

@@ -149,13 +149,13 @@ class CoinbaseExchange(Exchange):
     def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
         return Handshake(ws_url(ws_base, WS_PATH))
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return [
             orjson.dumps({"type": "subscribe", "product_ids": list(symbols), "channel": "candles"}).decode(),
             orjson.dumps({"type": "subscribe", "channel": "heartbeats"}).decode(),
         ]
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return [orjson.dumps({"type": "unsubscribe", "product_ids": list(symbols), "channel": "candles"}).decode()]
 
     def parse(self, frame: Frame) -> Parsed:
@@ -233,3 +233,12 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.coinbase:CoinbaseSimulator",
+    port=8444,
+    help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
+)

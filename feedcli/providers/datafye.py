@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from feedcli import market
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -30,6 +31,19 @@ from feedcli.providers.base import (
     check_selector,
     unique,
     ws_url,
+)
+from feedcli.providers.record import (
+    DROP_AFTER,
+    MALFORMED_EVERY,
+    NO_TUNING,
+    SEED,
+    Channel,
+    Provider,
+    Replay,
+    SimOption,
+    Simulator,
+    lazy,
+    rate_option,
 )
 
 PREFIX = "/datafye-ws/v1"
@@ -239,7 +253,7 @@ def base_url_from(values: Mapping[str, Any]) -> str | None:
     return f"http://{host.lower()}"
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, Any], list[Codec]]:
+def prepare(values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING) -> Callable[[str, Any], list[Codec]]:
     """Check the options (exit 2 if wrong); then (base URL, no credential) → one codec per endpoint."""
     symbols = unique([check_selector("--symbol", s) for s in values.get("symbol") or []])
     if not symbols:
@@ -405,3 +419,142 @@ def _bar_time(record: Any) -> Any:
         if isinstance(value, int | float | str):
             return value
     return None
+
+
+# ----------------------------------------------------------------------------- the vocabulary
+
+_NONE: Mapping[str, Any] = {}
+
+
+def _record_of(data: Any) -> Mapping[str, Any]:
+    return data if isinstance(data, Mapping) else _NONE
+
+
+def quote(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A quote record: the best bid and ask with their sizes."""
+    rec = _record_of(data)
+    return (
+        market.Quote(
+            market.number(rec.get("bidPrice")),
+            market.number(rec.get("bidSize")),
+            market.number(rec.get("askPrice")),
+            market.number(rec.get("askSize")),
+        ),
+    )
+
+
+def trade(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A trade record; Datafye does not say which side took."""
+    rec = _record_of(data)
+    ident = rec.get("tradeID")
+    return (
+        market.Trade(
+            market.number(rec.get("tradePrice")),
+            market.number(rec.get("tradeSize")),
+            None,
+            ident if isinstance(ident, str | int) and not isinstance(ident, bool) else None,
+        ),
+    )
+
+
+def _bar_start(value: Any) -> str | None:
+    """A bar's time: epoch numbers (s, ms, µs or ns) as ISO 8601 UTC, text as sent."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_iso(value)
+    return None
+
+
+def bar(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """An OHLC record; `datetime` is when the bar starts. Whether it is final is not said."""
+    rec = _record_of(data)
+    return (
+        market.Candle(
+            _bar_start(rec.get("datetime", rec.get("timestamp"))),
+            market.number(rec.get("open")),
+            market.number(rec.get("high")),
+            market.number(rec.get("low")),
+            market.number(rec.get("close")),
+            market.number(rec.get("volume")),
+        ),
+    )
+
+
+def average(name: str) -> Callable[[Any, str | None], tuple[market.Market, ...]]:
+    """An SMA or EMA record (`{"symbol","datetime","value"}`): a named figure."""
+
+    def normalize(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+        rec = _record_of(data)
+        return (market.Indicator(name, market.flat(rec), market.number(rec.get("value"))),)
+
+    return normalize
+
+
+# ----------------------------------------------------------------------------- the record
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Data messages per second on each connection, spread over its symbols.", 20.0),
+    SEED,
+    SimOption(
+        "--heartbeat-interval", "heartbeat_interval", "Seconds between heartbeats.", float, 10.0, "S", 0.01, True
+    ),
+    SimOption(
+        "--pong-timeout",
+        "pong_timeout",
+        "Close a connection (4001 'no pong') that leaves a heartbeat unanswered this long.",
+        float,
+        30.0,
+        "S",
+        0.01,
+        True,
+    ),
+    SimOption(
+        "--halt-every",
+        "halt_every",
+        "Halt each live connection after every N data messages ('halt', silence, 'resume').",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    SimOption("--halt-seconds", "halt_seconds", "How long a halt lasts.", float, 2.0, "S", 0.01, True),
+    DROP_AFTER,
+    SimOption(
+        "--stall-after",
+        "stall_after",
+        "Go silent on each connection after N data messages, unannounced (heartbeats go on).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    MALFORMED_EVERY,
+)
+
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(
+        Channel("quotes", "quote", quote),
+        Channel("trades", "trade", trade),
+        Channel("aggregates", "candle", bar, bar_time=True, series=True),
+        Channel("sma", "stats", average("sma"), bar_time=True),
+        Channel("ema", "stats", average("ema"), bar_time=True),
+    ),
+    base_url_from=base_url_from,
+    simulator=Simulator(
+        lazy("feedcli.simulators.datafye:DatafyeSimulator.from_options"),
+        SIM_OPTIONS,
+        8080,
+        "Datafye WebSocket API: live quotes, trades, aggregates, SMA, EMA; history replay; heartbeats.\n\n"
+        "Listens on port 8080 by default, the document's local deployment, so `feedcli stream datafye` "
+        "reaches it without --url.",
+        "feedcli simulate datafye --heartbeat-interval 2 --halt-every 50",
+    ),
+    replay=Replay(
+        lazy("feedcli.simulators.datafye_replay:DatafyeReplay"),
+        "Datafye",
+        "feedcli stream datafye --url {url} --symbol SYM --channel quotes",
+    ),
+)

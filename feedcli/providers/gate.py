@@ -31,8 +31,7 @@ so that `volume` means the same on every exchange. `1w` is Gate's `7d`; `1s` and
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -41,6 +40,7 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.record import Knob
 
 WS_PATH = "/ws/v4/"
 REST_PATH = "/api/v4/spot/candlesticks"
@@ -77,7 +77,7 @@ WS_INTERVALS: dict[str, str] = {
 REST_INTERVALS: dict[str, str] = {"1s": "1s", **WS_INTERVALS, "1M": "30d"}
 REST_LIMIT = 1000
 INVALID_PAIR = "INVALID_CURRENCY_PAIR"
-#: seconds between `spot.ping`s; FEEDCLI_GATE_PING_INTERVAL shortens it (tests)
+#: seconds between `spot.ping`s; FEEDCLI_GATE_PING_INTERVAL shortens it (tests, through the CLI)
 PING_INTERVAL = 10.0
 
 # ----------------------------------------------------------------------------- ASSUMED
@@ -87,13 +87,6 @@ PAIRS_PER_CONNECTION = 50
 #: silence (no update, no pong) after which the connection is taken for dead
 SILENCE_FACTOR = 3.0
 # ----------------------------------------------------------------------------- /ASSUMED
-
-#: the clock that stamps requests' `time` (Gate checks it); tests replace it
-clock: Callable[[], float] = time.time
-
-
-def _ping_interval() -> float:
-    return candles.env_seconds("FEEDCLI_GATE_PING_INTERVAL", PING_INTERVAL)
 
 
 def _loads(frame: Frame | bytes) -> Any:
@@ -241,9 +234,12 @@ class GateExchange(Exchange):
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
 
-    def __init__(self) -> None:
-        self.keepalive_interval = _ping_interval()
-        self.silence_limit = self.keepalive_interval * SILENCE_FACTOR
+    def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
+        self.keepalive_interval = ping_interval
+        self.silence_limit = ping_interval * SILENCE_FACTOR
+
+    def tuned(self, tuning: Mapping[str, float]) -> GateExchange:
+        return GateExchange(tuning.get("ping_interval", self.keepalive_interval))
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}_{pair.quote}"
@@ -251,12 +247,11 @@ class GateExchange(Exchange):
     def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
         return Handshake(ws_url(ws_base, WS_PATH))
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
-        now = clock()
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
+        """One request a pair, stamped with `now` (Gate wants it within 60 s of its clock)."""
         return [request(CHANNEL, "subscribe", [interval, s], now, i + 1) for i, s in enumerate(symbols)]
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
-        now = clock()
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return [request(CHANNEL, "unsubscribe", [interval, s], now) for s in symbols]
 
     def keepalive(self, now: float) -> list[Frame]:
@@ -342,3 +337,13 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.gate:GateSimulator",
+    port=8447,
+    help_text="Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks.",
+    knobs=(Knob("FEEDCLI_GATE_PING_INTERVAL", "ping_interval"),),
+)

@@ -7,15 +7,20 @@ one way of refusing a connection (close 1008 with a reason). Kept here so `tse.p
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import orjson
 
+from feedcli import market
+from feedcli.credentials import TokenLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
+from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
@@ -141,3 +146,136 @@ class EnvelopeCodec(Codec):
             self.finished = True
             return None
         return refusal(code, reason)
+
+
+# ----------------------------------------------------------------------------- the records' shared parts
+
+#: one account serves both families (`feedcli login` with no family)
+CREDENTIALS = TokenLogin("ht", "HT Data Engine", PRODUCTION_URL)
+
+
+@functools.cache
+def tehran() -> tzinfo:
+    """The zone of HT's timestamps, which carry no offset: Tehran wall time (UTC+03:30; +04:30
+    in summer before 2023). Today's fixed offset where there is no tz database."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Asia/Tehran")
+    except Exception:  # no tz database (Windows without tzdata)
+        return timezone(timedelta(hours=3, minutes=30), "IRST")
+
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Market events per second.", 20.0),
+    SEED,
+    DROP_AFTER,
+    SimOption(
+        "--stall-after",
+        "stall_after",
+        "Go silent on each connection after N messages (pings still answered).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    MALFORMED_EVERY,
+    SimOption(
+        "--login-errors",
+        "login_errors",
+        "Answer the first logins with these HTTP statuses (e.g. 429,503).",
+        str,
+        metavar="STATUS,...",
+        fault=True,
+    ),
+)
+
+
+def simulator(family: str, help_text: str, example: str) -> Simulator:
+    """One HT server serves both families; `family` is listed first."""
+    build = functools.partial(lazy("feedcli.simulators.ht:HTSimulator.from_options"), family=family)
+    return Simulator(build, SIM_OPTIONS, 8765, help_text, example)
+
+
+def replay(family: str, hint: str) -> Replay:
+    """`replay --serve` of a `family` recording: the HT simulator's server fed the recording."""
+    return Replay(functools.partial(lazy("feedcli.simulators.ht_replay:HTReplay"), family), "HT Data Engine", hint)
+
+
+def demo_names(simulator: Any) -> dict[str, str]:
+    """Display names of everything the simulator lists, both families (ISIN or contract id → name)."""
+    names = {i.isin: i.name for i in simulator.tse_instruments}
+    names.update({c.contract_id: c.name for c in simulator.ime_contracts})
+    return names
+
+
+# ----------------------------------------------------------------------------- the vocabulary
+# What HT's payloads mean in feedcli.market's terms, for what both families send; tse.py
+# and ime.py point their channel tables at these and their own. HT sends 0 for a price it
+# has not got (before the first trade, a book level that is not there): no price, never a
+# price of zero.
+
+_NONE: Mapping[str, Any] = {}
+
+
+def fields_of(data: Any) -> Mapping[str, Any]:
+    return data if isinstance(data, Mapping) else _NONE
+
+
+def price_of(value: Any) -> market.Number | None:
+    out = market.number(value)
+    return out if out is not None and out > 0 else None
+
+
+def best_limits(data: Any) -> market.Book:
+    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank."""
+    ranked: list[tuple[int, Mapping[str, Any]]] = []
+    for key, level in fields_of(data).items():
+        if isinstance(level, Mapping):
+            try:
+                ranked.append((int(key), level))
+            except (TypeError, ValueError):
+                continue
+    ranked.sort(key=lambda item: item[0])
+    sides: dict[str, list[market.Level]] = {"buy": [], "sell": []}
+    for _rank, level in ranked:
+        for side, out in sides.items():
+            price = price_of(level.get(f"{side}_price"))
+            if price is not None:
+                orders = market.count(level.get(f"{side}_order_count"))
+                out.append(market.Level(price, market.number(level.get(f"{side}_quantity")), orders))
+    return market.Book(tuple(sides["buy"]), tuple(sides["sell"]))
+
+
+#: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
+AGGREGATE_FIELDS = {
+    "last": "last_price",
+    "open": "open_price",
+    "high": "high_price",
+    "low": "low_price",
+    "close": "closing_price",
+    "prev_close": "previous_close",
+    "volume": "total_volume",
+    "value": "total_value",
+    "trades": "trade_count",
+    "date": "date",
+    "time": "time",
+}
+
+
+def aggregate(data: Any, fields: Mapping[str, Any] | None = None) -> market.Stats:
+    """The day's Aggregate; `fields`: the line's, if more than the Aggregate's own."""
+    return market.stats_from(fields_of(data), AGGREGATE_FIELDS, price=price_of, fields=fields)
+
+
+def bar_start(ts: str | None) -> str | None:
+    """The UTC start of the minute of an HT timestamp (Tehran wall time, or with an offset)."""
+    if not ts:
+        return None
+    try:
+        moment = datetime.fromisoformat(ts[:-1] + "+00:00" if ts.endswith(("Z", "z")) else ts)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tehran())
+    moment = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

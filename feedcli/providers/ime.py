@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
+from feedcli import market
 from feedcli.errors import UsageError
 from feedcli.providers import ht
 from feedcli.providers.base import (
@@ -24,6 +25,7 @@ from feedcli.providers.base import (
     unique,
     ws_url,
 )
+from feedcli.providers.record import NO_TUNING, Channel, Demo, Provider
 
 CHANNEL = "IME Stream"
 PATH = "/data-engine/ime/live/data/websocket/contract"
@@ -93,7 +95,7 @@ def parse_request_target(path: str, query: str) -> Subscription:
     return Subscription(by, contracts)
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, str], list[Codec]]:
+def prepare(values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING) -> Callable[[str, str], list[Codec]]:
     """Check the command line's values (exit 2 if wrong); then (base URL, token) → codecs."""
     sub = subscription(values.get("contract_id") or [], values.get("contract_name") or [])
     bearer = bool(values.get("bearer"))
@@ -110,3 +112,49 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
 def encode_message(sub_by: By, contract: str, timestamp: str | None, data: dict) -> bytes:
     """A message as the server sends it on the `sub_by` endpoint."""
     return ht.encode_envelope(CHANNEL, ENDPOINTS[sub_by][2], contract, timestamp, data)
+
+
+# ----------------------------------------------------------------------------- the vocabulary
+
+
+def stream(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """IME's one message holds everything about a contract: its best limits, the day's
+    statistics (the line's own object, with every field of the message), the allowed price
+    band, the contract's details and anything else it sends, each as its own object."""
+    fields = ht.fields_of(data)
+    out: list[market.Market] = []
+    if "BestLimit" in fields:
+        out.append(ht.best_limits(fields["BestLimit"]))
+    if "Aggregate" in fields:
+        out.append(ht.aggregate(fields["Aggregate"], market.flat(fields)))
+    band = fields.get("AllowedPriceRange")
+    if isinstance(band, Mapping):
+        out.append(
+            market.PriceBand(
+                market.flat(band), ht.price_of(band.get("minAllowedPrice")), ht.price_of(band.get("maxAllowedPrice"))
+            )
+        )
+    info = fields.get("ContractInfo")
+    if isinstance(info, Mapping):
+        out.append(market.Info("contract", market.flat(info)))
+    rest = {k: v for k, v in fields.items() if k not in SECTIONS}
+    if rest:
+        out.append(market.Info("IME Stream", market.flat(rest)))
+    return tuple(out)
+
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(Channel(CHANNEL, "stats", stream),),
+    credentials=ht.CREDENTIALS,
+    simulator=ht.simulator(
+        "ime",
+        "HT Data Engine (IME, and TSE & IFB on the same port): login, the IME Stream, close 1008.",
+        "feedcli simulate ime --seed 7 --rate 100",
+    ),
+    demo=Demo(values=lambda sim: {"contract_id": [c.contract_id for c in sim.ime_contracts]}, names=ht.demo_names),
+    replay=ht.replay("ime", "feedcli login --url {url} -u demo, then feedcli stream ime --url {url} --contract-id ID"),
+    ts_zone=ht.tehran,
+)

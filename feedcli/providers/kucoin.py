@@ -27,9 +27,7 @@ found"}` and every such error refuses the subscription (exit 4); a REST answer w
 
 from __future__ import annotations
 
-import itertools
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,8 +64,6 @@ REST_INTERVALS: dict[str, str] = {**WS_INTERVALS, "5m": "5min"}
 #: the exchange's type → seconds
 TYPE_SECONDS: dict[str, int] = {code: INTERVAL_SECONDS[i] for i, code in REST_INTERVALS.items()}
 REST_LIMIT = 1500
-
-_ids = itertools.count(int(time.time() * 1000))
 
 
 def topic(symbol: str, interval: str) -> str:
@@ -207,35 +203,40 @@ class KucoinExchange(Exchange):
             return handshake.ping_interval, handshake.ping_interval + handshake.ping_timeout
         return None, None
 
-    def keepalive(self, now: float) -> list[Frame]:
-        return [orjson.dumps({"id": str(next(_ids)), "type": "ping"}).decode()]
+    # A request's `id` is the engine's clock in ms (plus its place among the requests sent
+    # together): unique on a connection, and no state of the codec's own.
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def keepalive(self, now: float) -> list[Frame]:
+        return [orjson.dumps({"id": str(int(now * 1000)), "type": "ping"}).decode()]
+
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
+        first = int(now * 1000)
         return [
             orjson.dumps(
                 {
-                    "id": next(_ids),
+                    "id": first + i,
                     "type": "subscribe",
                     "topic": topic(s, interval),
                     "privateChannel": False,
                     "response": True,
                 }
             ).decode()
-            for s in symbols
+            for i, s in enumerate(symbols)
         ]
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
+        first = int(now * 1000) + len(symbols)  # never an id a subscribe of the same moment had
         return [
             orjson.dumps(
                 {
-                    "id": next(_ids),
+                    "id": first + i,
                     "type": "unsubscribe",
                     "topic": topic(s, interval),
                     "privateChannel": False,
                     "response": False,
                 }
             ).decode()
-            for s in symbols
+            for i, s in enumerate(symbols)
         ]
 
     def parse(self, frame: Frame) -> Parsed:
@@ -305,3 +306,12 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.kucoin:KucoinSimulator",
+    port=8446,
+    help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
+)

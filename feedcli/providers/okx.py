@@ -34,7 +34,7 @@ code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OK
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -43,6 +43,7 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.record import Knob
 
 WS_BASE = "wss://ws.okx.com:8443"
 REST_BASE = "https://www.okx.com"
@@ -142,13 +143,15 @@ class OKXExchange(Exchange):
     rest_intervals = BARS
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
-    keepalive_interval = PING_INTERVAL
-    #: a ping unanswered for another interval: the connection is dead
-    silence_limit = 2 * PING_INTERVAL + 1
 
-    def keepalive_for(self, handshake: Handshake | None) -> tuple[float | None, float | None]:
-        interval = min(max(candles.env_seconds("FEEDCLI_OKX_PING_INTERVAL", PING_INTERVAL), 0.05), 29.0)
-        return interval, 2 * interval + 1
+    def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
+        # under OKX's 30 s: a longer one would let the server close us first
+        self.keepalive_interval = min(max(ping_interval, 0.05), 29.0)
+        #: a ping unanswered for another interval: the connection is dead
+        self.silence_limit = 2 * self.keepalive_interval + 1
+
+    def tuned(self, tuning: Mapping[str, float]) -> OKXExchange:
+        return OKXExchange(tuning.get("ping_interval", self.keepalive_interval))
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}-{pair.quote}"
@@ -159,10 +162,10 @@ class OKXExchange(Exchange):
     def _args(self, symbols: Sequence[str], bar: str) -> list[dict[str, str]]:
         return [{"channel": channel(bar), "instId": s} for s in symbols]
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return [orjson.dumps({"op": "subscribe", "args": self._args(symbols, interval)}).decode()]
 
-    def unsubscribe(self, symbols: Sequence[str], interval: str) -> list[Frame]:
+    def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         return [orjson.dumps({"op": "unsubscribe", "args": self._args(symbols, interval)}).decode()]
 
     def keepalive(self, now: float) -> list[Frame]:
@@ -244,3 +247,13 @@ INFO = candles.provider_info(
 
 OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
+
+
+PROVIDER = candles.provider(
+    EXCHANGE,
+    INFO,
+    "feedcli.simulators.okx:OKXSimulator",
+    port=8443,
+    help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
+    knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),
+)

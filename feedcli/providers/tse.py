@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
+from feedcli import market
 from feedcli.errors import UsageError
 from feedcli.providers import ht
 from feedcli.providers.base import (
@@ -24,6 +25,7 @@ from feedcli.providers.base import (
     unique,
     ws_url,
 )
+from feedcli.providers.record import NO_TUNING, Channel, Demo, Provider
 
 CHANNELS: tuple[str, ...] = (
     "best-limit",
@@ -132,7 +134,12 @@ def parse_request_target(path: str, query: str) -> Subscription:
     return Subscription(by, symbols, channels)
 
 
-def prepare(values: Mapping[str, Any]) -> Callable[[str, str], list[Codec]]:
+def is_isin(text: str) -> bool:
+    """Whether a symbol is written as an ISIN (else it is a name)."""
+    return bool(_ISIN.match(text))
+
+
+def prepare(values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING) -> Callable[[str, str], list[Codec]]:
     """Check the command line's values (exit 2 if wrong); then (base URL, token) → codecs."""
     sub = subscription(values.get("isin") or [], values.get("name") or [], values.get("channel") or [])
     bearer = bool(values.get("bearer"))
@@ -150,3 +157,76 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
 def encode_message(sub_by: By, symbol: str, channel: str, timestamp: str | None, data: dict) -> bytes:
     """A message as the server sends it on the `sub_by` endpoint."""
     return ht.encode_envelope(channel, ENDPOINTS[sub_by][1], symbol, timestamp, data)
+
+
+# ----------------------------------------------------------------------------- the vocabulary
+
+
+def order_book(data: Any) -> market.Book:
+    """`{"Buy": [{price, quantity, count}], "Sell": [...]}`, best first as sent."""
+    fields = ht.fields_of(data)
+
+    def side(name: str) -> tuple[market.Level, ...]:
+        rows = fields.get(name) or fields.get(name.lower()) or ()
+        out = []
+        for row in rows if isinstance(rows, list | tuple) else ():
+            price = ht.price_of(row.get("price")) if isinstance(row, Mapping) else None
+            if price is not None:
+                out.append(market.Level(price, market.number(row.get("quantity")), market.count(row.get("count"))))
+        return tuple(out)
+
+    return market.Book(side("Buy"), side("Sell"))
+
+
+def minute_bar(data: Any, ts: str | None) -> market.Candle:
+    """`{open, high, low, close, volume}` of the last minute: the bar is the message's minute."""
+    bar = ht.fields_of(data)
+    return market.Candle(
+        timestamp=ht.bar_start(ts),
+        open=ht.price_of(bar.get("open")),
+        high=ht.price_of(bar.get("high")),
+        low=ht.price_of(bar.get("low")),
+        close=ht.price_of(bar.get("close")),
+        volume=market.number(bar.get("volume")),
+    )
+
+
+def investor_flow(data: Any) -> market.InvestorFlow:
+    """TSE's eight counters of the day's trading by side and investor type."""
+    flow = ht.fields_of(data)
+    return market.InvestorFlow(
+        fields=market.flat(flow),
+        buy_individual_count=market.count(flow.get("buy_count_individual")),
+        buy_individual_volume=market.number(flow.get("buy_volume_individual")),
+        buy_institution_count=market.count(flow.get("buy_count_institution")),
+        buy_institution_volume=market.number(flow.get("buy_volume_institution")),
+        sell_individual_count=market.count(flow.get("sell_count_individual")),
+        sell_individual_volume=market.number(flow.get("sell_volume_individual")),
+        sell_institution_count=market.count(flow.get("sell_count_institution")),
+        sell_institution_volume=market.number(flow.get("sell_volume_institution")),
+    )
+
+
+PROVIDER = Provider(
+    info=INFO,
+    options=OPTIONS,
+    prepare=prepare,
+    channels=(
+        Channel("best-limit", "book", lambda data, _ts: (ht.best_limits(data),)),
+        Channel("order-book", "book", lambda data, _ts: (order_book(data),), full_book=True),
+        Channel("ohlcv-last-1m", "candle", lambda data, ts: (minute_bar(data, ts),), series=True),
+        Channel("aggregate", "stats", lambda data, _ts: (ht.aggregate(data),)),
+        Channel("institutional-vs-individual", "stats", lambda data, _ts: (investor_flow(data),)),
+        Channel("contract-info", "info", lambda data, _ts: (market.Info("contract", market.flat(data)),)),
+        Channel("fund-info", "info", lambda data, _ts: (market.Info("fund", market.flat(data)),)),
+    ),
+    credentials=ht.CREDENTIALS,
+    simulator=ht.simulator(
+        "tse",
+        "HT Data Engine (TSE & IFB, and IME on the same port): login, all 7 channels, close 1008.",
+        "feedcli simulate tse --port 8765, then feedcli login --url http://127.0.0.1:8765 -u demo",
+    ),
+    demo=Demo(values=lambda sim: {"isin": [i.isin for i in sim.tse_instruments]}, names=ht.demo_names),
+    replay=ht.replay("tse", "feedcli login --url {url} -u demo, then feedcli stream tse --url {url} --isin ISIN"),
+    ts_zone=ht.tehran,
+)

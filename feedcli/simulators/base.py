@@ -8,7 +8,9 @@ real base URL, and releases the port. It is also an async context manager.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import inspect
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -18,6 +20,8 @@ class LoopbackServer:
 
     host: str
     port: int
+    #: the dataclass of the faults it can inject (its `faults=` parameter), if any
+    faults_class: ClassVar[type | None] = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
@@ -26,6 +30,26 @@ class LoopbackServer:
         self._url: str | None = None
         #: tasks the simulator spawned (senders, kicks): cancelled at stop
         self._background: set[asyncio.Task[Any]] = set()
+
+    @classmethod
+    def from_options(cls, host: str, port: int, values: Mapping[str, Any], **extra: Any) -> Any:
+        """The server `feedcli simulate` and `feedcli demo` run, from the record's option values.
+
+        Each value goes to the constructor's parameter of its name, or else to the field of
+        its name of `faults_class`; a value that fits neither is a programming error (the
+        record declares an option the simulator does not have). ValueError for values the
+        simulator refuses (the CLI makes that exit 2).
+        """
+        own = _parameters(cls)
+        kwargs = {name: value for name, value in values.items() if name in own}
+        rest = {name: value for name, value in values.items() if name not in own}
+        if cls.faults_class is not None:
+            fields = _parameters(cls.faults_class)
+            kwargs["faults"] = cls.faults_class(**{k: v for k, v in rest.items() if k in fields})
+            rest = {k: v for k, v in rest.items() if k not in fields}
+        if rest:
+            raise TypeError(f"{cls.__name__} has no option {', '.join(sorted(rest))}")
+        return cls(host=host, port=port, **kwargs, **extra)
 
     # -- what subclasses provide ----------------------------------------------------------
 
@@ -92,3 +116,17 @@ class LoopbackServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _parameters(cls: type) -> set[str]:
+    """The keyword parameters of a class's constructor, through subclasses that pass **kwargs on."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self"}
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return names

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from feedcli.knobs import env_seconds
 from feedcli.providers.binance import (
     EXCHANGE,
     INTERVALS,
@@ -32,7 +33,7 @@ from feedcli.providers.binance import (
     encode_kline_row,
     stream_name,
 )
-from feedcli.providers.candles import INTERVAL_SECONDS, env_seconds, parse_pair
+from feedcli.providers.candles import INTERVAL_SECONDS, parse_pair
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 _STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
@@ -224,6 +225,3 @@ class BinanceSimulator(CandleSimulator):
 
 def _error(code: int, msg: str) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=400)
-
-
-SIMULATOR = BinanceSimulator

@@ -161,6 +161,3 @@ class BybitSimulator(CandleSimulator):
 def _error(code: int, message: str) -> web.Response:
     body = {"retCode": code, "retMsg": message, "result": {}, "retExtInfo": {}, "time": 0}
     return web.json_response(body)  # Bybit answers parameter errors with HTTP 200
-
-
-SIMULATOR = BybitSimulator

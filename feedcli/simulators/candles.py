@@ -24,7 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, env_seconds, parse_pair
+from feedcli.knobs import env_seconds
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.simulators.base import LoopbackServer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)

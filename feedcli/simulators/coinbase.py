@@ -169,6 +169,3 @@ class CoinbaseSimulator(CandleSimulator):
 
 def _bad(message: str) -> web.Response:
     return web.json_response({"error": "INVALID_ARGUMENT", "error_details": message, "message": message}, status=400)
-
-
-SIMULATOR = CoinbaseSimulator

@@ -159,6 +159,3 @@ class GateSimulator(CandleSimulator):
 
 def _error(label: str, message: str) -> web.Response:
     return web.json_response({"label": label, "message": message}, status=400)
-
-
-SIMULATOR = GateSimulator

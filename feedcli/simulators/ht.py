@@ -31,7 +31,7 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -41,6 +41,7 @@ import jwt
 import orjson
 from aiohttp import WSMsgType, web
 
+from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
 from feedcli.simulators.base import LoopbackServer
@@ -69,6 +70,16 @@ GOING_AWAY = 1001
 _MAX_REASON_BYTES = 123
 
 Family = Literal["tse", "ime"]
+
+
+def _statuses(text: str | None) -> list[int]:
+    """`--login-errors 429,503` → [429, 503]."""
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"--login-errors wants HTTP statuses like 429,503, not {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,8 @@ class HTSimulator(LoopbackServer):
     by an admin" (login answers 403). `clock` returns the current UTC time for timestamps.
     """
 
+    faults_class = Faults
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -171,6 +184,7 @@ class HTSimulator(LoopbackServer):
         instruments: tuple[Instrument, ...] = TSE_UNIVERSE,
         contracts: tuple[Contract, ...] = IME_UNIVERSE,
         clock: Callable[[], datetime] = _utcnow,
+        family: Family | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be a positive number of events per second, not {rate}")
@@ -184,6 +198,8 @@ class HTSimulator(LoopbackServer):
         self.token_ttl = float(token_ttl)
         self.faults = faults or Faults()
         self.approved = approved
+        #: the family `listing` names first (the one `feedcli simulate` was asked for)
+        self.family = family
         self._queue_size = queue_size
         self._compress = compress
         self._send_buffer = send_buffer
@@ -225,6 +241,13 @@ class HTSimulator(LoopbackServer):
         """Market events performed since start (what `rate` paces)."""
         return self._events
 
+    @classmethod
+    def from_options(cls, host: str, port: int, values: Mapping[str, Any], **extra: Any) -> HTSimulator:
+        """As every simulator's, with `--login-errors 429,503` read into statuses."""
+        statuses = {**values, "login_errors": _statuses(values.get("login_errors"))}
+        simulator: HTSimulator = super().from_options(host, port, statuses, **extra)
+        return simulator
+
     def banner(self) -> str:
         """The first line `feedcli simulate` prints on stderr (CONTRACT.md, `simulate`)."""
         return f"feedcli simulate: serving HT Data Engine at {self.url} user {self.user} password {self.password}"
@@ -243,8 +266,9 @@ class HTSimulator(LoopbackServer):
         """Lines telling the user what can be subscribed, printed after the banner.
 
         One port serves both families, so both are always listed; `family` ("tse" or "ime"),
-        the one the user asked to simulate, comes first.
+        the one the user asked to simulate, comes first (default: the one it was made for).
         """
+        family = family or self.family
         tse_lines = ["TSE & IFB (feedcli stream tse --isin ISIN... or --name NAME...):"]
         for ins in self.instruments:
             extra = [c for c in ins.channels if c in ("fund-info", "contract-info")]

@@ -26,8 +26,9 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from feedcli.knobs import env_seconds
 from feedcli.providers import kucoin as kc
-from feedcli.providers.candles import INTERVAL_SECONDS, Candle, env_seconds
+from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 
 #: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
@@ -172,6 +173,3 @@ class KucoinSimulator(CandleSimulator):
 
 def _error(ident: Any, code: int, text: str) -> str:
     return orjson.dumps({"id": str(ident), "type": "error", "code": code, "data": text}).decode()
-
-
-SIMULATOR = KucoinSimulator

@@ -29,7 +29,7 @@ with only the URL swapped:
 
 Every frame is built and read with `feedcli.providers.moex` and `feedcli.stomp`, the client's
 own codec, so that client and server cannot drift apart. Faults for testing clients are off
-by default (`MoexFaults`).
+by default (`MoexFaults`). The instruments and their market are `moex_market.py`.
 """
 
 from __future__ import annotations
@@ -38,83 +38,62 @@ import asyncio
 import contextlib
 import fnmatch
 import logging
-import random
 import secrets
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from feedcli import stomp
-from feedcli.providers import moex
 from feedcli.providers.base import Refusal
+from feedcli.providers.moex.metadata import STRUCTURE
+from feedcli.providers.moex.protocol import (
+    ACCESS_DENIED,
+    GUEST_DOMAIN,
+    INTERVALS,
+    INVALID_REQUEST,
+    NOT_CONNECTED,
+    NOT_IMPLEMENTED,
+    PASSPORT_DOMAIN,
+    PATH,
+    SEARCH_DESTINATION,
+    SUBPROTOCOL,
+    TIMEOUT,
+)
+from feedcli.providers.moex.server import (
+    connected_frame,
+    encode_packet,
+    error_frame,
+    message_frame,
+    parse_selector,
+    receipt_frame,
+    reply_frame,
+)
 from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.moex_market import (
+    BOOK_COLUMNS,
+    CANDLE_COLUMNS,
+    CANDLES,
+    ORDERBOOKS,
+    SEARCH_COLUMNS,
+    SEC_COLUMNS,
+    SECURITIES,
+    UNIVERSE,
+    Instrument,
+    Listing,
+)
 
 log = logging.getLogger(__name__)
 
-MOSCOW = moex.MOSCOW
 GOING_AWAY = 1001
 REASON_SHUTDOWN = "server shutting down"
-#: candle bars a snapshot carries (MOEX sends 256 daily bars; fewer keep tests quick)
-HISTORY_BARS = 120
 #: a client is closed after this many of its promised heart-beat intervals without a byte
 #: (more lenient than feedcli's own 2x: a server should not be the first to give up)
 CLIENT_TOLERANCE = 3.0
-#: order-book levels per side
-BOOK_DEPTH = 10
-_SECURITIES = moex.FALLBACK_SCHEMA.resources["MXSE.securities"]
-_CANDLES = moex.FALLBACK_SCHEMA.resources["MXSE.candles"]
-_ORDERBOOKS = moex.FALLBACK_SCHEMA.resources["MXSE.orderbooks"]
-_SEARCH = moex.FALLBACK_SCHEMA.resources[moex.SEARCH_DESTINATION]
-SEC_COLUMNS = [c.name for c in _SECURITIES.output]
-BOOK_COLUMNS = [c.name for c in _ORDERBOOKS.output]
-CANDLE_COLUMNS = [c.name for c in _CANDLES.output]
-SEARCH_COLUMNS = [c.name for c in _SEARCH.output]
 #: the streams served, by destination
-SERVED = {r.destination: r for r in (_SECURITIES, _ORDERBOOKS, _CANDLES)}
-
-
-@dataclass(frozen=True)
-class Listing:
-    """An instrument served: its ticker, names, and where its price walk starts."""
-
-    ticker: str
-    shortname: str
-    name: str
-    isin: str
-    price: float
-    lot: int
-    step: float
-    issue: int
-
-    @property
-    def secid(self) -> str:
-        return self.ticker.rsplit(".", 1)[1]
-
-    @property
-    def board(self) -> str:
-        return self.ticker.split(".")[1]
-
-    @property
-    def decimals(self) -> int:
-        text = f"{self.step:.6f}".rstrip("0")
-        return len(text.split(".")[1]) if "." in text else 0
-
-
-UNIVERSE: tuple[Listing, ...] = (
-    Listing("MXSE.TQBR.SBER", "Sberbank", "Sberbank of Russia", "RU0009029540", 306.13, 1, 0.01, 21_586_948_000),
-    Listing("MXSE.TQBR.SBERP", "Sberbank-p", "Sberbank, pref.", "RU0009029557", 305.42, 1, 0.01, 1_000_000_000),
-    Listing("MXSE.TQBR.GAZP", "GAZPROM ao", "Gazprom", "RU0007661625", 128.61, 10, 0.01, 23_673_512_900),
-    Listing("MXSE.TQBR.LKOH", "LUKOIL", "LUKOIL", "RU0009024277", 6950.5, 1, 0.5, 692_865_762),
-    Listing("MXSE.TQBR.GMKN", "NorNickel GMK", "Norilsk Nickel", "RU0007288411", 120.34, 10, 0.02, 15_286_339_700),
-    Listing("MXSE.TQBR.YDEX", "Yandex", "YANDEX", "RU000A107T19", 4100.5, 1, 0.5, 392_000_000),
-)
-
-#: seconds per interval (months and quarters are calendar ones, handled apart)
-_INTERVAL_SECONDS = {"M1": 60, "M10": 600, "H1": 3600, "D1": 86_400, "W1": 7 * 86_400}
+SERVED = {r.destination: r for r in (SECURITIES, ORDERBOOKS, CANDLES)}
 
 
 @dataclass(frozen=True)
@@ -134,7 +113,7 @@ class MoexFaults:
     drop_after: int | None = None
     gap_every: int | None = None
     error_after: int | None = None
-    error_code: str = moex.TIMEOUT
+    error_code: str = TIMEOUT
     stall_after: int | None = None
     silent_after: int | None = None
     malformed_every: int | None = None
@@ -146,266 +125,6 @@ class MoexFaults:
                 raise ValueError(f"{name} must be a positive number of messages, not {value}")
         if self.gap_every == 1:
             raise ValueError("gap_every must be at least 2 (every packet cannot be the one lost)")
-
-
-# ----------------------------------------------------------------------------- the market
-
-
-def _floor_time(now: datetime, interval: str) -> datetime:
-    """The start of the bar holding `now` (Moscow time)."""
-    local = now.astimezone(MOSCOW).replace(microsecond=0)
-    if interval in ("m1", "m3", "Q1"):
-        month = local.month if interval == "m1" else local.month - (local.month - 1) % 3
-        return local.replace(month=month, day=1, hour=0, minute=0, second=0)
-    if interval == "W1":
-        day = local.replace(hour=0, minute=0, second=0)
-        return day - timedelta(days=day.weekday())
-    seconds = _INTERVAL_SECONDS[interval]
-    midnight = local.replace(hour=0, minute=0, second=0)
-    since = int((local - midnight).total_seconds())
-    return midnight + timedelta(seconds=since - since % seconds) if seconds < 86_400 else midnight
-
-
-def _next_time(start: datetime, interval: str) -> datetime:
-    if interval in ("m1", "m3", "Q1"):
-        months = 1 if interval == "m1" else 3
-        month = start.month - 1 + months
-        return start.replace(year=start.year + month // 12, month=month % 12 + 1)
-    return start + timedelta(seconds=_INTERVAL_SECONDS[interval])
-
-
-def _prev_time(start: datetime, interval: str) -> datetime:
-    if interval in ("m1", "m3", "Q1"):
-        months = 1 if interval == "m1" else 3
-        month = start.month - 1 - months
-        return start.replace(year=start.year + month // 12, month=month % 12 + 1)
-    return start - timedelta(seconds=_INTERVAL_SECONDS[interval])
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-class Instrument:
-    """One ticker's market: a seeded walk of trades and quotes, its book and its candles.
-
-    Values are kept as the wire carries them (`fixed` as [value, decimals], enums as ids,
-    dates and times as MOEX writes them), so a packet is built by reading them out.
-    """
-
-    def __init__(self, listing: Listing, seed: int, now: datetime) -> None:
-        self.listing = listing
-        self.seed = seed
-        self.rng = random.Random(f"moex/{seed}/{listing.ticker}")
-        self.dec = listing.decimals
-        price = listing.price
-        half = listing.step * max(1, round(price * 0.0002 / listing.step))
-        self.bid, self.offer = self._round(price - half), self._round(price + half)
-        self.last = price
-        self.prev = self._round(price * (1 + self.rng.uniform(-0.01, 0.01)))
-        self.levels: dict[str, list[list[Any]]] = {"B": [], "S": []}
-        self._rebuild_book()
-        local = now.astimezone(MOSCOW)
-        settle = (local + timedelta(days=1)).strftime("%Y-%m-%d")
-        self.row: dict[str, Any] = dict.fromkeys(SEC_COLUMNS)
-        self.row.update(
-            {
-                "TICKER": listing.ticker,
-                "CAPTION": listing.shortname,
-                "LAST": self._fixed(price),
-                "CHANGE": self._fixed(price - self.prev),
-                "BID": self._fixed(self.bid),
-                "OFFER": self._fixed(self.offer),
-                "HIGH": self._fixed(max(price, self.prev)),
-                "LOW": self._fixed(min(price, self.prev)),
-                "HIGHBID": self._fixed(self.bid),
-                "LOWOFFER": self._fixed(self.offer),
-                "BIDDEPTHT": self.rng.randint(500_000, 2_000_000),
-                "OFFERDEPTHT": self.rng.randint(500_000, 3_000_000),
-                "VOLTODAY": [0, 0],
-                "VALTODAY": 0,
-                "NUMTRADES": 0,
-                "LCURRENTPRICE": self._fixed(price),
-                "PREVPRICE": self._fixed(self.prev),
-                "WAPRICE": self._fixed(price),
-                "PREVWAPRICE": self._fixed(self.prev),
-                "PRICEMINUSPREVWAPRICE": self._fixed(price - self.prev),
-                "QTY": 0,
-                "VALUE": [0.0, 2],
-                "MARKETPRICE": self._fixed(self.prev),
-                "CURRENCYID": "SUR",
-                "SETTLECODE": "Y1",
-                "SETTLEDATE1": settle,
-                "LOTSIZE": listing.lot,
-                "FACEUNIT": "SUR",
-                "FACEVALUE": [3, 0],
-                "ISSUESIZE": listing.issue,
-                "TRADINGSTATUS": "T",
-                "STATUS": "A",
-                "TIME": local.strftime("%H:%M:%S"),
-                "MINSTEP": [listing.step, self.dec],
-                "PRICEMINSTEP": [listing.step, self.dec],
-            }
-        )
-        self.volume = 0
-        self.value = 0.0
-        #: interval → bars, oldest first, each a wire row in CANDLE_COLUMNS order
-        self.bars: dict[str, deque[list[Any]]] = {}
-
-    def _round(self, price: float) -> float:
-        step = self.listing.step
-        return round(round(price / step) * step, self.dec)
-
-    def _fixed(self, value: float) -> list[Any]:
-        return moex.encode_fixed(round(value, self.dec), self.dec)
-
-    def _rebuild_book(self) -> None:
-        step = self.listing.step
-        for side, top, sign in (("B", self.bid, -1), ("S", self.offer, 1)):
-            self.levels[side] = [
-                ["B" if side == "B" else "S", self._fixed(top + sign * i * step), self.rng.randint(1, 500), None]
-                for i in range(BOOK_DEPTH)
-            ]
-
-    def book_rows(self) -> list[list[Any]]:
-        """Asks from the highest down, then bids from the best down (as a book is printed)."""
-        return list(reversed(self.levels["S"])) + list(self.levels["B"])
-
-    def step(self, now: datetime) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-        """One market event: a trade or a quote change. → (changed securities columns, changed bars)."""
-        rng, step = self.rng, self.listing.step
-        changed: dict[str, Any] = {}
-        bars: dict[str, list[Any]] = {}
-        local = now.astimezone(MOSCOW)
-        if rng.random() < 0.6:
-            side = rng.choice((1, -1))
-            price = self.offer if side > 0 else self.bid
-            qty = rng.randint(1, 50)
-            units = qty * self.listing.lot
-            self.volume += units
-            self.value += units * price
-            self.last = price
-            high = max(self.last, self._num("HIGH"))
-            low = min(self.last, self._num("LOW"))
-            trades = self.row["NUMTRADES"] + 1
-            changed = {
-                "LAST": self._fixed(price),
-                "CHANGE": self._fixed(price - self.prev),
-                "QTY": qty,
-                "VALUE": [round(units * price, 2), 2],
-                "VOLTODAY": [self.volume, 0],
-                "VALTODAY": round(self.value),
-                "NUMTRADES": trades,
-                "WAPRICE": self._fixed(self.value / self.volume),
-                "PRICEMINUSPREVWAPRICE": self._fixed(price - self.prev),
-                "LCURRENTPRICE": self._fixed(price),
-                "TIME": local.strftime("%H:%M:%S"),
-            }
-            if high != self._num("HIGH"):
-                changed["HIGH"] = self._fixed(high)
-            if low != self._num("LOW"):
-                changed["LOW"] = self._fixed(low)
-            for interval in self.bars:
-                bars[interval] = self._trade_into_bar(interval, now, price, units)
-        # the quotes move around the last price, a step or two at a time
-        drift = rng.choice((-2, -1, -1, 0, 0, 1, 1, 2)) * step
-        mid = self._round(self.last + drift)
-        half = step * rng.randint(1, 2)
-        bid, offer = self._round(mid - half), self._round(mid + half)
-        if bid != self.bid or offer != self.offer:
-            self.bid, self.offer = bid, offer
-            changed["BID"], changed["OFFER"] = self._fixed(bid), self._fixed(offer)
-            if bid > self._num("HIGHBID"):
-                changed["HIGHBID"] = self._fixed(bid)
-            if offer < self._num("LOWOFFER"):
-                changed["LOWOFFER"] = self._fixed(offer)
-            self._rebuild_book()
-        else:
-            level = rng.choice(self.levels[rng.choice("BS")])
-            level[2] = max(1, level[2] + rng.randint(-40, 40))
-        depth = rng.choice(("BIDDEPTHT", "OFFERDEPTHT"))
-        changed[depth] = max(1, self.row[depth] + rng.randint(-5000, 5000))
-        self.row.update(changed)
-        return changed, bars
-
-    def _num(self, column: str) -> float:
-        value = self.row[column]
-        return float(value[0]) if isinstance(value, list) else float(value)
-
-    def candles(self, interval: str, now: datetime) -> list[list[Any]]:
-        """The bars of `interval`, oldest first (made up on first use, reproducibly)."""
-        bars = self.bars.get(interval)
-        if bars is None:
-            bars = self.bars[interval] = deque(self._history(interval, now), maxlen=HISTORY_BARS)
-        return list(bars)
-
-    def _history(self, interval: str, now: datetime) -> list[list[Any]]:
-        rng = random.Random(f"moex/{self.seed}/{self.listing.ticker}/{interval}")
-        start = _floor_time(now, interval)
-        close = self.last
-        bars = []
-        for _ in range(HISTORY_BARS):
-            open_ = self._round(close * (1 + rng.uniform(-0.004, 0.004)))
-            high = max(open_, close) + self.listing.step * rng.randint(0, 5)
-            low = max(self.listing.step, min(open_, close) - self.listing.step * rng.randint(0, 5))
-            volume = rng.randint(1_000, 100_000) * self.listing.lot
-            bars.append(self._bar(start, interval, open_, high, low, close, volume))
-            close = open_
-            start = _prev_time(start, interval)
-        bars.reverse()
-        return bars
-
-    def _bar(
-        self, start: datetime, interval: str, open_: float, high: float, low: float, close: float, volume: int
-    ) -> list[Any]:
-        till = _next_time(start, interval) - timedelta(seconds=1)
-        value = round(volume * (open_ + close) / 2, 2)
-        return [
-            _stamp(start),
-            _stamp(till),
-            self._fixed(open_),
-            self._fixed(high),
-            self._fixed(low),
-            self._fixed(close),
-            [value, 2],
-            volume,
-        ]
-
-    def _trade_into_bar(self, interval: str, now: datetime, price: float, units: int) -> list[Any]:
-        bars = self.bars[interval]
-        start = _stamp(_floor_time(now, interval))
-        if bars and bars[-1][0] == start:
-            bar = bars[-1]
-            bar[3] = self._fixed(max(bar[3][0], price))
-            bar[4] = self._fixed(min(bar[4][0], price))
-            bar[5] = self._fixed(price)
-            bar[7] += units
-            bar[6] = [round(bar[6][0] + units * price, 2), 2]
-        else:
-            bar = self._bar(_floor_time(now, interval), interval, price, price, price, price, units)
-            bars.append(bar)
-        return list(bar)
-
-    def search_row(self) -> list[Any]:
-        listing = self.listing
-        values = {
-            "ticker": listing.ticker,
-            "secid": listing.secid,
-            "boardid": listing.board,
-            "board_name": "T+: Stocks, DRs",
-            "marketplace": "MXSE",
-            "shortname": listing.shortname,
-            "latname": listing.shortname,
-            "name": listing.name,
-            "isin": listing.isin,
-            "regnumber": None,
-            "primary_boardid": listing.board,
-            "emitent_id": None,
-            "emitent_title": listing.name,
-            "emitent_inn": None,
-            "emitent_okpo": None,
-        }
-        return [values[c] for c in SEARCH_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- connections
@@ -464,6 +183,8 @@ class MoexSimulator(LoopbackServer):
     `received` keeps every frame clients sent, as (command, headers), for tests.
     """
 
+    faults_class = MoexFaults
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -521,7 +242,7 @@ class MoexSimulator(LoopbackServer):
     # ---- life cycle --------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get(moex.PATH, self._socket)
+        app.router.add_get(PATH, self._socket)
 
     async def on_started(self) -> None:
         self._producer = asyncio.ensure_future(self._produce())
@@ -537,7 +258,7 @@ class MoexSimulator(LoopbackServer):
     # ---- the socket --------------------------------------------------------------------------
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=(moex.SUBPROTOCOL,), timeout=2.0, max_msg_size=1 << 20)
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), timeout=2.0, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = _Conn(ws, request.transport, self._queue_size)
         self._conns.add(conn)
@@ -552,7 +273,7 @@ class MoexSimulator(LoopbackServer):
                 try:
                     frames = stomp.decode(msg.data)
                 except stomp.StompProtocolError as exc:
-                    await self._fail(conn, moex.INVALID_REQUEST, f"cannot read the frame: {exc}")
+                    await self._fail(conn, INVALID_REQUEST, f"cannot read the frame: {exc}")
                     break
                 for frame in frames:
                     if conn.closing:
@@ -577,7 +298,7 @@ class MoexSimulator(LoopbackServer):
             await self._connect(conn, headers)
             return
         if not conn.connected:
-            await self._fail(conn, moex.NOT_CONNECTED, f"{cmd} before CONNECT")
+            await self._fail(conn, NOT_CONNECTED, f"{cmd} before CONNECT")
             return
         if cmd == "SUBSCRIBE":
             self._subscribe(conn, headers)
@@ -593,48 +314,48 @@ class MoexSimulator(LoopbackServer):
             conn.closing = True
             self._enqueue(conn, None)  # the sender closes once what is queued is out
         elif cmd == "SEND":
-            self._enqueue(conn, moex.error_frame(moex.NOT_IMPLEMENTED, "SEND is not available here"))
+            self._enqueue(conn, error_frame(NOT_IMPLEMENTED, "SEND is not available here"))
         else:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, f"unknown command {cmd}"))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, f"unknown command {cmd}"))
 
     async def _connect(self, conn: _Conn, headers: dict[str, str]) -> None:
         domain = headers.get("domain", "")
         login, passcode = headers.get("login", ""), headers.get("passcode", "")
         if conn.connected:
-            await self._fail(conn, moex.INVALID_REQUEST, "already connected")
+            await self._fail(conn, INVALID_REQUEST, "already connected")
             return
-        if domain.upper() == moex.GUEST_DOMAIN:
+        if domain.upper() == GUEST_DOMAIN:
             good = (login, passcode) == ("guest", "guest")
-        elif domain.lower() == moex.PASSPORT_DOMAIN:
+        elif domain.lower() == PASSPORT_DOMAIN:
             good = secrets.compare_digest(login.encode(), self.user.encode()) and secrets.compare_digest(
                 passcode.encode(), self.password.encode()
             )
         else:
             good = False
         if not good:
-            await self._fail(conn, moex.ACCESS_DENIED, "Authentication failed: wrong domain, login or passcode")
+            await self._fail(conn, ACCESS_DENIED, "Authentication failed: wrong domain, login or passcode")
             return
         offered = [v.strip() for v in headers.get("accept-version", "1.0").split(",")]
         version = next((v for v in ("1.2", "1.1", "1.0") if v in offered), None)
         if version is None:
-            await self._fail(conn, moex.INVALID_REQUEST, f"no supported STOMP version in {offered}")
+            await self._fail(conn, INVALID_REQUEST, f"no supported STOMP version in {offered}")
             return
         try:
             conn.send_ms, conn.expect_ms = stomp.server_heart_beat(
                 (self.heart_beat, self.heart_beat), headers.get("heart-beat")
             )
         except stomp.StompProtocolError as exc:
-            await self._fail(conn, moex.INVALID_REQUEST, str(exc))
+            await self._fail(conn, INVALID_REQUEST, str(exc))
             return
         conn.connected, conn.user = True, login
-        self._enqueue(conn, moex.connected_frame(moex.STRUCTURE, (self.heart_beat, self.heart_beat), version))
+        self._enqueue(conn, connected_frame(STRUCTURE, (self.heart_beat, self.heart_beat), version))
         if conn.send_ms or conn.expect_ms:
             conn.tasks.append(asyncio.ensure_future(self._heartbeats(conn)))
 
     def _receipt(self, conn: _Conn, headers: dict[str, str]) -> None:
         receipt = headers.get("receipt")
         if receipt:
-            self._enqueue(conn, moex.receipt_frame(receipt))
+            self._enqueue(conn, receipt_frame(receipt))
 
     def _subscribe(self, conn: _Conn, headers: dict[str, str]) -> None:
         receipt = headers.get("receipt")
@@ -648,7 +369,7 @@ class MoexSimulator(LoopbackServer):
             resource = SERVED.get(destination)
             if resource is None:
                 raise Refusal(f"unknown destination {destination!r}")
-            params = moex.parse_selector(headers.get("selector"))
+            params = parse_selector(headers.get("selector"))
             ticker = params.get("ticker")
             if not ticker:
                 raise Refusal("the selector names no TICKER")
@@ -657,15 +378,15 @@ class MoexSimulator(LoopbackServer):
             interval = None
             if resource.name == "candles":
                 interval = params.get("interval", "M1")
-                if interval not in moex.INTERVALS:
+                if interval not in INTERVALS:
                     raise Refusal(f"unknown interval {interval}")
         except Refusal as refusal:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, receipt_id=receipt))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, refusal.reason, receipt_id=receipt))
             return
         sub = _Sub(conn, sid, destination, resource.name, ticker, interval)
         conn.subs[sid] = sub
         if receipt:
-            self._enqueue(conn, moex.receipt_frame(receipt))
+            self._enqueue(conn, receipt_frame(receipt))
         if not conn.stalled:
             self._index.setdefault(sub.key, {})[sub] = None
         self._subscribed(sub)
@@ -687,18 +408,18 @@ class MoexSimulator(LoopbackServer):
     def _request(self, conn: _Conn, headers: dict[str, str]) -> None:
         rid = headers.get("id", "")
         destination = headers.get("destination", "")
-        if destination != moex.SEARCH_DESTINATION:
-            error = moex.error_frame(moex.INVALID_REQUEST, f"unknown destination {destination!r}", request_id=rid)
+        if destination != SEARCH_DESTINATION:
+            error = error_frame(INVALID_REQUEST, f"unknown destination {destination!r}", request_id=rid)
             self._enqueue(conn, error)
             return
         try:
-            params = moex.parse_selector(headers.get("selector"))
+            params = parse_selector(headers.get("selector"))
         except Refusal as refusal:
-            self._enqueue(conn, moex.error_frame(moex.INVALID_REQUEST, refusal.reason, request_id=rid))
+            self._enqueue(conn, error_frame(INVALID_REQUEST, refusal.reason, request_id=rid))
             return
         rows = [i.search_row() for i in self.instruments.values() if _matches(i.listing, params)]
-        body = moex.encode_packet("snapshot", SEARCH_COLUMNS, rows, None, self._millis())
-        self._enqueue(conn, moex.reply_frame(rid, destination, body))
+        body = encode_packet("snapshot", SEARCH_COLUMNS, rows, None, self._millis())
+        self._enqueue(conn, reply_frame(rid, destination, body))
 
     # ---- data --------------------------------------------------------------------------------
 
@@ -721,8 +442,8 @@ class MoexSimulator(LoopbackServer):
         every = self.faults.gap_every
         if every is not None and sub.count % every == 0:
             sub.seq += 1  # a packet lost on the way: the client sees a jump
-        body = moex.encode_packet(kind, columns, rows, sub.seq, self._millis())
-        self._enqueue(sub.conn, moex.message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body))
+        body = encode_packet(kind, columns, rows, sub.seq, self._millis())
+        self._enqueue(sub.conn, message_frame(sub.sid, sub.destination, f"{sub.sid}-{sub.seq}", body))
 
     def _enqueue(self, conn: _Conn, frame: bytes | None) -> None:
         try:
@@ -832,7 +553,7 @@ class MoexSimulator(LoopbackServer):
                 with contextlib.suppress(asyncio.QueueFull):
                     conn.queue.put_nowait(b"\n")
             if expect and now - conn.heard > CLIENT_TOLERANCE * expect:
-                await self._fail(conn, moex.TIMEOUT, f"no heart-beat from the client for {now - conn.heard:.1f}s")
+                await self._fail(conn, TIMEOUT, f"no heart-beat from the client for {now - conn.heard:.1f}s")
                 return
 
     async def _fail(self, conn: _Conn, code: str, text: str) -> None:
@@ -840,7 +561,7 @@ class MoexSimulator(LoopbackServer):
         conn.closing = True
         self._drop(conn)
         with contextlib.suppress(Exception):
-            await conn.ws.send_bytes(moex.error_frame(code, text))
+            await conn.ws.send_bytes(error_frame(code, text))
         await self._close(conn, 1000, "")
 
     def _drop(self, conn: _Conn) -> None:

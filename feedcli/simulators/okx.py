@@ -137,6 +137,3 @@ class OKXSimulator(CandleSimulator):
         end = now if after is None else after - 1
         bars = self.market.history(inst, interval, limit, end, now)
         return web.json_response({"code": "0", "msg": "", "data": [encode_row(b) for b in reversed(bars)]})
-
-
-SIMULATOR = OKXSimulator

@@ -25,8 +25,6 @@ from rich.live import Live
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.views import render
 from feedcli.views.models import (
-    BAR_TIMES,
-    CANDLE_CHANNELS,
     MAX_CANDLES,
     Book,
     Candle,
@@ -36,6 +34,7 @@ from feedcli.views.models import (
     ViewState,
     build_symbol,
     candle_of,
+    channel_facts,
     fold_candle,
     recv_epoch,
     ts_epoch,
@@ -105,7 +104,7 @@ class LiveView:
     """A Consumer that shows the latest state of every symbol in a Rich live display.
 
     Args:
-        title: what is being watched ("feedcli stream tse"), shown in the status bar
+        title: what is being watched ("feedcli stream PROVIDER"), shown in the status bar
             when there is room.
         names: display names by identifier (ISIN → ticker name, contract id → name);
             rows show the name, the detail panel both.
@@ -135,6 +134,8 @@ class LiveView:
         self._title = title
         self._names = dict(names or {})
         self._symbols: dict[tuple[str, str], _Symbol] = {}
+        #: (provider, channel) → (its candles are a series, its ts is a bar time), from the records
+        self._facts: dict[tuple[str, str], tuple[bool, bool]] = {}
         order = list(symbols) or list(self._names)
         self._order_hint = {s: i for i, s in enumerate(order)}
         self._provider_rank = {p: i for i, p in enumerate(dict.fromkeys(providers))}
@@ -178,10 +179,15 @@ class LiveView:
             if sym is None:
                 sym = self._add_symbol(key)
             sym.latest[event.channel] = event
-            if (event.provider, event.channel) in CANDLE_CHANNELS:
+            channel = (event.provider, event.channel)
+            facts = self._facts.get(channel)
+            if facts is None:
+                facts = self._facts[channel] = channel_facts(*channel)
+            series, bar_time = facts
+            if series:
                 sym.bar_events.append(event)
             self._dirty.add(key)
-            if event.ts is not None and (event.provider, event.channel) not in BAR_TIMES:
+            if event.ts is not None and not bar_time:
                 self._pending.append((event.provider, event.ts, event.recv))
             self._total += 1
             self._version += 1

@@ -1,10 +1,11 @@
-"""View models: what the screen shows, by kind of data, and how provider payloads map to them.
+"""View models: what the screen shows, by kind of data, made from the market vocabulary.
 
-The renderers (`render.py`) know books, daily statistics, candles and key/value records;
-they never see a provider's field names. Everything provider-specific about *reading*
-a payload for display lives in the small mapping table at the bottom of this module, so
-a new provider is a few functions here and no change to the renderers, and a provider
-or channel nobody mapped still shows up, as a generic record of its latest data.
+The renderers (`render.py` and its parts) know books, daily statistics, candles and key/value records;
+they never see a provider's field names, and neither does this module: each provider's
+channel table (its record, `feedcli.providers.record`) turns a line's `data` into
+`feedcli.market` objects, and this module turns those into view models. A new provider
+changes nothing here, and a provider or channel nobody declared still shows up, as a
+generic record of its latest data.
 
 Mapping is done lazily (once per frame for the symbols that changed), not per message:
 `LiveView.emit` only stores the latest event, so these functions may be unhurried.
@@ -12,14 +13,16 @@ Mapping is done lazily (once per frame for the symbols that changed), not per me
 
 from __future__ import annotations
 
-import math
+import functools
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
+from feedcli import market, providers
 from feedcli.events import DataEvent
+from feedcli.providers.record import Channel
 
 # --------------------------------------------------------------------------- models
 
@@ -49,7 +52,7 @@ class Book:
 
     @property
     def has_orders(self) -> bool:
-        """Whether any level carries order counts (IME's best limits do not)."""
+        """Whether any level carries order counts (some providers' best limits do not)."""
         return any(lv.bid_orders is not None or lv.ask_orders is not None for lv in self.levels)
 
 
@@ -103,7 +106,7 @@ class Candle:
 
 @dataclass(frozen=True, slots=True)
 class InvestorFlow:
-    """The day's trading split by buyer/seller and individual/institution (TSE)."""
+    """The day's trading split by buyer/seller and individual/institution."""
 
     buy_individual_count: int | None = None
     buy_individual_volume: float | None = None
@@ -237,7 +240,7 @@ class ViewState:
     symbols: tuple[SymbolView, ...] = ()
     focus: tuple[str, str] | None = None
     status: Status = field(default_factory=Status)
-    #: what is being watched ("feedcli stream tse"), shown when there is room
+    #: what is being watched ("feedcli stream PROVIDER"), shown when there is room
     title: str | None = None
 
 
@@ -246,17 +249,8 @@ class ViewState:
 
 def number(value: Any) -> float | None:
     """A displayable number, or None: payloads may send strings, nulls or garbage."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            out = float(value.replace(",", ""))
-        except ValueError:
-            return None
-        return out if math.isfinite(out) else None
-    return None
+    out = market.number(value)
+    return float(out) if out is not None else None
 
 
 def price(value: Any) -> float | None:
@@ -297,250 +291,98 @@ def flatten(data: Any, limit: int = 32) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-# --------------------------------------------------------------------------- HT payloads
+# --------------------------------------------------------------------------- from the vocabulary
 
 
-def _ht_levels(data: Any) -> Book:
-    """HT best limits: {"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}."""
-    levels: list[tuple[int, Level]] = []
-    if isinstance(data, Mapping):
-        for key, lv in data.items():
-            if not isinstance(lv, Mapping):
-                continue
-            try:
-                rank = int(key)
-            except (TypeError, ValueError):
-                continue
-            levels.append(
-                (
-                    rank,
-                    Level(
-                        bid_price=price(lv.get("buy_price")),
-                        bid_qty=number(lv.get("buy_quantity")),
-                        bid_orders=count(lv.get("buy_order_count")),
-                        ask_price=price(lv.get("sell_price")),
-                        ask_qty=number(lv.get("sell_quantity")),
-                        ask_orders=count(lv.get("sell_order_count")),
-                    ),
-                )
-            )
-    levels.sort(key=lambda item: item[0])
-    return Book(tuple(lv for _, lv in levels), depth=False)
-
-
-def _ht_order_book(data: Any) -> Book:
-    """HT order book: {"Buy": [{price, quantity, count}], "Sell": [...]}, zipped into levels."""
-    if not isinstance(data, Mapping):
-        return Book((), depth=True)
-
-    def side(name: str) -> list[Mapping[str, Any]]:
-        rows = data.get(name) or data.get(name.lower()) or []
-        return [r for r in rows if isinstance(r, Mapping) and price(r.get("price")) is not None]
-
-    buys, sells = side("Buy"), side("Sell")
-    levels = []
-    for i in range(max(len(buys), len(sells))):
-        b = buys[i] if i < len(buys) else {}
-        s = sells[i] if i < len(sells) else {}
-        levels.append(
+def _levels(book: market.Book) -> tuple[Level, ...]:
+    """Bids and asks side by side, best first: level i of each side on row i."""
+    bids, asks = book.bids, book.asks
+    out = []
+    for i in range(max(len(bids), len(asks))):
+        b = bids[i] if i < len(bids) else None
+        a = asks[i] if i < len(asks) else None
+        out.append(
             Level(
-                bid_price=price(b.get("price")),
-                bid_qty=number(b.get("quantity")),
-                bid_orders=count(b.get("count")),
-                ask_price=price(s.get("price")),
-                ask_qty=number(s.get("quantity")),
-                ask_orders=count(s.get("count")),
+                bid_price=price(b.price) if b is not None else None,
+                bid_qty=number(b.size) if b is not None else None,
+                bid_orders=count(b.orders) if b is not None else None,
+                ask_price=price(a.price) if a is not None else None,
+                ask_qty=number(a.size) if a is not None else None,
+                ask_orders=count(a.orders) if a is not None else None,
             )
         )
-    return Book(tuple(levels), depth=True)
-
-
-def _ht_aggregate(data: Any) -> Stats:
-    """HT's Aggregate (same 11 fields for TSE and IME)."""
-    if not isinstance(data, Mapping):
-        return Stats()
-    return Stats(
-        last=price(data.get("last_price")),
-        close=price(data.get("closing_price")),
-        open=price(data.get("open_price")),
-        high=price(data.get("high_price")),
-        low=price(data.get("low_price")),
-        prev_close=price(data.get("previous_close")),
-        volume=number(data.get("total_volume")),
-        value=number(data.get("total_value")),
-        trades=count(data.get("trade_count")),
-        date=_text(data.get("date")),
-        time=_text(data.get("time")),
-    )
-
-
-def _ohlcv(data: Any) -> Candle:
-    if not isinstance(data, Mapping):
-        return Candle()
-    return Candle(
-        open=price(data.get("open")),
-        high=price(data.get("high")),
-        low=price(data.get("low")),
-        close=price(data.get("close")),
-        volume=number(data.get("volume")),
-    )
-
-
-def _investor_flow(data: Any) -> tuple[Model, ...]:
-    """TSE's individual/institutional split: eight flat counters, read into one model."""
-    if not isinstance(data, Mapping):
-        return (Record("individual / institutional", flatten(data)),)
-    return (
-        InvestorFlow(
-            buy_individual_count=count(data.get("buy_count_individual")),
-            buy_individual_volume=number(data.get("buy_volume_individual")),
-            buy_institution_count=count(data.get("buy_count_institution")),
-            buy_institution_volume=number(data.get("buy_volume_institution")),
-            sell_individual_count=count(data.get("sell_count_individual")),
-            sell_individual_volume=number(data.get("sell_volume_individual")),
-            sell_institution_count=count(data.get("sell_count_institution")),
-            sell_institution_volume=number(data.get("sell_volume_institution")),
-        ),
-    )
-
-
-def _record(title: str) -> Callable[[Any], tuple[Model, ...]]:
-    return lambda data: (Record(title, flatten(data)),)
-
-
-def _ime_stream(data: Any) -> tuple[Model, ...]:
-    """IME sends everything about a contract in one message: split it by kind."""
-    if not isinstance(data, Mapping):
-        return (Record("IME Stream", flatten(data)),)
-    out: list[Model] = []
-    if "BestLimit" in data:
-        out.append(_ht_levels(data["BestLimit"]))
-    if "Aggregate" in data:
-        out.append(_ht_aggregate(data["Aggregate"]))
-    band = data.get("AllowedPriceRange")
-    if isinstance(band, Mapping):
-        out.append(PriceRange(price(band.get("minAllowedPrice")), price(band.get("maxAllowedPrice"))))
-    info = data.get("ContractInfo")
-    if isinstance(info, Mapping):
-        out.append(Record("contract", flatten(info)))
-    known = {"BestLimit", "Aggregate", "AllowedPriceRange", "ContractInfo"}
-    rest = {k: v for k, v in data.items() if k not in known}
-    if rest:
-        out.append(Record("IME Stream", flatten(rest)))
     return tuple(out)
 
 
-def _datafye_quote(data: Any) -> Book:
-    """A top-of-book quote is a one-level book."""
-    if not isinstance(data, Mapping):
-        return Book(())
-    level = Level(
-        bid_price=price(data.get("bidPrice")),
-        bid_qty=number(data.get("bidSize")),
-        ask_price=price(data.get("askPrice")),
-        ask_qty=number(data.get("askSize")),
-    )
-    return Book((level,))
+def _model(obj: market.Market, channel: Channel) -> Model:
+    """The view model of one market object (prices of zero or less are shown as none)."""
+    if isinstance(obj, market.Book):
+        return Book(_levels(obj), depth=channel.full_book)
+    if isinstance(obj, market.Quote):
+        top = Level(price(obj.bid), number(obj.bid_size), None, price(obj.ask), number(obj.ask_size), None)
+        return Book((top,), depth=False)
+    if isinstance(obj, market.Stats):
+        return Stats(
+            last=price(obj.last),
+            close=price(obj.close),
+            open=price(obj.open),
+            high=price(obj.high),
+            low=price(obj.low),
+            prev_close=price(obj.prev_close),
+            volume=number(obj.volume),
+            value=number(obj.value),
+            trades=count(obj.trades),
+            date=_text(obj.date),
+            time=_text(obj.time),
+        )
+    if isinstance(obj, market.Trade):
+        return Stats(last=price(obj.price))  # the last trade: no day statistics, so no change
+    if isinstance(obj, market.Candle):
+        return Candle(price(obj.open), price(obj.high), price(obj.low), price(obj.close), number(obj.volume))
+    if isinstance(obj, market.PriceBand):
+        return PriceRange(price(obj.low), price(obj.high))
+    if isinstance(obj, market.InvestorFlow):
+        return InvestorFlow(
+            buy_individual_count=count(obj.buy_individual_count),
+            buy_individual_volume=number(obj.buy_individual_volume),
+            buy_institution_count=count(obj.buy_institution_count),
+            buy_institution_volume=number(obj.buy_institution_volume),
+            sell_individual_count=count(obj.sell_individual_count),
+            sell_individual_volume=number(obj.sell_individual_volume),
+            sell_institution_count=count(obj.sell_institution_count),
+            sell_institution_volume=number(obj.sell_institution_volume),
+        )
+    if isinstance(obj, market.Indicator):
+        return Record(obj.name, flatten(obj.fields))
+    if isinstance(obj, market.Info):
+        return Record(obj.title, flatten(obj.fields))
+    raise TypeError(f"not a market object: {obj!r}")
 
 
-def _datafye_trade(data: Any) -> Stats:
-    """The last trade's price; Datafye streams no day statistics, so no change is shown."""
-    if not isinstance(data, Mapping):
-        return Stats()
-    return Stats(last=price(data.get("tradePrice")))
+@functools.lru_cache(maxsize=1024)
+def channel_of(provider: str, channel: str) -> Channel | None:
+    """A provider's declared channel, None for one no record declares (it is shown generically)."""
+    record = providers.find(provider)
+    return record.channel(channel) if record is not None else None
 
 
-def _moex_securities(data: Any) -> tuple[Model, ...]:
-    """MOEX ISS+ securities: the day's statistics, and the best bid and offer as a one-level book."""
-    if not isinstance(data, Mapping):
-        return (Record("securities", flatten(data)),)
-    stats = Stats(
-        last=price(data.get("LAST")),
-        close=price(data.get("LCLOSEPRICE")),
-        open=price(data.get("OPEN")),
-        high=price(data.get("HIGH")),
-        low=price(data.get("LOW")),
-        prev_close=price(data.get("PREVPRICE")),
-        volume=number(data.get("VOLTODAY")),
-        value=number(data.get("VALTODAY")),
-        trades=count(data.get("NUMTRADES")),
-        date=_text(data.get("TRADEDATE")),
-        time=_text(data.get("TIME")),
-    )
-    top = Level(bid_price=price(data.get("BID")), ask_price=price(data.get("OFFER")))
-    return (stats, Book((top,), depth=False))
+def channel_facts(provider: str, channel: str) -> tuple[bool, bool]:
+    """(its candles are a series, its `ts` is a bar time) for a channel; both False if unknown."""
+    declared = channel_of(provider, channel)
+    return (declared.series, declared.bar_time) if declared is not None else (False, False)
 
 
-def _moex_book(data: Any) -> Book:
-    """MOEX ISS+ orderbooks, as feedcli writes them: {"bids": [[price, qty], ...], "asks": [...]}, best first."""
-    if not isinstance(data, Mapping):
-        return Book((), depth=True)
-
-    def side(name: str) -> list[tuple[float, float | None]]:
-        out = []
-        for level in data.get(name) or ():
-            if isinstance(level, list | tuple) and len(level) >= 2 and price(level[0]) is not None:
-                out.append((price(level[0]), number(level[1])))
-        return out
-
-    bids, asks = side("bids"), side("asks")
-    levels = []
-    for i in range(max(len(bids), len(asks))):
-        bid = bids[i] if i < len(bids) else (None, None)
-        ask = asks[i] if i < len(asks) else (None, None)
-        levels.append(Level(bid_price=bid[0], bid_qty=bid[1], ask_price=ask[0], ask_qty=ask[1]))
-    return Book(tuple(levels), depth=True)
-
-
-Mapper = Callable[[Any], tuple[Model, ...]]
-
-#: channels whose `ts` is when a bar starts, not when the message was sent: they say
-#: nothing about latency, and are left out of the status bar's p50/p99
-BAR_TIMES: frozenset[tuple[str, str]] = frozenset({("datafye", "aggregates"), ("datafye", "sma"), ("datafye", "ema")})
-
-#: the candle exchanges: every one writes the flat candle record on its `candles` channel
-CANDLE_EXCHANGES = ("binance", "okx", "coinbase", "bybit", "kucoin", "gate")
-
-#: (provider, channel) → how to read its `data`; anything missing becomes a generic Record
-MAPPERS: dict[tuple[str, str], Mapper] = {
-    ("tse", "best-limit"): lambda d: (_ht_levels(d),),
-    ("tse", "order-book"): lambda d: (_ht_order_book(d),),
-    ("tse", "aggregate"): lambda d: (_ht_aggregate(d),),
-    ("tse", "ohlcv-last-1m"): lambda d: (_ohlcv(d),),
-    ("tse", "institutional-vs-individual"): _investor_flow,
-    ("tse", "contract-info"): _record("contract"),
-    ("tse", "fund-info"): _record("fund"),
-    ("ime", "IME Stream"): _ime_stream,
-    ("datafye", "quotes"): lambda d: (_datafye_quote(d),),
-    ("datafye", "trades"): lambda d: (_datafye_trade(d),),
-    ("datafye", "aggregates"): lambda d: (_ohlcv(d),),
-    **{(exchange, "candles"): lambda d: (_ohlcv(d),) for exchange in CANDLE_EXCHANGES},
-    ("moex", "securities"): _moex_securities,
-    ("moex", "orderbooks"): lambda d: (_moex_book(d),),
-    ("moex", "candles"): lambda d: (_ohlcv(d),),
-}
-
-
-def map_data(provider: str, channel: str, data: Any) -> tuple[Model, ...]:
+def map_data(provider: str, channel: str, data: Any, ts: str | None = None) -> tuple[Model, ...]:
     """The view models in one message's data; never raises (a bad payload becomes a record)."""
-    mapper = MAPPERS.get((provider, channel))
-    if mapper is not None:
+    declared = channel_of(provider, channel)
+    if declared is not None and isinstance(data, Mapping):
         try:
-            return mapper(data)
+            return tuple(_model(obj, declared) for obj in declared.normalize(data, ts))
         except Exception:  # a payload of an unexpected shape must not stop the view
             pass
     return (Record(channel, flatten(data)),)
 
 
-#: channels whose messages are bars: the live view keeps a series of them per symbol
-CANDLE_CHANNELS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("tse", "ohlcv-last-1m"),
-        ("datafye", "aggregates"),
-        ("moex", "candles"),
-        *((e, "candles") for e in CANDLE_EXCHANGES),
-    }
-)
 #: bars kept per symbol for the chart (more than any terminal is wide, in 1-column bars)
 MAX_CANDLES = 240
 
@@ -548,21 +390,21 @@ MAX_CANDLES = 240
 def candle_of(event: DataEvent) -> Candle | None:
     """The bar in a candle channel's event, keyed by the time it starts.
 
-    TSE's ohlcv-last-1m carries no bar time, so the message timestamp's minute is the key
-    (every update within a minute is the same bar); Datafye's bars carry `datetime`.
+    The key is the vocabulary's bar time (the provider's, or for a provider whose bars carry
+    none, the message's minute); without either, the message timestamp's minute as sent.
     """
-    models = map_data(event.provider, event.channel, event.data)
-    candle = next((m for m in models if isinstance(m, Candle)), None)
-    if candle is None:
+    declared = channel_of(event.provider, event.channel)
+    if declared is None or not isinstance(event.data, Mapping):
         return None
-    key: str | None = None
-    if isinstance(event.data, Mapping):
-        when = event.data.get("datetime", event.data.get("timestamp"))
-        stamp = number(when) if not isinstance(when, str) else None
-        # epoch numbers are padded so that keys compare as strings in time order
-        key = _text(when) or (f"{stamp:020.3f}" if stamp is not None else None)
-    if key is None and event.ts:
-        key = event.ts[:16]
+    try:
+        bar = next((m for m in declared.normalize(event.data, event.ts) if isinstance(m, market.Candle)), None)
+    except Exception:  # as map_data: a bad payload is no bar
+        return None
+    if bar is None:
+        return None
+    candle = _model(bar, declared)
+    assert isinstance(candle, Candle)
+    key = bar.timestamp or (event.ts[:16] if event.ts else None)
     return Candle(candle.open, candle.high, candle.low, candle.close, candle.volume, key)
 
 
@@ -604,7 +446,7 @@ def build_symbol(
     for event in latest:
         if event.ts is not None and (newest is None or event.ts > newest):
             newest = event.ts
-        for model in map_data(provider, event.channel, event.data):
+        for model in map_data(provider, event.channel, event.data, event.ts):
             if isinstance(model, Book):
                 if model.depth:
                     depth = model
@@ -629,17 +471,12 @@ def build_symbol(
 
 # --------------------------------------------------------------------------- timestamps
 
-#: HT's `timestamp` is Tehran wall time without an offset (UTC+03:30; +04:30 in summer before 2023)
-_TEHRAN: tzinfo
-try:
-    from zoneinfo import ZoneInfo
 
-    _TEHRAN = ZoneInfo("Asia/Tehran")
-except Exception:  # no tz database (Windows without tzdata): today's fixed offset
-    _TEHRAN = timezone(timedelta(hours=3, minutes=30), "IRST")
-
-#: the zone of naive provider timestamps, by provider; the others are taken as UTC
-NAIVE_TS_ZONE: dict[str, tzinfo] = {"tse": _TEHRAN, "ime": _TEHRAN}
+@functools.lru_cache(maxsize=64)
+def _zone(provider: str) -> tzinfo:
+    """The zone of a provider's timestamps that carry no offset (its record's), else UTC."""
+    record = providers.find(provider)
+    return record.ts_zone() if record is not None and record.ts_zone is not None else timezone.utc
 
 
 def ts_epoch(provider: str, ts: str | None) -> float | None:
@@ -654,7 +491,7 @@ def ts_epoch(provider: str, ts: str | None) -> float | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=NAIVE_TS_ZONE.get(provider, timezone.utc))
+        dt = dt.replace(tzinfo=_zone(provider))
     return dt.timestamp()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import itertools
 import json
 import re
@@ -28,15 +27,8 @@ from feedcli.errors import MalformedFrame, SubscriptionError
 from feedcli.events import ControlEvent, DataEvent
 from feedcli.providers import datafye
 from feedcli.providers.base import ws_url
-from feedcli.simulators.datafye import (
-    CRYPTO,
-    HISTORY_BATCH,
-    LIVE_ENDPOINTS,
-    NO_PONG,
-    STOCKS,
-    DatafyeFaults,
-    DatafyeSimulator,
-)
+from feedcli.simulators.datafye import HISTORY_BATCH, LIVE_ENDPOINTS, NO_PONG, DatafyeFaults, DatafyeSimulator
+from feedcli.simulators.datafye_market import CRYPTO, STOCKS
 from tests.support.cli import FEEDCLI, Simulator
 
 T = TypeVar("T")
@@ -627,7 +619,10 @@ def test_simulate_datafye_banner_signal_bad_values_and_busy_port() -> None:
 
 
 def test_default_port_is_the_documented_local_one() -> None:
-    from feedcli.cli.simulate import simulate_datafye
+    import typer
 
-    port = inspect.signature(simulate_datafye).parameters["port"].default
+    from feedcli.cli.simulate import app
+
+    command = typer.main.get_command(app).commands["datafye"]  # type: ignore[attr-defined]
+    port = next(p.default for p in command.params if p.name == "port")
     assert f"http://localhost:{port}" == datafye.LOCAL_URL

@@ -13,8 +13,9 @@ import stomp.utils as su
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from feedcli.providers import moex
-from feedcli.simulators.moex import HISTORY_BARS, MoexFaults, MoexSimulator
+from feedcli.providers.moex import protocol
+from feedcli.simulators.moex import MoexFaults, MoexSimulator
+from feedcli.simulators.moex_market import HISTORY_BARS
 
 pytestmark = pytest.mark.timeout(30)
 T = TypeVar("T")
@@ -74,7 +75,7 @@ class Client:
 
 
 def ws_url(sim: MoexSimulator) -> str:
-    return sim.url.replace("http://", "ws://") + moex.PATH
+    return sim.url.replace("http://", "ws://") + protocol.PATH
 
 
 async def client(sim: MoexSimulator) -> tuple[ClientConnection, Client]:

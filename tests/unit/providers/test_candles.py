@@ -47,7 +47,7 @@ class FakeExchange(Exchange):
     def handshake(self, ws_base: str, symbols: Sequence[str], interval: str) -> Handshake:
         return Handshake(ws_base + "/ws")
 
-    def subscribe(self, symbols: Sequence[str], interval: str) -> list[str]:
+    def subscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[str]:
         return [f"sub {interval} {' '.join(symbols)}"]
 
     def parse(self, frame) -> Parsed:

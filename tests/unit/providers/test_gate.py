@@ -65,9 +65,8 @@ def test_intervals_ws_vs_rest() -> None:
     assert "3m" not in EX.rest_intervals
 
 
-def test_one_subscribe_per_pair(monkeypatch) -> None:
-    monkeypatch.setattr(gate, "clock", lambda: 1700000000.7)
-    frames = [orjson.loads(f) for f in EX.subscribe(["BTC_USDT", "ETH_USDT"], "1m")]
+def test_one_subscribe_per_pair() -> None:
+    frames = [orjson.loads(f) for f in EX.subscribe(["BTC_USDT", "ETH_USDT"], "1m", now=1700000000.7)]
     assert frames == [
         {
             "time": 1700000000,
@@ -174,3 +173,18 @@ def test_server_encoders_round_trip() -> None:
     assert EX.parse_rest(rows) == [candle]
     refused = EX.parse(gate.encode_response("spot.candlesticks", "subscribe", 0, error=(2, "no")))
     assert refused.refusal == "subscription refused: no (code 2)"
+
+
+def test_subscriptions_are_stamped_with_the_engines_clock() -> None:
+    (codec,) = gate.prepare({"pair": ["BTC-USDT"]})("http://127.0.0.1:1", None)
+    assert codec.pending_requests(1700000000.7) == []  # the engine asks before every connection
+    (frame,) = codec.opening_frames()
+    assert orjson.loads(frame)["time"] == 1700000000
+    codec.on_timer(1700000042.0, 1700000041.0)
+    (frame,) = codec.closing_frames()
+    assert orjson.loads(frame) == {
+        "time": 1700000042,
+        "channel": "spot.candlesticks",
+        "event": "unsubscribe",
+        "payload": ["1m", "BTC_USDT"],
+    }

@@ -150,3 +150,16 @@ def test_rest_request_and_documented_page() -> None:
     assert isinstance(refused, SubscriptionError) and "XBT-USDT" in str(refused)
     with pytest.raises(MalformedFrame):
         EX.parse_rest(b'{"code":"200000","data":[["1"]]}')
+
+
+def test_request_ids_come_from_the_engines_clock_not_the_codecs() -> None:
+    codec = _codec("BTC-USDT", "ETH-USDT")
+    [token_req] = codec.pending_requests(1545910660.739)
+    codec.on_http(token_req, HttpResponse(200, {}, DOC_TOKEN), RECV)
+    codec.parse('{"id":"hQvf8jkno","type":"welcome"}', RECV)
+    ids = [orjson.loads(f)["id"] for f in codec.take_outgoing()]
+    assert ids == [1545910660739, 1545910660740]
+    [ping] = codec.on_timer(1545910678.5, 1545910678.0)
+    assert orjson.loads(ping)["id"] == "1545910678500"
+    closing = [orjson.loads(f)["id"] for f in codec.closing_frames()]
+    assert len(set(closing + ids)) == 4

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from feedcli.errors import AuthError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import ControlEvent, DataEvent
 from feedcli.providers import moex
-from feedcli.providers.base import ConnectionDead
+from feedcli.providers.base import ConnectionDead, Refusal
+from feedcli.providers.moex import codecs, metadata, protocol, schema, server, tables, values
 
 SBER = "MXSE.TQBR.SBER"
 BASE = "http://127.0.0.1:1"
@@ -31,7 +32,7 @@ def raw(command: str, headers: dict[str, str], body: str | bytes = b"") -> bytes
     return (command + "\n" + "".join(f"{k}:{v}\n" for k, v in headers.items()) + "\n").encode() + data + b"\x00"
 
 
-def connected(structure: Any = moex.STRUCTURE, heart_beat: str | None = None) -> bytes:
+def connected(structure: Any = metadata.STRUCTURE, heart_beat: str | None = None) -> bytes:
     headers = {"version": "1.2"}
     if heart_beat is not None:
         headers["heart-beat"] = heart_beat
@@ -58,12 +59,12 @@ def stream_codec(
     tickers: tuple[str, ...] = (SBER,),
     interval: str | None = None,
     **kw: Any,
-) -> moex.StreamCodec:
-    subs = moex.subscriptions(list(tickers), list(streams), interval)
-    return moex.StreamCodec(subs, BASE, kw.pop("cred", moex.GUEST), heart_beat=kw.pop("heart_beat", 0), **kw)
+) -> codecs.StreamCodec:
+    subs = protocol.subscriptions(list(tickers), list(streams), interval)
+    return codecs.StreamCodec(subs, BASE, kw.pop("cred", moex.GUEST), heart_beat=kw.pop("heart_beat", 0), **kw)
 
 
-def open_codec(*args: Any, structure: Any = moex.STRUCTURE, heart_beat: str | None = None, **kw: Any):
+def open_codec(*args: Any, structure: Any = metadata.STRUCTURE, heart_beat: str | None = None, **kw: Any):
     codec = stream_codec(*args, **kw)
     codec.opening_frames()
     assert codec.parse(connected(structure, heart_beat), "r") == []
@@ -98,7 +99,7 @@ SNAP_ROW = [SBER, "Sberbank", [306.13, 2], [306.12, 2], [306.13, 2], 1685771, [1
     ],
 )
 def test_fixed_values_are_numbers(wire: Any, typed: Any) -> None:
-    decode = moex.value_decoder(moex.Column("LAST", "fixed"), None, "MXSE")
+    decode = values.value_decoder(schema.Column("LAST", "fixed"), None, "MXSE")
     out = decode(wire)
     assert out == typed and type(out) is type(typed)
 
@@ -122,10 +123,10 @@ def test_enums_dates_and_times_are_decoded_from_the_metadata() -> None:
 
 
 def test_packet_timestamp_is_the_line_ts() -> None:
-    assert moex.packet_time(1769064680000) == "2026-01-22T06:51:20.000000Z"
-    assert moex.packet_time(1769064680) == "2026-01-22T06:51:20.000000Z"
-    assert moex.packet_time("1769064680000") == "2026-01-22T06:51:20.000000Z"
-    assert moex.packet_time(None) is None
+    assert tables.packet_time(1769064680000) == "2026-01-22T06:51:20.000000Z"
+    assert tables.packet_time(1769064680) == "2026-01-22T06:51:20.000000Z"
+    assert tables.packet_time("1769064680000") == "2026-01-22T06:51:20.000000Z"
+    assert tables.packet_time(None) is None
 
 
 @pytest.mark.parametrize(
@@ -384,7 +385,7 @@ def test_a_seqnum_gap_drops_the_table_and_resubscribes_for_a_fresh_snapshot() ->
 def test_gap_detection_turns_itself_off_when_seqnums_are_not_consecutive() -> None:
     codec, frames = open_codec()
     sid = frames[0].headers["id"]
-    for round_ in range(moex.MAX_RESYNCS_IN_A_ROW):
+    for round_ in range(protocol.MAX_RESYNCS_IN_A_ROW):
         codec.parse(message(sid, packet("snapshot", 100 * round_, SNAP_COLUMNS, [SNAP_ROW])), "r")
         (gap,) = codec.parse(message(sid, updates(100 * round_ + 7, 306.0)), "r")
         assert gap.fields["resubscribed"] is True
@@ -421,13 +422,13 @@ def test_an_error_code_with_a_detail_is_still_recognised() -> None:
     from feedcli import stomp
 
     error = stomp.StompError("Gateway.Access-Denied: bad login", {}, b"", None, None)
-    assert isinstance(moex.refusal(error, "login"), AuthError)
+    assert isinstance(codecs.refusal(error, "login"), AuthError)
 
 
 def test_a_clean_update_resets_the_resync_count() -> None:
     codec, frames = open_codec()
     sid = frames[0].headers["id"]
-    for round_ in range(moex.MAX_RESYNCS_IN_A_ROW + 2):
+    for round_ in range(protocol.MAX_RESYNCS_IN_A_ROW + 2):
         codec.parse(message(sid, packet("snapshot", 100 * round_, SNAP_COLUMNS, [SNAP_ROW])), "r")
         assert data(codec.parse(message(sid, updates(100 * round_ + 1, 306.0)), "r"))
         (gap,) = codec.parse(message(sid, updates(100 * round_ + 5, 306.0)), "r")
@@ -552,12 +553,12 @@ def test_search_patterns_that_cannot_be_sent_are_exit_2(pattern: str) -> None:
 
 
 def test_login_codec_is_done_at_connected_and_refused_by_access_denied() -> None:
-    codec = moex.LoginCodec(BASE, moex.credentials("alice", "pw"))
+    codec = codecs.LoginCodec(BASE, moex.credentials("alice", "pw"))
     (frame,) = sent(codec.opening_frames())
     assert frame.headers["heart-beat"] == "0,0"
     codec.parse(connected(), "r")
     assert codec.finished and codec.connected
-    refused = moex.LoginCodec(BASE, moex.credentials("alice", "bad"))
+    refused = codecs.LoginCodec(BASE, moex.credentials("alice", "bad"))
     refused.opening_frames()
     with pytest.raises(AuthError, match="refused login"):
         refused.parse(raw("ERROR", {"message": "gateway.access-denied"}), "r")
@@ -568,7 +569,7 @@ def test_login_codec_is_done_at_connected_and_refused_by_access_denied() -> None
 
 @pytest.mark.parametrize("ticker", [SBER, "FORTS.RFUD.SiZ4", "MXSE.TQCB.RU000A0JX0J2", "MXCX.CETS.USD000UTSTOM"])
 def test_good_tickers_are_kept_as_typed(ticker: str) -> None:
-    assert moex.check_ticker(ticker) == ticker
+    assert protocol.check_ticker(ticker) == ticker
 
 
 @pytest.mark.parametrize(
@@ -576,12 +577,12 @@ def test_good_tickers_are_kept_as_typed(ticker: str) -> None:
 )
 def test_malformed_tickers_are_exit_2(ticker: str) -> None:
     with pytest.raises(UsageError):
-        moex.check_ticker(ticker)
+        protocol.check_ticker(ticker)
 
 
 def test_subscriptions_from_options() -> None:
-    assert moex.subscriptions([SBER, SBER], [], None) == (moex.Subscription("securities", SBER),)
-    subs = moex.subscriptions([SBER, "MXSE.TQBR.GAZP"], ["orderbooks", "candles"], None)
+    assert protocol.subscriptions([SBER, SBER], [], None) == (protocol.Subscription("securities", SBER),)
+    subs = protocol.subscriptions([SBER, "MXSE.TQBR.GAZP"], ["orderbooks", "candles"], None)
     assert [(s.stream, s.ticker, s.interval, s.destination) for s in subs] == [
         ("orderbooks", SBER, None, "MXSE.orderbooks"),
         ("candles", SBER, "M1", "MXSE.candles"),
@@ -595,14 +596,18 @@ def test_subscriptions_from_options() -> None:
         ([SBER], ["candles"], "M5"),
     ):
         with pytest.raises(UsageError):
-            moex.subscriptions(*bad)
+            protocol.subscriptions(*bad)
 
 
 def test_heartbeat_option() -> None:
-    assert moex.heartbeat_ms(None) == 10000 and moex.heartbeat_ms("0") == 0 and moex.heartbeat_ms("0.25") == 250
+    assert (
+        protocol.heartbeat_ms(None) == 10000
+        and protocol.heartbeat_ms("0") == 0
+        and protocol.heartbeat_ms("0.25") == 250
+    )
     for bad in ("soon", "-1", "7200"):
         with pytest.raises(UsageError):
-            moex.heartbeat_ms(bad)
+            protocol.heartbeat_ms(bad)
 
 
 def test_prepare_makes_one_codec_for_every_subscription_and_defaults_to_the_guest() -> None:
@@ -616,21 +621,21 @@ def test_prepare_makes_one_codec_for_every_subscription_and_defaults_to_the_gues
 
 
 def test_selector_parser_reads_the_documents_selectors() -> None:
-    assert moex.parse_selector('TICKER="MXSE.TQBR.SBER"') == {"ticker": SBER}
-    assert moex.parse_selector('ticker="MXSE.TQBR.SBER" and interval="M1"') == {"ticker": SBER, "interval": "M1"}
-    assert moex.parse_selector('TICKER="MXSE.TQBR.GAZP" and LANGUAGE="en"') == {
+    assert server.parse_selector('TICKER="MXSE.TQBR.SBER"') == {"ticker": SBER}
+    assert server.parse_selector('ticker="MXSE.TQBR.SBER" and interval="M1"') == {"ticker": SBER, "interval": "M1"}
+    assert server.parse_selector('TICKER="MXSE.TQBR.GAZP" and LANGUAGE="en"') == {
         "ticker": "MXSE.TQBR.GAZP",
         "language": "en",
     }
-    assert moex.parse_selector('pattern="SBER*"') == {"pattern": "SBER*"}
-    assert moex.parse_selector("") == {}
+    assert server.parse_selector('pattern="SBER*"') == {"pattern": "SBER*"}
+    assert server.parse_selector("") == {}
     for bad in ("TICKER=SBER", 'TICKER="A" or B="c"', 'TICKER="A" and'):
-        with pytest.raises(moex.Refusal):
-            moex.parse_selector(bad)
+        with pytest.raises(Refusal):
+            server.parse_selector(bad)
 
 
 def test_the_metadata_has_moexs_key_names() -> None:
-    mxse = moex.STRUCTURE["MXSE"]
+    mxse = metadata.STRUCTURE["MXSE"]
     assert set(mxse) == {"enums", "streams"}
     stream = next(s for s in mxse["streams"] if s["name"] == "orderbooks")
     assert set(stream) == {"name", "access", "caption", "params", "output"}
@@ -642,15 +647,15 @@ def test_the_metadata_has_moexs_key_names() -> None:
     }
     enum = next(e for e in mxse["enums"] if e["name"] == "TTradingStatus")
     assert set(enum) == {"name", "caption", "values"} and set(enum["values"][0]) == {"id", "caption", "description"}
-    securities = moex.FALLBACK_SCHEMA.resource("MXSE.securities")
+    securities = metadata.FALLBACK_SCHEMA.resource("MXSE.securities")
     assert securities is not None and securities.keys == ("TICKER",) and len(securities.output) == 41
 
 
 # ----------------------------------------------------------------------------- properties
 
-SECURITIES = moex.FALLBACK_SCHEMA.resources["MXSE.securities"]
+SECURITIES = metadata.FALLBACK_SCHEMA.resources["MXSE.securities"]
 _prices = st.decimals(min_value="0.01", max_value="99999.99", places=2).map(float)
-_status = st.sampled_from([text for _, text in moex._ENUMS["TTradingStatus"]])
+_status = st.sampled_from([text for _, text in metadata._ENUMS["TTradingStatus"]])
 _dates = st.dates().map(lambda d: d.isoformat())
 _times = st.times().map(lambda t: t.strftime("%H:%M:%S"))
 _rows = st.fixed_dictionaries(
@@ -672,10 +677,10 @@ _rows = st.fixed_dictionaries(
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(_rows, min_size=1, max_size=4))
 def test_typed_rows_survive_encode_then_parse(rows: list[dict[str, Any]]) -> None:
-    columns, wire = moex.encode_rows(SECURITIES, moex.FALLBACK_SCHEMA, rows)
-    parsed = moex.parse_packet(moex.encode_packet("updates", columns, wire, 7, 1769064680000))
+    columns, wire = server.encode_rows(SECURITIES, metadata.FALLBACK_SCHEMA, rows)
+    parsed = tables.parse_packet(server.encode_packet("updates", columns, wire, 7, 1769064680000))
     assert (parsed.type, parsed.seqnum) == ("updates", 7)
-    back = moex.RowDecoder(SECURITIES, moex.FALLBACK_SCHEMA, "MXSE")(parsed.columns, parsed.data)
+    back = values.RowDecoder(SECURITIES, metadata.FALLBACK_SCHEMA, "MXSE")(parsed.columns, parsed.data)
     assert back == [{c: row.get(c) for c in columns} for row in rows]
 
 
@@ -694,7 +699,7 @@ _ops = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(ops=_ops)
 def test_the_table_is_a_dict_of_merged_rows(ops: list[tuple[str, list[tuple[str, dict[str, int]]]]]) -> None:
-    table = moex.Table(("K",))
+    table = tables.Table(("K",))
     model: dict[str, dict[str, Any]] = {}
     for kind, rows in ops:
         full = [{"K": k, **cols} for k, cols in rows]
@@ -719,14 +724,14 @@ def test_the_table_is_a_dict_of_merged_rows(ops: list[tuple[str, list[tuple[str,
 @given(
     secid=st.text(string.ascii_letters + string.digits + "-_.", min_size=1, max_size=12),
     board=st.text(string.ascii_uppercase + string.digits, min_size=1, max_size=6),
-    interval=st.sampled_from(moex.INTERVALS),
+    interval=st.sampled_from(protocol.INTERVALS),
 )
 def test_the_selectors_we_send_are_read_back_by_the_server(secid: str, board: str, interval: str) -> None:
-    ticker = moex.check_ticker(f"MXSE.{board}.{secid}")
+    ticker = protocol.check_ticker(f"MXSE.{board}.{secid}")
     codec = stream_codec(("securities", "candles"), tickers=(ticker,), interval=interval)
     codec.opening_frames()
     codec.parse(connected(), "r")
-    selectors = [moex.parse_selector(f.headers["selector"]) for f in sent(codec.take_outgoing())]
+    selectors = [server.parse_selector(f.headers["selector"]) for f in sent(codec.take_outgoing())]
     assert selectors == [{"ticker": ticker}, {"ticker": ticker, "interval": interval}]
 
 
@@ -738,21 +743,21 @@ def test_the_selectors_we_send_are_read_back_by_the_server(secid: str, board: st
 )
 def test_books_survive_rows_then_book(bids: list[float], asks: list[float], qty: int) -> None:
     book = {"bids": sorted(([p, qty] for p in bids), reverse=True), "asks": sorted([p, qty] for p in asks)}
-    assert moex.book_data(moex.book_rows(book)) == book
+    assert tables.book_data(tables.book_rows(book)) == book
 
 
 @settings(max_examples=100, deadline=None)
 @given(moment=st.datetimes(min_value=datetime(2000, 1, 1)).map(lambda d: d.replace(microsecond=0)))
 def test_candle_rows_survive_the_candle_record(moment: Any) -> None:
     row = {"FROM": moment.strftime("%Y-%m-%dT%H:%M:%S"), "OPEN": 1.5, "CLOSE": 2.0, "VOLUME": 3, "VALUE": 4.5}
-    assert moex.candle_row(moex.candle_data(row)) == row
+    assert tables.candle_row(tables.candle_data(row)) == row
 
 
 # ----------------------------------------------------------------------------- the live view, the STOMP additions
 
 
 def test_the_live_view_reads_moex_lines() -> None:
-    from feedcli.views.models import CANDLE_CHANNELS, Book, Stats, candle_of, map_data
+    from feedcli.views.models import Book, Stats, candle_of, map_data
 
     row = {"TICKER": SBER, "LAST": 306.13, "PREVPRICE": 306.49, "BID": 306.12, "OFFER": 306.13, "NUMTRADES": 10774}
     stats, top = map_data("moex", "securities", row)
@@ -764,14 +769,15 @@ def test_the_live_view_reads_moex_lines() -> None:
     (book,) = map_data("moex", "orderbooks", {"bids": [[306.12, 25], [306.11, 4]], "asks": [[306.13, 8]]})
     assert isinstance(book, Book) and book.depth and len(book.levels) == 2
     assert (book.levels[0].bid_qty, book.levels[0].ask_qty, book.levels[1].ask_price) == (25, 8, None)
-    assert ("moex", "candles") in CANDLE_CHANNELS
+    candles = moex.PROVIDER.channel("candles")
+    assert candles is not None and candles.series
     line = DataEvent(
         "moex",
         "candles",
         SBER,
         None,
         "r",
-        moex.candle_data(dict(zip(CANDLE_COLUMNS, bar("2026-01-22", 1.0, 5), strict=True))),
+        tables.candle_data(dict(zip(CANDLE_COLUMNS, bar("2026-01-22", 1.0, 5), strict=True))),
     )
     candle = candle_of(line)
     assert candle is not None and candle.key == "2026-01-21T21:00:00.000000Z"
@@ -807,5 +813,5 @@ def test_a_passcode_with_a_line_break_is_refused_without_showing_it() -> None:
 
 
 def test_a_candle_time_already_in_utc_is_not_shifted_again() -> None:
-    assert moex._moscow_to_utc("2026-01-22T07:00:00.000000Z") == "2026-01-22T07:00:00.000000Z"
-    assert moex._moscow_to_utc("2026-01-22 10:00:00") == "2026-01-22T07:00:00.000000Z"
+    assert tables._moscow_to_utc("2026-01-22T07:00:00.000000Z") == "2026-01-22T07:00:00.000000Z"
+    assert tables._moscow_to_utc("2026-01-22 10:00:00") == "2026-01-22T07:00:00.000000Z"

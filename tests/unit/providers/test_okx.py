@@ -93,8 +93,15 @@ def test_ping_pong_keepalive() -> None:
 
 
 def test_keepalive_interval_can_be_shortened(monkeypatch) -> None:
+    from feedcli.cli.provider_commands import tuning
+
     monkeypatch.setenv("FEEDCLI_OKX_PING_INTERVAL", "0.5")
-    assert EX.keepalive_for(None) == (0.5, 2.0)
+    knobs = tuning(okx.PROVIDER)  # the CLI reads the environment, the codec never does
+    assert knobs == {"ping_interval": 0.5}
+    assert EX.tuned(knobs).keepalive_for(None) == (0.5, 2.0)
+    (codec,) = okx.prepare({"pair": ["BTC-USDT"]}, knobs)("http://127.0.0.1:1", None)
+    assert (codec.timer_interval, codec.silence_limit) == (0.5, 2.0)
+    assert EX.keepalive_for(None) == (okx.PING_INTERVAL, 2 * okx.PING_INTERVAL + 1)  # untouched
 
 
 @pytest.mark.parametrize(

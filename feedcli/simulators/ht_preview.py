@@ -1,12 +1,13 @@
 """Render a sample frame of the live view, for eyeballing layout changes.
 
-    python -m feedcli.views.preview                 # one frame at the terminal's size
-    python -m feedcli.views.preview -W 80 -H 24     # one frame at a given size
-    python -m feedcli.views.preview --live 10       # ten seconds of the real LiveView, random walk
+    python -m feedcli.simulators.ht_preview                 # one frame at the terminal's size
+    python -m feedcli.simulators.ht_preview -W 80 -H 24     # one frame at a given size
+    python -m feedcli.simulators.ht_preview --live 10       # ten seconds of the real LiveView, random walk
 
 The sample is six TSE symbols (best limits, order book, day aggregate, a run of 1-minute
 bars, the investor split) and three IME contracts, shaped like the HT documents'
-payloads, with made-up but plausible values. Not a simulator: `feedcli demo` is that.
+payloads, with made-up but plausible values. Not a server: `feedcli demo` runs one. It lives
+beside the HT simulator because it writes HT's payloads, which the view itself never names.
 """
 
 from __future__ import annotations
@@ -220,7 +221,9 @@ async def _animate(view: LiveView, seconds: float, rate: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m feedcli.views.preview", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m feedcli.simulators.ht_preview", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("-W", "--width", type=int, help="columns (default: the terminal's)")
     parser.add_argument("-H", "--height", type=int, help="lines (default: the terminal's, less one for the prompt)")
     parser.add_argument("--focus", metavar="SYMBOL", help="the symbol shown in detail")

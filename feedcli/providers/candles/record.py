@@ -1,0 +1,195 @@
+"""What a candle exchange is to the command line and the registry: its options (pairs, an
+interval, a backfill), checked; its `prepare`; its record, with the `candles` channel, its
+simulator's options and a demo."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from feedcli import market
+from feedcli.errors import UsageError
+from feedcli.providers.base import (
+    Codec,
+    ProviderInfo,
+    SelectorOption,
+)
+from feedcli.providers.candles.codec import CandleCodec, CandleFeed
+from feedcli.providers.candles.exchange import INTERVAL_SECONDS, MAX_PAGES, Exchange, Request, parse_pair
+from feedcli.providers.record import (
+    DROP_AFTER,
+    NO_TUNING,
+    SEED,
+    Channel,
+    Demo,
+    Knob,
+    Provider,
+    SimOption,
+    Simulator,
+    lazy,
+    rate_option,
+)
+
+# --------------------------------------------------------------------------- CLI declaration
+
+
+def default_interval(exchange: Exchange) -> str:
+    """`1m`, or where the WebSocket has no 1m candles (Coinbase) the shortest it streams:
+    a bare `stream PROVIDER --pair P` should stream, not poll."""
+    if "1m" in exchange.ws_intervals or not exchange.ws_intervals:
+        return "1m"
+    return min(exchange.ws_intervals, key=lambda i: INTERVAL_SECONDS.get(i, 10**9))
+
+
+def options(exchange: Exchange) -> tuple[SelectorOption, ...]:
+    """The options every candle provider offers: pairs, the interval, a backfill."""
+    intervals = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
+    return (
+        SelectorOption("--pair", "pair", "Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).", "PAIR"),
+        SelectorOption(
+            "--interval",
+            "interval",
+            f"Candle interval (default {default_interval(exchange)}). Intervals without a WebSocket stream "
+            "are polled over REST.",
+            "INTERVAL",
+            choices=tuple(intervals),
+            single=True,
+        ),
+        SelectorOption(
+            "--backfill",
+            "backfill",
+            "Fetch the last N candles over REST before streaming.",
+            "N",
+            single=True,
+        ),
+    )
+
+
+def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
+    """Check the command line (exit 2 for what can't be right) before anything connects."""
+    raw = values.get("pair") or []
+    if not raw:
+        raise UsageError(f"{exchange.name}: give at least one --pair, e.g. --pair BTC-USDT")
+    pairs = tuple(dict.fromkeys(parse_pair(p) for p in raw))  # btc-usdt and BTC-USDT are one pair
+    for pair in pairs:
+        exchange.check_pair(pair)
+    interval = values.get("interval") or default_interval(exchange)
+    if interval not in exchange.ws_intervals and interval not in exchange.rest_intervals:
+        served = [i for i in INTERVAL_SECONDS if i in exchange.ws_intervals or i in exchange.rest_intervals]
+        raise UsageError(f"{exchange.name} has no {interval} candles; it serves {', '.join(served)}")
+    backfill_text = values.get("backfill")
+    backfill = 0
+    if backfill_text not in (None, ""):
+        try:
+            backfill = int(backfill_text)
+        except ValueError:
+            raise UsageError(f"--backfill wants a number of candles, not {backfill_text!r}") from None
+        if backfill < 0 or backfill > exchange.rest_limit * MAX_PAGES:
+            raise UsageError(f"--backfill must be between 0 and {exchange.rest_limit * MAX_PAGES}")
+    return Request(pairs, interval, backfill)
+
+
+def provider_info(
+    exchange: Exchange, *, ws_path: str, examples: tuple[str, ...], title: str | None = None, pair: str = "BTC-USDT"
+) -> ProviderInfo:
+    """A candle provider's `INFO`: what `feedcli providers` lists and `--help` shows."""
+    return ProviderInfo(
+        name=exchange.name,
+        title=title or exchange.title,
+        default_url=exchange.ws_base,
+        credentials=None,
+        channels=("candles",),
+        selectors=f"--pair {pair}... [--interval {default_interval(exchange)}] [--backfill N]",
+        ws_path=ws_path,
+        examples=examples,
+    )
+
+
+def preparer(
+    exchange: Exchange,
+) -> Callable[[Mapping[str, Any], Mapping[str, float]], Callable[[str, Any], list[Codec]]]:
+    """A candle provider module's `prepare`."""
+    return functools.partial(prepare_for, exchange)
+
+
+def prepare_for(
+    exchange: Exchange, values: Mapping[str, Any], tuning: Mapping[str, float] = NO_TUNING
+) -> Callable[[str, Any], list[Codec]]:
+    """A provider module's `prepare`: (base URL, no credential) → one codec per connection.
+
+    With the production base URL, REST goes to the exchange's REST host; with `--url`
+    (a simulator, a proxy) both WebSocket and REST go to the given host.
+    """
+    request = request_from(exchange, values)
+    exchange = exchange.tuned(tuning)
+    feeds: dict[str, CandleFeed] = {}
+
+    def make(base_url: str, _credential: Any) -> list[Codec]:
+        feed = feeds.get(base_url)
+        if feed is None:
+            rest = exchange.rest_base if base_url == exchange.ws_base else base_url
+            feed = feeds[base_url] = CandleFeed(exchange, request, base_url, rest)
+        return [CandleCodec(feed, symbols) for symbols in feed.connections()]
+
+    return make
+
+
+# --------------------------------------------------------------------------- the records
+
+
+def candle_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A candle line's `data` (`Candle.record()`) in the vocabulary's terms."""
+    return (market.candle_from(data if isinstance(data, Mapping) else {}),)
+
+
+#: pairs a demo watches, and how many bars of history it fetches first
+DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
+DEMO_BACKFILL = "60"
+
+SIM_OPTIONS: tuple[SimOption, ...] = (
+    rate_option("Updates per second of each subscribed candle.", 2.0),
+    SEED,
+    SimOption(
+        "--rest-429-every",
+        "rest_limit_every",
+        "Answer every Nth REST call with 429 and Retry-After: 1.",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    DROP_AFTER,
+)
+
+
+def provider(
+    exchange: Exchange,
+    info: ProviderInfo,
+    simulator: str,
+    *,
+    port: int,
+    help_text: str,
+    knobs: tuple[Knob, ...] = (),
+) -> Provider:
+    """A candle exchange's record: the `candles` channel, its simulator (`module:Class`, a
+    `CandleSimulator`), a demo of three pairs."""
+    return Provider(
+        info=info,
+        options=options(exchange),
+        prepare=preparer(exchange),
+        channels=(Channel("candles", "candle", candle_object, series=True),),
+        simulator=Simulator(
+            lazy(f"{simulator}.from_options"),
+            SIM_OPTIONS,
+            port,
+            help_text,
+            f"feedcli simulate {exchange.name}, then feedcli stream {exchange.name} "
+            f"--url http://127.0.0.1:{port} --pair BTC-USDT --interval 1m",
+        ),
+        # an hour of 1m history first, then three pairs live
+        demo=Demo(
+            values=lambda _sim: {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL},
+            max_rate=10.0,
+        ),
+        knobs=knobs,
+    )
