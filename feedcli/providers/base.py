@@ -49,6 +49,8 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...] = ()
     #: what the call is for, in a word, for messages ("token", "backfill", "poll")
     purpose: str = "request"
+    #: a form-encoded body (a login); kept out of the repr, as it may hold a password
+    form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
