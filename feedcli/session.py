@@ -14,6 +14,10 @@ pure-Python parser of `websockets` alone cost more than all of feedcli's own wor
 message (bench/README.md). Everything aiohttp-specific stays in this module; every REST call
 (login included) goes through the engine's httpx client in `rest.py`, and both follow one
 retry policy (`backoff.py`).
+
+What the engine will not do: follow a redirect (neither on the WebSocket handshake nor for
+a REST call: one line names the Location and the attempt counts as failed), or retry a TLS
+certificate that did not verify (final, exit 1).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from feedcli.backoff import MAX_RETRY_AFTER, Backoff, retry_after_seconds
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
-from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled
+from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
+from feedcli.safe_text import redact_url
 
 
 @dataclass
@@ -62,6 +67,31 @@ class SessionOptions:
     #: rate-limited or failing answers (429, 418, 5xx) to one HTTP call waited out in a row
     #: before giving up (None: the same bound as `max_retries`)
     throttle_retries: int | None = None
+
+
+class _Redirected(Exception):
+    """The WebSocket handshake was answered with a redirect: never followed."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.location = location
+
+    def describe(self) -> str:
+        return (
+            f"the handshake was redirected to {redact_url(self.location) or 'nowhere'} "
+            f"(HTTP {self.status}); redirects are not followed"
+        )
+
+
+async def _refuse_redirect(
+    _session: aiohttp.ClientSession, _ctx: object, params: aiohttp.TraceRequestRedirectParams
+) -> None:
+    """aiohttp's ws_connect follows redirects with no way to say no; this trace hook does."""
+    response = params.response
+    location = response.headers.get("Location") or response.headers.get("URI") or ""
+    response.close()
+    raise _Redirected(response.status, location)
 
 
 class Reporter:
@@ -141,6 +171,8 @@ class Session:
         """Stream until cancelled or a consumer stops it; raise FeedError for a final refusal."""
         timeout = aiohttp.ClientTimeout(total=self._opt.open_timeout)
         headers = {"User-Agent": self._opt.user_agent}
+        redirects = aiohttp.TraceConfig()
+        redirects.on_request_redirect.append(_refuse_redirect)
         self._rest = RestClient(
             user_agent=self._opt.user_agent,
             connect_timeout=self._opt.open_timeout,
@@ -154,6 +186,7 @@ class Session:
                 timeout=timeout,
                 auto_decompress=False,
                 trust_env=self._opt.trust_env,
+                trace_configs=[redirects],
             ) as http:
                 self._http = http
                 try:
@@ -186,7 +219,7 @@ class Session:
                 raise
             except CertificateRefused as exc:
                 raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, RequestFailed) as exc:
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, RequestFailed, _Redirected) as exc:
                 reason = _describe_open_error(exc)
                 self._give_up_if_spent(codec.provider, retries, reason, answered=_answered(exc))
                 retries += 1
@@ -258,6 +291,13 @@ class Session:
             )
         except aiohttp.InvalidURL as exc:
             raise UsageError(f"invalid URL {hs.describe()}: {exc}") from None
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise CertificateRefused(hs.url, certificate_error(exc.certificate_error)) from None
+        except aiohttp.ClientConnectorError as exc:
+            refused = certificate_error(exc)
+            if refused is not None:
+                raise CertificateRefused(hs.url, refused) from None
+            raise
         except aiohttp.WSServerHandshakeError as exc:
             status = exc.status
             if status in (401, 403):
@@ -602,7 +642,7 @@ def _describe_close(code: int | None, reason: str) -> str:
 
 
 def _describe_open_error(exc: Exception) -> str:
-    if isinstance(exc, RequestFailed):
+    if isinstance(exc, RequestFailed | _Redirected):
         return exc.describe()
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         return f"the server answered HTTP {exc.status} to the handshake"
@@ -622,7 +662,7 @@ def _answered(exc: Exception) -> bool:
     """Whether a failed attempt got an answer from the server (a refusal of sorts), not silence."""
     if isinstance(exc, RequestFailed):
         return exc.answered
-    return isinstance(exc, aiohttp.WSServerHandshakeError)
+    return isinstance(exc, _Redirected | aiohttp.WSServerHandshakeError)
 
 
 def _retry_after(exc: Exception, now: float) -> float | None:
