@@ -17,7 +17,8 @@ retry policy (`backoff.py`).
 
 What the engine will not do: follow a redirect (neither on the WebSocket handshake nor for
 a REST call: one line names the Location and the attempt counts as failed), or retry a TLS
-certificate that did not verify (final, exit 1).
+certificate that did not verify (final, exit 1). Text from servers reaches stderr only
+through `Reporter`, which escapes control characters (`safe_text.printable`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, 
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
-from feedcli.safe_text import redact_url
+from feedcli.safe_text import printable, redact_url
 
 #: what a consumer raises for an event JSON cannot hold (orjson's TypeError, raised before
 #: the consumer takes any of the event)
@@ -109,7 +110,8 @@ class Reporter:
         self._folded: dict[str, int] = {}
 
     def note(self, message: str) -> None:
-        self._write(message)
+        """Write one line; control characters (a server's close reason may hold any) escaped."""
+        self._write(printable(message))
 
     def limited(self, kind: str, message: str) -> None:
         """Write at most one `kind` line per period; later ones are counted into the next."""
@@ -120,7 +122,7 @@ class Reporter:
             return
         folded = self._folded.pop(kind, 0)
         self._last[kind] = now
-        self._write(message + (f" (and {folded} more like it)" if folded else ""))
+        self._write(printable(message) + (f" (and {folded} more like it)" if folded else ""))
 
 
 class Session:

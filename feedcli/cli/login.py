@@ -19,7 +19,9 @@ class Family(str, Enum):
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    from feedcli.safe_text import printable
+
+    sys.stderr.write(printable(message) + "\n")  # the account name comes from the server's token
 
 
 def _humanize(delta_seconds: float) -> str:

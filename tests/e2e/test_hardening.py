@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from feedcli.providers import ht
 from tests.support.cli import lines, run
 from tests.support.independent_ht import TOKEN, IndependentHT
 from tests.support.threaded_app import ThreadedApp
@@ -95,3 +96,73 @@ def test_a_message_nested_too_deep_to_write_is_skipped_and_the_stream_goes_on(
     assert [(d["symbol"], d["data"]) for d in data] == [(m["symbolIsin"], m["data"]) for m in sent]
     assert "cannot be written as JSON" in result.stderr and "Recursion limit" in result.stderr
     assert "3 malformed frames skipped in all" in result.stderr
+
+
+# --------------------------------------------------------------------------- terminal injection
+
+#: retitles the terminal (OSC 0 … BEL), clears it (CSI 2J), moves the cursor with an 8-bit CSI,
+#: reverses the rest of the line (RLO) and forges a line of its own
+HOSTILE = "Invalid token\x1b]0;pwned\x07\x1b[2J\x9b1;1H\u202e\nfeedcli: forged"
+
+
+def closing_app(code: int, reason: str) -> web.Application:
+    async def ws(request: web.Request) -> web.WebSocketResponse:
+        sock = web.WebSocketResponse()
+        await sock.prepare(request)
+        await sock.close(code=code, message=reason.encode())
+        return sock
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", ws)
+    return app
+
+
+def assert_escaped(stderr: str) -> None:
+    raw = [ch for ch in stderr if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e"]
+    assert raw == [], stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b1;1H\\u202e\\nfeedcli: forged" in stderr
+    assert not any(line.startswith("feedcli: forged") for line in stderr.splitlines())
+
+
+def test_a_final_close_reason_reaches_stderr_escaped(env) -> None:
+    with ThreadedApp(closing_app(1008, HOSTILE)) as server:
+        result = run(["stream", "tse", "--url", server.url, "--isin", ISIN], {**env, "FEEDCLI_TOKEN": "t"})
+    assert result.returncode == 3, result.stderr
+    assert_escaped(result.stderr)
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_close_reasons_of_retried_connections_reach_stderr_escaped(env) -> None:
+    with ThreadedApp(closing_app(4000, HOSTILE)) as server:
+        args = ["stream", "tse", "--url", server.url, "--isin", ISIN, "--max-retries", "1"]
+        result = run(args, {**env, "FEEDCLI_TOKEN": "t"})
+    assert result.returncode == 5, result.stderr
+    assert_escaped(result.stderr)
+    assert len(result.stderr.splitlines()) == 2  # one reconnect note, one final line
+
+
+def test_a_login_detail_reaches_stderr_escaped(env) -> None:
+    async def issue(request: web.Request) -> web.Response:
+        return web.json_response({"detail": HOSTILE}, status=401)
+
+    app = web.Application()
+    app.router.add_post(ht.LOGIN_PATH, issue)
+    with ThreadedApp(app) as server:
+        result = run(["login", "--url", server.url, "-u", "alice", "--password-stdin"], env, input="hunter2\n")
+    assert result.returncode == 3, result.stderr
+    assert_escaped(result.stderr)
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_login_refusal_that_echoes_the_form_does_not_print_the_password(env) -> None:
+    async def issue(request: web.Request) -> web.Response:
+        form = await request.post()
+        return web.json_response({"detail": f"bad credentials {dict(form)}"}, status=401)
+
+    app = web.Application()
+    app.router.add_post(ht.LOGIN_PATH, issue)
+    with ThreadedApp(app) as server:
+        result = run(["login", "--url", server.url, "-u", "alice", "--password-stdin"], env, input="Tr0ub4dor&3\n")
+    assert result.returncode == 3
+    assert "Tr0ub4dor" not in result.stderr and "Tr0ub4dor" not in result.stdout
+    assert result.stderr == f"feedcli: login refused (HTTP 401): {ht.WITHHELD}\n"
