@@ -108,7 +108,13 @@ def token_for(profile: str, base_url: str) -> str:
     """`FEEDCLI_TOKEN` if set, else the token stored for this base URL; AuthError if none."""
     env = (os.environ.get("FEEDCLI_TOKEN") or "").strip()
     if env:
-        return _checked(env, "FEEDCLI_TOKEN")
+        token = describe_token(_checked(env, "FEEDCLI_TOKEN"))
+        if token.expired:  # refused as a stored one is: sending it would only earn a 1008
+            raise AuthError(
+                f"the token in FEEDCLI_TOKEN expired at {token.expires:%Y-%m-%d %H:%M} UTC: "
+                "set a fresh one, or unset it and run `feedcli login`"
+            )
+        return token.token
     entry = config.load(profile, FAMILY).get(config.base_key(base_url))
     if not isinstance(entry, dict) or not entry.get("token"):
         hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"

@@ -28,8 +28,9 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 #: the same without the newline, for text a renderer has already laid out in lines
 _UNSAFE_IN_LINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-#: `scheme://user:password@` or `scheme://userinfo@`, also in URLs too broken to parse
-_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/?#@:]*)(?P<password>:[^/?#@]*)?@")
+#: `scheme://userinfo@`, up to the authority's last `@` (a password may hold one), also in
+#: URLs too broken to parse
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#]*)@")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -52,9 +53,8 @@ def redact_url(url: str) -> str:
     """`url` with the password of its user part (or the whole user part, if that is all) as `***`."""
 
     def hide(match: re.Match[str]) -> str:
-        if match.group("password") is not None:
-            return f"{match.group('head')}{match.group('user')}:***@"
-        return f"{match.group('head')}***@"
+        user, colon, _password = match.group("userinfo").partition(":")
+        return f"{match.group('head')}{user}:***@" if colon else f"{match.group('head')}***@"
 
     return _USERINFO.sub(hide, url)
 

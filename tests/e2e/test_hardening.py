@@ -166,3 +166,30 @@ def test_a_login_refusal_that_echoes_the_form_does_not_print_the_password(env) -
     assert result.returncode == 3
     assert "Tr0ub4dor" not in result.stderr and "Tr0ub4dor" not in result.stdout
     assert result.stderr == f"feedcli: login refused (HTTP 401): {ht.WITHHELD}\n"
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stream", "tse", "--isin", ISIN, "--url", "http://alice:s3cret@127.0.0.1:9"],
+        ["login", "-u", "alice", "--password-stdin", "--url", "http://alice:s3cret@127.0.0.1:9"],
+        ["stream", "tse", "--isin", ISIN, "--url", "http://alice:s3cret@[::1"],
+    ],
+)
+def test_a_password_in_the_url_is_not_repeated(args: list[str], env) -> None:
+    result = run(args, env, input="pw\n")
+    assert result.returncode == 2, result.stderr
+    assert "s3cret" not in result.stderr and "alice:***@" in one_line(result.stderr)
+
+
+def test_an_expired_token_in_the_environment_is_refused_before_connecting(env) -> None:
+    import jwt
+
+    token = jwt.encode({"sub": "alice", "exp": int(time.time()) - 60}, "k" * 32, algorithm="HS256")
+    result = run(["stream", "tse", "--url", "http://127.0.0.1:9", "--isin", ISIN], {**env, "FEEDCLI_TOKEN": token})
+    assert result.returncode == 3
+    assert one_line(result.stderr).startswith("feedcli: the token in FEEDCLI_TOKEN expired at ")
+    assert "connect" not in result.stderr and token not in result.stderr

@@ -47,6 +47,7 @@ def test_escaping_twice_changes_nothing_more() -> None:
     [
         ("http://user:s3cret@host:1", "http://user:***@host:1"),
         ("http://user:s3cret@[::1", "http://user:***@[::1"),  # too broken to parse, still hidden
+        ("http://user:p@ss@host/x@y", "http://user:***@host/x@y"),  # the authority ends at the last @
         ("https://t0ken@host/x", "https://***@host/x"),
         ("redis://:pw@h:6379/0", "redis://:***@h:6379/0"),
         ("http://host:1/a@b", "http://host:1/a@b"),  # an @ in the path is not a user part
