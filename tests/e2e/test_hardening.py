@@ -43,7 +43,7 @@ def tls_server(tmp_path: Path):
 
 
 def test_stream_to_an_untrusted_certificate_exits_1_at_once(tls_server, env) -> None:
-    started = time.monotonic()
+    # without --max-retries: were it retried, it would run until the timeout
     result = run(["stream", "tse", "--url", tls_server.url, "--isin", ISIN], {**env, "FEEDCLI_TOKEN": "t"}, timeout=60)
     assert result.returncode == 1, result.stderr
     line = one_line(result.stderr)
@@ -51,7 +51,7 @@ def test_stream_to_an_untrusted_certificate_exits_1_at_once(tls_server, env) -> 
         f"feedcli: tse: the TLS certificate of 127.0.0.1:{tls_server.port} was refused "
         "(self-signed certificate); not retrying"
     )
-    assert time.monotonic() - started < 30 and tls_server.hits == []
+    assert tls_server.hits == []
 
 
 def test_login_to_an_untrusted_certificate_exits_1_and_sends_nothing(tls_server, env) -> None:
