@@ -7,22 +7,22 @@ itself (without verifying the signature: only the server can, and we only want t
 
 from __future__ import annotations
 
-import email.utils
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from feedcli import USER_AGENT, config
-from feedcli.errors import AuthError, FeedError, ProviderError
+from feedcli import config
+from feedcli.errors import AuthError, ProviderError
 from feedcli.providers import ht
-from feedcli.providers.base import http_url, is_loopback
+from feedcli.providers.base import http_url
 
 #: attempts for 429 and 5xx answers, and the longest wait between two of them
 LOGIN_ATTEMPTS = 5
 MAX_WAIT = 30.0
+#: how long a login may take in all, its waits included
+LOGIN_TIMEOUT = 180.0
 FAMILY = "ht"
 
 
@@ -62,91 +62,36 @@ def describe_token(token: str, fallback_account: str | None = None) -> Token:
     return Token(token, account or fallback_account, expires)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _detail(response: Any) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        text = response.text.strip()
-        return text[:200] if text else response.reason_phrase
-    if isinstance(body, dict) and body.get("detail"):
-        detail = body["detail"]
-        return detail if isinstance(detail, str) else str(detail)
-    return response.reason_phrase
-
-
 def login(
     base_url: str,
     user: str,
     password: str,
     *,
     note: Callable[[str], None] = lambda _m: None,
-    sleep: Callable[[float], None] = time.sleep,
+    timeout: float = LOGIN_TIMEOUT,
 ) -> Token:
-    """POST the form to the token endpoint, retrying what is worth retrying."""
-    import httpx
+    """POST the login form through the session engine and read the token from the answer.
 
-    url = http_url(base_url, ht.LOGIN_PATH)
-    form = ht.login_form(user, password)
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    # Proxies from the environment are honoured, as by the WebSocket, except for loopback.
-    trust_env = not is_loopback(base_url)
-    with httpx.Client(timeout=httpx.Timeout(15.0, connect=10.0), headers=headers, trust_env=trust_env) as client:
-        for attempt in range(1, LOGIN_ATTEMPTS + 1):
-            try:
-                response = client.post(url, data=form)
-            except httpx.TimeoutException:
-                raise FeedError(f"login: {url} did not answer in time") from None
-            except httpx.HTTPError as exc:
-                raise FeedError(f"login: cannot reach {url}: {_reason(exc)}") from None
-            status = response.status_code
-            if 200 <= status < 300:
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = None
-                token = ht.token_from_login(body)
-                if token is None:
-                    raise ProviderError(f"login: HTTP {status} without an Authorization token in the body")
-                return describe_token(token, user)
-            if status in (401, 403):
-                raise AuthError(f"login refused (HTTP {status}): {_detail(response)}")
-            if status == 429 or status >= 500:
-                if attempt == LOGIN_ATTEMPTS:
-                    raise FeedError(f"login: the server still answers HTTP {status} after {attempt - 1} retries")
-                wait = _retry_after(response.headers.get("Retry-After"))
-                if wait is None:
-                    wait = min(MAX_WAIT, 2.0 ** (attempt - 1))
-                wait = min(wait, MAX_WAIT)
-                note(f"feedcli: login: HTTP {status} ({_detail(response)}); retrying in {wait:g}s")
-                sleep(wait)
-                continue
-            raise FeedError(f"login failed (HTTP {status}): {_detail(response)}")
-    raise AssertionError("unreachable")
+    The engine makes the call (proxies, User-Agent, timeouts, TLS) and waits out 429 and
+    5xx answers with its one retry policy (LOGIN_ATTEMPTS in all, each wait at most
+    MAX_WAIT seconds, every wait noted through `note`); a refusal is AuthError (exit 3),
+    a host that cannot be reached FeedError (exit 1).
+    """
+    from feedcli.session import run_once
 
-
-def _reason(exc: Exception) -> str:
-    cause = exc.__cause__ or exc.__context__
-    text = str(cause or exc) or exc.__class__.__name__
-    if "Connection refused" in text or "ECONNREFUSED" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host"
-    return text
+    codec = run_once(
+        lambda: ht.LoginCodec(base_url, user, password),
+        lambda _event: None,
+        base_url=http_url(base_url, ht.LOGIN_PATH),
+        timeout=timeout,
+        what="login",
+        note=note,
+        throttle_retries=LOGIN_ATTEMPTS - 1,
+        max_retry_after=MAX_WAIT,
+    )
+    if codec.token is None:
+        raise ProviderError(f"login: {base_url} closed the exchange without an answer")
+    return describe_token(codec.token, user)
 
 
 def store(profile: str, base_url: str, token: Token) -> str:
@@ -163,7 +108,13 @@ def token_for(profile: str, base_url: str) -> str:
     """`FEEDCLI_TOKEN` if set, else the token stored for this base URL; AuthError if none."""
     env = (os.environ.get("FEEDCLI_TOKEN") or "").strip()
     if env:
-        return _checked(env, "FEEDCLI_TOKEN")
+        token = describe_token(_checked(env, "FEEDCLI_TOKEN"))
+        if token.expired:  # refused as a stored one is: sending it would only earn a 1008
+            raise AuthError(
+                f"the token in FEEDCLI_TOKEN expired at {token.expires:%Y-%m-%d %H:%M} UTC: "
+                "set a fresh one, or unset it and run `feedcli login`"
+            )
+        return token.token
     entry = config.load(profile, FAMILY).get(config.base_key(base_url))
     if not isinstance(entry, dict) or not entry.get("token"):
         hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"

@@ -6,7 +6,6 @@ issued by a simulator is never sent to production, nor the other way round.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -35,20 +34,28 @@ def _profile_file(profile: str, family: str) -> Path:
 
 
 def _ensure_private_dir(path: Path) -> None:
-    """Create missing directories with mode 0700; tighten `profiles/` and below, never more.
+    """Create what is missing of `path`, each directory with mode 0700; change no other.
 
-    The config root may be a directory the user chose and shares (FEEDCLI_CONFIG_DIR=/tmp):
-    its mode is left alone unless feedcli created it.
+    The config root may be a directory the user chose and shares (FEEDCLI_CONFIG_DIR=/tmp),
+    and `profiles/` one the user made: feedcli never changes the mode of a directory it did
+    not create. The ones it creates are 0700 whatever the umask (`mkdir -p` semantics would
+    leave missing parents 0777 under umask 000).
     """
-    root = config_dir()
-    if not root.exists():
-        root.mkdir(parents=True, mode=0o700)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing: list[Path] = []
     for part in (path, *path.parents):
-        if part == root:
+        if part.is_dir():
             break
-        with contextlib.suppress(OSError):
-            os.chmod(part, 0o700)
+        missing.append(part)
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, 0o700)
+        except FileExistsError:
+            if part.is_dir():
+                continue  # made meanwhile by another process: not ours to change
+            raise UsageError(f"cannot create the directory {part}: a file of that name is in the way") from None
+        except OSError as exc:
+            raise UsageError(f"cannot create the directory {part}: {exc.strerror}") from None
+        os.chmod(part, 0o700)  # a umask may have taken the owner's own bits
 
 
 def load(profile: str, family: str) -> dict[str, Any]:

@@ -32,9 +32,20 @@ class SubscriptionError(FeedError):
 
 
 class RetriesExhausted(FeedError):
-    """`--max-retries` attempts in a row failed (exit 5)."""
+    """`--max-retries` attempts in a row failed (exit 5).
+
+    `reason` is why the last attempt failed, `retries` how many retries were made, and
+    `answered` whether the server did answer (a rate limit, a 5xx) rather than not at all:
+    what a one-shot exchange (`login`, `search`) needs to word its own message.
+    """
 
     exit_code = 5
+
+    def __init__(self, message: str, *, reason: str = "", retries: int = 0, answered: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        self.retries = retries
+        self.answered = answered
 
 
 class MalformedFrame(Exception):

@@ -11,7 +11,14 @@ when it reports backpressure.
 
 The WebSocket client is aiohttp's: its frame reader is compiled, and on this hot path the
 pure-Python parser of `websockets` alone cost more than all of feedcli's own work per
-message (bench/README.md). Everything aiohttp-specific stays in this module.
+message (bench/README.md). Everything aiohttp-specific stays in this module; every REST call
+(login included) goes through the engine's httpx client in `rest.py`, and both follow one
+retry policy (`backoff.py`).
+
+What the engine will not do: follow a redirect (neither on the WebSocket handshake nor for
+a REST call: one line names the Location and the attempt counts as failed), or retry a TLS
+certificate that did not verify (final, exit 1). Text from servers reaches stderr only
+through `Reporter`, which escapes control characters (`safe_text.printable`).
 """
 
 from __future__ import annotations
@@ -25,12 +32,20 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import aiohttp
+import orjson
 from aiohttp import WSMsgType
 
 from feedcli import USER_AGENT
+from feedcli.backoff import MAX_RETRY_AFTER, Backoff, retry_after_seconds
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
+from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
+from feedcli.safe_text import printable, redact_url
+
+#: what a consumer raises for an event JSON cannot hold (orjson's TypeError, raised before
+#: the consumer takes any of the event)
+_EncodeError = orjson.JSONEncodeError
 
 
 @dataclass
@@ -51,29 +66,38 @@ class SessionOptions:
     user_agent: str = USER_AGENT
     #: honour HTTP(S)_PROXY and NO_PROXY from the environment
     trust_env: bool = True
+    #: seconds an HTTP call may wait for its answer once connected
+    http_timeout: float = 15.0
+    #: a server's Retry-After longer than this (seconds) is read as this
+    max_retry_after: float = MAX_RETRY_AFTER
+    #: rate-limited or failing answers (429, 418, 5xx) to one HTTP call waited out in a row
+    #: before giving up (None: the same bound as `max_retries`)
+    throttle_retries: int | None = None
 
 
-#: the longest Retry-After honoured as given (seconds); a longer one is read as this
-MAX_RETRY_AFTER = 900.0
+class _Redirected(Exception):
+    """The WebSocket handshake was answered with a redirect: never followed."""
 
-
-class _Stale(Exception):
-    pass
-
-
-class _Throttled(Exception):
-    """An HTTP answer that means "not now": 429 or 418 (rate limits) or a 5xx."""
-
-    def __init__(self, request: HttpRequest, status: int, retry_after: float | None) -> None:
+    def __init__(self, status: int, location: str) -> None:
         super().__init__(f"HTTP {status}")
-        self.request = request
         self.status = status
-        self.retry_after = retry_after
+        self.location = location
 
     def describe(self) -> str:
-        what = "rate limited" if self.status in (418, 429) else "server error"
-        wait = f", Retry-After {self.retry_after:g}s" if self.retry_after is not None else ""
-        return f"{self.request.purpose} call {what} (HTTP {self.status}{wait})"
+        return (
+            f"the handshake was redirected to {redact_url(self.location) or 'nowhere'} "
+            f"(HTTP {self.status}); redirects are not followed"
+        )
+
+
+async def _refuse_redirect(
+    _session: aiohttp.ClientSession, _ctx: object, params: aiohttp.TraceRequestRedirectParams
+) -> None:
+    """aiohttp's ws_connect follows redirects with no way to say no; this trace hook does."""
+    response = params.response
+    location = response.headers.get("Location") or response.headers.get("URI") or ""
+    response.close()
+    raise _Redirected(response.status, location)
 
 
 class Reporter:
@@ -86,7 +110,8 @@ class Reporter:
         self._folded: dict[str, int] = {}
 
     def note(self, message: str) -> None:
-        self._write(message)
+        """Write one line; control characters (a server's close reason may hold any) escaped."""
+        self._write(printable(message))
 
     def limited(self, kind: str, message: str) -> None:
         """Write at most one `kind` line per period; later ones are counted into the next."""
@@ -97,11 +122,15 @@ class Reporter:
             return
         folded = self._folded.pop(kind, 0)
         self._last[kind] = now
-        self._write(message + (f" (and {folded} more like it)" if folded else ""))
+        self._write(printable(message) + (f" (and {folded} more like it)" if folded else ""))
 
 
 class Session:
-    """Keeps one logical subscription alive over as many connections as it takes."""
+    """Keeps one logical subscription alive over as many connections as it takes.
+
+    `uniform` (the backoff's random draw) and `sleep` (its wait) are the real ones unless a
+    test gives its own, to see the waits the engine chooses without waiting them.
+    """
 
     def __init__(
         self,
@@ -112,6 +141,8 @@ class Session:
         pressure: Callable[[], Awaitable[None] | None] | None = None,
         reporter: Reporter | None = None,
         on_malformed: Callable[[int], None] | None = None,
+        uniform: Callable[[float, float], float] = random.uniform,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._new_codec = new_codec
         self._emit = emit
@@ -120,6 +151,10 @@ class Session:
         self._report = reporter or Reporter(lambda _m: None)
         self._on_malformed = on_malformed
         self._clock = RecvClock()
+        self._policy = Backoff(
+            self._opt.backoff_base, self._opt.backoff_cap, self._opt.max_retry_after, uniform=uniform
+        )
+        self._sleep = sleep
         self.data_count = 0
         self.malformed_count = 0
         self.reconnects = 0
@@ -127,6 +162,7 @@ class Session:
         #: set while the receiver waits for a slow consumer: not the server's silence
         self._held_back = False
         self._http: aiohttp.ClientSession | None = None
+        self._rest: RestClient | None = None
         #: when now() last saw any frame of the current connection (data, ping, pong)
         self._last_seen = 0.0
         #: (reason, the guard task closing it, whether the server proved reachable) when a
@@ -142,14 +178,32 @@ class Session:
         """Stream until cancelled or a consumer stops it; raise FeedError for a final refusal."""
         timeout = aiohttp.ClientTimeout(total=self._opt.open_timeout)
         headers = {"User-Agent": self._opt.user_agent}
-        async with aiohttp.ClientSession(
-            headers=headers, timeout=timeout, auto_decompress=False, trust_env=self._opt.trust_env
-        ) as http:
-            self._http = http
-            try:
-                await self._run()
-            finally:
-                self._http = None
+        redirects = aiohttp.TraceConfig()
+        redirects.on_request_redirect.append(_refuse_redirect)
+        self._rest = RestClient(
+            user_agent=self._opt.user_agent,
+            connect_timeout=self._opt.open_timeout,
+            timeout=self._opt.http_timeout,
+            trust_env=self._opt.trust_env,
+            max_body=self._opt.max_size,
+        )
+        try:
+            async with aiohttp.ClientSession(
+                headers=headers,
+                timeout=timeout,
+                auto_decompress=False,
+                trust_env=self._opt.trust_env,
+                trace_configs=[redirects],
+            ) as http:
+                self._http = http
+                try:
+                    await self._run()
+                finally:
+                    self._http = None
+        finally:
+            rest, self._rest = self._rest, None
+            with contextlib.suppress(Exception):
+                await asyncio.shield(rest.aclose())
 
     async def _run(self) -> None:
         # Reconnection attempts made since the server last proved reachable (data flowed,
@@ -165,15 +219,19 @@ class Session:
                 return
             try:
                 await self._http_calls(codec)
+                if codec.finished:  # an exchange made of HTTP calls alone (a login) is over
+                    return
                 ws = await self._open(codec)
             except FeedError:
                 raise
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
+            except CertificateRefused as exc:
+                raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, RequestFailed, _Redirected) as exc:
                 reason = _describe_open_error(exc)
-                self._give_up_if_spent(codec.provider, retries, reason)
+                self._give_up_if_spent(codec.provider, retries, reason, answered=_answered(exc))
                 retries += 1
                 self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
-                await self._backoff(retries, _retry_after(exc))
+                await self._backoff(retries, _retry_after(exc, time.time()))
                 continue
 
             url = codec.handshake.describe()  # type: ignore[union-attr]  # None is handled above
@@ -203,20 +261,22 @@ class Session:
             self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
             await self._backoff(retries, None)
 
-    def _give_up_if_spent(self, provider: str, retries: int, reason: str) -> None:
-        limit = self._opt.max_retries
+    def _give_up_if_spent(
+        self, provider: str, retries: int, reason: str, *, answered: bool = False, limit: int | None = None
+    ) -> None:
+        limit = self._opt.max_retries if limit is None else limit
         if limit is not None and retries >= limit:
             tried = "no retries allowed" if retries == 0 else f"{retries} retr{'y' if retries == 1 else 'ies'} failed"
-            raise RetriesExhausted(f"{provider}: gave up reconnecting: {reason} ({tried}, --max-retries {limit})")
+            raise RetriesExhausted(
+                f"{provider}: gave up reconnecting: {reason} ({tried}, --max-retries {limit})",
+                reason=reason,
+                retries=retries,
+                answered=answered,
+            )
 
     async def _backoff(self, attempt: int, retry_after: float | None) -> None:
         """Full jitter: a uniform wait up to the capped exponential, so clients do not stampede."""
-        ceiling = min(self._opt.backoff_cap, self._opt.backoff_base * (2 ** (attempt - 1)))
-        delay = random.uniform(0, ceiling)
-        if retry_after is not None:
-            # the server said when: honour it (a rate limit ignored turns into a ban), within reason
-            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-        await asyncio.sleep(delay)
+        await self._sleep(self._policy.delay(attempt, retry_after))
 
     async def _open(self, codec: Codec) -> aiohttp.ClientWebSocketResponse:
         hs = codec.handshake
@@ -238,6 +298,13 @@ class Session:
             )
         except aiohttp.InvalidURL as exc:
             raise UsageError(f"invalid URL {hs.describe()}: {exc}") from None
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise CertificateRefused(hs.url, certificate_error(exc.certificate_error)) from None
+        except aiohttp.ClientConnectorError as exc:
+            refused = certificate_error(exc)
+            if refused is not None:
+                raise CertificateRefused(hs.url, refused) from None
+            raise
         except aiohttp.WSServerHandshakeError as exc:
             status = exc.status
             if status in (401, 403):
@@ -298,14 +365,23 @@ class Session:
                     break
                 for ev in events:
                     if type(ev) is DataEvent:
+                        try:
+                            emit(ev)
+                        except _EncodeError as exc:  # nested past what JSON output can hold
+                            self._unwritable(codec.provider, frame, exc)
+                            continue
                         self.data_count += 1
-                    elif ev.event == "unknown":  # type: ignore[union-attr]
+                        continue
+                    if ev.event == "unknown":  # type: ignore[union-attr]
                         self._report.limited(
                             "unknown",
                             f"feedcli: {codec.provider}: a frame of a kind feedcli does not know "
                             "(written as an 'unknown' control line with --events)",
                         )
-                    emit(ev)
+                    try:
+                        emit(ev)
+                    except _EncodeError as exc:
+                        self._unwritable(codec.provider, frame, exc)
                 out = codec.take_outgoing()
                 if out:
                     for f in out:
@@ -426,25 +502,19 @@ class Session:
                 return  # the connection is already going; the receive loop will say why
 
     async def _request(self, codec: Codec, request: HttpRequest) -> HttpResponse:
-        """One HTTP call for a codec; a rate-limit answer raises _Throttled (never handed on)."""
-        assert self._http is not None
-        async with self._http.request(
-            request.method,
-            request.url,
-            params=list(request.params) or None,
-            json=request.json,
-            headers=list(request.headers) or None,
-        ) as resp:
-            body = await resp.read()
-            if resp.status in (418, 429) or resp.status >= 500:
-                raise _Throttled(request, resp.status, _retry_after_header(resp.headers.get("Retry-After")))
-            return HttpResponse(resp.status, dict(resp.headers), body)
+        """One HTTP call for a codec; rate limits, redirects and failures raise RequestFailed
+        (never handed on), a certificate that does not verify raises ProviderError."""
+        assert self._rest is not None
+        try:
+            return await self._rest.request(request)
+        except CertificateRefused as exc:
+            raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
 
     async def _http_calls(self, codec: Codec) -> None:
         """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""
         while requests := codec.pending_requests(time.time()):
             await self._make_calls(codec, requests)
-        if codec.handshake is None:
+        if codec.handshake is None and not codec.finished:
             raise ProviderError(f"{codec.provider}: no WebSocket address after the HTTP calls")
 
     async def _make_calls(self, codec: Codec, requests: list[HttpRequest]) -> None:
@@ -458,11 +528,12 @@ class Session:
         """A call that waits out rate limits and retries itself, so calls already answered
         (the backfill of other pairs) are not made again; other failures end the attempt."""
         waits = 0
+        limit = self._opt.throttle_retries
         while True:
             try:
                 return await self._request(codec, request)
-            except _Throttled as exc:
-                self._give_up_if_spent(codec.provider, waits, exc.describe())
+            except Throttled as exc:
+                self._give_up_if_spent(codec.provider, waits, exc.describe(), answered=True, limit=limit)
                 waits += 1
                 self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
                 await self._backoff(waits, exc.retry_after)
@@ -484,7 +555,7 @@ class Session:
                 await self._make_calls(codec, requests)
         except asyncio.CancelledError:
             raise
-        except (FeedError, aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
+        except (FeedError, OSError, asyncio.TimeoutError, RequestFailed) as exc:
             reason = _describe_open_error(exc) if not isinstance(exc, FeedError) else str(exc)
             self._report.note(f"feedcli: {codec.provider}: a REST call beside the stream failed: {reason}")
 
@@ -496,9 +567,13 @@ class Session:
             self._malformed(codec.provider, response.body, f"{request.purpose} answer: {exc}")
             return False
         for ev in events:
+            try:
+                self._emit(ev)
+            except _EncodeError as exc:
+                self._unwritable(codec.provider, response.body, exc)
+                continue
             if type(ev) is DataEvent:
                 self.data_count += 1
-            self._emit(ev)
         return True
 
     async def _poll(self, codec: Codec) -> None:
@@ -526,19 +601,31 @@ class Session:
                         waiter = self._pressure()
                         if waiter is not None:
                             await waiter
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, _Throttled) as exc:
+            except (OSError, asyncio.TimeoutError, RequestFailed) as exc:
                 reason = _describe_open_error(exc)
-                self._give_up_if_spent(codec.provider, retries, reason)
+                self._give_up_if_spent(codec.provider, retries, reason, answered=_answered(exc))
                 retries += 1
                 if connected and retries == 1:
                     self._control(codec.provider, "disconnected", url=_url_of(exc), reason=reason, attempt=retries)
                 self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
-                await self._backoff(retries, exc.retry_after if isinstance(exc, _Throttled) else None)
+                await self._backoff(retries, exc.retry_after if isinstance(exc, RequestFailed) else None)
                 continue
             if codec.finished:
                 return
             if not requests:
                 await asyncio.sleep(max(0.0, codec.poll_delay(time.time())))
+
+    def _unwritable(self, provider: str, frame: bytes | str, exc: Exception) -> None:
+        """A message that parsed but cannot be written out as JSON (nested deeper than orjson
+        writes, 255 levels, while it reads 1024) is a malformed frame like any other: counted,
+        reported, skipped, and the stream goes on.
+
+        The engine learns it from the consumer that encodes the event: orjson raises before
+        any of the event is taken, so this costs the hot path nothing, where checking each
+        message's depth up front would cost a scan of every frame (about 1 µs for 600 bytes,
+        a fifth of feedcli's whole budget per message).
+        """
+        self._malformed(provider, frame, f"cannot be written as JSON: {exc}")
 
     def _malformed(self, provider: str, frame: bytes | str, why: str) -> None:
         self.malformed_count += 1
@@ -587,7 +674,7 @@ def _describe_close(code: int | None, reason: str) -> str:
 
 
 def _describe_open_error(exc: Exception) -> str:
-    if isinstance(exc, _Throttled):
+    if isinstance(exc, RequestFailed | _Redirected):
         return exc.describe()
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         return f"the server answered HTTP {exc.status} to the handshake"
@@ -603,29 +690,23 @@ def _describe_open_error(exc: Exception) -> str:
     return f"cannot connect ({exc.__class__.__name__}: {exc})"
 
 
-def _retry_after(exc: Exception) -> float | None:
-    if isinstance(exc, _Throttled):
+def _answered(exc: Exception) -> bool:
+    """Whether a failed attempt got an answer from the server (a refusal of sorts), not silence."""
+    if isinstance(exc, RequestFailed):
+        return exc.answered
+    return isinstance(exc, _Redirected | aiohttp.WSServerHandshakeError)
+
+
+def _retry_after(exc: Exception, now: float) -> float | None:
+    if isinstance(exc, RequestFailed):
         return exc.retry_after
     if isinstance(exc, aiohttp.WSServerHandshakeError) and exc.headers:
-        return _retry_after_header(exc.headers.get("Retry-After"))
-    return None
-
-
-def _retry_after_header(value: str | None) -> float | None:
-    """Retry-After in seconds (the HTTP-date form is read too, as some gateways send it)."""
-    if not value:
-        return None
-    with contextlib.suppress(ValueError):
-        return max(0.0, float(value))
-    from email.utils import parsedate_to_datetime
-
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        return retry_after_seconds(exc.headers.get("Retry-After"), now)
     return None
 
 
 def _url_of(exc: Exception) -> str:
-    if isinstance(exc, _Throttled):
+    if isinstance(exc, RequestFailed):
         return exc.request.url
     url = getattr(getattr(exc, "request_info", None), "url", None)
     return str(url) if url is not None else ""
@@ -635,13 +716,23 @@ _C = TypeVar("_C", bound=Codec)
 
 
 def run_once(
-    new_codec: Callable[[], _C], emit: Callable[[Event], None], *, base_url: str, timeout: float, what: str
+    new_codec: Callable[[], _C],
+    emit: Callable[[Event], None],
+    *,
+    base_url: str,
+    timeout: float,
+    what: str,
+    note: Callable[[str], None] | None = None,
+    throttle_retries: int = 0,
+    max_retry_after: float = MAX_RETRY_AFTER,
 ) -> _C:
-    """One connection for a one-shot exchange (a login check, a search); the codec it used.
+    """One connection for a one-shot exchange (a login, a login check, a search); the codec it used.
 
-    No retries, no watchdog, no pings, at most `timeout` seconds: a server that cannot be
+    No reconnects, no watchdog, no pings, at most `timeout` seconds: a server that cannot be
     reached or does not answer is a FeedError (exit 1) naming `what`; a refusal keeps its
-    own exit code. Whether the exchange completed is the caller's to judge from the codec.
+    own exit code. Rate limits and 5xx answers to its HTTP calls are waited out up to
+    `throttle_retries` times (each wait noted through `note`), as a stream waits them out.
+    Whether the exchange completed is the caller's to judge from the codec.
     """
     made: list[_C] = []
 
@@ -654,15 +745,27 @@ def run_once(
         return handshake.describe() if handshake is not None else base_url
 
     options = SessionOptions(
-        stale_after=None, max_retries=0, ping_interval=None, ping_timeout=None, trust_env=not is_loopback(base_url)
+        stale_after=None,
+        max_retries=0,
+        ping_interval=None,
+        ping_timeout=None,
+        trust_env=not is_loopback(base_url),
+        throttle_retries=throttle_retries,
+        max_retry_after=max_retry_after,
     )
+    reporter = Reporter(note) if note is not None else None
 
     async def main() -> None:
-        await asyncio.wait_for(Session(fresh, emit, options=options).run(), timeout)
+        await asyncio.wait_for(Session(fresh, emit, options=options, reporter=reporter).run(), timeout)
 
     try:
         asyncio.run(main())
-    except (RetriesExhausted, ConnectionDead) as exc:
+    except RetriesExhausted as exc:
+        if exc.answered:
+            tried = f" (still after {exc.retries} retr{'y' if exc.retries == 1 else 'ies'})" if exc.retries else ""
+            raise FeedError(f"{what}: {where()}: {exc.reason}{tried}") from None
+        raise FeedError(f"{what}: no answer from {where()}: {exc.reason}") from None
+    except ConnectionDead as exc:
         raise FeedError(f"{what}: no answer from {where()}: {exc}") from None
     except asyncio.TimeoutError:
         raise FeedError(f"{what}: {where()} did not answer within {timeout:g}s") from None

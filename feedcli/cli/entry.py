@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from feedcli.cli.app import command
     from feedcli.errors import FeedError
+    from feedcli.safe_text import printable
 
     try:
         command().main(args=args, prog_name="feedcli", standalone_mode=False)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"feedcli: {exc}\n")
+        sys.stderr.write(f"feedcli: {printable(str(exc))}\n")  # may quote a server: no raw escapes
         return exc.exit_code
     except KeyboardInterrupt:
         return 0
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"feedcli: unexpected error: {exc.__class__.__name__}: {exc} (run with -v for details)\n")
+        detail = printable(f"{exc.__class__.__name__}: {exc}")
+        sys.stderr.write(f"feedcli: unexpected error: {detail} (run with -v for details)\n")
         return 1
     return 0
 

@@ -40,7 +40,9 @@ _FAMILY_HELP = "Which provider family: " + "; ".join(
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    from feedcli.safe_text import printable
+
+    sys.stderr.write(printable(message) + "\n")  # the account name comes from the server's token
 
 
 def _kind(family: Enum) -> CredentialKind:

@@ -85,17 +85,24 @@ def _ndjson(rows: list[dict[str, Any]]) -> None:
 def _table(provider: str, pattern: str, rows: list[dict[str, Any]], preferred: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from feedcli.safe_text import printable
+
+    def cell(value: object) -> Text:
+        # a server's text: as Text, no markup is read in it; printable, no escape reaches the terminal
+        return Text(printable("" if value is None else str(value)))
 
     console = Console()
     if not rows:
-        console.print(f"No {provider} instrument matches {pattern!r}.")
+        console.print(cell(f"No {provider} instrument matches {pattern!r}."))
         return
     names = [c for c in (preferred or ()) if any(c in r for r in rows)] or list(rows[0])
-    table = Table(title=f"{provider}: {len(rows)} match{'es' if len(rows) != 1 else ''} for {pattern!r}")
+    table = Table(title=cell(f"{provider}: {len(rows)} match{'es' if len(rows) != 1 else ''} for {pattern!r}"))
     for i, name in enumerate(names):
-        table.add_column(name, style="bold cyan" if i == 0 else None, no_wrap=i == 0)
+        table.add_column(cell(name), style="bold cyan" if i == 0 else None, no_wrap=i == 0)
     for row in rows:
-        table.add_row(*("" if row.get(n) is None else str(row.get(n)) for n in names))
+        table.add_row(*(cell(row.get(n)) for n in names))
     console.print(table)
 
 

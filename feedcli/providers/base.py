@@ -49,6 +49,8 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...] = ()
     #: what the call is for, in a word, for messages ("token", "backfill", "poll")
     purpose: str = "request"
+    #: a form-encoded body (a login); kept out of the repr, as it may hold a password
+    form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -137,21 +139,28 @@ _SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
 
 def check_base_url(base_url: str) -> str:
-    """Refuse a base URL that cannot work before anything connects (UsageError, exit 2)."""
+    """Refuse a base URL that cannot work before anything connects (UsageError, exit 2).
+
+    The refusal quotes the URL with any password in it hidden: `http://user:secret@host`
+    must not put the secret on stderr (or in a terminal's scrollback) a second time.
+    """
+    from feedcli.safe_text import redact_url
+
     hint = "--url must look like http://HOST:PORT or https://HOST"
+    shown = repr(redact_url(base_url))
     try:
         parts = urlsplit(base_url)
         port = parts.port  # raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise UsageError(f"{hint}, not {base_url!r} ({exc})") from None
+        raise UsageError(f"{hint}, not {shown} ({redact_url(str(exc))})") from None
     if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        raise UsageError(f"{hint}, not {base_url!r}")
+        raise UsageError(f"{hint}, not {shown}")
     if parts.username is not None or parts.password is not None:
-        raise UsageError(f"--url must not carry a user or password ({base_url!r}): use feedcli login")
+        raise UsageError(f"--url must not carry a user or password ({shown}): use feedcli login")
     if parts.query or parts.fragment:
-        raise UsageError(f"--url is a base URL, without '?' or '#': {base_url!r}")
+        raise UsageError(f"--url is a base URL, without '?' or '#': {shown}")
     if port == 0:
-        raise UsageError(f"--url has port 0: {base_url!r}")
+        raise UsageError(f"--url has port 0: {shown}")
     return base_url
 
 

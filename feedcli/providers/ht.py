@@ -11,15 +11,17 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import orjson
 
 from feedcli import market
 from feedcli.credentials import TokenLogin
-from feedcli.errors import AuthError, FeedError, MalformedFrame, SubscriptionError
+from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
-from feedcli.providers.base import Codec, Frame, Handshake, SelectorOption
+from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, SelectorOption, http_url
 from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
@@ -50,6 +52,93 @@ def token_from_login(body: object) -> str | None:
         if isinstance(token, str) and token.strip():
             return token.strip()
     return None
+
+
+#: what a login refusal says instead of a server's text that repeats the submitted password
+WITHHELD = "(the server's answer repeats the password sent; not shown)"
+
+
+def login_detail(status: int, body: bytes, password: str) -> str:
+    """What a refused login's answer says (its `detail`, else its text, else the status's
+    phrase), never the password: a server that echoes the form would put it on stderr."""
+    text = ""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body[:200].decode("utf-8", "replace").strip()
+    else:
+        detail = parsed.get("detail") if isinstance(parsed, dict) else None
+        if isinstance(detail, str):
+            text = detail
+        elif isinstance(detail, list):  # FastAPI's validation errors: [{"msg": ...}, ...]
+            text = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+        elif detail:
+            text = orjson.dumps(detail).decode()
+    text = text.strip()
+    if password and any(form in text for form in _spellings(password)):
+        return WITHHELD
+    if not text:
+        try:
+            return HTTPStatus(status).phrase
+        except ValueError:
+            return "no reason given"
+    return text
+
+
+def _spellings(secret: str) -> set[str]:
+    """The ways a server may quote a secret back: as sent, form- or URL-encoded, JSON-escaped."""
+    return {secret, quote_plus(secret), quote(secret, safe=""), orjson.dumps(secret).decode()[1:-1]}
+
+
+class LoginCodec(Codec):
+    """The token request as the engine runs it: one form POST, the JWT read from the answer.
+
+    No WebSocket: the codec is finished once the answer is read, with `token` set, or
+    raises the refusal (AuthError for 401/403, exit 3). Rate limits and 5xx answers are
+    the engine's to wait out; they never reach `on_http`.
+    """
+
+    provider = "login"
+    handshake = None
+
+    def __init__(self, base_url: str, user: str, password: str) -> None:
+        self._request = HttpRequest(
+            "POST",
+            http_url(base_url, LOGIN_PATH),
+            headers=(("Accept", "application/json"),),
+            purpose="token",
+            form=tuple(login_form(user, password).items()),
+        )
+        self._password = password
+        self._asked = False
+        self.token: str | None = None
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        if self._asked:
+            return []
+        self._asked = True
+        return [self._request]
+
+    def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
+        status = response.status
+        if 200 <= status < 300:
+            try:
+                body = orjson.loads(response.body)
+            except orjson.JSONDecodeError:
+                body = None
+            token = token_from_login(body)
+            if token is None:
+                raise ProviderError(f"login: HTTP {status} without an Authorization token in the body")
+            self.token = token
+            self.finished = True
+            return []
+        detail = login_detail(status, response.body, self._password)
+        if status in (401, 403):
+            raise AuthError(f"login refused (HTTP {status}): {detail}")
+        raise FeedError(f"login failed (HTTP {status}): {detail}")
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        raise MalformedFrame("a login has no WebSocket")
 
 
 def auth_headers(token: str, *, bearer: bool = False) -> tuple[tuple[str, str], ...]:

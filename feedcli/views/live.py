@@ -23,6 +23,7 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.safe_text import PrintableFrame, printable
 from feedcli.views import render
 from feedcli.views.models import (
     MAX_CANDLES,
@@ -241,8 +242,10 @@ class LiveView:
             self._reconnects += 1
             self._connections[provider] = Connection(provider, "connected")
         elif name == "disconnected":
-            reason = fields.get("reason")
-            self._connections[provider] = Connection(provider, "disconnected", str(reason) if reason else None)
+            reason = fields.get("reason")  # a server's close reason: no escapes reach the terminal
+            self._connections[provider] = Connection(
+                provider, "disconnected", printable(str(reason)) if reason else None
+            )
         elif name in ("connecting", "reconnecting"):
             attempt = fields.get("attempt")
             self._connections[provider] = Connection(provider, name, f"attempt {attempt}" if attempt else None)
@@ -362,7 +365,8 @@ class LiveView:
 
     def frame(self, width: int, height: int, now: float | None = None) -> RenderableType:
         """One frame of the current state at the given size (`now`: monotonic, for tests)."""
-        return render.screen(self.snapshot(now), width, height)
+        # every cell may hold a server's text: the frame is drawn with control characters escaped
+        return PrintableFrame(render.screen(self.snapshot(now), width, height))
 
     async def run(self, console: Console | None = None, fps: float = 10.0) -> None:
         """Draw at `fps` frames a second until cancelled or `aclose`d.
