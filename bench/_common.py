@@ -34,10 +34,17 @@ class LoadGen:
     """bench/loadgen.py in a subprocess; hands back the per-connection records it prints."""
 
     def __init__(
-        self, *, count: int, rate: float = 0.0, after: str = "keep", progress: float = 0.0, distinct: int = 1000
+        self,
+        *,
+        count: int,
+        rate: float = 0.0,
+        after: str = "keep",
+        progress: float = 0.0,
+        distinct: int = 1000,
+        site: str = "ht",
     ) -> None:
         self.args = ["--count", str(count), "--rate", str(rate), "--after", after, "--progress", str(progress)]
-        self.args += ["--distinct", str(distinct)]
+        self.args += ["--distinct", str(distinct), "--site", site]
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
