@@ -186,6 +186,8 @@ class Run:
     note: str = ""
     #: the client's close frame → its exit: closing files (a final fsync) and interpreter teardown
     after_close: float = float("nan")
+    #: CPU seconds (user + system) the client process used, start-up included, when measured
+    cpu: float = float("nan")
 
 
 def run_client(runner: Runner, gen: LoadGen, client: str, cmd: Sequence[str], n: int, timeout: float) -> Run:
