@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.feedcli-installed
 
-.PHONY: demo test system-packages lint completions bench
+.PHONY: demo test system-packages lint completions bench bench-setup bench-quick bench-stream
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,5 +29,23 @@ lint: $(STAMP)
 completions: $(STAMP)
 	$(BIN)/python -m feedcli.completion_scripts
 
-bench: $(STAMP)
+# The benchmarks (bench/README.md). The peers they measure feedcli against live in bench/.venv,
+# never in feedcli's environment: `bench-setup` makes it (and installs jq and hyperfine if missing).
+BENCH_STAMP := bench/.venv/.peers-installed
+
+$(BENCH_STAMP): bench/requirements.txt bench/setup-peers
+	PY=$(PY) bash bench/setup-peers
+
+bench-setup: $(STAMP) $(BENCH_STAMP)
+
+# every row of issue 13's goals table, each beside its baseline, interleaved (about 5-8 min)
+bench: bench-setup
+	$(BIN)/python bench/goals_bench.py
+
+# the same rows, one smaller run of each (about 1-2 min)
+bench-quick: bench-setup
+	$(BIN)/python bench/goals_bench.py --quick
+
+# feedcli stream alone against its own targets: latency, memory, start-up (bench/README.md)
+bench-stream: $(STAMP)
 	$(BIN)/python bench/stream_bench.py

@@ -34,10 +34,17 @@ class LoadGen:
     """bench/loadgen.py in a subprocess; hands back the per-connection records it prints."""
 
     def __init__(
-        self, *, count: int, rate: float = 0.0, after: str = "keep", progress: float = 0.0, distinct: int = 1000
+        self,
+        *,
+        count: int,
+        rate: float = 0.0,
+        after: str = "keep",
+        progress: float = 0.0,
+        distinct: int = 1000,
+        site: str = "ht",
     ) -> None:
         self.args = ["--count", str(count), "--rate", str(rate), "--after", after, "--progress", str(progress)]
-        self.args += ["--distinct", str(distinct)]
+        self.args += ["--distinct", str(distinct), "--site", site]
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -102,7 +109,12 @@ class Runner:
     def __init__(self, feedcli: list[str], workdir: Path) -> None:
         self.feedcli = feedcli
         self.workdir = workdir
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDCLI_")}
+        # PYTHONDONTWRITEBYTECODE (set on some machines) would have feedcli's editable source
+        # compiled again at every start (about 60 ms of its start-up here), which no installed
+        # copy pays: bytecode caches are written as they would be for a user
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith("FEEDCLI_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         self.env.update(FEEDCLI_TOKEN="bench-token", FEEDCLI_CONFIG_DIR=str(workdir / "config"))
         self._n = 0
 
@@ -174,6 +186,8 @@ class Run:
     note: str = ""
     #: the client's close frame → its exit: closing files (a final fsync) and interpreter teardown
     after_close: float = float("nan")
+    #: CPU seconds (user + system) the client process used, start-up included, when measured
+    cpu: float = float("nan")
 
 
 def run_client(runner: Runner, gen: LoadGen, client: str, cmd: Sequence[str], n: int, timeout: float) -> Run:

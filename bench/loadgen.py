@@ -6,11 +6,18 @@ asyncio TCP server instead: it answers the HTTP upgrade itself and then writes s
 text frames that were encoded once, up front, in chunks of a few hundred KiB. Per message
 it costs nothing in fast mode; in paced mode it patches the send time into each frame.
 
+It serves one of two sites (`--site`): `ht` (the default), an HT `best-limit` stream on
+any WebSocket path, and `binance`, Binance spot as bench/binance_site.py describes it (REST
+`exchangeInfo` and `klines`, `/ws` with SUBSCRIBE, `/stream?streams=`). A site says what a
+plain HTTP request gets, which pre-framed corpus a WebSocket path or a subscription streams,
+and what to answer to a text frame from the client.
+
 It runs in its own process (`python bench/loadgen.py ...`) so that it never shares a GIL
 with the client being measured. Protocol with the parent, one JSON object per stdout line:
 
     {"event": "listening", "port": P}            once, when ready
-    {"event": "conn", "accepted": t, ...}        once per connection, when it ends
+    {"event": "conn", "accepted": t, ...}        once per WebSocket connection, when it ends
+    {"event": "http", "accepted": t, ...}        once per connection that never upgraded (REST only)
     {"event": "progress", "t": t, "sent": n}     every --progress seconds (if given): messages
                                                  handed to sockets so far, all connections
 
@@ -28,8 +35,10 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ISIN = "IRO1FOLD0001"
@@ -104,7 +113,13 @@ class Corpus:
 
     @classmethod
     def build(cls, count: int = 1000, seed: int = 7) -> Corpus:
-        frames = [server_frame(m) for m in build_messages(count, seed)]
+        """The HT best-limit corpus (paced mode patches the send time into each frame)."""
+        return cls.from_messages(build_messages(count, seed), stamped=True)
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[bytes], *, stamped: bool = False) -> Corpus:
+        """Frames of `messages`; `stamped`: each holds STAMP_PLACEHOLDER (paced mode needs it)."""
+        frames = [server_frame(m) for m in messages]
         chunks: list[tuple[int, int, bytes]] = []
         start = 0
         size = 0
@@ -113,7 +128,7 @@ class Corpus:
             if size >= CHUNK_BYTES or i == len(frames) - 1:
                 chunks.append((start, i + 1, b"".join(frames[start : i + 1])))
                 start, size = i + 1, 0
-        stamp_at = [f.index(STAMP_PLACEHOLDER) for f in frames]
+        stamp_at = [f.index(STAMP_PLACEHOLDER) for f in frames] if stamped else []
         return cls(frames, chunks, stamp_at)
 
     def bytes_for(self, n: int) -> int:
@@ -121,6 +136,53 @@ class Corpus:
         cycle = sum(len(f) for f in self.frames)
         full, rest = divmod(n, len(self.frames))
         return full * cycle + sum(len(f) for f in self.frames[:rest])
+
+
+# ---------------------------------------------------------------------- sites
+@dataclass
+class HttpRequestHead:
+    """The request line and headers of one HTTP request (the generator reads no bodies)."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+
+    @property
+    def path(self) -> str:
+        return self.target.partition("?")[0]
+
+    @property
+    def is_upgrade(self) -> bool:
+        return "sec-websocket-key" in self.headers and "websocket" in self.headers.get("upgrade", "").lower()
+
+
+class Site(Protocol):
+    """What one simulated service serves; the Generator does the sockets and the framing."""
+
+    def rest(self, request: HttpRequestHead) -> tuple[int, bytes] | None:
+        """(status, JSON body) for a plain HTTP request; None: answer 400 and close."""
+
+    def stream_for(self, request: HttpRequestHead) -> Corpus | None:
+        """The corpus a WebSocket on this path streams at once; None: wait for a subscription."""
+
+    def on_text(self, payload: bytes) -> tuple[bytes | None, Corpus | None]:
+        """A text frame from the client: (a text reply or None, the corpus to start streaming or None)."""
+
+
+class HTSite:
+    """HT: every WebSocket path streams the best-limit corpus; no REST."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def rest(self, request: HttpRequestHead) -> tuple[int, bytes] | None:
+        return None
+
+    def stream_for(self, request: HttpRequestHead) -> Corpus | None:
+        return self.corpus
+
+    def on_text(self, payload: bytes) -> tuple[bytes | None, Corpus | None]:
+        return None, None
 
 
 # ---------------------------------------------------------------------- one connection
@@ -133,6 +195,8 @@ class ConnStats:
     authorized: bool = False
     accepted: float = 0.0
     handshake: float | None = None
+    #: when the client's subscription arrived (sites that wait for one)
+    subscribed: float | None = None
     first_write: float | None = None
     last_write: float | None = None
     all_written: float | None = None
@@ -140,6 +204,8 @@ class ConnStats:
     end: float | None = None
     sent: int = 0
     pings: int = 0
+    #: plain HTTP requests answered on this connection before it upgraded (or instead)
+    http_requests: int = 0
     reason: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -147,8 +213,8 @@ class ConnStats:
 class Generator:
     """Serves every connection the same way: the configuration given on the command line."""
 
-    def __init__(self, corpus: Corpus, count: int, rate: float, after: str) -> None:
-        self.corpus = corpus
+    def __init__(self, site: Site, count: int, rate: float, after: str) -> None:
+        self.site = site
         self.count = count  # 0: without end
         self.rate = rate  # 0: as fast as the socket takes them
         self.after = after  # "keep" the connection open, or "close" it, once `count` are sent
@@ -157,12 +223,23 @@ class Generator:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         stats = ConnStats(accepted=time.time())
         sender: asyncio.Task[None] | None = None
+        upgraded = False
         try:
-            if not await self._handshake(reader, writer, stats):
+            request = await self._serve_http(reader, writer, stats)
+            if request is None:
                 return
+            upgraded = True
+            corpus = self._handshake(request, writer, stats)
             writer.transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
-            sender = asyncio.create_task(self._send(writer, stats))
-            await self._read_client(reader, writer, stats)
+
+            def start(corpus: Corpus) -> None:
+                nonlocal sender
+                if sender is None:
+                    sender = asyncio.create_task(self._send(writer, stats, corpus))
+
+            if corpus is not None:
+                start(corpus)
+            await self._read_client(reader, writer, stats, start)
             stats.reason = stats.reason or "client closed"
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             stats.reason = f"connection lost ({exc.__class__.__name__})"
@@ -174,25 +251,42 @@ class Generator:
             with contextlib.suppress(Exception):
                 writer.close()
             stats.end = time.time()
+            if not upgraded:
+                stats.event = "http"
             sys.stdout.write(json.dumps(asdict(stats)) + "\n")
             sys.stdout.flush()
 
-    async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: ConnStats) -> bool:
-        request = await reader.readuntil(b"\r\n\r\n")
-        lines = request.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        stats.path = parts[1] if len(parts) > 1 else ""
-        headers = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if sep:
-                headers[name.strip().lower()] = value.strip()
-        key = headers.get("sec-websocket-key")
-        stats.authorized = bool(headers.get("authorization"))
-        if key is None or "websocket" not in headers.get("upgrade", "").lower():
-            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            stats.reason = "not a WebSocket upgrade"
-            return False
+    async def _serve_http(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: ConnStats
+    ) -> HttpRequestHead | None:
+        """Answer plain requests (keep-alive) until one asks for a WebSocket; None if none did."""
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                stats.reason = "client closed (HTTP)"
+                return None
+            request = _parse_head(head)
+            stats.path = request.target
+            stats.authorized = stats.authorized or bool(request.headers.get("authorization"))
+            if request.is_upgrade:
+                return request
+            answer = self.site.rest(request)
+            if answer is None:
+                writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                stats.reason = "not a WebSocket upgrade"
+                return None
+            status, body = answer
+            stats.http_requests += 1
+            writer.write(
+                f"HTTP/1.1 {status} {'OK' if status < 400 else 'Error'}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+
+    def _handshake(self, request: HttpRequestHead, writer: asyncio.StreamWriter, stats: ConnStats) -> Corpus | None:
+        key = request.headers["sec-websocket-key"]
         accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
         writer.write(
             (
@@ -203,25 +297,25 @@ class Generator:
             ).encode()
         )
         stats.handshake = time.time()
-        return True
+        return self.site.stream_for(request)
 
-    async def _send(self, writer: asyncio.StreamWriter, stats: ConnStats) -> None:
+    async def _send(self, writer: asyncio.StreamWriter, stats: ConnStats, corpus: Corpus) -> None:
         if self.rate > 0:
-            await self._send_paced(writer, stats)
+            await self._send_paced(writer, stats, corpus)
         else:
-            await self._send_fast(writer, stats)
+            await self._send_fast(writer, stats, corpus)
         stats.all_written = time.time()
         if self.after == "close":
             writer.write(server_frame((1000).to_bytes(2, "big"), 0x8))
             await writer.drain()
 
-    async def _send_fast(self, writer: asyncio.StreamWriter, stats: ConnStats) -> None:
+    async def _send_fast(self, writer: asyncio.StreamWriter, stats: ConnStats, corpus: Corpus) -> None:
         """Whole pre-built chunks, cycled; only the last one is cut to end at `count`."""
-        frames = self.corpus.frames
+        frames = corpus.frames
         remaining = self.count or -1
         stats.first_write = time.time()
         while remaining:
-            for start, end, chunk in self.corpus.chunks:
+            for start, end, chunk in corpus.chunks:
                 n = end - start
                 if 0 < remaining < n:
                     chunk = b"".join(frames[start : start + remaining])
@@ -237,14 +331,16 @@ class Generator:
                 await writer.drain()
         await writer.drain()
 
-    async def _send_paced(self, writer: asyncio.StreamWriter, stats: ConnStats) -> None:
+    async def _send_paced(self, writer: asyncio.StreamWriter, stats: ConnStats, corpus: Corpus) -> None:
         """`rate` messages a second, each stamped with the time it is handed to the socket.
 
         asyncio sleeps in whole milliseconds (epoll), so messages that fall due within one
         tick are written together, each with its own stamp and its own write call.
         """
-        frames = self.corpus.frames
-        stamp_at = self.corpus.stamp_at
+        frames = corpus.frames
+        stamp_at = corpus.stamp_at
+        if not stamp_at:
+            raise RuntimeError("paced mode needs a corpus with a send-time placeholder (the HT one)")
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         stats.first_write = time.time()
@@ -266,8 +362,14 @@ class Generator:
             await writer.drain()
             await asyncio.sleep(max(0.0, t0 + i / self.rate - loop.time()))
 
-    async def _read_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: ConnStats) -> None:
-        """Parse client frames just enough to answer pings and close; ignore the rest."""
+    async def _read_client(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        stats: ConnStats,
+        start: Callable[[Corpus], None],
+    ) -> None:
+        """Parse client frames just enough to answer pings, subscriptions and close."""
         while True:
             head = await reader.readexactly(2)
             opcode = head[0] & 0x0F
@@ -284,6 +386,13 @@ class Generator:
             if opcode == 0x9:
                 stats.pings += 1
                 writer.write(server_frame(payload, 0xA))
+            elif opcode == 0x1:
+                reply, corpus = self.site.on_text(payload)
+                if reply is not None:
+                    writer.write(server_frame(reply))
+                if corpus is not None:
+                    stats.subscribed = stats.subscribed or time.time()
+                    start(corpus)
             elif opcode == 0x8:
                 stats.close_rcvd = time.time()
                 stats.reason = "client closed"
@@ -291,6 +400,17 @@ class Generator:
                 with contextlib.suppress(ConnectionError):
                     await writer.drain()
                 return
+
+
+def _parse_head(head: bytes) -> HttpRequestHead:
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    return HttpRequestHead(parts[0], parts[1] if len(parts) > 1 else "", headers)
 
 
 async def report_progress(generator: Generator, period: float) -> None:
@@ -322,8 +442,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--after", choices=("keep", "close"), default="keep", help="once --count are sent")
     parser.add_argument("--distinct", type=int, default=1000, help="distinct pre-built messages, cycled")
     parser.add_argument("--progress", type=float, default=0.0, help="seconds between progress lines; 0: none")
+    parser.add_argument("--site", choices=("ht", "binance"), default="ht", help="what to serve (see the docstring)")
+    parser.add_argument(
+        "--binance-frames",
+        choices=("combined", "native"),
+        default="combined",
+        help="binance: `combined` wraps every event as /stream does, on /ws too, so that every client gets the "
+        "same bytes; `native`: raw events on /ws, as after a plain SUBSCRIBE",
+    )
     args = parser.parse_args(argv)
-    generator = Generator(Corpus.build(args.distinct), args.count, args.rate, args.after)
+    site: Site
+    if args.site == "binance":
+        # a sibling script, not an installed package; it imports this module by name
+        sys.modules.setdefault("loadgen", sys.modules[__name__])
+        from binance_site import BinanceSite
+
+        site = BinanceSite(args.distinct, combined_everywhere=args.binance_frames == "combined")
+    else:
+        site = HTSite(Corpus.build(args.distinct))
+    generator = Generator(site, args.count, args.rate, args.after)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port, generator, args.progress))
 
