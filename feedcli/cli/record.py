@@ -79,7 +79,8 @@ COMMON: tuple[Shared, ...] = (
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
-    from feedcli.sinks.recording import RecordingWriter, parse_duration, parse_size
+    from feedcli.sinks.recording import RecordingWriter
+    from feedcli.units import parse_duration, parse_size
 
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
