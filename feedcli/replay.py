@@ -20,8 +20,8 @@ Why it is built the way it is:
   ffffffZ`), so string order is time order and no datetime is built per line.
 - Pacing is against one monotonic start point (line due at start + (recv - first recv) /
   speed), not sleep-after-sleep, so a long replay does not drift.
-- Output goes through a small raw-line writer rather than the NDJSON writer `stream`
-  uses: that one encodes events, and re-encoding is both slower and not byte-exact. It
+- Output goes through the line writer `stream` uses (sinks/writer.py), given the raw
+  lines rather than events: re-encoding would be both slower and not byte-exact. It
   batches lines (about 64 KiB per write) and, on a pipe, waits while the reader is behind,
   so memory stays bounded and a slow `jq` slows the replay instead of growing a buffer.
 """
@@ -49,7 +49,8 @@ from typing import IO, Any, Protocol
 import orjson
 
 from feedcli.errors import FeedError, UsageError
-from feedcli.sinks.ndjson import PipeProtocol as _PipeProtocol
+from feedcli.sinks.base import StopStream
+from feedcli.sinks.writer import FLUSH_AT, LineWriter, standard_output
 
 #: gzip and zstd frame magic numbers: the format is read from the content, not the name
 GZIP_MAGIC = b"\x1f\x8b"
@@ -60,12 +61,6 @@ READ_SIZE = 1 << 20
 MAX_LINE = 64 << 20
 #: malformed lines reported one by one per file; after that they are only counted
 SHOWN_MALFORMED = 3
-#: bytes of lines gathered into one write
-FLUSH_AT = 64 * 1024
-#: a pipe transport's high-water mark: above it the replay waits for the reader
-HIGH_WATER = 256 * 1024
-#: seconds a reader may take nothing at the end before the rest is given up
-DRAIN_STALL = 2.0
 #: a line due sooner than this is written now rather than after a sleep the loop cannot
 #: time that finely anyway
 MIN_SLEEP = 0.0005
@@ -512,128 +507,19 @@ class RecvSeconds:
 # ====================================================================== output
 
 
-class ReaderGone(Exception):
-    """The reader closed the pipe: the replay ends normally (exit 0, nothing said)."""
-
-
 class Output(Protocol):
     async def start(self) -> None: ...
 
     async def send(self, lines: list[bytes]) -> None:
-        """Deliver lines (without `\\n`); return when more may be sent. May raise ReaderGone."""
+        """Deliver lines (without `\\n`); return when more may be sent. May raise StopStream (reader gone)."""
         ...
 
     async def aclose(self) -> None: ...
 
 
-class LineWriter:
-    """Writes raw lines to a file descriptor, a batch per write, waiting while a pipe is full.
-
-    Pipes and sockets go through an asyncio transport, so that a full pipe suspends the
-    replay (and Ctrl-C still works) instead of blocking the process in write(2); regular
-    files, /dev/null and terminals are written directly.
-    """
-
-    def __init__(self, fd: int, name: str = "stdout") -> None:
-        self.name = name
-        self._fd = fd
-        mode = os.fstat(fd).st_mode
-        self._direct = not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode))
-        self._transport: asyncio.WriteTransport | None = None
-        self._protocol: _PipeProtocol | None = None
-
-    async def start(self) -> None:
-        if self._direct:
-            return
-        loop = asyncio.get_running_loop()
-        pipe = os.fdopen(os.dup(self._fd), "wb", buffering=0)  # the transport closes what it is given
-        try:
-            transport, protocol = await loop.connect_write_pipe(_PipeProtocol, pipe)
-        except (ValueError, OSError):
-            pipe.close()
-            self._direct = True
-            return
-        transport.set_write_buffer_limits(high=HIGH_WATER)
-        self._transport, self._protocol = transport, protocol
-
-    async def send(self, lines: list[bytes]) -> None:
-        data = b"\n".join(lines) + b"\n"
-        transport, protocol = self._transport, self._protocol
-        if transport is None or protocol is None:
-            self._write_direct(data)
-            await asyncio.sleep(0)  # let signals, the progress bar and the view run
-            return
-        self._check(protocol)
-        transport.write(data)
-        paused = protocol.paused
-        if paused is not None:
-            await paused
-            self._check(protocol)
-        else:
-            await asyncio.sleep(0)
-
-    def _check(self, protocol: _PipeProtocol) -> None:
-        if protocol.error is not None:
-            raise FeedError(_write_error(self.name, protocol.error))
-        if protocol.lost:
-            raise ReaderGone
-
-    def _write_direct(self, data: bytes) -> None:
-        view = memoryview(data)
-        done = 0
-        try:
-            while done < len(data):
-                done += os.write(self._fd, view[done:])
-        except BrokenPipeError:
-            raise ReaderGone from None
-        except OSError as exc:
-            raise FeedError(_write_error(self.name, exc)) from None
-
-    async def aclose(self) -> None:
-        """Let the transport write what it holds, unless the reader is gone or stopped reading."""
-        transport, protocol = self._transport, self._protocol
-        if transport is None or protocol is None:
-            return
-        self._transport = None
-        error: FeedError | None = None
-        left = transport.get_write_buffer_size()
-        stalled_since = time.monotonic()
-        while not protocol.lost and left:
-            await asyncio.sleep(0.01)
-            now_left = transport.get_write_buffer_size()
-            if now_left < left:
-                stalled_since = time.monotonic()
-            elif time.monotonic() - stalled_since > DRAIN_STALL:
-                error = FeedError(f"{self.name}: the reader stopped reading; {now_left} bytes were not delivered")
-                transport.abort()
-                break
-            left = now_left
-        transport.close()
-        with contextlib.suppress(OSError):
-            os.set_blocking(self._fd, True)
-        if protocol.error is not None:
-            error = error or FeedError(_write_error(self.name, protocol.error))
-        if error is not None:
-            raise error
-
-
-def _write_error(name: str, exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        return f"cannot write {name}: the disk is full"
-    return f"cannot write {name}: {exc.strerror or exc}"
-
-
 def stdout_lines() -> LineWriter:
-    """A LineWriter on standard output; a closed stdout (`>&-`) is a clear error, not a crash."""
-    try:
-        if sys.stdout is None:
-            raise ValueError
-        fd = sys.stdout.fileno()
-        os.fstat(fd)
-    except (OSError, ValueError):
-        raise FeedError("standard output is closed") from None
-    sys.stdout.flush()
-    return LineWriter(fd)
+    """The line writer on standard output; a closed stdout (`>&-`) is a clear error, not a crash."""
+    return LineWriter(standard_output())
 
 
 class ViewOutput:
@@ -900,14 +786,14 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
     except asyncio.CancelledError:
         if not interrupted:
             raise
-    except ReaderGone:
+    except StopStream:
         pass
     except Exception as exc:
         error = exc
     finally:
         try:
             await out.aclose()
-        except ReaderGone:
+        except StopStream:
             pass
         except Exception as exc:
             error = error or exc

@@ -49,9 +49,8 @@ from feedcli.events import ControlEvent, DataEvent, Event, RecvClock, encode_lin
 from feedcli.sinks.compression import COMPRESSIONS, STREAMS, PlainStream
 from feedcli.sinks.naming import PartNames
 from feedcli.sinks.scrub import scrub
+from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, write_all, write_error
 
-#: buffered NDJSON bytes that trigger an immediate write instead of waiting for the next loop turn
-FLUSH_AT = 64 * 1024
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
@@ -59,7 +58,6 @@ SYNC_AT = 64 * 1024
 STATUS_EVERY = 0.5
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
-_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
 # ---------------------------------------------------------------------- parts
@@ -119,20 +117,19 @@ def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
     return error
 
 
-def _write_error(path: str, exc: OSError, compressed: bool, sealed: bool) -> str:
-    if exc.errno in _FULL:
-        if not compressed:
-            kept = "lines up to the last complete one are kept"
-        elif sealed:
-            kept = "lines up to the last flush are kept"
-        else:
-            kept = "it decompresses up to the last flush, without its end marker"
-        return f"cannot write {path}: the disk is full ({kept})"
-    return f"cannot write {path}: {exc.strerror or exc}"
+def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
+    """A failed write or fsync of a part, saying what its file still holds after a full disk."""
+    if not part.codec.compressed:
+        kept = KEPT_LINES
+    elif sealed:
+        kept = "lines up to the last flush are kept"
+    else:
+        kept = "it decompresses up to the last flush, without its end marker"
+    return FeedError(write_error(part.path, exc, kept))
 
 
 # ---------------------------------------------------------------------- the writer
-class RecordingWriter:
+class RecordingWriter(Batching):
     """A Consumer that records every event into rotating, optionally compressed NDJSON files.
 
     `path` is a file name (the first part is exactly that file, overwritten like `stream -o`
@@ -167,6 +164,7 @@ class RecordingWriter:
             raise UsageError("the flush interval must be more than zero")
         if not path or path == "-":
             raise UsageError("record writes files: give -o FILE or -o DIRECTORY/")
+        super().__init__()
         self.path = path
         self.provider = provider
         self.describe = scrub(describe)
@@ -189,8 +187,6 @@ class RecordingWriter:
         self._names = PartNames(path, provider, compress)
         self._clock = RecvClock()
         self._started = 0.0
-        self._buf = bytearray()
-        self._scheduled = False
         self._error: FeedError | None = None
         self._opened = False
         self._closed = False
@@ -304,16 +300,8 @@ class RecordingWriter:
             self.messages += 1
         else:
             self._note_control(event)
-        if len(self._buf) >= FLUSH_AT:
-            self._pump()
-        elif not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self._pump()
-            else:
-                self._scheduled = True
-                loop.call_soon(self._pump)
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
         if self._error is not None:
             raise self._error
 
@@ -326,7 +314,7 @@ class RecordingWriter:
 
         The periodic flush calls this, then fsyncs; so does rotation. Exposed for tests.
         """
-        self._pump()
+        self._hand_on()
         part = self._part
         if part is not None and not part.done and self._error is None:
             self._sync(part)
@@ -356,7 +344,7 @@ class RecordingWriter:
             directory = (os.path.dirname(part.path) or ".") if part.dir_pending else None
             error = await asyncio.to_thread(_fsync_close, part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
         self._clear_status()
@@ -373,7 +361,7 @@ class RecordingWriter:
             self._draw_status(None)
 
     # ------------------------------------------------------------------ writing
-    def _pump(self) -> None:
+    def _hand_on(self) -> None:
         self._scheduled = False
         part = self._part
         if part is None:
@@ -425,15 +413,11 @@ class RecordingWriter:
 
     def _write(self, part: _Part, data: bytes) -> bool:
         """Write all of `data` at the end of the part; on failure, leave the file valid and store the error."""
-        done = 0
-        view = memoryview(data)
         try:
-            while done < len(data):
-                done += os.write(part.fd, view[done:])
-        except OSError as exc:
-            self._fail(part, data, done, exc)
+            part.size += write_all(part.fd, data)
+        except WriteFailed as failed:
+            self._fail(part, data, failed.done, failed.error)
             return False
-        part.size += done
         return True
 
     def _fail(self, part: _Part, data: bytes, done: int, exc: OSError) -> None:
@@ -458,17 +442,13 @@ class RecordingWriter:
                 keep = reached  # not a regular file (/dev/full): nothing to cut
         part.size = keep
         if part.codec.compressed and part.seal is not None and cut:
-            seal = part.seal
             try:
-                written = 0
-                while written < len(seal):
-                    written += os.write(part.fd, seal[written:])
+                part.size += write_all(part.fd, part.seal)
                 sealed = True
-                part.size += written
-            except OSError:
+            except WriteFailed:
                 with contextlib.suppress(OSError):
                     os.ftruncate(part.fd, part.size)
-        self._error = FeedError(_write_error(part.path, exc, part.codec.compressed, sealed))
+        self._error = _write_error(part, exc, sealed)
 
     def _would_overflow(self, part: _Part, size: int) -> bool:
         """Would this line take the part past `rotate_size`? Only ever answers yes too early.
@@ -519,13 +499,13 @@ class RecordingWriter:
         except RuntimeError:
             error = _fsync_close(part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
             return
 
         async def close() -> None:
             error = await asyncio.to_thread(_fsync_close, part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
 
         task = loop.create_task(close())
         self._closing.add(task)
@@ -570,7 +550,7 @@ class RecordingWriter:
         else:
             error = await asyncio.to_thread(_fsync_close, fd, directory, True)
         if error is not None and self._error is None:
-            self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+            self._error = _write_error(part, error)
 
     # ------------------------------------------------------------------ status line
     def _note_control(self, event: Event) -> None:
