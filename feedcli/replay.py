@@ -35,7 +35,6 @@ import errno
 import heapq
 import os
 import re
-import signal
 import stat
 import sys
 import time
@@ -49,7 +48,7 @@ from typing import IO, Any, Protocol
 import orjson
 
 from feedcli.errors import FeedError, UsageError
-from feedcli.sinks.base import StopStream
+from feedcli.runner import Ending, run_until_done
 from feedcli.sinks.writer import FLUSH_AT, LineWriter, standard_output
 
 #: gzip and zstd frame magic numbers: the format is read from the content, not the name
@@ -746,7 +745,6 @@ def _make_view(options: ReplayOptions) -> ViewOutput:
 
 
 async def _main(recordings: list[Recording], out: Output, options: ReplayOptions) -> None:
-    loop = asyncio.get_running_loop()
     counters = Counters()
     progress: Progress | None = None
     warn: Warn = stderr_warn
@@ -754,63 +752,23 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
         progress = Progress(recordings, counters)
         warn = progress.note
     await out.start()
-    helpers: list[asyncio.Task[Any]] = []
+    helpers = []
     if isinstance(out, ViewOutput):
-        helpers.append(asyncio.create_task(out.view.run(fps=options.fps)))
+        helpers.append(out.view.run(fps=options.fps))
     if progress is not None:
-        helpers.append(asyncio.create_task(progress.run()))
-
+        helpers.append(progress.run())
     records = merged(recordings, options.filters, warn)
-    task = asyncio.create_task(pump(records, out, options.speed, counters))
-    interrupted = False
-    installed: list[int] = []
-
-    def on_signal(signum: int) -> None:
-        # The first signal ends the replay cleanly (what was written stays whole); a second,
-        # sent because closing takes too long (a reader that stopped reading), at once.
-        nonlocal interrupted
-        if interrupted:
-            stderr_warn(f"second {signal.Signals(signum).name}: exiting without flushing what is left")
-            os._exit(0)
-        interrupted = True
-        task.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal, sig)
-            installed.append(sig)
-
-    error: BaseException | None = None
     try:
-        await task
-    except asyncio.CancelledError:
-        if not interrupted:
-            raise
-    except StopStream:
-        pass
-    except Exception as exc:
-        error = exc
+        ending = await run_until_done(
+            pump(records, out, options.speed, counters),
+            close=out.aclose,
+            helpers=helpers,
+            on_terminal=options.view or getattr(out, "on_terminal", False),
+        )
     finally:
-        try:
-            await out.aclose()
-        except StopStream:
-            pass
-        except Exception as exc:
-            error = error or exc
-        for helper in helpers:
-            helper.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
         if progress is not None:
             progress.finish()
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        if installed:
-            from feedcli.pipeline import exit_quietly_on_signals
-
-            exit_quietly_on_signals()
-    if error is not None:
-        raise error
-    if not interrupted and counters.lines == 0 and options.filters.narrowing:
+    if ending is Ending.DONE and counters.lines == 0 and options.filters.narrowing:
         warn("no line matched --from/--to/--channel/--symbol")
 
 
@@ -916,31 +874,30 @@ def serve(options: ReplayOptions, address: str) -> None:
             await task  # a read error surfaces here, and ends the replay with it
 
         server = ReplayServer(provider, source, host, port, symbols=symbols)
-        try:
-            await server.start()
-        except OSError as exc:
-            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
-        sys.stderr.write(server.banner() + "\n")
-        for line in server.listing():
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-        finished = asyncio.create_task(server.wait_finished())
-        stopper = asyncio.create_task(stop.wait())
-        try:
-            await asyncio.wait([finished, stopper], return_when=asyncio.FIRST_COMPLETED)
-            if finished.done() and not finished.cancelled() and finished.exception() is not None:
-                raise finished.exception()  # type: ignore[misc]
-        finally:
-            for task in (finished, stopper, *pumping):
+        started = False
+
+        async def serve() -> None:
+            nonlocal started
+            try:
+                await server.start()
+            except OSError as exc:
+                raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            started = True
+            sys.stderr.write(server.banner() + "\n")
+            for line in server.listing():
+                sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+            await server.wait_finished()
+
+        async def close() -> None:
+            for task in pumping:
                 task.cancel()
-            await asyncio.gather(finished, stopper, *pumping, return_exceptions=True)
-            await server.stop()
+            await asyncio.gather(*pumping, return_exceptions=True)
+            if started:
+                await server.stop()
             for recording in recordings:
                 recording.close()
+
+        await run_until_done(serve(), close=close)
 
     asyncio.run(main())
