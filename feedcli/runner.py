@@ -29,12 +29,12 @@ import contextlib
 import enum
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from feedcli import terminal
 from feedcli.sinks.base import StopStream
+from feedcli.terminal import stderr_note
 
 #: the signals that end a run cleanly (SIGHUP where the platform has it)
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
@@ -52,18 +52,6 @@ class Ending(enum.Enum):
     DURATION = "duration"
     SIGNAL = "signal"
     TERMINAL = "terminal"  # the terminal the run drew on vanished
-
-
-def stderr_note(message: str) -> None:
-    """One line on stderr; a stderr that is a terminal gone is silenced, never an error of the run."""
-    if terminal.gone():
-        return
-    try:
-        sys.stderr.write(message + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError) as exc:
-        if terminal.is_gone_error(exc):
-            terminal.mark_gone()
 
 
 def ignore_stop_signals() -> None:

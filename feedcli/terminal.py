@@ -24,6 +24,7 @@ import errno
 import os
 import select
 import stat
+import sys
 from collections.abc import Callable
 
 from feedcli.sinks.base import StopStream
@@ -83,6 +84,18 @@ def reset() -> None:
     global _gone
     _gone = False
     _listeners.clear()
+
+
+def stderr_note(message: str) -> None:
+    """One line on stderr; a stderr that is a terminal gone is silenced, never an error of the run."""
+    if _gone:
+        return
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError) as exc:
+        if is_gone_error(exc) and _dead(2):
+            mark_gone()
 
 
 def _silence() -> None:

@@ -37,10 +37,7 @@ import contextlib
 import errno
 import math
 import os
-import shutil
-import sys
 import time
-from collections import deque
 from typing import Any
 
 import feedcli
@@ -54,8 +51,6 @@ from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, wr
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
-#: seconds between two redraws of the status line
-STATUS_EVERY = 0.5
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
 
@@ -138,7 +133,7 @@ class RecordingWriter(Batching):
     `PROVIDER-YYYYmmddTHHMMSSZ.ndjson[.gz|.zst]` by the UTC time it starts.
 
     Call `open()` before connecting (it creates the first file, so a bad path fails first),
-    `await start()` for the periodic flush and the status line, `emit()` per event and
+    `await start()` for the periodic flush, `emit()` per event and
     `await aclose()` once at the end, however the run ends.
     """
 
@@ -152,7 +147,6 @@ class RecordingWriter(Batching):
         rotate_interval: float | None = None,
         compress: str = "none",
         flush_interval: float = 1.0,
-        status: bool | None = None,
     ) -> None:
         if compress not in COMPRESSIONS:
             raise UsageError(f"unknown compression {compress!r}: use one of {', '.join(COMPRESSIONS)}")
@@ -172,12 +166,6 @@ class RecordingWriter(Batching):
         self.rotate_interval = rotate_interval
         self.compress = compress
         self.flush_interval = flush_interval
-        if status is None:
-            try:
-                status = sys.stderr is not None and sys.stderr.isatty()
-            except (ValueError, OSError):
-                status = False
-        self.status = status
         self.messages = 0
         self.reconnects = 0
         self._lines = 0
@@ -192,10 +180,10 @@ class RecordingWriter(Batching):
         self._closed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
-        self._connected: bool | None = None
-        self._status_shown = False
+        #: what the last control line said of the connection (None before the first)
+        self.connected: bool | None = None
 
-    # ------------------------------------------------------------------ what tests and the status see
+    # ------------------------------------------------------------------ what tests and a status line see
     @property
     def files(self) -> list[str]:
         """Every part's path, in the order they were started."""
@@ -216,6 +204,12 @@ class RecordingWriter(Batching):
     def current_file(self) -> str | None:
         part = self._part
         return part.path if part is not None else None
+
+    @property
+    def current_size(self) -> int:
+        """Bytes of the current part so far, including compressed output that waits for its sync point."""
+        part = self._part
+        return part.size + len(part.held) if part is not None else 0
 
     # ------------------------------------------------------------------ opening
     def open(self) -> None:
@@ -271,12 +265,10 @@ class RecordingWriter(Batching):
 
     # ------------------------------------------------------------------ running
     async def start(self) -> None:
-        """Start the periodic flush (and the status line on a terminal)."""
+        """Start the periodic flush."""
         if not self._opened:
             self.open()
         self._tasks.append(asyncio.create_task(self._flusher(), name="recording-flush"))
-        if self.status:
-            self._tasks.append(asyncio.create_task(self._status_loop(), name="recording-status"))
 
     def emit(self, event: Event) -> None:
         """Append one line to the current part, rotating first if the line would not fit it."""
@@ -347,18 +339,8 @@ class RecordingWriter(Batching):
                 self._error = _write_error(part, error)
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
-        self._clear_status()
         if self._error is not None:
             raise self._error
-
-    def note(self, message: str) -> None:
-        """Print a line on stderr without garbling the status line (give it to the pipeline as `note`)."""
-        self._clear_status()
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write(message + "\n")
-            sys.stderr.flush()
-        if self.status and not self._closed:
-            self._draw_status(None)
 
     # ------------------------------------------------------------------ writing
     def _hand_on(self) -> None:
@@ -552,77 +534,13 @@ class RecordingWriter(Batching):
         if error is not None and self._error is None:
             self._error = _write_error(part, error)
 
-    # ------------------------------------------------------------------ status line
+    # ------------------------------------------------------------------ counters
     def _note_control(self, event: Event) -> None:
         name = getattr(event, "event", "")
         if name == "reconnected":
             self.reconnects += 1
-            self._connected = True
+            self.connected = True
         elif name == "connected":
-            self._connected = True
+            self.connected = True
         elif name == "disconnected":
-            self._connected = False
-
-    async def _status_loop(self) -> None:
-        samples: deque[tuple[float, int]] = deque(maxlen=5)
-        while True:
-            samples.append((time.monotonic(), self.messages))
-            self._draw_status(samples)
-            await asyncio.sleep(STATUS_EVERY)
-
-    def status_line(self, rate: float | None = None, width: int = 200) -> str:
-        """The status text: messages, rate, reconnects, then the current file and its size.
-
-        The numbers come first and the file name last, its middle elided to fit `width`, so
-        a narrow terminal still shows what matters and the line never wraps (a wrapped line
-        cannot be redrawn in place with a carriage return).
-        """
-        text = f"recording {self.provider}: {self.messages:,} msgs"
-        if rate is not None:
-            text += f", {rate:,.0f}/s"
-        text += f", {self.reconnects} reconnect{'s' if self.reconnects != 1 else ''}"
-        if self._connected is False:
-            text += " (disconnected)"
-        part = self._part
-        if part is not None:
-            size = f" {_human(part.size + len(part.held))}"
-            room = width - len(text) - len(size) - 3
-            name = part.name
-            if room < len(name):
-                keep = max(0, room - 3) // 2
-                name = name[:keep] + "..." + name[len(name) - keep :]
-            if room >= 10:
-                text += f", {name}{size}"
-        return text[:width]
-
-    def _draw_status(self, samples: deque[tuple[float, int]] | None) -> None:
-        rate = None
-        if samples and len(samples) >= 2:
-            (t0, n0), (t1, n1) = samples[0], samples[-1]
-            rate = (n1 - n0) / (t1 - t0) if t1 > t0 else None
-        try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            width = shutil.get_terminal_size((80, 24)).columns
-        text = self.status_line(rate, max(20, width - 1))
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write(f"\r{text}\x1b[K")
-            sys.stderr.flush()
-            self._status_shown = True
-
-    def _clear_status(self) -> None:
-        if not self._status_shown:
-            return
-        self._status_shown = False
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
+            self.connected = False
