@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
 import sys
 import threading
@@ -66,24 +67,39 @@ class Pty:
         self.proc = subprocess.Popen([*launcher, *FEEDCLI, *args], env=env, stdin=slave, stdout=slave, stderr=slave)
         os.close(slave)
         self.wrapper = wrapper
+        self._closing = False
         self._chunks: list[bytes] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.closed_at: float | None = None
 
     def _read(self) -> None:
-        while True:
+        # never blocked in read(): a close() of the master while another thread reads it would
+        # not take effect (the read holds the file open), and the terminal would not hang up
+        while not self._closing:
+            if not select.select([self.master], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(self.master, 65536)
-            except OSError:  # the slave side is gone (EIO), or we closed the master
+            except OSError:  # the slave side is gone (EIO)
                 return
             if not chunk:
                 return
             self._chunks.append(chunk)
 
+    @property
+    def feedcli_pid(self) -> int:
+        """feedcli's process id (under a wrapper, the wrapper's one child)."""
+        if not self.wrapper:
+            return self.proc.pid
+        pid = self.proc.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        assert len(children) == 1, children
+        return int(children[0])
+
     def drained(self, timeout: float = 10) -> str:
         """The whole screen, once feedcli has ended and everything it drew has been read."""
-        self._reader.join(timeout)
+        self._reader.join(timeout)  # it ends when the last holder of the slave side is gone
         return self.screen
 
     @property
@@ -92,6 +108,8 @@ class Pty:
 
     def hang_up(self) -> None:
         """Close the window: close the master side of the pty."""
+        self._closing = True
+        self._reader.join(10)
         self.closed_at = time.monotonic()
         os.close(self.master)
 

@@ -700,6 +700,28 @@ def test_closing_the_terminal_finishes_the_recording(sim, env, config_dir, tmp_p
     _check_recording(paths, config_dir)  # strict: the gzip trailer, the zstd end of frame
 
 
+def test_a_recording_that_never_hears_the_hangup_goes_on(sim, env, config_dir, tmp_path) -> None:
+    """What `setsid` (or a wrapper that keeps SIGHUP) gives: the terminal goes, the recording does not."""
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login, wait_for
+    from tests.support.terminal import Pty
+
+    login(sim, env)
+    out = tmp_path / "rec.ndjson.zst"
+    args = ["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", str(out), "--compress", "zstd"]
+    term = Pty([*args, "--flush-interval", "0.2"], env, tmp_path, wrapper=True)
+    try:
+        assert wait_for(lambda: "recording tse:" in term.screen and out.exists(), timeout=20), term.screen
+        term.hang_up()
+        size = out.stat().st_size
+        assert wait_for(lambda: out.stat().st_size > size + 2000, timeout=20)  # still recording
+        os.kill(term.feedcli_pid, signal.SIGTERM)
+        assert term.wait(30) == 0
+    finally:
+        term.kill()
+    _check_recording([out], config_dir)
+
+
 def test_record_to_an_unwritable_path_fails_before_connecting(env, tmp_path) -> None:
     from tests.support.cli import run
 
