@@ -1,4 +1,5 @@
-"""Issue 19: a terminal that vanishes ends what draws on it, at once, with exit 0 and nothing said.
+"""Issue 19: a terminal that vanishes ends what draws on it, at once, with exit 0 and nothing said;
+SIGHUP ends every long-running command as SIGTERM does.
 
 A closed window, tmux pane or SSH session hangs its terminal up. Run from a shell, feedcli is
 told by SIGHUP; under a wrapper that keeps the signal to itself (`make`, as in the issue, or a
@@ -9,6 +10,9 @@ demo) and NDJSON on the terminal must end within moments, not draw into nothing 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +21,7 @@ import pytest
 
 from feedcli.events import DataEvent, RecvClock, encode_line
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
-from tests.support.cli import Simulator, login, wait_for
+from tests.support.cli import FEEDCLI, Simulator, login, wait_for
 from tests.support.terminal import Pty
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +88,66 @@ def test_ndjson_on_a_terminal_that_is_closed_while_nothing_is_written(sim, env, 
     finally:
         term.kill()
     assert code == 0
+
+
+# ---------------------------------------------------------------------- SIGHUP is SIGTERM, everywhere
+
+
+def started(args: list[str], env: dict[str, str], *, first: str, ignore_hup: bool = False) -> subprocess.Popen[bytes]:
+    """`feedcli ARGS` with pipes, once its first line on `first` (stdout or stderr) has come."""
+    launcher = [sys.executable, "-c", _IGNORE_HUP] if ignore_hup else []
+    proc = subprocess.Popen(
+        [*launcher, *FEEDCLI, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    stream = proc.stdout if first == "stdout" else proc.stderr
+    assert stream is not None
+    assert stream.readline(), "it said nothing"
+    return proc
+
+
+#: what `nohup` does before it starts a command: SIGHUP ignored
+_IGNORE_HUP = (
+    "import os, signal, sys\nsignal.signal(signal.SIGHUP, signal.SIG_IGN)\nos.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def hup_commands(sim: Simulator, tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    recording = long_recording(tmp_path / "long.ndjson", seconds=30.0)
+    return {
+        "simulate": (["simulate", "tse", "--port", "0"], "stderr"),
+        "replay --serve": (["replay", str(recording), "--serve", "127.0.0.1:0"], "stderr"),
+        "replay": (["replay", str(recording)], "stdout"),
+        "stream": (["stream", "tse", "--url", sim.url, "--isin", STOCK], "stdout"),
+        "demo": (["demo", "--rate", "50"], "stdout"),
+    }
+
+
+@pytest.mark.parametrize("name", ["simulate", "replay --serve", "replay", "stream", "demo"])
+def test_sighup_ends_every_long_running_command_as_sigterm_does(sim, env, tmp_path, name: str) -> None:
+    login(sim, env)
+    args, first = hup_commands(sim, tmp_path)[name]
+    proc = started(args, env, first=first)
+    try:
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate(timeout=ENDS_WITHIN)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
+
+
+def test_a_sighup_ignored_at_start_stays_ignored(env) -> None:
+    """`nohup feedcli ...`: the hangup is not for feedcli, SIGTERM still is."""
+    proc = started(["simulate", "tse", "--port", "0"], env, first="stderr", ignore_hup=True)
+    try:
+        proc.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(1.5)  # still serving (a wrong end would come at once)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(ENDS_WITHIN) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
