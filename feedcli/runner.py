@@ -30,7 +30,7 @@ import enum
 import os
 import signal
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from feedcli import terminal
 from feedcli.sinks.base import StopStream
@@ -118,6 +118,59 @@ async def run_until_done(
     if error is not None:
         raise error
     return ending
+
+
+class Server(Protocol):
+    """A server feedcli runs (a simulator, the replay server): started, described, stopped."""
+
+    async def start(self) -> str: ...
+
+    async def stop(self) -> None: ...
+
+    def banner(self) -> str: ...
+
+
+async def serve_until_done(
+    server: Server,
+    host: str,
+    port: int,
+    listing: Callable[[], Iterable[str]],
+    *,
+    finished: Callable[[], Awaitable[Any]] | None = None,
+    close: Callable[[], Awaitable[None]] | None = None,
+) -> Ending:
+    """Start `server`, say where it is on stderr, serve until `finished()` returns or a signal comes.
+
+    The banner is the first line on stderr (scripts read the URL from it), then `listing()`,
+    read after the start since it may name the real port. The signal handlers are in place
+    before the server starts: whoever reads the banner may signal at once, and gets exit 0.
+    A port that cannot be bound is a FeedError. `close` runs after the server has stopped.
+    """
+    from feedcli.errors import FeedError
+
+    started = False
+
+    async def serve() -> None:
+        nonlocal started
+        try:
+            await server.start()
+        except OSError as exc:
+            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        started = True
+        stderr_note(server.banner())
+        for line in listing():
+            stderr_note(line)
+        await (finished() if finished is not None else asyncio.get_running_loop().create_future())
+
+    async def stop() -> None:
+        try:
+            if started:
+                await server.stop()
+        finally:
+            if close is not None:
+                await close()
+
+    return await run_until_done(serve(), close=stop)
 
 
 async def _wait(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
@@ -67,32 +66,9 @@ LoginErrors = Annotated[
 
 async def serve_until_signalled(sim: Any, host: str, port: int, listing: Callable[[], list[str]]) -> None:
     """Start a simulator, print its banner and listing on stderr, serve until SIGINT/SIGTERM/SIGHUP."""
-    from feedcli.runner import run_until_done
+    from feedcli.runner import serve_until_done
 
-    started = False
-
-    async def serve() -> None:
-        nonlocal started
-        # The run helper's signal handlers are in place by now: whoever reads the banner may
-        # signal at once, and must get exit 0.
-        try:
-            await sim.start()
-        except OSError as exc:
-            from feedcli.errors import FeedError
-
-            raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        started = True
-        sys.stderr.write(sim.banner() + "\n")
-        for line in listing():  # after start: it may name the real port
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-        await asyncio.get_running_loop().create_future()  # until a signal
-
-    async def close() -> None:
-        if started:
-            await sim.stop()
-
-    await run_until_done(serve(), close=close)
+    await serve_until_done(sim, host, port, listing)
 
 
 def _statuses(text: str | None) -> list[int]:

@@ -9,16 +9,15 @@ has been played or a signal ends it (runner.run_until_done).
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from feedcli.errors import FeedError, UsageError
+from feedcli.errors import UsageError
 from feedcli.replay.filters import Filters
 from feedcli.replay.pacing import Counters, pump
 from feedcli.replay.playback import ReplayOptions
 from feedcli.replay.reading import Recording, merged, stderr_warn
-from feedcli.runner import run_until_done
+from feedcli.runner import serve_until_done
 
 
 class _QueueOutput:
@@ -113,30 +112,14 @@ def serve(options: ReplayOptions, address: str) -> None:
             await task  # a read error surfaces here, and ends the replay with it
 
         server = ReplayServer(provider, source, host, port, symbols=symbols)
-        started = False
-
-        async def serve() -> None:
-            nonlocal started
-            try:
-                await server.start()
-            except OSError as exc:
-                raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-            started = True
-            sys.stderr.write(server.banner() + "\n")
-            for line in server.listing():
-                sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-            await server.wait_finished()
 
         async def close() -> None:
             for task in pumping:
                 task.cancel()
             await asyncio.gather(*pumping, return_exceptions=True)
-            if started:
-                await server.stop()
             for recording in recordings:
                 recording.close()
 
-        await run_until_done(serve(), close=close)
+        await serve_until_done(server, host, port, server.listing, finished=server.wait_finished, close=close)
 
     asyncio.run(main())
