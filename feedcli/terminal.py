@@ -87,25 +87,30 @@ def reset() -> None:
 
 
 def stderr_note(message: str) -> None:
-    """One line on stderr; a stderr that is a terminal gone is silenced, never an error of the run."""
+    """One line on stderr; a stderr that is gone is silenced, never an error of the run."""
     if _gone:
         return
     try:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError) as exc:
-        if is_gone_error(exc) and _dead(2):
-            mark_gone()
+        if not is_gone_error(exc):
+            return
+        if _dead(2) and not _broken_pipe(2):
+            mark_gone()  # stderr was the terminal, and it is gone
+        else:
+            _silence((2,))  # a reader of stderr that left: nothing more to say, no failing flush at exit
 
 
-def _silence() -> None:
+def _silence(fds: tuple[int, ...] | None = None) -> None:
+    """Point the given standard descriptors (default: those that are dead) at /dev/null."""
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
     except OSError:
         return
     try:
-        for fd in (0, 1, 2):
-            if _dead(fd):
+        for fd in fds if fds is not None else (0, 1, 2):
+            if fds is not None or _dead(fd):
                 with contextlib.suppress(OSError):
                     os.dup2(devnull, fd)
     finally:
@@ -113,7 +118,7 @@ def _silence() -> None:
 
 
 def _dead(fd: int) -> bool:
-    """A descriptor that is closed, or a character device that no longer answers as a terminal.
+    """A descriptor that is closed, a terminal that is hung up, or a pipe whose reader left.
 
     A hung-up terminal fails every terminal ioctl, so `isatty` says no; a live terminal (one
     the run did not lose, if the standard streams are on different ones) says yes and is left
@@ -123,7 +128,22 @@ def _dead(fd: int) -> bool:
         mode = os.fstat(fd).st_mode
     except OSError:
         return True
-    return stat.S_ISCHR(mode) and not os.isatty(fd)
+    if stat.S_ISCHR(mode):
+        return not os.isatty(fd)
+    return _broken_pipe(fd)
+
+
+def _broken_pipe(fd: int) -> bool:
+    """A pipe or socket we write that nobody reads any more (it polls as an error)."""
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) or not hasattr(select, "poll"):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in poller.poll(0))
+    except OSError:
+        return False
 
 
 def watch_input(loop: asyncio.AbstractEventLoop, fd: int = 0) -> Callable[[], None]:
