@@ -1,22 +1,20 @@
 """Runs sessions into consumers until a limit, a duration, a signal or a final error.
 
-This is where `stream` (and later `record` and `demo`) meet: codecs in, consumers out,
-and one place that knows how a run ends: `--limit` and `--duration` end it with exit 0,
-SIGINT and SIGTERM too (after consumers have flushed), a FeedError with its exit code.
+This is where `stream`, `record` and `demo` meet: codecs in, consumers out. How a run ends
+(`--limit`, `--duration`, signals, the final flush, a vanished terminal) is the one run
+helper's, feedcli/runner.py, which replay and the simulators use too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
+from feedcli import terminal
 from feedcli.events import DataEvent, Event
 from feedcli.providers.base import Codec
+from feedcli.runner import run_until_done, stderr_note
 from feedcli.session import Reporter, Session, SessionOptions
 from feedcli.sinks.base import Consumer, StopStream
 
@@ -71,23 +69,6 @@ def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
     return emit
 
 
-def exit_quietly_on_signals() -> None:
-    """After a run's own signal handling is gone, late SIGINT/SIGTERM are ignored.
-
-    By then consumers have flushed and closed; the process is about to exit with its own
-    code. A handler would not do: interpreter finalization resets every Python-handled
-    signal to its default, and a second Ctrl-C landing then would kill feedcli (130).
-    An ignored signal stays ignored.
-    """
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-
-
-def stderr_note(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
 async def run(
     codec_factories: Sequence[Callable[[], Codec]],
     consumers: Sequence[Consumer],
@@ -99,7 +80,13 @@ async def run(
     on_malformed: Callable[[int], None] | None = None,
     note: Callable[[str], None] = stderr_note,
 ) -> None:
-    """Stream until done; raise the FeedError that ended the run, if one did."""
+    """Stream until done (runner.run_until_done says what that is); raise the FeedError that ended the run.
+
+    Consumers are started by the caller (before anything connects, so a bad output fails
+    first) and closed here, in order, once the sessions have stopped. A consumer whose
+    output is the user's terminal (`on_terminal`: the live view, NDJSON on the terminal)
+    makes the run end when the terminal vanishes.
+    """
     fanout = Fanout(consumers, limit)
     emit, pressure = fanout.emit, fanout.pressure
     if len(consumers) == 1:  # the common case: hand events straight to the one consumer
@@ -109,69 +96,48 @@ async def run(
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
         for f in codec_factories
     ]
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    installed: list[int] = []
 
-    def on_signal(signum: int) -> None:
-        # The first signal ends the run cleanly (flush, close); a second one, sent because
-        # that is taking too long (a reader that stopped reading), ends it at once.
-        if stop.is_set():
-            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left")
-            os._exit(0)  # still the user's interruption (CONTRACT.md: exit 0)
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal, sig)
-            installed.append(sig)
-
-    tasks = [asyncio.create_task(s.run(), name=f"session-{i}") for i, s in enumerate(sessions)]
-    helpers = [asyncio.create_task(c) for c in background]
-    stopper = asyncio.create_task(stop.wait())
-    error: BaseException | None = None
-    deadline = None if duration is None else loop.time() + duration
-    try:
-        pending = set(tasks)
-        while pending:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
-            done, _ = await asyncio.wait([*pending, stopper], timeout=left, return_when=asyncio.FIRST_COMPLETED)
-            if not done or stopper in done:
-                break  # --duration reached, or a signal
-            finished_early = False
-            for task in done:
-                pending.discard(task)
-                exc = None if task.cancelled() else task.exception()
-                if isinstance(exc, StopStream):
-                    finished_early = True
-                elif exc is not None:
-                    error = exc
-            if error is not None or finished_early:
-                break
-            # a session that returned normally has completed its stream (a replay): wait for the rest
-    finally:
-        # Stop the data first, then let consumers finish (the view draws its last frame,
-        # writers flush), and only then stop helpers such as the view's redraw loop.
-        for task in (*tasks, stopper):
-            task.cancel()
-        await asyncio.gather(*tasks, stopper, return_exceptions=True)
-        close_error: BaseException | None = None
+    async def close() -> None:
+        error: Exception | None = None
         for consumer in consumers:
             try:
                 await consumer.aclose()
             except Exception as exc:
-                close_error = close_error or exc
-        for task in helpers:
-            task.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        if installed:
-            exit_quietly_on_signals()
+                error = error or exc
+        if error is not None:
+            raise error
+
+    try:
+        await run_until_done(
+            _all_sessions(sessions),
+            close=close,
+            helpers=background,
+            duration=duration,
+            on_terminal=any(getattr(c, "on_terminal", False) for c in consumers),
+            note=note,
+        )
+    finally:
         skipped = sum(s.malformed_count for s in sessions)
-        if skipped:
+        if skipped and not terminal.gone():
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
-        if error is None and close_error is not None:
-            error = close_error
-    if error is not None:
-        raise error
+
+
+async def _all_sessions(sessions: Sequence[Session]) -> None:
+    """Run every session; return when all have completed their streams, raise the first that ends otherwise.
+
+    A session that returns has completed its stream (a replayed recording ended): the rest
+    go on. One that raises (StopStream at --limit, an error) ends them all.
+    """
+    tasks = [asyncio.create_task(s.run(), name=f"session-{i}") for i, s in enumerate(sessions)]
+    try:
+        pending: set[asyncio.Task[None]] = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = None if task.cancelled() else task.exception()
+                if exc is not None:
+                    raise exc
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

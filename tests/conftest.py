@@ -8,18 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from feedcli import terminal
 from tests.support.cli import Simulator, feedcli_env
 
 
 @pytest.fixture(autouse=True)
 def _default_signal_dispositions() -> Iterator[None]:
-    """Undo what an in-process run leaves behind: feedcli ignores SIGINT/SIGTERM once a run
-    has flushed (pipeline.exit_quietly_on_signals), and an ignored signal is inherited by
-    every process started later. A broker started after that would shrug off SIGTERM."""
+    """Undo what an in-process run leaves behind: feedcli ignores SIGINT/SIGTERM/SIGHUP once a
+    run has flushed (runner.ignore_stop_signals), and an ignored signal is inherited by every
+    process started later. A broker started after that would shrug off SIGTERM."""
     yield
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) == signal.SIG_IGN:
             signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+    terminal.reset()  # a test that lost its (pretend) terminal does not lose the next test's
 
 
 @pytest.fixture

@@ -107,3 +107,11 @@ def wants_view(fmt: Format) -> bool:
     if fmt is Format.view:
         return True
     return fmt is Format.auto and sys.stdout is not None and sys.stdout.isatty()
+
+
+def is_terminal(stream: object) -> bool:
+    """Whether a standard stream is a terminal (False for a closed or missing one)."""
+    try:
+        return stream is not None and stream.isatty()  # type: ignore[attr-defined]
+    except (ValueError, OSError, AttributeError):
+        return False

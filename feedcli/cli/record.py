@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from feedcli.cli import options as o
 from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
 from feedcli.providers.base import ProviderInfo
+
+if TYPE_CHECKING:
+    from feedcli.sinks.recording import RecordingWriter
+    from feedcli.views.status_line import StatusLine
 
 app = typer.Typer(
     name="record",
@@ -79,7 +85,8 @@ COMMON: tuple[Shared, ...] = (
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
-    from feedcli.sinks.recording import RecordingWriter, parse_duration, parse_size
+    from feedcli.sinks.recording import RecordingWriter
+    from feedcli.units import parse_duration, parse_size
 
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
@@ -96,6 +103,9 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         flush_interval=shared["flush_interval"],
     )
     writer.open()
+    # the status line, on a terminal only; notes go above it rather than through it
+    status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
+    drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
 
     async def main() -> None:
         await writer.start()
@@ -105,10 +115,32 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],
-            note=writer.note,  # stderr notes that do not garble the status line
+            **drawing,
         )
 
     asyncio.run(main())
+
+
+def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
+    """messages, rate, reconnects, the current file and its size, redrawn twice a second on stderr."""
+    from feedcli.views.progress import RateMeter, RecordingStatus
+    from feedcli.views.status_line import StatusLine
+
+    meter = RateMeter(window=2.0)
+
+    def render(final: bool) -> RecordingStatus:
+        path = writer.current_file
+        return RecordingStatus(
+            provider,
+            writer.messages,
+            meter.update(writer.messages),
+            writer.reconnects,
+            writer.connected,
+            os.path.basename(path) if path is not None else None,
+            writer.current_size,
+        )
+
+    return StatusLine(render, every=0.5)
 
 
 _STREAM_ONLY = ("|", "--limit", "--events", "--format", "-o", "--duration")

@@ -1,7 +1,9 @@
 """`feedcli replay FILE...`: play recordings back, byte for byte, at the speed asked for.
 
-The work is in feedcli/replay.py; this module only declares the options and checks them,
-so that a bad option is exit 2 before any file is read.
+The work is in feedcli/replay/; this module only declares the options and checks them,
+so that a bad option is exit 2 before any file is read, and decides what goes on the
+terminal: a progress line on stderr only when stderr is a terminal and stdout is not (on a
+terminal stdout, the lines or the view are the progress).
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ def replay(
 
       feedcli replay rec.ndjson --from 2025-11-14T08:30Z --to 2025-11-14T09:00Z --symbol IRO1FOLD0001
     """
+    import sys
+
     from feedcli import replay as engine
     from feedcli.errors import UsageError
 
@@ -114,12 +118,14 @@ def replay(
     )
     if filters.end is not None and filters.start >= filters.end:
         raise UsageError("--from must be before --to")
+    view = o.wants_view(fmt)
     options = engine.ReplayOptions(
         files=tuple(files),
         speed=speed,
         filters=filters,
-        view=o.wants_view(fmt),
+        view=view,
         fps=fps,
+        progress=not view and not o.is_terminal(sys.stdout) and o.is_terminal(sys.stderr),
     )
     if serve is not None:
         engine.serve(options, serve)

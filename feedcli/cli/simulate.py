@@ -7,10 +7,7 @@ declarations there, turned into Typer parameters here, as `stream`'s are.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
-import signal
-import sys
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
@@ -31,30 +28,10 @@ FAULTS = "Fault injection"
 
 
 async def serve_until_signalled(sim: Any, host: str, port: int, listing: Callable[[], list[str]]) -> None:
-    """Start a simulator, print its banner and listing on stderr, serve until SIGINT/SIGTERM."""
-    # Handlers first: whoever reads the banner may signal at once, and must get exit 0.
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await sim.start()
-    except OSError as exc:
-        from feedcli.errors import FeedError
+    """Start a simulator, print its banner and listing on stderr, serve until SIGINT/SIGTERM/SIGHUP."""
+    from feedcli.runner import serve_until_done
 
-        raise FeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sys.stderr.write(sim.banner() + "\n")
-    for line in listing():  # after start: it may name the real port
-        sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-    try:
-        await stop.wait()
-    finally:
-        await sim.stop()
-        from feedcli.pipeline import exit_quietly_on_signals
-
-        exit_quietly_on_signals()  # a second Ctrl-C during teardown must not make it exit 130
+    await serve_until_done(sim, host, port, listing)
 
 
 def _parameter(option: SimOption) -> inspect.Parameter:

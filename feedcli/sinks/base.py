@@ -5,6 +5,10 @@ it stores or buffers and returns. A consumer that must not lose data (a pipe or 
 writer) reports backpressure through `pressure()`, which the receiver awaits before
 reading the next frame: a slow reader slows the socket, it never grows memory. A
 consumer that may drop (the live view) keeps only the latest state and never pushes back.
+
+A consumer whose output is the user's terminal (the live view, NDJSON on a terminal) says so
+with a true `on_terminal` attribute: the run then ends, quietly, when the terminal vanishes
+(feedcli/terminal.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ class StopStream(Exception):
 
 
 class Consumer(Protocol):
+    async def start(self) -> None:
+        """Open what needs the event loop (a pipe transport); called once, before the first `emit`,
+        by whoever builds the run, so that a bad output fails before anything connects."""
+        ...
+
     def emit(self, event: Event) -> None:
         """Take one event; never block. May raise StopStream."""
         ...

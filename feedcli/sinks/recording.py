@@ -37,263 +37,29 @@ import contextlib
 import errno
 import math
 import os
-import re
-import shutil
-import struct
-import sys
 import time
-import zlib
-from collections import deque
-from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedcli
 from feedcli.errors import FeedError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock, encode_line
+from feedcli.sinks.compression import COMPRESSIONS, STREAMS, PlainStream
+from feedcli.sinks.naming import PartNames
+from feedcli.sinks.scrub import scrub
+from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, write_all, write_error
 
-#: the values of `--compress` and the extension each adds in directory mode
-COMPRESSIONS: dict[str, str] = {"none": "", "gzip": ".gz", "zstd": ".zst"}
-#: buffered NDJSON bytes that trigger an immediate write instead of waiting for the next loop turn
-FLUSH_AT = 64 * 1024
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
-#: gzip's level: zlib's usual default, fast enough to keep up with tens of MB/s on the event loop
-GZIP_LEVEL = 6
-#: zstd's level: its own default, several times faster than gzip for a better ratio
-ZSTD_LEVEL = 3
-#: seconds between two redraws of the status line
-STATUS_EVERY = 0.5
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
-_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
-
-
-# ---------------------------------------------------------------------- option parsers
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*")
-_SIZE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1024,
-    "kib": 1024,
-    "kb": 1000,
-    "m": 1024**2,
-    "mib": 1024**2,
-    "mb": 1000**2,
-    "g": 1024**3,
-    "gib": 1024**3,
-    "gb": 1000**3,
-    "t": 1024**4,
-    "tib": 1024**4,
-    "tb": 1000**4,
-}
-
-
-def parse_size(text: str) -> int:
-    """`--rotate-size`: a byte count such as `1000`, `512k`, `100MB`, `1GiB`, `1.5G`.
-
-    The units follow GNU coreutils (`split -b`, `head -c`), which is what people type them
-    from: a bare letter or an `iB` suffix is binary (`k` = `KiB` = 1024), a `B` suffix is
-    decimal (`kB` = 1000, `MB` = 10^6). Case does not matter. A UsageError (exit 2) for
-    anything else, and for sizes under one byte.
-    """
-    match = _SIZE.fullmatch(text)
-    unit = match.group(2).lower() if match else None
-    if match is None or unit not in _SIZE_UNITS:
-        raise UsageError(f"invalid size {text!r}: use a number of bytes, or e.g. 512k, 100MB, 1GiB")
-    size = int(float(match.group(1)) * _SIZE_UNITS[unit])
-    if size < 1:
-        raise UsageError(f"invalid size {text!r}: it must be at least one byte")
-    return size
-
-
-_DURATION_UNITS = {
-    "ms": 0.001,
-    "s": 1.0,
-    "sec": 1.0,
-    "m": 60.0,
-    "min": 60.0,
-    "h": 3600.0,
-    "hr": 3600.0,
-    "d": 86400.0,
-    "w": 604800.0,
-}
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
-_DURATION_PART = re.compile(rf"({_NUMBER})\s*(ms|sec|min|hr|s|m|h|d|w)")
-_DURATION = re.compile(rf"\s*(?:{_NUMBER}\s*(?:ms|sec|min|hr|s|m|h|d|w)\s*)+")
-
-
-def parse_duration(text: str) -> float:
-    """`--rotate-interval`: seconds as `90`, or with units: `30s`, `15m`, `1h`, `1d`, `1h30m`, `500ms`.
-
-    A bare number is seconds, like `--duration`. A UsageError (exit 2) for anything else
-    and for durations that are not positive.
-    """
-    lowered = text.strip().lower()
-    if re.fullmatch(_NUMBER, lowered):
-        seconds = float(lowered)
-    elif _DURATION.fullmatch(lowered):
-        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION_PART.findall(lowered))
-    else:
-        raise UsageError(f"invalid duration {text!r}: use seconds, or e.g. 30s, 15m, 1h, 1d")
-    if not seconds > 0 or math.isinf(seconds):
-        raise UsageError(f"invalid duration {text!r}: it must be more than zero")
-    return seconds
-
-
-# ---------------------------------------------------------------------- secrets
-#: keys whose values are credentials. The header is written into files people copy, share
-#: and attach to bug reports; the CLI is not meant to pass credentials in `describe`, but a
-#: token that slips in once would sit in every part of every recording, so the writer drops
-#: such keys itself, at any depth, rather than trusting every caller forever.
-_SECRET_KEY = re.compile(
-    r"token|passw|passwd|pwd|passcode|secret|authori[sz]ation|^auth$|credential|cookie|bearer"
-    r"|(?:api|access|private|secret)[-_ ]?key|signature|session[-_ ]?id",
-    re.IGNORECASE,
-)
-#: a JSON Web Token (HT's tokens are JWTs) or a bearer header, whatever key holds it
-_SECRET_VALUE = re.compile(r"^(?:Bearer\s+\S+|eyJ[\w-]*\.[\w-]+\.[\w-]*)$", re.IGNORECASE)
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-
-
-def scrub(value: Any) -> Any:
-    """A JSON-safe copy of `value` without credentials, for the recording header.
-
-    Drops dict keys named like a secret (token, password, authorization, passcode, secret,
-    api key, cookie, ...), string values that are a JWT or a bearer header, the password in
-    a URL's `user:password@` part and secret-named URL query parameters. Values that are not
-    JSON types become their `str()`, so a stray object cannot make the header unwritable.
-    """
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            name = str(key)
-            if _SECRET_KEY.search(name) or _is_secret_value(item):
-                continue
-            out[name] = scrub(item)
-        return out
-    if isinstance(value, list | tuple | set | frozenset):
-        return [scrub(item) for item in value if not _is_secret_value(item)]
-    if isinstance(value, str):
-        return _scrub_url(value) if _URL.match(value) else value
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return str(value)
-
-
-def _is_secret_value(value: Any) -> bool:
-    return isinstance(value, str) and _SECRET_VALUE.match(value.strip()) is not None
-
-
-def _scrub_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            netloc = f"{userinfo.split(':', 1)[0]}@{host}" if userinfo else host
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode([(k, v) for k, v in pairs if not _SECRET_KEY.search(k) and not _is_secret_value(v)])
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return "(an unparsable URL, left out)"
-
-
-# ---------------------------------------------------------------------- stream codecs
-class _Plain:
-    """No compression: lines go to the file as they are."""
-
-    compressed = False
-    #: bytes that finishing a part may add after the last line (none)
-    margin = 0
-
-    def compress(self, data: bytes) -> bytes:
-        return data
-
-    def sync(self) -> bytes:
-        return b""
-
-    def finish(self) -> bytes:
-        return b""
-
-    def seal(self) -> bytes | None:
-        return None
-
-
-class _Gzip(_Plain):
-    """gzip through zlib's own gzip framing (wbits 31), so every byte we write is ours to count.
-
-    The CRC-32 and length of what has been fed are tracked so that, after a failed write,
-    the file can be ended by hand at its last sync point: an empty final block (`03 00`)
-    followed by the trailer is a complete gzip member.
-    """
-
-    compressed = True
-    margin = 32
-
-    def __init__(self) -> None:
-        self._z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-        self._crc = 0
-        self._size = 0
-
-    def compress(self, data: bytes) -> bytes:
-        self._crc = zlib.crc32(data, self._crc)
-        self._size += len(data)
-        return self._z.compress(data)
-
-    def sync(self) -> bytes:
-        return self._z.flush(zlib.Z_SYNC_FLUSH)
-
-    def finish(self) -> bytes:
-        return self._z.flush(zlib.Z_FINISH)
-
-    def seal(self) -> bytes | None:
-        """The end of stream for what has been fed so far; valid right after `sync()`."""
-        return b"\x03\x00" + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
-
-
-class _Zstd(_Plain):
-    """One zstd frame per part, without a content checksum.
-
-    The frame is written without a checksum so that it can be ended by hand at any block
-    boundary (an empty last block, `01 00 00`) after a failed write; with a checksum the end
-    would need an XXH64 of the content. Every line is JSON and is checked when parsed.
-    """
-
-    compressed = True
-    margin = 32
-
-    def __init__(self) -> None:
-        import zstandard
-
-        self._zstd = zstandard
-        self._z = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=False).compressobj()
-
-    def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
-
-    def sync(self) -> bytes:
-        return self._z.flush(self._zstd.COMPRESSOBJ_FLUSH_BLOCK)
-
-    def finish(self) -> bytes:
-        return self._z.flush(self._zstd.COMPRESSOBJ_FLUSH_FINISH)
-
-    def seal(self) -> bytes | None:
-        return b"\x01\x00\x00"
-
-
-_CODECS: dict[str, Callable[[], _Plain]] = {"none": _Plain, "gzip": _Gzip, "zstd": _Zstd}
 
 
 # ---------------------------------------------------------------------- parts
 class _Part:
     """One file of the recording and where its stream stands."""
 
-    def __init__(self, number: int, path: str, fd: int, codec: _Plain, started: float) -> None:
+    def __init__(self, number: int, path: str, fd: int, codec: PlainStream, started: float) -> None:
         self.number = number
         self.path = path
         self.name = os.path.basename(path)
@@ -346,31 +112,19 @@ def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
     return error
 
 
-def _write_error(path: str, exc: OSError, compressed: bool, sealed: bool) -> str:
-    if exc.errno in _FULL:
-        if not compressed:
-            kept = "lines up to the last complete one are kept"
-        elif sealed:
-            kept = "lines up to the last flush are kept"
-        else:
-            kept = "it decompresses up to the last flush, without its end marker"
-        return f"cannot write {path}: the disk is full ({kept})"
-    return f"cannot write {path}: {exc.strerror or exc}"
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    """`rec.ndjson.gz` → (`rec`, `.ndjson.gz`): the stem and the extensions a part number goes before."""
-    comp = ""
-    for ext in (".gz", ".zst", ".zstd"):
-        if name.lower().endswith(ext) and len(name) > len(ext):
-            name, comp = name[: -len(ext)], name[-len(ext) :]
-            break
-    stem, ext = os.path.splitext(name)
-    return stem, ext + comp
+def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
+    """A failed write or fsync of a part, saying what its file still holds after a full disk."""
+    if not part.codec.compressed:
+        kept = KEPT_LINES
+    elif sealed:
+        kept = "lines up to the last flush are kept"
+    else:
+        kept = "it decompresses up to the last flush, without its end marker"
+    return FeedError(write_error(part.path, exc, kept))
 
 
 # ---------------------------------------------------------------------- the writer
-class RecordingWriter:
+class RecordingWriter(Batching):
     """A Consumer that records every event into rotating, optionally compressed NDJSON files.
 
     `path` is a file name (the first part is exactly that file, overwritten like `stream -o`
@@ -379,7 +133,7 @@ class RecordingWriter:
     `PROVIDER-YYYYmmddTHHMMSSZ.ndjson[.gz|.zst]` by the UTC time it starts.
 
     Call `open()` before connecting (it creates the first file, so a bad path fails first),
-    `await start()` for the periodic flush and the status line, `emit()` per event and
+    `await start()` for the periodic flush, `emit()` per event and
     `await aclose()` once at the end, however the run ends.
     """
 
@@ -393,7 +147,6 @@ class RecordingWriter:
         rotate_interval: float | None = None,
         compress: str = "none",
         flush_interval: float = 1.0,
-        status: bool | None = None,
     ) -> None:
         if compress not in COMPRESSIONS:
             raise UsageError(f"unknown compression {compress!r}: use one of {', '.join(COMPRESSIONS)}")
@@ -405,6 +158,7 @@ class RecordingWriter:
             raise UsageError("the flush interval must be more than zero")
         if not path or path == "-":
             raise UsageError("record writes files: give -o FILE or -o DIRECTORY/")
+        super().__init__()
         self.path = path
         self.provider = provider
         self.describe = scrub(describe)
@@ -412,33 +166,24 @@ class RecordingWriter:
         self.rotate_interval = rotate_interval
         self.compress = compress
         self.flush_interval = flush_interval
-        if status is None:
-            try:
-                status = sys.stderr is not None and sys.stderr.isatty()
-            except (ValueError, OSError):
-                status = False
-        self.status = status
         self.messages = 0
         self.reconnects = 0
         self._lines = 0
         self._files: list[str] = []
         self._retired_bytes = 0
         self._part: _Part | None = None
-        self._directory: str | None = None
-        self._stem = self._ext = ""
+        self._names = PartNames(path, provider, compress)
         self._clock = RecvClock()
         self._started = 0.0
-        self._buf = bytearray()
-        self._scheduled = False
         self._error: FeedError | None = None
         self._opened = False
         self._closed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
-        self._connected: bool | None = None
-        self._status_shown = False
+        #: what the last control line said of the connection (None before the first)
+        self.connected: bool | None = None
 
-    # ------------------------------------------------------------------ what tests and the status see
+    # ------------------------------------------------------------------ what tests and a status line see
     @property
     def files(self) -> list[str]:
         """Every part's path, in the order they were started."""
@@ -460,6 +205,12 @@ class RecordingWriter:
         part = self._part
         return part.path if part is not None else None
 
+    @property
+    def current_size(self) -> int:
+        """Bytes of the current part so far, including compressed output that waits for its sync point."""
+        part = self._part
+        return part.size + len(part.held) if part is not None else 0
+
     # ------------------------------------------------------------------ opening
     def open(self) -> None:
         """Create the first part and write its header, now, before anything connects.
@@ -470,18 +221,7 @@ class RecordingWriter:
         if self._opened:
             return
         self._opened = True
-        path = self.path
-        if path.endswith(("/", os.sep)) or os.path.isdir(path):
-            directory = path.rstrip("/" + os.sep) or os.sep
-            try:
-                os.makedirs(directory, exist_ok=True)
-            except OSError as exc:
-                raise FeedError(f"cannot open {path} for writing: {exc.strerror or exc}") from None
-            self._directory = directory
-        else:
-            self._stem, self._ext = _split_name(path)
-            if self.rotate_size is not None or self.rotate_interval is not None:
-                self._refuse_old_parts()
+        self._names.prepare(rotating=self.rotate_size is not None or self.rotate_interval is not None)
         self._started = time.time()
         self._part = self._open_part(1, self._started)
         if self._error is not None:
@@ -492,64 +232,14 @@ class RecordingWriter:
                     os.close(part.fd)
             raise self._error
 
-    def _refuse_old_parts(self) -> None:
-        """With rotation and a file name, refuse to mix in the later parts of an earlier recording.
-
-        Re-running the same command overwrites the first file (as `stream -o` would), but its
-        `NAME.2.EXT`, `NAME.3.EXT`... from the earlier run would then sit beside the new parts
-        and be taken for them. Those files were not named by the user, so they are neither
-        overwritten nor silently mixed in: the run stops before connecting.
-        """
-        directory = os.path.dirname(self._stem) or "."
-        stem = os.path.basename(self._stem)
-        pattern = re.compile(rf"{re.escape(stem)}\.\d+(?:-\d+)?{re.escape(self._ext)}")
-        try:
-            names = os.listdir(directory)
-        except OSError:
-            return  # opening the first part reports what is wrong with the directory
-        old = sorted(n for n in names if pattern.fullmatch(n))
-        if old:
-            raise FeedError(
-                f"cannot record to {self.path}: {os.path.join(directory, old[0])} is left from an earlier "
-                "recording; move it away or choose another -o"
-            )
-
-    def _part_names(self, number: int, started: float) -> tuple[str, bool]:
-        """The path of a part and whether it may replace an existing file."""
-        if self._directory is not None:
-            stamp = datetime.fromtimestamp(started, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            return os.path.join(self._directory, f"{self.provider}-{stamp}"), False
-        if number == 1:
-            return self.path, True
-        return f"{self._stem}.{number}", False
-
     def _open_part(self, number: int, started: float) -> _Part | None:
         """Create a part's file and write its header; a failure is stored in `_error`."""
-        base, replace = self._part_names(number, started)
-        ext = (".ndjson" + COMPRESSIONS[self.compress]) if self._directory is not None else self._ext
-        if replace:
-            candidates = [base]
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        else:
-            # never replace a file we did not name: a second part in the same second, or a
-            # leftover, gets -2, -3, ... instead
-            candidates = [base + ext, *(f"{base}-{i}{ext}" for i in range(2, 1000))]
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        fd = -1
-        path = candidates[0]
-        for path in candidates:
-            try:
-                fd = os.open(path, flags, 0o644)
-                break
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                self._error = FeedError(f"cannot open {path} for writing: {exc.strerror or exc}")
-                return None
-        if fd < 0:
-            self._error = FeedError(f"cannot open {path} for writing: too many files of that name")
+        try:
+            path, fd = self._names.create(number, started)
+        except FeedError as exc:
+            self._error = exc
             return None
-        part = _Part(number, path, fd, _CODECS[self.compress](), started)
+        part = _Part(number, path, fd, STREAMS[self.compress](), started)
         if self.rotate_interval is not None:
             step = self.rotate_interval
             # aligned to UTC multiples of the interval: 1h parts start on the hour, 1d at midnight
@@ -575,12 +265,10 @@ class RecordingWriter:
 
     # ------------------------------------------------------------------ running
     async def start(self) -> None:
-        """Start the periodic flush (and the status line on a terminal)."""
+        """Start the periodic flush."""
         if not self._opened:
             self.open()
         self._tasks.append(asyncio.create_task(self._flusher(), name="recording-flush"))
-        if self.status:
-            self._tasks.append(asyncio.create_task(self._status_loop(), name="recording-status"))
 
     def emit(self, event: Event) -> None:
         """Append one line to the current part, rotating first if the line would not fit it."""
@@ -604,16 +292,8 @@ class RecordingWriter:
             self.messages += 1
         else:
             self._note_control(event)
-        if len(self._buf) >= FLUSH_AT:
-            self._pump()
-        elif not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self._pump()
-            else:
-                self._scheduled = True
-                loop.call_soon(self._pump)
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
         if self._error is not None:
             raise self._error
 
@@ -626,7 +306,7 @@ class RecordingWriter:
 
         The periodic flush calls this, then fsyncs; so does rotation. Exposed for tests.
         """
-        self._pump()
+        self._hand_on()
         part = self._part
         if part is not None and not part.done and self._error is None:
             self._sync(part)
@@ -656,24 +336,14 @@ class RecordingWriter:
             directory = (os.path.dirname(part.path) or ".") if part.dir_pending else None
             error = await asyncio.to_thread(_fsync_close, part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
-        self._clear_status()
         if self._error is not None:
             raise self._error
 
-    def note(self, message: str) -> None:
-        """Print a line on stderr without garbling the status line (give it to the pipeline as `note`)."""
-        self._clear_status()
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write(message + "\n")
-            sys.stderr.flush()
-        if self.status and not self._closed:
-            self._draw_status(None)
-
     # ------------------------------------------------------------------ writing
-    def _pump(self) -> None:
+    def _hand_on(self) -> None:
         self._scheduled = False
         part = self._part
         if part is None:
@@ -725,15 +395,11 @@ class RecordingWriter:
 
     def _write(self, part: _Part, data: bytes) -> bool:
         """Write all of `data` at the end of the part; on failure, leave the file valid and store the error."""
-        done = 0
-        view = memoryview(data)
         try:
-            while done < len(data):
-                done += os.write(part.fd, view[done:])
-        except OSError as exc:
-            self._fail(part, data, done, exc)
+            part.size += write_all(part.fd, data)
+        except WriteFailed as failed:
+            self._fail(part, data, failed.done, failed.error)
             return False
-        part.size += done
         return True
 
     def _fail(self, part: _Part, data: bytes, done: int, exc: OSError) -> None:
@@ -758,17 +424,13 @@ class RecordingWriter:
                 keep = reached  # not a regular file (/dev/full): nothing to cut
         part.size = keep
         if part.codec.compressed and part.seal is not None and cut:
-            seal = part.seal
             try:
-                written = 0
-                while written < len(seal):
-                    written += os.write(part.fd, seal[written:])
+                part.size += write_all(part.fd, part.seal)
                 sealed = True
-                part.size += written
-            except OSError:
+            except WriteFailed:
                 with contextlib.suppress(OSError):
                     os.ftruncate(part.fd, part.size)
-        self._error = FeedError(_write_error(part.path, exc, part.codec.compressed, sealed))
+        self._error = _write_error(part, exc, sealed)
 
     def _would_overflow(self, part: _Part, size: int) -> bool:
         """Would this line take the part past `rotate_size`? Only ever answers yes too early.
@@ -819,13 +481,13 @@ class RecordingWriter:
         except RuntimeError:
             error = _fsync_close(part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
             return
 
         async def close() -> None:
             error = await asyncio.to_thread(_fsync_close, part.fd, directory, True)
             if error is not None and self._error is None:
-                self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+                self._error = _write_error(part, error)
 
         task = loop.create_task(close())
         self._closing.add(task)
@@ -870,79 +532,15 @@ class RecordingWriter:
         else:
             error = await asyncio.to_thread(_fsync_close, fd, directory, True)
         if error is not None and self._error is None:
-            self._error = FeedError(_write_error(part.path, error, part.codec.compressed, False))
+            self._error = _write_error(part, error)
 
-    # ------------------------------------------------------------------ status line
+    # ------------------------------------------------------------------ counters
     def _note_control(self, event: Event) -> None:
         name = getattr(event, "event", "")
         if name == "reconnected":
             self.reconnects += 1
-            self._connected = True
+            self.connected = True
         elif name == "connected":
-            self._connected = True
+            self.connected = True
         elif name == "disconnected":
-            self._connected = False
-
-    async def _status_loop(self) -> None:
-        samples: deque[tuple[float, int]] = deque(maxlen=5)
-        while True:
-            samples.append((time.monotonic(), self.messages))
-            self._draw_status(samples)
-            await asyncio.sleep(STATUS_EVERY)
-
-    def status_line(self, rate: float | None = None, width: int = 200) -> str:
-        """The status text: messages, rate, reconnects, then the current file and its size.
-
-        The numbers come first and the file name last, its middle elided to fit `width`, so
-        a narrow terminal still shows what matters and the line never wraps (a wrapped line
-        cannot be redrawn in place with a carriage return).
-        """
-        text = f"recording {self.provider}: {self.messages:,} msgs"
-        if rate is not None:
-            text += f", {rate:,.0f}/s"
-        text += f", {self.reconnects} reconnect{'s' if self.reconnects != 1 else ''}"
-        if self._connected is False:
-            text += " (disconnected)"
-        part = self._part
-        if part is not None:
-            size = f" {_human(part.size + len(part.held))}"
-            room = width - len(text) - len(size) - 3
-            name = part.name
-            if room < len(name):
-                keep = max(0, room - 3) // 2
-                name = name[:keep] + "..." + name[len(name) - keep :]
-            if room >= 10:
-                text += f", {name}{size}"
-        return text[:width]
-
-    def _draw_status(self, samples: deque[tuple[float, int]] | None) -> None:
-        rate = None
-        if samples and len(samples) >= 2:
-            (t0, n0), (t1, n1) = samples[0], samples[-1]
-            rate = (n1 - n0) / (t1 - t0) if t1 > t0 else None
-        try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            width = shutil.get_terminal_size((80, 24)).columns
-        text = self.status_line(rate, max(20, width - 1))
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write(f"\r{text}\x1b[K")
-            sys.stderr.flush()
-            self._status_shown = True
-
-    def _clear_status(self) -> None:
-        if not self._status_shown:
-            return
-        self._status_shown = False
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
+            self.connected = False

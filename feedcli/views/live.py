@@ -22,6 +22,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.live import Live
 
+from feedcli import terminal
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.safe_text import PrintableFrame, printable
 from feedcli.views import render
@@ -171,6 +172,13 @@ class LiveView:
         self._run_task: asyncio.Task[Any] | None = None
 
     # ------------------------------------------------------------------ Consumer
+
+    #: the view is the user's terminal: the run ends when the terminal vanishes
+    on_terminal = True
+
+    async def start(self) -> None:
+        """Nothing to open: drawing is `run`'s, on its own task."""
+        return None
 
     def emit(self, event: Event) -> None:
         """File the event as the latest of its (symbol, channel); constant time, no drawing."""
@@ -373,6 +381,8 @@ class LiveView:
 
         A frame is drawn only when something changed, the terminal was resized, or a
         second has passed (for the clock and the rate); skipped ticks are not made up.
+        A terminal that is gone (EIO after a hangup, a closed descriptor) raises
+        TerminalGone, which ends the run quietly, instead of drawing into nothing forever.
         """
         console = console or Console()
         interval = 1.0 / fps if fps > 0 else 0.1
@@ -406,6 +416,11 @@ class LiveView:
                         await asyncio.wait_for(self._wake.wait(), next_tick - loop.time())
                 # the last word: the final state, drawn once more before the display is released
                 live.update(self.frame(console.size.width, console.size.height), refresh=True)
+        except OSError as exc:
+            if not terminal.is_gone_error(exc):
+                raise
+            terminal.mark_gone()
+            raise terminal.TerminalGone("the terminal is gone") from None
         finally:
             self._stopped.set()
             self._run_task = None

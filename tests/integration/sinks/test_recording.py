@@ -1,4 +1,4 @@
-"""The recording writer: headers, rotation, compression, crashes, full disks, naming, status.
+"""The recording writer: headers, rotation, compression, crashes, full disks, naming, counters.
 
 These drive `RecordingWriter` directly with events and real files in tmp_path; crashes and
 file size limits run in a child process, since they kill or cap the process that writes.
@@ -30,7 +30,8 @@ import zstandard
 import feedcli
 from feedcli.errors import FeedError, UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, parse_recv
-from feedcli.sinks.recording import RecordingWriter, parse_duration, parse_size, scrub
+from feedcli.sinks.recording import RecordingWriter
+from feedcli.sinks.scrub import scrub
 
 CLOCK = RecvClock()
 SECRET_DESCRIBE = {
@@ -100,7 +101,6 @@ def record(writer: RecordingWriter, events, *, every: int = 50, pause: float = 0
 def writer(path: Path | str, **kw) -> RecordingWriter:
     kw.setdefault("provider", "tse")
     kw.setdefault("describe", {"subscription": {"isin": ["IRO1FOLD0001"]}})
-    kw.setdefault("status", False)
     return RecordingWriter(str(path), **kw)
 
 
@@ -113,60 +113,6 @@ def _parses(line: bytes) -> bool:
 
 def ext(compress: str) -> str:
     return {"none": "", "gzip": ".gz", "zstd": ".zst"}[compress]
-
-
-# ---------------------------------------------------------------------- option parsers
-@pytest.mark.parametrize(
-    ("text", "size"),
-    [
-        ("1000", 1000),
-        ("1", 1),
-        ("512k", 512 * 1024),
-        ("512K", 512 * 1024),
-        ("4KiB", 4096),
-        ("4kB", 4000),
-        ("100MB", 100_000_000),
-        ("100M", 100 * 1024**2),
-        ("1GiB", 1024**3),
-        ("1.5G", int(1.5 * 1024**3)),
-        (" 2 mb ", 2_000_000),
-        ("10b", 10),
-    ],
-)
-def test_parse_size(text: str, size: int) -> None:
-    assert parse_size(text) == size
-
-
-@pytest.mark.parametrize("text", ["", "0", "0k", "-1", "abc", "10 parsecs", "1e6", "MB", "1..5M", "0.0001k"])
-def test_parse_size_refuses_junk(text: str) -> None:
-    with pytest.raises(UsageError):
-        parse_size(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [
-        ("90", 90.0),
-        ("0.5", 0.5),
-        ("30s", 30.0),
-        ("15m", 900.0),
-        ("1h", 3600.0),
-        ("1d", 86400.0),
-        ("1w", 604800.0),
-        ("1h30m", 5400.0),
-        ("500ms", 0.5),
-        ("2 min", 120.0),
-        ("1H", 3600.0),
-    ],
-)
-def test_parse_duration(text: str, seconds: float) -> None:
-    assert parse_duration(text) == pytest.approx(seconds)
-
-
-@pytest.mark.parametrize("text", ["", "0", "0s", "-5", "soon", "1h30", "5 fortnights", "inf", "nan", "h"])
-def test_parse_duration_refuses_junk(text: str) -> None:
-    with pytest.raises(UsageError):
-        parse_duration(text)
 
 
 # ---------------------------------------------------------------------- header
@@ -397,7 +343,7 @@ CHILD = textwrap.dedent(
         return DataEvent("tse", "best-limit", "X", None, clock.now(), {"i": i, "pad": pad})
 
     async def main():
-        w = RecordingWriter(path, provider="tse", describe={}, compress=compress, flush_interval=0.1, status=False)
+        w = RecordingWriter(path, provider="tse", describe={}, compress=compress, flush_interval=0.1)
         w.open()
         await w.start()
         i = 0
@@ -584,38 +530,37 @@ def test_aclose_twice_and_emit_after_close(tmp_path) -> None:
     assert len(parts(w)[0]) == 2
 
 
-# ---------------------------------------------------------------------- status line
-def test_status_line_on_a_terminal(tmp_path, monkeypatch) -> None:
-    err = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", err)
-    w = writer(tmp_path / "rec.ndjson", status=True)
+# ---------------------------------------------------------------------- counters (what a status line shows)
+def test_counters_for_a_status_line(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson")
+    seen: list[tuple] = []
 
     async def main() -> None:
         w.open()
         await w.start()
+        assert (w.messages, w.reconnects, w.connected) == (0, 0, None)
         w.emit(control("connected"))
         for i in range(30):
             w.emit(data(i))
         w.emit(control("disconnected", reason="x"))
+        seen.append((w.messages, w.reconnects, w.connected))
         w.emit(control("reconnected", attempt=1))
-        await asyncio.sleep(0.6)
-        w.note("feedcli: a note")
+        await asyncio.sleep(0)
+        seen.append((w.messages, w.reconnects, w.connected, w.current_file, w.current_size))
         await w.aclose()
 
     asyncio.run(main())
-    text = err.getvalue()
-    assert "\r" in text and "\n" not in text.replace("feedcli: a note\n", "")
-    assert "30 msgs" in text and "rec.ndjson" in text and "1 reconnect" in text
-    assert text.endswith("\r\x1b[K")  # cleared at the end
-    assert w.status_line().startswith("recording tse: 30 msgs")
+    path = str(tmp_path / "rec.ndjson")
+    assert seen == [(30, 0, False), (30, 1, True, path, os.path.getsize(path))]
 
 
-def test_silent_when_stderr_is_not_a_terminal(tmp_path, monkeypatch) -> None:
+def test_the_writer_never_draws_on_the_terminal(tmp_path, monkeypatch) -> None:
+    """A sink never draws: whatever stderr is, the writer leaves it alone (the CLI draws the status line)."""
     err = io.StringIO()
+    err.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr(sys, "stderr", err)
     w = RecordingWriter(str(tmp_path / "rec.ndjson"), provider="tse", describe={})
-    assert w.status is False
-    record(w, [data(i) for i in range(10)])
+    record(w, [control("connected"), *(data(i) for i in range(10)), control("reconnected", attempt=1)])
     assert err.getvalue() == ""
 
 
@@ -709,6 +654,72 @@ def test_record_zstd_into_a_directory_closes_properly_on_sigterm(sim, env, confi
         assert re.fullmatch(r"tse-\d{8}T\d{6}Z(-\d+)?\.ndjson\.zst", path.name), path.name
     paths.sort(key=lambda p: orjson.loads(decompress(p.read_bytes()).split(b"\n", 1)[0])["part"])
     _check_recording(paths, config_dir)
+
+
+def test_record_on_a_terminal_shows_a_status_line_and_clears_it(sim, env, tmp_path) -> None:
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login, wait_for
+    from tests.support.terminal import Pty
+
+    login(sim, env)
+    out = tmp_path / "rec.ndjson"
+    term = Pty(["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", str(out)], env, tmp_path)
+    try:
+        status = re.compile(r"recording tse: [\d,]+ msgs, [\d,]+/s, 0 reconnects, rec\.ndjson [\d.]+ (bytes|kB|MB)")
+        assert wait_for(lambda: len(status.findall(term.screen)) >= 2, timeout=20), term.screen
+        term.proc.send_signal(signal.SIGINT)
+        assert term.wait(20) == 0
+        screen = term.drained()
+    finally:
+        term.kill()
+    drawn, _, end = screen.partition("recording tse:")[2].rpartition("\x1b[?25h")  # until the cursor is back
+    assert drawn.count("recording tse:") >= 2 and "\n" not in drawn.rstrip("\r\n")  # redrawn in place
+    assert end.rstrip("\r\n").endswith("\x1b[1A\x1b[2K")  # and erased at the end
+    assert "Traceback" not in screen
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_closing_the_terminal_finishes_the_recording(sim, env, config_dir, tmp_path, compress) -> None:
+    """A hangup (SIGHUP, the terminal window closed) ends `record` as SIGTERM does: every file complete."""
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login, wait_for
+    from tests.support.terminal import Pty
+
+    login(sim, env)
+    target = tmp_path / "recordings"
+    args = ["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", f"{target}/"]
+    term = Pty([*args, "--compress", compress], env, tmp_path)
+    try:
+        assert wait_for(lambda: sum(p.stat().st_size for p in target.glob("*")) > 3000, timeout=20), term.screen
+        time.sleep(0.5)  # lines in flight, between two flushes
+        term.hang_up()
+        assert term.wait(30) == 0
+    finally:
+        term.kill()
+    paths = sorted(target.glob("*"), key=lambda p: p.stat().st_mtime_ns)
+    _check_recording(paths, config_dir)  # strict: the gzip trailer, the zstd end of frame
+
+
+def test_a_recording_that_never_hears_the_hangup_goes_on(sim, env, config_dir, tmp_path) -> None:
+    """What `setsid` (or a wrapper that keeps SIGHUP) gives: the terminal goes, the recording does not."""
+    from feedcli.simulators.ht_market import TSE_UNIVERSE
+    from tests.support.cli import login, wait_for
+    from tests.support.terminal import Pty
+
+    login(sim, env)
+    out = tmp_path / "rec.ndjson.zst"
+    args = ["record", "tse", "--url", sim.url, "--isin", TSE_UNIVERSE[0].isin, "-o", str(out), "--compress", "zstd"]
+    term = Pty([*args, "--flush-interval", "0.2"], env, tmp_path, wrapper=True)
+    try:
+        assert wait_for(lambda: "recording tse:" in term.screen and out.exists(), timeout=20), term.screen
+        term.hang_up()
+        size = out.stat().st_size
+        assert wait_for(lambda: out.stat().st_size > size + 2000, timeout=20)  # still recording
+        os.kill(term.feedcli_pid, signal.SIGTERM)
+        assert term.wait(30) == 0
+    finally:
+        term.kill()
+    _check_recording([out], config_dir)
 
 
 def test_record_to_an_unwritable_path_fails_before_connecting(env, tmp_path) -> None:

@@ -1,0 +1,125 @@
+"""`replay --serve`: a recording served over its provider's own protocol, paced like a replay.
+
+The server itself is simulators/replay_server.py (the provider's simulator, fed recorded
+events); this module reads the recordings, learns which provider and symbols they hold,
+paces their events into the server through a bounded queue, and runs it until the recording
+has been played or a signal ends it (runner.run_until_done).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from feedcli.errors import UsageError
+from feedcli.replay.filters import Filters
+from feedcli.replay.pacing import Counters, pump
+from feedcli.replay.playback import ReplayOptions
+from feedcli.replay.reading import Recording, merged, stderr_warn
+from feedcli.runner import serve_until_done
+
+
+class _QueueOutput:
+    """Paced lines, decoded into events and handed to the replay server through a bounded queue."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=size)
+
+    async def start(self) -> None:
+        return None
+
+    async def send(self, lines: list[bytes]) -> None:
+        from feedcli.events import decode_line
+
+        for line in lines:
+            try:
+                event = decode_line(line)
+            except (ValueError, KeyError, TypeError):
+                continue  # the reader has reported it already
+            await self.queue.put(event)
+
+    async def aclose(self) -> None:
+        await self.queue.put(None)
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (or `:PORT` for loopback); UsageError (exit 2) otherwise."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"--serve wants HOST:PORT, such as 127.0.0.1:8765, not {text!r}")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+def _survey(paths: Sequence[str], filters: Filters) -> dict[str, list[str]]:
+    """The providers in the recordings and the symbols each has (one quick pass, no pacing)."""
+    from feedcli.events import DataEvent, decode_line
+
+    found: dict[str, dict[str, None]] = {}
+    for path in paths:
+        recording = Recording.open(path)
+        try:
+            for _key, line in recording.records(filters, lambda _m: None):
+                try:
+                    event = decode_line(line)
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if isinstance(event, DataEvent):
+                    found.setdefault(event.provider, {})[event.symbol] = None
+        finally:
+            recording.close()
+    return {provider: list(symbols) for provider, symbols in found.items()}
+
+
+def serve(options: ReplayOptions, address: str) -> None:
+    """Serve the recordings over their provider's own protocol, paced at `options.speed`.
+
+    The timeline starts when the first client subscribes (see ReplayServer); the command
+    ends when the recording has been played to every client, or on SIGINT/SIGTERM/SIGHUP.
+    """
+    from feedcli.simulators.replay_server import ReplayServer
+
+    host, port = parse_address(address)
+    if "-" in options.files:
+        raise UsageError("--serve reads the recording twice (to learn its symbols): give a file, not -")
+    survey = _survey(options.files, options.filters)
+    if not survey:
+        raise UsageError("no data line to serve in " + ", ".join(options.files))
+    if len(survey) > 1:
+        raise UsageError(f"the recordings hold several providers ({', '.join(survey)}); --serve serves one at a time")
+    ((provider, symbols),) = survey.items()
+
+    async def main() -> None:
+        recordings = [Recording.open(path) for path in options.files]
+        out = _QueueOutput()
+        pumping: list[asyncio.Task[None]] = []
+
+        async def produce() -> None:
+            try:
+                await pump(merged(recordings, options.filters, stderr_warn), out, options.speed, Counters())
+            finally:
+                await out.aclose()  # the end of the recording, or of a failed read: the source ends
+
+        async def source() -> AsyncIterator[Any]:
+            task = asyncio.create_task(produce())
+            pumping.append(task)
+            while True:
+                event = await out.queue.get()
+                if event is None:
+                    break
+                yield event
+            await task  # a read error surfaces here, and ends the replay with it
+
+        server = ReplayServer(provider, source, host, port, symbols=symbols)
+
+        async def close() -> None:
+            for task in pumping:
+                task.cancel()
+            await asyncio.gather(*pumping, return_exceptions=True)
+            for recording in recordings:
+                recording.close()
+
+        await serve_until_done(server, host, port, server.listing, finished=server.wait_finished, close=close)
+
+    asyncio.run(main())

@@ -1,0 +1,130 @@
+"""How a run ends (feedcli/runner.py): the work, --duration, signals, helpers, the final flush, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from feedcli import terminal
+from feedcli.errors import FeedError
+from feedcli.runner import Ending, run_until_done
+from feedcli.sinks.base import StopStream
+from feedcli.terminal import TerminalGone
+
+
+def run(work, **kw) -> tuple[Ending | BaseException, list[str]]:
+    """Run `work()` under run_until_done; (its ending or the error raised, what happened in order)."""
+    steps: list[str] = []
+
+    async def close() -> None:
+        steps.append("close")
+
+    async def main() -> Ending:
+        return await run_until_done(work(steps), close=close, note=steps.append, **kw)
+
+    try:
+        return asyncio.run(main()), steps
+    except Exception as exc:
+        return exc, steps
+
+
+async def forever(steps: list[str]) -> None:
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        steps.append("work stopped")
+
+
+def test_work_that_returns_or_stops_is_done_and_close_runs_after_it() -> None:
+    async def returns(steps: list[str]) -> None:
+        steps.append("work")
+
+    async def stops(steps: list[str]) -> None:
+        raise StopStream("--limit 5 reached")
+
+    assert run(returns) == (Ending.DONE, ["work", "close"])
+    assert run(stops) == (Ending.DONE, ["close"])
+
+
+def test_an_error_of_the_work_is_raised_after_the_final_flush() -> None:
+    async def fails(steps: list[str]) -> None:
+        raise FeedError("cannot write stdout: the disk is full")
+
+    error, steps = run(fails)
+    assert isinstance(error, FeedError) and steps == ["close"]
+
+
+def test_duration_stops_the_work_then_closes() -> None:
+    assert run(forever, duration=0.05) == (Ending.DURATION, ["work stopped", "close"])
+
+
+def test_a_failing_helper_ends_the_run_with_its_error_one_that_finishes_does_not() -> None:
+    async def done_helper() -> None:
+        return None
+
+    async def failing() -> None:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("the view broke")
+
+    error, steps = run(forever, helpers=[done_helper(), failing()])
+    assert isinstance(error, RuntimeError) and steps == ["work stopped", "close"]
+
+
+def test_a_lost_terminal_ends_a_terminal_run_quietly(monkeypatch) -> None:
+    monkeypatch.setattr(terminal, "_silence", lambda fds=None: None)
+
+    async def view() -> None:
+        await asyncio.sleep(0.01)
+        terminal.mark_gone()
+        raise TerminalGone("the terminal is gone")
+
+    assert run(forever, helpers=[view()], on_terminal=True) == (Ending.TERMINAL, ["work stopped", "close"])
+
+
+def test_a_run_on_the_terminal_ends_when_anyone_finds_the_terminal_gone(monkeypatch) -> None:
+    monkeypatch.setattr(terminal, "_silence", lambda fds=None: None)
+
+    async def work(steps: list[str]) -> None:
+        asyncio.get_running_loop().call_later(0.01, terminal.mark_gone)  # say, a status line's failed write
+        await forever(steps)
+
+    assert run(work, on_terminal=True) == (Ending.TERMINAL, ["work stopped", "close"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_each_stop_signal_ends_the_run_cleanly_and_is_ignored_afterwards(sig: int) -> None:
+    async def signalled(steps: list[str]) -> None:
+        asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), sig)
+        await forever(steps)
+
+    assert run(signalled) == (Ending.SIGNAL, ["work stopped", "close"])
+    assert signal.getsignal(sig) == signal.SIG_IGN  # a late one cannot kill the process while it exits
+
+
+@pytest.mark.parametrize(("second", "exits"), [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGHUP, False)])
+def test_a_second_sigint_or_sigterm_exits_at_once_a_repeated_sighup_does_not(monkeypatch, second, exits) -> None:
+    """A second Ctrl-C is an impatient user; a second SIGHUP is the kernel's hangup, then the shell's."""
+    exit_codes: list[int] = []
+
+    monkeypatch.setattr(os, "_exit", exit_codes.append)  # noted, instead of ending pytest
+
+    async def hung_up(steps: list[str]) -> None:
+        asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), signal.SIGHUP)
+        await forever(steps)
+
+    async def main(steps: list[str]) -> Ending:
+        async def slow_close() -> None:  # the final flush takes a while (a reader that stopped reading)
+            os.kill(os.getpid(), second)
+            await asyncio.sleep(0.05)
+            steps.append("close")
+
+        return await run_until_done(hung_up(steps), close=slow_close, note=steps.append)
+
+    steps: list[str] = []
+    assert asyncio.run(main(steps)) is Ending.SIGNAL
+    said = f"feedcli: second {second.name}: exiting without flushing what is left"
+    assert exit_codes == ([0] if exits else [])
+    assert steps == (["work stopped", said, "close"] if exits else ["work stopped", "close"])
