@@ -89,6 +89,16 @@ def replay(
             show_default=False,
         ),
     ] = None,
+    wait_clients: Annotated[
+        int,
+        typer.Option(
+            "--wait-clients",
+            metavar="N",
+            min=1,
+            help="With --serve: start the recording once N client connections have subscribed, so "
+            "clients started together see the same lines (a Datafye client opens one connection per channel).",
+        ),
+    ] = 1,
 ) -> None:
     """Play recordings back: the lines exactly as recorded, paced by their receive times.
 
@@ -127,7 +137,9 @@ def replay(
         fps=fps,
         progress=not view and not o.is_terminal(sys.stdout) and o.is_terminal(sys.stderr),
     )
+    if wait_clients != 1 and serve is None:
+        raise UsageError("--wait-clients goes with --serve")
     if serve is not None:
-        engine.serve(options, serve)
+        engine.serve(options, serve, wait_clients=wait_clients)
     else:
         engine.run(options)

@@ -150,7 +150,8 @@ class Demo(NamedTuple):
 class ReplayBackend(Protocol):
     """A simulator's server fed a recording instead of its generated market (`replay --serve`)."""
 
-    on_subscribed: Callable[[], None]
+    #: called with the client's connection at each subscription it makes
+    on_subscribed: Callable[[object], None]
 
     @property
     def url(self) -> str: ...

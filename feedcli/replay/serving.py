@@ -72,10 +72,10 @@ def _survey(paths: Sequence[str], filters: Filters) -> dict[str, list[str]]:
     return {provider: list(symbols) for provider, symbols in found.items()}
 
 
-def serve(options: ReplayOptions, address: str) -> None:
+def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
     """Serve the recordings over their provider's own protocol, paced at `options.speed`.
 
-    The timeline starts when the first client subscribes (see ReplayServer); the command
+    The timeline starts when `wait_clients` subscriptions have come (see ReplayServer); the command
     ends when the recording has been played to every client, or on SIGINT/SIGTERM/SIGHUP.
     """
     from feedcli.simulators.replay_server import ReplayServer
@@ -111,7 +111,7 @@ def serve(options: ReplayOptions, address: str) -> None:
                 yield event
             await task  # a read error surfaces here, and ends the replay with it
 
-        server = ReplayServer(provider, source, host, port, symbols=symbols)
+        server = ReplayServer(provider, source, host, port, symbols=symbols, wait_clients=wait_clients)
 
         async def close() -> None:
             for task in pumping:

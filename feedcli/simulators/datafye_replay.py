@@ -39,7 +39,7 @@ class DatafyeReplay(DatafyeSimulator):
         self.known: set[str] | None = None if symbols is None else set(symbols)
         self.queue_size = queue_size
         self.slow_timeout = slow_timeout
-        self.on_subscribed: Callable[[], None] = lambda: None
+        self.on_subscribed: Callable[[object], None] = lambda _connection: None
         self.end: tuple[int, str] | None = None
         # per connection, its queue and the task that sends it (weak: they go with the connection)
         self._outboxes: weakref.WeakKeyDictionary[_Conn, asyncio.Queue[_Item]] = weakref.WeakKeyDictionary()
@@ -71,7 +71,7 @@ class DatafyeReplay(DatafyeSimulator):
         await super()._subscribe(conn, msg)
         if self.end is not None:
             self._outbox(conn).put_nowait(None)
-        self.on_subscribed()
+        self.on_subscribed(conn)
 
     def _start_replay(self, conn: _Conn, replay: Replay) -> None:
         raise Refused(BAD_REQUEST, "this server replays a recording of live data: there is no history endpoint")

@@ -63,7 +63,7 @@ class HTReplay(HTSimulator):
         super().__init__(host=host, port=port, queue_size=queue_size)
         self.family = family
         self.slow_timeout = slow_timeout
-        self.on_subscribed: Callable[[], None] = lambda: None
+        self.on_subscribed: Callable[[object], None] = lambda _connection: None
         #: (code, reason) once the recording is over: every client, present or future, gets it
         self.end: tuple[int, str] | None = None
         # The simulator looks subscriptions up in these four tables (symbol → object with .key).
@@ -85,7 +85,7 @@ class HTReplay(HTSimulator):
         super()._register(client, keys)
         if self.end is not None:
             client.queue.put_nowait(_HT_END)  # a fresh queue has room
-        self.on_subscribed()
+        self.on_subscribed(client)
 
     async def deliver(self, event: DataEvent) -> None:
         """Queue one recorded message for each client subscribed to its symbol and channel."""

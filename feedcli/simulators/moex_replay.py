@@ -35,7 +35,7 @@ class MoexReplay(MoexSimulator):
         super().__init__(host=host, port=port, queue_size=queue_size, listings=())
         self.known: set[str] | None = None if symbols is None else set(symbols)
         self.slow_timeout = slow_timeout
-        self.on_subscribed: Callable[[], None] = lambda: None
+        self.on_subscribed: Callable[[object], None] = lambda _connection: None
         self.end: tuple[int, str] | None = None
 
     @property
@@ -53,7 +53,7 @@ class MoexReplay(MoexSimulator):
         if self.end is not None:
             sub.conn.close_with = self.end
             self._enqueue(sub.conn, None)
-        self.on_subscribed()
+        self.on_subscribed(sub.conn)
 
     async def deliver(self, event: DataEvent) -> None:
         subs = [s for key, group in self._index.items() if key[:2] == (event.channel, event.symbol) for s in group]

@@ -63,7 +63,8 @@ class ReplayServer:
     """Serve a recording as the recorded provider's server: `await start()` → base URL.
 
     `provider` is the recording's provider (one whose record has `replay`); `source` is called once,
-    when the first client subscribes, and yields the recording's events already paced in time.
+    when `wait_clients` client connections have subscribed (the first, by default), and yields
+    the recording's events already paced in time.
     `symbols`, the recording's symbols (of `provider`, as in the lines' `symbol`), lets a
     subscription to any other be refused as the live server refuses an unknown symbol (HT:
     close 1008 "Invalid symbol: X"; Datafye: error UNKNOWN_SYMBOL); without it every symbol is
@@ -84,12 +85,18 @@ class ReplayServer:
         symbols: Iterable[str] | None = None,
         queue_size: int = 4_096,
         slow_timeout: float = 5.0,
+        wait_clients: int = 1,
     ) -> None:
         record = providers.find(provider)
         if record is None or record.replay is None:
             raise UsageError(f"replay --serve does not know how to serve {provider} yet")
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
+        if wait_clients < 1:
+            raise ValueError("wait_clients must be at least 1")
+        #: subscribed client connections to wait for before the timeline starts
+        self.wait_clients = wait_clients
+        self._clients: set[int] = set()
         if not slow_timeout > 0:
             raise ValueError(f"slow_timeout must be a positive number of seconds, not {slow_timeout}")
         self.provider = provider
@@ -136,8 +143,13 @@ class ReplayServer:
 
     def listing(self) -> list[str]:
         """Lines after the banner: when the replay starts and how to connect to it."""
+        when = (
+            "the first client subscribes"
+            if self.wait_clients == 1
+            else f"{self.wait_clients} client connections have subscribed (--wait-clients)"
+        )
         return [
-            "The recording starts playing when the first client subscribes.",
+            f"The recording starts playing when {when}.",
             "Try: " + self._spec.hint.format(url=self.url),
         ]
 
@@ -186,12 +198,18 @@ class ReplayServer:
 
     # ---- the timeline ------------------------------------------------------------------------
 
-    def _on_subscribed(self) -> None:
-        if self._subscribed is not None:
+    @property
+    def clients(self) -> int:
+        """Connections that have subscribed so far (a Datafye client opens one per channel)."""
+        return len(self._clients)
+
+    def _on_subscribed(self, connection: object) -> None:
+        self._clients.add(id(connection))
+        if self._subscribed is not None and len(self._clients) >= self.wait_clients:
             self._subscribed.set()
 
     async def _play(self) -> None:
-        """Wait for the first subscriber, then send each event as the source yields it."""
+        """Wait for the subscribers asked for, then send each event as the source yields it."""
         assert self._subscribed is not None and self._finished is not None
         backend = self._backend
         try:

@@ -134,7 +134,7 @@ def test_datafye_recording_served_and_streamed_back(tmp_path: Path) -> None:
     recorded_data = [o for o in lines(replayed.stdout) if "channel" in o]
     assert len(recorded_data) == 60
     serve = subprocess.Popen(
-        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0", "--speed", "0"],
+        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0", "--speed", "0", "--wait-clients", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -164,3 +164,55 @@ def test_serve_refuses_a_bad_address_and_an_unreadable_file(tmp_path: Path, env)
     assert run(["replay", str(rec), "--serve", "nope"], env).returncode == 2
     assert run(["replay", str(tmp_path / "missing.ndjson"), "--serve", "127.0.0.1:0"], env).returncode == 2
     assert run(["replay", str(rec), "--serve", "127.0.0.1:0"], env).returncode == 2  # no data line to serve
+
+
+def test_wait_clients_gives_two_clients_started_together_the_same_lines(tmp_path: Path) -> None:
+    """At --speed 0 the first subscriber would get the whole recording before the second
+    connects; --wait-clients 2 holds the timeline until both have subscribed."""
+    env = feedcli_env(tmp_path / "cfg")
+    rec = tmp_path / "rec.ndjson"
+    with Simulator("tse", "--rate", "300") as sim:
+        login(sim, env)
+        result = run(["record", "tse", "--url", sim.url, "--isin", ISINS[0], "-o", str(rec), "--limit", "200"], env)
+    assert result.returncode == 0, result.stderr
+    serve = subprocess.Popen(
+        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0", "--speed", "0", "--wait-clients", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stderr is not None
+        base = re.search(r"http://127\.0\.0\.1:\d+", serve.stderr.readline()).group(0)  # type: ignore[union-attr]
+        assert "2 client connections have subscribed" in serve.stderr.readline()
+        logged = run(["login", "--url", base, "-u", "demo", "--password-stdin"], env, input="demo\n")
+        assert logged.returncode == 0, logged.stderr
+        clients = [
+            subprocess.Popen(
+                [*FEEDCLI, "stream", "tse", "--url", base, "--isin", ISINS[0]],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [c.communicate(timeout=60) for c in clients]
+        for client, (_out, err) in zip(clients, outputs, strict=True):
+            assert client.returncode == 0, err
+        first, second = (data_of(lines(out)) for out, _ in outputs)
+        assert len(first) == 200 and first == second
+        assert serve.wait(30) == 0
+    finally:
+        if serve.poll() is None:
+            serve.terminate()
+            serve.wait(10)
+
+
+def test_wait_clients_needs_serve(tmp_path: Path, env) -> None:
+    rec = tmp_path / "r.ndjson"
+    rec.write_text("")
+    result = run(["replay", str(rec), "--wait-clients", "2"], env)
+    assert result.returncode == 2 and "--wait-clients goes with --serve" in result.stderr
