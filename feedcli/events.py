@@ -25,16 +25,26 @@ class DataEvent:
     ts: str | None
     recv: str
     data: Any
+    #: what the line is, in the one vocabulary (book, trade, candle, quote, stats, info);
+    #: None leaves the field out of the line
+    kind: str | None = None
+    #: the provider's own sequence number of this message; None (most providers) leaves it out
+    seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "provider": self.provider,
             "channel": self.channel,
             "symbol": self.symbol,
             "ts": self.ts,
             "recv": self.recv,
-            "data": self.data,
         }
+        if self.kind is not None:
+            out["kind"] = self.kind
+        if self.seq is not None:
+            out["seq"] = self.seq
+        out["data"] = self.data
+        return out
 
 
 @dataclass(slots=True)
@@ -76,6 +86,8 @@ def decode_line(line: bytes | str) -> Event:
             ts=obj.get("ts"),
             recv=obj["recv"],
             data=obj.get("data"),
+            kind=obj.get("kind"),
+            seq=obj.get("seq"),
         )
     if "event" in obj:
         rest = {k: v for k, v in obj.items() if k not in ("provider", "event", "recv")}
