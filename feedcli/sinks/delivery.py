@@ -51,7 +51,7 @@ BATCH_LINES = 1000
 BATCH_BYTES = 512 << 10
 #: reconnect backoff: first delay, cap, jitter (a fraction of the delay)
 BACKOFF_FIRST = 0.25
-BACKOFF_CAP = 10.0
+BACKOFF_CAP = 5.0
 BACKOFF_JITTER = 0.2
 #: seconds aclose waits silently before it says it is waiting for a sink
 WAIT_NOTE_AFTER = 1.0
