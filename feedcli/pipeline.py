@@ -117,7 +117,11 @@ async def run(
         # The first signal ends the run cleanly (flush, close); a second one, sent because
         # that is taking too long (a reader that stopped reading), ends it at once.
         if stop.is_set():
-            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left")
+            from feedcli.sinks.delivery import pending_lines
+
+            left = pending_lines(consumers)
+            lost = f"; {left} line{'s' if left != 1 else ''} not taken by the sinks abandoned" if left else ""
+            note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left{lost}")
             os._exit(0)  # still the user's interruption (CONTRACT.md: exit 0)
         stop.set()
 
