@@ -242,3 +242,53 @@ def server_or_skip(server: Server) -> Iterator[Server]:
         yield server
     finally:
         server.close()
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1 signed by it: (ca, cert, key)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise BrokerUnavailable("openssl is not installed")
+
+    def sh(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    sh("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+       "-subj", "/CN=feedcli test CA")  # fmt: skip
+    sh("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    sh("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+       "-out", "server.pem", "-days", "2", "-extfile", "san.ext")  # fmt: skip
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+class TlsRedisServer(RedisServer):
+    """`redis-server` that speaks TLS only, with a certificate of a CA made for the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ca, self.cert, self.key = make_certificates(self.dir)
+
+    def command(self) -> list[str]:
+        args = super().command()
+        at = args.index("--port")
+        args[at + 1] = "0"  # no plain-text port at all
+        return [*args, "--tls-port", str(self.port), "--tls-cert-file", str(self.cert), "--tls-key-file",
+                str(self.key), "--tls-ca-cert-file", str(self.ca), "--tls-auth-clients", "no"]  # fmt: skip
+
+    def ready(self) -> bool:
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(self.ca))
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as raw,
+                context.wrap_socket(raw, server_hostname="127.0.0.1") as sock,
+            ):
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def url(self, path: str = "/0", query: str = "", *, auth: str = "") -> str:
+        return f"rediss://{auth}127.0.0.1:{self.port}{path}" + (f"?{query}" if query else "")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.servers import NatsServer, RedisServer, Server, server_or_skip
+from tests.support.servers import NatsServer, RedisServer, Server, TlsRedisServer, server_or_skip
 
 
 @pytest.fixture
@@ -33,3 +33,9 @@ def full_redis() -> Iterator[Server]:
 @pytest.fixture
 def nats_with_users() -> Iterator[Server]:
     yield from server_or_skip(NatsServer(user="feed", password="right"))
+
+
+@pytest.fixture
+def tls_redis() -> Iterator[Server]:
+    """A Redis that speaks TLS only, its certificate signed by a CA made for the test."""
+    yield from server_or_skip(TlsRedisServer())

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import redis
 
-from feedcli.errors import AuthError
+from feedcli.errors import AuthError, FeedError
 from feedcli.events import DataEvent
 from feedcli.sinks.delivery import HIGH_WATER, BrokerSink
 from feedcli.sinks.remote import SinkTee, open_sinks, open_source, parse_sinks
-from tests.support.servers import RedisServer
+from tests.support.servers import RedisServer, TlsRedisServer
 from tests.support.sinks import Keep, arun, control, data, feed, line, numbers
 
 pytestmark = pytest.mark.timeout(120)
@@ -317,3 +317,20 @@ def test_a_replay_tee_sends_raw_lines_byte_for_byte(redis_server: RedisServer) -
     assert out.lines == raw
     assert stream_lines(redis_server, "feedcli:tse:best-limit:X_Y") == [raw[0]]  # 1.50 stays 1.50
     assert stream_lines(redis_server, "feedcli:tse:events") == [raw[1]]
+
+
+def test_rediss_verifies_the_server_certificate(tls_redis: TlsRedisServer) -> None:
+    async def main(url: str) -> BrokerSink:
+        sink = sink_for(url)
+        await sink.start()
+        await feed(sink, [data(i) for i in range(10)])
+        await sink.aclose()
+        return sink
+
+    with pytest.raises(FeedError, match="certificate is not trusted") as caught:
+        arun(main(tls_redis.url()))  # the test's CA is not among the system's: refused, not retried
+    assert caught.value.exit_code == 1
+    sink = arun(main(tls_redis.url("/0", f"ca={tls_redis.ca}")))
+    assert sink.delivered == 10
+    with redis.Redis(host="127.0.0.1", port=tls_redis.port, ssl=True, ssl_ca_certs=str(tls_redis.ca)) as r:
+        assert r.xlen("feedcli:moex:orderbooks:BTC-USDT") == 3
