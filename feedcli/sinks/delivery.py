@@ -206,10 +206,13 @@ class BrokerSink:
         if self._error is not None:
             raise self._error
         obj = orjson.loads(line)
+        if type(obj) is not dict:
+            raise ValueError("an NDJSON line must be a JSON object")
         provider = str(obj.get("provider", "feedcli"))
         channel = obj.get("channel")
         if channel is not None:
-            key = (provider, str(channel), str(obj.get("symbol", "")), obj.get("kind"))
+            kind = obj.get("kind")
+            key = (provider, str(channel), str(obj.get("symbol", "")), None if kind is None else str(kind))
             dest = self._routes.get(key) or self._route(key)
         else:
             dest = self._controls.get(provider) or self._control_route(provider)
@@ -226,14 +229,16 @@ class BrokerSink:
         if task is not None and not task.done():
             if self._wake is not None:
                 self._wake.set()
+            # asyncio.wait, not `await task`: abandon() cancels the task, and that must not
+            # look like our own cancellation (nor may ours be swallowed)
             done, _ = await asyncio.wait({task}, timeout=WAIT_NOTE_AFTER)
-            if not done and self._queue:
-                self.note(
-                    f"feedcli: waiting for {self.name} to take {len(self._queue)} more line"
-                    f"{'s' if len(self._queue) != 1 else ''} (Ctrl-C again abandons them)"
-                )
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if not done:
+                if self._queue:
+                    self.note(
+                        f"feedcli: waiting for {self.name} to take {len(self._queue)} more line"
+                        f"{'s' if len(self._queue) != 1 else ''} (Ctrl-C again abandons them)"
+                    )
+                await asyncio.wait({task})
         with contextlib.suppress(Exception):
             await self._transport.close()
         self._connected = False
