@@ -43,27 +43,27 @@ __feedcli_options() {
         providers) __feedcli_reply=(-h --help) ;;
         search) __feedcli_reply=(--url --profile -h --help) ;;
         stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
-        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
         record) __feedcli_reply=(-h --help) ;;
-        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
-        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile -h --help) ;;
+        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
@@ -116,6 +116,7 @@ __feedcli_arity() {
         'stream tse|--ping-interval') REPLY=1 ;;
         'stream tse|--profile') REPLY=1 ;;
         'stream tse|--fps') REPLY=1 ;;
+        'stream tse|--sink') REPLY=1 ;;
         'stream ime|--contract-id') REPLY=1 ;;
         'stream ime|--contract-name') REPLY=1 ;;
         'stream ime|--url') REPLY=1 ;;
@@ -128,6 +129,7 @@ __feedcli_arity() {
         'stream ime|--ping-interval') REPLY=1 ;;
         'stream ime|--profile') REPLY=1 ;;
         'stream ime|--fps') REPLY=1 ;;
+        'stream ime|--sink') REPLY=1 ;;
         'stream datafye|--symbol') REPLY=1 ;;
         'stream datafye|-c'|'stream datafye|--channel') REPLY=1 ;;
         'stream datafye|--dataset') REPLY=1 ;;
@@ -148,6 +150,7 @@ __feedcli_arity() {
         'stream datafye|--ping-interval') REPLY=1 ;;
         'stream datafye|--profile') REPLY=1 ;;
         'stream datafye|--fps') REPLY=1 ;;
+        'stream datafye|--sink') REPLY=1 ;;
         'stream moex|--ticker') REPLY=1 ;;
         'stream moex|--stream') REPLY=1 ;;
         'stream moex|--interval') REPLY=1 ;;
@@ -162,6 +165,7 @@ __feedcli_arity() {
         'stream moex|--ping-interval') REPLY=1 ;;
         'stream moex|--profile') REPLY=1 ;;
         'stream moex|--fps') REPLY=1 ;;
+        'stream moex|--sink') REPLY=1 ;;
         'stream binance|--pair') REPLY=1 ;;
         'stream binance|--interval') REPLY=1 ;;
         'stream binance|--backfill') REPLY=1 ;;
@@ -175,6 +179,7 @@ __feedcli_arity() {
         'stream binance|--ping-interval') REPLY=1 ;;
         'stream binance|--profile') REPLY=1 ;;
         'stream binance|--fps') REPLY=1 ;;
+        'stream binance|--sink') REPLY=1 ;;
         'stream okx|--pair') REPLY=1 ;;
         'stream okx|--interval') REPLY=1 ;;
         'stream okx|--backfill') REPLY=1 ;;
@@ -188,6 +193,7 @@ __feedcli_arity() {
         'stream okx|--ping-interval') REPLY=1 ;;
         'stream okx|--profile') REPLY=1 ;;
         'stream okx|--fps') REPLY=1 ;;
+        'stream okx|--sink') REPLY=1 ;;
         'stream coinbase|--pair') REPLY=1 ;;
         'stream coinbase|--interval') REPLY=1 ;;
         'stream coinbase|--backfill') REPLY=1 ;;
@@ -201,6 +207,7 @@ __feedcli_arity() {
         'stream coinbase|--ping-interval') REPLY=1 ;;
         'stream coinbase|--profile') REPLY=1 ;;
         'stream coinbase|--fps') REPLY=1 ;;
+        'stream coinbase|--sink') REPLY=1 ;;
         'stream bybit|--pair') REPLY=1 ;;
         'stream bybit|--interval') REPLY=1 ;;
         'stream bybit|--backfill') REPLY=1 ;;
@@ -214,6 +221,7 @@ __feedcli_arity() {
         'stream bybit|--ping-interval') REPLY=1 ;;
         'stream bybit|--profile') REPLY=1 ;;
         'stream bybit|--fps') REPLY=1 ;;
+        'stream bybit|--sink') REPLY=1 ;;
         'stream kucoin|--pair') REPLY=1 ;;
         'stream kucoin|--interval') REPLY=1 ;;
         'stream kucoin|--backfill') REPLY=1 ;;
@@ -227,6 +235,7 @@ __feedcli_arity() {
         'stream kucoin|--ping-interval') REPLY=1 ;;
         'stream kucoin|--profile') REPLY=1 ;;
         'stream kucoin|--fps') REPLY=1 ;;
+        'stream kucoin|--sink') REPLY=1 ;;
         'stream gate|--pair') REPLY=1 ;;
         'stream gate|--interval') REPLY=1 ;;
         'stream gate|--backfill') REPLY=1 ;;
@@ -240,6 +249,7 @@ __feedcli_arity() {
         'stream gate|--ping-interval') REPLY=1 ;;
         'stream gate|--profile') REPLY=1 ;;
         'stream gate|--fps') REPLY=1 ;;
+        'stream gate|--sink') REPLY=1 ;;
         'record tse|--isin') REPLY=1 ;;
         'record tse|--name') REPLY=1 ;;
         'record tse|-c'|'record tse|--channel') REPLY=1 ;;
@@ -255,6 +265,7 @@ __feedcli_arity() {
         'record tse|--max-retries') REPLY=1 ;;
         'record tse|--ping-interval') REPLY=1 ;;
         'record tse|--profile') REPLY=1 ;;
+        'record tse|--sink') REPLY=1 ;;
         'record ime|--contract-id') REPLY=1 ;;
         'record ime|--contract-name') REPLY=1 ;;
         'record ime|-o'|'record ime|--output') REPLY=1 ;;
@@ -269,6 +280,7 @@ __feedcli_arity() {
         'record ime|--max-retries') REPLY=1 ;;
         'record ime|--ping-interval') REPLY=1 ;;
         'record ime|--profile') REPLY=1 ;;
+        'record ime|--sink') REPLY=1 ;;
         'record datafye|--symbol') REPLY=1 ;;
         'record datafye|-c'|'record datafye|--channel') REPLY=1 ;;
         'record datafye|--dataset') REPLY=1 ;;
@@ -291,6 +303,7 @@ __feedcli_arity() {
         'record datafye|--max-retries') REPLY=1 ;;
         'record datafye|--ping-interval') REPLY=1 ;;
         'record datafye|--profile') REPLY=1 ;;
+        'record datafye|--sink') REPLY=1 ;;
         'record moex|--ticker') REPLY=1 ;;
         'record moex|--stream') REPLY=1 ;;
         'record moex|--interval') REPLY=1 ;;
@@ -307,6 +320,7 @@ __feedcli_arity() {
         'record moex|--max-retries') REPLY=1 ;;
         'record moex|--ping-interval') REPLY=1 ;;
         'record moex|--profile') REPLY=1 ;;
+        'record moex|--sink') REPLY=1 ;;
         'record binance|--pair') REPLY=1 ;;
         'record binance|--interval') REPLY=1 ;;
         'record binance|--backfill') REPLY=1 ;;
@@ -322,6 +336,7 @@ __feedcli_arity() {
         'record binance|--max-retries') REPLY=1 ;;
         'record binance|--ping-interval') REPLY=1 ;;
         'record binance|--profile') REPLY=1 ;;
+        'record binance|--sink') REPLY=1 ;;
         'record okx|--pair') REPLY=1 ;;
         'record okx|--interval') REPLY=1 ;;
         'record okx|--backfill') REPLY=1 ;;
@@ -337,6 +352,7 @@ __feedcli_arity() {
         'record okx|--max-retries') REPLY=1 ;;
         'record okx|--ping-interval') REPLY=1 ;;
         'record okx|--profile') REPLY=1 ;;
+        'record okx|--sink') REPLY=1 ;;
         'record coinbase|--pair') REPLY=1 ;;
         'record coinbase|--interval') REPLY=1 ;;
         'record coinbase|--backfill') REPLY=1 ;;
@@ -352,6 +368,7 @@ __feedcli_arity() {
         'record coinbase|--max-retries') REPLY=1 ;;
         'record coinbase|--ping-interval') REPLY=1 ;;
         'record coinbase|--profile') REPLY=1 ;;
+        'record coinbase|--sink') REPLY=1 ;;
         'record bybit|--pair') REPLY=1 ;;
         'record bybit|--interval') REPLY=1 ;;
         'record bybit|--backfill') REPLY=1 ;;
@@ -367,6 +384,7 @@ __feedcli_arity() {
         'record bybit|--max-retries') REPLY=1 ;;
         'record bybit|--ping-interval') REPLY=1 ;;
         'record bybit|--profile') REPLY=1 ;;
+        'record bybit|--sink') REPLY=1 ;;
         'record kucoin|--pair') REPLY=1 ;;
         'record kucoin|--interval') REPLY=1 ;;
         'record kucoin|--backfill') REPLY=1 ;;
@@ -382,6 +400,7 @@ __feedcli_arity() {
         'record kucoin|--max-retries') REPLY=1 ;;
         'record kucoin|--ping-interval') REPLY=1 ;;
         'record kucoin|--profile') REPLY=1 ;;
+        'record kucoin|--sink') REPLY=1 ;;
         'record gate|--pair') REPLY=1 ;;
         'record gate|--interval') REPLY=1 ;;
         'record gate|--backfill') REPLY=1 ;;
@@ -397,6 +416,7 @@ __feedcli_arity() {
         'record gate|--max-retries') REPLY=1 ;;
         'record gate|--ping-interval') REPLY=1 ;;
         'record gate|--profile') REPLY=1 ;;
+        'record gate|--sink') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;

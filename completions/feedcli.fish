@@ -88,6 +88,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream tse|--fps'
             echo 1
+        case 'stream tse|--sink'
+            echo 1
         case 'stream ime|--contract-id'
             echo 1
         case 'stream ime|--contract-name'
@@ -111,6 +113,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream ime|--profile'
             echo 1
         case 'stream ime|--fps'
+            echo 1
+        case 'stream ime|--sink'
             echo 1
         case 'stream datafye|--symbol'
             echo 1
@@ -152,6 +156,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream datafye|--fps'
             echo 1
+        case 'stream datafye|--sink'
+            echo 1
         case 'stream moex|--ticker'
             echo 1
         case 'stream moex|--stream'
@@ -180,6 +186,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream moex|--fps'
             echo 1
+        case 'stream moex|--sink'
+            echo 1
         case 'stream binance|--pair'
             echo 1
         case 'stream binance|--interval'
@@ -205,6 +213,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream binance|--profile'
             echo 1
         case 'stream binance|--fps'
+            echo 1
+        case 'stream binance|--sink'
             echo 1
         case 'stream okx|--pair'
             echo 1
@@ -232,6 +242,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream okx|--fps'
             echo 1
+        case 'stream okx|--sink'
+            echo 1
         case 'stream coinbase|--pair'
             echo 1
         case 'stream coinbase|--interval'
@@ -257,6 +269,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream coinbase|--profile'
             echo 1
         case 'stream coinbase|--fps'
+            echo 1
+        case 'stream coinbase|--sink'
             echo 1
         case 'stream bybit|--pair'
             echo 1
@@ -284,6 +298,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream bybit|--fps'
             echo 1
+        case 'stream bybit|--sink'
+            echo 1
         case 'stream kucoin|--pair'
             echo 1
         case 'stream kucoin|--interval'
@@ -310,6 +326,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream kucoin|--fps'
             echo 1
+        case 'stream kucoin|--sink'
+            echo 1
         case 'stream gate|--pair'
             echo 1
         case 'stream gate|--interval'
@@ -335,6 +353,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream gate|--profile'
             echo 1
         case 'stream gate|--fps'
+            echo 1
+        case 'stream gate|--sink'
             echo 1
         case 'record tse|--isin'
             echo 1
@@ -366,6 +386,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record tse|--profile'
             echo 1
+        case 'record tse|--sink'
+            echo 1
         case 'record ime|--contract-id'
             echo 1
         case 'record ime|--contract-name'
@@ -393,6 +415,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record ime|--ping-interval'
             echo 1
         case 'record ime|--profile'
+            echo 1
+        case 'record ime|--sink'
             echo 1
         case 'record datafye|--symbol'
             echo 1
@@ -438,6 +462,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record datafye|--profile'
             echo 1
+        case 'record datafye|--sink'
+            echo 1
         case 'record moex|--ticker'
             echo 1
         case 'record moex|--stream'
@@ -470,6 +496,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record moex|--profile'
             echo 1
+        case 'record moex|--sink'
+            echo 1
         case 'record binance|--pair'
             echo 1
         case 'record binance|--interval'
@@ -499,6 +527,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record binance|--ping-interval'
             echo 1
         case 'record binance|--profile'
+            echo 1
+        case 'record binance|--sink'
             echo 1
         case 'record okx|--pair'
             echo 1
@@ -530,6 +560,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record okx|--profile'
             echo 1
+        case 'record okx|--sink'
+            echo 1
         case 'record coinbase|--pair'
             echo 1
         case 'record coinbase|--interval'
@@ -559,6 +591,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record coinbase|--ping-interval'
             echo 1
         case 'record coinbase|--profile'
+            echo 1
+        case 'record coinbase|--sink'
             echo 1
         case 'record bybit|--pair'
             echo 1
@@ -590,6 +624,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record bybit|--profile'
             echo 1
+        case 'record bybit|--sink'
+            echo 1
         case 'record kucoin|--pair'
             echo 1
         case 'record kucoin|--interval'
@@ -620,6 +656,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record kucoin|--profile'
             echo 1
+        case 'record kucoin|--sink'
+            echo 1
         case 'record gate|--pair'
             echo 1
         case 'record gate|--interval'
@@ -649,6 +687,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record gate|--ping-interval'
             echo 1
         case 'record gate|--profile'
+            echo 1
+        case 'record gate|--sink'
             echo 1
         case 'simulate tse|--host'
             echo 1
@@ -945,6 +985,7 @@ complete -c feedcli -n '__feedcli_at stream tse' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream ime
@@ -962,6 +1003,7 @@ complete -c feedcli -n '__feedcli_at stream ime' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream datafye
@@ -986,6 +1028,7 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream moex
@@ -1004,6 +1047,7 @@ complete -c feedcli -n '__feedcli_at stream moex' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at stream moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream moex' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream binance
@@ -1021,6 +1065,7 @@ complete -c feedcli -n '__feedcli_at stream binance' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at stream binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream binance' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream okx
@@ -1038,6 +1083,7 @@ complete -c feedcli -n '__feedcli_at stream okx' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream okx' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream coinbase
@@ -1055,6 +1101,7 @@ complete -c feedcli -n '__feedcli_at stream coinbase' -l max-retries -x -d 'Give
 complete -c feedcli -n '__feedcli_at stream coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream bybit
@@ -1072,6 +1119,7 @@ complete -c feedcli -n '__feedcli_at stream bybit' -l max-retries -x -d 'Give up
 complete -c feedcli -n '__feedcli_at stream bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream kucoin
@@ -1089,6 +1137,7 @@ complete -c feedcli -n '__feedcli_at stream kucoin' -l max-retries -x -d 'Give u
 complete -c feedcli -n '__feedcli_at stream kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream gate
@@ -1106,6 +1155,7 @@ complete -c feedcli -n '__feedcli_at stream gate' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at stream gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream gate' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at stream gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record
@@ -1138,6 +1188,7 @@ complete -c feedcli -n '__feedcli_at record tse' -l stale-after -x -d 'Reconnect
 complete -c feedcli -n '__feedcli_at record tse' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record tse' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record ime
@@ -1156,6 +1207,7 @@ complete -c feedcli -n '__feedcli_at record ime' -l stale-after -x -d 'Reconnect
 complete -c feedcli -n '__feedcli_at record ime' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record ime' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record datafye
@@ -1181,6 +1233,7 @@ complete -c feedcli -n '__feedcli_at record datafye' -l stale-after -x -d 'Recon
 complete -c feedcli -n '__feedcli_at record datafye' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record datafye' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record moex
@@ -1200,6 +1253,7 @@ complete -c feedcli -n '__feedcli_at record moex' -l stale-after -x -d 'Reconnec
 complete -c feedcli -n '__feedcli_at record moex' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record moex' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record binance
@@ -1218,6 +1272,7 @@ complete -c feedcli -n '__feedcli_at record binance' -l stale-after -x -d 'Recon
 complete -c feedcli -n '__feedcli_at record binance' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record binance' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record okx
@@ -1236,6 +1291,7 @@ complete -c feedcli -n '__feedcli_at record okx' -l stale-after -x -d 'Reconnect
 complete -c feedcli -n '__feedcli_at record okx' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record okx' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record coinbase
@@ -1254,6 +1310,7 @@ complete -c feedcli -n '__feedcli_at record coinbase' -l stale-after -x -d 'Reco
 complete -c feedcli -n '__feedcli_at record coinbase' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record bybit
@@ -1272,6 +1329,7 @@ complete -c feedcli -n '__feedcli_at record bybit' -l stale-after -x -d 'Reconne
 complete -c feedcli -n '__feedcli_at record bybit' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record bybit' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record kucoin
@@ -1290,6 +1348,7 @@ complete -c feedcli -n '__feedcli_at record kucoin' -l stale-after -x -d 'Reconn
 complete -c feedcli -n '__feedcli_at record kucoin' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record gate
@@ -1308,6 +1367,7 @@ complete -c feedcli -n '__feedcli_at record gate' -l stale-after -x -d 'Reconnec
 complete -c feedcli -n '__feedcli_at record gate' -l max-retries -x -d 'Give up (exit 5) after N failed attempts in a row. Default, or -1: never give...'
 complete -c feedcli -n '__feedcli_at record gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record gate' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at record gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at record gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate

@@ -115,11 +115,20 @@ async def run(
             duration=duration,
             on_terminal=any(getattr(c, "on_terminal", False) for c in consumers),
             note=note,
+            left_behind=lambda: _undelivered(consumers),
         )
     finally:
         skipped = sum(s.malformed_count for s in sessions)
         if skipped and not terminal.gone():
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
+
+
+def _undelivered(consumers: Sequence[Consumer]) -> str:
+    """What a second Ctrl-C abandons: the lines the sinks (Redis, NATS) have not confirmed yet."""
+    from feedcli.sinks.delivery import pending_lines
+
+    left = pending_lines(consumers)
+    return f"; {left} line{'s' if left != 1 else ''} not taken by the sinks abandoned" if left else ""
 
 
 async def _all_sessions(sessions: Sequence[Session]) -> None:

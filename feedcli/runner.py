@@ -69,8 +69,12 @@ async def run_until_done(
     duration: float | None = None,
     on_terminal: bool = False,
     note: Callable[[str], None] = stderr_note,
+    left_behind: Callable[[], str] = lambda: "",
 ) -> Ending:
     """Run `work` until it ends or something ends the run; then `close`; raise the run's error.
+
+    `left_behind()` says what a second SIGINT/SIGTERM abandons (sinks' undelivered lines),
+    appended to its one line on stderr.
 
     `helpers` run beside the work and are stopped after `close`; one that fails ends the run
     (its error is the run's, unless it is TerminalGone). `on_terminal`: the run's output is
@@ -84,7 +88,7 @@ async def run_until_done(
         if not stop.done():
             stop.set_result(why)
 
-    signals = _StopSignals(loop, end, note)
+    signals = _StopSignals(loop, end, note, left_behind)
     cleanups: list[Callable[[], None]] = []
     if on_terminal:
         cleanups.append(terminal.on_gone(lambda: end(Ending.TERMINAL)))
@@ -205,10 +209,17 @@ async def _wait(
 class _StopSignals:
     """SIGINT, SIGTERM and SIGHUP on the loop: the first ends the run, a second SIGINT/SIGTERM the process."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, end: Callable[[Ending], None], note: Callable[[str], None]):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        end: Callable[[Ending], None],
+        note: Callable[[str], None],
+        left_behind: Callable[[], str] = lambda: "",
+    ):
         self._loop = loop
         self._end = end
         self._note = note
+        self._left_behind = left_behind
         self._first: int | None = None
         self._installed: list[int] = []
         for sig in STOP_SIGNALS:
@@ -225,7 +236,10 @@ class _StopSignals:
             return
         if signum == _SIGHUP:
             return
-        self._note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left")
+        lost = ""
+        with contextlib.suppress(Exception):  # a count that fails must not keep the user waiting
+            lost = self._left_behind()
+        self._note(f"feedcli: second {signal.Signals(signum).name}: exiting without flushing what is left{lost}")
         os._exit(0)  # still the user's interruption (CONTRACT.md: exit 0)
 
     def remove(self) -> None:

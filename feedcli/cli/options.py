@@ -81,6 +81,16 @@ PingInterval = Annotated[
     ),
 ]
 Fps = Annotated[float, typer.Option("--fps", min=1.0, max=60.0, help="Redraws per second of the live view.")]
+Sinks = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--sink",
+        metavar="URL",
+        help="Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE or "
+        "nats://HOST:PORT?subject=TEMPLATE&stream=NAME (repeatable). A sink that is down holds the stream back.",
+        show_default=False,
+    ),
+]
 
 DEFAULT_STALE_AFTER = 120.0
 DEFAULT_PROFILE_NAME = DEFAULT_PROFILE

@@ -79,6 +79,7 @@ COMMON: tuple[Shared, ...] = (
     ("max_retries", o.MaxRetries, None),
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
+    ("sink", o.Sinks, None),
 )
 
 
@@ -86,11 +87,13 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
     from feedcli.sinks.recording import RecordingWriter
+    from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
     from feedcli.units import parse_duration, parse_size
 
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
     factories = resolved.factories()
+    sink_specs = parse_sinks(shared["sink"] or ())  # exit 2 before anything connects
     options = session_options(shared, resolved.base_url)
     writer = RecordingWriter(
         shared["output"],
@@ -109,9 +112,14 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
 
     async def main() -> None:
         await writer.start()
+        sinks = open_sinks(sink_specs, **({"note": status.note} if status is not None else {}))
+        consumers = [writer, *sinks]
+        announce_to(sinks, consumers)
+        for sink in sinks:
+            await sink.start()
         await pipeline.run(
             factories,
-            [writer],
+            consumers,
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],

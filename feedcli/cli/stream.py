@@ -29,6 +29,7 @@ COMMON: tuple[Shared, ...] = (
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("fps", o.Fps, 10.0),
+    ("sink", o.Sinks, None),
 )
 
 
@@ -37,8 +38,10 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
     from feedcli import pipeline
     from feedcli.sinks.base import Consumer
     from feedcli.sinks.ndjson import open_output, stdout_writer
+    from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
 
     factories = resolved.factories()  # checks the URL before anything connects
+    sink_specs = parse_sinks(shared["sink"] or ())  # so are --sink URLs (exit 2)
     options = session_options(shared, resolved.base_url)
     events = shared["events"]
     show_view = o.wants_view(shared["fmt"])
@@ -60,6 +63,9 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             consumers.append(view)
             background.append(view.run(fps=shared["fps"]))
             on_malformed = view.note_malformed
+        sinks = open_sinks(sink_specs)
+        consumers += sinks
+        announce_to(sinks, consumers)
         for consumer in consumers:
             start = getattr(consumer, "start", None)
             if start is not None:

@@ -1,0 +1,169 @@
+"""`--sink` on `stream` and `record`, as a user runs them: real Redis and NATS, a simulator, feedcli as a process."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, wait_for
+from tests.support.servers import NatsServer, RedisServer, server_or_skip
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    yield from server_or_skip(RedisServer())  # type: ignore[misc]
+
+
+@pytest.fixture
+def nats_server() -> Iterator[NatsServer]:
+    yield from server_or_skip(NatsServer())  # type: ignore[misc]
+
+
+@pytest.fixture
+def binance(tmp_path: Path) -> Iterator[Simulator]:
+    with Simulator("binance", "--rate", "20", "--seed", "3", env=feedcli_env(tmp_path)) as sim:
+        yield sim
+
+
+def redis_lines(server: RedisServer, pattern: str = "feedcli:*") -> dict[str, list[bytes]]:
+    with redis.Redis(port=server.port) as r:
+        return {k.decode(): [f[b"line"] for _i, f in r.xrange(k)] for k in r.scan_iter(pattern)}
+
+
+def test_stream_sends_every_line_to_redis_and_nats(
+    tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    out = run(
+        ["stream", "binance", "--pair", "BTC-USDT", "--pair", "ETH-USDT", "--url", binance.url, "--limit", "40",
+         "--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")],
+        env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    printed = out.stdout.encode().splitlines()
+    assert len(printed) == 40
+    stored = redis_lines(redis_server)
+    data = stored["feedcli:binance:candles:BTC-USDT"] + stored["feedcli:binance:candles:ETH-USDT"]
+    assert sorted(data) == sorted(printed)  # byte for byte what stdout printed
+    events = [orjson.loads(x)["event"] for x in stored["feedcli:binance:events"]]
+    assert "connected" in events  # sinks get control lines without --events
+    import asyncio
+
+    import nats
+
+    async def from_nats() -> list[bytes]:
+        nc = await nats.connect(f"nats://127.0.0.1:{nats_server.port}")
+        js = nc.jetstream()
+        info = await js.stream_info("FEED")
+        got = [(await js.get_msg("FEED", s)).data or b"" for s in range(1, info.state.last_seq + 1)]
+        await nc.close()
+        return got
+
+    in_nats = asyncio.run(from_nats())
+    assert [x for x in in_nats if b'"channel"' in x] == printed  # one stream: stdout's order
+
+
+def test_bad_sink_urls_are_exit_2_before_anything_connects(tmp_path: Path) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    env = feedcli_env(tmp_path)
+    try:
+        for sink, words in [
+            (f"kafka://127.0.0.1:{port}", "unknown scheme"),
+            (f"redis://127.0.0.1:{port}?key=feedcli:{{venue}}", "unknown field {venue}"),
+            (f"redis://127.0.0.1:{port}/db", "database number"),
+            (f"nats://127.0.0.1:{port}?subject=a..b", "NATS subject"),
+        ]:
+            out = run(
+                ["stream", "binance", "--pair", "BTC-USDT", "--url", f"http://127.0.0.1:{port}", "--sink", sink], env
+            )
+            assert out.returncode == 2, out.stderr
+            assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # neither the provider's URL nor the sink's was connected to
+    finally:
+        listener.close()
+
+
+def test_wrong_sink_credentials_are_exit_3(tmp_path: Path, binance: Simulator) -> None:
+    for server in server_or_skip(RedisServer(password="right")):
+        assert isinstance(server, RedisServer)
+        out = run(
+            ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "5",
+             "--sink", server.url(auth=":wrong@")],
+            feedcli_env(tmp_path),
+        )  # fmt: skip
+        assert out.returncode == 3, out.stderr
+        assert "refused the credentials" in out.stderr and "wrong" not in out.stderr
+
+
+def test_record_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_abandoned(
+    tmp_path: Path, binance: Simulator, redis_server: RedisServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    proc = subprocess.Popen(
+        [*FEEDCLI, "record", "binance", "--pair", "BTC-USDT", "--url", binance.url, "-o", str(tmp_path / "rec.ndjson"),
+         "--sink", redis_server.url()],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server), 20)
+        redis_server.stop()
+        time.sleep(1.5)  # lines keep coming and wait in the sink for the server
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.5)
+        assert proc.poll() is None  # the first Ctrl-C waits for the sink
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "is down" in err and "waiting for redis://" in err
+    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
+    assert match and int(match.group(1)) >= 1, err
+
+
+def test_stream_ends_only_when_a_restarted_sink_has_every_line(
+    tmp_path: Path, binance: Simulator, redis_server: RedisServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    proc = subprocess.Popen(
+        [*FEEDCLI, "stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "60", "--events",
+         "--sink", redis_server.url()],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server), 20)
+        redis_server.stop()
+        time.sleep(2.0)
+        redis_server.start()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    printed = out.splitlines()
+    stored = redis_lines(redis_server)
+    data = [x for x in printed if b'"channel"' in x]
+    assert len(data) == 60
+    assert set(data) <= set(stored["feedcli:binance:candles:BTC-USDT"])  # every data line; repeats allowed
+    events = {orjson.loads(x)["event"] for x in stored["feedcli:binance:events"]}
+    assert {"sink-down", "sink-up"} <= events  # the outage is in the sink's own stream ...
+    assert b'"event":"sink-down"' in out  # ... and in the output with --events
