@@ -336,7 +336,8 @@ class BrokerSink:
             except SinkUnavailable as exc:
                 self._pop(exc.taken)
                 if exc.taken:
-                    self._came_up()
+                    # progress, but not yet up: a full Redis takes a few lines of each batch
+                    # while it frees room, and an up/down pair per batch would say nothing
                     attempt = 0
                 if not exc.connected:
                     self._connected = False
