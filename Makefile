@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.feedcli-installed
 
-.PHONY: demo test system-packages lint completions bench bench-setup bench-quick bench-stream
+# `make mutate`: plant one-token bugs in the engine, sinks, replay and book builders and see
+# which tests notice (scripts/mutate.py; long, not part of CI; results in bench/README.md)
+.PHONY: mutate demo test system-packages lint completions bench bench-setup bench-quick bench-stream
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,3 +51,6 @@ bench-quick: bench-setup
 # feedcli stream alone against its own targets: latency, memory, start-up (bench/README.md)
 bench-stream: $(STAMP)
 	$(BIN)/python bench/stream_bench.py
+
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
