@@ -116,12 +116,10 @@ def mutants_of(path: str, source: str) -> list[Mutant]:
                 continue
             out.append(Mutant(path, line, col, text, _SWAPS[text]))
         elif tok.type == tokenize.NAME and text in _SWAPS:
-            if text == "in" and before == "for" or (text == "is" and after == "not") or text in ("and", "or"):
-                if text in ("and", "or"):
-                    out.append(Mutant(path, line, col, text, _SWAPS[text]))
+            if text == "is" and after == "not":  # `is not`: its own `is` would make `is not not`
                 continue
             if text == "in" and any(t.string == "for" for t in tokens[max(0, i - 8) : i]):
-                continue  # `for x in ...`
+                continue  # `for x in ...`: not a membership test
             out.append(Mutant(path, line, col, text, _SWAPS[text]))
         elif tok.type == tokenize.NAME and text in _PROMISES and after == "(" and before == ".":
             owner = tokens[i - 2]
@@ -182,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 (tree / mutant.path).write_text(original)
             results.setdefault(mutant.path, []).append((mutant, verdict))
-            print(f"[{n}/{len(chosen)}] {verdict:8} {mutant.describe()} ({time.monotonic() - started:.0f} s)", flush=True)
+            took = time.monotonic() - started
+            print(f"[{n}/{len(chosen)}] {verdict:8} {mutant.describe()} ({took:.0f} s)", flush=True)
     total = sum(len(v) for v in results.values())
     caught = sum(1 for v in results.values() for _m, verdict in v if verdict != "survived")
     print(f"\ncaught {caught} of {total} mutants")
