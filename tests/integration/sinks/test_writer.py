@@ -9,6 +9,7 @@ import pty
 import threading
 import time
 
+import orjson
 import pytest
 
 from feedcli import terminal
@@ -114,3 +115,39 @@ def test_a_full_device_is_one_feed_error_raised_by_the_next_write_and_by_aclose(
             await out.aclose()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("target", ["file", "pipe"])
+def test_aclose_writes_the_last_batch_even_when_the_loop_never_ran_the_scheduled_flush(tmp_path, target) -> None:
+    """The last lines of a run are buffered for a flush the loop has not run yet: aclose
+    must write them, on a file (direct writes) and on a pipe (the transport) alike."""
+    events = [DataEvent("tse", "best-limit", "X", None, EVENT.recv, {"i": i}) for i in range(25)]
+    got = bytearray()
+    if target == "file":
+        path = tmp_path / "out.ndjson"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    else:
+        read, fd = os.pipe()
+        reader = threading.Thread(target=lambda: _drain(read, got), daemon=True)
+        reader.start()
+
+    async def main() -> None:
+        w = NdjsonWriter(fd, target, owns_fd=True)
+        await w.start()
+        for event in events:  # no await between: the scheduled flush never gets to run
+            w.emit(event)
+        await w.aclose()
+
+    asyncio.run(main())
+    if target == "file":
+        got += path.read_bytes()
+    else:
+        reader.join(10)
+    numbers = [orjson.loads(line)["data"]["i"] for line in bytes(got).splitlines()]
+    assert numbers == list(range(25))
+
+
+def _drain(fd: int, into: bytearray) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        while chunk := f.read(65536):
+            into += chunk
