@@ -67,3 +67,17 @@ def test_a_week_of_failed_attempts_still_waits_the_cap() -> None:
     policy = Backoff(base=0.5, cap=30.0, uniform=lambda low, high: high)
     assert policy.delay(5000) == 30.0
     assert policy.delay(10**9) == 30.0
+
+
+def test_a_date_without_a_zone_is_gmt_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 9110's obsolete forms carry no zone and mean GMT, not the machine's local time
+    (a machine in Tehran must not wait three and a half hours more)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tehran")
+    time.tzset()
+    try:
+        assert retry_after_seconds("Fri Nov 14 08:30:45 2025", NOW) == pytest.approx(45.0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
