@@ -65,8 +65,8 @@ __feedcli_options() {
         'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
         'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
-        'simulate tse') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
-        'simulate ime') __feedcli_reply=(--host --port --rate --seed --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
+        'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
+        'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -h --help) ;;
         'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -h --help) ;;
         'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;

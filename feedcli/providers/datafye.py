@@ -493,6 +493,18 @@ def average(name: str) -> Callable[[Any, str | None], tuple[market.Market, ...]]
 
 # ----------------------------------------------------------------------------- the record
 
+
+def recorded_option(subscription: Mapping[str, Any], key: str) -> Any:
+    """An option's value in a recording's `subscription` (a repeated option's last)."""
+    value = subscription.get(key)
+    return value[-1] if isinstance(value, list) and value else value
+
+
+def is_history(subscription: Mapping[str, Any]) -> bool:
+    """Whether a recording with this subscription is of a history request (`--from`, `--to`)."""
+    return bool(recorded_option(subscription, "from_") and recorded_option(subscription, "to"))
+
+
 SIM_OPTIONS: tuple[SimOption, ...] = (
     rate_option("Data messages per second on each connection, spread over its symbols.", 20.0),
     SEED,
@@ -556,5 +568,6 @@ PROVIDER = Provider(
         lazy("feedcli.simulators.datafye_replay:DatafyeReplay"),
         "Datafye",
         "feedcli stream datafye --url {url} --symbol SYM --channel quotes",
+        history=is_history,
     ),
 )

@@ -258,6 +258,13 @@ def tehran() -> tzinfo:
 SIM_OPTIONS: tuple[SimOption, ...] = (
     rate_option("Market events per second.", 20.0),
     SEED,
+    SimOption(
+        "--strict-universe",
+        "strict_universe",
+        "Serve the listed symbols and contracts only; refuse (1008) any other, even well-formed.",
+        bool,
+        False,
+    ),
     DROP_AFTER,
     SimOption(
         "--stall-after",

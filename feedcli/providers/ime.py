@@ -29,6 +29,9 @@ from feedcli.providers.record import NO_TUNING, Channel, Demo, Provider
 
 CHANNEL = "IME Stream"
 PATH = "/data-engine/ime/live/data/websocket/contract"
+#: the path as the document writes it, under `YOUR_DOMAIN` (its examples: a local deployment of
+#: the IME service alone, `ws://127.0.0.1:8000/live/data/...`); the simulator serves it too
+DOCUMENT_PATH = "/live/data/websocket/contract"
 #: endpoint suffix → (query parameter we send, parameters the server accepts, identifier field)
 ENDPOINTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "id": ("contract_id", ("contract_id", "contract_ids"), "ContractId"),
@@ -83,9 +86,9 @@ def request_target(sub: Subscription) -> str:
 
 
 def parse_request_target(path: str, query: str) -> Subscription:
-    """The server's reading of a request target; accepts every documented parameter spelling."""
-    prefix = PATH + "/"
-    if not path.startswith(prefix) or path[len(prefix) :] not in ENDPOINTS:
+    """The server's reading of a request target; accepts every documented path and parameter spelling."""
+    base, _, suffix = path.rpartition("/")
+    if base not in (PATH, DOCUMENT_PATH) or suffix not in ENDPOINTS:
         raise Refusal(f"unknown endpoint {path}")
     by: By = "id" if path.endswith("/id") else "name"
     accepted = ENDPOINTS[by][1]

@@ -172,6 +172,16 @@ class ReplayBackend(Protocol):
     async def finish(self, code: int, reason: str) -> None: ...
 
 
+class HistoryBackend(Protocol):
+    """A replay backend that also serves recordings of history requests, on request."""
+
+    def add_history(self, subscription: Mapping[str, Any], events: list[DataEvent]) -> None: ...
+
+    async def history_served(self) -> None: ...
+
+    def history_listing(self, url: str) -> list[str]: ...
+
+
 class Replay(NamedTuple):
     """How `replay --serve` serves this provider's recordings.
 
@@ -184,6 +194,10 @@ class Replay(NamedTuple):
     service: str
     #: how to connect, after "Try: "; `{url}` is the server's base URL
     hint: str
+    #: whether a recording (by its `recording` line's `subscription`) is of a history request:
+    #: served on request (the backend is a HistoryBackend), not played on the timeline; None
+    #: where the provider has no history
+    history: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 class Provider(NamedTuple):

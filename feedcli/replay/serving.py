@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedcli.errors import UsageError
 from feedcli.replay.filters import Filters
@@ -52,24 +52,70 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _survey(paths: Sequence[str], filters: Filters) -> dict[str, list[str]]:
-    """The providers in the recordings and the symbols each has (one quick pass, no pacing)."""
-    from feedcli.events import DataEvent, decode_line
+class Survey(NamedTuple):
+    """What the recordings hold, from one quick pass (no pacing)."""
 
-    found: dict[str, dict[str, None]] = {}
+    #: provider → its symbols, of the recordings played on the timeline (live ones)
+    live: dict[str, list[str]]
+    #: the files played on the timeline
+    live_files: list[str]
+    #: recordings of history requests: (provider, the `recording` line's subscription, its data)
+    history: list[tuple[str, dict[str, Any], list[Any]]]
+
+    @property
+    def providers(self) -> list[str]:
+        return list(dict.fromkeys([*self.live, *(provider for provider, _sub, _events in self.history)]))
+
+
+def _is_history(header: Any) -> bool:
+    """Whether a file's `recording` line says it holds a history request's answer (the
+    provider's record judges by the subscription; one without history has none)."""
+    from feedcli import providers
+
+    subscription = header.fields.get("subscription")
+    record = providers.find(header.provider)
+    judge = record.replay.history if record is not None and record.replay is not None else None
+    return judge is not None and isinstance(subscription, dict) and judge(subscription)
+
+
+def _survey(paths: Sequence[str], filters: Filters) -> Survey:
+    """The providers and symbols of the recordings, and which of them are history."""
+    from feedcli.events import ControlEvent, DataEvent, decode_line
+
+    live: dict[str, dict[str, None]] = {}
+    live_files: list[str] = []
+    history: list[tuple[str, dict[str, Any], list[Any]]] = []
     for path in paths:
         recording = Recording.open(path)
+        # a file's `recording` line comes first: it says whether the file is history, whose
+        # events are kept (the backend serves them on request); of a live file only its symbols
+        header: ControlEvent | None = None
+        events: list[DataEvent] | None = None
+        symbols: dict[tuple[str, str], None] = {}
         try:
             for _key, line in recording.records(filters, lambda _m: None):
                 try:
                     event = decode_line(line)
                 except (ValueError, KeyError, TypeError):
                     continue
-                if isinstance(event, DataEvent):
-                    found.setdefault(event.provider, {})[event.symbol] = None
+                if isinstance(event, ControlEvent) and event.event == "recording" and header is None:
+                    header = event
+                    events = [] if _is_history(event) else None
+                elif isinstance(event, DataEvent):
+                    if events is not None:
+                        events.append(event)
+                    else:
+                        symbols[event.provider, event.symbol] = None
         finally:
             recording.close()
-    return {provider: list(symbols) for provider, symbols in found.items()}
+        if header is not None and events is not None:
+            if events:
+                history.append((header.provider, dict(header.fields["subscription"]), events))
+            continue
+        live_files.append(path)
+        for provider, symbol in symbols:
+            live.setdefault(provider, {})[symbol] = None
+    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history)
 
 
 def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
@@ -84,14 +130,16 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
     if "-" in options.files:
         raise UsageError("--serve reads the recording twice (to learn its symbols): give a file, not -")
     survey = _survey(options.files, options.filters)
-    if not survey:
+    found = survey.providers
+    if not found:
         raise UsageError("no data line to serve in " + ", ".join(options.files))
-    if len(survey) > 1:
-        raise UsageError(f"the recordings hold several providers ({', '.join(survey)}); --serve serves one at a time")
-    ((provider, symbols),) = survey.items()
+    if len(found) > 1:
+        raise UsageError(f"the recordings hold several providers ({', '.join(found)}); --serve serves one at a time")
+    (provider,) = found
+    symbols = survey.live.get(provider, [])
 
     async def main() -> None:
-        recordings = [Recording.open(path) for path in options.files]
+        recordings = [Recording.open(path) for path in survey.live_files]
         out = _QueueOutput()
         pumping: list[asyncio.Task[None]] = []
 
@@ -112,6 +160,8 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
             await task  # a read error surfaces here, and ends the replay with it
 
         server = ReplayServer(provider, source, host, port, symbols=symbols, wait_clients=wait_clients)
+        for _provider, subscription, events in survey.history:
+            server.add_history(subscription, events)
 
         async def close() -> None:
             for task in pumping:

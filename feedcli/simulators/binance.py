@@ -35,6 +35,7 @@ from feedcli.providers.binance import (
 )
 from feedcli.providers.candles import INTERVAL_SECONDS, parse_pair
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_metadata import binance_symbol
 
 _STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
 MAX_MESSAGES_PER_SECOND = 5
@@ -205,8 +206,8 @@ class BinanceSimulator(CandleSimulator):
             return _error(-1121, "Invalid symbol.")
         symbols = []
         for symbol in wanted:
-            base, quote = self.pair_of[symbol].split("-")
-            symbols.append({"symbol": symbol, "status": "TRADING", "baseAsset": base, "quoteAsset": quote})
+            pair = self.pair_of[symbol]
+            symbols.append(binance_symbol(symbol, pair, self.market.pairs[pair]))
         body = {
             "timezone": "UTC",
             "serverTime": self.now_ms(),

@@ -414,7 +414,7 @@ class DatafyeSimulator(LoopbackServer):
             if conn.channel == HISTORY_CHANNEL:
                 if action != "start":
                     raise Refused(BAD_REQUEST, f"the history endpoint takes action 'start', not {action!r}")
-                self._start_replay(conn, check_history(msg))
+                self._history(conn, msg)
             elif action == "subscribe":
                 await self._subscribe(conn, msg)
             elif action == "unsubscribe":
@@ -594,6 +594,12 @@ class DatafyeSimulator(LoopbackServer):
         conn.next_halt = conn.sent + self.halt_every
 
     # ---- history -----------------------------------------------------------------------------
+
+    def _history(self, conn: _Conn, msg: dict[str, Any]) -> None:
+        """A history request: checked against what the server has (Refused if it cannot be
+        served), then replayed. A method so that a server with another history (the recording
+        replay server serves what was recorded) can say what it has."""
+        self._start_replay(conn, check_history(msg))
 
     def _start_replay(self, conn: _Conn, replay: Replay) -> None:
         if conn.replay is not None:

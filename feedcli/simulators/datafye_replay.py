@@ -2,6 +2,12 @@
 
 See `feedcli.simulators.replay_server` for the timeline, the end of a recording and slow
 clients; this module only plugs a recording into `DatafyeSimulator` in place of its market.
+
+A recording of live data is played on the timeline to the live endpoints. A recording of a
+history request (`record datafye --from T --to T`) is served as history: a `start` on
+`stocks/history` gets the recorded bars of its range, in batches as the simulator sends them,
+then `stream_end` (`datafye_history.py` holds them and says what it can answer). Such a
+recording is played once each of its histories has been sent in full.
 """
 
 from __future__ import annotations
@@ -9,21 +15,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from feedcli.events import DataEvent
 from feedcli.providers.datafye import STREAM_END, TYPE_OF, control_message, data_message
 from feedcli.simulators.datafye import (
-    BAD_REQUEST,
+    HISTORY_BATCH,
     HISTORY_CHANNEL,
     UNKNOWN_SYMBOL,
     DatafyeSimulator,
     Listing,
     Refused,
-    Replay,
     _Conn,
+    _Dropped,
 )
+from feedcli.simulators.datafye_history import CHANNEL as HISTORY_BARS
+from feedcli.simulators.datafye_history import RecordedHistory, Span, iso
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER, _reason_bytes
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT, DRAIN_TIMEOUT, NORMAL_CLOSURE, REASON_END
 
@@ -44,6 +52,10 @@ class DatafyeReplay(DatafyeSimulator):
         # per connection, its queue and the task that sends it (weak: they go with the connection)
         self._outboxes: weakref.WeakKeyDictionary[_Conn, asyncio.Queue[_Item]] = weakref.WeakKeyDictionary()
         self._senders: weakref.WeakKeyDictionary[_Conn, asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+        #: the recording's history requests, and when each has been served in full
+        self.history = RecordedHistory()
+        self._history_done = asyncio.Event()
+        self._history_done.set()  # nothing to serve until add_history
 
     @property
     def account(self) -> None:
@@ -73,8 +85,59 @@ class DatafyeReplay(DatafyeSimulator):
             self._outbox(conn).put_nowait(None)
         self.on_subscribed(conn)
 
-    def _start_replay(self, conn: _Conn, replay: Replay) -> None:
-        raise Refused(BAD_REQUEST, "this server replays a recording of live data: there is no history endpoint")
+    # ---- history -----------------------------------------------------------------------------
+
+    def add_history(self, subscription: Mapping[str, Any], events: Iterable[DataEvent]) -> None:
+        """Serve one history recording (its `recording` line's subscription, its data) on request."""
+        self.history.add(subscription, events)
+        if not self.history.done:
+            self._history_done.clear()
+
+    async def history_served(self) -> None:
+        """Return once every recorded history has been sent in full (at once if there is none)."""
+        await self._history_done.wait()
+
+    def history_listing(self, url: str) -> list[str]:
+        """Lines for the banner's listing: what history can be asked for, and how."""
+        lines = [f"History on request: {span.describe()}." for span in self.history.spans]
+        spans = self.history.spans
+        if spans:
+            first = spans[0]
+            lines.append(
+                f"Try: feedcli stream datafye --url {url} --symbol {first.symbol} --channel aggregates "
+                f"--frequency {first.frequency} --from {iso(first.start)} --to {iso(first.end)}"
+            )
+        return lines
+
+    def _history(self, conn: _Conn, msg: dict[str, Any]) -> None:
+        """A `start`: the recorded bars of its range, or the error saying why there are none."""
+        answer = self.history.answer(msg)
+        if conn.replay is not None:
+            conn.replay.cancel()  # a new start replaces the replay under way, as the simulator's does
+        if self.end is not None:
+            conn.replay = conn.spawn(self._end_history(conn))
+        else:
+            conn.replay = conn.spawn(self._send_history(conn, answer.bars, answer.covers))
+        self.on_subscribed(conn)
+
+    async def _send_history(self, conn: _Conn, bars: list[dict[str, Any]], covers: list[Span]) -> None:
+        """The bars in batches, as fast as the client reads, then `stream_end`."""
+        try:
+            for i in range(0, len(bars), HISTORY_BATCH):
+                await self._send_data(conn, HISTORY_BARS, bars[i : i + HISTORY_BATCH])
+                await asyncio.sleep(0)  # let heartbeats and client messages in
+            await self._send(conn, control_message(STREAM_END))
+        except (_Dropped, ConnectionError, RuntimeError):
+            return
+        self.history.served(covers)
+        if self.history.done:
+            self._history_done.set()
+
+    async def _end_history(self, conn: _Conn) -> None:
+        """A request after the end of the replay: `stream_end` and the close at once, as live."""
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self._send(conn, control_message(STREAM_END))
+        await self._close(conn, *(self.end or (NORMAL_CLOSURE, REASON_END)))
 
     async def _stream(self, conn: _Conn) -> None:
         """The connection's sender (the simulator spawns it per live connection): its queue, in order."""
@@ -137,6 +200,14 @@ class DatafyeReplay(DatafyeSimulator):
 
     async def _end_conn(self, conn: _Conn) -> None:
         sender = self._senders.get(conn)
+        if conn.channel == HISTORY_CHANNEL and conn.replay is not None:
+            # a history reply under way is sent to its end (its own stream_end), then the close
+            _done, pending = await asyncio.wait({conn.replay}, timeout=DRAIN_TIMEOUT)
+            if pending:
+                await self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
+                return
+            await self._close(conn, *(self.end or (NORMAL_CLOSURE, REASON_END)))
+            return
         if conn.channel == HISTORY_CHANNEL or sender is None:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await self._send(conn, control_message(STREAM_END))

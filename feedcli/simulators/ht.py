@@ -45,14 +45,14 @@ from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
 from feedcli.simulators.base import LoopbackServer
-from feedcli.simulators.ht_market import (
+from feedcli.simulators.ht_market import HTMarket, MarketUpdate, tehran_timestamp
+from feedcli.simulators.ht_universe import (
     IME_UNIVERSE,
     TSE_UNIVERSE,
     Contract,
-    HTMarket,
     Instrument,
-    MarketUpdate,
-    tehran_timestamp,
+    synthetic_contract,
+    synthetic_instrument,
 )
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,9 @@ class HTSimulator(LoopbackServer):
     `send_buffer` sets each WebSocket's kernel send buffer (SO_SNDBUF) in bytes: small values
     make a slow reader back up within milliseconds, which tests need. `approved=False` makes the account "not approved
     by an admin" (login answers 403). `clock` returns the current UTC time for timestamps.
+    Any well-formed ISIN, name, contract id or contract name is served, the listed ones as
+    listed and any other as a synthetic instrument seeded by it (`ht_universe`);
+    `strict_universe=True` serves the listed ones only and refuses the others with 1008.
     """
 
     faults_class = Faults
@@ -185,6 +188,7 @@ class HTSimulator(LoopbackServer):
         contracts: tuple[Contract, ...] = IME_UNIVERSE,
         clock: Callable[[], datetime] = _utcnow,
         family: Family | None = None,
+        strict_universe: bool = False,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be a positive number of events per second, not {rate}")
@@ -198,6 +202,8 @@ class HTSimulator(LoopbackServer):
         self.token_ttl = float(token_ttl)
         self.faults = faults or Faults()
         self.approved = approved
+        #: serve the listed instruments and contracts only (else any well-formed identifier too)
+        self.strict_universe = strict_universe
         #: the family `listing` names first (the one `feedcli simulate` was asked for)
         self.family = family
         self._queue_size = queue_size
@@ -212,6 +218,10 @@ class HTSimulator(LoopbackServer):
         self._names = {i.name: i for i in self._market.instruments}
         self._contract_ids = {c.contract_id: c for c in self._market.contracts}
         self._contract_names = {c.name: c for c in self._market.contracts}
+        self._listed_isins = frozenset(self._isins)
+        #: instrument key → how many subscribed connections hold it (synthetic ones are
+        #: stepped while held)
+        self._holders: dict[str, int] = {}
         #: (instrument key, channel) → the clients subscribed to it (a dict as an ordered set)
         self._index: dict[tuple[str, str], dict[_Client, None]] = {}
         self._clients: set[_Client] = set()
@@ -230,6 +240,11 @@ class HTSimulator(LoopbackServer):
     def contracts(self) -> tuple[Contract, ...]:
         """The IME contracts served (subscribe by `contract_id` or `name`)."""
         return self._market.contracts
+
+    @property
+    def market(self) -> HTMarket:
+        """The market served (read it, for tests and tools; the producer steps it)."""
+        return self._market
 
     @property
     def connections(self) -> int:
@@ -275,7 +290,15 @@ class HTSimulator(LoopbackServer):
             tse_lines.append(f"  {ins.isin}  {ins.name}  {ins.kind}" + (f" ({extra[0]})" if extra else ""))
         ime_lines = ["IME (feedcli stream ime --contract-id ID... or --contract-name NAME...):"]
         ime_lines.extend(f"  {c.contract_id}  {c.name}" for c in self.contracts)
-        return ime_lines + tse_lines if family == "ime" else tse_lines + ime_lines
+        lines = ime_lines + tse_lines if family == "ime" else tse_lines + ime_lines
+        if self.strict_universe:
+            lines.append("Only these are served (--strict-universe): any other symbol or contract is refused (1008).")
+        else:
+            lines.append(
+                "Any other well-formed ISIN, name, contract id or contract name is served too, "
+                "its market seeded by it (--strict-universe: only these)."
+            )
+        return lines
 
     def issue_token(self, ttl: float | None = None, *, user: str | None = None) -> str:
         """A token as the login endpoint issues it; a negative `ttl` gives an expired one."""
@@ -293,6 +316,8 @@ class HTSimulator(LoopbackServer):
             app.router.add_get(f"{tse.PATH}/{suffix}", self._tse_socket)
         for suffix in ime.ENDPOINTS:
             app.router.add_get(f"{ime.PATH}/{suffix}", self._ime_socket)
+            # the IME document's own examples connect to the service's root
+            app.router.add_get(f"{ime.DOCUMENT_PATH}/{suffix}", self._ime_socket)
 
     async def on_started(self) -> None:
         self._producer = asyncio.ensure_future(self._produce())
@@ -364,22 +389,51 @@ class HTSimulator(LoopbackServer):
         """The endpoint (`by`) and the (instrument key, channel) pairs a request asks for.
 
         Raises Refusal with the reason the real server gives: the codec's for a bad channel,
-        ours for an unknown symbol or contract (naming it, so feedcli exits 4).
+        ours for a symbol or contract not served (naming it, so feedcli exits 4). What is
+        served but not listed starts moving in the market here.
         """
         if family == "tse":
             sub = tse.parse_request_target(request.path, request.query_string)
             table = self._isins if sub.by == "isin" else self._names
-            unknown = [s for s in dict.fromkeys(sub.symbols) if s not in table]
+            symbols = list(dict.fromkeys(sub.symbols))
+            found = {s: self._lookup(table, s) or self._synthesize("tse", sub.by, s) for s in symbols}
+            unknown = [s for s, spec in found.items() if spec is None]
             if unknown:
                 raise Refusal(f"Invalid symbol: {', '.join(unknown)}")
             channels = tuple(dict.fromkeys(sub.channels))
-            return sub.by, [(table[s].key, c) for s in dict.fromkeys(sub.symbols) for c in channels]
+            keys = self._add_to_market(found)
+            return sub.by, [(keys[s], c) for s in symbols for c in channels]
         isub = ime.parse_request_target(request.path, request.query_string)
         ctable = self._contract_ids if isub.by == "id" else self._contract_names
-        unknown = [c for c in dict.fromkeys(isub.contracts) if c not in ctable]
+        contracts = list(dict.fromkeys(isub.contracts))
+        cfound = {c: self._lookup(ctable, c) or self._synthesize("ime", isub.by, c) for c in contracts}
+        unknown = [c for c, spec in cfound.items() if spec is None]
         if unknown:
             raise Refusal(f"Invalid contract: {', '.join(unknown)}")
-        return isub.by, [(ctable[c].key, ime.CHANNEL) for c in dict.fromkeys(isub.contracts)]
+        ckeys = self._add_to_market(cfound)
+        return isub.by, [(ckeys[c], ime.CHANNEL) for c in contracts]
+
+    @staticmethod
+    def _lookup(table: Mapping[str, Any], identifier: str) -> Any:
+        """`table[identifier]`, None if absent (`in` and `[]`, not `get`: the replay server's
+        tables answer through `__contains__` and `__missing__`)."""
+        return table[identifier] if identifier in table else None  # noqa: SIM401
+
+    def _synthesize(self, family: Family, by: str, identifier: str) -> Instrument | Contract | None:
+        """The synthetic instrument a well-formed identifier outside the listed universe stands
+        for; None if it is malformed, or if only the listed universe is served."""
+        if self.strict_universe:
+            return None
+        if family == "tse":
+            return synthetic_instrument(self.seed, cast(Any, by), identifier, self._listed_isins)
+        return synthetic_contract(self.seed, cast(Any, by), identifier)
+
+    def _add_to_market(self, found: Mapping[str, Any]) -> dict[str, str]:
+        """Start moving the synthetic ones of what a subscription found; identifier → key."""
+        for spec in found.values():
+            if isinstance(spec, Instrument | Contract) and spec.synthetic:
+                self._market.add(spec)
+        return {identifier: spec.key for identifier, spec in found.items()}
 
     async def _socket(self, request: web.Request, family: Family) -> web.StreamResponse:
         """Accept, check token and subscription (close 1008 if refused), then stream."""
@@ -419,6 +473,8 @@ class HTSimulator(LoopbackServer):
         client.keys = keys
         for key in keys:
             self._index.setdefault(key, {})[client] = None
+        for instrument in dict.fromkeys(k for k, _ in keys):
+            self._holders[instrument] = self._holders.get(instrument, 0) + 1
 
     def _unsubscribe(self, client: _Client) -> None:
         """Stop routing data to a client (it may stay open, as a stalled one does)."""
@@ -428,6 +484,13 @@ class HTSimulator(LoopbackServer):
                 subscribers.pop(client, None)
                 if not subscribers:
                     del self._index[key]
+        for instrument in dict.fromkeys(k for k, _ in client.keys):
+            held = self._holders.get(instrument, 0) - 1
+            if held > 0:
+                self._holders[instrument] = held
+            else:
+                self._holders.pop(instrument, None)
+                self._market.release(instrument)  # a synthetic one stops moving; a listed one goes on
         client.keys = []
 
     def _unregister(self, client: _Client) -> None:

@@ -81,6 +81,10 @@ class HTReplay(HTSimulator):
     async def _produce(self) -> None:
         """No generated market: the replay server delivers the recording instead."""
 
+    def _synthesize(self, family: str, by: str, identifier: str) -> None:
+        """Nothing is made up: a symbol the recording does not have is refused (1008)."""
+        return None
+
     def _register(self, client: _Client, keys: list[tuple[str, str]]) -> None:
         super()._register(client, keys)
         if self.end is not None:

@@ -34,6 +34,7 @@ from feedcli.providers.okx import (
     encode_row,
 )
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_metadata import INSTRUMENTS_PATH, okx_instruments_handler
 
 #: OKX channel name → our interval (both the UTC-aligned and the Hong Kong-aligned names map
 #: to the same epoch-aligned bars here)
@@ -57,6 +58,7 @@ class OKXSimulator(CandleSimulator):
         app.router.add_get(PUBLIC_PATH, self.websocket)
         app.router.add_get("/api/v5/market/candles", self.candles)
         app.router.add_get("/api/v5/market/history-candles", self.candles)
+        app.router.add_get(INSTRUMENTS_PATH, okx_instruments_handler(self))
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         sub = await self.accept(request, conn_id=secrets.token_hex(4), business=request.path == WS_PATH)

@@ -27,6 +27,13 @@ feedcli's codec reads as "complete, do not reconnect") and then the same close. 
 queued before the end is sent first. A client that connects after the end is checked as usual
 (refusals still name the problem) and then ended the same way at once.
 
+History. A recording of a history request (the provider's record says which: `Replay.history`)
+is not played on the timeline: its lines are handed to the backend up front (`add_history`) and
+sent to whoever asks for that history, as fast as the client reads, in the provider's own
+request/response shape. An accepted history request counts as a subscription for starting the
+timeline, and the recording has been played once the timeline is over and every recorded
+history has been sent in full at least once.
+
 Slow clients. A replay at high speed can outrun a reader. Frames wait in a bounded queue per
 client; when it is full the timeline waits up to `slow_timeout` seconds for room (a replay
 should not drop a reader that is merely behind), then closes that client with 1013 "client too
@@ -37,13 +44,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any, cast
 
 from feedcli import providers
 from feedcli.errors import UsageError
 from feedcli.events import DataEvent, Event
 from feedcli.providers.ht import END_OF_RECORDING
-from feedcli.providers.record import ReplayBackend
+from feedcli.providers.record import HistoryBackend, ReplayBackend
 
 #: the close every client gets when the recording has been played to its end
 NORMAL_CLOSURE = 1000
@@ -102,6 +110,8 @@ class ReplayServer:
         self.provider = provider
         self._source = source
         known = None if symbols is None else list(dict.fromkeys(symbols))
+        #: the symbols played on the timeline (None: any)
+        self._live = known
         self._spec = record.replay
         self._backend: ReplayBackend = record.replay.backend(host, port, known, queue_size, slow_timeout)
         self._backend.on_subscribed = self._on_subscribed
@@ -111,6 +121,7 @@ class ReplayServer:
         self._error: BaseException | None = None
         self.played = 0
         self.exhausted = False
+        self._history: HistoryBackend | None = None
 
     # ---- what the CLI shows ------------------------------------------------------------------
 
@@ -142,16 +153,27 @@ class ReplayServer:
         return line
 
     def listing(self) -> list[str]:
-        """Lines after the banner: when the replay starts and how to connect to it."""
+        """Lines after the banner: when the replay starts, what history it serves, how to connect."""
         when = (
             "the first client subscribes"
             if self.wait_clients == 1
             else f"{self.wait_clients} client connections have subscribed (--wait-clients)"
         )
+        history = self._history.history_listing(self.url) if self._history is not None else []
+        live = self._live is None or bool(self._live) or not history
         return [
             f"The recording starts playing when {when}.",
-            "Try: " + self._spec.hint.format(url=self.url),
+            *history,
+            *(["Try: " + self._spec.hint.format(url=self.url)] if live else []),
         ]
+
+    def add_history(self, subscription: Mapping[str, Any], events: list[DataEvent]) -> None:
+        """Serve a recording of a history request (its `recording` line's subscription and its
+        data events) to whoever asks for it; UsageError if the provider serves no history."""
+        if self._spec.history is None or not hasattr(self._backend, "add_history"):
+            raise UsageError(f"replay --serve does not serve {self.provider} history")
+        self._history = cast(HistoryBackend, self._backend)
+        self._history.add_history(subscription, events)
 
     # ---- life cycle --------------------------------------------------------------------------
 
@@ -233,6 +255,8 @@ class ReplayServer:
             # clients, possibly someone else's, need not see local paths
             await backend.finish(INTERNAL_ERROR, REASON_FAILED)
         else:
+            if self._history is not None:
+                await self._history.history_served()
             self.exhausted = True
             await backend.finish(NORMAL_CLOSURE, REASON_END)
         finally:

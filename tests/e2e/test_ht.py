@@ -150,15 +150,54 @@ def test_ime_by_id_and_by_name(ht_sim: Simulator, logged_env, by: str) -> None:
         assert set(o["data"]) == {"BestLimit", "Aggregate", "AllowedPriceRange", "ContractInfo"}
 
 
-def test_unknown_symbol_is_exit_4_without_retry(ht_sim: Simulator, logged_env) -> None:
-    result = run(["stream", "tse", "--url", ht_sim.url, "--isin", "IRO1ZZZZ0001", "--max-retries", "3"], logged_env)
+@pytest.fixture(scope="module")
+def strict_sim():
+    """A simulator that serves its listed universe only, for refusals of well-formed unknowns."""
+    with Simulator("tse", "--rate", "200", "--strict-universe") as sim:
+        yield sim
+
+
+@pytest.fixture
+def strict_env(strict_sim: Simulator, env) -> dict[str, str]:
+    login(strict_sim, env)
+    return env
+
+
+def test_unknown_symbol_is_exit_4_without_retry(strict_sim: Simulator, strict_env) -> None:
+    result = run(["stream", "tse", "--url", strict_sim.url, "--isin", "IRO1ZZZZ0001", "--max-retries", "3"], strict_env)
     assert result.returncode == 4, result.stderr
     assert "IRO1ZZZZ0001" in result.stderr
+    assert any("--strict-universe" in line for line in strict_sim.rest)  # the listing says so
 
 
-def test_unknown_contract_is_exit_4(ht_sim: Simulator, logged_env) -> None:
-    result = run(["stream", "ime", "--url", ht_sim.url, "--contract-id", "999999"], logged_env)
+def test_unknown_contract_is_exit_4(strict_sim: Simulator, strict_env) -> None:
+    result = run(["stream", "ime", "--url", strict_sim.url, "--contract-id", "999999"], strict_env)
     assert result.returncode == 4, result.stderr
+
+
+def test_the_documents_identifiers_stream_without_a_strict_universe(ht_sim: Simulator, logged_env) -> None:
+    """The TSE document subscribes to IRT3SATF0001 and IRTKMOFD0001, the IME document to
+    12345/67890 and ContractA/ContractB: the simulator serves them (a synthetic market each)."""
+    args = ["stream", "tse", "--url", ht_sim.url, "--isin", "IRT3SATF0001", "--isin", "IRTKMOFD0001"]
+    result = run([*args, "-c", "order-book", "-c", "best-limit", "--limit", "30"], logged_env)
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    assert {o["symbol"] for o in out} == {"IRT3SATF0001", "IRTKMOFD0001"}
+    assert {o["channel"] for o in out} <= {"order-book", "best-limit"} and len(out) == 30
+    for by, values in (("id", ["12345", "67890"]), ("name", ["ContractA", "ContractB"])):
+        args = ["stream", "ime", "--url", ht_sim.url, "--limit", "12"]
+        for value in values:
+            args += [f"--contract-{by}", value]
+        result = run(args, logged_env)
+        assert result.returncode == 0, result.stderr
+        got = lines(result.stdout)
+        assert {o["symbol"] for o in got} == set(values) and all(o["channel"] == "IME Stream" for o in got)
+
+
+def test_a_malformed_name_is_exit_4(ht_sim: Simulator, logged_env) -> None:
+    result = run(["stream", "tse", "--url", ht_sim.url, "--name", "فولاد;DROP", "--max-retries", "3"], logged_env)
+    assert result.returncode == 4, result.stderr
+    assert "Invalid symbol" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,48 @@ def test_datafye_recording_served_and_streamed_back(tmp_path: Path) -> None:
             serve.wait(10)
 
 
+def test_a_datafye_history_recording_is_served_as_history(tmp_path: Path) -> None:
+    """`record datafye --from --to` served and streamed back with the same --from/--to gives
+    the same lines; the command ends once every recorded history has been asked for in full."""
+    env = feedcli_env(tmp_path / "cfg")
+    rec = tmp_path / "history.ndjson.gz"
+    history = ["-c", "aggregates", "--from", "2025-01-02T09:30:00", "--to", "2025-01-02T12:00:00"]
+    with Simulator("datafye") as sim:
+        args = ["record", "datafye", "--url", sim.url, "--symbol", "AAPL", "--symbol", "MSFT", *history]
+        result = run([*args, "-o", str(rec), "--compress", "gzip"], env)
+    assert result.returncode == 0, result.stderr
+    recorded = [o for o in lines(run(["replay", str(rec), "--speed", "0"], env).stdout) if "channel" in o]
+    assert len(recorded) == 2 * 150
+    serve = subprocess.Popen(
+        [*FEEDCLI, "replay", str(rec), "--serve", "127.0.0.1:0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stderr is not None
+        base = re.search(r"http://127\.0\.0\.1:\d+", serve.stderr.readline()).group(0)  # type: ignore[union-attr]
+        listing = [serve.stderr.readline() for _ in range(4)]
+        assert listing[1].startswith("History on request: AAPL Minute bars from 2025-01-02T09:30:00"), listing
+        assert listing[3].startswith(f"Try: feedcli stream datafye --url {base} --symbol AAPL --channel aggregates")
+        # one symbol at a time: the server waits for the other history to be asked for
+        for symbol in ("AAPL", "MSFT"):
+            streamed = run(["stream", "datafye", "--url", base, "--symbol", symbol, *history, "--events"], env)
+            assert streamed.returncode == 0, streamed.stderr
+            out = lines(streamed.stdout)
+            key = lambda o: (o["channel"], o["symbol"], o["ts"], o["data"])  # noqa: E731
+            assert [key(o) for o in out if "channel" in o] == [key(o) for o in recorded if o["symbol"] == symbol]
+            assert [o["event"] for o in out if "event" in o] == ["connected", "stream_end", "disconnected"]
+            if symbol == "AAPL":
+                assert serve.poll() is None
+        assert serve.wait(30) == 0
+    finally:
+        if serve.poll() is None:
+            serve.terminate()
+            serve.wait(10)
+
+
 def test_serve_refuses_a_bad_address_and_an_unreadable_file(tmp_path: Path, env) -> None:
     rec = tmp_path / "r.ndjson"
     rec.write_text("")

@@ -313,7 +313,98 @@ def test_refusals_close_1008_with_a_reason_feedcli_maps_to_the_right_exit() -> N
             assert isinstance(ht.refusal(code, got), error), reason
         assert sim.connections == 0
 
-    with_sim(body, rate=200)
+    # well-formed unknowns are refused only where the universe is the listed one
+    with_sim(body, rate=200, strict_universe=True)
+
+
+#: (endpoint, identifier) pairs of the wrong length or characters: refused even with the open universe
+MALFORMED = [
+    ("isin", "IRO1FOLD001"),  # 11 characters
+    ("isin", "IRO1FOLD00011"),  # 13
+    ("isin", "IRO1FOLD000-"),
+    ("isin", "1RO1FOLD0001"),
+    ("isin", "iro1fold0001"),
+    ("name", "فولاد;"),
+    ("name", "a b "),
+    ("name", "x" * 31),
+    ("name", "<script>"),
+    ("name", ""),
+]
+MALFORMED_IME = [("id", "12a45"), ("id", "1234567890123"), ("id", ""), ("name", "Contract-A"), ("name", "C" * 41)]
+
+
+def test_any_well_formed_identifier_is_served_and_only_malformed_ones_are_refused() -> None:
+    """The documents' own identifiers (TSE: IRT3SATF0001, IRTKMOFD0001; IME: 12345, 67890,
+    ContractA, ContractB) and any other well-formed one get data; a malformed one gets 1008."""
+
+    async def first_of(url: str, headers: dict[str, str], field: str, wanted: set[str]) -> dict[str, Any]:
+        got: dict[str, Any] = {}
+        async with open_ws(url, headers) as ws:
+            while set(got) != wanted:
+                msg = await recv_json(ws, 5.0)
+                got.setdefault(msg[field], msg)
+        return got
+
+    async def body(sim: HTSimulator) -> None:
+        good = {"Authorization": sim.issue_token()}
+        doc = ["IRT3SATF0001", "IRTKMOFD0001"]
+        got = await first_of(tse_url(sim, "isin", doc, ["order-book", "best-limit"]), good, "symbolIsin", set(doc))
+        for msg in got.values():
+            assert msg["channel"] in ("order-book", "best-limit") and TIMESTAMP.match(msg["timestamp"])
+        named = await first_of(tse_url(sim, "name", ["خساپا"], ["best-limit"]), good, "symbolName", {"خساپا"})
+        assert set(named["خساپا"]["data"]) == {"1", "2", "3", "4", "5"}
+        ids = await first_of(
+            ime_url(sim, "id", "contract_id", ["12345", "67890"]), good, "ContractId", {"12345", "67890"}
+        )
+        names = await first_of(
+            ime_url(sim, "name", "contract_names", ["ContractA", "ContractB"]),
+            good,
+            "contractName",
+            {"ContractA", "ContractB"},
+        )
+        for msg in [*ids.values(), *names.values()]:
+            assert msg["channel"] == ime.CHANNEL and tuple(msg["data"]) == ime.SECTIONS
+        for by, symbol in MALFORMED:
+            code, reason = await close_of(sim, tse_url(sim, by, [symbol], ["best-limit"]), good)
+            assert code == 1008 and reason == f"Invalid symbol: {symbol}"[:123], symbol
+            assert isinstance(ht.refusal(code, reason), SubscriptionError)
+        for by, contract in MALFORMED_IME:
+            param = "contract_id" if by == "id" else "contract_names"
+            assert await close_of(sim, ime_url(sim, by, param, [contract]), good) == (
+                1008,
+                f"Invalid contract: {contract}",
+            )
+        # one malformed identifier refuses the whole subscription, as an unknown one does
+        code, reason = await close_of(sim, tse_url(sim, "isin", ["IRT3SATF0001", "IRX"], ["best-limit"]), good)
+        assert (code, reason) == (1008, "Invalid symbol: IRX")
+        assert sim.connections == 0
+
+    with_sim(body, rate=2_000)
+
+
+def test_a_synthetic_instrument_moves_only_while_subscribed_and_resumes_where_it_was() -> None:
+    async def body(sim: HTSimulator) -> None:
+        good = {"Authorization": sim.issue_token()}
+        listed = sim.market.stepped
+        url = tse_url(sim, "isin", ["IRT3SATF0001"], ["aggregate"])
+        async with open_ws(url, good) as ws, open_ws(url, good) as other:
+            await recv_json(ws, 5.0)
+            await recv_json(other, 5.0)
+            assert sim.market.stepped == listed + 1  # one instrument, however many subscribers
+        for _ in range(100):
+            if sim.market.stepped == listed:
+                break
+            await asyncio.sleep(0.02)
+        assert sim.market.stepped == listed  # nobody holds it: it stops moving
+        before = sim.market.payload("IRT3SATF0001", "aggregate")
+        assert before is not None
+        await asyncio.sleep(0.2)
+        assert sim.market.payload("IRT3SATF0001", "aggregate") == before
+        async with open_ws(url, good) as ws:
+            again = (await recv_json(ws, 5.0))["data"]
+        assert again["trade_count"] > before["trade_count"]  # the same day goes on, not a new market
+
+    with_sim(body, rate=2_000)
 
 
 def test_a_long_unknown_name_is_cut_to_a_legal_close_reason() -> None:

@@ -22,7 +22,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 
 from feedcli.errors import UsageError
-from feedcli.events import ControlEvent, DataEvent, Event
+from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.datafye import PREFIX, data_message
 from feedcli.simulators.ht_market import IME_UNIVERSE, TSE_UNIVERSE, HTMarket, tehran_timestamp
@@ -43,7 +43,7 @@ def arun(coro: Coroutine[Any, Any, T], timeout: float = 15.0) -> T:
 # ----------------------------------------------------------------------------- recordings
 
 
-def ht_recording(family: str, steps: int = 40) -> list[Event]:
+def ht_recording(family: str, steps: int = 120) -> list[Event]:
     """A recording as `feedcli record` writes it: a connected line, market data, a disconnected line.
 
     TSE by ISIN, IME by contract id; timestamps from 2025 (not now), so a server that
@@ -439,11 +439,88 @@ def test_datafye_errors_subscribe_data_frames_stream_end_close_and_a_late_subscr
     arun(main())
 
 
+def datafye_history_recording() -> tuple[dict[str, Any], list[DataEvent]]:
+    """A recording of `record datafye -c aggregates --from 09:30 --to 11:40` of two symbols: its
+    `recording` line's subscription and its bars, 130 minutes each (more than one batch of 100)."""
+    subscription = {"symbol": ["AAPL", "MSFT"], "channel": ["aggregates"], "frequency": None, "dataset": None}
+    subscription |= {"from_": "2025-01-02T09:30:00", "to": "2025-01-02T11:40:00"}
+    events = []
+    for symbol, price in (("AAPL", 241.0), ("MSFT", 422.0)):
+        for i in range(130):
+            start = 1_735_810_200_000 + i * 60_000
+            record = {"symbol": symbol, "datetime": start, "open": price, "high": price + 1, "low": price - 1}
+            record |= {"close": price + i / 100, "volume": 1000 + i}
+            events.append(DataEvent("datafye", "aggregates", symbol, epoch_iso(start), RECV, record))
+    return subscription, events
+
+
+async def _no_live_data() -> AsyncIterator[Event]:
+    return
+    yield  # an async generator that yields nothing
+
+
+def test_a_datafye_history_recording_answers_history_requests_and_ends_once_each_was_served(tmp_path: Path) -> None:
+    subscription, events = datafye_history_recording()
+
+    async def send(ws: websockets.ClientConnection, msg: dict[str, Any]) -> None:
+        await ws.send(json.dumps(msg))
+
+    async def recv(ws: websockets.ClientConnection) -> dict[str, Any]:
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 3))
+            if frame["type"] != "heartbeat":
+                return frame
+
+    request = {"action": "start", "dataset": "SIP", "symbol": "AAPL", "frequency": "Minute"}
+    request |= {"from": "2025-01-02T09:30:00", "to": "2025-01-02T11:40:00"}
+
+    async def main() -> None:
+        async with ReplayServer("datafye", _no_live_data, symbols=[]) as server:
+            server.add_history(subscription, events)
+            assert "History on request: AAPL Minute bars from 2025-01-02T09:30:00.000000Z" in server.listing()[1]
+            assert not any("--channel quotes" in line for line in server.listing())  # nothing live to try
+            url = server.url.replace("http", "ws") + PREFIX + "/stocks/history"
+            async with websockets.connect(url) as ws:
+                await send(ws, {**request, "to": "2025-01-02T12:00:00"})
+                refused = await recv(ws)
+                assert refused["type"] == "error" and refused["code"] == "INVALID_RANGE"
+                assert not server.started, "a refused request does not start the replay"
+                await send(ws, {**request, "from": "2025-01-02T10:00:00", "to": "2025-01-02T10:05:00"})
+                part = await recv(ws)
+                assert [b["close"] for b in part["data"]] == [241.3, 241.31, 241.32, 241.33, 241.34]
+                assert await recv(ws) == {"type": "stream_end"}
+                assert server.started and not server.exhausted  # a part is not the whole history
+                await send(ws, request)
+                frames = [await recv(ws), await recv(ws), await recv(ws)]
+            aapl = [e.data for e in events if e.symbol == "AAPL"]
+            assert frames == [
+                json.loads(data_message("aggregates", aapl[:100])),
+                json.loads(data_message("aggregates", aapl[100:])),
+                {"type": "stream_end"},
+            ]
+            assert not server.exhausted, "MSFT's history has not been asked for yet"
+            live = server.url.replace("http", "ws") + PREFIX + "/stocks/live/aggs"
+            async with websockets.connect(live) as ws:
+                await send(ws, {"action": "subscribe", "dataset": "SIP", "symbols": ["AAPL"]})
+                assert (await recv(ws))["code"] == "UNKNOWN_SYMBOL"  # history is not live data
+            env = feedcli_env(tmp_path / "config")
+            args = ["stream", "datafye", "--url", server.url, "--symbol", "MSFT", "-c", "aggregates"]
+            code, out, err = await feedcli([*args, "--from", request["from"], "--to", request["to"]], env)
+            assert code == 0, err
+            assert [o["data"] for o in lines(out)] == [e.data for e in events if e.symbol == "MSFT"]
+            await asyncio.wait_for(server.wait_finished(), 5)
+            assert server.exhausted
+
+    arun(main(), timeout=60)
+
+
 # ----------------------------------------------------------------------------- failures
 
 
 def test_a_failing_source_closes_clients_1011_and_wait_finished_raises() -> None:
     events = ht_recording("tse", steps=5)
+    # a symbol the part read before the failure has data of
+    symbol = next(e.symbol for e in events[:4] if isinstance(e, DataEvent))
 
     async def broken() -> AsyncIterator[Event]:
         for event in events[:4]:
@@ -456,10 +533,10 @@ def test_a_failing_source_closes_clients_1011_and_wait_finished_raises() -> None
             token = await document_login(server.url)
             received: list[Any] = []
             with pytest.raises(ConnectionClosedError) as info:
-                await document_client(doc_url(server.url, list(tse.CHANNELS), [KHODRO]), token, received)
+                await document_client(doc_url(server.url, list(tse.CHANNELS), [symbol]), token, received)
             assert info.value.rcvd is not None
             assert (info.value.rcvd.code, info.value.rcvd.reason) == (1011, "replay failed")
-            assert received == expected_tse(data(events[:4], symbols={KHODRO})) and received
+            assert received == expected_tse(data(events[:4], symbols={symbol})) and received
             with pytest.raises(OSError, match="unexpected end of data"):
                 await server.wait_finished()
             assert not server.exhausted

@@ -97,6 +97,14 @@ def test_ime_paths_and_parameters() -> None:
     assert ime.request_target(ime.subscription([], ["ContractA"])).endswith("contract/name?contract_names=ContractA")
     # the later README revision's singular spelling is understood by the server side
     assert ime.parse_request_target(ime.PATH + "/name", "contract_name=A&contract_name=B").contracts == ("A", "B")
+    # and the document's own path, at the root of the IME service (its examples connect there)
+    assert ime.parse_request_target("/live/data/websocket/contract/id", "contract_id=12345") == ime.Subscription(
+        "id", ("12345",)
+    )
+    with pytest.raises(Refusal):
+        ime.parse_request_target("/live/data/websocket/contract/nope", "contract_id=12345")
+    with pytest.raises(Refusal):
+        ime.parse_request_target("/data/websocket/contract/id", "contract_id=12345")
 
 
 def test_authorization_header_is_the_raw_token_or_bearer() -> None:
