@@ -9,6 +9,7 @@ never depends on what a file holds.
 
 from __future__ import annotations
 
+from codecs import utf_8_decode
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
@@ -27,6 +28,8 @@ class LineSplitter:
         self.count = 0
         #: whether the data ended in a torn line (dropped)
         self.torn = False
+        #: whether every line of the batch last yielded is UTF-8 (False: unknown, check each)
+        self.utf8 = True
 
     def batches(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         """(number of the first line, complete lines without their `\\n`), a chunk at a time."""
@@ -42,6 +45,7 @@ class LineSplitter:
                 skipping = False
             if carry:
                 data = carry + data
+            self.utf8 = _utf8_up_to_a_torn_end(data)
             parts = data.split(b"\n")
             carry = parts.pop()
             if len(carry) > MAX_LINE:
@@ -55,9 +59,22 @@ class LineSplitter:
         if carry.strip() and not skipping:
             if _whole_object(carry):
                 self.count += 1
+                self.utf8 = False  # checked with the line
                 yield number, [carry]
             else:
                 self.torn = True
+
+
+def _utf8_up_to_a_torn_end(data: bytes) -> bool:
+    """Whether `data` is UTF-8, but for a character cut short at its end (the next chunk's).
+
+    One call a chunk (about 1 MiB), where checking line by line would cost a call a line.
+    """
+    try:
+        utf_8_decode(data, "strict", False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _whole_object(line: bytes) -> bool:

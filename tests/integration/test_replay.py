@@ -203,6 +203,26 @@ def test_malformed_lines_in_the_middle_are_skipped_reported_and_then_only_counte
     assert notes[3:] == [f"{path}: 8 malformed lines skipped in all"]
 
 
+def test_a_line_is_checked_whole_even_where_the_check_skips_building_values(tmp_path: Path, monkeypatch) -> None:
+    """The check does not build `data` (msgspec skips it): it must still refuse a line whose
+    `data` is not JSON or not UTF-8, while a multi-byte character cut by a read is fine."""
+    monkeypatch.setattr(rp.reading, "READ_SIZE", 7)  # every line crosses reads, characters too
+    good = [line.replace(b'"buy_price"', '"buy_price_\u00e9\u20ac"'.encode()) for line in recording(6)]
+    assert b"\xe2\x82\xac" in good[1]  # a three-byte character, read in pieces
+    not_utf8 = good[1].replace(b"\xe2\x82\xac", b"\xff")
+    bad_in_data = [good[1].replace(b":100", b":1.}"), good[1].replace(b":100", b":tru"), not_utf8]
+    path = write(tmp_path / "deep.ndjson", good[:2] + bad_in_data + good[2:])
+    notes = Notes()
+    rec = rp.Recording.open(str(path))
+    got = [line for _, line in rec.records(rp.Filters(), notes)]
+    assert got == strip(good)
+    assert notes == [
+        f"{path}: line 3 is not JSON; skipped",
+        f"{path}: line 4 is not JSON; skipped",
+        f"{path}: line 5 is not UTF-8; skipped (more are counted, not shown)",
+    ]
+
+
 def test_garbage_after_a_compressed_stream_is_reported(tmp_path: Path) -> None:
     lines = recording(10)
     path = write(tmp_path / "junk.gz", gzip.compress(b"".join(lines)) + b"this is not gzip")
