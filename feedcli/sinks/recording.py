@@ -18,9 +18,14 @@ worst thing that can happen to it. Everything here follows from that:
 - **A periodic flush** (every `flush_interval` seconds, 1 by default) takes a sync point,
   writes it and `fsync`s the file (in a worker thread, so a slow disk never stalls the
   receiver); a compressed part also takes one whenever 64 KiB of text has gone in since the
-  last. A crash of the process loses at most the lines since the last sync point; plain
-  files are written to the kernel at every turn of the event loop, so a crash costs them
-  only the lines of that turn, and a power cut at most the last interval (plus the fsync).
+  last. That sync point is compressed in a worker thread (zstd and zlib let go of the GIL
+  while they work), so compressing overlaps receiving on a second core; its bytes are written
+  by the event loop as soon as the worker is done, and before anything else touches the part
+  (the next sync point, a rotation, the end), so the file still only ever ends at sync
+  points. A crash of the process loses at most the lines since the last sync point written
+  (up to two sync points' worth while one is in the worker); plain files are written to
+  the kernel at every turn of the event loop, so a crash costs them only the lines of that
+  turn, and a power cut at most the last interval (plus the fsync).
 - **A full disk** (ENOSPC, EFBIG from a file size limit, EDQUOT) or any other write error
   stops the recording with a FeedError (exit 1) and leaves the file valid: a plain file is
   cut back to its last complete line; a compressed file is cut back to its last sync point
@@ -38,6 +43,7 @@ import errno
 import math
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import feedcli
@@ -84,6 +90,8 @@ class _Part:
         self.rotate_at: float | None = None
         #: finished (end of stream written) or abandoned after a write error
         self.done = False
+        #: a sync point being compressed in the worker: (compressed bytes, their seal)
+        self.pending: Future[tuple[bytes, bytes | None]] | None = None
 
 
 def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
@@ -110,6 +118,12 @@ def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
         except OSError as exc:
             error = error or exc
     return error
+
+
+def _compress_and_sync(codec: PlainStream, data: bytes) -> tuple[bytes, bytes | None]:
+    """The CPU-heavy part of a sync point, run in the worker thread."""
+    out = codec.compress(data) + codec.sync()
+    return out, codec.seal()
 
 
 def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
@@ -180,6 +194,8 @@ class RecordingWriter(Batching):
         self._closed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
+        #: the thread that compresses sync points (compressed recordings, started with the first)
+        self._worker: ThreadPoolExecutor | None = None
         #: what the last control line said of the connection (None before the first)
         self.connected: bool | None = None
 
@@ -327,6 +343,8 @@ class RecordingWriter(Batching):
         if part is not None:
             self._pump_into(part)
             self._finish(part)
+        if self._worker is not None:
+            self._worker.shutdown(wait=False)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -361,16 +379,66 @@ class RecordingWriter(Batching):
         data = bytes(self._buf)
         self._buf.clear()
         if part.codec.compressed:
-            part.held += part.codec.compress(data)
+            self._settle(part)
+            if self._error is not None or part.done:
+                return
             part.unsynced += len(data)
             if part.unsynced >= SYNC_AT:
-                self._sync(part)
+                self._sync_in_worker(part, data)
+            else:
+                part.held += part.codec.compress(data)
         else:
             self._write(part, data)
+
+    def _sync_in_worker(self, part: _Part, data: bytes) -> None:
+        """Compress `data` and a sync point in the worker; `_settle` writes them when it is done."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous caller: no loop to overlap with
+            part.held += part.codec.compress(data)
+            self._sync(part)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="feedcli-compress")
+        job = self._worker.submit(_compress_and_sync, part.codec, data)
+        part.pending = job
+
+        def done(_job: Future[tuple[bytes, bytes | None]]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: aclose settled it
+                loop.call_soon_threadsafe(self._settle_if_pending, part, job)
+
+        job.add_done_callback(done)
+
+    def _settle_if_pending(self, part: _Part, job: Future[tuple[bytes, bytes | None]]) -> None:
+        if part.pending is job:
+            self._settle(part)
+
+    def _settle(self, part: _Part) -> None:
+        """Wait for the sync point the worker is compressing (if any) and write it.
+
+        Called before anything else touches the part's codec or size, so the worker and the
+        loop never use the codec at once and bytes reach the file in order.
+        """
+        job = part.pending
+        if job is None:
+            return
+        part.pending = None
+        out, seal = job.result()
+        part.unsynced = 0
+        if part.done or self._error is not None:
+            return
+        part.held += out
+        data = bytes(part.held)
+        part.held.clear()
+        if self._write(part, data):
+            part.seal = seal
 
     def _sync(self, part: _Part) -> None:
         """Take a sync point and write the compressed bytes held up to it."""
         if not part.codec.compressed or part.done or self._error is not None:
+            return
+        self._settle(part)
+        if part.done or self._error is not None:
             return
         if not part.unsynced and not part.held:
             return
@@ -386,7 +454,8 @@ class RecordingWriter(Batching):
         """Write the end of the part's stream (gzip trailer, zstd end of frame)."""
         if part.done:
             return
-        if part.codec.compressed and self._error is None:
+        self._settle(part)
+        if part.codec.compressed and self._error is None and not part.done:
             data = bytes(part.held) + part.codec.finish()
             part.held.clear()
             part.unsynced = 0
