@@ -46,6 +46,8 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import orjson
+
 import feedcli
 from feedcli.errors import FeedError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock, encode_line
@@ -54,6 +56,8 @@ from feedcli.sinks.naming import PartNames
 from feedcli.sinks.scrub import scrub
 from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, write_all, write_error
 
+_dumps = orjson.dumps
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
@@ -179,6 +183,8 @@ class RecordingWriter(Batching):
         self.rotate_size = rotate_size
         self.rotate_interval = rotate_interval
         self.compress = compress
+        #: whether emit has to consider rotating (off the hot path when not)
+        self._rotating = rotate_size is not None or rotate_interval is not None
         self.flush_interval = flush_interval
         self.messages = 0
         self.reconnects = 0
@@ -293,14 +299,15 @@ class RecordingWriter(Batching):
         part = self._part
         if part is None:
             raise FeedError("the recording is not open")
-        line = encode_line(event)
-        due = part.rotate_at is not None and time.time() >= part.rotate_at
-        if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, len(line))):
-            part = self._rotate()
-        if self._error is not None:
-            raise self._error
-        if part is None:
-            raise FeedError("the recording is not open")
+        line = _dumps(event.to_dict(), option=_NEWLINE)  # encode_line, without the call
+        if self._rotating:
+            due = part.rotate_at is not None and time.time() >= part.rotate_at
+            if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, len(line))):
+                part = self._rotate()
+            if self._error is not None:
+                raise self._error
+            if part is None:
+                raise FeedError("the recording is not open")
         self._buf += line
         part.lines += 1
         self._lines += 1
@@ -309,9 +316,9 @@ class RecordingWriter(Batching):
         else:
             self._note_control(event)
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
-            self._later()
-        if self._error is not None:
-            raise self._error
+            self._later()  # the only call here that can fail a write
+            if self._error is not None:
+                raise self._error
 
     def pressure(self) -> None:
         """Never: files are written synchronously, a batch per turn of the event loop."""
