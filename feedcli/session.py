@@ -9,9 +9,11 @@ The receive loop is the hot path. It avoids per-message timers (the watchdog pol
 counter), formats the receive time with a per-second cache, and only awaits a consumer
 when it reports backpressure.
 
-The WebSocket client is aiohttp's: its frame reader is compiled, and on this hot path the
-pure-Python parser of `websockets` alone cost more than all of feedcli's own work per
-message (bench/README.md). Everything aiohttp-specific stays in this module; every REST call
+The WebSocket client is picows when it is installed (the `fast` extra; `picows_link.py`:
+frames handled in its callback, a read's worth at a time, no wake-up per message), else
+aiohttp's: its frame reader is compiled, and on this hot path the pure-Python parser of
+`websockets` alone cost more than all of feedcli's own work per message (bench/README.md).
+Everything aiohttp-specific stays in this module; every REST call
 (login included) goes through the engine's httpx client in `rest.py`, and both follow one
 retry policy (`backoff.py`).
 
@@ -29,7 +31,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -128,6 +130,9 @@ class Reporter:
 class Session:
     """Keeps one logical subscription alive over as many connections as it takes.
 
+    `transport` is "picows" or "aiohttp" for the WebSocket client; None picks picows when it
+    is installed and no proxy applies (picows_link.wanted).
+
     `uniform` (the backoff's random draw) and `sleep` (its wait) are the real ones unless a
     test gives its own, to see the waits the engine chooses without waiting them.
     """
@@ -143,8 +148,10 @@ class Session:
         on_malformed: Callable[[int], None] | None = None,
         uniform: Callable[[float, float], float] = random.uniform,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        transport: str | None = None,
     ) -> None:
         self._new_codec = new_codec
+        self._transport = transport
         self._emit = emit
         self._opt = options or SessionOptions()
         self._pressure = pressure
@@ -168,6 +175,9 @@ class Session:
         #: (reason, the guard task closing it, whether the server proved reachable) when a
         #: guard (watchdog, keepalive) ended the current connection
         self._ended: tuple[str, asyncio.Task[None], bool] | None = None
+
+    #: what a consumer raises for an event JSON cannot hold (for picows_link's receiver)
+    encode_error = _EncodeError
 
     # ------------------------------------------------------------------ control lines
     def _control(self, provider: str, event: str, **fields: object) -> None:
@@ -278,9 +288,26 @@ class Session:
         """Full jitter: a uniform wait up to the capped exponential, so clients do not stampede."""
         await self._sleep(self._policy.delay(attempt, retry_after))
 
-    async def _open(self, codec: Codec) -> aiohttp.ClientWebSocketResponse:
+    def _picows_for(self, url: str) -> Any:
+        """picows_link if this connection goes over picows, else None (aiohttp)."""
+        if self._transport == "aiohttp":
+            return None
+        try:
+            from feedcli import picows_link
+        except ImportError:
+            if self._transport == "picows":
+                raise UsageError("the picows transport needs picows: pip install 'feedcli[fast]'") from None
+            return None
+        if self._transport == "picows" or picows_link.wanted(url, self._opt.trust_env):
+            return picows_link
+        return None
+
+    async def _open(self, codec: Codec) -> Any:
         hs = codec.handshake
         assert self._http is not None and hs is not None
+        link = self._picows_for(hs.url)
+        if link is not None:
+            return await self._open_picows(link, codec)
         try:
             return await self._http.ws_connect(
                 hs.url,
@@ -313,10 +340,51 @@ class Session:
                 raise ProviderError(f"{codec.provider}: HTTP {status} at {hs.describe()}; is --url right?") from None
             raise
 
-    async def _serve(
-        self, ws: aiohttp.ClientWebSocketResponse, codec: Codec
-    ) -> tuple[bool, str, int | None, FeedError | None]:
+    async def _open_picows(self, link: Any, codec: Codec) -> Any:
+        """Open over picows; failures are raised as the aiohttp path raises them, so that
+        retries, refusals and their wording are the same whichever client connected."""
+        hs = codec.handshake
+        assert hs is not None
+        try:
+            return await link.open_connection(
+                self,
+                codec,
+                hs,
+                user_agent=self._opt.user_agent,
+                open_timeout=self._opt.open_timeout,
+                max_size=self._opt.max_size,
+            )
+        except link.OPEN_ERRORS as exc:
+            refused = certificate_error(exc)
+            if refused is not None:
+                raise CertificateRefused(hs.url, refused) from None
+            answer = link.handshake_status(exc)
+            if answer is None:
+                if isinstance(exc, OSError | asyncio.TimeoutError):
+                    raise
+                if exc.__class__.__name__ == "WSInvalidURL":
+                    raise UsageError(f"invalid URL {hs.describe()}: {exc}") from None
+                raise ConnectionError(f"{exc.__class__.__name__}: {exc}") from None
+            status, header = answer
+            if 300 <= status < 400:
+                raise _Redirected(status, header("Location") or "") from None
+            if status in (401, 403):
+                raise AuthError(f"{codec.provider}: the server refused the connection (HTTP {status})") from None
+            if status in (400, 404, 405):
+                raise ProviderError(f"{codec.provider}: HTTP {status} at {hs.describe()}; is --url right?") from None
+            retry_after = header("Retry-After")
+            raise aiohttp.WSServerHandshakeError(
+                None,  # type: ignore[arg-type]  # no aiohttp request behind it
+                (),
+                status=status,
+                message=f"HTTP {status}",
+                headers={"Retry-After": retry_after} if retry_after else None,  # type: ignore[arg-type]
+            ) from None
+
+    async def _serve(self, ws: Any, codec: Codec) -> tuple[bool, str, int | None, FeedError | None]:
         """Run one connection; return (server proved healthy, reason, close code, final verdict)."""
+        if not isinstance(ws, aiohttp.ClientWebSocketResponse):
+            return await self._serve_picows(ws, codec)
         self._ws = ws
         self._ended = None
         self._last_seen = time.time()
@@ -427,6 +495,59 @@ class Session:
         if ended is not None:
             # the server kept the connection up: it is reachable, only silent
             return ended[2], ended[0], None, None
+        return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)
+
+    async def _serve_picows(self, ws: Any, codec: Codec) -> tuple[bool, str, int | None, FeedError | None]:
+        """`_serve` for a picows connection: the receiver does the per-frame work in picows's
+        callback (picows_link.Receiver); this waits for the connection to end and says why."""
+        receiver = ws.receiver
+        self._ws = ws
+        self._ended = None
+        self._last_seen = time.time()
+        start_count = self.data_count
+        guards = [asyncio.create_task(self._keepalive(ws))] if self._opt.ping_interval else []
+        if self._opt.stale_after:
+            guards.append(asyncio.create_task(self._watchdog(ws, codec)))
+        guards.append(asyncio.create_task(self._protocol_timer(ws, codec)))
+        code: int | None = None
+        reason = ""
+        try:
+            for frame in codec.opening_frames():
+                await _send(ws, frame)
+            await receiver.gone
+        except (OSError, RuntimeError) as exc:  # picows raises these for a send on a lost socket
+            code, reason = None, f"connection failed while sending ({exc.__class__.__name__})"
+        finally:
+            self._ws = None
+            ended = self._ended
+            for task in receiver.tasks:
+                task.cancel()
+            for guard in guards:
+                if ended is not None and guard is ended[1]:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await guard
+                else:
+                    guard.cancel()
+            if ended is None:
+                await _close_quietly(ws, codec)
+        flowed = self.data_count != start_count
+        failure = receiver.failure
+        if failure is not None:
+            if not isinstance(failure, FeedError):
+                raise failure
+            return flowed, str(failure), None, failure
+        if receiver.dead is not None:
+            return flowed, receiver.dead, None, None
+        if ended is not None:
+            return ended[2], ended[0], None, None
+        if receiver.closed_by_server is not None:
+            code, reason = receiver.closed_by_server
+        elif not reason:
+            info = ws.transport.close_handshake
+            if info is not None and info.recv is not None:
+                code, reason = int(info.recv.code), info.recv.reason or ""
+        if codec.finished and code is None:
+            code = 1000
         return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)
 
     async def _end(self, ws: aiohttp.ClientWebSocketResponse, reason: str, *, healthy: bool) -> None:
@@ -685,6 +806,8 @@ def _describe_open_error(exc: Exception) -> str:
         return f"cannot connect ({os_error.strerror or os_error})"
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return "timed out connecting"
+    if isinstance(exc, ConnectionRefusedError):  # picows's (aiohttp wraps it, above)
+        return "connection refused"
     if isinstance(exc, OSError):
         return f"cannot connect ({exc.strerror or exc})"
     return f"cannot connect ({exc.__class__.__name__}: {exc})"

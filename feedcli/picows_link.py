@@ -1,0 +1,295 @@
+"""picows as the engine's WebSocket transport: frames handled in its callback, a batch per read.
+
+With aiohttp every message costs a wake-up of the receive loop (`await ws.receive()`) and the
+bookkeeping around it. picows (a Cython WebSocket client, the `fast` extra) calls
+`on_ws_frame` for every frame of a socket read, inside that read: here each frame is parsed and
+its events handed to the consumers at once, and what is per read rather than per message (the
+receive stamp, the backpressure check) is done once per read (`frame.last_in_buffer`). The
+consumers batch their writes as they always do (one write per turn of the loop).
+
+Everything else stays the engine's (session.py): the handshake's headers, the watchdog, the
+keepalive, the provider's timer, close codes and their meaning, reconnects. `PicowsSocket`
+gives the engine's guards what they use of a connection (ping, send, close). Backpressure: while
+a consumer is behind, the socket stops being read (`pause_reading`), so the kernel's buffers
+fill and TCP's window pushes back on the server, as with aiohttp.
+
+Used when picows is installed and no HTTP proxy applies to the address (aiohttp honours the
+proxy variables; this transport does not), unless FEEDCLI_TRANSPORT=aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from picows import WSError, WSFrame, WSHandshakeError, WSListener, WSMsgType, WSTransport, ws_connect
+
+from feedcli.errors import MalformedFrame
+from feedcli.events import DataEvent
+from feedcli.providers.base import Codec, ConnectionDead, Handshake
+
+if TYPE_CHECKING:
+    from feedcli.session import Session
+
+_TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
+_PING, _PONG, _CLOSE = WSMsgType.PING, WSMsgType.PONG, WSMsgType.CLOSE
+
+#: the errors of opening a connection that mean "try again later" (the engine's backoff)
+OPEN_ERRORS: tuple[type[BaseException], ...] = (WSError, OSError, asyncio.TimeoutError)
+
+
+def wanted(url: str, trust_env: bool) -> bool:
+    """Whether this connection should go over picows: not when asked otherwise, not via a proxy."""
+    if os.environ.get("FEEDCLI_TRANSPORT", "").strip().lower() == "aiohttp":
+        return False
+    if not trust_env:
+        return True
+    parsed = urllib.parse.urlsplit(url)
+    scheme = {"ws": "http", "wss": "https"}.get(parsed.scheme, parsed.scheme)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return True
+    return bool(urllib.request.proxy_bypass(parsed.hostname or ""))
+
+
+class PicowsSocket:
+    """The connection as the engine's guards see it: ping, send, close (as aiohttp's ws offers)."""
+
+    def __init__(self, transport: WSTransport, receiver: Receiver, close_timeout: float) -> None:
+        self.transport = transport
+        self.receiver = receiver
+        self._close_timeout = close_timeout
+        self._close_sent = False
+
+    @property
+    def closed(self) -> bool:
+        return self._close_sent or self.transport.is_disconnected or self.transport.is_close_frame_sent
+
+    async def ping(self) -> None:
+        self.transport.send_ping()
+
+    async def pong(self, data: bytes) -> None:
+        self.transport.send_pong(data)
+
+    async def send_str(self, text: str) -> None:
+        self.transport.send(_TEXT, text.encode())
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.transport.send(_BINARY, data)
+
+    async def close(self, *, code: int = 1000, message: bytes = b"") -> None:
+        """Send a close frame and wait (close_timeout at most) for the server's, then hang up."""
+        transport = self.transport
+        if not self._close_sent and not transport.is_disconnected and not transport.is_close_frame_sent:
+            self._close_sent = True
+            transport.send_close(code, message)  # type: ignore[arg-type]  # a cpdef enum takes any int
+        try:
+            await asyncio.wait_for(transport.wait_disconnected(), self._close_timeout)
+        except asyncio.TimeoutError:
+            transport.disconnect(graceful=False)
+
+
+class Receiver(WSListener):
+    """Runs the engine's per-message work inside picows's frame callback."""
+
+    def __init__(self, session: Session, codec: Codec, max_size: int) -> None:
+        self.session = session
+        self.codec = codec
+        self.max_size = max_size
+        self.transport: WSTransport | None = None
+        #: set when the connection is gone
+        self.gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        #: what ended the connection from inside the callback (StopStream, a refusal, ...)
+        self.failure: BaseException | None = None
+        #: the provider said this connection is unusable (ConnectionDead)
+        self.dead: str | None = None
+        #: the server's close frame: (code, reason)
+        self.closed_by_server: tuple[int, str] | None = None
+        #: tasks the callback started (a slow consumer's wait, HTTP calls beside the stream)
+        self.tasks: list[asyncio.Task[None]] = []
+        self._recv: str | None = None
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._stopped = False
+        self._paused = False
+        self._emit = session._emit
+        self._parse = codec.parse
+        self._fmt = session._clock.format
+
+    # ------------------------------------------------------------------ picows's callbacks
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if not self.gone.done():
+            self.gone.set_result(None)
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if self._stopped:
+            return
+        try:
+            self._frame(transport, frame)
+        except BaseException as exc:
+            self.failure = exc
+            self.stop()
+
+    # ------------------------------------------------------------------ the work
+    def _frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        session = self.session
+        recv = self._recv
+        if recv is None:  # the first frame of this read: one stamp for all of them
+            t = time.time()
+            session._last_seen = t
+            recv = self._recv = self._fmt(t)
+        if frame.last_in_buffer:
+            self._recv = None
+        kind = frame.msg_type
+        if kind is _TEXT or kind is _BINARY:
+            if frame.fin:
+                self._message(frame.get_payload_as_bytes(), recv)
+            else:
+                self._parts = [frame.get_payload_as_bytes()]
+                self._size = len(self._parts[0])
+        elif kind is _CONT:
+            if not self._parts:
+                return  # a continuation of nothing: picows's own checks would have closed
+            self._parts.append(frame.get_payload_as_bytes())
+            self._size += frame.payload_size
+            if self._size > self.max_size:
+                self.closed_by_server = (1009, "message too big")
+                self.stop(code=1009)
+                return
+            if frame.fin:
+                payload = b"".join(self._parts)
+                self._parts, self._size = [], 0
+                self._message(payload, recv)
+        elif kind is _PING:
+            transport.send_pong(frame.get_payload_as_bytes())
+        elif kind is _CLOSE:
+            self.closed_by_server = (int(frame.get_close_code()), frame.get_close_reason() or "")
+            self._stopped = True
+            if not transport.is_close_frame_sent:
+                transport.send_close(frame.get_close_code())
+            transport.disconnect()
+            return
+        if frame.last_in_buffer and not self._stopped:
+            self._check_pressure()
+
+    def _message(self, payload: bytes, recv: str) -> None:
+        session = self.session
+        codec = self.codec
+        try:
+            events = self._parse(payload, recv)
+        except MalformedFrame as exc:
+            session._malformed(codec.provider, payload, str(exc))
+            return
+        except ConnectionDead as exc:
+            self.dead = str(exc)
+            self.stop()
+            return
+        emit = self._emit
+        for ev in events:
+            try:
+                emit(ev)
+            except session.encode_error as exc:
+                session._unwritable(codec.provider, payload, exc)
+                continue
+            if type(ev) is DataEvent:
+                session.data_count += 1
+            elif ev.event == "unknown":  # type: ignore[union-attr]
+                session._report.limited(
+                    "unknown",
+                    f"feedcli: {codec.provider}: a frame of a kind feedcli does not know "
+                    "(written as an 'unknown' control line with --events)",
+                )
+        out = codec.take_outgoing()
+        if out:
+            transport = self.transport
+            assert transport is not None
+            for f in out:
+                transport.send(_TEXT, f.encode()) if isinstance(f, str) else transport.send(_BINARY, f)
+        if codec.wants_http:
+            codec.wants_http = False
+            self.tasks.append(asyncio.ensure_future(session._http_while_connected(codec)))
+        if codec.finished:
+            self.stop()
+
+    def _check_pressure(self) -> None:
+        pressure = self.session._pressure
+        if pressure is None or self._paused:
+            return
+        waiter = pressure()
+        if waiter is None:
+            return
+        transport = self.transport
+        assert transport is not None
+        self._paused = True
+        self.session._held_back = True
+        transport.underlying_transport.pause_reading()
+        self.tasks.append(asyncio.ensure_future(self._wait_for_consumer(waiter)))
+
+    async def _wait_for_consumer(self, waiter: Any) -> None:
+        try:
+            await waiter
+        finally:
+            self._paused = False
+            self.session._held_back = False
+            self.session._last_seen = time.time()
+            transport = self.transport
+            if transport is not None and not transport.is_disconnected:
+                with contextlib.suppress(Exception):
+                    transport.underlying_transport.resume_reading()
+
+    def stop(self, code: int = 1000) -> None:
+        """Stop handling frames; the engine closes the connection (say goodbye, close frame)."""
+        self._stopped = True
+        transport = self.transport
+        if transport is not None and not self.gone.done():
+            with contextlib.suppress(Exception):
+                transport.underlying_transport.pause_reading()
+        self.stop_code = code
+        if not self.gone.done():
+            self.gone.set_result(None)
+
+
+async def open_connection(
+    session: Session, codec: Codec, handshake: Handshake, *, user_agent: str, open_timeout: float, max_size: int
+) -> PicowsSocket:
+    """Connect and upgrade; a redirect is refused (never followed), as with aiohttp."""
+    headers: list[tuple[str, str]] = [("User-Agent", user_agent), *handshake.headers]
+    if handshake.subprotocols:
+        headers.append(("Sec-WebSocket-Protocol", ", ".join(handshake.subprotocols)))
+    holder: list[Receiver] = []
+
+    def factory() -> Receiver:
+        holder.append(Receiver(session, codec, max_size))
+        return holder[-1]
+
+    transport, _ = await asyncio.wait_for(
+        ws_connect(
+            factory,
+            handshake.url,
+            websocket_handshake_timeout=open_timeout,
+            enable_auto_pong=False,
+            max_frame_size=max_size,
+            extra_headers=headers,
+            max_redirects=0,
+            disconnect_on_exception=True,
+        ),
+        open_timeout,
+    )
+    return PicowsSocket(transport, holder[-1], session._opt.close_timeout)
+
+
+def handshake_status(exc: BaseException) -> tuple[int, Callable[[str], str | None]] | None:
+    """(HTTP status, header getter) of a refused upgrade, or None for any other failure."""
+    if isinstance(exc, WSHandshakeError) and exc.response is not None:
+        headers = exc.response.headers
+        return int(exc.response.status), lambda name: headers.get(name)
+    return None
