@@ -131,7 +131,9 @@ class Receiver(WSListener):
             self.gone.set_result(None)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        if self._stopped:
+        if self._stopped:  # the engine is closing: frames still in flight are dropped
+            if frame.msg_type is _CLOSE:  # the server's answer to our close frame
+                transport.disconnect()
             return
         try:
             self._frame(transport, frame)
@@ -162,8 +164,8 @@ class Receiver(WSListener):
             self._parts.append(frame.get_payload_as_bytes())
             self._size += frame.payload_size
             if self._size > self.max_size:
-                self.closed_by_server = (1009, "message too big")
-                self.stop(code=1009)
+                self.dead = f"a message of more than {self.max_size} bytes"
+                self.stop()
                 return
             if frame.fin:
                 payload = b"".join(self._parts)
@@ -246,14 +248,9 @@ class Receiver(WSListener):
                 with contextlib.suppress(Exception):
                     transport.underlying_transport.resume_reading()
 
-    def stop(self, code: int = 1000) -> None:
+    def stop(self) -> None:
         """Stop handling frames; the engine closes the connection (say goodbye, close frame)."""
         self._stopped = True
-        transport = self.transport
-        if transport is not None and not self.gone.done():
-            with contextlib.suppress(Exception):
-                transport.underlying_transport.pause_reading()
-        self.stop_code = code
         if not self.gone.done():
             self.gone.set_result(None)
 

@@ -546,6 +546,8 @@ class Session:
             info = ws.transport.close_handshake
             if info is not None and info.recv is not None:
                 code, reason = int(info.recv.code), info.recv.reason or ""
+            elif info is not None and info.sent is not None:  # picows's own (a frame too big)
+                reason = f"closed by feedcli ({int(info.sent.code)}: {info.sent.reason or 'protocol error'})"
         if codec.finished and code is None:
             code = 1000
         return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)

@@ -40,3 +40,14 @@ def ht_sim() -> Iterator[Simulator]:
     """One well-behaved HT simulator shared by a module's tests (fast rate)."""
     with Simulator("tse", "--rate", "400", "--seed", "7") as sim:
         yield sim
+
+
+@pytest.fixture(params=["picows", "aiohttp"])
+def each_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test over each WebSocket client the engine has: picows (when installed) and aiohttp."""
+    if request.param == "picows":
+        pytest.importorskip("picows")
+        monkeypatch.delenv("FEEDCLI_TRANSPORT", raising=False)
+    else:
+        monkeypatch.setenv("FEEDCLI_TRANSPORT", "aiohttp")
+    return str(request.param)

@@ -16,6 +16,9 @@ from feedcli.providers.base import Codec, Frame, Handshake
 from feedcli.session import Session, SessionOptions
 from tests.integration.test_session_hooks import Server
 
+#: every test here runs over both WebSocket clients of the engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("each_transport")
+
 
 class Quiet(Codec):
     provider = "test"

@@ -15,6 +15,9 @@ from feedcli.session import Reporter, Session, SessionOptions
 from tests.integration.test_session_hooks import Server, controls
 from tests.support.tls import server_context
 
+#: every test here runs over both WebSocket clients of the engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("each_transport")
+
 FAST = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.01, backoff_cap=0.02)
 
 

@@ -27,6 +27,9 @@ from feedcli.providers.base import (
 )
 from feedcli.session import Session, SessionOptions
 
+#: every test here runs over both WebSocket clients of the engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("each_transport")
+
 FAST = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.05, backoff_cap=0.2)
 
 

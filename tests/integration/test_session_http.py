@@ -18,6 +18,9 @@ from feedcli.providers.base import Codec, Frame, HttpRequest, HttpResponse
 from feedcli.session import run_once
 from tests.support.threaded_app import ThreadedApp
 
+#: every test here runs over both WebSocket clients of the engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("each_transport")
+
 
 def login_app(answers: list[tuple[int, dict[str, str], Any]]) -> tuple[web.Application, list[dict[str, Any]]]:
     """A token endpoint answering `answers` in turn, then 201 with a token; records each request."""
