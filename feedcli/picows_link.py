@@ -4,7 +4,7 @@ With aiohttp every message costs a wake-up of the receive loop (`await ws.receiv
 bookkeeping around it. picows (a Cython WebSocket client, the `fast` extra) calls
 `on_ws_frame` for every frame of a socket read, inside that read: here each frame is parsed and
 its events handed to the consumers at once, and what is per read rather than per message (the
-receive stamp, the backpressure check) is done once per read (`frame.last_in_buffer`). The
+receive stamp) is done once per read (`frame.last_in_buffer`). The
 consumers batch their writes as they always do (one write per turn of the loop).
 
 Everything else stays the engine's (session.py): the handshake's headers, the watchdog, the
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import time
 import urllib.parse
 import urllib.request
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
 
 _TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
 _PING, _PONG, _CLOSE = WSMsgType.PING, WSMsgType.PONG, WSMsgType.CLOSE
+
+#: the socket's receive buffer (the kernel doubles it): picows reads whatever the kernel holds
+#: into a buffer it doubles whenever a read fills it, and hands every frame of a read on before
+#: a pause can take effect, so without a cap one read after a pause could be megabytes, all of
+#: it into the consumers' buffers at once (RSS +24 MB in bench/'s memory row). 2 MiB in flight
+#: still carries 20 MB/s at a 100 ms round trip.
+RECEIVE_BUFFER = 1 << 20
 
 #: the errors of opening a connection that mean "try again later" (the engine's backoff)
 OPEN_ERRORS: tuple[type[BaseException], ...] = (WSError, OSError, asyncio.TimeoutError)
@@ -111,8 +119,10 @@ class Receiver(WSListener):
         self.dead: str | None = None
         #: the server's close frame: (code, reason)
         self.closed_by_server: tuple[int, str] | None = None
-        #: tasks the callback started (a slow consumer's wait, HTTP calls beside the stream)
-        self.tasks: list[asyncio.Task[None]] = []
+        #: the wait for a slow consumer, and the HTTP calls beside the stream: one of each at
+        #: most (a done task is replaced, never piled up: a pipe pauses thousands of times)
+        self._waiting: asyncio.Future[None] | None = None
+        self._topping_up: asyncio.Future[None] | None = None
         self._recv: str | None = None
         self._parts: list[bytes] = []
         self._size = 0
@@ -180,7 +190,7 @@ class Receiver(WSListener):
                 transport.send_close(frame.get_close_code())
             transport.disconnect()
             return
-        if frame.last_in_buffer and not self._stopped:
+        if not self._paused and not self._stopped:
             self._check_pressure()
 
     def _message(self, payload: bytes, recv: str) -> None:
@@ -218,7 +228,8 @@ class Receiver(WSListener):
                 transport.send(_TEXT, f.encode()) if isinstance(f, str) else transport.send(_BINARY, f)
         if codec.wants_http:
             codec.wants_http = False
-            self.tasks.append(asyncio.ensure_future(session._http_while_connected(codec)))
+            if self._topping_up is None or self._topping_up.done():
+                self._topping_up = asyncio.ensure_future(session._http_while_connected(codec))
         if codec.finished:
             self.stop()
 
@@ -234,7 +245,7 @@ class Receiver(WSListener):
         self._paused = True
         self.session._held_back = True
         transport.underlying_transport.pause_reading()
-        self.tasks.append(asyncio.ensure_future(self._wait_for_consumer(waiter)))
+        self._waiting = asyncio.ensure_future(self._wait_for_consumer(waiter))
 
     async def _wait_for_consumer(self, waiter: Any) -> None:
         try:
@@ -247,6 +258,11 @@ class Receiver(WSListener):
             if transport is not None and not transport.is_disconnected:
                 with contextlib.suppress(Exception):
                     transport.underlying_transport.resume_reading()
+
+    @property
+    def tasks(self) -> list[asyncio.Future[None]]:
+        """What the callback started and is still running: the engine cancels them at the end."""
+        return [t for t in (self._waiting, self._topping_up) if t is not None and not t.done()]
 
     def stop(self) -> None:
         """Stop handling frames; the engine closes the connection (say goodbye, close frame)."""
@@ -281,6 +297,10 @@ async def open_connection(
         ),
         open_timeout,
     )
+    sock = transport.underlying_transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
     return PicowsSocket(transport, holder[-1], session._opt.close_timeout)
 
 
