@@ -131,6 +131,7 @@ class Receiver(WSListener):
         self._emit = session._emit
         self._parse = codec.parse
         self._fmt = session._clock.format
+        self._pressure = session._pressure
 
     # ------------------------------------------------------------------ picows's callbacks
     def on_ws_connected(self, transport: WSTransport) -> None:
@@ -141,33 +142,39 @@ class Receiver(WSListener):
             self.gone.set_result(None)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        """Every frame of a read, in the read: a whole data message is handled inline (the hot
+        path: one Python call a message on top of the codec's and the consumers')."""
         if self._stopped:  # the engine is closing: frames still in flight are dropped
             if frame.msg_type is _CLOSE:  # the server's answer to our close frame
                 transport.disconnect()
             return
         try:
-            self._frame(transport, frame)
+            recv = self._recv
+            if recv is None:  # the first frame of this read: one stamp for all of them
+                t = time.time()
+                self.session._last_seen = t
+                recv = self._recv = self._fmt(t)
+            if frame.last_in_buffer:
+                self._recv = None
+            kind = frame.msg_type
+            if (kind is _TEXT or kind is _BINARY) and frame.fin:
+                self._message(frame.get_payload_as_bytes(), recv)
+            else:
+                self._other(transport, frame, kind, recv)
+            if self._pressure is not None and not self._paused and not self._stopped:
+                waiter = self._pressure()
+                if waiter is not None:
+                    self._pause(waiter)
         except BaseException as exc:
             self.failure = exc
             self.stop()
 
     # ------------------------------------------------------------------ the work
-    def _frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        session = self.session
-        recv = self._recv
-        if recv is None:  # the first frame of this read: one stamp for all of them
-            t = time.time()
-            session._last_seen = t
-            recv = self._recv = self._fmt(t)
-        if frame.last_in_buffer:
-            self._recv = None
-        kind = frame.msg_type
-        if kind is _TEXT or kind is _BINARY:
-            if frame.fin:
-                self._message(frame.get_payload_as_bytes(), recv)
-            else:
-                self._parts = [frame.get_payload_as_bytes()]
-                self._size = len(self._parts[0])
+    def _other(self, transport: WSTransport, frame: WSFrame, kind: WSMsgType, recv: str) -> None:
+        """Fragments, pings and the close frame."""
+        if kind is _TEXT or kind is _BINARY:  # the first fragment of a message
+            self._parts = [frame.get_payload_as_bytes()]
+            self._size = len(self._parts[0])
         elif kind is _CONT:
             if not self._parts:
                 return  # a continuation of nothing: picows's own checks would have closed
@@ -189,43 +196,33 @@ class Receiver(WSListener):
             if not transport.is_close_frame_sent:
                 transport.send_close(frame.get_close_code())
             transport.disconnect()
-            return
-        if not self._paused and not self._stopped:
-            self._check_pressure()
 
     def _message(self, payload: bytes, recv: str) -> None:
-        session = self.session
-        codec = self.codec
         try:
             events = self._parse(payload, recv)
         except MalformedFrame as exc:
-            session._malformed(codec.provider, payload, str(exc))
+            self.session._malformed(self.codec.provider, payload, str(exc))
             return
         except ConnectionDead as exc:
             self.dead = str(exc)
             self.stop()
             return
+        session = self.session
         emit = self._emit
         for ev in events:
-            try:
-                emit(ev)
-            except session.encode_error as exc:
-                session._unwritable(codec.provider, payload, exc)
-                continue
             if type(ev) is DataEvent:
+                try:
+                    emit(ev)
+                except session.encode_error as exc:
+                    session._unwritable(self.codec.provider, payload, exc)
+                    continue
                 session.data_count += 1
-            elif ev.event == "unknown":  # type: ignore[union-attr]
-                session._report.limited(
-                    "unknown",
-                    f"feedcli: {codec.provider}: a frame of a kind feedcli does not know "
-                    "(written as an 'unknown' control line with --events)",
-                )
+            else:
+                self._control(ev, payload)
+        codec = self.codec
         out = codec.take_outgoing()
         if out:
-            transport = self.transport
-            assert transport is not None
-            for f in out:
-                transport.send(_TEXT, f.encode()) if isinstance(f, str) else transport.send(_BINARY, f)
+            self._send_all(out)
         if codec.wants_http:
             codec.wants_http = False
             if self._topping_up is None or self._topping_up.done():
@@ -233,13 +230,28 @@ class Receiver(WSListener):
         if codec.finished:
             self.stop()
 
-    def _check_pressure(self) -> None:
-        pressure = self.session._pressure
-        if pressure is None or self._paused:
-            return
-        waiter = pressure()
-        if waiter is None:
-            return
+    def _control(self, ev: Any, payload: bytes) -> None:
+        session = self.session
+        provider = self.codec.provider
+        if ev.event == "unknown":
+            session._report.limited(
+                "unknown",
+                f"feedcli: {provider}: a frame of a kind feedcli does not know "
+                "(written as an 'unknown' control line with --events)",
+            )
+        try:
+            self._emit(ev)
+        except session.encode_error as exc:
+            session._unwritable(provider, payload, exc)
+
+    def _send_all(self, frames: list[Any]) -> None:
+        transport = self.transport
+        assert transport is not None
+        for f in frames:
+            transport.send(_TEXT, f.encode()) if isinstance(f, str) else transport.send(_BINARY, f)
+
+    def _pause(self, waiter: Any) -> None:
+        """A consumer is behind: stop reading the socket until it has caught up."""
         transport = self.transport
         assert transport is not None
         self._paused = True
