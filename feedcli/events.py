@@ -120,23 +120,24 @@ class RecvClock:
         return f"{self._prefix}{int((t - sec) * 1_000_000):06d}Z"
 
 
-#: (second, "YYYY-MM-DDTHH:MM:SS.") of the last epoch_iso call: messages come many a second
-_epoch_prefix: list[Any] = [None, ""]
+#: "YYYY-MM-DDTHH:MM:SS." by epoch second, for epoch_iso: a few entries, since one message
+#: can carry times of different seconds (a kline: its event time and its bar's start), which
+#: would make a cache of the last second alone miss on every call
+_prefixes: dict[int, str] = {}
 
 
 def _second_prefix(sec: int) -> str:
-    cached = _epoch_prefix
-    if cached[0] != sec:
-        cached[1] = datetime.fromtimestamp(sec, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
-        cached[0] = sec
-    return cached[1]  # type: ignore[no-any-return]
+    if len(_prefixes) >= 64:
+        _prefixes.clear()
+    prefix = _prefixes[sec] = datetime.fromtimestamp(sec, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+    return prefix
 
 
 def epoch_iso(value: float) -> str | None:
     """An epoch timestamp in s, ms, µs or ns (told apart by size) as ISO 8601 UTC with `Z`.
 
     On the hot path of every provider that sends epoch times (a kline carries two), so the
-    `YYYY-MM-DDTHH:MM:SS.` prefix is made once a second (strftime cost about 2 µs a call).
+    `YYYY-MM-DDTHH:MM:SS.` prefix of each second is made once (strftime costs about 2 µs).
     Integers are split exactly (no float on the way); a float is rounded to the microsecond
     half to even, as `datetime.fromtimestamp` rounds it, so both give the same text.
     """
@@ -169,7 +170,7 @@ def epoch_iso(value: float) -> str | None:
                 sec, us = sec + 1, us - 1_000_000
             elif us < 0:
                 sec, us = sec - 1, us + 1_000_000
-        return f"{_second_prefix(sec)}{us:06d}Z"
+        return f"{_prefixes.get(sec) or _second_prefix(sec)}{us:06d}Z"
     except (OverflowError, OSError, ValueError):
         return None
 
