@@ -262,6 +262,12 @@ class Receiver(WSListener):
     async def _wait_for_consumer(self, waiter: Any) -> None:
         try:
             await waiter
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # what the consumer's wait raised ends the run, as on aiohttp
+            if self.failure is None:
+                self.failure = exc
+            self.stop()
         finally:
             self._paused = False
             self.session._held_back = False

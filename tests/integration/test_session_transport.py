@@ -119,3 +119,38 @@ def test_a_consumer_that_is_behind_stops_the_reading_and_the_server_feels_it() -
     assert int(state["stalled_at"]) < total // 2  # type: ignore[call-overload]
     assert int(state["delivered_while_held"]) < 200  # type: ignore[call-overload]  # one read's worth, not all
     assert len([e for e in events if isinstance(e, DataEvent)]) == total
+
+
+def test_what_a_consumers_wait_raises_ends_the_run() -> None:
+    """A consumer that is behind and then fails (its reader left) stops the stream with its
+    error, over either client, rather than the error being lost in a background task."""
+
+    class ReaderGone(Exception):
+        pass
+
+    async def main() -> BaseException | None:
+        failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        events: list[Event] = []
+
+        def pressure() -> Awaitable[None] | None:
+            if not failed.done():
+                asyncio.get_running_loop().call_later(0.05, failed.set_exception, ReaderGone("the reader left"))
+            return failed
+
+        session = Session(lambda: Echo(""), events.append, options=FAST, pressure=pressure)
+
+        async def handler(ws: ServerConnection) -> None:
+            for _ in range(100):
+                await ws.send(b"m" * 100)
+            await ws.wait_closed()
+
+        async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            session._new_codec = lambda: Echo(f"ws://127.0.0.1:{port}/")
+            try:
+                await asyncio.wait_for(session.run(), 30)
+            except ReaderGone as exc:
+                return exc
+        return None
+
+    assert isinstance(asyncio.run(main()), ReaderGone)
