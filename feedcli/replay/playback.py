@@ -16,7 +16,7 @@ from typing import Any
 
 from feedcli.errors import UsageError
 from feedcli.replay.filters import Filters
-from feedcli.replay.pacing import Counters, Output, pump
+from feedcli.replay.pacing import Counters, Output, pump, pump_batches
 from feedcli.replay.reading import Recording, Warn, merged, stderr_warn
 from feedcli.runner import Ending, run_until_done
 from feedcli.sinks.writer import LineWriter, standard_output
@@ -71,8 +71,12 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
     if isinstance(out, ViewOutput):
         helpers.append(out.view.run(fps=options.fps))
     await out.start()
+    if options.speed <= 0 and len(recordings) == 1:  # nothing to merge or pace: a list at a time
+        work = pump_batches(recordings[0].checked(options.filters, warn), out, counters)
+    else:
+        work = pump(merged(recordings, options.filters, warn), out, options.speed, counters)
     ending = await run_until_done(
-        pump(merged(recordings, options.filters, warn), out, options.speed, counters),
+        work,
         close=out.aclose,
         helpers=helpers,
         on_terminal=isinstance(out, ViewOutput) or (isinstance(out, LineWriter) and out.on_terminal),

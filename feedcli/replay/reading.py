@@ -166,7 +166,17 @@ class Recording:
     # ------------------------------------------------------------------ records
 
     def records(self, filters: Filters = Filters(), warn: Warn = stderr_warn) -> Iterator[tuple[str, bytes]]:
-        """(sort key, line) for every valid line the filters keep, in file order.
+        """(sort key, line) for every valid line the filters keep, in file order (see `checked`)."""
+        for keys, kept in self.checked(filters, warn):
+            yield from zip(keys, kept, strict=True)
+
+    def checked(
+        self, filters: Filters = Filters(), warn: Warn = stderr_warn
+    ) -> Iterator[tuple[list[str], list[bytes]]]:
+        """(sort keys, lines) of the valid lines the filters keep, a chunk of the file at a time.
+
+        A list per chunk rather than a yield per line: `replay --speed 0` of one file takes
+        the lists as they are (about 1 µs a line less than going through `records`).
 
         The key is the line's `recv`, except for a `recording` header that precedes
         `--from`: it takes the window's start, so it comes out first and is not paced
@@ -189,12 +199,16 @@ class Recording:
         lines = self._lines
         for first, batch in self._batches():
             utf8 = lines.utf8
+            keys: list[str] = []
+            kept: list[bytes] = []
             for number, line in enumerate(batch, first):
                 if peek is not None:
                     verdict = peek(line)
                     if verdict is DROP:
                         continue
                     if verdict is STOP:
+                        if kept:
+                            yield keys, kept
                         return
                 try:
                     obj = decode(line)
@@ -215,6 +229,8 @@ class Recording:
                     self._malformed(number, "is neither a data line (channel) nor a control line (event)")
                     continue
                 if end is not None and recv >= end:
+                    if kept:
+                        yield keys, kept
                     return
                 key = recv
                 if recv < start:
@@ -225,7 +241,10 @@ class Recording:
                     (channels and channel not in channels) or (symbols and obj.symbol not in symbols)
                 ):
                     continue
-                yield key, line
+                keys.append(key)
+                kept.append(line)
+            if kept:
+                yield keys, kept
 
 
 def _is_utf8(line: bytes) -> bool:
