@@ -1,4 +1,4 @@
-"""The connection engine: the only module that opens sockets.
+"""The connection engine: the only module that opens sockets (with picows_link.py, its picows transport).
 
 It owns everything that is the same for every provider: connecting with the codec's
 handshake, WebSocket pings, the data watchdog, capped full-jitter exponential backoff,
