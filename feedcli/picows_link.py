@@ -106,8 +106,11 @@ class PicowsSocket:
 class Receiver(WSListener):
     """Runs the engine's per-message work inside picows's frame callback."""
 
-    def __init__(self, session: Session, codec: Codec, max_size: int) -> None:
+    def __init__(
+        self, session: Session, codec: Codec, max_size: int, on_connected: Callable[[], None] | None = None
+    ) -> None:
         self.session = session
+        self._on_connected = on_connected
         self.codec = codec
         self.max_size = max_size
         self.transport: WSTransport | None = None
@@ -135,7 +138,15 @@ class Receiver(WSListener):
 
     # ------------------------------------------------------------------ picows's callbacks
     def on_ws_connected(self, transport: WSTransport) -> None:
+        """The handshake is done: picows calls this before the frames of the same read, so the
+        engine's `connected` line comes before the connection's first data line."""
         self.transport = transport
+        if self._on_connected is not None:
+            try:
+                self._on_connected()
+            except BaseException as exc:
+                self.failure = exc
+                self.stop()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         if not self.gone.done():
@@ -290,7 +301,14 @@ class Receiver(WSListener):
 
 
 async def open_connection(
-    session: Session, codec: Codec, handshake: Handshake, *, user_agent: str, open_timeout: float, max_size: int
+    session: Session,
+    codec: Codec,
+    handshake: Handshake,
+    *,
+    user_agent: str,
+    open_timeout: float,
+    max_size: int,
+    on_connected: Callable[[], None] | None = None,
 ) -> PicowsSocket:
     """Connect and upgrade; a redirect is refused (never followed), as with aiohttp."""
     headers: list[tuple[str, str]] = [("User-Agent", user_agent), *handshake.headers]
@@ -299,7 +317,7 @@ async def open_connection(
     holder: list[Receiver] = []
 
     def factory() -> Receiver:
-        holder.append(Receiver(session, codec, max_size))
+        holder.append(Receiver(session, codec, max_size, on_connected))
         return holder[-1]
 
     transport, _ = await asyncio.wait_for(

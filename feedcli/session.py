@@ -239,7 +239,8 @@ class Session:
                 await self._http_calls(codec)
                 if codec.finished:  # an exchange made of HTTP calls alone (a login) is over
                     return
-                ws = await self._open(codec)
+                announce = self._announcer(codec, again=connected_before, attempt=retries)
+                ws = await self._open(codec, announce)
             except FeedError:
                 raise
             except CertificateRefused as exc:
@@ -253,11 +254,7 @@ class Session:
                 continue
 
             url = codec.handshake.describe()  # type: ignore[union-attr]  # None is handled above
-            if connected_before:
-                self.reconnects += 1
-                self._control(codec.provider, "reconnected", url=url, attempt=retries)
-            else:
-                self._control(codec.provider, "connected", url=url)
+            announce()
             connected_before = True
 
             healthy, reason, code, verdict = await self._serve(ws, codec)
@@ -278,6 +275,25 @@ class Session:
             self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, attempt=retries)
             self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
             await self._backoff(retries, None)
+
+    def _announcer(self, codec: Codec, *, again: bool, attempt: int) -> Callable[[], None]:
+        """The `connected` (or `reconnected`) line of the next connection, said once, before
+        any of its data lines: picows calls it from its handshake, ahead of the frames that
+        came in the same read; over aiohttp the engine calls it once the socket is open."""
+        said: list[bool] = []
+
+        def announce() -> None:
+            if said:
+                return
+            said.append(True)
+            url = codec.handshake.describe()  # type: ignore[union-attr]  # known once connected
+            if again:
+                self.reconnects += 1
+                self._control(codec.provider, "reconnected", url=url, attempt=attempt)
+            else:
+                self._control(codec.provider, "connected", url=url)
+
+        return announce
 
     def _give_up_if_spent(
         self, provider: str, retries: int, reason: str, *, answered: bool = False, limit: int | None = None
@@ -310,12 +326,12 @@ class Session:
             return picows_link
         return None
 
-    async def _open(self, codec: Codec) -> Any:
+    async def _open(self, codec: Codec, announce: Callable[[], None] | None = None) -> Any:
         hs = codec.handshake
         assert hs is not None
         link = self._picows_for(hs.url)
         if link is not None:
-            return await self._open_picows(link, codec)
+            return await self._open_picows(link, codec, announce)
         try:
             return await self._aiohttp_session().ws_connect(
                 hs.url,
@@ -348,7 +364,7 @@ class Session:
                 raise ProviderError(f"{codec.provider}: HTTP {status} at {hs.describe()}; is --url right?") from None
             raise
 
-    async def _open_picows(self, link: Any, codec: Codec) -> Any:
+    async def _open_picows(self, link: Any, codec: Codec, announce: Callable[[], None] | None) -> Any:
         """Open over picows; failures are raised as the aiohttp path raises them, so that
         retries, refusals and their wording are the same whichever client connected."""
         hs = codec.handshake
@@ -361,6 +377,7 @@ class Session:
                 user_agent=self._opt.user_agent,
                 open_timeout=self._opt.open_timeout,
                 max_size=self._opt.max_size,
+                on_connected=announce,
             )
         except link.OPEN_ERRORS as exc:
             refused = certificate_error(exc)

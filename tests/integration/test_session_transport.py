@@ -8,6 +8,7 @@ The server is the `websockets` library's (an implementation independent of both 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 
 import pytest
@@ -154,3 +155,45 @@ def test_what_a_consumers_wait_raises_ends_the_run() -> None:
         return None
 
     assert isinstance(asyncio.run(main()), ReaderGone)
+
+
+def test_the_connected_line_comes_before_data_that_came_with_the_handshake() -> None:
+    """A server whose first frames share a TCP segment with its handshake answer: the
+    `connected` line still comes before their data lines (picows hands those frames on
+    within the same read as the handshake)."""
+    import base64
+    import hashlib
+
+    events: list[Event] = []
+
+    async def main() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            key = next(
+                line.split(b":", 1)[1].strip()
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"sec-websocket-key:")
+            )
+            accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            answer = (
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+            )
+            frames = b"".join(b"\x81" + bytes([len(p)]) + p for p in (b"first", b"second"))
+            close = b"\x88\x02\x03\xe8"  # close 1000
+            writer.write(answer + frames + close)  # one write: one segment on loopback
+            await writer.drain()
+            with contextlib.suppress(Exception):
+                await reader.read()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        session = Session(lambda: Echo(f"ws://127.0.0.1:{port}/"), events.append, options=FAST)
+        async with server:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.run(), 30)
+
+    asyncio.run(main())
+    kinds = [e.event if isinstance(e, ControlEvent) else "data" for e in events]
+    assert kinds[:3] == ["connected", "data", "data"]
