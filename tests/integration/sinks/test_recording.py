@@ -793,3 +793,21 @@ def test_a_plain_part_is_never_a_byte_over_the_rotation_size(tmp_path, fits) -> 
     got = parts(w)
     assert [len(lines) - 1 for lines in got] == ([3, 1] if fits else [2, 2])
     assert all(os.path.getsize(p) <= w.rotate_size for p in w.files)
+
+
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_sync_points_compressed_in_the_worker_arrive_whole_and_in_order(tmp_path, compress) -> None:
+    """Megabytes with no periodic flush in between: every 64 KiB sync point is compressed in
+    the worker thread while lines keep coming; the file must hold every line, in order, in
+    one stream that a standard tool reads."""
+    path = tmp_path / f"big.ndjson{ext(compress)}"
+    w = writer(path, compress=compress, flush_interval=3600)
+    rng = random.Random(3)
+    events = [data(i, pad=rng.randrange(100, 400), rng=rng) for i in range(6000)]
+    record(w, events, every=20)
+    assert w._worker is not None  # the sync points went through the worker
+    (lines,) = parts(w)
+    assert [line["data"]["i"] for line in lines[1:]] == list(range(6000))
+    tool = {"gzip": "gzip", "zstd": "zstd"}[compress]
+    if shutil.which(tool):
+        assert subprocess.run([tool, "-t", str(path)], capture_output=True).returncode == 0
