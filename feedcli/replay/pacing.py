@@ -40,17 +40,24 @@ class Output(Protocol):
 
 async def pump_batches(batches: Iterable[tuple[list[str], list[bytes]]], out: Output, counters: Counters) -> None:
     """`pump` at speed 0 for lines that come a list at a time (one file: Recording.checked):
-    the same writes, FLUSH_AT bytes or more each, without a step per line."""
+    the same writes, about FLUSH_AT bytes each, without a step per line. A list can be
+    megabytes (a chunk of a compressed file decompresses to many times its size): it is
+    handed on in slices of about FLUSH_AT bytes, so a write never joins more than that."""
     batch: list[bytes] = []
     size = 0
     for keys, lines in batches:
-        batch += lines
-        size += sum(map(len, lines))
-        counters.at = keys[-1]
-        if size >= FLUSH_AT:
-            counters.lines += len(batch)
-            await out.send(batch)
-            batch, size = [], 0
+        n = len(lines)
+        total = sum(map(len, lines))
+        step = n if size + total < 2 * FLUSH_AT else max(1, n * FLUSH_AT // max(total, 1))
+        for at in range(0, n, step):
+            part = lines if step >= n else lines[at : at + step]
+            batch += part
+            size += total if step >= n else sum(map(len, part))
+            counters.at = keys[min(at + step, n) - 1]
+            if size >= FLUSH_AT:
+                counters.lines += len(batch)
+                await out.send(batch)
+                batch, size = [], 0
     if batch:
         counters.lines += len(batch)
         await out.send(batch)

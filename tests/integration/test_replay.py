@@ -754,3 +754,29 @@ def test_replay_reads_what_record_wrote_even_after_kill_9(ht_sim, env, tmp_path:
     assert orjson.loads(expected.splitlines()[0])["event"] == "recording"
     if compress != "none":
         assert b"the compressed stream ends early" in result.stderr
+
+
+def test_speed_0_hands_a_big_chunk_on_in_writes_of_about_flush_at() -> None:
+    """A chunk of a compressed file can decompress to megabytes of lines: at speed 0 they are
+    written in slices of about FLUSH_AT bytes, every line once and in order, never one write
+    of the whole chunk."""
+    from feedcli.replay.pacing import pump_batches
+    from feedcli.sinks.writer import FLUSH_AT
+
+    class Sizes(Collect):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[int] = []
+
+        async def send(self, lines: list[bytes]) -> None:
+            self.writes.append(sum(len(line) for line in lines))
+            await super().send(lines)
+
+    chunks = [[data_line(i / 1000 + c, n=i) for i in range(12_000)] for c in range(2)]  # about 2 MB each
+    counters = rp.Counters()
+    out = Sizes()
+    batches = (([recv_at(c)] * len(lines), lines) for c, lines in enumerate(chunks))
+    asyncio.run(pump_batches(batches, out, counters))
+    assert [line for _, line in out.got] == [line for lines in chunks for line in lines]
+    assert counters.lines == 24_000
+    assert max(out.writes) < 3 * FLUSH_AT  # a slice on top of what was already gathered
