@@ -15,6 +15,11 @@ from typing import Protocol
 from feedcli.replay.times import RecvSeconds
 from feedcli.sinks.writer import FLUSH_AT
 
+#: bytes of lines handed on at once at speed 0 from one file: a list of a chunk's lines is
+#: sliced to about this, so a write never joins a whole decompressed chunk (megabytes), while
+#: slices of only FLUSH_AT would cost a turn of the loop every 100 lines or so
+SLICE = 8 * FLUSH_AT
+
 #: a line due sooner than this is written now rather than after a sleep the loop cannot
 #: time that finely anyway
 MIN_SLEEP = 0.0005
@@ -40,15 +45,15 @@ class Output(Protocol):
 
 async def pump_batches(batches: Iterable[tuple[list[str], list[bytes]]], out: Output, counters: Counters) -> None:
     """`pump` at speed 0 for lines that come a list at a time (one file: Recording.checked):
-    the same writes, about FLUSH_AT bytes each, without a step per line. A list can be
-    megabytes (a chunk of a compressed file decompresses to many times its size): it is
-    handed on in slices of about FLUSH_AT bytes, so a write never joins more than that."""
+    writes of FLUSH_AT bytes or more, without a step per line. A list can be megabytes (a
+    chunk of a compressed file decompresses to many times its size): it is handed on in
+    slices of about SLICE bytes, so a write never joins much more than that."""
     batch: list[bytes] = []
     size = 0
     for keys, lines in batches:
         n = len(lines)
         total = sum(map(len, lines))
-        step = n if size + total < 2 * FLUSH_AT else max(1, n * FLUSH_AT // max(total, 1))
+        step = n if size + total < 2 * SLICE else max(1, n * SLICE // max(total, 1))
         for at in range(0, n, step):
             part = lines if step >= n else lines[at : at + step]
             batch += part

@@ -756,12 +756,11 @@ def test_replay_reads_what_record_wrote_even_after_kill_9(ht_sim, env, tmp_path:
         assert b"the compressed stream ends early" in result.stderr
 
 
-def test_speed_0_hands_a_big_chunk_on_in_writes_of_about_flush_at() -> None:
+def test_speed_0_hands_a_big_chunk_on_in_slices() -> None:
     """A chunk of a compressed file can decompress to megabytes of lines: at speed 0 they are
-    written in slices of about FLUSH_AT bytes, every line once and in order, never one write
-    of the whole chunk."""
-    from feedcli.replay.pacing import pump_batches
-    from feedcli.sinks.writer import FLUSH_AT
+    written in slices (pacing.SLICE), every line once and in order, never one write of the
+    whole chunk."""
+    from feedcli.replay.pacing import SLICE, pump_batches
 
     class Sizes(Collect):
         def __init__(self) -> None:
@@ -772,11 +771,11 @@ def test_speed_0_hands_a_big_chunk_on_in_writes_of_about_flush_at() -> None:
             self.writes.append(sum(len(line) for line in lines))
             await super().send(lines)
 
-    chunks = [[data_line(i / 1000 + c, n=i) for i in range(12_000)] for c in range(2)]  # about 2 MB each
+    chunks = [[data_line(i / 1000 + c, n=i) for i in range(25_000)] for c in range(2)]  # about 6 MB each
     counters = rp.Counters()
     out = Sizes()
     batches = (([recv_at(c)] * len(lines), lines) for c, lines in enumerate(chunks))
     asyncio.run(pump_batches(batches, out, counters))
     assert [line for _, line in out.got] == [line for lines in chunks for line in lines]
-    assert counters.lines == 24_000
-    assert max(out.writes) < 3 * FLUSH_AT  # a slice on top of what was already gathered
+    assert counters.lines == 50_000
+    assert max(out.writes) < 3 * SLICE  # a slice on top of what was already gathered
