@@ -79,6 +79,7 @@ async def run(
     background: Sequence[Coroutine[Any, Any, Any]] = (),
     on_malformed: Callable[[int], None] | None = None,
     note: Callable[[str], None] = stderr_note,
+    normalize: bool = False,
 ) -> None:
     """Stream until done (runner.run_until_done says what that is); raise the FeedError that ended the run.
 
@@ -86,11 +87,18 @@ async def run(
     first) and closed here, in order, once the sessions have stopped. A consumer whose
     output is the user's terminal (`on_terminal`: the live view, NDJSON on the terminal)
     makes the run end when the terminal vanishes.
+
+    Every data line gets its channel's `kind` (vocabulary.stamped, for codecs that do not
+    stamp it themselves); `normalize` puts `data` in the common shape of its kind.
     """
-    fanout = Fanout(consumers, limit)
+    from feedcli.vocabulary import stamped
+
+    receivers = _normalized(consumers) if normalize else list(consumers)
+    fanout = Fanout(receivers, limit)
     emit, pressure = fanout.emit, fanout.pressure
-    if len(consumers) == 1:  # the common case: hand events straight to the one consumer
-        emit, pressure = _single(consumers[0], limit), consumers[0].pressure
+    if len(receivers) == 1:  # the common case: hand events straight to the one consumer
+        emit, pressure = _single(receivers[0], limit), receivers[0].pressure
+    emit = stamped(emit)
     reporter = Reporter(note)
     sessions = [
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
@@ -121,6 +129,32 @@ async def run(
         skipped = sum(s.malformed_count for s in sessions)
         if skipped and not terminal.gone():
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
+
+
+class _Normalized:
+    """A consumer that is handed every data event in the common shape of its kind (`--normalize`)."""
+
+    def __init__(self, consumer: Consumer) -> None:
+        from feedcli.vocabulary import normalize_event
+
+        self._consumer = consumer
+        self._normalize = normalize_event
+        self._emit = consumer.emit
+        self.pressure = consumer.pressure
+        self.aclose = consumer.aclose
+        self.on_terminal = getattr(consumer, "on_terminal", False)
+
+    async def start(self) -> None:
+        return None  # started by the caller, as the consumer it wraps
+
+    def emit(self, event: Event) -> None:
+        self._emit(self._normalize(event) if type(event) is DataEvent else event)
+
+
+def _normalized(consumers: Sequence[Consumer]) -> list[Consumer]:
+    """The consumers, those that write lines normalized; the live view (`reads_market`) reads
+    every provider's data through the channel tables, which take the provider's own payload."""
+    return [c if getattr(c, "reads_market", False) else _Normalized(c) for c in consumers]  # type: ignore[misc]
 
 
 def _undelivered(consumers: Sequence[Consumer]) -> str:

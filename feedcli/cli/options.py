@@ -91,6 +91,14 @@ Sinks = Annotated[
         show_default=False,
     ),
 ]
+Normalize = Annotated[
+    bool,
+    typer.Option(
+        "--normalize",
+        help="Write each line's data in the common shape of its kind (book, trade, candle, quote, stats, info), "
+        "whatever the provider, and its ts in UTC.",
+    ),
+]
 
 DEFAULT_STALE_AFTER = 120.0
 DEFAULT_PROFILE_NAME = DEFAULT_PROFILE

@@ -80,6 +80,7 @@ COMMON: tuple[Shared, ...] = (
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("sink", o.Sinks, None),
+    ("normalize", o.Normalize, False),
 )
 
 
@@ -99,7 +100,11 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         shared["output"],
         provider=resolved.name,
         # what was asked for and where from; the credential never goes in (it is not in here)
-        describe={"subscription": resolved.selectors, "url": resolved.base_url},
+        describe={
+            "subscription": resolved.selectors,
+            "url": resolved.base_url,
+            **({"normalized": True} if shared["normalize"] else {}),
+        },
         rotate_size=rotate_size,
         rotate_interval=rotate_interval,
         compress=shared["compress"].value,
@@ -123,6 +128,7 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],
+            normalize=shared["normalize"],
             **drawing,
         )
 

@@ -79,6 +79,7 @@ def replay(
     ] = None,
     fmt: o.FormatOpt = o.Format.auto,
     fps: o.Fps = 10.0,
+    normalize: o.Normalize = False,
     serve: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -136,9 +137,12 @@ def replay(
         view=view,
         fps=fps,
         progress=not view and not o.is_terminal(sys.stdout) and o.is_terminal(sys.stderr),
+        normalize=normalize,
     )
     if wait_clients != 1 and serve is None:
         raise UsageError("--wait-clients goes with --serve")
+    if serve is not None and normalize:
+        raise UsageError("--normalize does not go with --serve: a server speaks the provider's own protocol")
     if serve is not None:
         engine.serve(options, serve, wait_clients=wait_clients)
     else:

@@ -30,6 +30,7 @@ COMMON: tuple[Shared, ...] = (
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("fps", o.Fps, 10.0),
     ("sink", o.Sinks, None),
+    ("normalize", o.Normalize, False),
 )
 
 
@@ -76,6 +77,7 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],
+            normalize=shared["normalize"],
             background=background,
             on_malformed=on_malformed,
         )

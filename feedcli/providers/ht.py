@@ -23,6 +23,7 @@ from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, 
 from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, SelectorOption, http_url
 from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
+from feedcli.wallclock import ToUtc
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
@@ -187,11 +188,19 @@ def _missing(obj: object) -> str:
 
 
 class EnvelopeCodec(Codec):
-    """Reads HT's envelope: the provider's `data` object passes through unchanged."""
+    """Reads HT's envelope: the provider's `data` object passes through unchanged.
 
-    def __init__(self, provider: str, handshake: Handshake, id_fields: Sequence[str]) -> None:
+    `ts` is the envelope's `timestamp`, Tehran wall time, converted to UTC (`ToUtc`, cached by
+    the minute); `kinds` gives each channel's kind (the record's channel table).
+    """
+
+    def __init__(
+        self, provider: str, handshake: Handshake, id_fields: Sequence[str], kinds: Mapping[str, str] | None = None
+    ) -> None:
         self.provider = provider
         self.handshake = handshake
+        self._utc = ToUtc(tehran)
+        self._kinds = kinds or {}
         self._id_fields = tuple(id_fields)
         self._id_field = self._id_fields[0]
         self._other_fields = self._id_fields[1:]
@@ -223,9 +232,10 @@ class EnvelopeCodec(Codec):
                 self.provider,
                 channel,
                 ident if type(ident) is str else str(ident),
-                ts if type(ts) is str else _timestamp(ts),
+                (self._utc(ts) if ts else None) if type(ts) is str else _timestamp(ts),
                 recv,
                 data,
+                self._kinds.get(channel),
             )
         ]
 

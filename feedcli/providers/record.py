@@ -53,8 +53,8 @@ class Channel(NamedTuple):
     name: str
     kind: Kind
     normalize: Normalizer
-    #: where the provider numbers its messages (MOEX: the packet's `seqnum`), for the line's
-    #: `seq`; None where it numbers nothing. Descriptive for now: lines do not carry `seq` yet.
+    #: where the line's `seq` comes from (MOEX: the packet's `seqnum`), as the README's table
+    #: says it; None where the provider numbers nothing. The codec sets `seq` on its events.
     seq: str | None = None
     #: `ts` is when a bar starts, not when the message was sent: it says nothing of latency
     bar_time: bool = False
@@ -238,6 +238,11 @@ class Provider(NamedTuple):
     @property
     def name(self) -> str:
         return self.info.name
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        """Each channel's kind, by name: what a codec stamps on its lines."""
+        return {c.name: c.kind for c in self.channels}
 
     def channel(self, name: str) -> Channel | None:
         """The channel of that name, None if the provider has no such channel."""

@@ -151,7 +151,7 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
     handshake = Handshake(ws_url(base_url, request_target(sub)), ht.auth_headers(token, bearer=bearer))
     id_field = ENDPOINTS[sub.by][1]
     other = ENDPOINTS["name" if sub.by == "isin" else "isin"][1]
-    return [ht.EnvelopeCodec("tse", handshake, (id_field, other))]
+    return [ht.EnvelopeCodec("tse", handshake, (id_field, other), PROVIDER.kinds)]
 
 
 def encode_message(sub_by: By, symbol: str, channel: str, timestamp: str | None, data: dict) -> bytes:

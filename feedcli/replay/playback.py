@@ -39,6 +39,8 @@ class ReplayOptions:
     view: bool = False
     fps: float = 10.0
     progress: bool = False
+    #: data lines in the common shape of their kind (`--normalize`); the view reads them as recorded
+    normalize: bool = False
 
 
 def run(options: ReplayOptions) -> None:
@@ -54,6 +56,8 @@ def run(options: ReplayOptions) -> None:
         for path in options.files:
             recordings.append(Recording.open(path))
         out: Output = _make_view(options) if options.view else LineWriter(standard_output())
+        if options.normalize and not options.view:
+            out = NormalizedOutput(out)
         asyncio.run(_main(recordings, out, options))
     finally:
         for recording in recordings:
@@ -75,7 +79,7 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
         pump(merged(recordings, options.filters, warn), out, options.speed, counters),
         close=out.aclose,
         helpers=helpers,
-        on_terminal=isinstance(out, ViewOutput) or (isinstance(out, LineWriter) and out.on_terminal),
+        on_terminal=isinstance(out, ViewOutput) or bool(getattr(out, "on_terminal", False)),
     )
     if ending is Ending.DONE and counters.lines == 0 and options.filters.narrowing:
         warn("no line matched --from/--to/--channel/--symbol")
@@ -102,6 +106,30 @@ def _make_view(options: ReplayOptions) -> ViewOutput:
 
     names = " ".join(os.path.basename(f) for f in options.files)
     return ViewOutput(LiveView(title=f"feedcli replay {names}"))
+
+
+class NormalizedOutput:
+    """Hands every data line on in the common shape of its kind (`replay --normalize`)."""
+
+    def __init__(self, out: Output) -> None:
+        from feedcli.vocabulary import normalize_line
+
+        self._out = out
+        self._normalize = normalize_line
+
+    @property
+    def on_terminal(self) -> bool:
+        return bool(getattr(self._out, "on_terminal", False))
+
+    async def start(self) -> None:
+        await self._out.start()
+
+    async def send(self, lines: list[bytes]) -> None:
+        normalize = self._normalize
+        await self._out.send([normalize(line) for line in lines])
+
+    async def aclose(self) -> None:
+        await self._out.aclose()
 
 
 class ViewOutput:

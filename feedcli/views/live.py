@@ -175,6 +175,8 @@ class LiveView:
 
     #: the view is the user's terminal: the run ends when the terminal vanishes
     on_terminal = True
+    #: reads each provider's data through its channel table: wants it as received, not normalized
+    reads_market = True
 
     async def start(self) -> None:
         """Nothing to open: drawing is `run`'s, on its own task."""

@@ -116,8 +116,10 @@ def test_ime_levels_have_no_order_counts_and_unknown_sections_are_kept() -> None
         "BestLimit": {"1": {"buy_quantity": 5, "buy_price": 100, "sell_quantity": 7, "sell_price": 101}},
         "Extra": {"x": 1},
     }
-    book, extra = objects("ime", "IME Stream", data)
+    book, stats, extra = objects("ime", "IME Stream", data)
     assert book.to_json() == {"bids": [[100, 5]], "asks": [[101, 7]]}
+    # the line's own object even without an Aggregate: the message's fields, flat
+    assert stats.kind == "stats" and stats.to_json() == market.flat(data)
     assert extra == market.Info("IME Stream", {"Extra.x": 1})
 
 
