@@ -24,7 +24,7 @@ __feedcli_files() {
 # Set __feedcli_reply to the subcommands of the command path $1 ('' is feedcli itself).
 __feedcli_commands() {
     case "$1" in
-        '') __feedcli_reply=(login logout replay demo providers search stream record simulate) ;;
+        '') __feedcli_reply=(login logout replay export demo providers search stream record simulate) ;;
         stream) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         record) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         simulate) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
@@ -38,32 +38,33 @@ __feedcli_options() {
         '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
         login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
         logout) __feedcli_reply=(--profile -h --help) ;;
-        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --normalize --serve --wait-clients -h --help) ;;
+        export) __feedcli_reply=(-o --output --kind --channel --symbol --force -h --help) ;;
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
         providers) __feedcli_reply=(-h --help) ;;
         search) __feedcli_reply=(--url --profile -h --help) ;;
         stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
+        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink --normalize -h --help) ;;
         record) __feedcli_reply=(-h --help) ;;
-        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
+        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
+        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink --normalize -h --help) ;;
         simulate) __feedcli_reply=(-h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
@@ -95,6 +96,10 @@ __feedcli_arity() {
         'replay|--fps') REPLY=1 ;;
         'replay|--serve') REPLY=1 ;;
         'replay|--wait-clients') REPLY=1 ;;
+        'export|-o'|'export|--output') REPLY=1 ;;
+        'export|--kind') REPLY=1 ;;
+        'export|--channel') REPLY=1 ;;
+        'export|--symbol') REPLY=1 ;;
         'demo|--rate') REPLY=1 ;;
         'demo|--seed') REPLY=1 ;;
         'demo|--duration') REPLY=1 ;;
@@ -575,6 +580,7 @@ __feedcli_argument() {
         'login|0') __feedcli_add "$3" ht moex ;;
         'logout|0') __feedcli_add "$3" ht moex ;;
         'replay|'*) __feedcli_files -f "$3" ;;
+        'export|'*) __feedcli_files -f "$3" ;;
         'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
         *) : ;;
     esac

@@ -8,7 +8,7 @@ complete -c feedcli -f  # no file names unless an option or argument wants them
 function __feedcli_commands --description 'Print the subcommands of a command path'
     switch $argv[1]
         case ''
-            printf '%s\n' login logout replay demo providers search stream record simulate
+            printf '%s\n' login logout replay export demo providers search stream record simulate
         case stream
             printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case record
@@ -45,6 +45,14 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'replay|--serve'
             echo 1
         case 'replay|--wait-clients'
+            echo 1
+        case 'export|-o' 'export|--output'
+            echo 1
+        case 'export|--kind'
+            echo 1
+        case 'export|--channel'
+            echo 1
+        case 'export|--symbol'
             echo 1
         case 'demo|--rate'
             echo 1
@@ -902,6 +910,7 @@ end
 complete -c feedcli -n __feedcli_at -a login -d 'Log in, and store the credentials for the profile (mode...'
 complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored credentials of a family (tokens, or...'
 complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
+complete -c feedcli -n __feedcli_at -a export -d 'Export recordings to one Parquet or CSV table of one kind...'
 complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
 complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
 complete -c feedcli -n __feedcli_at -a search -d 'Search a provider\'s instruments: a table on a terminal,...'
@@ -933,10 +942,20 @@ complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines o
 complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
 complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at replay' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
 complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
 complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
 complete -c feedcli -n '__feedcli_arg 0+ replay' -F
+
+# feedcli export
+complete -c feedcli -n '__feedcli_at export' -s o -l output -x -d 'OUT.parquet (needs pip install \'feedcli[parquet]\') or OUT.csv.'
+complete -c feedcli -n '__feedcli_at export' -l kind -x -d 'book, trade, candle, quote, stats or info. Default: the one kind the lines hold.'
+complete -c feedcli -n '__feedcli_at export' -l channel -x -d 'Only lines of this channel (repeatable).'
+complete -c feedcli -n '__feedcli_at export' -l symbol -x -d 'Only lines of this symbol (repeatable).'
+complete -c feedcli -n '__feedcli_at export' -l force -d 'Replace OUT if it exists.'
+complete -c feedcli -n '__feedcli_at export' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0+ export' -F
 
 # feedcli demo
 complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
@@ -986,6 +1005,7 @@ complete -c feedcli -n '__feedcli_at stream tse' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream tse' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream ime
@@ -1004,6 +1024,7 @@ complete -c feedcli -n '__feedcli_at stream ime' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream ime' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream datafye
@@ -1029,6 +1050,7 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream moex
@@ -1048,6 +1070,7 @@ complete -c feedcli -n '__feedcli_at stream moex' -l ping-interval -x -d 'Ping t
 complete -c feedcli -n '__feedcli_at stream moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream moex' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream moex' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream binance
@@ -1066,6 +1089,7 @@ complete -c feedcli -n '__feedcli_at stream binance' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at stream binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream binance' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream binance' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream okx
@@ -1084,6 +1108,7 @@ complete -c feedcli -n '__feedcli_at stream okx' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream okx' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream okx' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream coinbase
@@ -1102,6 +1127,7 @@ complete -c feedcli -n '__feedcli_at stream coinbase' -l ping-interval -x -d 'Pi
 complete -c feedcli -n '__feedcli_at stream coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream bybit
@@ -1120,6 +1146,7 @@ complete -c feedcli -n '__feedcli_at stream bybit' -l ping-interval -x -d 'Ping 
 complete -c feedcli -n '__feedcli_at stream bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream kucoin
@@ -1138,6 +1165,7 @@ complete -c feedcli -n '__feedcli_at stream kucoin' -l ping-interval -x -d 'Ping
 complete -c feedcli -n '__feedcli_at stream kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream gate
@@ -1156,6 +1184,7 @@ complete -c feedcli -n '__feedcli_at stream gate' -l ping-interval -x -d 'Ping t
 complete -c feedcli -n '__feedcli_at stream gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream gate' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream gate' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at stream gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record
@@ -1189,6 +1218,7 @@ complete -c feedcli -n '__feedcli_at record tse' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record tse' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record ime
@@ -1208,6 +1238,7 @@ complete -c feedcli -n '__feedcli_at record ime' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record ime' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record datafye
@@ -1234,6 +1265,7 @@ complete -c feedcli -n '__feedcli_at record datafye' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at record datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record datafye' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record moex
@@ -1254,6 +1286,7 @@ complete -c feedcli -n '__feedcli_at record moex' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at record moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record moex' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record binance
@@ -1273,6 +1306,7 @@ complete -c feedcli -n '__feedcli_at record binance' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at record binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record binance' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record okx
@@ -1292,6 +1326,7 @@ complete -c feedcli -n '__feedcli_at record okx' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record okx' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record coinbase
@@ -1311,6 +1346,7 @@ complete -c feedcli -n '__feedcli_at record coinbase' -l max-retries -x -d 'Give
 complete -c feedcli -n '__feedcli_at record coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record bybit
@@ -1330,6 +1366,7 @@ complete -c feedcli -n '__feedcli_at record bybit' -l max-retries -x -d 'Give up
 complete -c feedcli -n '__feedcli_at record bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record bybit' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record kucoin
@@ -1349,6 +1386,7 @@ complete -c feedcli -n '__feedcli_at record kucoin' -l max-retries -x -d 'Give u
 complete -c feedcli -n '__feedcli_at record kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record gate
@@ -1368,6 +1406,7 @@ complete -c feedcli -n '__feedcli_at record gate' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at record gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record gate' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at record gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate

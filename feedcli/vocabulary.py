@@ -79,8 +79,20 @@ def stamped(emit: Emit) -> Emit:
     return out
 
 
+#: the keys of the kinds whose shape is fixed: data with exactly these keys is normalized already
+_SHAPES = {kind: frozenset(empty) for kind, empty in EMPTY.items() if empty}
+
+
 def normalized_data(channel: Channel, data: Any, ts: str | None) -> Any:
-    """The common shape of `data`, a line of `channel` (its kind's empty object if unreadable)."""
+    """The common shape of `data`, a line of `channel` (its kind's empty object if unreadable).
+
+    Normalizing normalized data changes nothing (a recording made with `--normalize`, replayed
+    or exported with it): a book, trade, candle or quote that already has exactly its kind's
+    keys is kept, and the flat fields of stats and info are flat already.
+    """
+    shape = _SHAPES.get(channel.kind)
+    if shape is not None and type(data) is dict and data.keys() == shape:
+        return data
     try:
         obj = channel.line_object(data, ts)
     except Exception:  # a payload of an unexpected shape: the normalizers should not raise, but never stop
@@ -128,6 +140,37 @@ def normalizing(emit: Emit) -> Emit:
     return out
 
 
+def normalize_object(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """A parsed data line, normalized (a new dict, in the line's key order); None if it is not
+    a data line of a declared channel."""
+    provider, name = obj.get("provider"), obj.get("channel")
+    if not isinstance(provider, str) or not isinstance(name, str):
+        return None
+    channel = _channel(provider, name)
+    if channel is None:
+        return None
+    ts = obj.get("ts")
+    if not isinstance(ts, str):
+        ts = None
+    elif ts and ts[-1] != "Z":
+        convert = _to_utc(provider)
+        if convert is not None:
+            ts = convert(ts)
+    out: dict[str, Any] = {
+        "provider": provider,
+        "channel": name,
+        "symbol": obj.get("symbol"),
+        "ts": ts,
+        "recv": obj.get("recv"),
+        "kind": obj.get("kind") or channel.kind,
+    }
+    seq = obj.get("seq")
+    if seq is not None:
+        out["seq"] = seq
+    out["data"] = normalized_data(channel, obj.get("data"), ts)
+    return out
+
+
 def normalize_line(line: bytes) -> bytes:
     """One NDJSON line (without `\\n`), normalized; a control line, or one that is not a data
     line of a declared channel, comes back as it was (byte for byte)."""
@@ -137,25 +180,5 @@ def normalize_line(line: bytes) -> bytes:
         return line
     if type(obj) is not dict or "channel" not in obj:
         return line
-    provider, name = obj.get("provider"), obj.get("channel")
-    if not isinstance(provider, str) or not isinstance(name, str):
-        return line
-    channel = _channel(provider, name)
-    if channel is None:
-        return line
-    ts = obj.get("ts")
-    if isinstance(ts, str) and ts and ts[-1] != "Z":
-        convert = _to_utc(provider)
-        if convert is not None:
-            ts = convert(ts)
-    event = DataEvent(
-        provider,
-        name,
-        obj.get("symbol"),  # type: ignore[arg-type]
-        ts if isinstance(ts, str) or ts is None else None,
-        obj.get("recv"),  # type: ignore[arg-type]
-        normalized_data(channel, obj.get("data"), ts if isinstance(ts, str) else None),
-        obj.get("kind") or channel.kind,
-        obj.get("seq"),
-    )
-    return orjson.dumps(event.to_dict())
+    out = normalize_object(obj)
+    return line if out is None else orjson.dumps(out)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from feedcli import __version__
-from feedcli.cli import demo, login, providers_cmd, record, replay, search, simulate, stream
+from feedcli.cli import demo, export, login, providers_cmd, record, replay, search, simulate, stream
 
 app = typer.Typer(
     name="feedcli",
@@ -42,6 +42,7 @@ app.command("logout")(login.logout)
 app.add_typer(stream.app)
 app.add_typer(record.app)
 app.command("replay")(replay.replay)
+app.command("export")(export.export)
 app.add_typer(simulate.app)
 app.command("demo")(demo.demo)
 app.command("providers")(providers_cmd.providers)

@@ -373,6 +373,18 @@ def aggregate(data: Any, fields: Mapping[str, Any] | None = None) -> market.Stat
     return market.stats_from(fields_of(data), AGGREGATE_FIELDS, price=price_of, fields=fields)
 
 
+def wall_time(ts: str | None) -> str | None:
+    """A line's UTC `ts` as HT sends it, Tehran wall time without an offset (what `replay --serve`
+    sends); anything else as it is."""
+    if not ts or not ts.endswith("Z"):
+        return ts
+    try:
+        moment = datetime.fromisoformat(ts[:-1]).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return ts
+    return moment.astimezone(tehran()).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
 def bar_start(ts: str | None) -> str | None:
     """The UTC start of the minute of an HT timestamp (Tehran wall time, or with an offset)."""
     if not ts:
