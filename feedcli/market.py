@@ -261,6 +261,8 @@ class Info(NamedTuple):
 
     title: str
     fields: Mapping[str, Any] = NO_FIELDS
+    #: display names of fields whose name says little to a reader (`nav` → `NAV`), the provider's
+    labels: Mapping[str, str] = NO_FIELDS
 
     @property
     def kind(self) -> Kind:

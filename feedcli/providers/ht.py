@@ -323,6 +323,24 @@ def demo_names(simulator: Any) -> dict[str, str]:
 _NONE: Mapping[str, Any] = {}
 
 
+#: display names of contract and fund fields whose generic label would be long or unclear
+FIELD_LABELS: Mapping[str, str] = {
+    "open_interest": "Open interest",
+    "open_interest_changes": "OI change",
+    "initial_margin": "Initial margin",
+    "required_margin": "Required margin",
+    "nav": "NAV",
+    "units": "Units",
+    "marketCap": "Market cap",
+    "as_of": "As of",
+}
+
+
+def info(title: str, data: Any) -> market.Info:
+    """A contract's or a fund's details, with their display names."""
+    return market.Info(title, market.flat(data), FIELD_LABELS)
+
+
 def fields_of(data: Any) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else _NONE
 

@@ -139,7 +139,7 @@ def stream(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
         )
     info = fields.get("ContractInfo")
     if isinstance(info, Mapping):
-        out.append(market.Info("contract", market.flat(info)))
+        out.append(ht.info("contract", info))
     rest = {k: v for k, v in fields.items() if k not in SECTIONS}
     if rest:
         out.append(market.Info("IME Stream", market.flat(rest)))

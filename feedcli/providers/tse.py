@@ -217,8 +217,8 @@ PROVIDER = Provider(
         Channel("ohlcv-last-1m", "candle", lambda data, ts: (minute_bar(data, ts),), series=True),
         Channel("aggregate", "stats", lambda data, _ts: (ht.aggregate(data),)),
         Channel("institutional-vs-individual", "stats", lambda data, _ts: (investor_flow(data),)),
-        Channel("contract-info", "info", lambda data, _ts: (market.Info("contract", market.flat(data)),)),
-        Channel("fund-info", "info", lambda data, _ts: (market.Info("fund", market.flat(data)),)),
+        Channel("contract-info", "info", lambda data, _ts: (ht.info("contract", data),)),
+        Channel("fund-info", "info", lambda data, _ts: (ht.info("fund", data),)),
     ),
     credentials=ht.CREDENTIALS,
     simulator=ht.simulator(

@@ -95,7 +95,7 @@ def stat_lines(sym: SymbolView) -> list[Line]:
 
 def record_lines(sym: SymbolView) -> list[Line]:
     """The generic records' fields (contract, fund, unknown channels), labelled for people."""
-    return [(4, label_of(key), value_text(value)) for rec in sym.records for key, value in rec.items]
+    return [(4, label_of(key, rec.labels), value_text(value)) for rec in sym.records for key, value in rec.items]
 
 
 def _fit_lines(lines: list[Line], room: int) -> list[Line]:

@@ -3,6 +3,8 @@ a quantity or a dash alike."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 
 # --------------------------------------------------------------------------- styles
@@ -92,10 +94,11 @@ def fmt_rate(rate: float) -> str:
 
 
 def ts_clock(ts: str | None) -> str | None:
-    """The HH:MM:SS of a provider timestamp, as the provider wrote it (its own local time)."""
+    """The HH:MM:SS of a line's `ts`, `UTC` after it when it is (every provider's is, but an
+    older recording's HT times are Tehran wall time, shown as written)."""
     if not ts or len(ts) < 19 or ts[10] not in "T ":
         return None
-    return ts[11:19]
+    return f"{ts[11:19]} UTC" if ts.endswith("Z") else ts[11:19]
 
 
 def num_text(text: str, style: str = "") -> Text:
@@ -104,23 +107,12 @@ def num_text(text: str, style: str = "") -> Text:
 
 # --------------------------------------------------------------------------- records and tables
 
-#: display names of fields whose generic label would be long or unclear
-LABELS = {
-    "open_interest": "Open interest",
-    "open_interest_changes": "OI change",
-    "initial_margin": "Initial margin",
-    "required_margin": "Required margin",
-    "nav": "NAV",
-    "units": "Units",
-    "marketCap": "Market cap",
-    "as_of": "As of",
-}
 
-
-def label_of(key: str) -> str:
-    """`open_interest_changes` → `OI change`; unknown keys: `marketValue` → `Market value`."""
-    if key in LABELS:
-        return LABELS[key]
+def label_of(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """A field's display name: the provider's label if it gives one (`open_interest_changes` →
+    `OI change`), else made from the name (`marketValue` → `Market value`)."""
+    if labels and key in labels:
+        return labels[key]
     out: list[str] = []
     for ch in key.replace("_", " ").replace(".", " "):
         if ch.isupper() and out and out[-1] != " ":

@@ -132,6 +132,8 @@ class Record:
 
     title: str
     items: tuple[tuple[str, Any], ...]
+    #: display names of some fields, from the provider's channel table
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 Model = Book | Stats | Candle | PriceRange | InvestorFlow | Record
@@ -175,11 +177,18 @@ class SymbolView:
 
     @property
     def top(self) -> Level | None:
-        """The best level: from best limits when subscribed, else from the full book."""
-        for book in (self.book, self.depth):
-            if book is not None and book.levels:
-                return book.levels[0]
-        return None
+        """The best level: from best limits (or a quote) when subscribed, else from the full book.
+
+        A quote without sizes (MOEX's securities rows have the best prices but not the lots at
+        them) gives way to the full book when there is one, whose best level has both.
+        """
+        quoted = self.book.levels[0] if self.book is not None and self.book.levels else None
+        full = self.depth.levels[0] if self.depth is not None and self.depth.levels else None
+        if quoted is None:
+            return full
+        if full is not None and quoted.bid_qty is None and quoted.ask_qty is None:
+            return full
+        return quoted
 
     @property
     def ladder(self) -> Book | None:
@@ -355,7 +364,7 @@ def _model(obj: market.Market, channel: Channel) -> Model:
     if isinstance(obj, market.Indicator):
         return Record(obj.name, flatten(obj.fields))
     if isinstance(obj, market.Info):
-        return Record(obj.title, flatten(obj.fields))
+        return Record(obj.title, flatten(obj.fields), obj.labels)
     raise TypeError(f"not a market object: {obj!r}")
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from feedcli import market, providers
 from feedcli.events import DataEvent
-from feedcli.providers import binance, datafye, moex, okx
+from feedcli.providers import binance, datafye, ht, moex, okx
 from tests.unit.providers.test_binance import DOC_KLINE
 from tests.unit.providers.test_moex import (
     CANDLE_COLUMNS,
@@ -91,7 +91,7 @@ def test_tse_investor_split_and_reference_data() -> None:
     assert (flow.buy_institution_count, flow.sell_individual_volume, flow.buy_individual_count) == (5, 250, 0)
     for channel, title in (("contract-info", "contract"), ("fund-info", "fund")):
         (info,) = objects("tse", channel, TSE[channel]["data"])
-        assert info == market.Info(title, TSE[channel]["data"]) and info.kind == "info"
+        assert info == market.Info(title, TSE[channel]["data"], ht.FIELD_LABELS) and info.kind == "info"
 
 
 # ----------------------------------------------------------------------------- HT: IME
@@ -106,7 +106,7 @@ def test_ime_stream_is_stats_with_the_best_limits_band_and_contract_besides() ->
     assert isinstance(stats, market.Stats) and stats.to_json() == market.flat(data)
     assert stats.to_json()["AllowedPriceRange.maxAllowedPrice"] == 9999999999
     assert isinstance(band, market.PriceBand) and (band.low, band.high) == (1, 9999999999)
-    assert info == market.Info("contract", data["ContractInfo"])
+    assert info == market.Info("contract", data["ContractInfo"], ht.FIELD_LABELS)
     line = providers.get("ime").channel("IME Stream").line_object(data)  # type: ignore[union-attr]
     assert line == stats
 

@@ -795,3 +795,20 @@ def test_status_bar_counts_gaps() -> None:
     assert "2 gaps" in text.rstrip("\n").split("\n")[-1]
     _, text80 = screen_text(view)
     assert "2 gaps" in text80.rstrip("\n").split("\n")[-1]
+
+
+def test_moex_securities_with_its_order_book_show_the_lots_at_the_best_prices() -> None:
+    """A securities row has the best prices but not the lots at them: the order book's best level has both."""
+    sber = "MXSE.TQBR.SBER"
+    row = {"TICKER": sber, "LAST": 306.13, "BID": 306.12, "OFFER": 306.14, "PREVPRICE": 300.0, "VOLTODAY": 9}
+    book = {"bids": [[306.12, 4_321], [306.11, 5]], "asks": [[306.14, 8_765], [306.15, 6]]}
+    view = LiveView()
+    view.emit(ControlEvent("moex", "connected", RECV))
+    view.emit(DataEvent("moex", "securities", sber, "2025-11-14T08:30:00.000000Z", RECV, row, "stats", 7))
+    _, alone = screen_text(view, width=120)
+    header = line_with(alone, "Symbol")
+    assert "Bid qty" in header
+    view.emit(DataEvent("moex", "orderbooks", sber, "2025-11-14T08:30:00.000000Z", RECV, book, "book", 9))
+    _, text = screen_text(view, width=120)
+    quote_row = line_with(text, sber)
+    assert "4,321" in quote_row and "8,765" in quote_row
