@@ -181,3 +181,29 @@ def test_unreadable_data_is_its_kinds_empty_object_and_other_lines_pass_byte_for
 def test_seq_is_kept_when_normalized() -> None:
     out = orjson.loads(vocabulary.normalize_line(line("moex", "orderbooks", {"bids": [], "asks": []}, seq=9)))
     assert out["seq"] == 9
+
+
+def test_the_readme_table_of_kinds_is_the_records() -> None:
+    """README's "Where each line's kind, seq and ts come from" says what the channel tables say."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("**Where each line's kind, seq and ts come from:**", 1)[1].split("\n\n", 2)[1]
+    said: dict[tuple[str, str], str] = {}
+    for row in table.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        provider = cells[0].strip("`")
+        if provider == "crypto":
+            continue
+        for channel in re.findall(r"`([^`]+)`", cells[1]):
+            said[(provider, channel)] = cells[2]
+        record = providers.find(provider)
+        assert record is not None
+        assert cells[3].startswith("none") or "seqnum" in cells[3]
+    declared = {
+        (name, c.name): c.kind
+        for name in ("tse", "ime", "datafye", "moex")
+        for c in providers.find(name).channels  # type: ignore[union-attr]
+    }
+    assert said == declared
