@@ -2,20 +2,25 @@
 
 Files are read as `replay` reads them (`feedcli.replay.Recording`: plain, gzip or zstd told from
 the content; a damaged or cut-short file is read as far as it goes and what was lost is said
-once; a malformed line is skipped and reported). The first pass learns which kinds the lines
-hold and the table's columns (how deep the books are, which fields the statistics have); the
-second normalizes each line (`feedcli.vocabulary`, a no-op for a recording made with
-`--normalize`) and writes its row. Rows are in file order, and line order within a file.
+once; a malformed line is skipped and reported). The table's schema must be known before
+its first row is written (Parquet's is in its header, CSV's in its first line), so the first
+pass reads the recordings, normalizes each line (`feedcli.vocabulary`, a no-op for a recording
+made with `--normalize`), learns which kinds the lines hold and the columns (how deep the books
+are, which fields the statistics have), and spools the normalized lines to an anonymous
+temporary file; the second turns the spool into rows. Each recording is read and each line
+normalized once. Rows are in file order, and line order within a file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -27,8 +32,10 @@ from feedcli.replay.filters import Filters
 from feedcli.replay.reading import Recording, Warn, stderr_warn
 from feedcli.vocabulary import kind_table, normalize_object
 
-#: rows per batch written (one batch of columns in memory)
-BATCH_ROWS = 65_536
+#: bytes of spooled lines turned into one batch of rows (one batch of columns in memory)
+SPOOL_READ = 16 << 20
+#: bytes of normalized lines written to the spool at a time
+SPOOL_WRITE = 1 << 20
 #: seconds between two redraws of the progress line
 PROGRESS_EVERY = 0.25
 
@@ -109,68 +116,109 @@ def export(options: ExportOptions, warn: Warn = stderr_warn, progress: Progress 
     """Write the table; the number of rows written. UsageError for a kind no line has."""
     for path in options.files:  # every file readable, before anything is read (exit 2)
         Recording.open(path).close()
+    # unbuffered (the first pass writes its own batches): a write that fails fails once, in the
+    # pass, and not again when the file is closed
+    with tempfile.TemporaryFile(prefix="feedcli-export-", buffering=0) as spool:
+        try:
+            layout = _first_pass(options, spool, warn, progress)
+        except OSError as exc:  # the spool: no room in the temporary directory
+            raise FeedError(f"cannot write {options.output}: {exc.strerror or exc} (its working copy)") from None
+        return _second_pass(options, layout, spool, progress)
+
+
+def _first_pass(options: ExportOptions, spool: IO[bytes], warn: Warn, progress: Progress | None) -> Layout:
+    """Read the recordings once: count the kinds, learn the columns, and spool the normalized
+    lines of the kind exported (every kind, until it is known), so each line is read and
+    normalized once. UsageError for a kind no line has, or for several without --kind."""
     filters = Filters(channels=options.channels, symbols=options.symbols)
     table = kind_table()
-    quiet: Warn = lambda _message: None  # noqa: E731 - the second pass says nothing the first did not
-
-    # the first pass: the kinds present, then the columns of the one exported
+    dumps = orjson.dumps
+    pending: list[bytes] = []
+    pending_size = 0
+    wanted = options.kind
     kinds: Counter[str] = Counter()
     layouts: dict[str, Layout] = {}
     for obj in _lines(options.files, filters, warn, progress):
+        if progress is not None and progress.cancelled:
+            raise KeyboardInterrupt
         kind = _kind(obj, table)
         if kind is None:
             continue
         kinds[kind] += 1
-        if options.kind is not None and kind != options.kind:
+        if wanted is not None and kind != wanted:
+            continue
+        normal = normalize_object(obj)
+        if normal is None:
             continue
         layout = layouts.get(kind)
         if layout is None:
             layout = layouts[kind] = Layout(kind)
-        normal = normalize_object(obj)
-        if normal is not None:
-            layout.scan(normal["data"])
+        layout.scan(normal["data"])
+        normal["kind"] = kind
+        line = dumps(normal, option=orjson.OPT_APPEND_NEWLINE)
+        pending.append(line)
+        pending_size += len(line)
+        if pending_size >= SPOOL_WRITE:
+            _write_all(spool, b"".join(pending))
+            pending, pending_size = [], 0
+    _write_all(spool, b"".join(pending))
     present = ", ".join(f"{k} ({n:,} lines)" for k, n in kinds.most_common())
     if not kinds:
         raise UsageError("no data line to export" + (" matches --channel/--symbol" if filters.narrowing else ""))
-    kind = options.kind
-    if kind is None:
+    if wanted is None:
         if len(kinds) > 1:
             raise UsageError(f"the lines hold several kinds: {present}; choose one with --kind")
-        (kind,) = kinds
-    elif kind not in kinds:
-        raise UsageError(f"no {kind} line; the lines hold {present}")
-    layout = layouts[kind]
+        (wanted,) = kinds
+    elif wanted not in kinds:
+        raise UsageError(f"no {wanted} line; the lines hold {present}")
+    return layouts.get(wanted) or Layout(wanted)
 
-    # the second pass: the rows
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    """An unbuffered write may take part of the data (the last bytes before a full disk): the
+    rest is written again, so the disk's error is raised rather than a line lost."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def _second_pass(options: ExportOptions, layout: Layout, spool: IO[bytes], progress: Progress | None) -> int:
+    """The spooled lines into rows, batch by batch, into a file renamed into place at the end."""
+    size = spool.tell()
+    spool.seek(0)
+    if progress is not None:
+        progress.total = None if progress.total is None else progress.total + size
     out = open_table(options.output, layout.columns())
     rows = 0
+    loads, row, kind = orjson.loads, layout.row, layout.kind
     try:
         width = len(out.columns)
-        batch: list[list[Any]] = [[] for _ in range(width)]
-        appends = [column.append for column in batch]
-        pending = 0
-        for obj in _lines(options.files, filters, quiet, progress):
-            if progress is not None and progress.cancelled:
-                raise KeyboardInterrupt
-            if _kind(obj, table) != kind:
-                continue
-            normal = normalize_object(obj)
-            if normal is None:
-                continue
-            for append, value in zip(appends, layout.row(normal), strict=True):
-                append(value)
-            pending += 1
-            if pending >= BATCH_ROWS:
+        while True:
+            chunk = spool.readlines(SPOOL_READ)
+            if not chunk:
+                break
+            if progress is not None:
+                if progress.cancelled:
+                    raise KeyboardInterrupt
+                progress.done += sum(map(len, chunk))
+            batch: list[list[Any]] = [[] for _ in range(width)]
+            appends = [column.append for column in batch]
+            pending = 0
+            for line in chunk:
+                normal = loads(line)
+                if normal["kind"] != kind:
+                    continue
+                for append, value in zip(appends, row(normal), strict=True):
+                    append(value)
+                pending += 1
+            if pending:
                 out.write(batch)
                 rows += pending
                 if progress is not None:
                     progress.rows = rows
-                batch = [[] for _ in range(width)]
-                appends = [column.append for column in batch]
-                pending = 0
-        if pending:
-            out.write(batch)
-            rows += pending
         out.commit()
     except OSError as exc:
         out.discard()
@@ -178,8 +226,6 @@ def export(options: ExportOptions, warn: Warn = stderr_warn, progress: Progress 
     except BaseException:
         out.discard()
         raise
-    if progress is not None:
-        progress.rows = rows
     return rows
 
 
@@ -193,7 +239,7 @@ def run(options: ExportOptions) -> int:
         recording = Recording.open(path)
         sizes.append(recording.size)
         recording.close()
-    total = None if None in sizes else 2 * sum(s for s in sizes if s is not None)
+    total = None if None in sizes else sum(s for s in sizes if s is not None)
     progress = Progress(total)
     return asyncio.run(_with_progress(options, progress))
 

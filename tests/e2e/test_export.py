@@ -194,28 +194,51 @@ def test_without_pyarrow_parquet_names_the_extra_and_csv_still_works(tmp_path: P
     assert run(["export", str(rec), "-o", str(tmp_path / "t.csv"), "--kind", "book"], env).returncode == 0
 
 
-def _small_file_limit() -> None:
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
-    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+def _file_limit(size: int):
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
 
 
-@pytest.mark.parametrize("name", ["big.parquet", "big.csv"])
-def test_a_full_disk_is_one_line_exit_1_and_leaves_no_file(tmp_path: Path, env, name: str) -> None:
-    rec = write(tmp_path / "rec.ndjson", mixed_recording(3000, noise=True))  # over the limit; it is only read
+def shallow_books_and_one_deep(n: int) -> list[dict]:
+    """Books one level deep, and one 400 levels deep: a CSV row has every level's cells, so the
+    table is many times the size of the lines (and of export's working copy of them)."""
+    out = []
+    for i in range(n):
+        levels = 400 if i == n // 2 else 1
+        book = {"bids": [[100.0 - j, 1] for j in range(levels)], "asks": [[101.0 + j, 1] for j in range(levels)]}
+        out.append({"provider": "moex", "channel": "orderbooks", "symbol": SBER, "ts": None, "recv": recv(i)})
+        out[-1] |= {"kind": "book", "seq": i, "data": book}
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "objs", "limit"),
+    [
+        # the table itself does not fit
+        ("big.csv", "book", shallow_books_and_one_deep(3000), 1 << 20),
+        # nor does export's working copy of the lines (before the table is begun)
+        ("big.parquet", "stats", mixed_recording(3000, noise=True), 16 << 10),
+    ],
+)
+def test_a_full_disk_is_one_line_exit_1_and_leaves_no_file(tmp_path: Path, env, name, kind, objs, limit) -> None:
+    rec = write(tmp_path / "rec.ndjson", objs)  # it is only read: over the limit is fine
     out = tmp_path / "out"
     out.mkdir()
     result = subprocess.run(
-        [*FEEDCLI, "export", str(rec), "-o", str(out / name), "--kind", "stats"],
+        [*FEEDCLI, "export", str(rec), "-o", str(out / name), "--kind", kind],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_small_file_limit,
+        preexec_fn=_file_limit(limit),
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert f"cannot write {out / name}" in line
+    assert f"cannot write {out / name}" in line and "File too large" in line
     assert os.listdir(out) == []  # neither the output nor a part of it
 
 
