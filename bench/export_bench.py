@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -87,13 +88,18 @@ def pandas_python() -> str | None:
     return None
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every thread) of one run: on a shared machine the CPU time
+    is the steadier figure, the wall time what a user waits."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     took = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise RuntimeError(f"{cmd[:3]} exited {result.returncode}: {result.stderr.decode(errors='replace')[:300]}")
-    return took
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return took, cpu
 
 
 def main() -> int:
@@ -118,14 +124,24 @@ def main() -> int:
         import pyarrow.parquet as pq
 
         assert pq.read_metadata(Path(tmp) / "feedcli-0.parquet").num_rows == rows
-        startup = timed([feedcli, "--version"])
-    ours_rate = rows / statistics.median(ours)
-    theirs_rate = rows / statistics.median(theirs) if theirs else None
+        startup = timed([feedcli, "--version"])[0]
+    wall = statistics.median(t for t, _ in ours)
+    cpu = statistics.median(c for _, c in ours)
+    ours_rate, ours_cpu = rows / wall, rows / cpu
     print(f"{rows:,} best-limit lines, {size / 1e6:.1f} MB; median of {args.repeat} runs, start-up included")
-    print(f"  feedcli export -> parquet   {ours_rate:>12,.0f} rows/s   ({statistics.median(ours):.2f} s)")
-    if theirs_rate is not None:
-        print(f"  pandas read_json+to_parquet {theirs_rate:>12,.0f} rows/s   ({statistics.median(theirs):.2f} s)")
-        print(f"  ratio feedcli/pandas        {ours_rate / theirs_rate:>12.2f}x")
+    print(f"  {'':28} {'rows/s (wall)':>14} {'rows/CPU-s':>12}")
+    name = "feedcli export -> parquet"
+    print(f"  {name:28} {ours_rate:>14,.0f} {ours_cpu:>12,.0f}   ({wall:.2f} s, {cpu:.2f} CPU-s)")
+    theirs_rate = theirs_cpu = None
+    if theirs:
+        t_wall = statistics.median(t for t, _ in theirs)
+        t_cpu = statistics.median(c for _, c in theirs)
+        theirs_rate, theirs_cpu = rows / t_wall, rows / t_cpu
+        print(
+            f"  {'pandas read_json+to_parquet':28} {theirs_rate:>14,.0f} {theirs_cpu:>12,.0f}"
+            f"   ({t_wall:.2f} s, {t_cpu:.2f} CPU-s)"
+        )
+        print(f"  {'ratio feedcli/pandas':28} {ours_rate / theirs_rate:>13.2f}x {ours_cpu / theirs_cpu:>11.2f}x")
     else:
         print("  pandas: skipped (no pandas in bench/.venv nor here)")
     print(f"  feedcli start-up (--version) {startup:.2f} s")
@@ -141,6 +157,8 @@ def main() -> int:
                 "pandas_seconds": theirs,
                 "feedcli_rows_per_s": round(ours_rate),
                 "pandas_rows_per_s": round(theirs_rate) if theirs_rate else None,
+                "feedcli_rows_per_cpu_s": round(ours_cpu),
+                "pandas_rows_per_cpu_s": round(theirs_cpu) if theirs_cpu else None,
             },
             indent=2,
         )

@@ -19,7 +19,6 @@ in its first line), hence the first pass (`scan`) over every line; the second (`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -125,61 +124,64 @@ class Layout:
 
     # ------------------------------------------------------------------ the second pass
 
-    def row(self, line: dict[str, Any]) -> Iterator[Any]:
+    def row(self, line: dict[str, Any]) -> list[Any]:
         """One normalized line's values, column by column (the order of `columns`)."""
         seq = line.get("seq")
-        yield line.get("provider")
-        yield line.get("channel")
-        yield line.get("symbol")
-        yield line.get("ts")
-        yield line.get("recv")
-        yield seq if type(seq) is int else None
+        out = [
+            line.get("provider"),
+            line.get("channel"),
+            line.get("symbol"),
+            line.get("ts"),
+            line.get("recv"),
+            seq if type(seq) is int else None,
+        ]
         data = line.get("data")
         if type(data) is not dict:
             data = {}
         kind = self.kind
         if kind == "book":
-            yield from self._book(data)
+            out += self._book(data)
         elif kind == "trade":
-            yield _number(data.get("price"))
-            yield _number(data.get("size"))
-            side = data.get("side")
-            yield side if type(side) is str else None
-            ident = data.get("id")
-            yield None if ident is None else str(ident)
+            side, ident = data.get("side"), data.get("id")
+            out += (
+                _number(data.get("price")),
+                _number(data.get("size")),
+                side if type(side) is str else None,
+                None if ident is None else str(ident),
+            )
         elif kind == "candle":
-            stamp = data.get("timestamp")
-            yield stamp if type(stamp) is str else None
-            for name in ("open", "high", "low", "close", "volume"):
-                yield _number(data.get(name))
-            closed = data.get("closed")
-            yield closed if type(closed) is bool else None
+            stamp, closed = data.get("timestamp"), data.get("closed")
+            out.append(stamp if type(stamp) is str else None)
+            out += [_number(data.get(name)) for name in ("open", "high", "low", "close", "volume")]
+            out.append(closed if type(closed) is bool else None)
         elif kind == "quote":
-            for name in ("bid", "bid_size", "ask", "ask_size"):
-                yield _number(data.get(name))
+            out += [_number(data.get(name)) for name in ("bid", "bid_size", "ask", "ask_size")]
         else:
-            for key, types in self._fields.items():
-                yield _cell(data.get(key), _type_of(types))
+            out += [_cell(data.get(key), _type_of(types)) for key, types in self._fields.items()]
+        return out
 
-    def _book(self, data: dict[str, Any]) -> Iterator[Any]:
+    def _book(self, data: dict[str, Any]) -> list[Any]:
         bids, asks = data.get("bids"), data.get("asks")
         bids = bids if type(bids) is list else []
         asks = asks if type(asks) is list else []
         orders = self.orders
+        width = 3 if orders else 2
+        empty = [None] * width
+        out: list[Any] = []
+        extend = out.extend
         for i in range(self.depth):
             for levels in (bids, asks):
                 level = levels[i] if i < len(levels) else None
                 if type(level) is not list or len(level) < 2:
-                    yield None
-                    yield None
-                    if orders:
-                        yield None
+                    extend(empty)
                     continue
-                yield _number(level[0])
-                yield _number(level[1])
+                price, size = level[0], level[1]
+                out.append(price if type(price) is float else _number(price))
+                out.append(size if type(size) is float else _number(size))
                 if orders:
                     count = level[2] if len(level) > 2 else None
-                    yield count if type(count) is int else None
+                    out.append(count if type(count) is int else None)
+        return out
 
 
 def _type_of(types: set[type]) -> ColumnType:

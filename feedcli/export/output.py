@@ -3,7 +3,7 @@
 Both write a hidden temporary file beside the output and rename it into place only once it is
 complete (`os.replace`, atomic on one file system): a full disk, a crash or Ctrl-C leaves no
 half-written file that looks valid, and never touches an older file of that name until the new
-one is whole. Rows come in batches of columns (one list per column), so memory is one batch.
+one is whole. Rows come in batches, so memory is one batch.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ class TableFile:
         os.close(fd)
         self.rows = 0
 
-    def write(self, batch: list[list[Any]]) -> None:
+    def write(self, rows: list[list[Any]]) -> None:
+        """Write rows (each a list of values in the columns' order)."""
         raise NotImplementedError
 
     def _close(self) -> None:
@@ -95,16 +96,17 @@ class ParquetFile(TableFile):
         self._schema = pa.schema([(name, types[kind]) for name, kind in self.columns])
         self._writer: Any = pq.ParquetWriter(self.temp, self._schema, compression="zstd")
 
-    def write(self, batch: list[list[Any]]) -> None:
+    def write(self, rows: list[list[Any]]) -> None:
         pa = self._pa
         arrays = []
-        for (_name, kind), values, field in zip(self.columns, batch, self._schema, strict=True):
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
+        for (_name, kind), values, field in zip(self.columns, columns, self._schema, strict=True):
             if kind == "time":
                 arrays.append(_times(pa, values, field.type))
             else:
                 arrays.append(pa.array(values, type=field.type))
         self._writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self._schema))
-        self.rows += len(batch[0]) if batch else 0
+        self.rows += len(rows)
 
     def _close(self) -> None:
         if self._writer is not None:
@@ -138,8 +140,7 @@ class CsvFile(TableFile):
         self._csv.writerow([name for name, _ in self.columns])
         self._bools = [i for i, (_, kind) in enumerate(self.columns) if kind == "bool"]
 
-    def write(self, batch: list[list[Any]]) -> None:
-        rows = list(zip(*batch, strict=True))
+    def write(self, rows: list[list[Any]]) -> None:
         if self._bools:
             rows = [_csv_bools(row, self._bools) for row in rows]
         self._csv.writerows(rows)
@@ -155,12 +156,12 @@ class CsvFile(TableFile):
                 file.close()
 
 
-def _csv_bools(row: tuple[Any, ...], at: list[int]) -> tuple[Any, ...]:
+def _csv_bools(row: list[Any], at: list[int]) -> list[Any]:
     out = list(row)
     for i in at:
         if out[i] is not None:
             out[i] = "true" if out[i] else "false"
-    return tuple(out)
+    return out
 
 
 def open_table(path: str, columns: Sequence[tuple[str, ColumnType]]) -> TableFile:

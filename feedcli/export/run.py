@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import io
 import os
 import tempfile
 from collections import Counter
@@ -189,34 +190,25 @@ def _second_pass(options: ExportOptions, layout: Layout, spool: IO[bytes], progr
     """The spooled lines into rows, batch by batch, into a file renamed into place at the end."""
     size = spool.tell()
     spool.seek(0)
+    reader = io.BufferedReader(spool, 1 << 20)  # type: ignore[arg-type]  # the spool is raw: read it buffered
     if progress is not None:
         progress.total = None if progress.total is None else progress.total + size
     out = open_table(options.output, layout.columns())
     rows = 0
     loads, row, kind = orjson.loads, layout.row, layout.kind
     try:
-        width = len(out.columns)
         while True:
-            chunk = spool.readlines(SPOOL_READ)
+            chunk = reader.readlines(SPOOL_READ)
             if not chunk:
                 break
             if progress is not None:
                 if progress.cancelled:
                     raise KeyboardInterrupt
                 progress.done += sum(map(len, chunk))
-            batch: list[list[Any]] = [[] for _ in range(width)]
-            appends = [column.append for column in batch]
-            pending = 0
-            for line in chunk:
-                normal = loads(line)
-                if normal["kind"] != kind:
-                    continue
-                for append, value in zip(appends, row(normal), strict=True):
-                    append(value)
-                pending += 1
-            if pending:
+            batch = [row(normal) for normal in map(loads, chunk) if normal["kind"] == kind]
+            if batch:
                 out.write(batch)
-                rows += pending
+                rows += len(batch)
                 if progress is not None:
                     progress.rows = rows
         out.commit()

@@ -351,23 +351,35 @@ def price_of(value: Any) -> market.Number | None:
 
 
 def best_limits(data: Any) -> market.Book:
-    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank."""
+    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank.
+
+    On the hot path of the live view, `--normalize` and `export` (every TSE book line, every IME
+    message): field names are literals, and plain dicts skip the ABC check.
+    """
     ranked: list[tuple[int, Mapping[str, Any]]] = []
     for key, level in fields_of(data).items():
-        if isinstance(level, Mapping):
+        if type(level) is dict or isinstance(level, Mapping):
             try:
                 ranked.append((int(key), level))
             except (TypeError, ValueError):
                 continue
-    ranked.sort(key=lambda item: item[0])
-    sides: dict[str, list[market.Level]] = {"buy": [], "sell": []}
-    for _rank, level in ranked:
-        for side, out in sides.items():
-            price = price_of(level.get(f"{side}_price"))
-            if price is not None:
-                orders = market.count(level.get(f"{side}_order_count"))
-                out.append(market.Level(price, market.number(level.get(f"{side}_quantity")), orders))
-    return market.Book(tuple(sides["buy"]), tuple(sides["sell"]))
+    if len(ranked) > 1:
+        ranked.sort(key=_rank)
+    bids: list[market.Level] = []
+    asks: list[market.Level] = []
+    number, count, level_of = market.number, market.count, market.Level
+    for _, level in ranked:
+        price = price_of(level.get("buy_price"))
+        if price is not None:
+            bids.append(level_of(price, number(level.get("buy_quantity")), count(level.get("buy_order_count"))))
+        price = price_of(level.get("sell_price"))
+        if price is not None:
+            asks.append(level_of(price, number(level.get("sell_quantity")), count(level.get("sell_order_count"))))
+    return market.Book(tuple(bids), tuple(asks))
+
+
+def _rank(item: tuple[int, Any]) -> int:
+    return item[0]
 
 
 #: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
