@@ -51,6 +51,10 @@ FIXED: dict[str, tuple[tuple[str, ColumnType], ...]] = {
 }
 
 
+#: what a number column takes as it is (a whole number is a number; Parquet stores it as a float)
+_NUMBERS = frozenset((int, float))
+
+
 def _number(value: Any) -> float | None:
     if type(value) in (int, float):
         return float(value)
@@ -176,8 +180,8 @@ class Layout:
                     extend(empty)
                     continue
                 price, size = level[0], level[1]
-                out.append(price if type(price) is float else _number(price))
-                out.append(size if type(size) is float else _number(size))
+                out.append(price if type(price) in _NUMBERS else _number(price))
+                out.append(size if type(size) in _NUMBERS else _number(size))
                 if orders:
                     count = level[2] if len(level) > 2 else None
                     out.append(count if type(count) is int else None)

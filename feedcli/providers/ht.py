@@ -367,19 +367,37 @@ def best_limits(data: Any) -> market.Book:
         ranked.sort(key=_rank)
     bids: list[market.Level] = []
     asks: list[market.Level] = []
-    number, count, level_of = market.number, market.count, market.Level
     for _, level in ranked:
-        price = price_of(level.get("buy_price"))
-        if price is not None:
-            bids.append(level_of(price, number(level.get("buy_quantity")), count(level.get("buy_order_count"))))
-        price = price_of(level.get("sell_price"))
-        if price is not None:
-            asks.append(level_of(price, number(level.get("sell_quantity")), count(level.get("sell_order_count"))))
+        get = level.get
+        level_ = _level(get("buy_price"), get("buy_quantity"), get("buy_order_count"))
+        if level_ is not None:
+            bids.append(level_)
+        level_ = _level(get("sell_price"), get("sell_quantity"), get("sell_order_count"))
+        if level_ is not None:
+            asks.append(level_)
     return market.Book(tuple(bids), tuple(asks))
 
 
 def _rank(item: tuple[int, Any]) -> int:
     return item[0]
+
+
+def _level(price: Any, size: Any, orders: Any) -> market.Level | None:
+    """A level from HT's values; None without a price (0 is none). Numbers as JSON gives them
+    (ints and finite floats) are taken as they are, anything else is read."""
+    kind = type(price)
+    if kind is not int and kind is not float:
+        price = market.number(price)
+        if price is None:
+            return None
+    if price <= 0:
+        return None
+    kind = type(size)
+    if kind is not int and kind is not float:
+        size = market.number(size)
+    if type(orders) is not int:
+        orders = market.count(orders)
+    return market.Level(price, size, orders)
 
 
 #: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
