@@ -165,26 +165,28 @@ class Layout:
         return out
 
     def _book(self, data: dict[str, Any]) -> list[Any]:
+        """The level cells, levels as the normalized line has them (numbers, as the vocabulary
+        makes them; a cell that is not one is the table writer's to read or null)."""
         bids, asks = data.get("bids"), data.get("asks")
         bids = bids if type(bids) is list else []
         asks = asks if type(asks) is list else []
-        orders = self.orders
-        width = 3 if orders else 2
+        width = 3 if self.orders else 2
         empty = [None] * width
         out: list[Any] = []
         extend = out.extend
         for i in range(self.depth):
             for levels in (bids, asks):
                 level = levels[i] if i < len(levels) else None
-                if type(level) is not list or len(level) < 2:
+                n = len(level) if type(level) is list else 0
+                if n == width:
+                    extend(level)
+                elif n > width:
+                    extend(level[:width])
+                elif n >= 2:
+                    extend(level)
+                    out.append(None)  # a level without its order count, in a table that has them
+                else:
                     extend(empty)
-                    continue
-                price, size = level[0], level[1]
-                out.append(price if type(price) in _NUMBERS else _number(price))
-                out.append(size if type(size) in _NUMBERS else _number(size))
-                if orders:
-                    count = level[2] if len(level) > 2 else None
-                    out.append(count if type(count) is int else None)
         return out
 
 

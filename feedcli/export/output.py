@@ -103,8 +103,11 @@ class ParquetFile(TableFile):
         for (_name, kind), values, field in zip(self.columns, columns, self._schema, strict=True):
             if kind == "time":
                 arrays.append(_times(pa, values, field.type))
-            else:
+                continue
+            try:
                 arrays.append(pa.array(values, type=field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+                arrays.append(pa.array(_cells(values, kind), type=field.type))
         self._writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self._schema))
         self.rows += len(rows)
 
@@ -114,7 +117,19 @@ class ParquetFile(TableFile):
             writer.close()
 
 
-def _times(pa: Any, values: list[Any], kind: Any) -> Any:
+def _cells(values: Sequence[Any], kind: ColumnType) -> list[Any]:
+    """A column's values made what its type takes; what is not becomes null (a recording made
+    with `--normalize` by another program may hold anything)."""
+    if kind == "float":
+        return [float(v) if type(v) in (int, float) else None for v in values]
+    if kind == "int":
+        return [v if type(v) is int and -(2**63) <= v < 2**63 else None for v in values]
+    if kind == "bool":
+        return [v if type(v) is bool else None for v in values]
+    return [v if v is None or type(v) is str else str(v) for v in values]
+
+
+def _times(pa: Any, values: Sequence[Any], kind: Any) -> Any:
     """ISO 8601 UTC text as timestamps; a value that is not one becomes null."""
     try:
         return pa.array(values, type=pa.string()).cast(kind)
