@@ -259,3 +259,42 @@ def test_stream_normalize_and_export_of_a_moex_recording(tmp_path: Path, env) ->
     assert [(r["seq"], r["bid_price_1"], r["ask_size_1"]) for r in rows] == [
         (b["seq"], b["data"]["bids"][0][0], b["data"]["asks"][0][1]) for b in books
     ]
+
+
+def test_a_progress_line_on_a_terminal_and_none_in_a_pipe(tmp_path: Path, env) -> None:
+    import pty
+    import threading
+
+    rec = write(tmp_path / "rec.ndjson", mixed_recording(200))
+    master, slave = pty.openpty()
+    seen: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out = tmp_path / "t.csv"
+    proc = subprocess.run(
+        [*FEEDCLI, "export", str(rec), "-o", str(out), "--kind", "book"],
+        env={**env, "COLUMNS": "100"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        timeout=60,
+    )
+    os.close(slave)
+    reader.join(5)
+    os.close(master)
+    screen = b"".join(seen).decode(errors="replace")
+    assert proc.returncode == 0, screen
+    assert "400 lines" in screen and "rows written" in screen  # the final frame, then the note
+    piped = run(["export", str(rec), "-o", str(tmp_path / "u.csv"), "--kind", "book"], env)
+    assert piped.returncode == 0 and piped.stderr == ""
