@@ -99,6 +99,11 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
                 except (ValueError, KeyError, TypeError):
                     continue
                 if isinstance(event, ControlEvent) and event.event == "recording" and header is None:
+                    if event.fields.get("normalized") is True:
+                        raise UsageError(
+                            f"{path} was recorded with --normalize: its data is no longer the provider's, "
+                            "so it cannot be served in the provider's protocol (replay it, or export it)"
+                        )
                     header = event
                     events = [] if _is_history(event) else None
                 elif isinstance(event, DataEvent):

@@ -119,3 +119,6 @@ def test_moex_every_stream_with_seq_recorded_normalized_and_replayed(tmp_path: P
             assert after == before
     twice = run(["replay", "--speed", "0", "--normalize", str(rec)], env).stdout
     assert lines(twice) == replayed
+    # its data is no longer MOEX's: it cannot stand in for MOEX
+    served = run(["replay", str(rec), "--serve", "127.0.0.1:0"], env)
+    assert served.returncode == 2 and "recorded with --normalize" in served.stderr
