@@ -378,6 +378,9 @@ def best_limits(data: Any) -> market.Book:
     return market.Book(tuple(bids), tuple(asks))
 
 
+_new_tuple = tuple.__new__
+
+
 def _rank(item: tuple[int, Any]) -> int:
     return item[0]
 
@@ -397,7 +400,8 @@ def _level(price: Any, size: Any, orders: Any) -> market.Level | None:
         size = market.number(size)
     if type(orders) is not int:
         orders = market.count(orders)
-    return market.Level(price, size, orders)
+    # the named tuple's own __new__ is a Python call: ten levels a line make it show
+    return _new_tuple(market.Level, (price, size, orders))  # type: ignore[no-any-return]
 
 
 #: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
