@@ -207,3 +207,14 @@ def test_the_readme_table_of_kinds_is_the_records() -> None:
         for c in providers.find(name).channels  # type: ignore[union-attr]
     }
     assert said == declared
+
+
+def test_the_tzdata_package_alone_converts_tehran_2021_summer_and_winter() -> None:
+    """Where the system has no zone database (Windows, slim containers), the `tzdata` dependency's does."""
+    from importlib import resources
+    from zoneinfo import ZoneInfo
+
+    with resources.files("tzdata.zoneinfo.Asia").joinpath("Tehran").open("rb") as f:
+        zone = ZoneInfo.from_file(f, key="Asia/Tehran")
+    assert utc_of("2021-07-01T12:00:00.000000", zone) == "2021-07-01T07:30:00.000000Z"
+    assert utc_of("2021-12-01T12:00:00.000000", zone) == "2021-12-01T08:30:00.000000Z"
