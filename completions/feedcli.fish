@@ -949,7 +949,7 @@ complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message 
 complete -c feedcli -n '__feedcli_arg 0+ replay' -F
 
 # feedcli export
-complete -c feedcli -n '__feedcli_at export' -s o -l output -x -d 'OUT.parquet (needs pip install \'feedcli[parquet]\') or OUT.csv.'
+complete -c feedcli -n '__feedcli_at export' -s o -l output -x -d 'OUT.parquet (needs pip install \'feedcli\\[parquet]\') or OUT.csv.'
 complete -c feedcli -n '__feedcli_at export' -l kind -x -d 'book, trade, candle, quote, stats or info. Default: the one kind the lines hold.'
 complete -c feedcli -n '__feedcli_at export' -l channel -x -d 'Only lines of this channel (repeatable).'
 complete -c feedcli -n '__feedcli_at export' -l symbol -x -d 'Only lines of this symbol (repeatable).'

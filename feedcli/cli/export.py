@@ -24,7 +24,7 @@ def export(
             "--output",
             "-o",
             metavar="OUT",
-            help="OUT.parquet (needs pip install 'feedcli[parquet]') or OUT.csv.",
+            help="OUT.parquet (needs pip install 'feedcli\\[parquet]') or OUT.csv.",
             show_default=False,
         ),
     ],
