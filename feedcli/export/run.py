@@ -87,14 +87,12 @@ def check(options: ExportOptions) -> None:
 
 def _lines(paths: tuple[str, ...], filters: Filters, warn: Warn, progress: Progress | None) -> Iterator[dict[str, Any]]:
     """Every data line the filters keep, parsed, file after file."""
-    loads = orjson.loads
     for path in paths:
         recording = Recording.open(path)
         if progress is not None:
             progress.recordings.append(recording)
         try:
-            for _key, line in recording.records(filters, warn):
-                obj = loads(line)
+            for _key, obj in recording.objects(filters, warn):  # each line parsed once, by its check
                 if "channel" in obj:
                     if progress is not None:
                         progress.at = obj.get("recv")
