@@ -28,7 +28,7 @@ import orjson
 
 from feedcli.errors import AuthError, FeedError
 from feedcli.sinks.delivery import Route, SinkUnavailable
-from feedcli.sinks.redis import server_text
+from feedcli.sinks.redis import recv_of, server_text
 from feedcli.sinks.urls import Endpoint, NatsSinkSpec, NatsSourceSpec
 
 if TYPE_CHECKING:
@@ -270,14 +270,15 @@ def open_nats_sink(spec: NatsSinkSpec, **options: Any) -> Any:
 # ---------------------------------------------------------------------- reading back
 
 
-async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncIterator[bytes]:
-    """Lines from a JetStream stream (oldest first), or from core NATS from now on.
+async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
+    """Lines from a JetStream stream (oldest first), or from core NATS from now on, in chunks.
 
     With `stream=`, an ephemeral pull consumer filtered by the subject pattern reads the
     stream from its start. Without `follow` it ends after the messages that were there when
     it began (the consumer's pending count then); with `follow` it keeps fetching. Lines come
     in the stream's order, which is the order they were stored (receive order for one
-    capture process). Without `stream=` (core NATS, `--follow` only) it subscribes and gets
+    capture process), each fetched chunk sorted by `recv` (so the lines of several capture
+    processes come merged within a chunk). Without `stream=` (core NATS, `--follow` only) it subscribes and gets
     what is published from now on.
     """
     nc = await connect(spec.endpoint, spec.name)
@@ -285,16 +286,16 @@ async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncItera
         if spec.stream is None:
             sub = await nc.subscribe(spec.subject, pending_msgs_limit=-1, pending_bytes_limit=-1)
             async for msg in sub.messages:
-                yield msg.data
+                yield [msg.data]
             return
-        async for line in _read_stream(nc, spec, follow):
-            yield line
+        async for chunk in _read_stream(nc, spec, follow):
+            yield chunk
     finally:
         with contextlib.suppress(Exception):
             await nc.close()
 
 
-async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> AsyncIterator[bytes]:
+async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> AsyncIterator[list[bytes]]:
     import nats.errors as nx
     import nats.js.errors as jx
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -323,9 +324,9 @@ async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> As
                 if follow:
                     continue
                 raise FeedError(f"{spec.name}: the stream stopped answering with {left} messages left") from None
-            for msg in msgs:
-                left -= 1
-                yield msg.data
+            left -= len(msgs)
+            if msgs:
+                yield sorted((msg.data for msg in msgs), key=recv_of)
     finally:
         with contextlib.suppress(Exception):
             await sub.unsubscribe()

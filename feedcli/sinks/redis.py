@@ -192,8 +192,8 @@ def open_redis_sink(spec: RedisSinkSpec, **options: Any) -> Any:
 # ---------------------------------------------------------------------- reading back
 
 
-async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIterator[bytes]:
-    """The lines of every stream whose key matches the pattern, merged by `recv`.
+async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
+    """The lines of every stream whose key matches the pattern, merged by `recv`, in chunks.
 
     Without `follow`, it ends at what each stream held when reading began (its last entry
     id then). With `follow`, it then waits for new entries (XREAD BLOCK) and notices new
@@ -202,10 +202,11 @@ async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIte
 
     With a group (`group=NAME`), the readers of that group share the work (XREADGROUP):
     each entry reaches one of them. The group is created at the start of each stream if
-    it does not exist, so a new group reads everything once; an entry is acknowledged
-    (XACK) when the next one is asked for, so a reader killed mid-way leaves its last
-    entries pending for the group rather than lost (they are read again by a reader
-    that starts with the same consumer= name).
+    it does not exist, so a new group reads everything once. A chunk's entries are
+    acknowledged (XACK) when the next chunk is asked for: the replay asks only once it
+    has written the chunk (replay.pacing.pump_chunks), so a reader stopped or killed
+    mid-way leaves that chunk pending for the group rather than lost (it is read again
+    by a reader that starts with the same consumer= name): at-least-once.
     """
     client = make_client(spec.endpoint, spec.db, spec.ca, socket_timeout=None)
     try:
@@ -216,12 +217,9 @@ async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIte
             if isinstance(verdict, SinkUnavailable):
                 raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
             raise verdict from None
-        if spec.group is None:
-            async for line in _read_plain(client, spec, follow):
-                yield line
-        else:
-            async for line in _read_group(client, spec, follow):
-                yield line
+        reader = _read_plain if spec.group is None else _read_group
+        async for chunk in reader(client, spec, follow):
+            yield chunk
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()
@@ -238,7 +236,7 @@ def _line_of(fields: dict[bytes, bytes]) -> bytes | None:
     return fields.get(b"line")
 
 
-def _recv_of(line: bytes) -> bytes:
+def recv_of(line: bytes) -> bytes:
     """The `recv` of a line, for merging: found by position, never fatal (b"" sorts first)."""
     at = line.find(b'"recv":"')
     return line[at + 8 : at + 35] if at >= 0 else b""
@@ -252,7 +250,7 @@ async def _range(client: aioredis.Redis, key: bytes, end: bytes) -> AsyncIterato
         for _entry_id, fields in page:
             line = _line_of(fields)
             if line is not None:
-                yield _recv_of(line), line
+                yield recv_of(line), line
         if len(page) < READ_COUNT:
             return
         start = b"(" + page[-1][0]
@@ -277,15 +275,21 @@ async def _merge(streams: list[AsyncIterator[tuple[bytes, bytes]]]) -> AsyncIter
             heapq.heapreplace(heap, (recv, index, nxt))
 
 
-async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[bytes]:
+async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[list[bytes]]:
     keys = await _stream_keys(client, spec.pattern)
     ends: dict[bytes, bytes] = {}
     for key in keys:
         last = await client.xrevrange(key, count=1)
         ends[key] = last[0][0] if last else b"0-0"
     streams = [_range(client, key, ends[key]) for key in keys if ends[key] != b"0-0"]
+    chunk: list[bytes] = []
     async for line in _merge(streams):
-        yield line
+        chunk.append(line)
+        if len(chunk) >= READ_COUNT:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
     if not follow:
         return
     positions = dict(ends)
@@ -306,10 +310,10 @@ async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
                 positions[key] = entry_id
                 line = _line_of(fields)
                 if line is not None:
-                    batch.append((_recv_of(line), line))
-        batch.sort(key=lambda item: item[0])
-        for _recv, line in batch:
-            yield line
+                    batch.append((recv_of(line), line))
+        if batch:
+            batch.sort(key=lambda item: item[0])
+            yield [line for _recv, line in batch]
 
 
 def default_consumer() -> str:
@@ -332,7 +336,7 @@ def _id(entry_id: bytes) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[bytes]:
+async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[list[bytes]]:
     """XREADGROUP over every matching key; see read_redis."""
     assert spec.group is not None
     group = spec.group
@@ -380,17 +384,17 @@ async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
                     if line is None:
                         done.append((key, entry_id))  # not a feedcli entry, or deleted: nothing to give
                     else:
-                        batch.append((_recv_of(line), key, entry_id, line))
-            batch.sort(key=lambda item: item[0])
-            for _recv, key, entry_id, line in batch:
-                # acknowledged with the next round trip (the whole batch was asked for by then)
-                # or when the reader is closed; a reader killed outright acknowledges nothing
-                done.append((key, entry_id))
-                yield line
+                        batch.append((recv_of(line), key, entry_id, line))
+            if batch:
+                batch.sort(key=lambda item: item[0])
+                # asked for again only once the chunk is written: acknowledged then, never before;
+                # a reader closed or killed here leaves the chunk pending under its name
+                yield [line for _recv, _key, _entry_id, line in batch]
+                done.extend((key, entry_id) for _recv, key, entry_id, _line in batch)
             if done:
                 await _ack(client, group, done)
     finally:
-        if done:
+        if done:  # entries without a line, taken before the reader was closed
             with contextlib.suppress(Exception):
                 await _ack(client, group, done)
 
