@@ -21,7 +21,15 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from feedcli.errors import UsageError
-from feedcli.sinks.delivery import BrokerSink, Note, abandon_all, announce_to, pending_lines, stderr_note
+from feedcli.sinks.delivery import (
+    BrokerSink,
+    Note,
+    abandon_all,
+    announce_to,
+    pending_lines,
+    stderr_note,
+    undelivered,
+)
 from feedcli.sinks.urls import NatsSinkSpec, RedisSinkSpec, SinkSpec, is_sink_url, parse_sink, parse_source
 
 __all__ = [
@@ -35,6 +43,7 @@ __all__ = [
     "open_source",
     "parse_sinks",
     "pending_lines",
+    "undelivered",
 ]
 
 
