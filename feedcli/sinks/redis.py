@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.sinks.delivery import Route, SinkUnavailable
+from feedcli.sinks.delivery import Note, Route, SinkUnavailable, stderr_note
 from feedcli.sinks.urls import EVENTS_KEY, Endpoint, RedisSinkSpec, RedisSourceSpec, safe
 
 if TYPE_CHECKING:
@@ -218,11 +218,55 @@ async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIte
                 raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
             raise verdict from None
         reader = _read_plain if spec.group is None else _read_group
-        async for chunk in reader(client, spec, follow):
-            yield chunk
+        try:
+            async for chunk in reader(client, spec, follow, Reconnects(client, spec.name)):
+                yield chunk
+        except (FeedError, SinkUnavailable):
+            raise
+        except Exception as exc:
+            verdict = classify(exc, spec.name)
+            if isinstance(verdict, SinkUnavailable):
+                raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
+            raise verdict from None
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()
+
+
+class Reconnects:
+    """A follower's way through a Redis restart or a lost connection: said once, retried with backoff.
+
+    Only what retrying can fix is waited for (classify: SinkUnavailable); anything else is
+    raised. The client reconnects by itself on its next command (its own retries are off).
+    """
+
+    def __init__(self, client: aioredis.Redis, name: str, note: Note = stderr_note) -> None:
+        self._client = client
+        self._name = name
+        self._note = note
+
+    async def through(self, exc: BaseException) -> None:
+        """Return once the server answers again; raise what cannot be waited for."""
+        from feedcli.backoff import Backoff
+
+        verdict = classify(exc, self._name)
+        if not isinstance(verdict, SinkUnavailable):
+            raise verdict from None
+        self._note(f"feedcli: {self._name}: cannot read ({verdict}); trying again")
+        backoff = Backoff(base=0.25, cap=5.0)
+        attempt = 0
+        while True:
+            attempt += 1
+            await asyncio.sleep(backoff.delay(attempt))
+            try:
+                await self._client.ping()
+            except Exception as again:
+                verdict = classify(again, self._name)
+                if not isinstance(verdict, SinkUnavailable):
+                    raise verdict from None
+                continue
+            self._note(f"feedcli: {self._name}: reading again")
+            return
 
 
 async def _stream_keys(client: aioredis.Redis, pattern: str) -> list[bytes]:
@@ -275,7 +319,9 @@ async def _merge(streams: list[AsyncIterator[tuple[bytes, bytes]]]) -> AsyncIter
             heapq.heapreplace(heap, (recv, index, nxt))
 
 
-async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[list[bytes]]:
+async def _read_plain(
+    client: aioredis.Redis, spec: RedisSourceSpec, follow: bool, reconnects: Reconnects
+) -> AsyncIterator[list[bytes]]:
     keys = await _stream_keys(client, spec.pattern)
     ends: dict[bytes, bytes] = {}
     for key in keys:
@@ -296,14 +342,18 @@ async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
     loop = asyncio.get_running_loop()
     scanned = loop.time()
     while True:
-        if loop.time() - scanned >= RESCAN_EVERY or not positions:
-            for key in await _stream_keys(client, spec.pattern):
-                positions.setdefault(key, b"0-0")  # a new stream: all of it is new
-            scanned = loop.time()
-        if not positions:
-            await asyncio.sleep(BLOCK_MS / 1000)
+        try:
+            if loop.time() - scanned >= RESCAN_EVERY or not positions:
+                for key in await _stream_keys(client, spec.pattern):
+                    positions.setdefault(key, b"0-0")  # a new stream: all of it is new
+                scanned = loop.time()
+            if not positions:
+                await asyncio.sleep(BLOCK_MS / 1000)
+                continue
+            reply = await client.xread(positions, count=READ_COUNT, block=BLOCK_MS)
+        except Exception as exc:
+            await reconnects.through(exc)  # then on from the same positions: nothing missed, nothing twice
             continue
-        reply = await client.xread(positions, count=READ_COUNT, block=BLOCK_MS)
         batch: list[tuple[bytes, bytes]] = []
         for key, entries in reply or ():
             for entry_id, fields in entries:
@@ -336,8 +386,14 @@ def _id(entry_id: bytes) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[list[bytes]]:
-    """XREADGROUP over every matching key; see read_redis."""
+async def _read_group(
+    client: aioredis.Redis, spec: RedisSourceSpec, follow: bool, reconnects: Reconnects
+) -> AsyncIterator[list[bytes]]:
+    """XREADGROUP over every matching key; see read_redis.
+
+    A follower that loses its connection reads on, after the reconnect, from what the group
+    gave it and it did not acknowledge yet (position "0"): at-least-once.
+    """
     assert spec.group is not None
     group = spec.group
     consumer = spec.consumer or default_consumer()
@@ -354,20 +410,30 @@ async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
     done: list[tuple[bytes, bytes]] = []
     try:
         while True:
-            if follow and (loop.time() - scanned >= RESCAN_EVERY or not positions):
-                for key in await _stream_keys(client, spec.pattern):
-                    if key not in positions:
-                        await _ensure_group(client, key, group)
-                        positions[key] = b">"
-                scanned = loop.time()
-            if not positions:
+            try:
+                if follow and (loop.time() - scanned >= RESCAN_EVERY or not positions):
+                    for key in await _stream_keys(client, spec.pattern):
+                        if key not in positions:
+                            await _ensure_group(client, key, group)
+                            positions[key] = b">"
+                    scanned = loop.time()
+                if not positions:
+                    if not follow:
+                        return
+                    await asyncio.sleep(BLOCK_MS / 1000)
+                    continue
+                if done:
+                    await _ack(client, group, done)
+                catching_up = any(p != b">" for p in positions.values())
+                block = BLOCK_MS if follow and not catching_up else None
+                reply = await client.xreadgroup(group, consumer, dict(positions), count=GROUP_COUNT, block=block)
+            except Exception as exc:
                 if not follow:
-                    return
-                await asyncio.sleep(BLOCK_MS / 1000)
+                    raise
+                await reconnects.through(exc)
+                done.clear()  # not acknowledged: pending under our name, and read again from "0"
+                positions = dict.fromkeys(positions, b"0")
                 continue
-            catching_up = any(p != b">" for p in positions.values())
-            block = BLOCK_MS if follow and not catching_up else None
-            reply = await client.xreadgroup(group, consumer, dict(positions), count=GROUP_COUNT, block=block)
             got = {key: entries for key, entries in reply or ()}
             batch: list[tuple[bytes, bytes, bytes, bytes]] = []
             for key, position in list(positions.items()):
@@ -390,11 +456,9 @@ async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
                 # asked for again only once the chunk is written: acknowledged then, never before;
                 # a reader closed or killed here leaves the chunk pending under its name
                 yield [line for _recv, _key, _entry_id, line in batch]
-                done.extend((key, entry_id) for _recv, key, entry_id, _line in batch)
-            if done:
-                await _ack(client, group, done)
+                done.extend((key, entry_id) for _recv, key, entry_id, _line in batch)  # acknowledged next round
     finally:
-        if done:  # entries without a line, taken before the reader was closed
+        if done:  # the last chunk written (the reader was resumed after it), or entries without a line
             with contextlib.suppress(Exception):
                 await _ack(client, group, done)
 

@@ -48,13 +48,26 @@ class Reader:
             [*FEEDCLI, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         self.lines: list[bytes] = []
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
+        self.errors: list[str] = []
+        self._threads = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             self.lines.append(raw.rstrip(b"\n"))
+
+    def _read_errors(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.errors.append(raw.decode(errors="replace"))
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.errors)
 
     def data(self) -> list[bytes]:
         return [x for x in self.lines if b'"channel"' in x]
@@ -63,13 +76,14 @@ class Reader:
         """Ctrl-C, then its exit code and stderr."""
         self.proc.send_signal(signal.SIGINT)
         try:
-            _, err = self.proc.communicate(timeout=30)
+            self.proc.wait(timeout=30)
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
-        self._thread.join(5)
-        return self.proc.returncode, err.decode()
+        for thread in self._threads:
+            thread.join(5)
+        return self.proc.returncode, "".join(self.errors)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -161,6 +175,44 @@ def test_follow_sees_lines_sent_later_from_redis_and_nats(
             assert code == 0, err
             assert reader.data() == printed
             assert any(b'"event":"connected"' in x for x in reader.lines)  # control lines too
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def test_followers_read_on_after_the_server_restarts(
+    tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
+    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
+    first = run(stream, env)
+    assert first.returncode == 0, first.stderr
+    readers = [
+        Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*")], env),
+        Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*&group=view")], env),
+        Reader(["replay", "--follow", nats_server.url("stream=FEED")], env),
+    ]
+    try:
+        for reader in readers:
+            assert wait_for(lambda r=reader: len(r.data()) >= 10, 30), reader.lines  # type: ignore[misc]
+        redis_server.stop()
+        nats_server.stop()
+        for reader in readers:  # each has seen the outage (and not ended: it waits)
+            assert wait_for(lambda r=reader: r.said("cannot read"), 30), reader.errors  # type: ignore[misc]
+            assert reader.proc.poll() is None, reader.errors
+        redis_server.start()
+        nats_server.start()
+        for reader in readers:
+            assert wait_for(lambda r=reader: r.said("reading again"), 30), reader.errors  # type: ignore[misc]
+        second = run(stream, env)
+        assert second.returncode == 0, second.stderr
+        printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
+        for reader in readers:
+            assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
+            code, err = reader.interrupt()
+            assert code == 0, err
+            assert reader.data() == printed  # nothing missed, nothing twice
     finally:
         for reader in readers:
             reader.close()
