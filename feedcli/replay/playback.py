@@ -195,7 +195,12 @@ def _progress_line(recordings: list[Recording], counters: Counters) -> Any:
 def _make_view(options: ReplayOptions) -> ViewOutput:
     from feedcli.views.live import LiveView
 
-    names = " ".join(os.path.basename(f) for f in options.files)
+    if options.source is not None:
+        from feedcli.sinks.urls import parse_source
+
+        names = parse_source(options.source, follow=options.follow).name  # the server, its password hidden
+    else:
+        names = " ".join(os.path.basename(f) for f in options.files)
     return ViewOutput(LiveView(title=f"feedcli replay {names}"))
 
 
