@@ -403,7 +403,10 @@ async def _read_group(
         await _ensure_group(client, key, group)
         last = await client.xrevrange(key, count=1)
         ends[key] = _id(last[0][0]) if last else (0, 0)
-    # "0" first: what this consumer was given before and never acknowledged; then ">" (new entries)
+    if spec.claim is not None:
+        await _claim(client, keys, group, consumer, spec.claim)
+    # "0" first: what this consumer was given before and never acknowledged (and what it just
+    # claimed); then ">" (new entries)
     positions = dict.fromkeys(keys, b"0")
     loop = asyncio.get_running_loop()
     scanned = loop.time()
@@ -416,6 +419,8 @@ async def _read_group(
                         if key not in positions:
                             await _ensure_group(client, key, group)
                             positions[key] = b">"
+                    if spec.claim is not None and await _claim(client, list(positions), group, consumer, spec.claim):
+                        positions = dict.fromkeys(positions, b"0")  # what was claimed is read from "0"
                     scanned = loop.time()
                 if not positions:
                     if not follow:
@@ -461,6 +466,22 @@ async def _read_group(
         if done:  # the last chunk written (the reader was resumed after it), or entries without a line
             with contextlib.suppress(Exception):
                 await _ack(client, group, done)
+
+
+async def _claim(client: aioredis.Redis, keys: list[bytes], group: str, consumer: str, idle: float) -> bool:
+    """Take over the entries of `keys` that other readers of the group left unacknowledged for
+    `idle` seconds (XAUTOCLAIM); whether any were taken (they are then ours, pending: read from "0")."""
+    took = False
+    for key in keys:
+        start: Any = b"0-0"
+        while True:
+            # not JUSTID: redis-py drops the cursor from that reply
+            reply = await client.xautoclaim(key, group, consumer, int(idle * 1000), start_id=start, count=READ_COUNT)
+            start, ids = reply[0], reply[1]
+            took = took or bool(ids)
+            if start in (b"0-0", "0-0"):
+                break
+    return took
 
 
 async def _ack(client: aioredis.Redis, group: str, done: list[tuple[bytes, bytes]]) -> None:

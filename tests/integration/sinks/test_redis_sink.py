@@ -286,6 +286,33 @@ def test_a_consumer_group_shares_the_work_and_acknowledges_a_chunk_only_once_it_
     assert sorted(seen) == list(range(total))  # each entry exactly once across the group's readers
 
 
+def test_a_reader_with_claim_takes_over_what_a_reader_that_died_left_unacknowledged(
+    redis_server: RedisServer,
+) -> None:
+    total = 600
+
+    async def flat(url: str) -> list[bytes]:
+        return [x async for chunk in open_chunks(url) for x in chunk]
+
+    async def main() -> dict[str, list[bytes]]:
+        sink = sink_for(redis_server.url())
+        await sink.start()
+        await feed(sink, [data(i) for i in range(total)])
+        await sink.aclose()
+        url = redis_server.url("/0", "key=feedcli:moex:orderbooks:*&group=desk&consumer={}")
+        dead = open_chunks(url.format("dead"), follow=True)
+        lost = await asyncio.wait_for(anext(dead), 20)  # given to "dead", never said to be written
+        await dead.aclose()  # type: ignore[attr-defined]
+        without = await flat(url.format("b"))  # without claim=: what nobody was given
+        with_claim = await flat(url.format("c") + "&claim=0")  # with it: what "dead" left, too
+        return {"lost": lost, "without": without, "with_claim": with_claim}
+
+    parts = arun(main())
+    assert parts["lost"] and parts["without"]
+    assert sorted(parts["with_claim"]) == sorted(parts["lost"])  # taken over, all of it
+    assert sorted(numbers(parts["without"]) + numbers(parts["with_claim"])) == list(range(total))
+
+
 def test_a_replay_tee_sends_raw_lines_byte_for_byte(redis_server: RedisServer) -> None:
     raw = [
         b'{"provider":"tse","channel":"best-limit","symbol":"X.Y","ts":null,"recv":"2025-11-14T08:30:00.000001Z",'
