@@ -306,3 +306,21 @@ def test_bad_source_urls_are_exit_2_and_wrong_credentials_exit_3(tmp_path: Path)
         out = run(["replay", server.url("/0", "key=feedcli:*", auth=":wrong@")], env)
         assert out.returncode == 3, out.stderr
         assert "refused the credentials" in out.stderr and "wrong" not in out.stderr
+
+
+def test_format_view_of_lines_read_back_from_redis(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path, COLUMNS="120", LINES="30")
+    for server in server_or_skip(RedisServer(password="s3cret")):
+        assert isinstance(server, RedisServer)
+        url = server.url(auth=":s3cret@")
+        synthetic(tmp_path / "day.ndjson", 50)
+        into = run(["replay", "--speed", "0", str(tmp_path / "day.ndjson"), "--sink", url], env)
+        assert into.returncode == 0, into.stderr
+        view = run(
+            ["replay", "--speed", "0", "--format", "view", server.url("/0", "key=feedcli:*", auth=":s3cret@")], env
+        )
+        assert view.returncode == 0, view.stderr
+        assert "GAZP" in view.stdout and "MXSE.TQBR.SBER" in view.stdout
+        assert "50 msgs" in view.stdout  # every line reached the view
+        assert f"127.0.0.1:{server.port}/0" in view.stdout and "s3cret" not in view.stdout  # titled, no password
+        assert '"recv"' not in view.stdout  # a view, not NDJSON
