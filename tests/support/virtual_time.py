@@ -59,6 +59,17 @@ class VirtualTimer:
         for _ in range(settle):
             await asyncio.sleep(0)
 
+    async def jump(self, seconds: float, settle: int = 20) -> None:
+        """Move time forward by `seconds` at once, as a loop blocked that long sees it: every
+        sleeper due by then wakes at the new time."""
+        self._now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+        for _ in range(settle):
+            await asyncio.sleep(0)
+
     async def drive(self, task: asyncio.Task[object], *, sleepers: int = 1, limit: float = 3600.0) -> None:
         """Run `task` to its end on virtual time: whenever `sleepers` tasks wait on this clock
         (all the work there is is waiting for time), jump to the earliest deadline.
