@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from typing import Any
 
 
 class VirtualTimer:
@@ -84,3 +85,10 @@ class VirtualTimer:
                 assert deadline <= limit, f"virtual time ran past {limit} s"
                 await self.advance(deadline - self._now, settle=0)
         await task
+
+
+async def settled(ws: Any) -> None:
+    """Return once a server has handled everything this `websockets` client sent before, and
+    so has written everything it sent before that: a server answers a ping in order with the
+    messages around it (aiohttp's handlers do, in their receive loop)."""
+    await asyncio.wait_for(await ws.ping(), 10)

@@ -29,7 +29,7 @@ from feedcli.providers.base import ws_url
 from feedcli.simulators.datafye import HISTORY_BATCH, LIVE_ENDPOINTS, NO_PONG, DatafyeFaults, DatafyeSimulator
 from feedcli.simulators.datafye_market import CRYPTO, STOCKS
 from tests.support.cli import FEEDCLI, Simulator
-from tests.support.virtual_time import VirtualTimer
+from tests.support.virtual_time import VirtualTimer, settled
 
 T = TypeVar("T")
 
@@ -436,12 +436,6 @@ def test_history_refusals(change: dict[str, Any], code: str) -> None:
 
 
 # ---- heartbeats, halts and faults --------------------------------------------------------------
-
-
-async def settled(ws: ClientConnection) -> None:
-    """Return once the server has handled everything this client sent before (and so has
-    sent everything it wrote before that): its handler answers a ping in order."""
-    await asyncio.wait_for(await ws.ping(), 10)
 
 
 def test_heartbeats_a_ponging_client_lives_a_silent_one_is_closed() -> None:
