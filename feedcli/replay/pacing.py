@@ -7,13 +7,13 @@ slow once does not push every later line back.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from feedcli.replay.times import RecvSeconds
 from feedcli.sinks.writer import FLUSH_AT
+from feedcli.timers import LOOP_TIMER, Timer
 
 #: a line due sooner than this is written now rather than after a sleep the loop cannot
 #: time that finely anyway
@@ -47,13 +47,15 @@ class Pacer:
     before every sleep (a reader sees each line when it is due) and every FLUSH_AT bytes.
 
     The schedule lives across calls of `take`, so lines that come in pieces (a file, or
-    pages read from Redis or NATS, `pump_chunks`) are paced as one timeline.
+    pages read from Redis or NATS, `pump_chunks`) are paced as one timeline. `timer` is the
+    loop's clock but in tests, which check the schedule on a virtual one.
     """
 
-    def __init__(self, out: Output, speed: float, counters: Counters) -> None:
+    def __init__(self, out: Output, speed: float, counters: Counters, timer: Timer = LOOP_TIMER) -> None:
         self.out = out
         self.speed = speed
         self.counters = counters
+        self.timer = timer
         self._batch: list[bytes] = []
         self._size = 0
         self._key: str | None = None
@@ -85,7 +87,7 @@ class Pacer:
                     batch, size = self._batch, 0
             self._size, self._key = size, key
             return
-        clock = asyncio.get_running_loop().time
+        clock = self.timer.now
         seconds = self._seconds
         for key, line in records:
             t = seconds(key)
@@ -100,7 +102,7 @@ class Pacer:
                 self.counters.at = key
                 wait = due - clock()
                 if wait > MIN_SLEEP:
-                    await asyncio.sleep(wait)
+                    await self.timer.sleep(wait)
             batch.append(line)
             size += len(line)
             self._key = key
@@ -110,15 +112,21 @@ class Pacer:
         self._size = size
 
 
-async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters) -> None:
+async def pump(
+    records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters, timer: Timer = LOOP_TIMER
+) -> None:
     """Send every record to `out`, paced at `speed` (0: as fast as `out` takes them); see Pacer."""
-    pacer = Pacer(out, speed, counters)
+    pacer = Pacer(out, speed, counters, timer)
     await pacer.take(records)
     await pacer.flush()
 
 
 async def pump_chunks(
-    chunks: AsyncIterable[Iterable[tuple[str, bytes]]], out: Output, speed: float, counters: Counters
+    chunks: AsyncIterable[Iterable[tuple[str, bytes]]],
+    out: Output,
+    speed: float,
+    counters: Counters,
+    timer: Timer = LOOP_TIMER,
 ) -> None:
     """`pump` for lines that arrive in chunks (read back from Redis or NATS, perhaps live).
 
@@ -126,7 +134,7 @@ async def pump_chunks(
     waiting for more, and a source may take a chunk's being asked for as the sign that the
     one before has been written (a Redis consumer group acknowledges it then).
     """
-    pacer = Pacer(out, speed, counters)
+    pacer = Pacer(out, speed, counters, timer)
     async for chunk in chunks:
         await pacer.take(chunk)
         await pacer.flush()
