@@ -7,6 +7,7 @@ mid-replay still gets every line.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import threading
@@ -324,3 +325,33 @@ def test_format_view_of_lines_read_back_from_redis(tmp_path: Path) -> None:
         assert "50 msgs" in view.stdout  # every line reached the view
         assert f"127.0.0.1:{server.port}/0" in view.stdout and "s3cret" not in view.stdout  # titled, no password
         assert '"recv"' not in view.stdout  # a view, not NDJSON
+
+
+def test_replay_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_abandoned(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    synthetic(tmp_path / "day.ndjson", 40, step_us=50_000)  # two seconds at --speed 1
+    proc = subprocess.Popen(
+        [*FEEDCLI, "replay", str(tmp_path / "day.ndjson"), "--sink", redis_server.url()],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        with redis.Redis(port=redis_server.port) as r:
+            assert wait_for(lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 20)
+        redis_server.stop()  # for good: the lines from now on wait in the sink
+        time.sleep(2.5)  # the replay reaches its end and waits for the sink
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        assert proc.poll() is None  # the first Ctrl-C waits for the sink too
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "is down" in err and "waiting for redis://" in err
+    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
+    assert match and int(match.group(1)) >= 1, err
