@@ -38,7 +38,7 @@ __feedcli_options() {
         '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
         login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
         logout) __feedcli_reply=(--profile -h --help) ;;
-        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve -f --follow --sink --wait-clients -h --help) ;;
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
         providers) __feedcli_reply=(-h --help) ;;
         search) __feedcli_reply=(--url --profile -h --help) ;;
@@ -94,6 +94,7 @@ __feedcli_arity() {
         'replay|--format') REPLY=1 ;;
         'replay|--fps') REPLY=1 ;;
         'replay|--serve') REPLY=1 ;;
+        'replay|--sink') REPLY=1 ;;
         'replay|--wait-clients') REPLY=1 ;;
         'demo|--rate') REPLY=1 ;;
         'demo|--seed') REPLY=1 ;;
@@ -574,7 +575,6 @@ __feedcli_argument() {
     case "$1|$2" in
         'login|0') __feedcli_add "$3" ht moex ;;
         'logout|0') __feedcli_add "$3" ht moex ;;
-        'replay|'*) __feedcli_files -f "$3" ;;
         'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
         *) : ;;
     esac

@@ -44,6 +44,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'replay|--serve'
             echo 1
+        case 'replay|--sink'
+            echo 1
         case 'replay|--wait-clients'
             echo 1
         case 'demo|--rate'
@@ -934,9 +936,10 @@ complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of
 complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
+complete -c feedcli -n '__feedcli_at replay' -s f -l follow -d 'With a redis:// or nats:// URL: after what is there, keep reading new lines a...'
+complete -c feedcli -n '__feedcli_at replay' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
 complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0+ replay' -F
 
 # feedcli demo
 complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
