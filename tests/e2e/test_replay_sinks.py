@@ -355,3 +355,24 @@ def test_replay_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_a
     assert "is down" in err and "waiting for redis://" in err
     match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
     assert match and int(match.group(1)) >= 1, err
+
+
+def test_lines_read_back_are_checked_and_to_ends_even_a_follower(tmp_path: Path, redis_server: RedisServer) -> None:
+    env = feedcli_env(tmp_path)
+    lines = synthetic(tmp_path / "day.ndjson", 40, symbols=("GAZP",))
+    with redis.Redis(port=redis_server.port) as r:
+        for at, line in enumerate(lines):
+            r.xadd("feedcli:moex:trades:GAZP", {"line": line})
+            if at == 10:
+                r.xadd("feedcli:moex:trades:GAZP", {"line": b'{"torn":'})  # not a feedcli line
+                r.xadd("feedcli:moex:trades:GAZP", {"other": b"field"})  # not a feedcli entry at all
+    url = redis_server.url("/0", "key=feedcli:moex:*")
+    out = run(["replay", "--speed", "0", url], env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.encode().splitlines() == lines  # the bad entry skipped, the rest byte for byte
+    assert re.search(r"redis://127\.0\.0\.1:\d+/0: line 12 is not JSON; skipped", out.stderr), out.stderr
+    # --to ends the replay at the first line at or after it, following or not
+    to = orjson.loads(lines[20])["recv"]
+    out = run(["replay", "--follow", "--to", to, url], env, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.encode().splitlines() == lines[:20]
