@@ -376,3 +376,26 @@ def test_lines_read_back_are_checked_and_to_ends_even_a_follower(tmp_path: Path,
     out = run(["replay", "--follow", "--to", to, url], env, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.encode().splitlines() == lines[:20]
+
+
+def test_follow_on_core_nats_reads_what_is_published_from_then_on(
+    tmp_path: Path, binance: Simulator, nats_server: NatsServer
+) -> None:
+    env = feedcli_env(tmp_path)
+    reader = Reader(["replay", "--follow", nats_server.url("subject=feedcli.binance.>")], env)
+    printed: list[bytes] = []
+    try:
+        for _attempt in range(10):  # until the reader has subscribed: core NATS keeps nothing for later
+            out = run(["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "5",
+                       "--sink", nats_server.url()], env)  # fmt: skip
+            assert out.returncode == 0, out.stderr
+            printed += out.stdout.encode().splitlines()
+            if wait_for(lambda: len(reader.data()) > 0, 2):
+                break
+        got = reader.data()
+        assert got, reader.errors
+        assert wait_for(lambda: printed[-len(reader.data()) :] == reader.data(), 10)  # every line from then on
+        code, err = reader.interrupt()
+        assert code == 0, err
+    finally:
+        reader.close()
