@@ -66,6 +66,8 @@ class BookMarket:
             price += rng.randint(1, 3)
         self.update_id = FIRST_UPDATE
         self.trade_id = FIRST_TRADE
+        #: the last trade's price (None before the first)
+        self.last: float | None = None
         #: the last `history` states (update id, bids, asks), for a REST snapshot that lags
         self.past: deque[tuple[int, dict[int, float], dict[int, float]]] = deque(maxlen=max(1, history + 1))
         if history:
@@ -113,6 +115,7 @@ class BookMarket:
             self.bids[bid],
             self.price(ask),
             self.asks[ask],
+            last=self.last,
             ts_ms=ts_ms,
             seq=self.update_id,
         )
@@ -162,6 +165,7 @@ class BookMarket:
                 else:
                     side[best] = side_changed[best] = left
                 self.trade_id += 1
+                self.last = self.price(best)
                 trades.append(
                     Trade(self.symbol, self.price(best), take, "buy" if taker_buys else "sell", self.trade_id, ts_ms)
                 )
