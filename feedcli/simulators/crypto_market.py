@@ -26,6 +26,9 @@ ACTIVE = 20
 #: the first update id and trade id (exchanges' ids are large; a small one would hide bugs)
 FIRST_UPDATE = 1_000_000
 FIRST_TRADE = 50_000
+#: the number of the market's first state for exchanges that number messages one by one
+#: (Bybit's `u`, Coinbase's per-product book sequence): `step_id` is it plus the steps taken
+FIRST_STEP = 100
 
 
 def decimals(price: float) -> int:
@@ -68,6 +71,8 @@ class BookMarket:
         self.trade_id = FIRST_TRADE
         #: the last trade's price (None before the first)
         self.last: float | None = None
+        #: steps taken; `step_id` numbers the state one by one
+        self.steps = 0
         #: the last `history` states (update id, bids, asks), for a REST snapshot that lags
         self.past: deque[tuple[int, dict[int, float], dict[int, float]]] = deque(maxlen=max(1, history + 1))
         if history:
@@ -78,6 +83,10 @@ class BookMarket:
 
     def price(self, index: int) -> float:
         return round(index * self.tick, self.dec)
+
+    @property
+    def step_id(self) -> int:
+        return FIRST_STEP + self.steps
 
     # ------------------------------------------------------------------ reading
     def best_bid(self) -> int:
@@ -171,6 +180,7 @@ class BookMarket:
                 )
         first = self.update_id + 1
         self.update_id += max(1, len(changed_bids) + len(changed_asks))
+        self.steps += 1
         if self.past.maxlen and self.past.maxlen > 1:
             self.past.append((self.update_id, dict(self.bids), dict(self.asks)))
         delta = BookDelta(
@@ -198,6 +208,31 @@ class BookMarket:
         far = min(book) if is_bid else max(book)
         del book[far]
         changed[far] = 0.0
+
+
+class TopView:
+    """The top `depth` levels of a market as an exchange streaming a fixed depth shows them:
+    its deltas are the changes of that view (levels entering it, leaving it as 0, changing)."""
+
+    def __init__(self, market: BookMarket, depth: int) -> None:
+        self.market = market
+        self.depth = depth
+        self.bids, self.asks = self._now()
+
+    def _now(self) -> tuple[dict[float, float], dict[float, float]]:
+        bids, asks = self.market.top(self.depth)
+        return dict(bids), dict(asks)
+
+    def diff(self) -> tuple[list[Level], list[Level]]:
+        """What changed since the last call (or since the view was made)."""
+        bids, asks = self._now()
+        out = []
+        for old, new, best_first in ((self.bids, bids, True), (self.asks, asks, False)):
+            changes = {p: s for p, s in new.items() if old.get(p) != s}
+            changes.update({p: 0.0 for p in old if p not in new})
+            out.append(sorted(changes.items(), reverse=best_first))
+        self.bids, self.asks = bids, asks
+        return out[0], out[1]
 
 
 def replay_to(pair: str, mid: float, seed: int, update_id: int) -> BookMarket:

@@ -15,8 +15,12 @@ def data_lines(out: list[dict], channel: str) -> list[dict]:
     return [o for o in out if o.get("channel") == channel]
 
 
-def assert_books_true(out: list[dict], seed: int, depth: int) -> int:
-    """Every book line is the true book's top `depth` at its `seq`, never crossed; returns how many."""
+def assert_books_true(out: list[dict], seed: int, depth: int, *, by_step: bool = False) -> int:
+    """Every book line is the true book's top `depth` at its `seq`, never crossed; returns how many.
+
+    `by_step`: the exchange numbers its book messages one by one (Bybit, Coinbase), so `seq`
+    is the market's `step_id`, not its update id.
+    """
     books = data_lines(out, "book")
     by_pair: dict[str, list[dict]] = {}
     for line in books:
@@ -25,14 +29,19 @@ def assert_books_true(out: list[dict], seed: int, depth: int) -> int:
         market = BookMarket(pair, DEFAULT_PAIRS[pair], seed, pair=pair)
         for line in sorted(pair_lines, key=lambda o: o["seq"]):
             assert line["kind"] == "book"
-            while market.update_id < line["seq"]:
+
+            while _at(market, by_step) < line["seq"]:
                 market.step()
-            assert market.update_id == line["seq"], f"no update ends at {line['seq']}"
+            assert _at(market, by_step) == line["seq"], f"no update ends at {line['seq']}"
             bids, asks = market.top(depth)
             data = line["data"]
             assert data == {"bids": [list(b) for b in bids], "asks": [list(a) for a in asks]}, line["seq"]
             assert data["bids"][0][0] < data["asks"][0][0]
     return len(books)
+
+
+def _at(market: BookMarket, by_step: bool) -> int:
+    return market.step_id if by_step else market.update_id
 
 
 def assert_trades_once(out: list[dict]) -> None:
