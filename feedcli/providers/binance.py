@@ -152,7 +152,9 @@ class BinanceWire(Wire):
 
     max_depth = crypto.MAX_DEPTH
 
-    def subscribe(self, symbols: Sequence[str], channels: Sequence[str], depth: int) -> list[Frame]:
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
         streams: list[str] = []
         for symbol in symbols:
             if "trades" in channels:

@@ -207,7 +207,9 @@ class BybitWire(Wire):
     def __init__(self) -> None:
         self._book_depth = 0
 
-    def subscribe(self, symbols: Sequence[str], channels: Sequence[str], depth: int) -> list[Frame]:
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
         self._book_depth = crypto.topic_depth(depth) if "book" in channels else 0
         args: list[str] = []
         for symbol in symbols:

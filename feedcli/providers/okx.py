@@ -148,7 +148,9 @@ class OKXWire(Wire):
     def handshake(self, ws_base: str, symbols: Sequence[str]) -> Handshake:
         return Handshake(ws_url(ws_base, PUBLIC_PATH))
 
-    def subscribe(self, symbols: Sequence[str], channels: Sequence[str], depth: int) -> list[Frame]:
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
         args = [{"channel": okx, "instId": s} for s in symbols for ours, okx in self._CHANNELS if ours in channels]
         return [orjson.dumps({"op": "subscribe", "args": args}).decode()]
 

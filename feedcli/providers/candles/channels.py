@@ -72,8 +72,11 @@ class Wire(ABC):
         return None
 
     @abstractmethod
-    def subscribe(self, symbols: Sequence[str], channels: Sequence[str], depth: int) -> list[Frame]:
-        """The frames that subscribe `channels` (not candles) of `symbols`."""
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        """The frames that subscribe `channels` (not candles) of `symbols` (`now`: the engine's
+        clock, for an exchange that stamps its requests)."""
 
     def resubscribe(self, symbol: str, depth: int) -> list[Frame]:
         """Frames that make the exchange send a fresh book snapshot (chained books)."""
@@ -195,7 +198,7 @@ class MarketCodec(CandleCodec):
 
     def subscription_frames(self) -> list[Frame]:
         out = super().subscription_frames() if self.candles else []
-        return out + self.wire.subscribe(self.symbols, self.channels, self.depth)
+        return out + self.wire.subscribe(self.symbols, self.channels, self.depth, now=self._now)
 
     # -- REST snapshots --------------------------------------------------------------
 
