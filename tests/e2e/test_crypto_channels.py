@@ -26,6 +26,7 @@ EXCHANGES = {
     "okx": (("--skip-update-every", "9", "--bad-checksum-every", "5"), 400, ("checksum mismatch", "follows")),
     "bybit": (("--skip-update-every", "9"), 1000, ("missed",)),
     "gate": (("--skip-update-every", "9", "--snapshot-lag", "3"), 50, ("missed",)),
+    "kucoin": (("--skip-update-every", "9", "--snapshot-lag", "3"), 50, ("missed",)),
 }
 #: exchanges that number book messages one by one (the simulator's step, not its update id)
 BY_STEP = {"bybit", "coinbase"}
