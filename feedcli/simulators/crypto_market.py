@@ -29,6 +29,8 @@ FIRST_TRADE = 50_000
 #: the number of the market's first state for exchanges that number messages one by one
 #: (Bybit's `u`, Coinbase's per-product book sequence): `step_id` is it plus the steps taken
 FIRST_STEP = 100
+#: trades remembered for a subscription's snapshot of recent trades
+RECENT_TRADES = 20
 
 
 def decimals(price: float) -> int:
@@ -73,6 +75,8 @@ class BookMarket:
         self.last: float | None = None
         #: steps taken; `step_id` numbers the state one by one
         self.steps = 0
+        #: the latest trades (an exchange that sends recent trades on subscribing: Coinbase)
+        self.recent: deque[Trade] = deque(maxlen=RECENT_TRADES)
         #: the last `history` states (update id, bids, asks), for a REST snapshot that lags
         self.past: deque[tuple[int, dict[int, float], dict[int, float]]] = deque(maxlen=max(1, history + 1))
         if history:
@@ -178,6 +182,7 @@ class BookMarket:
                 trades.append(
                     Trade(self.symbol, self.price(best), take, "buy" if taker_buys else "sell", self.trade_id, ts_ms)
                 )
+        self.recent.extend(trades)
         first = self.update_id + 1
         self.update_id += max(1, len(changed_bids) + len(changed_asks))
         self.steps += 1

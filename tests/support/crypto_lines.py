@@ -40,6 +40,28 @@ def assert_books_true(out: list[dict], seed: int, depth: int, *, by_step: bool =
     return len(books)
 
 
+def assert_books_found(out: list[dict], seed: int, depth: int, *, within: int = 5000) -> int:
+    """For an exchange whose `seq` numbers its connection's messages (Coinbase), not the book:
+    every book line, in order, is the true top `depth` at some later step of the market."""
+    books = data_lines(out, "book")
+    markets: dict[str, BookMarket] = {}
+    for line in books:
+        pair = line["symbol"]
+        market = markets.get(pair)
+        if market is None:
+            market = markets[pair] = BookMarket(pair, DEFAULT_PAIRS[pair], seed, pair=pair)
+        want = line["data"]
+        for _ in range(within):
+            bids, asks = market.top(depth)
+            if want == {"bids": [list(b) for b in bids], "asks": [list(a) for a in asks]}:
+                break
+            market.step()
+        else:
+            raise AssertionError(f"no state of the market within {within} steps is the book line {line}")
+        assert want["bids"][0][0] < want["asks"][0][0]
+    return len(books)
+
+
 def _at(market: BookMarket, by_step: bool) -> int:
     return market.step_id if by_step else market.update_id
 

@@ -83,8 +83,10 @@ class Wire(ABC):
         return []
 
     @abstractmethod
-    def parse(self, frame: Frame) -> model.Parsed:
-        """One message as neutral objects; an empty Parsed for messages of other kinds."""
+    def parse(self, frame: Frame) -> model.Parsed | None:
+        """One message as neutral objects; an empty Parsed for messages of other kinds (the
+        candle parser reads them); None for one of these channels that holds nothing to write
+        (a repeat)."""
 
     def lost(self) -> str | None:
         """Why every book of this connection is out of sync since the last parse (Coinbase), or None."""
@@ -250,13 +252,15 @@ class MarketCodec(CandleCodec):
             if any(isinstance(e, ControlEvent) and e.event == "unknown" for e in events):
                 raise
             return events
-        if not (got.trades or got.tickers or got.snapshots or got.deltas):
-            return super().parse(frame, recv)
         out: list[Event] = []
         lost = self.wire.lost()
         if lost is not None:
             for symbol, machine in self.books.items():
                 out += self._act(symbol, machine.invalidate(lost), recv)
+        if got is None:
+            return out
+        if not (got.trades or got.tickers or got.snapshots or got.deltas):
+            return out + super().parse(frame, recv)
         pair_of, provider = self.feed.pair_of, self.provider
         if got.trades and "trades" in self.channels:
             admit = self.trades.admit

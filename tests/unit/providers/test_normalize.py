@@ -228,7 +228,7 @@ def test_every_exchanges_candles_are_a_series_of_candles(exchange: str) -> None:
     assert candle == market.Candle("2025-01-01T00:00:00.000000Z", 1.0, 2.0, 0.5, 1.5, 3.0, True)
 
 
-@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit", "gate", "kucoin"])
+@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit", "gate", "kucoin", "coinbase"])
 def test_crypto_trade_book_and_ticker_lines_are_the_vocabulary(exchange: str) -> None:
     record = providers.get(exchange)
     trade = {"price": 1.5, "size": 2.0, "side": "sell", "id": 7}
