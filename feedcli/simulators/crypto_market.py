@@ -34,8 +34,9 @@ RECENT_TRADES = 20
 
 
 def decimals(price: float) -> int:
-    """Price decimals of a pair, as the candle simulators round (`candles._decimals`)."""
-    return max(2, 6 - int(math.log10(max(price, 1e-9))))
+    """Price decimals of a pair's book: cents above 1, five significant digits below (a tick
+    of 0.01 at 67,000 as at 150, as on the exchanges' USDT books)."""
+    return max(2, 4 - int(math.log10(max(price, 1e-9))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ class BookMarket:
         self.dec = decimals(mid)
         self.tick = 10.0**-self.dec
         center = max(LEVELS + 10, round(mid / self.tick))
-        self.size_scale = max(0.001, 1000.0 / max(mid, 1.0))
+        #: about 100,000 quote units a level at most (a few BTC, dozens of ETH)
+        self.size_scale = max(0.001, 100_000.0 / max(mid, 1.0))
         rng = self.rng
         #: tick index → size
         self.bids: dict[int, float] = {}

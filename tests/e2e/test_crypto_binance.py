@@ -98,3 +98,31 @@ def test_bad_input(clean, env, args, code, message) -> None:
     result = run([*stream(clean.url, *pair, *args), "--limit", "1"], env, timeout=30)
     assert result.returncode == code, (result.returncode, result.stderr)
     assert message in result.stderr
+
+
+def test_demo_binance_streams_candles_the_book_and_trades_together(tmp_path) -> None:
+    result = run(["demo", "binance", "--limit", "300"], feedcli_env(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    channels = Counter(o["channel"] for o in out if "channel" in o)
+    assert {"candles", "book", "trades"} <= set(channels), channels
+
+
+def test_demo_takes_channels(tmp_path) -> None:
+    result = run(["demo", "binance", "--channel", "ticker", "--limit", "20"], feedcli_env(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert {o["channel"] for o in lines(result.stdout) if "channel" in o} == {"ticker"}
+
+
+def test_record_writes_books_and_replay_reads_them_back(tmp_path, clean, env) -> None:
+    out = tmp_path / "books.ndjson"
+    args = ["record", "binance", "--url", clean.url, "--pair", "BTC-USDT", "--channel", "book", "--depth", "5"]
+    result = run([*args, "-o", str(out), "--limit", "30"], env)
+    assert result.returncode == 0, result.stderr
+    recorded = lines(out.read_text())
+    assert assert_books_true(recorded, SEED, 5) == 30
+    replayed = run(["replay", str(out), "--speed", "0", "--channel", "book"], env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert [o["data"] for o in data_lines(lines(replayed.stdout), "book")] == [
+        o["data"] for o in data_lines(recorded, "book")
+    ]

@@ -234,6 +234,16 @@ def _channels(exchange: Exchange) -> tuple[Channel, ...]:
 DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
 DEMO_BACKFILL = "60"
 
+
+def _demo_values(exchange: Exchange) -> dict[str, Any]:
+    """An hour of 1m history first, then three pairs live; with the book and the trades where
+    the exchange has them wired (the ladder and the tape beside the candles)."""
+    values: dict[str, Any] = {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL}
+    if exchange.wire is not None:
+        values["channel"] = ["candles", "book", "trades"]
+    return values
+
+
 SIM_OPTIONS: tuple[SimOption, ...] = (
     rate_option("Updates per second of each subscribed candle.", 2.0),
     SEED,
@@ -297,10 +307,6 @@ def provider(
             f"feedcli simulate {exchange.name}, then feedcli stream {exchange.name} "
             f"--url http://127.0.0.1:{port} --pair BTC-USDT --interval 1m",
         ),
-        # an hour of 1m history first, then three pairs live
-        demo=Demo(
-            values=lambda _sim: {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL},
-            max_rate=10.0,
-        ),
+        demo=Demo(values=lambda _sim: _demo_values(exchange), max_rate=10.0),
         knobs=knobs,
     )
