@@ -42,6 +42,9 @@ DEFAULT_DEPTH = 10
 KINDS = {"candles": "candle", "trades": "trade", "book": "book", "ticker": "quote"}
 #: non-numeric trade ids remembered per symbol, to drop repeats after a reconnect
 RECENT_TRADE_IDS = 4096
+#: seconds before a failed snapshot call is made again, doubling with each failure in a row, at most
+SNAPSHOT_BACKOFF = 0.5
+SNAPSHOT_BACKOFF_MAX = 30.0
 
 
 class Wire(ABC):
@@ -195,6 +198,9 @@ class MarketCodec(CandleCodec):
         #: REST snapshots to fetch, and those asked of the engine and not answered yet
         self._snapshots: list[tuple[str, model.SnapshotRequest]] = []
         self._snap_flight: dict[HttpRequest, str] = {}
+        #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
+        self._failures = 0
+        self._retry_at = 0.0
 
     # -- subscribing -----------------------------------------------------------------
 
@@ -205,14 +211,21 @@ class MarketCodec(CandleCodec):
     # -- REST snapshots --------------------------------------------------------------
 
     def pending_requests(self, now: float) -> list[HttpRequest]:
+        # The engine asks again only once the calls it was given are answered or failed: a
+        # snapshot still marked in flight failed (a network error, a 5xx). It is asked again
+        # after a backoff that grows with each failure in a row, never in a tight loop.
         lost = list(self._snap_flight.values())
         self._snap_flight.clear()
         out = super().pending_requests(now)
-        events: list[Event] = []
-        for symbol in lost:  # asked for and never answered (a network error, a refusal)
+        if lost:
+            self._failures += 1
+            self._retry_at = now + min(SNAPSHOT_BACKOFF_MAX, SNAPSHOT_BACKOFF * 2 ** (self._failures - 1))
+        for symbol in lost:
             machine = self.books.get(symbol)
             if isinstance(machine, RangeSync):
-                events += self._act(symbol, machine.on_snapshot_failed("the snapshot call failed"), "")
+                self._act(symbol, machine.on_snapshot_failed("the snapshot call failed"), "")
+        if now < self._retry_at:
+            return out
         for symbol, snap in self._snapshots:
             request = HttpRequest(
                 snap.method, http_url(self.feed.rest_base, snap.path), snap.params, purpose="snapshot"
@@ -226,6 +239,7 @@ class MarketCodec(CandleCodec):
         symbol = self._snap_flight.pop(request, None)
         if symbol is None:
             return super().on_http(request, response, recv)
+        self._failures = 0
         machine = self.books[symbol]
         assert isinstance(machine, RangeSync)
         if response.status >= 400:
@@ -286,6 +300,10 @@ class MarketCodec(CandleCodec):
             machine = books.get(delta.symbol)
             if machine is not None:
                 out += self._act(delta.symbol, machine.on_delta(delta), recv)
+        if self._snap_flight or self._snapshots:
+            # snapshot work is outstanding: the engine asks again, which finds out a call that
+            # failed beside the stream (the engine says nothing of it) and makes it again in time
+            self.wants_http = True
         return out
 
     def _act(self, symbol: str, actions: list[model.Action], recv: str) -> list[Event]:

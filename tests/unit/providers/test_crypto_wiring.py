@@ -135,3 +135,21 @@ def test_binance_carries_every_channel_on_one_connection() -> None:
     assert '"btcusdt@kline_1m"' in frames[0] and all(
         s in frames[1] for s in ("btcusdt@trade", "btcusdt@depth@100ms", "ethusdt@bookTicker")
     )
+
+
+def test_a_snapshot_call_that_failed_is_made_again_after_a_growing_backoff() -> None:
+    codec = market_codec("binance", ["BNB-BTC"], ["book"], depth="1")
+    codec.parse(doc("binance", "depthUpdate"), RECV)
+    (first,) = codec.pending_requests(100.0)
+    codec.wants_http = False
+    codec.parse(doc("binance", "depthUpdate"), RECV)
+    assert codec.wants_http  # work is outstanding: the engine asks again
+    assert codec.pending_requests(100.0) == []  # the call failed (never answered): not at once
+    assert codec.pending_requests(100.4) == []
+    (again,) = codec.pending_requests(100.6)
+    assert again.url == first.url
+    assert codec.pending_requests(100.6) == []  # failed again: now a second to wait
+    assert codec.pending_requests(101.5) == []
+    (third,) = codec.pending_requests(101.7)
+    (line,) = codec.on_http(third, HttpResponse(200, {}, doc("binance", "restDepth")), RECV)
+    assert line.channel == "book"
