@@ -128,15 +128,17 @@ class KucoinSimulator(CandleSimulator):
         if kind not in ("subscribe", "unsubscribe"):
             return [_error(ident, 400, f"unknown message type {kind!r}")]
         text_topic = str(msg.get("topic", ""))
-        channel, _, symbol = text_topic.partition(":")
+        channel, _, listed = text_topic.partition(":")
         if channel in CRYPTO_CHANNELS:
-            if not self.known_pair(symbol):
+            symbols = listed.split(",")  # a topic may name up to 100 symbols
+            if len(symbols) > 100 or not all(self.known_pair(symbol) for symbol in symbols):
                 return [_error(ident, 404, f"topic {text_topic} is not found")]
             feeds: set[tuple[str, str]] = sub.extra.setdefault("feeds", set())
-            if kind == "subscribe":
-                feeds.add((channel, symbol))
-            else:
-                feeds.discard((channel, symbol))
+            for symbol in symbols:
+                if kind == "subscribe":
+                    feeds.add((channel, symbol))
+                else:
+                    feeds.discard((channel, symbol))
             sub.extra["channel_pairs"] = {s: s for _c, s in feeds}
             return [orjson.dumps({"id": str(ident), "type": "ack"}).decode()] if msg.get("response") else []
         try:
