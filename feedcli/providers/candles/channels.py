@@ -208,6 +208,10 @@ class MarketCodec(CandleCodec):
         out = super().subscription_frames() if self.candles else []
         return out + self.wire.subscribe(self.symbols, self.channels, self.depth, now=self._now)
 
+    def closing_frames(self) -> list[Frame]:
+        # the candles' unsubscription only where this connection subscribed candles
+        return super().closing_frames() if self.candles else []
+
     # -- REST snapshots --------------------------------------------------------------
 
     def pending_requests(self, now: float) -> list[HttpRequest]:

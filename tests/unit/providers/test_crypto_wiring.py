@@ -153,3 +153,10 @@ def test_a_snapshot_call_that_failed_is_made_again_after_a_growing_backoff() -> 
     (third,) = codec.pending_requests(101.7)
     (line,) = codec.on_http(third, HttpResponse(200, {}, doc("binance", "restDepth")), RECV)
     assert line.channel == "book"
+
+
+def test_a_connection_without_candles_does_not_unsubscribe_candles() -> None:
+    codec = market_codec("gate", ["BTC-USDT"], ["book"])
+    assert codec.closing_frames() == []
+    with_candles = market_codec("gate", ["BTC-USDT"], ["book", "candles"])
+    assert with_candles.closing_frames() and "spot.candlesticks" in str(with_candles.closing_frames()[0])
