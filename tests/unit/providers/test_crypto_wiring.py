@@ -160,3 +160,13 @@ def test_a_connection_without_candles_does_not_unsubscribe_candles() -> None:
     assert codec.closing_frames() == []
     with_candles = market_codec("gate", ["BTC-USDT"], ["book", "candles"])
     assert with_candles.closing_frames() and "spot.candlesticks" in str(with_candles.closing_frames()[0])
+
+
+def test_ms_clock_writes_what_epoch_iso_writes() -> None:
+    from feedcli.events import epoch_iso
+    from feedcli.providers.candles.channels import MsClock
+
+    clock = MsClock()
+    for ms in (1_672_515_782_136, 1_672_515_782_999, 1_672_515_783_000, 1_672_515_783_001, 1_000_000_000_000, 1):
+        assert clock.iso(ms) == epoch_iso(ms if ms >= 10**11 else ms / 1000), ms
+    assert clock.iso(None) is None and clock.iso(0) is None
