@@ -170,3 +170,16 @@ def test_ms_clock_writes_what_epoch_iso_writes() -> None:
     for ms in (1_672_515_782_136, 1_672_515_782_999, 1_672_515_783_000, 1_672_515_783_001, 1_000_000_000_000, 1):
         assert clock.iso(ms) == epoch_iso(ms if ms >= 10**11 else ms / 1000), ms
     assert clock.iso(None) is None and clock.iso(0) is None
+
+
+def test_polled_candles_beside_a_streamed_book() -> None:
+    """Coinbase has no 1m candle stream: the candles are polled, the book still streams."""
+    make = providers.get("coinbase").prepare(
+        {"pair": ["BTC-USD"], "channel": ["candles", "book"], "interval": "1m"}, {}
+    )
+    poller, streamer = make("http://127.0.0.1:1", None)
+    assert poller.polling and poller.handshake is None
+    assert isinstance(streamer, MarketCodec) and not streamer.polling and not streamer.candles
+    assert streamer.handshake is not None and streamer.handshake.url.startswith("ws://127.0.0.1:1")
+    frames = " ".join(map(str, streamer.opening_frames()))
+    assert '"level2"' in frames and '"heartbeats"' in frames and '"candles"' not in frames
