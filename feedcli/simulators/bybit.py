@@ -57,6 +57,9 @@ class BybitSimulator(CandleSimulator):
     def banner(self) -> str:
         return f"feedcli simulate: serving Bybit v5 spot candles at {self.url}"
 
+    def listing(self) -> list[str]:
+        return [*super().listing(), f"Topics: kline.*, publicTrade.*, orderbook.{{1,50,200,1000}}.* on {WS_PATH}"]
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.klines)

@@ -54,7 +54,11 @@ class CoinbaseSimulator(CandleSimulator):
         return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"
 
     def listing(self) -> list[str]:
-        return [*super().listing(), f"WebSocket {cb.WS_PATH} (5-minute candles, heartbeats; idle close {self.idle:g}s)"]
+        return [
+            *super().listing(),
+            f"WebSocket {cb.WS_PATH} (5-minute candles, level2, market_trades, ticker, heartbeats; "
+            f"idle close {self.idle:g}s)",
+        ]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(cb.WS_PATH, self.socket)

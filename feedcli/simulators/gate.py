@@ -65,6 +65,13 @@ class GateSimulator(CandleSimulator):
     def banner(self) -> str:
         return f"feedcli simulate: serving Gate.io API v4 spot candles at {self.url}"
 
+    def listing(self) -> list[str]:
+        return [
+            *super().listing(),
+            f"Channels: spot.candlesticks, spot.trades, spot.order_book_update, spot.book_ticker on {WS_PATH}",
+            f"REST: {REST_PATH}, {crypto.ORDER_BOOK_PATH}",
+        ]
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.candlesticks)

@@ -67,6 +67,7 @@ class KucoinSimulator(CandleSimulator):
         return [
             *super().listing(),
             f"Token POST {kc.TOKEN_PATH}; pingInterval {self.ping_interval:g}s, pingTimeout {self.ping_timeout:g}s",
+            f"Topics: candles, {crypto.MATCH}, {crypto.LEVEL2}, {crypto.TICKER}; REST {crypto.SNAPSHOT_PATH}",
         ]
 
     def add_routes(self, app: web.Application) -> None:
