@@ -207,15 +207,16 @@ def quote_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]
     if not isinstance(data, Mapping):
         return (market.Quote(),)
     get = data.get
-    return (
-        market.Quote(
-            market.number(get("bid")),
-            market.number(get("bid_size")),
-            market.number(get("ask")),
-            market.number(get("ask_size")),
-            market.number(get("last")),
-        ),
+    last = market.number(get("last"))
+    quote = market.Quote(
+        market.number(get("bid")),
+        market.number(get("bid_size")),
+        market.number(get("ask")),
+        market.number(get("ask_size")),
+        last,
     )
+    # the last trade's price, where the ticker carries it, is what else the message holds
+    return (quote, market.Trade(last)) if last is not None else (quote,)
 
 
 def _channels(exchange: Exchange) -> tuple[Channel, ...]:

@@ -238,8 +238,10 @@ def test_crypto_trade_book_and_ticker_lines_are_the_vocabulary(exchange: str) ->
     assert got.to_json() == book
     assert record.channel("book").full_book  # type: ignore[union-attr]
     quote = {"bid": 1.0, "bid_size": 2.0, "ask": 1.1, "ask_size": 3.0, "last": 1.05}
-    (got,) = objects(exchange, "ticker", quote, None)
+    got, last = objects(exchange, "ticker", quote, None)
     assert got.to_json() == {k: v for k, v in quote.items() if k != "last"} and got.last == 1.05
+    assert last == market.Trade(1.05)  # the quote row's last price
+    assert objects(exchange, "ticker", {k: v for k, v in quote.items() if k != "last"}, None)[0].last is None
 
 
 def test_normalizers_do_not_raise_on_payloads_of_another_shape() -> None:
