@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 CHANNELS = ("candles", "trades", "book", "ticker")
 #: the --depth a book line shows unless told (CONTRACT.md)
 DEFAULT_DEPTH = 10
-#: the `kind` of each channel's lines (CONTRACT.md, "--normalize")
-KINDS = {"candles": "candle", "trades": "trade", "book": "book", "ticker": "quote"}
 #: non-numeric trade ids remembered per symbol, to drop repeats after a reconnect
 RECENT_TRADE_IDS = 4096
 #: seconds before a failed snapshot call is made again, doubling with each failure in a row, at most
@@ -163,8 +161,13 @@ def check_channels(exchange: Exchange, values: Any) -> tuple[tuple[str, ...], in
         if channel not in CHANNELS:
             raise UsageError(f"{exchange.name}: no channel {channel!r}; channels: {', '.join(CHANNELS)}")
     channels = tuple(dict.fromkeys(raw))
-    if "book" in channels and values.get("interval") and "candles" not in channels:
-        raise UsageError(f"{exchange.name}: --interval is for candles, not for --channel book")
+    if "candles" not in channels:
+        # CONTRACT.md names `--channel book` with `--interval`; a backfill, or trades and
+        # tickers with an interval, are the same mistake: candle options without candles
+        for flag, key in (("--interval", "interval"), ("--backfill", "backfill")):
+            if values.get(key) not in (None, ""):
+                what = ", ".join(f"--channel {c}" for c in channels)
+                raise UsageError(f"{exchange.name}: {flag} is for candles, not for {what}")
     depth_text = values.get("depth")
     depth = DEFAULT_DEPTH
     if depth_text not in (None, ""):

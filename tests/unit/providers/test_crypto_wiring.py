@@ -110,6 +110,8 @@ def test_depth_beyond_what_the_exchange_streams_names_the_allowed_depths(exchang
     ("values", "message"),
     [
         ({"channel": ["book"], "interval": "1m"}, "--interval is for candles"),
+        ({"channel": ["trades", "ticker"], "interval": "1m"}, "--interval is for candles"),
+        ({"channel": ["book"], "backfill": "10"}, "--backfill is for candles"),
         ({"channel": ["trades"], "depth": "5"}, "--depth is for --channel book"),
         ({"channel": ["book"], "depth": "ten"}, "--depth wants a number"),
         ({"channel": ["quotes"]}, "no channel 'quotes'"),
@@ -118,6 +120,11 @@ def test_depth_beyond_what_the_exchange_streams_names_the_allowed_depths(exchang
 def test_bad_channel_options_are_usage_errors(values: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         providers.get("binance").prepare({"pair": ["BTC-USDT"], **values}, {})
+
+
+def test_candle_options_with_candles_among_the_channels_are_fine() -> None:
+    values = {"pair": ["BTC-USDT"], "channel": ["book", "candles"], "interval": "1h", "backfill": "5"}
+    providers.get("binance").prepare(values, {})
 
 
 def test_okx_candles_keep_their_own_connection() -> None:
