@@ -74,7 +74,9 @@ def demo(
             if record.credentials is not None:
                 credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
             values = dict(plan.values(sim))
-            if channel:
+            if channel and plan.channels is not None:
+                values = dict(plan.channels(sim, list(channel)))
+            elif channel:
                 values["channel"] = list(channel)
             make = record.prepare(values, {})
             count = len(make(base, credential))

@@ -236,12 +236,17 @@ DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
 DEMO_BACKFILL = "60"
 
 
-def _demo_values(exchange: Exchange) -> dict[str, Any]:
-    """An hour of 1m history first, then three pairs live; with the book and the trades where
-    the exchange has them wired (the ladder and the tape beside the candles)."""
-    values: dict[str, Any] = {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL}
+def _demo_values(exchange: Exchange, channels: list[str] | None = None) -> dict[str, Any]:
+    """Three pairs: an hour of 1m history first, then live; with the book and the trades where
+    the exchange has them wired (the ladder and the tape beside the candles). `channels`: the
+    ones `demo --channel` asked for (the candle options only where candles are among them)."""
+    if channels is None:
+        channels = ["candles", "book", "trades"] if exchange.wire is not None else ["candles"]
+    values: dict[str, Any] = {"pair": list(DEMO_PAIRS)}
+    if "candles" in channels:
+        values |= {"interval": "1m", "backfill": DEMO_BACKFILL}
     if exchange.wire is not None:
-        values["channel"] = ["candles", "book", "trades"]
+        values["channel"] = list(channels)
     return values
 
 
@@ -308,6 +313,10 @@ def provider(
             f"feedcli simulate {exchange.name}, then feedcli stream {exchange.name} "
             f"--url http://127.0.0.1:{port} --pair BTC-USDT --interval 1m",
         ),
-        demo=Demo(values=lambda _sim: _demo_values(exchange), max_rate=10.0),
+        demo=Demo(
+            values=lambda _sim: _demo_values(exchange),
+            max_rate=10.0,
+            channels=lambda _sim, channels: _demo_values(exchange, channels),
+        ),
         knobs=knobs,
     )
