@@ -103,3 +103,17 @@ def test_bad_input(exchange, tmp_path, env) -> None:
     assert too_deep.returncode == 2 and "allowed depths" in too_deep.stderr, too_deep.stderr
     assert with_interval.returncode == 2 and "--interval is for candles" in with_interval.stderr
     assert unknown.returncode == 4, unknown.stderr
+
+
+def test_okx_record_writes_candles_from_business_and_books_from_public(tmp_path, env) -> None:
+    """OKX's candles and its books live on two WebSocket paths: one run, two connections, one file."""
+    out = tmp_path / "okx.ndjson"
+    with Simulator("okx", "--rate", "25", "--seed", str(SEED), env=env) as sim:
+        args = ["record", "okx", "--url", sim.url, "--pair", "BTC-USDT", "-o", str(out), "--limit", "60"]
+        result = run([*args, "--channel", "candles", "--channel", "book", "--channel", "trades", "--depth", "5"], env)
+    assert result.returncode == 0, result.stderr
+    recorded = lines(out.read_text())
+    urls = sorted(o["url"] for o in recorded if o.get("event") == "connected")
+    assert [u.rsplit("/", 1)[-1] for u in urls] == ["business", "public"]
+    assert {"candles", "book"} <= {o["channel"] for o in recorded if "channel" in o}
+    assert books_true("okx", recorded, 5) > 10
