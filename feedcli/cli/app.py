@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from feedcli import __version__
-from feedcli.cli import demo, login, providers_cmd, record, replay, search, simulate, stream
+from feedcli.cli import auth_cmd, demo, login, providers_cmd, record, replay, search, simulate, stream
 
 app = typer.Typer(
     name="feedcli",
@@ -39,6 +39,7 @@ def _root(
 
 app.command("login")(login.login)
 app.command("logout")(login.logout)
+app.add_typer(auth_cmd.app)
 app.add_typer(stream.app)
 app.add_typer(record.app)
 app.command("replay")(replay.replay)

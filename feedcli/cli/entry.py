@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     from feedcli.safe_text import printable
 
     try:
-        command().main(args=args, prog_name="feedcli", standalone_mode=False)
+        code = command().main(args=args, prog_name="feedcli", standalone_mode=False)
+        if isinstance(code, int):  # a typer.Exit(N) inside a command comes back as its code
+            return code
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # Typer's (vendored Click's) usage errors: exit 2

@@ -101,16 +101,51 @@ def base_url(explicit: str | None, provider: str, default: str, *, family: str |
 
     Checked here, before credentials are looked up or anything connects (exit 2 if wrong).
     """
+    return base_url_from(explicit, provider, default, family=family)[0]
+
+
+def base_url_from(explicit: str | None, provider: str, default: str, *, family: str | None = None) -> tuple[str, str]:
+    """`base_url`, and where it came from (`--url`, the variable's name, or "the default")."""
     from feedcli.providers.base import check_base_url
 
     if explicit is not None:
-        return check_base_url(explicit.rstrip("/"))
+        return check_base_url(explicit.rstrip("/")), "--url"
     for name in (provider, family):
         if name:
-            value = os.environ.get(f"FEEDCLI_{name.upper()}_URL")
+            variable = f"FEEDCLI_{name.upper()}_URL"
+            value = os.environ.get(variable)
             if value:
-                return check_base_url(value.rstrip("/"))
-    return default
+                return check_base_url(value.rstrip("/")), variable
+    return default, "the default"
+
+
+def family_base_url(explicit: str | None, family: str, default: str) -> tuple[str, str]:
+    """The base URL `login FAMILY` talks to: the one every provider of the family would stream from.
+
+    `stream tse` reads FEEDCLI_TSE_URL before FEEDCLI_HT_URL, so a login that read only the
+    family's variable would send the password to production while the user believes they
+    talk to a simulator. Any host the environment names wins over production; when the
+    environment names several for one family, the user must say which with --url (exit 2)
+    rather than have feedcli guess where the password goes.
+    """
+    from feedcli import providers
+    from feedcli.errors import UsageError
+
+    if explicit is not None:
+        return base_url_from(explicit, family, default)
+    found: dict[str, str] = {}
+    names = [r.name for r in providers.records() if r.credentials is not None and r.credentials.family == family]
+    for name in names or [family]:
+        url, source = base_url_from(None, name, default, family=family)
+        if source != "the default":
+            found.setdefault(url, source)
+    if len(found) > 1:
+        where = ", ".join(f"{url} ({source})" for url, source in found.items())
+        raise UsageError(f"the environment names several {family} hosts: {where}; say which with --url")
+    if found:
+        url, source = next(iter(found.items()))
+        return url, source
+    return default, "the default"
 
 
 def wants_view(fmt: Format) -> bool:
