@@ -6,7 +6,6 @@ Which providers have a demo, and what it streams, is each record's `demo` (with 
 
 from __future__ import annotations
 
-import asyncio
 from enum import Enum
 from typing import Annotated
 
@@ -64,6 +63,8 @@ def demo(
         try:
             credential = None
             if record.credentials is not None:
+                import asyncio
+
                 credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
             make = record.prepare(plan.values(sim), {})
             count = len(make(base, credential))
@@ -96,5 +97,7 @@ def demo(
             background=background,
             on_malformed=on_malformed,
         )
+
+    import asyncio
 
     asyncio.run(main())

@@ -155,13 +155,30 @@ def build_command(
     return command
 
 
-def add_provider_commands(
-    app: typer.Typer,
+def provider_group(
     verb: str,
+    help_text: str,
     shared: tuple[Shared, ...],
     run: Runner,
     examples: Callable[[ProviderInfo], list[str]] | None = None,
-) -> None:
-    for record in providers.records():
-        command = build_command(verb, record, shared, run, examples)
-        app.command(record.name, no_args_is_help=True)(command)
+) -> Any:
+    """The `VERB` group: one subcommand per provider, each built (and its provider imported)
+    only when it is used, so `stream tse --help` loads tse alone."""
+    from feedcli.cli.lazy import LazyGroup, from_function
+
+    def build(name: str) -> Any:
+        command = build_command(verb, providers.get(name), shared, run, examples)
+        return from_function(command, name, no_args_is_help=True)
+
+    def summary(name: str) -> str:
+        return providers.get(name).info.title
+
+    return LazyGroup(
+        name=verb,
+        names=providers.names,
+        build=build,
+        summary=summary,
+        help=help_text,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )

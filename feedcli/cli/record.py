@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from enum import Enum
@@ -11,18 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 from feedcli.providers.base import ProviderInfo
 
 if TYPE_CHECKING:
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.views.status_line import StatusLine
 
-app = typer.Typer(
-    name="record",
-    help="Record a stream to NDJSON files: rotated, compressed, on disk every second.",
-    no_args_is_help=True,
-)
+HELP = "Record a stream to NDJSON files: rotated, compressed, on disk every second."
 
 
 class Compress(str, Enum):
@@ -126,6 +121,8 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
             **drawing,
         )
 
+    import asyncio
+
     asyncio.run(main())
 
 
@@ -170,4 +167,5 @@ def _examples(info: ProviderInfo) -> list[str]:
     ]
 
 
-add_provider_commands(app, "record", COMMON, run_record, _examples)
+def command() -> Any:
+    return provider_group("record", HELP, COMMON, run_record, _examples)

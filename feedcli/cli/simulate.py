@@ -6,7 +6,6 @@ declarations there, turned into Typer parameters here, as `stream`'s are.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
@@ -58,6 +57,8 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
             sim = spec.build(host, port, values)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        import asyncio
+
         asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
 
     parameters = [

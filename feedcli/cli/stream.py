@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import typer
-
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 
-app = typer.Typer(
-    name="stream",
-    help="Stream live data as NDJSON (piped) or a live view (terminal).",
-    no_args_is_help=True,
-)
+HELP = "Stream live data as NDJSON (piped) or a live view (terminal)."
 
 #: the options of every `stream` subcommand
 COMMON: tuple[Shared, ...] = (
@@ -80,7 +73,10 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             on_malformed=on_malformed,
         )
 
+    import asyncio
+
     asyncio.run(main())
 
 
-add_provider_commands(app, "stream", COMMON, run_stream)
+def command() -> Any:
+    return provider_group("stream", HELP, COMMON, run_stream)

@@ -24,10 +24,11 @@ __feedcli_files() {
 # Set __feedcli_reply to the subcommands of the command path $1 ('' is feedcli itself).
 __feedcli_commands() {
     case "$1" in
-        '') __feedcli_reply=(login logout replay demo providers search stream record simulate) ;;
+        '') __feedcli_reply=(stream record replay search providers demo simulate login logout auth completion) ;;
         stream) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         record) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         simulate) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
+        auth) __feedcli_reply=(status token login logout) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -35,46 +36,52 @@ __feedcli_commands() {
 # Set __feedcli_reply to the options of the command path $1.
 __feedcli_options() {
     case "$1" in
-        '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
-        login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
-        logout) __feedcli_reply=(--profile -h --help) ;;
-        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -h --help) ;;
-        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -h --help) ;;
-        providers) __feedcli_reply=(-h --help) ;;
-        search) __feedcli_reply=(--url --profile -h --help) ;;
-        stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        record) __feedcli_reply=(-h --help) ;;
-        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        simulate) __feedcli_reply=(-h --help) ;;
-        'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
-        'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
-        'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -h --help) ;;
-        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -h --help) ;;
-        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
-        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -h --help) ;;
+        '') __feedcli_reply=(-q --quiet -v --verbose -V --version -h --help) ;;
+        stream) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        record) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record binance') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record okx') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record coinbase') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -q --quiet -v --verbose -h --help) ;;
+        search) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        providers) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -q --quiet -v --verbose -h --help) ;;
+        simulate) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
+        'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
+        'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
+        'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -q --quiet -v --verbose -h --help) ;;
+        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -q --quiet -v --verbose -h --help) ;;
+        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after -q --quiet -v --verbose -h --help) ;;
+        login) __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
+        logout) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        auth) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
+        'auth status') __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
+        'auth token') __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        'auth login') __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
+        'auth logout') __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        completion) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -82,27 +89,6 @@ __feedcli_options() {
 # Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).
 __feedcli_arity() {
     case "$1|$2" in
-        'login|--url') REPLY=1 ;;
-        'login|-u'|'login|--user') REPLY=1 ;;
-        'login|--profile') REPLY=1 ;;
-        'logout|--profile') REPLY=1 ;;
-        'replay|--speed') REPLY=1 ;;
-        'replay|--from') REPLY=1 ;;
-        'replay|--to') REPLY=1 ;;
-        'replay|--channel') REPLY=1 ;;
-        'replay|--symbol') REPLY=1 ;;
-        'replay|--format') REPLY=1 ;;
-        'replay|--fps') REPLY=1 ;;
-        'replay|--serve') REPLY=1 ;;
-        'replay|--wait-clients') REPLY=1 ;;
-        'demo|--rate') REPLY=1 ;;
-        'demo|--seed') REPLY=1 ;;
-        'demo|--duration') REPLY=1 ;;
-        'demo|--format') REPLY=1 ;;
-        'demo|--limit') REPLY=1 ;;
-        'demo|--fps') REPLY=1 ;;
-        'search|--url') REPLY=1 ;;
-        'search|--profile') REPLY=1 ;;
         'stream tse|--isin') REPLY=1 ;;
         'stream tse|--name') REPLY=1 ;;
         'stream tse|-c'|'stream tse|--channel') REPLY=1 ;;
@@ -417,6 +403,23 @@ __feedcli_arity() {
         'record gate|--ping-interval') REPLY=1 ;;
         'record gate|--profile') REPLY=1 ;;
         'record gate|--sink') REPLY=1 ;;
+        'replay|--speed') REPLY=1 ;;
+        'replay|--from') REPLY=1 ;;
+        'replay|--to') REPLY=1 ;;
+        'replay|--channel') REPLY=1 ;;
+        'replay|--symbol') REPLY=1 ;;
+        'replay|--format') REPLY=1 ;;
+        'replay|--fps') REPLY=1 ;;
+        'replay|--serve') REPLY=1 ;;
+        'replay|--wait-clients') REPLY=1 ;;
+        'search|--url') REPLY=1 ;;
+        'search|--profile') REPLY=1 ;;
+        'demo|--rate') REPLY=1 ;;
+        'demo|--seed') REPLY=1 ;;
+        'demo|--duration') REPLY=1 ;;
+        'demo|--format') REPLY=1 ;;
+        'demo|--limit') REPLY=1 ;;
+        'demo|--fps') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;
@@ -492,6 +495,18 @@ __feedcli_arity() {
         'simulate gate|--seed') REPLY=1 ;;
         'simulate gate|--rest-429-every') REPLY=1 ;;
         'simulate gate|--drop-after') REPLY=1 ;;
+        'login|--url') REPLY=1 ;;
+        'login|-u'|'login|--user') REPLY=1 ;;
+        'login|--profile') REPLY=1 ;;
+        'logout|--url') REPLY=1 ;;
+        'logout|--profile') REPLY=1 ;;
+        'auth token|--url') REPLY=1 ;;
+        'auth token|--profile') REPLY=1 ;;
+        'auth login|--url') REPLY=1 ;;
+        'auth login|-u'|'auth login|--user') REPLY=1 ;;
+        'auth login|--profile') REPLY=1 ;;
+        'auth logout|--url') REPLY=1 ;;
+        'auth logout|--profile') REPLY=1 ;;
         *) REPLY=0 ;;
     esac
 }
@@ -499,8 +514,6 @@ __feedcli_arity() {
 # Complete $3 as a value of option $2 of command path $1 (free text completes nothing).
 __feedcli_value() {
     case "$1|$2" in
-        'replay|--format') __feedcli_add "$3" auto ndjson view ;;
-        'demo|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream tse|-c'|'stream tse|--channel') __feedcli_add "$3" best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info ;;
         'stream tse|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream tse|-o'|'stream tse|--output') __feedcli_files -f "$3" ;;
@@ -565,6 +578,8 @@ __feedcli_value() {
         'record gate|--interval') __feedcli_add "$3" 1s 1m 5m 15m 30m 1h 4h 8h 1d 1w 1M ;;
         'record gate|-o'|'record gate|--output') __feedcli_files -f "$3" ;;
         'record gate|--compress') __feedcli_add "$3" none gzip zstd ;;
+        'replay|--format') __feedcli_add "$3" auto ndjson view ;;
+        'demo|--format') __feedcli_add "$3" auto ndjson view ;;
         *) : ;;
     esac
 }
@@ -572,10 +587,14 @@ __feedcli_value() {
 # Complete $3 as the positional argument at index $2 (from 0) of command path $1.
 __feedcli_argument() {
     case "$1|$2" in
-        'login|0') __feedcli_add "$3" ht moex ;;
-        'logout|0') __feedcli_add "$3" ht moex ;;
         'replay|'*) __feedcli_files -f "$3" ;;
         'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
+        'login|0') __feedcli_add "$3" ht moex ;;
+        'logout|0') __feedcli_add "$3" ht moex ;;
+        'auth token|0') __feedcli_add "$3" ht moex ;;
+        'auth login|0') __feedcli_add "$3" ht moex ;;
+        'auth logout|0') __feedcli_add "$3" ht moex ;;
+        'completion|0') __feedcli_add "$3" bash zsh fish ;;
         *) : ;;
     esac
 }

@@ -8,60 +8,20 @@ complete -c feedcli -f  # no file names unless an option or argument wants them
 function __feedcli_commands --description 'Print the subcommands of a command path'
     switch $argv[1]
         case ''
-            printf '%s\n' login logout replay demo providers search stream record simulate
+            printf '%s\n' stream record replay search providers demo simulate login logout auth completion
         case stream
             printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case record
             printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
         case simulate
             printf '%s\n' tse ime datafye moex binance okx coinbase bybit kucoin gate
+        case auth
+            printf '%s\n' status token login logout
     end
 end
 
 function __feedcli_arity --description 'Print how many words follow an option of a command path'
     switch "$argv[1]|$argv[2]"
-        case 'login|--url'
-            echo 1
-        case 'login|-u' 'login|--user'
-            echo 1
-        case 'login|--profile'
-            echo 1
-        case 'logout|--profile'
-            echo 1
-        case 'replay|--speed'
-            echo 1
-        case 'replay|--from'
-            echo 1
-        case 'replay|--to'
-            echo 1
-        case 'replay|--channel'
-            echo 1
-        case 'replay|--symbol'
-            echo 1
-        case 'replay|--format'
-            echo 1
-        case 'replay|--fps'
-            echo 1
-        case 'replay|--serve'
-            echo 1
-        case 'replay|--wait-clients'
-            echo 1
-        case 'demo|--rate'
-            echo 1
-        case 'demo|--seed'
-            echo 1
-        case 'demo|--duration'
-            echo 1
-        case 'demo|--format'
-            echo 1
-        case 'demo|--limit'
-            echo 1
-        case 'demo|--fps'
-            echo 1
-        case 'search|--url'
-            echo 1
-        case 'search|--profile'
-            echo 1
         case 'stream tse|--isin'
             echo 1
         case 'stream tse|--name'
@@ -690,6 +650,40 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record gate|--sink'
             echo 1
+        case 'replay|--speed'
+            echo 1
+        case 'replay|--from'
+            echo 1
+        case 'replay|--to'
+            echo 1
+        case 'replay|--channel'
+            echo 1
+        case 'replay|--symbol'
+            echo 1
+        case 'replay|--format'
+            echo 1
+        case 'replay|--fps'
+            echo 1
+        case 'replay|--serve'
+            echo 1
+        case 'replay|--wait-clients'
+            echo 1
+        case 'search|--url'
+            echo 1
+        case 'search|--profile'
+            echo 1
+        case 'demo|--rate'
+            echo 1
+        case 'demo|--seed'
+            echo 1
+        case 'demo|--duration'
+            echo 1
+        case 'demo|--format'
+            echo 1
+        case 'demo|--limit'
+            echo 1
+        case 'demo|--fps'
+            echo 1
         case 'simulate tse|--host'
             echo 1
         case 'simulate tse|--port'
@@ -840,6 +834,30 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate gate|--drop-after'
             echo 1
+        case 'login|--url'
+            echo 1
+        case 'login|-u' 'login|--user'
+            echo 1
+        case 'login|--profile'
+            echo 1
+        case 'logout|--url'
+            echo 1
+        case 'logout|--profile'
+            echo 1
+        case 'auth token|--url'
+            echo 1
+        case 'auth token|--profile'
+            echo 1
+        case 'auth login|--url'
+            echo 1
+        case 'auth login|-u' 'auth login|--user'
+            echo 1
+        case 'auth login|--profile'
+            echo 1
+        case 'auth logout|--url'
+            echo 1
+        case 'auth logout|--profile'
+            echo 1
         case '*'
             echo 0
     end
@@ -899,62 +917,21 @@ function __feedcli_arg --description 'True at positional index argv[1] (N, or N+
 end
 
 # feedcli
-complete -c feedcli -n __feedcli_at -a login -d 'Log in, and store the credentials for the profile (mode...'
-complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored credentials of a family (tokens, or...'
-complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
-complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
-complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
-complete -c feedcli -n __feedcli_at -a search -d 'Search a provider\'s instruments: a table on a terminal,...'
 complete -c feedcli -n __feedcli_at -a stream -d 'Stream live data as NDJSON (piped) or a live view...'
 complete -c feedcli -n __feedcli_at -a record -d 'Record a stream to NDJSON files: rotated, compressed, on...'
+complete -c feedcli -n __feedcli_at -a replay -d 'Play recordings back: the lines exactly as recorded,...'
+complete -c feedcli -n __feedcli_at -a search -d 'Search a provider\'s instruments: a table on a terminal,...'
+complete -c feedcli -n __feedcli_at -a providers -d 'List the providers, their selectors, channels and paths...'
+complete -c feedcli -n __feedcli_at -a demo -d 'Watch a simulated market live: no account, no network,...'
 complete -c feedcli -n __feedcli_at -a simulate -d 'Serve a provider\'s real protocol on loopback with...'
+complete -c feedcli -n __feedcli_at -a login -d 'Log in, and store the credentials for the profile (mode...'
+complete -c feedcli -n __feedcli_at -a logout -d 'Forget the stored credentials of a family (tokens, or...'
+complete -c feedcli -n __feedcli_at -a auth -d 'Log in and out, see where you are logged in, print a...'
+complete -c feedcli -n __feedcli_at -a completion -d 'Print the completion script of a shell on stdout.'
+complete -c feedcli -n __feedcli_at -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n __feedcli_at -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n __feedcli_at -s V -l version -d 'Print the version and exit.'
-complete -c feedcli -n __feedcli_at -s v -l verbose -d 'Show tracebacks of unexpected errors.'
 complete -c feedcli -n __feedcli_at -s h -l help -d 'Show this message and exit.'
-
-# feedcli login
-complete -c feedcli -n '__feedcli_at login' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
-complete -c feedcli -n '__feedcli_at login' -s u -l user -x -d 'User name or e-mail.'
-complete -c feedcli -n '__feedcli_at login' -l password-stdin -d 'Read the password from standard input.'
-complete -c feedcli -n '__feedcli_at login' -l profile -x -d 'Credentials profile.'
-complete -c feedcli -n '__feedcli_at login' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 login' -a 'ht moex'
-
-# feedcli logout
-complete -c feedcli -n '__feedcli_at logout' -l profile -x -d 'Credentials profile.'
-complete -c feedcli -n '__feedcli_at logout' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 logout' -a 'ht moex'
-
-# feedcli replay
-complete -c feedcli -n '__feedcli_at replay' -l speed -x -d '1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader...'
-complete -c feedcli -n '__feedcli_at replay' -l from -x -d 'Start at this receive time (ISO 8601, inclusive; no zone means UTC).'
-complete -c feedcli -n '__feedcli_at replay' -l to -x -d 'Stop before this receive time (ISO 8601, exclusive; no zone means UTC).'
-complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines of this channel (repeatable). Control lines are kept.'
-complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
-complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
-complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
-complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
-complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
-complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0+ replay' -F
-
-# feedcli demo
-complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
-complete -c feedcli -n '__feedcli_at demo' -l seed -x -d 'Seed of the simulated market.'
-complete -c feedcli -n '__feedcli_at demo' -l duration -x -d 'Exit 0 after SECONDS.'
-complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
-complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
-complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
-complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
-complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime moex binance okx coinbase bybit kucoin gate'
-
-# feedcli providers
-complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'
-
-# feedcli search
-complete -c feedcli -n '__feedcli_at search' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
-complete -c feedcli -n '__feedcli_at search' -l profile -x -d 'Credentials profile.'
-complete -c feedcli -n '__feedcli_at search' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream
 complete -c feedcli -n '__feedcli_at stream' -a tse -d 'HT Data Engine: Tehran Stock Exchange & IFB.'
@@ -967,6 +944,8 @@ complete -c feedcli -n '__feedcli_at stream' -a coinbase -d 'Coinbase Advanced T
 complete -c feedcli -n '__feedcli_at stream' -a bybit -d 'Bybit v5 spot: live kline candles (WebSocket) with REST...'
 complete -c feedcli -n '__feedcli_at stream' -a kucoin -d 'KuCoin spot: candles over the bullet-public WebSocket.'
 complete -c feedcli -n '__feedcli_at stream' -a gate -d 'Gate.io API v4 spot: live candlesticks (WebSocket) with...'
+complete -c feedcli -n '__feedcli_at stream' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream tse
@@ -986,6 +965,8 @@ complete -c feedcli -n '__feedcli_at stream tse' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream tse' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream tse' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream ime
@@ -1004,6 +985,8 @@ complete -c feedcli -n '__feedcli_at stream ime' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream ime' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream ime' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream datafye
@@ -1029,6 +1012,8 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream datafye' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream datafye' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream moex
@@ -1048,6 +1033,8 @@ complete -c feedcli -n '__feedcli_at stream moex' -l ping-interval -x -d 'Ping t
 complete -c feedcli -n '__feedcli_at stream moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream moex' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream moex' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream moex' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream binance
@@ -1066,6 +1053,8 @@ complete -c feedcli -n '__feedcli_at stream binance' -l ping-interval -x -d 'Pin
 complete -c feedcli -n '__feedcli_at stream binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream binance' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream binance' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream binance' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream okx
@@ -1084,6 +1073,8 @@ complete -c feedcli -n '__feedcli_at stream okx' -l ping-interval -x -d 'Ping th
 complete -c feedcli -n '__feedcli_at stream okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream okx' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream okx' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream okx' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream coinbase
@@ -1102,6 +1093,8 @@ complete -c feedcli -n '__feedcli_at stream coinbase' -l ping-interval -x -d 'Pi
 complete -c feedcli -n '__feedcli_at stream coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream bybit
@@ -1120,6 +1113,8 @@ complete -c feedcli -n '__feedcli_at stream bybit' -l ping-interval -x -d 'Ping 
 complete -c feedcli -n '__feedcli_at stream bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream bybit' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream bybit' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream kucoin
@@ -1138,6 +1133,8 @@ complete -c feedcli -n '__feedcli_at stream kucoin' -l ping-interval -x -d 'Ping
 complete -c feedcli -n '__feedcli_at stream kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli stream gate
@@ -1156,6 +1153,8 @@ complete -c feedcli -n '__feedcli_at stream gate' -l ping-interval -x -d 'Ping t
 complete -c feedcli -n '__feedcli_at stream gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream gate' -l fps -x -d 'Redraws per second of the live view.'
 complete -c feedcli -n '__feedcli_at stream gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at stream gate' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at stream gate' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at stream gate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record
@@ -1169,6 +1168,8 @@ complete -c feedcli -n '__feedcli_at record' -a coinbase -d 'Coinbase Advanced T
 complete -c feedcli -n '__feedcli_at record' -a bybit -d 'Bybit v5 spot: live kline candles (WebSocket) with REST...'
 complete -c feedcli -n '__feedcli_at record' -a kucoin -d 'KuCoin spot: candles over the bullet-public WebSocket.'
 complete -c feedcli -n '__feedcli_at record' -a gate -d 'Gate.io API v4 spot: live candlesticks (WebSocket) with...'
+complete -c feedcli -n '__feedcli_at record' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record tse
@@ -1189,6 +1190,8 @@ complete -c feedcli -n '__feedcli_at record tse' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record tse' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record tse' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record tse' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record ime
@@ -1208,6 +1211,8 @@ complete -c feedcli -n '__feedcli_at record ime' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record ime' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record ime' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record ime' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record datafye
@@ -1234,6 +1239,8 @@ complete -c feedcli -n '__feedcli_at record datafye' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at record datafye' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record datafye' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record datafye' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record moex
@@ -1254,6 +1261,8 @@ complete -c feedcli -n '__feedcli_at record moex' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at record moex' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record moex' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record moex' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record binance
@@ -1273,6 +1282,8 @@ complete -c feedcli -n '__feedcli_at record binance' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at record binance' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record binance' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record binance' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record okx
@@ -1292,6 +1303,8 @@ complete -c feedcli -n '__feedcli_at record okx' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at record okx' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record okx' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record okx' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record coinbase
@@ -1311,6 +1324,8 @@ complete -c feedcli -n '__feedcli_at record coinbase' -l max-retries -x -d 'Give
 complete -c feedcli -n '__feedcli_at record coinbase' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record coinbase' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record coinbase' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record bybit
@@ -1330,6 +1345,8 @@ complete -c feedcli -n '__feedcli_at record bybit' -l max-retries -x -d 'Give up
 complete -c feedcli -n '__feedcli_at record bybit' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record bybit' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record bybit' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record kucoin
@@ -1349,6 +1366,8 @@ complete -c feedcli -n '__feedcli_at record kucoin' -l max-retries -x -d 'Give u
 complete -c feedcli -n '__feedcli_at record kucoin' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record kucoin' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record kucoin' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli record gate
@@ -1368,7 +1387,48 @@ complete -c feedcli -n '__feedcli_at record gate' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at record gate' -l ping-interval -x -d 'Ping the server every SECONDS; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at record gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at record gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
+complete -c feedcli -n '__feedcli_at record gate' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at record gate' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at record gate' -s h -l help -d 'Show this message and exit.'
+
+# feedcli replay
+complete -c feedcli -n '__feedcli_at replay' -l speed -x -d '1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader...'
+complete -c feedcli -n '__feedcli_at replay' -l from -x -d 'Start at this receive time (ISO 8601, inclusive; no zone means UTC).'
+complete -c feedcli -n '__feedcli_at replay' -l to -x -d 'Stop before this receive time (ISO 8601, exclusive; no zone means UTC).'
+complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines of this channel (repeatable). Control lines are kept.'
+complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
+complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
+complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
+complete -c feedcli -n '__feedcli_at replay' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at replay' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at replay' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0+ replay' -F
+
+# feedcli search
+complete -c feedcli -n '__feedcli_at search' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at search' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at search' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at search' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at search' -s h -l help -d 'Show this message and exit.'
+
+# feedcli providers
+complete -c feedcli -n '__feedcli_at providers' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at providers' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at providers' -s h -l help -d 'Show this message and exit.'
+
+# feedcli demo
+complete -c feedcli -n '__feedcli_at demo' -l rate -x -d 'Simulated market events per second.'
+complete -c feedcli -n '__feedcli_at demo' -l seed -x -d 'Seed of the simulated market.'
+complete -c feedcli -n '__feedcli_at demo' -l duration -x -d 'Exit 0 after SECONDS.'
+complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
+complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
+complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at demo' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at demo' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime moex binance okx coinbase bybit kucoin gate'
 
 # feedcli simulate
 complete -c feedcli -n '__feedcli_at simulate' -a tse -d 'HT Data Engine (TSE & IFB, and IME on the same port):...'
@@ -1381,6 +1441,10 @@ complete -c feedcli -n '__feedcli_at simulate' -a coinbase -d 'Coinbase Advanced
 complete -c feedcli -n '__feedcli_at simulate' -a bybit -d 'Bybit v5 public spot: kline topics, JSON ping, REST...'
 complete -c feedcli -n '__feedcli_at simulate' -a kucoin -d 'KuCoin: bullet-public token flow, welcome/ping/pong, REST...'
 complete -c feedcli -n '__feedcli_at simulate' -a gate -d 'Gate.io API v4: spot.candlesticks, spot.ping, REST...'
+complete -c feedcli -n '__feedcli_at simulate' -l install-completion -d 'Install completion for the current shell.'
+complete -c feedcli -n '__feedcli_at simulate' -l show-completion -d 'Show completion for the current shell, to copy it or customize the installation.'
+complete -c feedcli -n '__feedcli_at simulate' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate tse
@@ -1393,6 +1457,8 @@ complete -c feedcli -n '__feedcli_at simulate tse' -l drop-after -x -d 'Cut each
 complete -c feedcli -n '__feedcli_at simulate tse' -l stall-after -x -d 'Go silent on each connection after N messages (pings still answered).'
 complete -c feedcli -n '__feedcli_at simulate tse' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
 complete -c feedcli -n '__feedcli_at simulate tse' -l login-errors -x -d 'Answer the first logins with these HTTP statuses (e.g. 429,503).'
+complete -c feedcli -n '__feedcli_at simulate tse' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate tse' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate ime
@@ -1405,6 +1471,8 @@ complete -c feedcli -n '__feedcli_at simulate ime' -l drop-after -x -d 'Cut each
 complete -c feedcli -n '__feedcli_at simulate ime' -l stall-after -x -d 'Go silent on each connection after N messages (pings still answered).'
 complete -c feedcli -n '__feedcli_at simulate ime' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
 complete -c feedcli -n '__feedcli_at simulate ime' -l login-errors -x -d 'Answer the first logins with these HTTP statuses (e.g. 429,503).'
+complete -c feedcli -n '__feedcli_at simulate ime' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate ime' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate datafye
@@ -1419,6 +1487,8 @@ complete -c feedcli -n '__feedcli_at simulate datafye' -l halt-seconds -x -d 'Ho
 complete -c feedcli -n '__feedcli_at simulate datafye' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l stall-after -x -d 'Go silent on each connection after N data messages, unannounced (heartbeats g...'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate moex
@@ -1434,6 +1504,8 @@ complete -c feedcli -n '__feedcli_at simulate moex' -l error-code -x -d 'The cod
 complete -c feedcli -n '__feedcli_at simulate moex' -l stall-after -x -d 'Send no more data on a connection after N messages; heart-beats go on.'
 complete -c feedcli -n '__feedcli_at simulate moex' -l silent-after -x -d 'Send nothing at all on a connection after N messages, not even heart-beats.'
 complete -c feedcli -n '__feedcli_at simulate moex' -l malformed-every -x -d 'Send a malformed frame before every Nth message.'
+complete -c feedcli -n '__feedcli_at simulate moex' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate moex' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate binance
@@ -1443,6 +1515,8 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates pe
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate binance' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate okx
@@ -1452,6 +1526,8 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per se
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate okx' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate coinbase
@@ -1461,6 +1537,8 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates p
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate bybit
@@ -1470,6 +1548,8 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per 
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate kucoin
@@ -1479,6 +1559,8 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate gate
@@ -1488,4 +1570,73 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per s
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at simulate gate' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at simulate gate' -s h -l help -d 'Show this message and exit.'
+
+# feedcli login
+complete -c feedcli -n '__feedcli_at login' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at login' -s u -l user -x -d 'User name or e-mail.'
+complete -c feedcli -n '__feedcli_at login' -l password-stdin -d 'Read the password from standard input.'
+complete -c feedcli -n '__feedcli_at login' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at login' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at login' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at login' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 login' -a 'ht moex'
+
+# feedcli logout
+complete -c feedcli -n '__feedcli_at logout' -l url -x -d 'Forget this host\'s login only.'
+complete -c feedcli -n '__feedcli_at logout' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at logout' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at logout' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at logout' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 logout' -a 'ht moex'
+
+# feedcli auth
+complete -c feedcli -n '__feedcli_at auth' -a status -d 'Show, per profile, where you are logged in: provider...'
+complete -c feedcli -n '__feedcli_at auth' -a token -d 'Print the stored token (a passcode for a family without...'
+complete -c feedcli -n '__feedcli_at auth' -a login -d 'Log in, and store the credentials for the profile (mode...'
+complete -c feedcli -n '__feedcli_at auth' -a logout -d 'Forget the stored credentials of a family (tokens, or...'
+complete -c feedcli -n '__feedcli_at auth' -l install-completion -d 'Install completion for the current shell.'
+complete -c feedcli -n '__feedcli_at auth' -l show-completion -d 'Show completion for the current shell, to copy it or customize the installation.'
+complete -c feedcli -n '__feedcli_at auth' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at auth' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at auth' -s h -l help -d 'Show this message and exit.'
+
+# feedcli auth status
+complete -c feedcli -n '__feedcli_at auth status' -l json -d 'Print JSON (even on a terminal).'
+complete -c feedcli -n '__feedcli_at auth status' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at auth status' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at auth status' -s h -l help -d 'Show this message and exit.'
+
+# feedcli auth token
+complete -c feedcli -n '__feedcli_at auth token' -l url -x -d 'The host whose token to print (default: as `stream` finds it: FEEDCLI_*_URL,...'
+complete -c feedcli -n '__feedcli_at auth token' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at auth token' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at auth token' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at auth token' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 auth token' -a 'ht moex'
+
+# feedcli auth login
+complete -c feedcli -n '__feedcli_at auth login' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
+complete -c feedcli -n '__feedcli_at auth login' -s u -l user -x -d 'User name or e-mail.'
+complete -c feedcli -n '__feedcli_at auth login' -l password-stdin -d 'Read the password from standard input.'
+complete -c feedcli -n '__feedcli_at auth login' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at auth login' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at auth login' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at auth login' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 auth login' -a 'ht moex'
+
+# feedcli auth logout
+complete -c feedcli -n '__feedcli_at auth logout' -l url -x -d 'Forget this host\'s login only.'
+complete -c feedcli -n '__feedcli_at auth logout' -l profile -x -d 'Credentials profile.'
+complete -c feedcli -n '__feedcli_at auth logout' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at auth logout' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at auth logout' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 auth logout' -a 'ht moex'
+
+# feedcli completion
+complete -c feedcli -n '__feedcli_at completion' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
+complete -c feedcli -n '__feedcli_at completion' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
+complete -c feedcli -n '__feedcli_at completion' -s h -l help -d 'Show this message and exit.'
+complete -c feedcli -n '__feedcli_arg 0 completion' -a 'bash zsh fish'
