@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="auth",
-    help="Log in and out, see where you are logged in, print a token for scripts.",
+    help="Log in and out, see where you are logged in, print a token for scripts.\n\n"
+    "Examples:\n\n"
+    "  feedcli auth login -u alice\n\n"
+    "  feedcli auth status\n\n"
+    "  feedcli auth token --url http://127.0.0.1:8765\n\n"
+    "  feedcli auth logout --url http://127.0.0.1:8765",
     no_args_is_help=True,
 )
 

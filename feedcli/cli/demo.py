@@ -41,6 +41,14 @@ def demo(
     credentials and streams what the provider's demo names (every symbol, or a few
     with their history first), exactly as `feedcli stream` would.
     Press Ctrl-C to leave. Piped, it writes NDJSON instead.
+
+    Examples:
+
+      feedcli demo
+
+      feedcli demo binance --rate 200
+
+      feedcli demo --limit 20 | jq -c .data
     """
     import functools
     from collections.abc import Callable

@@ -213,6 +213,8 @@ def polish(cmd: Any) -> Any:
 def _placeholder(param: Any) -> None:
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return
+    if param.param_type_name == "argument":
+        param.display_type_rich = lambda ctx: None  # the name says it: `FILE...`, not `FILE <list[str]>`
     if hasattr(param, "_get_number_range_help_str"):
         param._get_number_range_help_str = lambda: None  # each option's help says its range in words
     if param.metavar is not None:

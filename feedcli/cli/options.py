@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -42,11 +43,44 @@ FormatOpt = Annotated[
 ]
 Limit = Annotated[
     Optional[int],  # noqa: UP045
-    typer.Option("--limit", metavar="N", min=1, help="Exit 0 after N data lines.", show_default=False),
+    typer.Option("--limit", metavar="N", min=1, help="Exit 0 after N data lines (N at least 1).", show_default=False),
 ]
+
+
+def seconds(flag: str, *, zero: bool = False, least: float | None = None) -> Callable[[Any], float]:
+    """A parser of a duration option: `90`, `90s`, `1.5m`, `15m`, `1h`, `1d` (exit 2 otherwise).
+
+    `zero` lets 0 through (it turns the thing off); `least` is the smallest value taken.
+    """
+
+    def parse(value: Any) -> float:
+        from feedcli.errors import UsageError
+        from feedcli.units import parse_duration
+
+        if isinstance(value, int | float):
+            return float(value)  # a default
+        text = str(value).strip()
+        try:
+            result = 0.0 if zero and text in ("0", "0.0", "0s") else parse_duration(text)
+        except UsageError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
+        if least is not None and result < least:
+            raise UsageError(f"{flag}: {text!r} is too short: at least {least:g}s")
+        return result
+
+    return parse
+
+
+DURATIONS = "seconds, or a number with a unit: 90, 90s, 1.5m, 15m, 1h, 1d"
 Duration = Annotated[
     Optional[float],  # noqa: UP045
-    typer.Option("--duration", metavar="SECONDS", min=0.0, help="Exit 0 after SECONDS.", show_default=False),
+    typer.Option(
+        "--duration",
+        metavar="DURATION",
+        parser=seconds("--duration"),
+        help=f"Exit 0 after DURATION ({DURATIONS}).",
+        show_default=False,
+    ),
 ]
 Events = Annotated[
     bool,
@@ -56,9 +90,9 @@ StaleAfter = Annotated[
     float,
     typer.Option(
         "--stale-after",
-        metavar="SECONDS",
-        min=0.0,
-        help="Reconnect when no data came for SECONDS (pings and heartbeats don't count); 0 turns it off.",
+        metavar="DURATION",
+        parser=seconds("--stale-after", zero=True),
+        help="Reconnect when no data came for DURATION (pings and heartbeats don't count); 0 turns it off.",
     ),
 ]
 MaxRetries = Annotated[
@@ -75,12 +109,14 @@ PingInterval = Annotated[
     float,
     typer.Option(
         "--ping-interval",
-        metavar="SECONDS",
-        min=0.0,
-        help="Ping the server every SECONDS; one that answers nothing for as long again is gone. 0: no pings.",
+        metavar="DURATION",
+        parser=seconds("--ping-interval", zero=True),
+        help="Ping the server every DURATION; one that answers nothing for as long again is gone. 0: no pings.",
     ),
 ]
-Fps = Annotated[float, typer.Option("--fps", min=1.0, max=60.0, help="Redraws per second of the live view.")]
+Fps = Annotated[
+    float, typer.Option("--fps", metavar="N", min=1.0, max=60.0, help="Redraws per second of the live view, 1 to 60.")
+]
 Sinks = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(

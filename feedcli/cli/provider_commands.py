@@ -79,7 +79,10 @@ def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parame
         if option.choices:
             # a Choice, so --help and shell completion offer the values
             kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
-        info = typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False)
+        text = option.help
+        if option.choices and not all(c in text for c in option.choices):
+            text = f"{text} One of: {', '.join(option.choices)}."  # e.g. each exchange's intervals
+        info = typer.Option(*names, metavar=option.metavar, help=text, show_default=False)
         if option.single:
             annotation = Annotated[Optional[kind], info]  # type: ignore[valid-type]  # noqa: UP045
             default = None

@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.views.status_line import StatusLine
 
-HELP = "Record a stream to NDJSON files: rotated, compressed, on disk every second."
+HELP = (
+    "Record a stream to NDJSON files: rotated, compressed, on disk every second.\n\n"
+    "Examples:\n\n"
+    "  feedcli record binance --pair BTC-USDT -o rec/ --rotate-interval 1h --compress zstd\n\n"
+    "  feedcli record tse --isin IRO1FOLD0001 -o foolad.ndjson --duration 6h"
+)
 
 
 class Compress(str, Enum):
@@ -54,9 +59,10 @@ FlushInterval = Annotated[
     float,
     typer.Option(
         "--flush-interval",
-        metavar="SECONDS",
-        min=0.05,
-        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose.",
+        metavar="DURATION",
+        parser=o.seconds("--flush-interval", least=0.05),
+        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose "
+        "(at least 50ms).",
     ),
 ]
 

@@ -17,7 +17,11 @@ from feedcli.providers.record import SimOption, Simulator
 
 app = typer.Typer(
     name="simulate",
-    help="Serve a provider's real protocol on loopback with deterministic market data.",
+    help="Serve a provider's real protocol on loopback with deterministic market data.\n\n"
+    "Examples:\n\n"
+    "  feedcli simulate tse --port 8765\n\n"
+    "  feedcli simulate binance --port 0 --rate 200   # the first stderr line names the URL\n\n"
+    "  feedcli simulate moex --host 0.0.0.0 --public   # reachable from other machines",
     no_args_is_help=True,
 )
 
@@ -72,7 +76,14 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
     return command
 
 
+def _examples(example: str) -> str:
+    """A simulator's example ("A, then B") as lines: the simulator, then what talks to it."""
+    first, *rest = example.split(", then ")
+    lines = [first, *(f"{line}   # in another terminal" for line in rest)]
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
 for _record in providers.records():
     if _record.simulator is not None:
         _spec = _record.simulator
-        app.command(_record.name, help=f"{_spec.help}\n\nExample: {_spec.example}")(_command(_record.name, _spec))
+        app.command(_record.name, help=f"{_spec.help}\n\n{_examples(_spec.example)}")(_command(_record.name, _spec))

@@ -7,7 +7,14 @@ from typing import Any
 from feedcli.cli import options as o
 from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 
-HELP = "Stream live data as NDJSON (piped) or a live view (terminal)."
+HELP = (
+    "Stream live data as NDJSON (piped) or a live view (terminal). `feedcli stream PROVIDER --help` "
+    "lists a provider's selectors, channels and intervals.\n\n"
+    "Examples:\n\n"
+    "  feedcli stream binance --pair BTC-USDT --channel trades --limit 10\n\n"
+    "  feedcli stream tse --isin IRO1FOLD0001 --duration 1h -o foolad.ndjson\n\n"
+    "  feedcli stream moex --ticker MXSE.TQBR.SBER --stream orderbooks --format view"
+)
 
 #: the options of every `stream` subcommand
 COMMON: tuple[Shared, ...] = (

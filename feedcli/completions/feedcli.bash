@@ -60,8 +60,8 @@ __feedcli_options() {
         'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
         'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
         replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -q --quiet -v --verbose -h --help) ;;
-        search) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
-        providers) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        search) __feedcli_reply=(--url --profile --json -q --quiet -v --verbose -h --help) ;;
+        providers) __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -q --quiet -v --verbose -h --help) ;;
         simulate) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
