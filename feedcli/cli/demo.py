@@ -34,13 +34,16 @@ def demo(
     fmt: o.FormatOpt = o.Format.auto,
     limit: o.Limit = None,
     fps: o.Fps = 10.0,
+    focus: o.Focus = None,
+    tz: o.Tz = None,
 ) -> None:
     """Watch a simulated market live: no account, no network, nothing to configure.
 
     It runs the provider's simulator on loopback, logs in to it with its demo
     credentials and streams what the provider's demo names (every symbol, or a few
     with their history first), exactly as `feedcli stream` would.
-    Press Ctrl-C to leave. Piped, it writes NDJSON instead.
+    Keys: arrows or j/k move the focus, / filters the symbols, ? lists the keys, q (or
+    Ctrl-C) leaves. Piped, it writes NDJSON instead.
 
     Examples:
 
@@ -63,6 +66,7 @@ def demo(
     spec, plan = record.simulator, record.demo
     assert spec is not None and plan is not None  # the choices are the records with both
     show_view = o.wants_view(fmt)
+    zone = o.zone(tz)  # exit 2 for an unknown zone
 
     async def main() -> None:
         driven = min(rate, plan.max_rate) if plan.max_rate is not None else rate
@@ -88,7 +92,7 @@ def demo(
         if show_view:
             from feedcli.views.live import LiveView
 
-            view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names)
+            view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names, focus=focus, zone=zone)
             consumers.append(view)
             background.append(view.run(fps=fps))
             on_malformed = view.note_malformed

@@ -128,6 +128,44 @@ Sinks = Annotated[
     ),
 ]
 
+Focus = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--focus",
+        metavar="SYMBOL",
+        help="The live view's detail panel starts on SYMBOL (an identifier or a name); arrows or j/k move on.",
+        show_default=False,
+    ),
+]
+Tz = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        help="The zone of every clock in the live view: UTC (the default), local, or a name such as Asia/Tehran.",
+        show_default=False,
+    ),
+]
+
+
+def zone(name: str | None) -> Any:
+    """The tzinfo of --tz (None: UTC); UsageError (exit 2) for a zone the system does not know."""
+    from datetime import datetime, timezone
+
+    if name is None or name.upper() == "UTC":
+        return timezone.utc
+    if name.lower() == "local":
+        return datetime.now().astimezone().tzinfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        from feedcli.errors import UsageError
+
+        raise UsageError(f"--tz: unknown time zone {name!r}: use UTC, local, or a name such as Asia/Tehran") from None
+
+
 DEFAULT_STALE_AFTER = 120.0
 DEFAULT_PROFILE_NAME = DEFAULT_PROFILE
 

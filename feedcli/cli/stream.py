@@ -29,6 +29,8 @@ COMMON: tuple[Shared, ...] = (
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("fps", o.Fps, 10.0),
+    ("focus", o.Focus, None),
+    ("tz", o.Tz, None),
     ("sink", o.Sinks, None),
 )
 
@@ -45,6 +47,7 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
     options = session_options(shared, resolved.base_url)
     events = shared["events"]
     show_view = o.wants_view(shared["fmt"])
+    zone = o.zone(shared["tz"])  # exit 2 for an unknown zone, before connecting
     output = shared["output"]
     writer = open_output(output, controls=events) if output is not None else None
     if writer is None and not show_view:
@@ -59,7 +62,9 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
         if show_view:
             from feedcli.views.live import LiveView
 
-            view = LiveView(title=f"feedcli stream {resolved.name}", providers=(resolved.name,))
+            view = LiveView(
+                title=f"feedcli stream {resolved.name}", providers=(resolved.name,), focus=shared["focus"], zone=zone
+            )
             consumers.append(view)
             background.append(view.run(fps=shared["fps"]))
             on_malformed = view.note_malformed

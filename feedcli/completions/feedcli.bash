@@ -38,16 +38,16 @@ __feedcli_options() {
     case "$1" in
         '') __feedcli_reply=(-q --quiet -v --verbose -V --version -h --help) ;;
         stream) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
-        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -q --quiet -v --verbose -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream binance') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream okx') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream bybit') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream gate') __feedcli_reply=(--pair --interval --backfill --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
         record) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
         'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
         'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
@@ -62,7 +62,7 @@ __feedcli_options() {
         replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -q --quiet -v --verbose -h --help) ;;
         search) __feedcli_reply=(--url --profile --json -q --quiet -v --verbose -h --help) ;;
         providers) __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
-        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps -q --quiet -v --verbose -h --help) ;;
+        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps --focus --tz -q --quiet -v --verbose -h --help) ;;
         simulate) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
         'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
@@ -102,6 +102,8 @@ __feedcli_arity() {
         'stream tse|--ping-interval') REPLY=1 ;;
         'stream tse|--profile') REPLY=1 ;;
         'stream tse|--fps') REPLY=1 ;;
+        'stream tse|--focus') REPLY=1 ;;
+        'stream tse|--tz') REPLY=1 ;;
         'stream tse|--sink') REPLY=1 ;;
         'stream ime|--contract-id') REPLY=1 ;;
         'stream ime|--contract-name') REPLY=1 ;;
@@ -115,6 +117,8 @@ __feedcli_arity() {
         'stream ime|--ping-interval') REPLY=1 ;;
         'stream ime|--profile') REPLY=1 ;;
         'stream ime|--fps') REPLY=1 ;;
+        'stream ime|--focus') REPLY=1 ;;
+        'stream ime|--tz') REPLY=1 ;;
         'stream ime|--sink') REPLY=1 ;;
         'stream datafye|--symbol') REPLY=1 ;;
         'stream datafye|-c'|'stream datafye|--channel') REPLY=1 ;;
@@ -136,6 +140,8 @@ __feedcli_arity() {
         'stream datafye|--ping-interval') REPLY=1 ;;
         'stream datafye|--profile') REPLY=1 ;;
         'stream datafye|--fps') REPLY=1 ;;
+        'stream datafye|--focus') REPLY=1 ;;
+        'stream datafye|--tz') REPLY=1 ;;
         'stream datafye|--sink') REPLY=1 ;;
         'stream moex|--ticker') REPLY=1 ;;
         'stream moex|--stream') REPLY=1 ;;
@@ -151,6 +157,8 @@ __feedcli_arity() {
         'stream moex|--ping-interval') REPLY=1 ;;
         'stream moex|--profile') REPLY=1 ;;
         'stream moex|--fps') REPLY=1 ;;
+        'stream moex|--focus') REPLY=1 ;;
+        'stream moex|--tz') REPLY=1 ;;
         'stream moex|--sink') REPLY=1 ;;
         'stream binance|--pair') REPLY=1 ;;
         'stream binance|--interval') REPLY=1 ;;
@@ -165,6 +173,8 @@ __feedcli_arity() {
         'stream binance|--ping-interval') REPLY=1 ;;
         'stream binance|--profile') REPLY=1 ;;
         'stream binance|--fps') REPLY=1 ;;
+        'stream binance|--focus') REPLY=1 ;;
+        'stream binance|--tz') REPLY=1 ;;
         'stream binance|--sink') REPLY=1 ;;
         'stream okx|--pair') REPLY=1 ;;
         'stream okx|--interval') REPLY=1 ;;
@@ -179,6 +189,8 @@ __feedcli_arity() {
         'stream okx|--ping-interval') REPLY=1 ;;
         'stream okx|--profile') REPLY=1 ;;
         'stream okx|--fps') REPLY=1 ;;
+        'stream okx|--focus') REPLY=1 ;;
+        'stream okx|--tz') REPLY=1 ;;
         'stream okx|--sink') REPLY=1 ;;
         'stream coinbase|--pair') REPLY=1 ;;
         'stream coinbase|--interval') REPLY=1 ;;
@@ -193,6 +205,8 @@ __feedcli_arity() {
         'stream coinbase|--ping-interval') REPLY=1 ;;
         'stream coinbase|--profile') REPLY=1 ;;
         'stream coinbase|--fps') REPLY=1 ;;
+        'stream coinbase|--focus') REPLY=1 ;;
+        'stream coinbase|--tz') REPLY=1 ;;
         'stream coinbase|--sink') REPLY=1 ;;
         'stream bybit|--pair') REPLY=1 ;;
         'stream bybit|--interval') REPLY=1 ;;
@@ -207,6 +221,8 @@ __feedcli_arity() {
         'stream bybit|--ping-interval') REPLY=1 ;;
         'stream bybit|--profile') REPLY=1 ;;
         'stream bybit|--fps') REPLY=1 ;;
+        'stream bybit|--focus') REPLY=1 ;;
+        'stream bybit|--tz') REPLY=1 ;;
         'stream bybit|--sink') REPLY=1 ;;
         'stream kucoin|--pair') REPLY=1 ;;
         'stream kucoin|--interval') REPLY=1 ;;
@@ -221,6 +237,8 @@ __feedcli_arity() {
         'stream kucoin|--ping-interval') REPLY=1 ;;
         'stream kucoin|--profile') REPLY=1 ;;
         'stream kucoin|--fps') REPLY=1 ;;
+        'stream kucoin|--focus') REPLY=1 ;;
+        'stream kucoin|--tz') REPLY=1 ;;
         'stream kucoin|--sink') REPLY=1 ;;
         'stream gate|--pair') REPLY=1 ;;
         'stream gate|--interval') REPLY=1 ;;
@@ -235,6 +253,8 @@ __feedcli_arity() {
         'stream gate|--ping-interval') REPLY=1 ;;
         'stream gate|--profile') REPLY=1 ;;
         'stream gate|--fps') REPLY=1 ;;
+        'stream gate|--focus') REPLY=1 ;;
+        'stream gate|--tz') REPLY=1 ;;
         'stream gate|--sink') REPLY=1 ;;
         'record tse|--isin') REPLY=1 ;;
         'record tse|--name') REPLY=1 ;;
@@ -420,6 +440,8 @@ __feedcli_arity() {
         'demo|--format') REPLY=1 ;;
         'demo|--limit') REPLY=1 ;;
         'demo|--fps') REPLY=1 ;;
+        'demo|--focus') REPLY=1 ;;
+        'demo|--tz') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;

@@ -48,6 +48,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream tse|--fps'
             echo 1
+        case 'stream tse|--focus'
+            echo 1
+        case 'stream tse|--tz'
+            echo 1
         case 'stream tse|--sink'
             echo 1
         case 'stream ime|--contract-id'
@@ -73,6 +77,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream ime|--profile'
             echo 1
         case 'stream ime|--fps'
+            echo 1
+        case 'stream ime|--focus'
+            echo 1
+        case 'stream ime|--tz'
             echo 1
         case 'stream ime|--sink'
             echo 1
@@ -116,6 +124,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream datafye|--fps'
             echo 1
+        case 'stream datafye|--focus'
+            echo 1
+        case 'stream datafye|--tz'
+            echo 1
         case 'stream datafye|--sink'
             echo 1
         case 'stream moex|--ticker'
@@ -146,6 +158,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream moex|--fps'
             echo 1
+        case 'stream moex|--focus'
+            echo 1
+        case 'stream moex|--tz'
+            echo 1
         case 'stream moex|--sink'
             echo 1
         case 'stream binance|--pair'
@@ -173,6 +189,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream binance|--profile'
             echo 1
         case 'stream binance|--fps'
+            echo 1
+        case 'stream binance|--focus'
+            echo 1
+        case 'stream binance|--tz'
             echo 1
         case 'stream binance|--sink'
             echo 1
@@ -202,6 +222,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream okx|--fps'
             echo 1
+        case 'stream okx|--focus'
+            echo 1
+        case 'stream okx|--tz'
+            echo 1
         case 'stream okx|--sink'
             echo 1
         case 'stream coinbase|--pair'
@@ -229,6 +253,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream coinbase|--profile'
             echo 1
         case 'stream coinbase|--fps'
+            echo 1
+        case 'stream coinbase|--focus'
+            echo 1
+        case 'stream coinbase|--tz'
             echo 1
         case 'stream coinbase|--sink'
             echo 1
@@ -258,6 +286,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream bybit|--fps'
             echo 1
+        case 'stream bybit|--focus'
+            echo 1
+        case 'stream bybit|--tz'
+            echo 1
         case 'stream bybit|--sink'
             echo 1
         case 'stream kucoin|--pair'
@@ -286,6 +318,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream kucoin|--fps'
             echo 1
+        case 'stream kucoin|--focus'
+            echo 1
+        case 'stream kucoin|--tz'
+            echo 1
         case 'stream kucoin|--sink'
             echo 1
         case 'stream gate|--pair'
@@ -313,6 +349,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream gate|--profile'
             echo 1
         case 'stream gate|--fps'
+            echo 1
+        case 'stream gate|--focus'
+            echo 1
+        case 'stream gate|--tz'
             echo 1
         case 'stream gate|--sink'
             echo 1
@@ -684,6 +724,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'demo|--fps'
             echo 1
+        case 'demo|--focus'
+            echo 1
+        case 'demo|--tz'
+            echo 1
         case 'simulate tse|--host'
             echo 1
         case 'simulate tse|--port'
@@ -964,6 +1008,8 @@ complete -c feedcli -n '__feedcli_at stream tse' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream tse' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream tse' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream tse' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream tse' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream tse' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream tse' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream tse' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream tse' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -984,6 +1030,8 @@ complete -c feedcli -n '__feedcli_at stream ime' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream ime' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream ime' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream ime' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream ime' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream ime' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream ime' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream ime' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream ime' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1011,6 +1059,8 @@ complete -c feedcli -n '__feedcli_at stream datafye' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at stream datafye' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream datafye' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream datafye' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream datafye' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream datafye' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream datafye' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream datafye' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream datafye' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1032,6 +1082,8 @@ complete -c feedcli -n '__feedcli_at stream moex' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at stream moex' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream moex' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream moex' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream moex' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream moex' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream moex' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream moex' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream moex' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1052,6 +1104,8 @@ complete -c feedcli -n '__feedcli_at stream binance' -l max-retries -x -d 'Give 
 complete -c feedcli -n '__feedcli_at stream binance' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream binance' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream binance' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream binance' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream binance' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream binance' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream binance' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream binance' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1072,6 +1126,8 @@ complete -c feedcli -n '__feedcli_at stream okx' -l max-retries -x -d 'Give up (
 complete -c feedcli -n '__feedcli_at stream okx' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream okx' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream okx' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream okx' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream okx' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream okx' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream okx' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream okx' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1092,6 +1148,8 @@ complete -c feedcli -n '__feedcli_at stream coinbase' -l max-retries -x -d 'Give
 complete -c feedcli -n '__feedcli_at stream coinbase' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1112,6 +1170,8 @@ complete -c feedcli -n '__feedcli_at stream bybit' -l max-retries -x -d 'Give up
 complete -c feedcli -n '__feedcli_at stream bybit' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream bybit' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream bybit' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream bybit' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream bybit' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream bybit' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1132,6 +1192,8 @@ complete -c feedcli -n '__feedcli_at stream kucoin' -l max-retries -x -d 'Give u
 complete -c feedcli -n '__feedcli_at stream kucoin' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1152,6 +1214,8 @@ complete -c feedcli -n '__feedcli_at stream gate' -l max-retries -x -d 'Give up 
 complete -c feedcli -n '__feedcli_at stream gate' -l ping-interval -x -d 'Ping the server every DURATION; one that answers nothing for as long again is...'
 complete -c feedcli -n '__feedcli_at stream gate' -l profile -x -d 'Credentials profile.'
 complete -c feedcli -n '__feedcli_at stream gate' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at stream gate' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at stream gate' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at stream gate' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at stream gate' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at stream gate' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
@@ -1427,6 +1491,8 @@ complete -c feedcli -n '__feedcli_at demo' -l duration -x -d 'Exit 0 after DURAT
 complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
 complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at demo' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at demo' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at demo' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'
 complete -c feedcli -n '__feedcli_at demo' -s v -l verbose -d 'Tracebacks of unexpected errors; progress even when stderr is not a terminal...'
 complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
