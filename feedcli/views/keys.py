@@ -86,8 +86,8 @@ def read_keys(loop: asyncio.AbstractEventLoop, on_key: Callable[[str], None], fd
             return
         except OSError:
             data = b""
-        if not data:  # end of input, or a hung-up terminal
-            stop()
+        if not data:  # end of input, or a hung-up terminal: nothing to restore the mode of
+            stop(restore=False)
             terminal.mark_gone()
             return
         for key in decode(data):
@@ -95,15 +95,15 @@ def read_keys(loop: asyncio.AbstractEventLoop, on_key: Callable[[str], None], fd
 
     stopped = False
 
-    def stop() -> None:
+    def stop(restore: bool = True) -> None:
         nonlocal stopped
         if stopped:
             return
         stopped = True
         with contextlib.suppress(OSError, ValueError, RuntimeError):
             loop.remove_reader(fd)
-        with contextlib.suppress(OSError, ValueError):
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if restore and not terminal.gone():
+            _restore(fd, saved)
 
     try:
         loop.add_reader(fd, readable)
@@ -111,3 +111,24 @@ def read_keys(loop: asyncio.AbstractEventLoop, on_key: Callable[[str], None], fd
         stop()
         return lambda: None
     return stop
+
+
+def _restore(fd: int, saved: list) -> None:
+    """Put the terminal's mode back, without waiting and without being stopped for it.
+
+    A process outside the terminal's foreground group (after a hangup under a wrapper that
+    ignores SIGHUP) is stopped by SIGTTOU when it changes the mode: ignored for the call.
+    """
+    import signal
+    import termios
+
+    try:
+        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread
+        previous = None
+    try:
+        with contextlib.suppress(OSError, ValueError):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTTOU, previous)
