@@ -110,6 +110,11 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     # the status line, on a terminal only; notes go above it rather than through it
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
+    if status is None:  # no terminal: a backfill's progress as notes under -v, else nothing
+        from feedcli.cli import verbosity
+        from feedcli.views.work import show_work
+
+        drawing["background"] = [show_work(on_terminal=False, verbose=verbosity.verbose())]
 
     async def main() -> None:
         await writer.start()
@@ -134,14 +139,18 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
 
 def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
     """messages, rate, reconnects, the current file and its size, redrawn twice a second on stderr."""
+    from rich.console import Group, RenderableType
+
+    from feedcli import progress
     from feedcli.views.progress import RateMeter, RecordingStatus
     from feedcli.views.status_line import StatusLine
+    from feedcli.views.work import work_lines
 
     meter = RateMeter(window=2.0)
 
-    def render(final: bool) -> RecordingStatus:
+    def render(final: bool) -> RenderableType:
         path = writer.current_file
-        return RecordingStatus(
+        line = RecordingStatus(
             provider,
             writer.messages,
             meter.update(writer.messages),
@@ -150,6 +159,8 @@ def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
             os.path.basename(path) if path is not None else None,
             writer.current_size,
         )
+        tasks = progress.current()  # a backfill under way: its progress above the status
+        return Group(work_lines(tasks, 100), line) if tasks and not final else line
 
     return StatusLine(render, every=0.5)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from feedcli.cli import options as o
@@ -59,6 +60,11 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
         on_malformed = None
         if writer is not None:
             consumers.append(writer)
+        if not show_view:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
+            from feedcli.cli import verbosity
+            from feedcli.views.work import show_work
+
+            background.append(show_work(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose()))
         if show_view:
             from feedcli.views.live import LiveView
 

@@ -184,3 +184,14 @@ def test_help_is_fast_because_it_imports_no_provider_rich_or_network_stack() -> 
         assert not tops & {"rich", "pydantic", "asyncio", "httpx", "websockets", "aiohttp", "ssl", "stomp"}, args
         loaded = {m.split(".")[2] for m in modules if m.startswith("feedcli.providers.") and m.count(".") >= 2}
         assert not (loaded & provider_modules) - allowed, (args, loaded)
+
+
+def test_backfill_progress_is_silent_when_stderr_is_not_a_terminal_unless_verbose(env) -> None:
+    with Simulator("binance", "--rate", "50") as sim:
+        args = ["stream", "binance", "--url", sim.url, "--pair", "BTC-USDT", "--backfill", "4000", "--limit", "4000"]
+        quiet = run(args, env)
+        verbose = run([*args, "-v"], env)
+    assert quiet.returncode == 0 and verbose.returncode == 0, quiet.stderr + verbose.stderr
+    assert len(lines(quiet.stdout)) == len(lines(verbose.stdout)) == 4000
+    assert quiet.stderr == ""
+    assert "feedcli: binance BTC-USDT backfill: 1,000/4,000 candles" in verbose.stderr.splitlines()

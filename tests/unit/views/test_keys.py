@@ -128,3 +128,19 @@ def test_focus_option_picks_the_symbol_and_keys_move_on_from_it() -> None:
     assert TSE_SYMBOLS[2][0] in focus_title(screen_text(view, 100, 30)[1])
     view.key("j")
     assert TSE_SYMBOLS[3][0] in focus_title(screen_text(view, 100, 30)[1])
+
+
+def test_the_progress_line_of_a_backfill() -> None:
+    from feedcli import progress
+    from feedcli.views.work import work_lines
+
+    progress.report("t", "binance BTC-USDT backfill", 1_500, 6_000)
+    try:
+        con = Console(width=80, file=io.StringIO(), record=True)
+        con.print(work_lines(progress.current(), 80))
+        text = con.export_text()
+    finally:
+        progress.finish("t")
+    assert "binance BTC-USDT backfill" in text and "1,500/6,000 candles 25%" in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert progress.current() == []
