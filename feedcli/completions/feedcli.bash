@@ -59,7 +59,7 @@ __feedcli_options() {
         'record bybit') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
         'record kucoin') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
         'record gate') __feedcli_reply=(--pair --interval --backfill -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
-        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve --wait-clients -q --quiet -v --verbose -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --focus --tz --serve --wait-clients -q --quiet -v --verbose -h --help) ;;
         search) __feedcli_reply=(--url --profile --json -q --quiet -v --verbose -h --help) ;;
         providers) __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
         demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps --focus --tz -q --quiet -v --verbose -h --help) ;;
@@ -430,6 +430,8 @@ __feedcli_arity() {
         'replay|--symbol') REPLY=1 ;;
         'replay|--format') REPLY=1 ;;
         'replay|--fps') REPLY=1 ;;
+        'replay|--focus') REPLY=1 ;;
+        'replay|--tz') REPLY=1 ;;
         'replay|--serve') REPLY=1 ;;
         'replay|--wait-clients') REPLY=1 ;;
         'search|--url') REPLY=1 ;;

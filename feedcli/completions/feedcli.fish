@@ -704,6 +704,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'replay|--fps'
             echo 1
+        case 'replay|--focus'
+            echo 1
+        case 'replay|--tz'
+            echo 1
         case 'replay|--serve'
             echo 1
         case 'replay|--wait-clients'
@@ -1463,6 +1467,8 @@ complete -c feedcli -n '__feedcli_at replay' -l channel -x -d 'Only data lines o
 complete -c feedcli -n '__feedcli_at replay' -l symbol -x -d 'Only data lines of this symbol (repeatable). Control lines are kept.'
 complete -c feedcli -n '__feedcli_at replay' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at replay' -l fps -x -d 'Redraws per second of the live view, 1 to 60.'
+complete -c feedcli -n '__feedcli_at replay' -l focus -x -d 'The live view\'s detail panel starts on SYMBOL (an identifier or a name); arro...'
+complete -c feedcli -n '__feedcli_at replay' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
 complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
 complete -c feedcli -n '__feedcli_at replay' -s q -l quiet -d 'Print nothing on stderr but the final error, if any.'

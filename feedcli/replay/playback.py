@@ -39,6 +39,9 @@ class ReplayOptions:
     view: bool = False
     fps: float = 10.0
     progress: bool = False
+    #: the live view's clocks' zone (None: UTC) and the symbol it starts on
+    zone: Any = None
+    focus: str | None = None
 
 
 def run(options: ReplayOptions) -> None:
@@ -101,7 +104,7 @@ def _make_view(options: ReplayOptions) -> ViewOutput:
     from feedcli.views.live import LiveView
 
     names = " ".join(os.path.basename(f) for f in options.files)
-    return ViewOutput(LiveView(title=f"feedcli replay {names}"))
+    return ViewOutput(LiveView(title=f"feedcli replay {names}", zone=options.zone, focus=options.focus))
 
 
 class ViewOutput:
