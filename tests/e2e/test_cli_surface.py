@@ -195,3 +195,20 @@ def test_backfill_progress_is_silent_when_stderr_is_not_a_terminal_unless_verbos
     assert len(lines(quiet.stdout)) == len(lines(verbose.stdout)) == 4000
     assert quiet.stderr == ""
     assert "feedcli: binance BTC-USDT backfill: 1,000/4,000 candles" in verbose.stderr.splitlines()
+
+
+@pytest.mark.parametrize(("exchange", "symbol"), [("binance", "BTCUSDT"), ("okx", "BTC-USDT")])
+def test_search_a_crypto_exchange_through_its_instrument_list(env, exchange: str, symbol: str) -> None:
+    with Simulator(exchange, "--rate", "5") as sim:
+        found = lines(run(["search", exchange, "btc", "--url", sim.url], env).stdout)
+        glob = json.loads(run(["search", exchange, "*-usdt", "--url", sim.url, "--json"], env).stdout)
+        none = run(["search", exchange, "zzz", "--url", sim.url], env)
+    assert {"pair": "BTC-USDT", "symbol": symbol, "base": "BTC", "quote": "USDT"}.items() <= found[0].items()
+    assert all("BTC" in (row["pair"]) for row in found) and len(found) >= 2
+    assert glob and all(row["pair"].endswith("-USDT") for row in glob)
+    assert none.returncode == 0 and none.stdout == ""
+
+
+def test_search_refuses_an_exchange_without_an_instrument_list(env) -> None:
+    result = run(["search", "coinbase", "btc"], env)
+    assert result.returncode == 2 and "has no instrument search" in result.stderr and "binance" in result.stderr

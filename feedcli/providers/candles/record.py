@@ -25,6 +25,7 @@ from feedcli.providers.record import (
     Demo,
     Knob,
     Provider,
+    Search,
     SimOption,
     Simulator,
     lazy,
@@ -162,6 +163,18 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 )
 
 
+def _search(exchange: Exchange) -> Search | None:
+    """`feedcli search NAME PATTERN` where the exchange has an instrument list."""
+    if type(exchange).instruments_request is Exchange.instruments_request:
+        return None
+    from feedcli.providers.candles.search import COLUMNS, search_for
+
+    name = exchange.name
+    return Search(
+        search_for(exchange), COLUMNS, (f"feedcli search {name} BTC", f"feedcli search {name} '*-USDT' | jq -r .pair")
+    )
+
+
 def provider(
     exchange: Exchange,
     info: ProviderInfo,
@@ -178,6 +191,7 @@ def provider(
         options=options(exchange),
         prepare=preparer(exchange),
         channels=(Channel("candles", "candle", candle_object, series=True),),
+        search=_search(exchange),
         simulator=Simulator(
             lazy(f"{simulator}.from_options"),
             SIM_OPTIONS,
