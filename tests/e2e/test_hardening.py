@@ -136,7 +136,7 @@ def test_a_final_close_reason_reaches_stderr_escaped(env) -> None:
         result = run(["stream", "tse", "--url", server.url, "--isin", ISIN], {**env, "FEEDCLI_TOKEN": "t"})
     assert result.returncode == 3, result.stderr
     assert_escaped(result.stderr)
-    assert len(without_login_note(result.stderr).splitlines()) == 1
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_close_reasons_of_retried_connections_reach_stderr_escaped(env) -> None:
