@@ -215,6 +215,11 @@ def _placeholder(param: Any) -> None:
         return
     if param.param_type_name == "argument":
         param.display_type_rich = lambda ctx: None  # the name says it: `FILE...`, not `FILE <list[str]>`
+        # the usage line as Click and gh write it: `FILE...`, `[PROVIDER]`, not Typer's `{FILE}...`
+        param._usage_display_name = lambda p=param: (
+            ((p.metavar or (p.name or "").upper()) if p.required else f"[{p.metavar or (p.name or '').upper()}]")
+            + ("..." if p.nargs != 1 else "")
+        )
     if hasattr(param, "_get_number_range_help_str"):
         param._get_number_range_help_str = lambda: None  # each option's help says its range in words
     if param.metavar is not None:

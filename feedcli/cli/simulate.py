@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Host = Annotated[str, typer.Option("--host", help="Address to bind (keep it on loopback).")]
+Host = Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to bind (keep it on loopback).")]
 Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")]
 FAULTS = "Fault injection"
 
