@@ -212,3 +212,17 @@ def test_search_a_crypto_exchange_through_its_instrument_list(env, exchange: str
 def test_search_refuses_an_exchange_without_an_instrument_list(env) -> None:
     result = run(["search", "coinbase", "btc"], env)
     assert result.returncode == 2 and "has no instrument search" in result.stderr and "binance" in result.stderr
+
+
+def test_every_command_takes_quiet_and_verbose() -> None:
+    from feedcli.cli.app import command
+
+    def walk(cmd, path: list[str], parent) -> None:
+        ctx = cmd.context_class(cmd, info_name=path[-1], parent=parent)
+        opts = {opt for param in cmd.params for opt in getattr(param, "opts", ())}
+        assert {"-q", "--quiet", "-v", "--verbose"} <= opts, " ".join(path)
+        if hasattr(cmd, "list_commands"):
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name], ctx)
+
+    walk(command(), ["feedcli"], None)
