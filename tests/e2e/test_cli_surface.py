@@ -123,7 +123,7 @@ def _help_of_every_command() -> dict[str, str]:
     found: dict[str, str] = {}
 
     def walk(cmd, path: list[str], parent) -> None:
-        ctx = cmd.context_class(cmd, info_name=path[-1], parent=parent)
+        ctx = cmd.context_class(cmd, info_name=path[-1], parent=parent, **(cmd.context_settings or {}))
         found[" ".join(path)] = cmd.get_help(ctx)
         if hasattr(cmd, "list_commands"):
             for name in cmd.list_commands(ctx):
@@ -218,7 +218,7 @@ def test_every_command_takes_quiet_and_verbose() -> None:
     from feedcli.cli.app import command
 
     def walk(cmd, path: list[str], parent) -> None:
-        ctx = cmd.context_class(cmd, info_name=path[-1], parent=parent)
+        ctx = cmd.context_class(cmd, info_name=path[-1], parent=parent, **(cmd.context_settings or {}))
         opts = {opt for param in cmd.params for opt in getattr(param, "opts", ())}
         assert {"-q", "--quiet", "-v", "--verbose"} <= opts, " ".join(path)
         if hasattr(cmd, "list_commands"):
