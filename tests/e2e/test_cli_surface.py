@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -66,26 +67,22 @@ def test_completion_refuses_other_shells(env) -> None:
 
 
 def test_the_wheel_carries_the_completion_scripts(tmp_path: Path) -> None:
+    # built from a clean copy of the tracked files: an in-tree build/ would hide a missing declaration
+    source = tmp_path / "src"
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in tracked.splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(ROOT),
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-        ],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path / "dist")],
         capture_output=True,
         text=True,
         timeout=300,
     )
     if built.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {built.stderr[-300:]}")
-    (wheel,) = tmp_path.glob("feedcli-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("feedcli-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for shell in SHELLS:
         assert f"feedcli/completions/{script_filename(shell)}" in names
