@@ -113,6 +113,7 @@ def test_a_feed_without_a_book_shows_no_book_panel() -> None:
     text = screen_text(view, 100, 30)[1]
     panel = text[text.index("╭") :]
     assert "BTC-USDT" in panel and "no book" not in panel and "Bid" not in panel
+    assert "Bid" not in text and "Ask" not in text  # nor empty bid and ask columns in the list
 
 
 def test_the_frame_fills_the_terminal() -> None:
