@@ -100,16 +100,18 @@ def read_keys(loop: asyncio.AbstractEventLoop, on_key: Callable[[str], None], fd
         if stopped:
             return
         stopped = True
+        terminal.claimed.discard(fd)
         with contextlib.suppress(OSError, ValueError, RuntimeError):
             loop.remove_reader(fd)
         if restore and not terminal.gone():
             _restore(fd, saved)
 
     try:
-        loop.add_reader(fd, readable)
+        loop.add_reader(fd, readable)  # replaces `terminal.watch_input`'s watch, if any
     except (OSError, ValueError, NotImplementedError, RuntimeError):
         stop()
         return lambda: None
+    terminal.claimed.add(fd)  # and keeps it from coming back while keys are read
     return stop
 
 
