@@ -82,6 +82,8 @@ def replay(
     ] = None,
     fmt: o.FormatOpt = o.Format.auto,
     fps: o.Fps = 10.0,
+    focus: o.Focus = None,
+    tz: o.Tz = None,
     serve: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -155,6 +157,8 @@ def replay(
         filters=filters,
         view=view,
         fps=fps,
+        zone=o.zone(tz),
+        focus=focus,
         progress=not view and not o.is_terminal(sys.stdout) and o.is_terminal(sys.stderr),
         follow=follow,
         sinks=tuple(sink or ()),

@@ -268,6 +268,23 @@ class BinanceExchange(Exchange):
         listed = orjson.dumps(list(symbols)).decode()
         return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH), (("symbols", listed),))
 
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """exchangeInfo without `symbols`: every symbol, with its base and quote asset and status."""
+        return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        info = _json(body, "exchangeInfo answer")
+        listed = info.get("symbols") if isinstance(info, dict) else None
+        if not isinstance(listed, list):
+            raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
+        rows = []
+        for s in listed:
+            if isinstance(s, dict) and s.get("symbol") and s.get("baseAsset") and s.get("quoteAsset"):
+                base, quote = str(s["baseAsset"]), str(s["quoteAsset"])
+                row = {"pair": f"{base}-{quote}", "symbol": s["symbol"], "base": base, "quote": quote}
+                rows.append({**row, "status": s.get("status")})
+        return rows
+
     def check_preflight(self, response: HttpResponse, symbols: Sequence[str]) -> None:
         if response.status >= 400:
             code, msg = _error_of(response)

@@ -48,6 +48,8 @@ from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
 
 WS_BASE = "wss://ws.okx.com:8443"
+#: every spot instrument, for `feedcli search okx` (OKX API v5, public data)
+INSTRUMENTS_PATH = "/api/v5/public/instruments"
 REST_BASE = "https://www.okx.com"
 WS_PATH = "/ws/v5/business"
 PUBLIC_PATH = "/ws/v5/public"
@@ -179,6 +181,24 @@ class OKXExchange(Exchange):
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
     wire = OKXWire
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """`GET /api/v5/public/instruments?instType=SPOT`: every spot pair, with its state."""
+        return HttpRequest("GET", http_url(rest_base, INSTRUMENTS_PATH), (("instType", "SPOT"),))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _json(body, "instruments answer")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or str(answer.get("code", "0")) != "0":
+            msg = answer.get("msg") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"okx: the instruments answer holds no list ({msg or 'no data'})")
+        rows = []
+        for inst in data:
+            if isinstance(inst, dict) and inst.get("instId") and inst.get("baseCcy") and inst.get("quoteCcy"):
+                base, quote = str(inst["baseCcy"]), str(inst["quoteCcy"])
+                row = {"pair": f"{base}-{quote}", "symbol": inst["instId"], "base": base, "quote": quote}
+                rows.append({**row, "status": inst.get("state")})
+        return rows
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         # under OKX's 30 s: a longer one would let the server close us first

@@ -62,6 +62,10 @@ class ReplayOptions:
 
         return self.files[0] if len(self.files) == 1 and is_sink_url(self.files[0]) else None
 
+    #: the live view's clocks' zone (None: UTC) and the symbol it starts on
+    zone: Any = None
+    focus: str | None = None
+
 
 def run(options: ReplayOptions) -> None:
     """Check everything, open every file (exit 2 before any output if one can't be read), then replay."""
@@ -201,7 +205,7 @@ def _make_view(options: ReplayOptions) -> ViewOutput:
         names = parse_source(options.source, follow=options.follow).name  # the server, its password hidden
     else:
         names = " ".join(os.path.basename(f) for f in options.files)
-    return ViewOutput(LiveView(title=f"feedcli replay {names}"))
+    return ViewOutput(LiveView(title=f"feedcli replay {names}", zone=options.zone, focus=options.focus))
 
 
 class ViewOutput:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 
 from rich import box
 from rich.console import RenderableType
@@ -142,11 +143,7 @@ def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
     parts: list[_Part] = []
     used = 0
     book = sym.ladder if sym.is_market else None
-    if sym.is_market and book is None:
-        note = Text("no book yet", style=MUTED)
-        parts.append(_Part(lambda h, note=note: note, note.cell_len, 1, 1))
-        used = note.cell_len
-    elif sym.is_market:
+    if book is not None:  # a feed without a book (candles, trades) gets no empty book panel
         lad = measure_ladder(book)
         # the stats column (or the chart) should fit beside the ladder: bars take what is left
         beside = min(_lines_width(stats) if stats else 0, 30)
@@ -237,7 +234,7 @@ def _lines_grid(lines: list[Line]) -> Table:
     return grid
 
 
-def focus_panel(sym: SymbolView, width: int, lines: int) -> Panel:
+def focus_panel(sym: SymbolView, width: int, lines: int, zone: tzinfo = timezone.utc) -> Panel:
     """One symbol in detail: its ladder beside its candles, day statistics and records."""
     parts = _focus_parts(sym, width)
     grid = Table.grid(padding=0, expand=True)
@@ -263,7 +260,7 @@ def focus_panel(sym: SymbolView, width: int, lines: int) -> Panel:
         if change is not None:
             title.append(f"  {fmt_change(change)}  {fmt_pct(sym.change_pct)}{arrow}", style=style)
     title.truncate(max(width - 6, 4), overflow="ellipsis")
-    clock = ts_clock(sym.ts)
+    clock = ts_clock(sym.ts, sym.provider, zone)
     subtitle = Text(f"as of {clock}", style=MUTED) if clock else None
     return Panel(
         grid,

@@ -253,6 +253,15 @@ class ViewState:
     status: Status = field(default_factory=Status)
     #: what is being watched ("feedcli stream PROVIDER"), shown when there is room
     title: str | None = None
+    #: the zone every clock of the frame is shown in (and says it is in)
+    zone: tzinfo = timezone.utc
+    #: the symbol filter being typed after `/` (None: not typing)
+    prompt: str | None = None
+    #: the symbol filter in force, and how many symbols it hides
+    query: str | None = None
+    filtered_out: int = 0
+    #: the keys are listed instead of the focus panel (`?`)
+    show_keys: bool = False
 
 
 # --------------------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from feedcli import progress
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -231,6 +232,7 @@ class CandleCodec(Codec):
             fill.failures += 1
             if fill.failures >= MAX_MALFORMED:
                 fill.done = True  # give up on this fetch; the stream (or the next poll) goes on
+                progress.finish(f"{self.provider}:{fill.symbol}:{id(fill)}")
                 feed.partial.pop(fill.symbol, None)
                 feed.backfilled.add(fill.symbol)
             raise
@@ -247,11 +249,16 @@ class CandleCodec(Codec):
         else:
             finished = len(fill.got) >= fill.wanted or oldest is None
         ignored_end = fill.end_ms is not None and oldest is not None and oldest > fill.end_ms
+        key = f"{self.provider}:{fill.symbol}:{id(fill)}"
         if finished or ignored_end or fill.pages >= MAX_PAGES:
             fill.done = True
             feed.partial.pop(fill.symbol, None)
+            progress.finish(key)
             return self._write_fill(fill, recv)
         fill.end_ms = oldest - 1
+        if fill.since_ms is None and request.purpose == "backfill":  # a gap fill has no known total
+            pair = feed.pair_of.get(fill.symbol, fill.symbol)
+            progress.report(key, f"{self.provider} {pair} backfill", len(fill.got), fill.wanted)
         return []
 
     def _write_fill(self, fill: _Backfill, recv: str) -> list[Event]:

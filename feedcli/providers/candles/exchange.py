@@ -245,6 +245,15 @@ class Exchange(ABC):
         """Raise SubscriptionError (exit 4) if the preflight answer names an unknown symbol."""
         return None
 
+    def instruments_request(self, rest_base: str) -> HttpRequest | None:
+        """The call that lists every spot instrument (`feedcli search`); None: the exchange has none here."""
+        return None
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        """The instruments of that answer, each `{"pair","symbol","base","quote","status"}`;
+        MalformedFrame for a body that is not such a list."""
+        raise MalformedFrame(f"{self.name}: no instrument list")
+
 
 def excerpt(response: HttpResponse) -> str:
     return response.body[:200].decode("utf-8", "replace").strip() or "no body"

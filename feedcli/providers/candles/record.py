@@ -26,6 +26,7 @@ from feedcli.providers.record import (
     Demo,
     Knob,
     Provider,
+    Search,
     SimOption,
     Simulator,
     lazy,
@@ -289,6 +290,18 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
 )
 
 
+def _search(exchange: Exchange) -> Search | None:
+    """`feedcli search NAME PATTERN` where the exchange has an instrument list."""
+    if type(exchange).instruments_request is Exchange.instruments_request:
+        return None
+    from feedcli.providers.candles.search import COLUMNS, search_for
+
+    name = exchange.name
+    return Search(
+        search_for(exchange), COLUMNS, (f"feedcli search {name} BTC", f"feedcli search {name} '*-USDT' | jq -r .pair")
+    )
+
+
 def provider(
     exchange: Exchange,
     info: ProviderInfo,
@@ -305,6 +318,7 @@ def provider(
         options=options(exchange),
         prepare=preparer(exchange),
         channels=_channels(exchange),
+        search=_search(exchange),
         simulator=Simulator(
             lazy(f"{simulator}.from_options"),
             SIM_OPTIONS,

@@ -24,10 +24,11 @@ __feedcli_files() {
 # Set __feedcli_reply to the subcommands of the command path $1 ('' is feedcli itself).
 __feedcli_commands() {
     case "$1" in
-        '') __feedcli_reply=(login logout replay demo providers search stream record simulate) ;;
+        '') __feedcli_reply=(stream record replay search providers demo simulate login logout auth completion) ;;
         stream) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         record) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
         simulate) __feedcli_reply=(tse ime datafye moex binance okx coinbase bybit kucoin gate) ;;
+        auth) __feedcli_reply=(status token login logout) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -35,46 +36,52 @@ __feedcli_commands() {
 # Set __feedcli_reply to the options of the command path $1.
 __feedcli_options() {
     case "$1" in
-        '') __feedcli_reply=(-V --version -v --verbose -h --help) ;;
-        login) __feedcli_reply=(--url -u --user --password-stdin --profile -h --help) ;;
-        logout) __feedcli_reply=(--profile -h --help) ;;
-        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --serve -f --follow --sink --wait-clients -h --help) ;;
-        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps --channel -h --help) ;;
-        providers) __feedcli_reply=(-h --help) ;;
-        search) __feedcli_reply=(--url --profile -h --help) ;;
-        stream) __feedcli_reply=(-h --help) ;;
-        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream binance') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream okx') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream bybit') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        'stream gate') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --sink -h --help) ;;
-        record) __feedcli_reply=(-h --help) ;;
-        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record binance') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record okx') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record coinbase') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record bybit') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record kucoin') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        'record gate') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -h --help) ;;
-        simulate) __feedcli_reply=(-h --help) ;;
-        'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
-        'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -h --help) ;;
-        'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -h --help) ;;
-        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -h --help) ;;
-        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
-        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
-        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
-        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
-        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
-        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -h --help) ;;
+        '') __feedcli_reply=(-q --quiet -v --verbose -V --version -h --help) ;;
+        stream) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        'stream tse') __feedcli_reply=(--isin --name -c --channel --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream ime') __feedcli_reply=(--contract-id --contract-name --bearer --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream moex') __feedcli_reply=(--ticker --stream --interval --heartbeat --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream binance') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream okx') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream coinbase') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream bybit') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream kucoin') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        'stream gate') __feedcli_reply=(--pair --interval --backfill --channel --depth --url --format -o --output --limit --duration --events --stale-after --max-retries --ping-interval --profile --fps --focus --tz --sink -q --quiet -v --verbose -h --help) ;;
+        record) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
+        'record tse') __feedcli_reply=(--isin --name -c --channel --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record ime') __feedcli_reply=(--contract-id --contract-name --bearer -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record datafye') __feedcli_reply=(--symbol -c --channel --dataset --frequency --from --to --deployment --user --type --env -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record moex') __feedcli_reply=(--ticker --stream --interval --heartbeat -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record binance') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record okx') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record coinbase') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record bybit') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record kucoin') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        'record gate') __feedcli_reply=(--pair --interval --backfill --channel --depth -o --output --rotate-size --rotate-interval --compress --flush-interval --url --limit --duration --stale-after --max-retries --ping-interval --profile --sink -q --quiet -v --verbose -h --help) ;;
+        replay) __feedcli_reply=(--speed --from --to --channel --symbol --format --fps --focus --tz --serve -f --follow --sink --wait-clients -q --quiet -v --verbose -h --help) ;;
+        search) __feedcli_reply=(--url --profile --json -q --quiet -v --verbose -h --help) ;;
+        providers) __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
+        demo) __feedcli_reply=(--rate --seed --duration --format --limit --fps --channel --focus --tz -q --quiet -v --verbose -h --help) ;;
+        simulate) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
+        'simulate tse') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
+        'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
+        'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -q --quiet -v --verbose -h --help) ;;
+        'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -q --quiet -v --verbose -h --help) ;;
+        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        login) __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
+        logout) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        auth) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
+        'auth status') __feedcli_reply=(--json -q --quiet -v --verbose -h --help) ;;
+        'auth token') __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        'auth login') __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
+        'auth logout') __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
+        completion) __feedcli_reply=(-q --quiet -v --verbose -h --help) ;;
         *) __feedcli_reply=() ;;
     esac
 }
@@ -82,29 +89,6 @@ __feedcli_options() {
 # Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).
 __feedcli_arity() {
     case "$1|$2" in
-        'login|--url') REPLY=1 ;;
-        'login|-u'|'login|--user') REPLY=1 ;;
-        'login|--profile') REPLY=1 ;;
-        'logout|--profile') REPLY=1 ;;
-        'replay|--speed') REPLY=1 ;;
-        'replay|--from') REPLY=1 ;;
-        'replay|--to') REPLY=1 ;;
-        'replay|--channel') REPLY=1 ;;
-        'replay|--symbol') REPLY=1 ;;
-        'replay|--format') REPLY=1 ;;
-        'replay|--fps') REPLY=1 ;;
-        'replay|--serve') REPLY=1 ;;
-        'replay|--sink') REPLY=1 ;;
-        'replay|--wait-clients') REPLY=1 ;;
-        'demo|--rate') REPLY=1 ;;
-        'demo|--seed') REPLY=1 ;;
-        'demo|--duration') REPLY=1 ;;
-        'demo|--format') REPLY=1 ;;
-        'demo|--limit') REPLY=1 ;;
-        'demo|--fps') REPLY=1 ;;
-        'demo|--channel') REPLY=1 ;;
-        'search|--url') REPLY=1 ;;
-        'search|--profile') REPLY=1 ;;
         'stream tse|--isin') REPLY=1 ;;
         'stream tse|--name') REPLY=1 ;;
         'stream tse|-c'|'stream tse|--channel') REPLY=1 ;;
@@ -118,6 +102,8 @@ __feedcli_arity() {
         'stream tse|--ping-interval') REPLY=1 ;;
         'stream tse|--profile') REPLY=1 ;;
         'stream tse|--fps') REPLY=1 ;;
+        'stream tse|--focus') REPLY=1 ;;
+        'stream tse|--tz') REPLY=1 ;;
         'stream tse|--sink') REPLY=1 ;;
         'stream ime|--contract-id') REPLY=1 ;;
         'stream ime|--contract-name') REPLY=1 ;;
@@ -131,6 +117,8 @@ __feedcli_arity() {
         'stream ime|--ping-interval') REPLY=1 ;;
         'stream ime|--profile') REPLY=1 ;;
         'stream ime|--fps') REPLY=1 ;;
+        'stream ime|--focus') REPLY=1 ;;
+        'stream ime|--tz') REPLY=1 ;;
         'stream ime|--sink') REPLY=1 ;;
         'stream datafye|--symbol') REPLY=1 ;;
         'stream datafye|-c'|'stream datafye|--channel') REPLY=1 ;;
@@ -152,6 +140,8 @@ __feedcli_arity() {
         'stream datafye|--ping-interval') REPLY=1 ;;
         'stream datafye|--profile') REPLY=1 ;;
         'stream datafye|--fps') REPLY=1 ;;
+        'stream datafye|--focus') REPLY=1 ;;
+        'stream datafye|--tz') REPLY=1 ;;
         'stream datafye|--sink') REPLY=1 ;;
         'stream moex|--ticker') REPLY=1 ;;
         'stream moex|--stream') REPLY=1 ;;
@@ -167,6 +157,8 @@ __feedcli_arity() {
         'stream moex|--ping-interval') REPLY=1 ;;
         'stream moex|--profile') REPLY=1 ;;
         'stream moex|--fps') REPLY=1 ;;
+        'stream moex|--focus') REPLY=1 ;;
+        'stream moex|--tz') REPLY=1 ;;
         'stream moex|--sink') REPLY=1 ;;
         'stream binance|--pair') REPLY=1 ;;
         'stream binance|--interval') REPLY=1 ;;
@@ -183,6 +175,8 @@ __feedcli_arity() {
         'stream binance|--ping-interval') REPLY=1 ;;
         'stream binance|--profile') REPLY=1 ;;
         'stream binance|--fps') REPLY=1 ;;
+        'stream binance|--focus') REPLY=1 ;;
+        'stream binance|--tz') REPLY=1 ;;
         'stream binance|--sink') REPLY=1 ;;
         'stream okx|--pair') REPLY=1 ;;
         'stream okx|--interval') REPLY=1 ;;
@@ -199,6 +193,8 @@ __feedcli_arity() {
         'stream okx|--ping-interval') REPLY=1 ;;
         'stream okx|--profile') REPLY=1 ;;
         'stream okx|--fps') REPLY=1 ;;
+        'stream okx|--focus') REPLY=1 ;;
+        'stream okx|--tz') REPLY=1 ;;
         'stream okx|--sink') REPLY=1 ;;
         'stream coinbase|--pair') REPLY=1 ;;
         'stream coinbase|--interval') REPLY=1 ;;
@@ -215,6 +211,8 @@ __feedcli_arity() {
         'stream coinbase|--ping-interval') REPLY=1 ;;
         'stream coinbase|--profile') REPLY=1 ;;
         'stream coinbase|--fps') REPLY=1 ;;
+        'stream coinbase|--focus') REPLY=1 ;;
+        'stream coinbase|--tz') REPLY=1 ;;
         'stream coinbase|--sink') REPLY=1 ;;
         'stream bybit|--pair') REPLY=1 ;;
         'stream bybit|--interval') REPLY=1 ;;
@@ -231,6 +229,8 @@ __feedcli_arity() {
         'stream bybit|--ping-interval') REPLY=1 ;;
         'stream bybit|--profile') REPLY=1 ;;
         'stream bybit|--fps') REPLY=1 ;;
+        'stream bybit|--focus') REPLY=1 ;;
+        'stream bybit|--tz') REPLY=1 ;;
         'stream bybit|--sink') REPLY=1 ;;
         'stream kucoin|--pair') REPLY=1 ;;
         'stream kucoin|--interval') REPLY=1 ;;
@@ -247,6 +247,8 @@ __feedcli_arity() {
         'stream kucoin|--ping-interval') REPLY=1 ;;
         'stream kucoin|--profile') REPLY=1 ;;
         'stream kucoin|--fps') REPLY=1 ;;
+        'stream kucoin|--focus') REPLY=1 ;;
+        'stream kucoin|--tz') REPLY=1 ;;
         'stream kucoin|--sink') REPLY=1 ;;
         'stream gate|--pair') REPLY=1 ;;
         'stream gate|--interval') REPLY=1 ;;
@@ -263,6 +265,8 @@ __feedcli_arity() {
         'stream gate|--ping-interval') REPLY=1 ;;
         'stream gate|--profile') REPLY=1 ;;
         'stream gate|--fps') REPLY=1 ;;
+        'stream gate|--focus') REPLY=1 ;;
+        'stream gate|--tz') REPLY=1 ;;
         'stream gate|--sink') REPLY=1 ;;
         'record tse|--isin') REPLY=1 ;;
         'record tse|--name') REPLY=1 ;;
@@ -443,6 +447,29 @@ __feedcli_arity() {
         'record gate|--ping-interval') REPLY=1 ;;
         'record gate|--profile') REPLY=1 ;;
         'record gate|--sink') REPLY=1 ;;
+        'replay|--speed') REPLY=1 ;;
+        'replay|--from') REPLY=1 ;;
+        'replay|--to') REPLY=1 ;;
+        'replay|--channel') REPLY=1 ;;
+        'replay|--symbol') REPLY=1 ;;
+        'replay|--format') REPLY=1 ;;
+        'replay|--fps') REPLY=1 ;;
+        'replay|--focus') REPLY=1 ;;
+        'replay|--tz') REPLY=1 ;;
+        'replay|--serve') REPLY=1 ;;
+        'replay|--sink') REPLY=1 ;;
+        'replay|--wait-clients') REPLY=1 ;;
+        'search|--url') REPLY=1 ;;
+        'search|--profile') REPLY=1 ;;
+        'demo|--rate') REPLY=1 ;;
+        'demo|--seed') REPLY=1 ;;
+        'demo|--duration') REPLY=1 ;;
+        'demo|--format') REPLY=1 ;;
+        'demo|--limit') REPLY=1 ;;
+        'demo|--fps') REPLY=1 ;;
+        'demo|--channel') REPLY=1 ;;
+        'demo|--focus') REPLY=1 ;;
+        'demo|--tz') REPLY=1 ;;
         'simulate tse|--host') REPLY=1 ;;
         'simulate tse|--port') REPLY=1 ;;
         'simulate tse|--rate') REPLY=1 ;;
@@ -536,6 +563,18 @@ __feedcli_arity() {
         'simulate gate|--skip-update-every') REPLY=1 ;;
         'simulate gate|--bad-checksum-every') REPLY=1 ;;
         'simulate gate|--snapshot-lag') REPLY=1 ;;
+        'login|--url') REPLY=1 ;;
+        'login|-u'|'login|--user') REPLY=1 ;;
+        'login|--profile') REPLY=1 ;;
+        'logout|--url') REPLY=1 ;;
+        'logout|--profile') REPLY=1 ;;
+        'auth token|--url') REPLY=1 ;;
+        'auth token|--profile') REPLY=1 ;;
+        'auth login|--url') REPLY=1 ;;
+        'auth login|-u'|'auth login|--user') REPLY=1 ;;
+        'auth login|--profile') REPLY=1 ;;
+        'auth logout|--url') REPLY=1 ;;
+        'auth logout|--profile') REPLY=1 ;;
         *) REPLY=0 ;;
     esac
 }
@@ -543,8 +582,6 @@ __feedcli_arity() {
 # Complete $3 as a value of option $2 of command path $1 (free text completes nothing).
 __feedcli_value() {
     case "$1|$2" in
-        'replay|--format') __feedcli_add "$3" auto ndjson view ;;
-        'demo|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream tse|-c'|'stream tse|--channel') __feedcli_add "$3" best-limit order-book ohlcv-last-1m aggregate institutional-vs-individual contract-info fund-info ;;
         'stream tse|--format') __feedcli_add "$3" auto ndjson view ;;
         'stream tse|-o'|'stream tse|--output') __feedcli_files -f "$3" ;;
@@ -621,6 +658,8 @@ __feedcli_value() {
         'record gate|--channel') __feedcli_add "$3" candles trades book ticker ;;
         'record gate|-o'|'record gate|--output') __feedcli_files -f "$3" ;;
         'record gate|--compress') __feedcli_add "$3" none gzip zstd ;;
+        'replay|--format') __feedcli_add "$3" auto ndjson view ;;
+        'demo|--format') __feedcli_add "$3" auto ndjson view ;;
         *) : ;;
     esac
 }
@@ -628,9 +667,13 @@ __feedcli_value() {
 # Complete $3 as the positional argument at index $2 (from 0) of command path $1.
 __feedcli_argument() {
     case "$1|$2" in
+        'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
         'login|0') __feedcli_add "$3" ht moex ;;
         'logout|0') __feedcli_add "$3" ht moex ;;
-        'demo|0') __feedcli_add "$3" tse ime moex binance okx coinbase bybit kucoin gate ;;
+        'auth token|0') __feedcli_add "$3" ht moex ;;
+        'auth login|0') __feedcli_add "$3" ht moex ;;
+        'auth logout|0') __feedcli_add "$3" ht moex ;;
+        'completion|0') __feedcli_add "$3" bash zsh fish ;;
         *) : ;;
     esac
 }
