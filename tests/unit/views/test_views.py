@@ -488,7 +488,7 @@ def test_run_stops_when_cancelled() -> None:
 def test_redraws_are_coalesced() -> None:
     """However many events arrive between ticks, one frame is drawn per tick at most."""
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, float]:
         con = Console(width=80, height=24, file=io.StringIO(), force_terminal=True)
         view = market_view()
         frames = 0
@@ -500,6 +500,8 @@ def test_redraws_are_coalesced() -> None:
             return original(width, height)
 
         view.frame = counting  # type: ignore[method-assign]
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         task = asyncio.create_task(view.run(con, fps=10))
         event = tse("best-limit", "IRO1FOLD0001", best_limit(5_115, 5_125))
         for _ in range(50):
@@ -508,10 +510,12 @@ def test_redraws_are_coalesced() -> None:
             await asyncio.sleep(0.01)
         await view.aclose()
         await task
-        return frames
+        return frames, loop.time() - start
 
-    frames = asyncio.run(scenario())
-    assert frames <= 12  # ~0.5 s at 10 fps, plus the first and the last frame
+    frames, elapsed = asyncio.run(scenario())
+    # the bound follows the time the run really took (a busy machine stretches it): one frame
+    # per 0.1 s tick, plus the first and the last; 50,000 events drew far fewer frames
+    assert 2 <= frames <= elapsed * 10 + 2, (frames, elapsed)
 
 
 def test_display_names_and_title() -> None:
@@ -806,8 +810,7 @@ def test_moex_securities_with_its_order_book_show_the_lots_at_the_best_prices() 
     view.emit(ControlEvent("moex", "connected", RECV))
     view.emit(DataEvent("moex", "securities", sber, "2025-11-14T08:30:00.000000Z", RECV, row, "stats", 7))
     _, alone = screen_text(view, width=120)
-    header = line_with(alone, "Symbol")
-    assert "Bid qty" in header
+    assert "Bid qty" not in line_with(alone, "Symbol")  # no row has one: the column is left out
     view.emit(DataEvent("moex", "orderbooks", sber, "2025-11-14T08:30:00.000000Z", RECV, book, "book", 9))
     _, text = screen_text(view, width=120)
     quote_row = line_with(text, sber)
