@@ -40,6 +40,7 @@ from feedcli.backoff import MAX_RETRY_AFTER, Backoff, retry_after_seconds
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
+from feedcli.ratelimit import RateLimiter
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
 from feedcli.safe_text import printable, redact_url
 
@@ -73,6 +74,8 @@ class SessionOptions:
     #: rate-limited or failing answers (429, 418, 5xx) to one HTTP call waited out in a row
     #: before giving up (None: the same bound as `max_retries`)
     throttle_retries: int | None = None
+    #: the provider's REST limiter (feedcli.ratelimit), shared by every session of a run
+    rest_limiter: RateLimiter | None = None
 
 
 class _Redirected(Exception):
@@ -186,6 +189,7 @@ class Session:
             timeout=self._opt.http_timeout,
             trust_env=self._opt.trust_env,
             max_body=self._opt.max_size,
+            limiter=self._opt.rest_limiter,
         )
         try:
             async with aiohttp.ClientSession(

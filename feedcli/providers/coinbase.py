@@ -40,6 +40,7 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_BASE = "https://advanced-trade-ws.coinbase.com"
 REST_BASE = "https://api.coinbase.com"
@@ -235,10 +236,20 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Coinbase's public REST limit: 10 requests a second per IP (Advanced Trade's "REST API rate
+#: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits; the Exchange
+#: API documents the same 10/s with bursts of 15); 429 past it
+REST_LIMITS = RestLimits(
+    pools=(Pool("ip", 10, 1.0),),
+    over_status=429,
+    source="https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.coinbase:CoinbaseSimulator",
     port=8444,
     help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
+    rest_limits=REST_LIMITS,
 )

@@ -44,6 +44,7 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_BASE = "wss://ws.okx.com:8443"
 REST_BASE = "https://www.okx.com"
@@ -249,6 +250,15 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: OKX's REST limits: per IP and per endpoint, https://www.okx.com/docs-v5/en/#overview-rate-limits;
+#: each market-data endpoint's page gives its own (candles 40, history-candles 20, books 40,
+#: instruments 20 requests per 2 s); the lowest, 20 per 2 s, is taken for all of them
+REST_LIMITS = RestLimits(
+    pools=(Pool("endpoint", 20, 2.0, per_endpoint=True),),
+    over_status=429,
+    source="https://www.okx.com/docs-v5/en/#overview-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -256,4 +266,5 @@ PROVIDER = candles.provider(
     port=8443,
     help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
     knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from feedcli.credentials import CredentialKind
     from feedcli.events import DataEvent
     from feedcli.market import Kind, Market
+    from feedcli.ratelimit import RestLimits
 
 #: (base URL, credential) → the codecs of one run, one per connection (a new list each call)
 Connector = Callable[[str, Any], list[Codec]]
@@ -221,6 +222,9 @@ class Provider(NamedTuple):
     #: the zone of its timestamps that carry no offset (HT: Tehran); None: they are UTC
     ts_zone: Callable[[], tzinfo] | None = None
     knobs: tuple[Knob, ...] = ()
+    #: the exchange's documented REST limits, which the engine paces every REST call to
+    #: (feedcli.ratelimit); None where the provider documents none
+    rest_limits: RestLimits | None = None
 
     def problems(self) -> list[str]:
         """What is inconsistent in the record (a test checks every record has none)."""

@@ -30,6 +30,7 @@ from feedcli.providers.record import (
     lazy,
     rate_option,
 )
+from feedcli.ratelimit import RestLimits
 
 # --------------------------------------------------------------------------- CLI declaration
 
@@ -170,6 +171,7 @@ def provider(
     port: int,
     help_text: str,
     knobs: tuple[Knob, ...] = (),
+    rest_limits: RestLimits | None = None,
 ) -> Provider:
     """A candle exchange's record: the `candles` channel, its simulator (`module:Class`, a
     `CandleSimulator`), a demo of three pairs."""
@@ -192,4 +194,5 @@ def provider(
             max_rate=10.0,
         ),
         knobs=knobs,
+        rest_limits=rest_limits,
     )
