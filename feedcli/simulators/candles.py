@@ -27,6 +27,7 @@ from aiohttp import web
 from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.rest_limits import RestEnforcer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
 DEFAULT_PAIRS: dict[str, float] = {
@@ -136,6 +137,7 @@ class CandleSimulator(LoopbackServer):
         rest_limit_every: int | None = None,
         drop_after: int | None = None,
         idle: float | None = None,
+        rest_limits_scale: float | None = None,
     ) -> None:
         super().__init__(host, port)
         if not rate > 0:
@@ -154,6 +156,8 @@ class CandleSimulator(LoopbackServer):
         if idle is None and self.default_idle is not None:
             self.idle = env_seconds(self.idle_env, self.default_idle) if self.idle_env else self.default_idle
         self.rest_calls = 0
+        #: the exchange's documented REST limits, enforced (scaled by this factor) when given
+        self.enforcer = RestEnforcer.for_exchange(self.name, rest_limits_scale, clock)
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []
         self._pusher: asyncio.Task[None] | None = None
@@ -178,6 +182,8 @@ class CandleSimulator(LoopbackServer):
         self.rest_log.append((request.path, dict(request.query)))
         if self.rest_limit_every and self.rest_calls % self.rest_limit_every == 0:
             return web.json_response({"msg": "Too many requests"}, status=429, headers={"Retry-After": "1"})
+        if self.enforcer is not None:
+            return self.enforcer.check(request.path, request.query)
         return None
 
     # -- pushing -----------------------------------------------------------------------------

@@ -160,6 +160,16 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
         fault=True,
     ),
     DROP_AFTER,
+    SimOption(
+        "--rest-limits-scale",
+        "rest_limits_scale",
+        "Enforce the exchange's documented REST limits (429/418 past them), every window and what it "
+        "holds scaled by F (1: as documented).",
+        float,
+        None,
+        metavar="F",
+        fault=True,
+    ),
 )
 
 

@@ -1,0 +1,75 @@
+"""REST limits end to end: `feedcli stream binance` with 50 pairs backfilling, against a simulator
+that enforces Binance's documented weights (429, then 418) on a compressed time scale.
+
+The simulator runs in this process (so its refusals can be counted) and `feedcli` as a
+subprocess. Both sides scale Binance's limits alike (FEEDCLI_REST_LIMITS_SCALE and
+`rest_limits_scale`): 60 weight per 0.6 s instead of 6000 per minute, the same pace, so the
+run's 120 weight (exchangeInfo 20 + 50 klines at 2) cannot all go at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import string
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from feedcli.simulators.binance import BinanceSimulator
+from tests.support.cli import feedcli_env, lines, run
+
+pytestmark = pytest.mark.e2e
+
+SCALE = "0.01"
+PAIRS = [f"{a}{b}X-USDT" for a, b in itertools.islice(itertools.product(string.ascii_uppercase, repeat=2), 50)]
+BACKFILL = 10
+
+
+@contextmanager
+def in_thread(server: Any) -> Iterator[Any]:
+    """Run a simulator on its own event loop in a thread, for as long as the block runs."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def backfill_fifty(tmp_path: Any, **env: str) -> tuple[Any, BinanceSimulator]:
+    sim = BinanceSimulator(rate=1.0, pairs=dict.fromkeys(PAIRS, 100.0), rest_limits_scale=float(SCALE))
+    with in_thread(sim):
+        args = ["stream", "binance", "--url", sim.url, "--interval", "1m", "--backfill", str(BACKFILL)]
+        args += [arg for pair in PAIRS for arg in ("--pair", pair)]
+        result = run([*args, "--limit", str(len(PAIRS) * BACKFILL)], feedcli_env(tmp_path, **env), timeout=90)
+    return result, sim
+
+
+def test_fifty_pairs_backfilling_never_get_a_429(tmp_path) -> None:
+    result, sim = backfill_fifty(tmp_path, FEEDCLI_REST_LIMITS_SCALE=SCALE)
+    assert result.returncode == 0, result.stderr
+    assert sim.enforcer is not None and sim.enforcer.refused == 0, result.stderr
+    assert "rate limited" not in result.stderr
+    calls = Counter(path for path, _query in sim.rest_log)
+    assert calls == {"/api/v3/exchangeInfo": 1, "/api/v3/klines": len(PAIRS)}  # each made once
+    out = lines(result.stdout)
+    assert Counter(o["symbol"] for o in out) == dict.fromkeys(PAIRS, BACKFILL)
+
+
+def test_without_the_limiter_the_same_run_is_refused(tmp_path) -> None:
+    """The check above can fail: a client paced to the unscaled limits (its burst alone is 2700
+    weight) overfills the scaled window at once, and the simulator refuses it."""
+    result, sim = backfill_fifty(tmp_path)
+    assert result.returncode == 0, result.stderr  # the refused calls are waited out and made again
+    assert sim.enforcer is not None and sim.enforcer.refused > 0
+    assert "rate limited (HTTP 429" in result.stderr
