@@ -61,6 +61,9 @@ class Survey(NamedTuple):
     live_files: list[str]
     #: recordings of history requests: (provider, the `recording` line's subscription, its data)
     history: list[tuple[str, dict[str, Any], list[Any]]]
+    #: data lines of the live recordings the backend wants before the timeline starts
+    #: (`Replay.preload`: a crypto recording's REST backfill)
+    preload: list[Any]
 
     @property
     def providers(self) -> list[str]:
@@ -84,6 +87,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
 
     live: dict[str, dict[str, None]] = {}
     live_files: list[str] = []
+    preload: list[DataEvent] = []
+    wants = _preloaders()
     history: list[tuple[str, dict[str, Any], list[Any]]] = []
     for path in paths:
         recording = Recording.open(path)
@@ -106,6 +111,9 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
                         events.append(event)
                     else:
                         symbols[event.provider, event.symbol] = None
+                        wanted = wants.get(event.provider)
+                        if wanted is not None and wanted(event):
+                            preload.append(event)
         finally:
             recording.close()
         if header is not None and events is not None:
@@ -115,7 +123,14 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         live_files.append(path)
         for provider, symbol in symbols:
             live.setdefault(provider, {})[symbol] = None
-    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history)
+    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history, preload)
+
+
+def _preloaders() -> dict[str, Any]:
+    """Provider → its `Replay.preload` judge, for the providers that have one."""
+    from feedcli import providers
+
+    return {r.name: r.replay.preload for r in providers.records() if r.replay is not None and r.replay.preload}
 
 
 def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
@@ -162,6 +177,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
         server = ReplayServer(provider, source, host, port, symbols=symbols, wait_clients=wait_clients)
         for _provider, subscription, events in survey.history:
             server.add_history(subscription, events)
+        server.preload([e for e in survey.preload if e.provider == provider])
 
         async def close() -> None:
             for task in pumping:

@@ -175,6 +175,11 @@ class ReplayServer:
         self._history = cast(HistoryBackend, self._backend)
         self._history.add_history(subscription, events)
 
+    def preload(self, events: list[DataEvent]) -> None:
+        """Hand the backend the lines it serves before the timeline starts (`Replay.preload`)."""
+        if events and hasattr(self._backend, "preload"):
+            self._backend.preload(events)
+
     # ---- life cycle --------------------------------------------------------------------------
 
     async def start(self) -> str:

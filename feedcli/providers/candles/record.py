@@ -25,6 +25,7 @@ from feedcli.providers.record import (
     Demo,
     Knob,
     Provider,
+    Replay,
     SimOption,
     Simulator,
     lazy,
@@ -205,4 +206,11 @@ def provider(
         ),
         knobs=knobs,
         rest_limits=rest_limits,
+        # the exchange's own simulator, fed the recording (feedcli.simulators.crypto_replay)
+        replay=Replay(
+            functools.partial(lazy("feedcli.simulators.crypto_replay:serve"), simulator),
+            exchange.title.partition(":")[0],
+            f"feedcli stream {exchange.name} --url {{url}} --pair PAIR",
+            preload=lambda event: event.ts is None,
+        ),
     )

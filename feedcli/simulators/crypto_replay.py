@@ -1,0 +1,263 @@
+"""`replay --serve` of a crypto exchange's recording: the exchange's simulator fed the recording.
+
+One module for the six exchanges: each one's simulator (binance.py, okx.py, ...) already
+speaks its protocol (REST paths, exchangeInfo/instruments, the token call, the WebSocket
+subscribe and acks, keepalives, refusals); `serve(simulator_path, ...)` makes a subclass of it
+whose market is the recording instead of the seeded generator, and whose pusher is the
+replay's timeline instead of the clock. See `feedcli.simulators.replay_server` for the
+timeline, the end of a recording and slow clients.
+
+What is served where:
+- REST klines/candles answer from the recorded candles: the lines fetched over REST when the
+  recording started (its backfill, preloaded, since a client fetches its backfill before it
+  subscribes, that is, before the timeline starts) and every candle played so far, each bar in
+  its latest recorded version, up to the timeline's present. So `feedcli stream --backfill N`
+  gets the recording's backfill back. A bar the recorder fetched while it was still forming
+  comes back from REST without its `closed` flag (exchanges' REST rows do not carry one) and
+  the client judges it by its own clock.
+- The WebSocket pushes each line that came over the WebSocket (a candle line with a `ts`), in
+  the exchange's own frame, with the recorded `ts` as the frame's event time, to every client
+  subscribed to its pair (at whatever interval it asked: a recording does not say which).
+- Lines of other channels (trades, book, ticker) go through `CHANNEL_FRAMES`, a table of how a
+  recorded line becomes the simulator's frames for a subscription; candles are the only entry
+  until the simulators serve those channels.
+
+The timeline starts at the first subscription (a client whose subscribe message was accepted).
+At the end each client is closed with 1000 "end of recording", which the candle codec takes as
+the end of the stream; a client that connects after the end is closed the same way at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+
+from feedcli.events import DataEvent
+from feedcli.providers.candles import Candle
+from feedcli.simulators.candles import CandleSimulator, Subscriber, _send
+from feedcli.simulators.replay_server import CLOSE_TIMEOUT
+
+#: how often the server looks for a connection's first accepted subscription (seconds)
+SUBSCRIBED_POLL = 0.02
+#: the close for a client that cannot keep up (try again later), as the other backends
+TRY_AGAIN_LATER = 1013
+
+
+class RecordedMarket:
+    """The recording's candles standing in for `CandleMarket`: what REST answers read.
+
+    `pairs` maps each recorded pair to a price (its first recorded close; 1.0 until one is
+    known), which the simulators use for tick sizes in their instrument listings.
+    """
+
+    def __init__(self, symbols: Iterable[str]) -> None:
+        self.pairs: dict[str, float] = dict.fromkeys(symbols, 1.0)
+        self._priced: set[str] = set()
+        self._bars: dict[str, dict[int, Candle]] = {}
+
+    def add(self, pair: str, candle: Candle) -> None:
+        self._bars.setdefault(pair, {})[candle.start_ms] = candle
+        if pair not in self._priced:
+            self._priced.add(pair)
+            self.pairs[pair] = candle.close
+
+    def history(self, pair: str, interval: str, limit: int, end_ms: int, now_ms: int) -> list[Candle]:
+        """The newest `limit` recorded bars opening at or before `end_ms` (and now), oldest first."""
+        bars = self._bars.get(pair, {})
+        cutoff = min(end_ms, now_ms)
+        starts = sorted(s for s in bars if s <= cutoff)[-limit:] if limit > 0 else []
+        return [bars[s] for s in starts]
+
+    def bar(self, pair: str, interval: str, start_ms: int, now_ms: int) -> Candle:
+        raise LookupError("a recording has no bars beyond what it recorded")
+
+
+def candle_of(data: Any) -> Candle | None:
+    """A recorded candle line's `data` back as a Candle; None if it is not one."""
+    if not isinstance(data, dict):
+        return None
+    start = epoch_ms(data.get("timestamp"))
+    try:
+        values = [float(data[k]) for k in ("open", "high", "low", "close", "volume")]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if start is None:
+        return None
+    quote = data.get("quote_volume")
+    trades = data.get("trades")
+    closed = data.get("closed")
+    return Candle(
+        start,
+        *values,
+        quote_volume=float(quote) if isinstance(quote, int | float) else None,
+        trades=trades if isinstance(trades, int) and not isinstance(trades, bool) else None,
+        closed=closed if isinstance(closed, bool) else None,
+    )
+
+
+def epoch_ms(ts: Any) -> int | None:
+    """An ISO 8601 time (a line's `ts`, a candle's `timestamp`) as epoch milliseconds."""
+    if not isinstance(ts, str) or not ts:
+        return None
+    try:
+        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return round(moment.timestamp() * 1000)
+
+
+def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
+    candle = candle_of(event.data)
+    if candle is None:
+        return []
+    server.market.add(event.symbol, candle)
+    frames: list[Any] = []
+    for (pair, interval), key in list(sub.subscriptions.items()):
+        if pair == event.symbol:
+            frames.extend(server.candle_message(sub, pair, interval, candle, key))
+    return frames
+
+
+#: channel → (server, subscriber, recorded line) → the frames that carry it to that subscriber
+CHANNEL_FRAMES: dict[str, Callable[[Any, Subscriber, DataEvent], list[Any]]] = {"candles": _candle_frames}
+
+
+class CryptoReplay:
+    """The replay half of a crypto simulator subclass (mixed in before the simulator's class)."""
+
+    market: RecordedMarket
+    subscribers: set[Subscriber]
+    candle_message: Callable[..., Iterable[Any]]
+
+    def _replay_init(self, symbols: list[str] | None, slow_timeout: float) -> None:
+        self.market = RecordedMarket(symbols or ())
+        self.slow_timeout = slow_timeout
+        self.on_subscribed: Callable[[object], None] = lambda _connection: None
+        self.end: tuple[int, str] | None = None
+        #: the timeline's present (epoch ms): the recorded time of the line being played
+        self.present_ms: int | None = None
+        self._notified: set[int] = set()
+        self._watcher: asyncio.Task[None] | None = None
+
+    # -- what the ReplayServer asks ----------------------------------------------------------
+
+    @property
+    def connections(self) -> int:
+        return len(self.subscribers)
+
+    @property
+    def account(self) -> None:
+        return None
+
+    def now_ms(self) -> int:
+        """The recording's clock, so frames carry the recorded times and REST answers stop at
+        the timeline's present (before it starts: everything preloaded)."""
+        return self.present_ms if self.present_ms is not None else 2**62
+
+    def preload(self, events: list[DataEvent]) -> None:
+        for event in events:
+            candle = candle_of(event.data) if event.channel == "candles" else None
+            if candle is not None:
+                self.market.add(event.symbol, candle)
+
+    async def deliver(self, event: DataEvent) -> None:
+        stamp = epoch_ms(event.ts)
+        if event.ts is None and event.channel == "candles":
+            # a line the recorder fetched over REST: served by the REST endpoints, not pushed
+            candle = candle_of(event.data)
+            if candle is not None:
+                self.market.add(event.symbol, candle)
+            return
+        self.present_ms = stamp if stamp is not None else epoch_ms(event.recv)
+        frames_of = CHANNEL_FRAMES.get(event.channel)
+        if frames_of is None:
+            return
+        for sub in list(self.subscribers):
+            if sub.ws.closed:
+                self.subscribers.discard(sub)
+                continue
+            for frame in frames_of(self, sub, event):
+                try:
+                    await asyncio.wait_for(_send(sub.ws, frame), self.slow_timeout)
+                except asyncio.TimeoutError:
+                    self.subscribers.discard(sub)
+                    await _close(sub.ws, TRY_AGAIN_LATER, "client too slow")
+                    break
+                except (ConnectionError, RuntimeError):
+                    self.subscribers.discard(sub)
+                    break
+
+    async def finish(self, code: int, reason: str) -> None:
+        self.end = (code, reason)
+        await asyncio.gather(*(_close(s.ws, code, reason) for s in list(self.subscribers)), return_exceptions=True)
+        self.subscribers.clear()
+
+    # -- the simulator's life cycle, replayed ------------------------------------------------
+
+    async def on_started(self) -> None:
+        # no pusher: the timeline is the source. A watcher tells the ReplayServer of each
+        # connection's first accepted subscription (each exchange's handler records it in
+        # `sub.subscriptions`), which starts the timeline.
+        self._watcher = asyncio.ensure_future(self._watch_subscriptions())
+
+    async def on_stopping(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        await asyncio.gather(
+            *(_close(s.ws, 1001, "server shutdown") for s in list(self.subscribers)), return_exceptions=True
+        )
+
+    async def _watch_subscriptions(self) -> None:
+        while True:
+            await asyncio.sleep(SUBSCRIBED_POLL)
+            for sub in list(self.subscribers):
+                if sub.subscriptions and id(sub) not in self._notified:
+                    self._notified.add(id(sub))
+                    self.on_subscribed(sub)
+
+    @web.middleware
+    async def _after_the_end(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """A WebSocket opened after the end is closed at once, the way the others were."""
+        if self.end is not None and request.headers.get("Upgrade", "").lower() == "websocket":
+            ws = web.WebSocketResponse()
+            await ws.prepare(request)
+            await _close(ws, *self.end)
+            return ws
+        return await handler(request)
+
+
+async def _close(ws: web.WebSocketResponse, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(ws.close(code=code, message=reason.encode()), CLOSE_TIMEOUT)
+
+
+def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:
+    """The replay server of the exchange whose simulator is `module:Class` (a CandleSimulator)."""
+    import importlib
+
+    module, _, name = simulator.partition(":")
+    base = getattr(importlib.import_module(module), name)
+    if not issubclass(base, CandleSimulator):
+        raise TypeError(f"{simulator} is not a crypto exchange simulator")
+
+    def add_routes(self: Any, app: web.Application) -> None:
+        app.middlewares.append(self._after_the_end)
+        base.add_routes(self, app)
+
+    cls = type(f"{base.__name__}Replay", (CryptoReplay, base), {"add_routes": add_routes})
+    server = cls(host=host, port=port, pairs=dict.fromkeys(symbols or (), 1.0))
+    server._replay_init(symbols, slow_timeout)
+    return server
+
+
+__all__ = ["CHANNEL_FRAMES", "RecordedMarket", "candle_of", "serve"]

@@ -1,0 +1,100 @@
+"""`feedcli replay --serve` of crypto recordings (issue 18 item 4): record from an exchange's
+simulator, serve the recording over the exchange's own protocol, read it back with `feedcli
+stream --url` and with ccxt, and find what was recorded."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+EXCHANGES = ("binance", "okx", "bybit", "gate", "kucoin", "coinbase")
+#: an interval each one streams over its WebSocket (Coinbase streams only 5m candles)
+INTERVAL = {"coinbase": "5m", "gate": "1m"}
+PAIRS = {"coinbase": ("BTC-USD", "ETH-BTC")}
+
+
+def record(provider: str, out: Path, env: dict[str, str], *extra: str, limit: int = 16) -> list[dict]:
+    """Record `limit` data lines of two pairs from the exchange's simulator; the data lines."""
+    pairs = PAIRS.get(provider, ("BTC-USDT", "ETH-USDT"))
+    with Simulator(provider, "--rate", "10", env=env) as sim:
+        args = ["record", provider, "--url", sim.url, "--interval", INTERVAL.get(provider, "1s")]
+        args += [arg for pair in pairs for arg in ("--pair", pair)]
+        result = run([*args, *extra, "--limit", str(limit), "-o", str(out)], env)
+    assert result.returncode == 0, result.stderr
+    return [line for line in lines(out.read_text()) if "channel" in line]
+
+
+@contextmanager
+def serving(recording: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`feedcli replay FILE --serve 127.0.0.1:0 --speed 0`, and its base URL."""
+    proc = subprocess.Popen(
+        [*FEEDCLI, "replay", str(recording), "--serve", "127.0.0.1:0", "--speed", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        banner = proc.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        assert found, banner
+        yield found.group(0), proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("provider", EXCHANGES)
+def test_a_recording_streams_back_as_it_was_recorded(provider: str, tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path)
+    recorded = record(provider, tmp_path / "rec.ndjson", env)
+    pairs = sorted({line["symbol"] for line in recorded})
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        args = ["stream", provider, "--url", url, "--interval", INTERVAL.get(provider, "1s")]
+        result = run([*args, *(a for p in pairs for a in ("--pair", p))], env, timeout=60)
+        assert server.wait(30) == 0  # the whole recording was played
+    # the stream ended by itself: the server's close said "end of recording"
+    assert result.returncode == 0, result.stderr
+    streamed = lines(result.stdout)
+    assert [(o["symbol"], o["data"]) for o in streamed] == [(o["symbol"], o["data"]) for o in recorded]
+    if provider == "binance":  # the kline's event time is the recorded one
+        assert [o["ts"] for o in streamed] == [o["ts"] for o in recorded]
+
+
+def test_a_backfill_is_served_by_the_rest_api_and_ccxt_reads_it(tmp_path: Path) -> None:
+    ccxt = pytest.importorskip("ccxt")
+    env = feedcli_env(tmp_path)
+    recorded = record("binance", tmp_path / "rec.ndjson", env, "--backfill", "5", limit=14)
+    backfill = [o for o in recorded if o["ts"] is None]
+    assert len(backfill) == 10
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        exchange = ccxt.binance()
+        for key, api in list(exchange.urls["api"].items()):
+            if isinstance(api, str) and api.startswith("https://api.binance.com"):
+                exchange.urls["api"][key] = api.replace("https://api.binance.com", url)
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        markets = exchange.load_markets()
+        assert set(markets) == {"BTC/USDT", "ETH/USDT"}  # the recording's pairs, nothing else
+        bars = exchange.fetch_ohlcv("BTC/USDT", "1s", limit=5)
+        server.terminate()
+    want = [o["data"] for o in backfill if o["symbol"] == "BTC-USDT"]
+    assert [bar[0] for bar in bars] == [_ms(d["timestamp"]) for d in want]
+    assert [bar[1:] for bar in bars] == [[d["open"], d["high"], d["low"], d["close"], d["volume"]] for d in want]
+
+
+def _ms(iso: str) -> int:
+    from datetime import datetime
+
+    return round(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
