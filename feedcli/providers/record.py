@@ -199,10 +199,10 @@ class Replay(NamedTuple):
     #: served on request (the backend is a HistoryBackend), not played on the timeline; None
     #: where the provider has no history
     history: Callable[[Mapping[str, Any]], bool] | None = None
-    #: which data lines of a live recording the backend must have before the timeline starts
-    #: (a crypto recording's REST backfill, which a client fetches before it subscribes): handed
-    #: to its `preload`; None where there are none
-    preload: Callable[[DataEvent], bool] | None = None
+    #: whether the data lines a live recording holds before its first `connected` line (a
+    #: crypto recording's REST backfill, which a client fetches before it subscribes, that is,
+    #: before the timeline starts) are handed to the backend up front (its `preload`)
+    preload: bool = False
 
 
 class Provider(NamedTuple):

@@ -97,6 +97,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         header: ControlEvent | None = None
         events: list[DataEvent] | None = None
         symbols: dict[tuple[str, str], None] = {}
+        #: whether the recorder's first connection is open yet: data before it came over REST
+        connected = False
         try:
             for _key, line in recording.records(filters, lambda _m: None):
                 try:
@@ -111,9 +113,10 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
                         events.append(event)
                     else:
                         symbols[event.provider, event.symbol] = None
-                        wanted = wants.get(event.provider)
-                        if wanted is not None and wanted(event):
+                        if not connected and event.provider in wants:
                             preload.append(event)
+                elif isinstance(event, ControlEvent) and event.event == "connected":
+                    connected = True
         finally:
             recording.close()
         if header is not None and events is not None:
@@ -126,11 +129,12 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
     return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history, preload)
 
 
-def _preloaders() -> dict[str, Any]:
-    """Provider → its `Replay.preload` judge, for the providers that have one."""
+def _preloaders() -> set[str]:
+    """The providers whose backend takes a recording's lines from before its first connection
+    up front (`Replay.preload`)."""
     from feedcli import providers
 
-    return {r.name: r.replay.preload for r in providers.records() if r.replay is not None and r.replay.preload}
+    return {r.name for r in providers.records() if r.replay is not None and r.replay.preload}
 
 
 def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:

@@ -8,15 +8,17 @@ replay's timeline instead of the clock. See `feedcli.simulators.replay_server` f
 timeline, the end of a recording and slow clients.
 
 What is served where:
-- REST klines/candles answer from the recorded candles: the lines fetched over REST when the
-  recording started (its backfill, preloaded, since a client fetches its backfill before it
-  subscribes, that is, before the timeline starts) and every candle played so far, each bar in
+- REST klines/candles answer from the recorded candles: the lines recorded before the
+  recorder's first connection opened (its REST backfill, preloaded, since a client fetches its
+  backfill before it subscribes, that is, before the timeline starts) and every candle played
+  so far, each bar in
   its latest recorded version, up to the timeline's present. So `feedcli stream --backfill N`
   gets the recording's backfill back. A bar the recorder fetched while it was still forming
   comes back from REST without its `closed` flag (exchanges' REST rows do not carry one) and
   the client judges it by its own clock.
-- The WebSocket pushes each line that came over the WebSocket (a candle line with a `ts`), in
-  the exchange's own frame, with the recorded `ts` as the frame's event time, to every client
+- The WebSocket pushes every other line (what came over the WebSocket, and any REST gap fill
+  made beside it), in the exchange's own frame, with the recorded `ts` (else `recv`) as the
+  frame's event time, to every client
   subscribed to its pair (at whatever interval it asked: a recording does not say which).
 - Lines of other channels (trades, book, ticker) go through `CHANNEL_FRAMES`, a table of how a
   recorded line becomes the simulator's frames for a subscription; candles are the only entry
@@ -144,6 +146,7 @@ class CryptoReplay:
         #: the timeline's present (epoch ms): the recorded time of the line being played
         self.present_ms: int | None = None
         self._notified: set[int] = set()
+        self._preloaded: set[tuple[str, str, str]] = set()
         self._watcher: asyncio.Task[None] | None = None
 
     # -- what the ReplayServer asks ----------------------------------------------------------
@@ -162,19 +165,18 @@ class CryptoReplay:
         return self.present_ms if self.present_ms is not None else 2**62
 
     def preload(self, events: list[DataEvent]) -> None:
+        """The lines recorded before the recorder's first connection (its REST backfill):
+        served by the REST endpoints from the start, and not pushed when the timeline reaches them."""
         for event in events:
             candle = candle_of(event.data) if event.channel == "candles" else None
             if candle is not None:
                 self.market.add(event.symbol, candle)
+            self._preloaded.add((event.channel, event.symbol, event.recv))
 
     async def deliver(self, event: DataEvent) -> None:
-        stamp = epoch_ms(event.ts)
-        if event.ts is None and event.channel == "candles":
-            # a line the recorder fetched over REST: served by the REST endpoints, not pushed
-            candle = candle_of(event.data)
-            if candle is not None:
-                self.market.add(event.symbol, candle)
+        if (event.channel, event.symbol, event.recv) in self._preloaded:
             return
+        stamp = epoch_ms(event.ts)
         self.present_ms = stamp if stamp is not None else epoch_ms(event.recv)
         frames_of = CHANNEL_FRAMES.get(event.channel)
         if frames_of is None:

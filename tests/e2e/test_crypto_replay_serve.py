@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 EXCHANGES = ("binance", "okx", "bybit", "gate", "kucoin", "coinbase")
 #: an interval each one streams over its WebSocket (Coinbase streams only 5m candles)
-INTERVAL = {"coinbase": "5m", "gate": "1m"}
+INTERVAL = {"coinbase": "5m", "gate": "1m", "kucoin": "1m", "bybit": "1m"}
 PAIRS = {"coinbase": ("BTC-USD", "ETH-BTC")}
 
 

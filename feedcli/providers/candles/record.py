@@ -211,6 +211,6 @@ def provider(
             functools.partial(lazy("feedcli.simulators.crypto_replay:serve"), simulator),
             exchange.title.partition(":")[0],
             f"feedcli stream {exchange.name} --url {{url}} --pair PAIR",
-            preload=lambda event: event.ts is None,
+            preload=True,
         ),
     )
