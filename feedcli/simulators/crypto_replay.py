@@ -24,7 +24,9 @@ What is served where:
   recorded line becomes the simulator's frames for a subscription; candles are the only entry
   until the simulators serve those channels.
 
-The timeline starts at the first subscription (a client whose subscribe message was accepted).
+The timeline starts at the first subscription: a connection whose accepted subscriptions have
+not changed for SUBSCRIPTIONS_SETTLE seconds (so a client that subscribes pair by pair has them
+all when the first line is played).
 At the end each client is closed with 1000 "end of recording", which the candle codec takes as
 the end of the stream; a client that connects after the end is closed the same way at once.
 """
@@ -46,6 +48,8 @@ from feedcli.simulators.replay_server import CLOSE_TIMEOUT
 
 #: how often the server looks for a connection's first accepted subscription (seconds)
 SUBSCRIBED_POLL = 0.02
+#: how long a connection's subscriptions must stay unchanged before it counts as subscribed
+SUBSCRIPTIONS_SETTLE = 0.2
 #: the close for a client that cannot keep up (try again later), as the other backends
 TRY_AGAIN_LATER = 1013
 
@@ -119,7 +123,6 @@ def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
     candle = candle_of(event.data)
     if candle is None:
         return []
-    server.market.add(event.symbol, candle)
     frames: list[Any] = []
     for (pair, interval), key in list(sub.subscriptions.items()):
         if pair == event.symbol:
@@ -143,7 +146,7 @@ class CryptoReplay:
         self.slow_timeout = slow_timeout
         self.on_subscribed: Callable[[object], None] = lambda _connection: None
         self.end: tuple[int, str] | None = None
-        #: the timeline's present (epoch ms): the recorded time of the line being played
+        #: the recorded time (epoch ms) of the line being framed, None between lines
         self.present_ms: int | None = None
         self._notified: set[int] = set()
         self._preloaded: set[tuple[str, str, str]] = set()
@@ -160,9 +163,12 @@ class CryptoReplay:
         return None
 
     def now_ms(self) -> int:
-        """The recording's clock, so frames carry the recorded times and REST answers stop at
-        the timeline's present (before it starts: everything preloaded)."""
-        return self.present_ms if self.present_ms is not None else 2**62
+        """The recorded time of the line being framed, so frames carry the recorded times; the
+        real clock otherwise (what checks a request's timestamp, as Gate's subscribe, wants it;
+        the REST answers hold only what was preloaded or played, whatever the clock)."""
+        if self.present_ms is not None:
+            return self.present_ms
+        return int(self.clock() * 1000)
 
     def preload(self, events: list[DataEvent]) -> None:
         """The lines recorded before the recorder's first connection (its REST backfill):
@@ -176,16 +182,24 @@ class CryptoReplay:
     async def deliver(self, event: DataEvent) -> None:
         if (event.channel, event.symbol, event.recv) in self._preloaded:
             return
-        stamp = epoch_ms(event.ts)
-        self.present_ms = stamp if stamp is not None else epoch_ms(event.recv)
+        if event.channel == "candles":  # what later REST calls (a gap fill) are answered from
+            candle = candle_of(event.data)
+            if candle is not None:
+                self.market.add(event.symbol, candle)
         frames_of = CHANNEL_FRAMES.get(event.channel)
         if frames_of is None:
             return
+        stamp = epoch_ms(event.ts)
         for sub in list(self.subscribers):
             if sub.ws.closed:
                 self.subscribers.discard(sub)
                 continue
-            for frame in frames_of(self, sub, event):
+            self.present_ms = stamp if stamp is not None else epoch_ms(event.recv)
+            try:
+                frames = frames_of(self, sub, event)
+            finally:
+                self.present_ms = None
+            for frame in frames:
                 try:
                     await asyncio.wait_for(_send(sub.ws, frame), self.slow_timeout)
                 except asyncio.TimeoutError:
@@ -218,10 +232,22 @@ class CryptoReplay:
         )
 
     async def _watch_subscriptions(self) -> None:
+        """Tell of each connection once its subscriptions have settled: some, and none added for
+        SUBSCRIPTIONS_SETTLE seconds (a client subscribing its pairs one message each, as on
+        KuCoin, has them all before the timeline starts)."""
+        loop = asyncio.get_running_loop()
+        seen: dict[int, tuple[int, float]] = {}
         while True:
             await asyncio.sleep(SUBSCRIBED_POLL)
+            now = loop.time()
             for sub in list(self.subscribers):
-                if sub.subscriptions and id(sub) not in self._notified:
+                count = len(sub.subscriptions)
+                if not count or id(sub) in self._notified:
+                    continue
+                before = seen.get(id(sub))
+                if before is None or before[0] != count:
+                    seen[id(sub)] = (count, now)
+                elif now - before[1] >= SUBSCRIPTIONS_SETTLE:
                     self._notified.add(id(sub))
                     self.on_subscribed(sub)
 
