@@ -282,10 +282,22 @@ def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue
         app.middlewares.append(self._after_the_end)
         base.add_routes(self, app)
 
+    pairs = [s for s in symbols or () if _is_pair(s)]  # a line's symbol is a pair as written
     cls = type(f"{base.__name__}Replay", (CryptoReplay, base), {"add_routes": add_routes})
-    server = cls(host=host, port=port, pairs=dict.fromkeys(symbols or (), 1.0))
-    server._replay_init(symbols, slow_timeout)
+    server = cls(host=host, port=port, pairs=dict.fromkeys(pairs, 1.0))
+    server._replay_init(pairs, slow_timeout)
     return server
+
+
+def _is_pair(symbol: str) -> bool:
+    from feedcli.errors import UsageError
+    from feedcli.providers.candles import parse_pair
+
+    try:
+        parse_pair(symbol)
+    except UsageError:
+        return False
+    return True
 
 
 __all__ = ["CHANNEL_FRAMES", "RecordedMarket", "candle_of", "serve"]
