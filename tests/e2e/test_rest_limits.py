@@ -26,7 +26,6 @@ from tests.support.cli import feedcli_env, lines, run
 pytestmark = pytest.mark.e2e
 
 SCALE = "0.01"
-PAIRS = [f"{a}{b}X-USDT" for a, b in itertools.islice(itertools.product(string.ascii_uppercase, repeat=2), 50)]
 BACKFILL = 10
 
 
@@ -46,13 +45,24 @@ def in_thread(server: Any) -> Iterator[Any]:
         loop.close()
 
 
+def pairs(count: int) -> list[str]:
+    return [f"{a}{b}X-USDT" for a, b in itertools.islice(itertools.product(string.ascii_uppercase, repeat=2), count)]
+
+
+PAIRS = pairs(50)
+
+
+def backfill(tmp_path: Any, sim: Any, names: list[str], **env: str) -> Any:
+    """`feedcli stream` of every pair with --backfill, until the backfill is written."""
+    with in_thread(sim):
+        args = ["stream", sim.name, "--url", sim.url, "--interval", "1m", "--backfill", str(BACKFILL)]
+        args += [arg for pair in names for arg in ("--pair", pair)]
+        return run([*args, "--limit", str(len(names) * BACKFILL)], feedcli_env(tmp_path, **env), timeout=90)
+
+
 def backfill_fifty(tmp_path: Any, **env: str) -> tuple[Any, BinanceSimulator]:
     sim = BinanceSimulator(rate=1.0, pairs=dict.fromkeys(PAIRS, 100.0), rest_limits_scale=float(SCALE))
-    with in_thread(sim):
-        args = ["stream", "binance", "--url", sim.url, "--interval", "1m", "--backfill", str(BACKFILL)]
-        args += [arg for pair in PAIRS for arg in ("--pair", pair)]
-        result = run([*args, "--limit", str(len(PAIRS) * BACKFILL)], feedcli_env(tmp_path, **env), timeout=90)
-    return result, sim
+    return backfill(tmp_path, sim, PAIRS, **env), sim
 
 
 def test_fifty_pairs_backfilling_never_get_a_429(tmp_path) -> None:
@@ -73,3 +83,19 @@ def test_without_the_limiter_the_same_run_is_refused(tmp_path) -> None:
     assert result.returncode == 0, result.stderr  # the refused calls are waited out and made again
     assert sim.enforcer is not None and sim.enforcer.refused > 0
     assert "rate limited (HTTP 429" in result.stderr
+
+
+def test_connections_of_one_run_share_one_budget(tmp_path) -> None:
+    """100 Bybit pairs ride on two connections (50 each) whose backfills run at once: one
+    limiter for the run keeps their sum within Bybit's 600 calls per 5 s (scaled: 60 per
+    0.5 s). A limiter per connection would spend twice the budget, and Bybit's answer to that,
+    403 "access too frequent", ends the run."""
+    from feedcli.simulators.bybit import BybitSimulator
+
+    names = pairs(100)
+    sim = BybitSimulator(rate=1.0, pairs=dict.fromkeys(names, 100.0), rest_limits_scale=0.1)
+    result = backfill(tmp_path, sim, names, FEEDCLI_REST_LIMITS_SCALE="0.1")
+    assert result.returncode == 0, result.stderr
+    assert sim.enforcer is not None and sim.enforcer.refused == 0, result.stderr
+    assert Counter(o["symbol"] for o in lines(result.stdout)) == dict.fromkeys(names, BACKFILL)
+    assert len(sim.rest_log) == len(names)
