@@ -98,3 +98,39 @@ def _ms(iso: str) -> int:
     from datetime import datetime
 
     return round(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def test_ccxt_pro_watches_a_binance_recording_over_the_replay_websocket(tmp_path: Path) -> None:
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+    import asyncio
+
+    env = feedcli_env(tmp_path)
+    recorded = record("binance", tmp_path / "rec.ndjson", env, limit=12)
+    seen: dict[int, list[float]] = {}
+
+    async def watch(url: str) -> None:
+        exchange = ccxt_pro.binance()
+        for key, api in list(exchange.urls["api"].items()):
+            if isinstance(api, str) and api.startswith("https://api.binance.com"):
+                exchange.urls["api"][key] = api.replace("https://api.binance.com", url)
+        exchange.urls["api"]["ws"]["spot"] = url.replace("http://", "ws://") + "/ws"
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        try:
+            await exchange.load_markets()
+            while True:  # until the server ends the recording (ccxt raises on the close)
+                for start, *values in await asyncio.wait_for(exchange.watch_ohlcv("BTC/USDT", "1s"), 30):
+                    seen[start] = values
+        except ccxt_pro.NetworkError:
+            pass
+        finally:
+            await exchange.close()
+
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        asyncio.run(watch(url))
+        assert server.wait(30) == 0
+    last: dict[int, list[float]] = {}
+    for line in recorded:
+        if line["symbol"] == "BTC-USDT":
+            d = line["data"]
+            last[_ms(d["timestamp"])] = [d["open"], d["high"], d["low"], d["close"], d["volume"]]
+    assert seen == last  # every bar, at its last recorded version
