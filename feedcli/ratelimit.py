@@ -10,8 +10,8 @@ every call, and the limiter holds the call until the exchange's budget allows it
 Each exchange declares its `RestLimits` in its provider module (the pools, the weight of
 each endpoint, with the documentation's address); nothing here names an exchange.
 
-Why a token bucket of half the budget. A server counts a window of `window` seconds, fixed
-(Binance: each calendar minute) or sliding (Bybit: "any 5-second window"). A bucket of
+Why a token bucket of half the budget. Most exchanges count weight in a window of `window`
+seconds, fixed (Binance: each calendar minute) or sliding (Bybit: "any 5-second window"). A bucket of
 capacity B refilled at r per second spends at most B + r*window in ANY window of that length,
 so B = r*window = budget/2 keeps every window, fixed or sliding and wherever it starts, within
 the budget: a burst of half the budget at once (fifty Binance backfills weigh 100 of 2700),
@@ -21,7 +21,8 @@ Binance depth snapshot of 5000 levels, 250, on a limit scaled down for tests) wa
 full bucket and leaves it in debt, so it is delayed, never refused for ever.
 
 A 429/418 despite all this (another program on the same IP) stops every call of the
-exchange until its Retry-After has passed (`penalize`).
+exchange until its Retry-After has passed (`penalize`). An exchange that documents a token
+bucket itself (Coinbase) gets that bucket, at SAFETY.
 
 Pure logic with an injected clock and sleep: the tests drive it without waiting.
 """
@@ -50,6 +51,9 @@ class Pool(NamedTuple):
     window: float
     #: each endpoint (path) has a budget of its own (Gate, OKX); else one budget for all
     per_endpoint: bool = False
+    #: where the exchange documents a token bucket itself (Coinbase: 10 a second, bursts of
+    #: 15), its burst: the client's bucket is then the exchange's (at SAFETY), not half a window
+    burst: float | None = None
 
 
 class Rule(NamedTuple):
@@ -95,7 +99,14 @@ class RestLimits(NamedTuple):
         (and the burst it allows) shrinks. For tests that must reach a limit in seconds."""
         if not factor > 0:
             raise ValueError(f"a scale must be positive, not {factor}")
-        pools = tuple(p._replace(limit=p.limit * factor, window=p.window * factor) for p in self.pools)
+        pools = tuple(
+            p._replace(
+                limit=p.limit * factor,
+                window=p.window * factor,
+                burst=p.burst * factor if p.burst is not None else None,
+            )
+            for p in self.pools
+        )
         return self._replace(pools=pools)
 
 
@@ -145,7 +156,10 @@ class TokenBucket:
 
 
 def bucket_for(pool: Pool, now: float) -> TokenBucket:
-    """The bucket that keeps every window of the pool within SAFETY of its limit."""
+    """The bucket that keeps every window of the pool within SAFETY of its limit (or, for an
+    exchange that counts with a token bucket, within SAFETY of that bucket)."""
+    if pool.burst is not None:
+        return TokenBucket(pool.burst * SAFETY, pool.limit * SAFETY / pool.window, now)
     budget = pool.limit * SAFETY
     return TokenBucket(budget / 2, budget / 2 / pool.window, now)
 

@@ -237,10 +237,11 @@ prepare = candles.preparer(EXCHANGE)
 
 
 #: Coinbase's public REST limit: 10 requests a second per IP (Advanced Trade's "REST API rate
-#: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits; the Exchange
-#: API documents the same 10/s with bursts of 15); 429 past it
+#: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits), counted by
+#: a token bucket with bursts of up to 15 (as the Exchange API's "REST Rate Limits Overview",
+#: https://docs.cdp.coinbase.com/exchange/rest-api/rate-limits, describes it); 429 past it
 REST_LIMITS = RestLimits(
-    pools=(Pool("ip", 10, 1.0),),
+    pools=(Pool("ip", 10, 1.0, burst=15),),
     over_status=429,
     source="https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits",
 )

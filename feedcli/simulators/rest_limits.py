@@ -3,7 +3,8 @@
 The weights and windows are the ones the exchange's provider module declares (its
 `RestLimits`, from the exchange's documentation), so a client can be tested against them:
 the server counts each call's weight in a SLIDING window (the strictest reading: a client that
-never overfills a sliding window never overfills a fixed one either) and answers a call that
+never overfills a sliding window never overfills a fixed one either), or in the exchange's own
+token bucket where it documents one (Coinbase) and answers a call that
 would overfill it the way the exchange does: 429 with Retry-After (Bybit: 403 "access too
 frequent"), and Binance's 418 ban for a client that calls again within the window of a 429.
 
@@ -22,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
-from feedcli.ratelimit import RestLimits
+from feedcli.ratelimit import RestLimits, TokenBucket
 
 
 class RestEnforcer:
@@ -33,6 +34,7 @@ class RestEnforcer:
         self.limits = limits
         self.clock = clock
         self._spent: dict[tuple[str, str], deque[tuple[float, float]]] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._last_refusal = -math.inf
         self.refused = 0
 
@@ -55,6 +57,12 @@ class RestEnforcer:
         waits = []
         for key, weight in costs:
             pool = self.limits.pool(key)
+            if pool.burst is not None:  # the exchange's own token bucket, exactly
+                bucket = self._buckets.setdefault(key, TokenBucket(pool.burst, pool.limit / pool.window, now))
+                wait = bucket.wait(weight, now)
+                if wait > 0:
+                    waits.append((wait, pool.burst - bucket.tokens, pool))
+                continue
             spent = self._spent.setdefault(key, deque())
             while spent and spent[0][0] <= now - pool.window:
                 spent.popleft()
@@ -71,7 +79,10 @@ class RestEnforcer:
         if waits:
             return self._refuse(path, now, max(waits, key=lambda w: w[0]))
         for key, weight in costs:
-            self._spent[key].append((now, weight))
+            if key in self._buckets:
+                self._buckets[key].spend(weight, now)
+            else:
+                self._spent[key].append((now, weight))
         return None
 
     def _refuse(self, path: str, now: float, why: tuple[float, float, object]) -> web.Response:

@@ -145,3 +145,12 @@ def test_bucket_refills_at_its_rate_up_to_its_capacity() -> None:
     assert bucket.wait(4, 0.0) == pytest.approx(2.0)
     assert bucket.wait(4, 2.0) == 0.0
     assert bucket.wait(10, 100.0) == 0.0 and bucket.tokens == 10
+
+
+def test_an_exchange_that_counts_with_a_token_bucket_gets_its_bucket() -> None:
+    coinbase = providers.find("coinbase").rest_limits  # type: ignore[union-attr]
+    made = drive(coinbase, [("/api/v3/brokerage/market/products/BTC-USD/candles", {})] * 40)
+    burst = int(15 * SAFETY)  # 13 at once, then 9 a second
+    assert made[burst - 1][0] == made[0][0] < made[burst][0]
+    assert made[-1][0] - made[0][0] == pytest.approx((40 - 15 * SAFETY) / (10 * SAFETY), rel=1e-6)
+    assert heaviest_window(made, 1.0) <= 15 * SAFETY + 10 * SAFETY
