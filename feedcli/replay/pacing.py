@@ -7,13 +7,13 @@ slow once does not push every later line back.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from feedcli.replay.times import RecvSeconds
 from feedcli.sinks.writer import FLUSH_AT
+from feedcli.timers import LOOP_TIMER, Timer
 
 #: a line due sooner than this is written now rather than after a sleep the loop cannot
 #: time that finely anyway
@@ -38,13 +38,16 @@ class Output(Protocol):
     async def aclose(self) -> None: ...
 
 
-async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters) -> None:
+async def pump(
+    records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters, timer: Timer = LOOP_TIMER
+) -> None:
     """Send every record to `out`, paced at `speed` (0: as fast as `out` takes them).
 
     A line is due at start + (its recv - the first recv) / speed on the loop's monotonic
     clock: lines that are late are written at once, in one batch, and later lines are
     still due on the original schedule, so lateness never accumulates. Lines are flushed
     before every sleep (a reader sees each line when it is due) and every FLUSH_AT bytes.
+    `timer` is the loop's clock but in tests, which check the schedule on a virtual one.
     """
     batch: list[bytes] = []
     size = 0
@@ -64,7 +67,7 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
             if size >= FLUSH_AT:
                 await send()
     else:
-        clock = asyncio.get_running_loop().time
+        clock = timer.now
         seconds = RecvSeconds()
         first: float | None = None
         started = 0.0
@@ -79,7 +82,7 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
                 counters.at = key
                 wait = due - clock()
                 if wait > MIN_SLEEP:
-                    await asyncio.sleep(wait)
+                    await timer.sleep(wait)
             batch.append(line)
             size += len(line)
             if size >= FLUSH_AT:

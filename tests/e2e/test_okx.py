@@ -104,7 +104,8 @@ def test_text_pings_keep_the_connection(tmp_path) -> None:
     strict = feedcli_env(tmp_path, FEEDCLI_SIM_OKX_IDLE_LIMIT="1.0")
     with Simulator("okx", "--rate", "5", env=strict) as sim:
         args = stream(sim.url, "--pair", "BTC-USDT", "--events", "--duration", "3.5")
-        result = run(args, feedcli_env(tmp_path, FEEDCLI_OKX_PING_INTERVAL="0.3"))
+        # pings ten times as often as the limit: a client would have to stall for 0.9 s
+        result = run(args, feedcli_env(tmp_path, FEEDCLI_OKX_PING_INTERVAL="0.1"))
         assert result.returncode == 0, result.stderr
         events = Counter(o["event"] for o in lines(result.stdout) if "event" in o)
         assert events["connected"] == 1 and events["reconnected"] == 0, events
