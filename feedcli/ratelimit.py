@@ -207,11 +207,14 @@ class RateLimiter:
             bucket = self._buckets[key] = bucket_for(self.limits.pool(key), now)
         return bucket
 
-    async def acquire(self, url: str, params: Mapping[str, str]) -> None:
-        """Wait until the call may be made, and charge it."""
+    async def acquire(self, url: str, params: Mapping[str, str]) -> float:
+        """Wait until the call may be made, and charge it; the seconds it was held back."""
+        held = 0.0
         while (wait := self.reserve(url, params, self._clock())) > 0:
-            self.waited += wait
+            held += wait
             await self._sleep(wait)
+        self.waited += held
+        return held
 
     def penalize(self, retry_after: float | None) -> None:
         """The exchange refused a call over its limit: no call before its Retry-After (or a

@@ -107,6 +107,8 @@ class RestClient:
         self._clock = clock
         #: paces every call to the exchange's documented REST limits (None: unpaced)
         self._limiter = limiter
+        #: seconds the last call waited for the limiter
+        self.held_back = 0.0
         self._client: httpx.AsyncClient | None = None
 
     def _open(self) -> httpx.AsyncClient:
@@ -137,7 +139,7 @@ class RestClient:
 
         client = self._client or self._open()
         if self._limiter is not None:
-            await self._limiter.acquire(request.url, dict(request.params))
+            self.held_back = await self._limiter.acquire(request.url, dict(request.params))
         headers = list(request.headers)
         content = None
         if request.form:

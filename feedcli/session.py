@@ -49,6 +49,10 @@ from feedcli.safe_text import printable, redact_url
 _EncodeError = orjson.JSONEncodeError
 
 
+#: once the run's REST calls have been held back this long (seconds) in all, stderr says why
+PACING_NOTE = 1.0
+
+
 @dataclass
 class SessionOptions:
     """Knobs of the engine; the defaults are what a long-running stream wants."""
@@ -510,9 +514,19 @@ class Session:
         (never handed on), a certificate that does not verify raises ProviderError."""
         assert self._rest is not None
         try:
-            return await self._rest.request(request)
+            response = await self._rest.request(request)
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
+        finally:
+            limiter = self._opt.rest_limiter
+            if self._rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
+                # many pairs' backfills or snapshots: say why they come slowly, now and then
+                self._report.limited(
+                    "pacing",
+                    f"feedcli: {codec.provider}: REST calls paced to the exchange's documented limits "
+                    f"({limiter.waited:.1f}s of waiting so far)",
+                )
+        return response
 
     async def _http_calls(self, codec: Codec) -> None:
         """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""
