@@ -44,7 +44,7 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.record import Knob
-from feedcli.ratelimit import Pool, RestLimits
+from feedcli.ratelimit import Pool, RestLimits, Rule
 
 WS_BASE = "wss://ws.okx.com:8443"
 REST_BASE = "https://www.okx.com"
@@ -250,11 +250,22 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
-#: OKX's REST limits: per IP and per endpoint, https://www.okx.com/docs-v5/en/#overview-rate-limits;
-#: each market-data endpoint's page gives its own (candles 40, history-candles 20, books 40,
-#: instruments 20 requests per 2 s); the lowest, 20 per 2 s, is taken for all of them
+#: OKX's REST limits, per IP and per endpoint (https://www.okx.com/docs-v5/en/#overview-rate-limits),
+#: each endpoint's own from its page: "Get candlesticks" 40 requests per 2 s, "Get candlesticks
+#: history" 20, "Get order book" 40 (#order-book-trading-market-data-get-candlesticks, ...);
+#: 20 per 2 s for any other (instruments: 20, IP + instrument type)
 REST_LIMITS = RestLimits(
-    pools=(Pool("endpoint", 20, 2.0, per_endpoint=True),),
+    pools=(
+        Pool("other", 20, 2.0, per_endpoint=True),
+        Pool("candles", 40, 2.0),
+        Pool("history-candles", 20, 2.0),
+        Pool("books", 40, 2.0),
+    ),
+    rules=(
+        Rule(CANDLES_PATH, 1, "candles"),
+        Rule(HISTORY_PATH, 1, "history-candles"),
+        Rule("/api/v5/market/books", 1, "books"),
+    ),
     over_status=429,
     source="https://www.okx.com/docs-v5/en/#overview-rate-limits",
 )

@@ -154,3 +154,19 @@ def test_an_exchange_that_counts_with_a_token_bucket_gets_its_bucket() -> None:
     assert made[burst - 1][0] == made[0][0] < made[burst][0]
     assert made[-1][0] - made[0][0] == pytest.approx((40 - 15 * SAFETY) / (10 * SAFETY), rel=1e-6)
     assert heaviest_window(made, 1.0) <= 15 * SAFETY + 10 * SAFETY
+
+
+def test_okx_counts_each_endpoint_apart_at_its_own_limit() -> None:
+    okx = providers.find("okx").rest_limits  # type: ignore[union-attr]
+    for path, limit in (("/api/v5/market/candles", 40), ("/api/v5/market/history-candles", 20)):
+        made = drive(okx, [(path, {})] * 60)
+        burst = int(limit * SAFETY / 2)
+        assert made[burst - 1][0] == made[0][0] < made[burst][0], path
+        assert heaviest_window(made, 2.0) <= limit * SAFETY + 1e-9
+    # the two together: each within its own limit, neither charged for the other
+    calls = [("/api/v5/market/candles", {}), ("/api/v5/market/history-candles", {})] * 40
+    made = drive(okx, calls)
+    candles = [m for m, (path, _q) in zip(made, calls, strict=True) if path.endswith("/candles")]
+    history = [m for m, (path, _q) in zip(made, calls, strict=True) if path.endswith("history-candles")]
+    assert heaviest_window(candles, 2.0) <= 40 * SAFETY + 1e-9
+    assert heaviest_window(history, 2.0) <= 20 * SAFETY + 1e-9
