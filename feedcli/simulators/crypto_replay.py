@@ -12,10 +12,10 @@ What is served where:
   recorder's first connection opened (its REST backfill, preloaded, since a client fetches its
   backfill before it subscribes, that is, before the timeline starts) and every candle played
   so far, each bar in
-  its latest recorded version, up to the timeline's present. So `feedcli stream --backfill N`
-  gets the recording's backfill back. A bar the recorder fetched while it was still forming
-  comes back from REST without its `closed` flag (exchanges' REST rows do not carry one) and
-  the client judges it by its own clock.
+  its latest recorded version. So `feedcli stream --backfill N` gets the recording's backfill
+  back, but for a bar the recorder fetched while it was still forming (`closed` false): REST
+  rows carry no such flag and a client would judge the bar closed by its own clock, so that
+  line is pushed over the WebSocket instead, when the timeline reaches it, flag and all.
 - The WebSocket pushes every other line (what came over the WebSocket, and any REST gap fill
   made beside it), in the exchange's own frame, with the recorded `ts` (else `recv`) as the
   frame's event time, to every client
@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from feedcli.events import DataEvent
@@ -149,7 +150,7 @@ class CryptoReplay:
         #: the recorded time (epoch ms) of the line being framed, None between lines
         self.present_ms: int | None = None
         self._notified: set[int] = set()
-        self._preloaded: set[tuple[str, str, str]] = set()
+        self._preloaded: set[tuple[str, str, str, bytes]] = set()
         self._watcher: asyncio.Task[None] | None = None
 
     # -- what the ReplayServer asks ----------------------------------------------------------
@@ -175,12 +176,17 @@ class CryptoReplay:
         served by the REST endpoints from the start, and not pushed when the timeline reaches them."""
         for event in events:
             candle = candle_of(event.data) if event.channel == "candles" else None
+            if candle is not None and candle.closed is False:
+                # a bar still forming when it was fetched: REST rows carry no `closed`, and a
+                # client would judge it closed by its own clock, so it is pushed over the
+                # WebSocket when the timeline reaches it, with its flag
+                continue
             if candle is not None:
                 self.market.add(event.symbol, candle)
-            self._preloaded.add((event.channel, event.symbol, event.recv))
+            self._preloaded.add(_identity(event))
 
     async def deliver(self, event: DataEvent) -> None:
-        if (event.channel, event.symbol, event.recv) in self._preloaded:
+        if _identity(event) in self._preloaded:
             return
         if event.channel == "candles":  # what later REST calls (a gap fill) are answered from
             candle = candle_of(event.data)
@@ -262,6 +268,11 @@ class CryptoReplay:
             await _close(ws, *self.end)
             return ws
         return await handler(request)
+
+
+def _identity(event: DataEvent) -> tuple[str, str, str, bytes]:
+    """What tells one recorded line from another (the lines of one REST answer share a `recv`)."""
+    return (event.channel, event.symbol, event.recv, orjson.dumps(event.data))
 
 
 async def _close(ws: web.WebSocketResponse, code: int, reason: str) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from feedcli.providers.candles import SETTLE_MS
 from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -56,20 +58,36 @@ def serving(recording: Path, env: dict[str, str]) -> Iterator[tuple[str, subproc
         proc.wait(10)
 
 
-@pytest.mark.parametrize("provider", EXCHANGES)
-def test_a_recording_streams_back_as_it_was_recorded(provider: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("provider", "backfill"), [*((name, ()) for name in EXCHANGES), ("binance", ("--backfill", "3"))]
+)
+def test_a_recording_streams_back_as_it_was_recorded(provider: str, backfill: tuple[str, ...], tmp_path: Path) -> None:
+    """The same `data`, line for line; with --backfill on both sides too (the backfill served by
+    the REST endpoint, the bar still forming when it was fetched pushed with its `closed` flag)."""
     env = feedcli_env(tmp_path)
-    recorded = record(provider, tmp_path / "rec.ndjson", env)
+    recorded = record(provider, tmp_path / "rec.ndjson", env, *backfill)
     pairs = sorted({line["symbol"] for line in recorded})
+    if backfill:
+        # A REST bar without a later one is final for a client once it ended SETTLE_MS ago, by
+        # the client's clock: a replay is later than its recording, and this one must be too,
+        # for the backfill's last closed bar to read as closed, as it did when recorded.
+        ended = max(_ms(o["data"]["timestamp"]) for o in recorded if o["ts"] is None) + 1000
+        time.sleep(max(0.0, (ended + SETTLE_MS) / 1000 + 0.5 - time.time()))
     with serving(tmp_path / "rec.ndjson", env) as (url, server):
         args = ["stream", provider, "--url", url, "--interval", INTERVAL.get(provider, "1s")]
-        result = run([*args, *(a for p in pairs for a in ("--pair", p))], env, timeout=60)
+        result = run([*args, *backfill, *(a for p in pairs for a in ("--pair", p))], env, timeout=60)
         assert server.wait(30) == 0  # the whole recording was played
     # the stream ended by itself: the server's close said "end of recording"
     assert result.returncode == 0, result.stderr
     streamed = lines(result.stdout)
-    assert [(o["symbol"], o["data"]) for o in streamed] == [(o["symbol"], o["data"]) for o in recorded]
-    if provider == "binance":  # the kline's event time is the recorded one
+    if backfill:  # each pair's lines in order (a forming bar now comes after the other pairs' backfill)
+        for pair in pairs:
+            assert [o["data"] for o in streamed if o["symbol"] == pair] == [
+                o["data"] for o in recorded if o["symbol"] == pair
+            ]
+    else:
+        assert [(o["symbol"], o["data"]) for o in streamed] == [(o["symbol"], o["data"]) for o in recorded]
+    if provider == "binance" and not backfill:  # the kline's event time is the recorded one
         assert [o["ts"] for o in streamed] == [o["ts"] for o in recorded]
 
 
@@ -89,7 +107,9 @@ def test_a_backfill_is_served_by_the_rest_api_and_ccxt_reads_it(tmp_path: Path) 
         assert set(markets) == {"BTC/USDT", "ETH/USDT"}  # the recording's pairs, nothing else
         bars = exchange.fetch_ohlcv("BTC/USDT", "1s", limit=5)
         server.terminate()
-    want = [o["data"] for o in backfill if o["symbol"] == "BTC-USDT"]
+    # the bars that were closed when fetched (a forming one is pushed over the WebSocket instead)
+    want = [o["data"] for o in backfill if o["symbol"] == "BTC-USDT" and o["data"]["closed"]]
+    assert len(want) >= 4
     assert [bar[0] for bar in bars] == [_ms(d["timestamp"]) for d in want]
     assert [bar[1:] for bar in bars] == [[d["open"], d["high"], d["low"], d["close"], d["volume"]] for d in want]
 
