@@ -36,10 +36,10 @@ def record(provider: str, out: Path, env: dict[str, str], *extra: str, limit: in
 
 
 @contextmanager
-def serving(recording: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving(recording: Path, env: dict[str, str], *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`feedcli replay FILE --serve 127.0.0.1:0 --speed 0`, and its base URL."""
     proc = subprocess.Popen(
-        [*FEEDCLI, "replay", str(recording), "--serve", "127.0.0.1:0", "--speed", "0"],
+        [*FEEDCLI, "replay", str(recording), "--serve", "127.0.0.1:0", "--speed", "0", *extra],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -154,3 +154,22 @@ def test_ccxt_pro_watches_a_binance_recording_over_the_replay_websocket(tmp_path
             d = line["data"]
             last[_ms(d["timestamp"])] = [d["open"], d["high"], d["low"], d["close"], d["volume"]]
     assert seen == last  # every bar, at its last recorded version
+
+
+def test_two_clients_started_apart_see_the_same_lines(tmp_path: Path) -> None:
+    """--wait-clients 2: the timeline waits for two clients' subscriptions, so both get it all."""
+    env = feedcli_env(tmp_path)
+    recorded = record("okx", tmp_path / "rec.ndjson", env)
+    with serving(tmp_path / "rec.ndjson", env, "--wait-clients", "2") as (url, server):
+        args = [*FEEDCLI, "stream", "okx", "--url", url, "--interval", "1s", "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        clients = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+        # the second comes a while later: the first must have waited for it (without
+        # --wait-clients the first is sent the whole recording, and the second nothing)
+        time.sleep(1.5)
+        clients.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        outs = [client.communicate(timeout=60) for client in clients]
+        assert server.wait(30) == 0
+    want = [(o["symbol"], o["data"]) for o in recorded]
+    for client, (stdout, stderr) in zip(clients, outs, strict=True):
+        assert client.returncode == 0, stderr
+        assert [(o["symbol"], o["data"]) for o in lines(stdout)] == want
