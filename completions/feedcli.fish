@@ -58,6 +58,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'demo|--fps'
             echo 1
+        case 'demo|--channel'
+            echo 1
         case 'search|--url'
             echo 1
         case 'search|--profile'
@@ -194,6 +196,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream binance|--backfill'
             echo 1
+        case 'stream binance|--channel'
+            echo 1
+        case 'stream binance|--depth'
+            echo 1
         case 'stream binance|--url'
             echo 1
         case 'stream binance|--format'
@@ -221,6 +227,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream okx|--interval'
             echo 1
         case 'stream okx|--backfill'
+            echo 1
+        case 'stream okx|--channel'
+            echo 1
+        case 'stream okx|--depth'
             echo 1
         case 'stream okx|--url'
             echo 1
@@ -250,6 +260,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream coinbase|--backfill'
             echo 1
+        case 'stream coinbase|--channel'
+            echo 1
+        case 'stream coinbase|--depth'
+            echo 1
         case 'stream coinbase|--url'
             echo 1
         case 'stream coinbase|--format'
@@ -277,6 +291,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream bybit|--interval'
             echo 1
         case 'stream bybit|--backfill'
+            echo 1
+        case 'stream bybit|--channel'
+            echo 1
+        case 'stream bybit|--depth'
             echo 1
         case 'stream bybit|--url'
             echo 1
@@ -306,6 +324,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'stream kucoin|--backfill'
             echo 1
+        case 'stream kucoin|--channel'
+            echo 1
+        case 'stream kucoin|--depth'
+            echo 1
         case 'stream kucoin|--url'
             echo 1
         case 'stream kucoin|--format'
@@ -333,6 +355,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'stream gate|--interval'
             echo 1
         case 'stream gate|--backfill'
+            echo 1
+        case 'stream gate|--channel'
+            echo 1
+        case 'stream gate|--depth'
             echo 1
         case 'stream gate|--url'
             echo 1
@@ -504,6 +530,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record binance|--backfill'
             echo 1
+        case 'record binance|--channel'
+            echo 1
+        case 'record binance|--depth'
+            echo 1
         case 'record binance|-o' 'record binance|--output'
             echo 1
         case 'record binance|--rotate-size'
@@ -535,6 +565,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record okx|--interval'
             echo 1
         case 'record okx|--backfill'
+            echo 1
+        case 'record okx|--channel'
+            echo 1
+        case 'record okx|--depth'
             echo 1
         case 'record okx|-o' 'record okx|--output'
             echo 1
@@ -568,6 +602,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record coinbase|--backfill'
             echo 1
+        case 'record coinbase|--channel'
+            echo 1
+        case 'record coinbase|--depth'
+            echo 1
         case 'record coinbase|-o' 'record coinbase|--output'
             echo 1
         case 'record coinbase|--rotate-size'
@@ -599,6 +637,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record bybit|--interval'
             echo 1
         case 'record bybit|--backfill'
+            echo 1
+        case 'record bybit|--channel'
+            echo 1
+        case 'record bybit|--depth'
             echo 1
         case 'record bybit|-o' 'record bybit|--output'
             echo 1
@@ -632,6 +674,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'record kucoin|--backfill'
             echo 1
+        case 'record kucoin|--channel'
+            echo 1
+        case 'record kucoin|--depth'
+            echo 1
         case 'record kucoin|-o' 'record kucoin|--output'
             echo 1
         case 'record kucoin|--rotate-size'
@@ -663,6 +709,10 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'record gate|--interval'
             echo 1
         case 'record gate|--backfill'
+            echo 1
+        case 'record gate|--channel'
+            echo 1
+        case 'record gate|--depth'
             echo 1
         case 'record gate|-o' 'record gate|--output'
             echo 1
@@ -780,6 +830,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate binance|--drop-after'
             echo 1
+        case 'simulate binance|--skip-update-every'
+            echo 1
+        case 'simulate binance|--bad-checksum-every'
+            echo 1
+        case 'simulate binance|--snapshot-lag'
+            echo 1
         case 'simulate okx|--host'
             echo 1
         case 'simulate okx|--port'
@@ -791,6 +847,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate okx|--rest-429-every'
             echo 1
         case 'simulate okx|--drop-after'
+            echo 1
+        case 'simulate okx|--skip-update-every'
+            echo 1
+        case 'simulate okx|--bad-checksum-every'
+            echo 1
+        case 'simulate okx|--snapshot-lag'
             echo 1
         case 'simulate coinbase|--host'
             echo 1
@@ -804,6 +866,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate coinbase|--drop-after'
             echo 1
+        case 'simulate coinbase|--skip-update-every'
+            echo 1
+        case 'simulate coinbase|--bad-checksum-every'
+            echo 1
+        case 'simulate coinbase|--snapshot-lag'
+            echo 1
         case 'simulate bybit|--host'
             echo 1
         case 'simulate bybit|--port'
@@ -815,6 +883,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate bybit|--rest-429-every'
             echo 1
         case 'simulate bybit|--drop-after'
+            echo 1
+        case 'simulate bybit|--skip-update-every'
+            echo 1
+        case 'simulate bybit|--bad-checksum-every'
+            echo 1
+        case 'simulate bybit|--snapshot-lag'
             echo 1
         case 'simulate kucoin|--host'
             echo 1
@@ -828,6 +902,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate kucoin|--drop-after'
             echo 1
+        case 'simulate kucoin|--skip-update-every'
+            echo 1
+        case 'simulate kucoin|--bad-checksum-every'
+            echo 1
+        case 'simulate kucoin|--snapshot-lag'
+            echo 1
         case 'simulate gate|--host'
             echo 1
         case 'simulate gate|--port'
@@ -839,6 +919,12 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate gate|--rest-429-every'
             echo 1
         case 'simulate gate|--drop-after'
+            echo 1
+        case 'simulate gate|--skip-update-every'
+            echo 1
+        case 'simulate gate|--bad-checksum-every'
+            echo 1
+        case 'simulate gate|--snapshot-lag'
             echo 1
         case '*'
             echo 0
@@ -945,6 +1031,7 @@ complete -c feedcli -n '__feedcli_at demo' -l duration -x -d 'Exit 0 after SECON
 complete -c feedcli -n '__feedcli_at demo' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at demo' -l limit -x -d 'Exit 0 after N data lines.'
 complete -c feedcli -n '__feedcli_at demo' -l fps -x -d 'Redraws per second of the live view.'
+complete -c feedcli -n '__feedcli_at demo' -l channel -x -d 'Stream these channels rather than the demo\'s own (repeatable; the provider\'s...'
 complete -c feedcli -n '__feedcli_at demo' -s h -l help -d 'Show this message and exit.'
 complete -c feedcli -n '__feedcli_arg 0 demo' -a 'tse ime moex binance okx coinbase bybit kucoin gate'
 
@@ -1054,6 +1141,8 @@ complete -c feedcli -n '__feedcli_at stream moex' -s h -l help -d 'Show this mes
 complete -c feedcli -n '__feedcli_at stream binance' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream binance' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream binance' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream binance' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream binance' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at stream binance' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream binance' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream binance' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1072,6 +1161,8 @@ complete -c feedcli -n '__feedcli_at stream binance' -s h -l help -d 'Show this 
 complete -c feedcli -n '__feedcli_at stream okx' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream okx' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream okx' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream okx' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream okx' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 400).'
 complete -c feedcli -n '__feedcli_at stream okx' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream okx' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream okx' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1090,6 +1181,8 @@ complete -c feedcli -n '__feedcli_at stream okx' -s h -l help -d 'Show this mess
 complete -c feedcli -n '__feedcli_at stream coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 5m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream coinbase' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream coinbase' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream coinbase' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1108,6 +1201,8 @@ complete -c feedcli -n '__feedcli_at stream coinbase' -s h -l help -d 'Show this
 complete -c feedcli -n '__feedcli_at stream bybit' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream bybit' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream bybit' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream bybit' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream bybit' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at stream bybit' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream bybit' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream bybit' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1126,6 +1221,8 @@ complete -c feedcli -n '__feedcli_at stream bybit' -s h -l help -d 'Show this me
 complete -c feedcli -n '__feedcli_at stream kucoin' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream kucoin' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 50).'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream kucoin' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream kucoin' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1144,6 +1241,8 @@ complete -c feedcli -n '__feedcli_at stream kucoin' -s h -l help -d 'Show this m
 complete -c feedcli -n '__feedcli_at stream gate' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at stream gate' -l interval -x -a '1s 1m 5m 15m 30m 1h 4h 8h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at stream gate' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at stream gate' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at stream gate' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 50).'
 complete -c feedcli -n '__feedcli_at stream gate' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at stream gate' -l format -x -a 'auto ndjson view' -d 'auto: a live view on a terminal, NDJSON otherwise.'
 complete -c feedcli -n '__feedcli_at stream gate' -s o -l output -r -F -d 'Write NDJSON to FILE instead of stdout.'
@@ -1260,6 +1359,8 @@ complete -c feedcli -n '__feedcli_at record moex' -s h -l help -d 'Show this mes
 complete -c feedcli -n '__feedcli_at record binance' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record binance' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record binance' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record binance' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record binance' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at record binance' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record binance' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record binance' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1279,6 +1380,8 @@ complete -c feedcli -n '__feedcli_at record binance' -s h -l help -d 'Show this 
 complete -c feedcli -n '__feedcli_at record okx' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record okx' -l interval -x -a '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 3d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record okx' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record okx' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record okx' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 400).'
 complete -c feedcli -n '__feedcli_at record okx' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record okx' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record okx' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1298,6 +1401,8 @@ complete -c feedcli -n '__feedcli_at record okx' -s h -l help -d 'Show this mess
 complete -c feedcli -n '__feedcli_at record coinbase' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record coinbase' -l interval -x -a '1m 5m 15m 30m 1h 2h 6h 1d' -d 'Candle interval (default 5m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record coinbase' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at record coinbase' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1317,6 +1422,8 @@ complete -c feedcli -n '__feedcli_at record coinbase' -s h -l help -d 'Show this
 complete -c feedcli -n '__feedcli_at record bybit' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record bybit' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record bybit' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record bybit' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record bybit' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 1000).'
 complete -c feedcli -n '__feedcli_at record bybit' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record bybit' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record bybit' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1336,6 +1443,8 @@ complete -c feedcli -n '__feedcli_at record bybit' -s h -l help -d 'Show this me
 complete -c feedcli -n '__feedcli_at record kucoin' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record kucoin' -l interval -x -a '1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record kucoin' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 50).'
 complete -c feedcli -n '__feedcli_at record kucoin' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1355,6 +1464,8 @@ complete -c feedcli -n '__feedcli_at record kucoin' -s h -l help -d 'Show this m
 complete -c feedcli -n '__feedcli_at record gate' -l pair -x -d 'Market as BASE-QUOTE, e.g. BTC-USDT (repeatable).'
 complete -c feedcli -n '__feedcli_at record gate' -l interval -x -a '1s 1m 5m 15m 30m 1h 4h 8h 1d 1w 1M' -d 'Candle interval (default 1m). Intervals without a WebSocket stream are polled...'
 complete -c feedcli -n '__feedcli_at record gate' -l backfill -x -d 'Fetch the last N candles over REST before streaming.'
+complete -c feedcli -n '__feedcli_at record gate' -l channel -x -a 'candles trades book ticker' -d 'candles (default), trades, book, ticker (repeatable; one connection carries t...'
+complete -c feedcli -n '__feedcli_at record gate' -l depth -x -d 'Levels per side of a book line (default 10; 1 to 50).'
 complete -c feedcli -n '__feedcli_at record gate' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record gate' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record gate' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
@@ -1443,6 +1554,9 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates pe
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate binance' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate binance' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate okx
@@ -1452,6 +1566,9 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per se
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate okx' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate okx' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate coinbase
@@ -1461,6 +1578,9 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates p
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate bybit
@@ -1470,6 +1590,9 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per 
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate kucoin
@@ -1479,6 +1602,9 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate gate
@@ -1488,4 +1614,7 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per s
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
+complete -c feedcli -n '__feedcli_at simulate gate' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
+complete -c feedcli -n '__feedcli_at simulate gate' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
 complete -c feedcli -n '__feedcli_at simulate gate' -s h -l help -d 'Show this message and exit.'

@@ -35,6 +35,14 @@ def demo(
     fmt: o.FormatOpt = o.Format.auto,
     limit: o.Limit = None,
     fps: o.Fps = 10.0,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--channel",
+            metavar="CHANNEL",
+            help="Stream these channels rather than the demo's own (repeatable; the provider's channel names).",
+        ),
+    ] = None,
 ) -> None:
     """Watch a simulated market live: no account, no network, nothing to configure.
 
@@ -66,7 +74,10 @@ def demo(
             credential = None
             if record.credentials is not None:
                 credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
-            make = record.prepare(plan.values(sim), {})
+            values = dict(plan.values(sim))
+            if channel:
+                values["channel"] = list(channel)
+            make = record.prepare(values, {})
             count = len(make(base, credential))
             factories = [functools.partial(lambda i: make(base, credential)[i], i) for i in range(count)]
             await watch(factories, dict(plan.names(sim)))

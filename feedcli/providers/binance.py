@@ -39,6 +39,8 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import binance as crypto
 from feedcli.ratelimit import Pool, RestLimits, Rule, by_limit
 
 WS_BASE = "wss://stream.binance.com:9443"
@@ -146,6 +148,35 @@ def _kline(payload: Mapping[str, Any]) -> tuple[str, Candle, int | None]:
     return symbol, candle, event if isinstance(event, int) else None
 
 
+class BinanceWire(Wire):
+    """Trades from `<symbol>@trade`, books from `<symbol>@depth@100ms` and `GET /api/v3/depth`,
+    tickers from `<symbol>@bookTicker` (CONTRACT.md; rules in feedcli/providers/crypto/binance.py)."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        streams: list[str] = []
+        for symbol in symbols:
+            if "trades" in channels:
+                streams.append(crypto.trade_stream(symbol))
+            if "book" in channels:
+                streams.append(crypto.depth_stream(symbol))
+            if "ticker" in channels:
+                streams.append(crypto.book_ticker_stream(symbol))
+        return [orjson.dumps({"method": "SUBSCRIBE", "params": streams, "id": 3}).decode()]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.BinanceBook:
+        return crypto.BinanceBook(symbol, depth)
+
+    def parse_snapshot(self, body: bytes, symbol: str) -> crypto.BookSnapshot:
+        return crypto.parse_depth_snapshot(body, symbol)
+
+
 class BinanceExchange(Exchange):
     name = "binance"
     title = "Binance spot: kline (candle) streams"
@@ -157,6 +188,7 @@ class BinanceExchange(Exchange):
     pairs_per_connection = MAX_STREAMS
     #: Binance pings us (ping frames every 20 s); the engine answers them
     keepalive_interval = None
+    wire = BinanceWire
     silence_limit = None
 
     def symbol(self, pair: Pair) -> str:

@@ -31,6 +31,7 @@ from feedcli.views.formats import (
 )
 from feedcli.views.ladder import BAR_MAX, BAR_MIN, ladder, measure_ladder
 from feedcli.views.models import InvestorFlow, SymbolView
+from feedcli.views.tape import TAPE_MIN_ROWS, tape, tape_width
 
 
 def flow_table(flow: InvestorFlow) -> tuple[Table, int]:
@@ -67,7 +68,8 @@ def stat_lines(sym: SymbolView) -> list[Line]:
     """The day's statistics (or the last candle) and the allowed range, in display order."""
     lines: list[Line] = []
     st = sym.stats
-    if st is not None:
+    day = (st.open, st.high, st.low, st.close, st.prev_close, st.trades, st.volume, st.value) if st else ()
+    if st is not None and any(v is not None for v in day):
         lines += [
             (2, "Open", num_text(fmt_price(st.open))),
             (0, "High", num_text(fmt_price(st.high))),
@@ -150,6 +152,8 @@ def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
         beside = min(_lines_width(stats) if stats else 0, 30)
         if sym.candles:
             beside = max(beside, CHART_MIN) if not stats else min(beside, CHART_MIN)
+        if sym.tape:
+            beside += GAP + tape_width(sym.tape)
         spare = inner - lad.width(0) - (GAP + beside if beside else 0)
         if spare < 2 * (BAR_MIN + 1) and lad.orders:
             lad = measure_ladder(book, orders=False)
@@ -167,6 +171,12 @@ def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
             )
         )
         used = lad.width(bar)
+    if sym.tape:
+        w = tape_width(sym.tape)
+        if used + (GAP if used else 0) + w <= inner:
+            prints = sym.tape
+            parts.append(_Part(lambda h, p=prints: tape(p, h), w, TAPE_MIN_ROWS + 1, 1 + len(prints)))
+            used += (GAP if used else 0) + w
     if sym.candles:
         room = inner - used - (GAP if parts else 0)
         # leave room for the statistics, then for the investor split, if the chart still fits

@@ -38,6 +38,8 @@ from feedcli.views.models import (
     candle_of,
     channel_facts,
     fold_candle,
+    is_tape,
+    print_of,
     recv_epoch,
     ts_epoch,
 )
@@ -50,6 +52,8 @@ LATENCY_WINDOW = 30.0
 LATENCY_SAMPLES = 4096
 #: the status bar's clock and rate tick at least this often, even with no data
 IDLE_REDRAW = 1.0
+#: trades kept per symbol for the tape (more than a panel is tall)
+TAPE = 40
 #: a ladder level that changed stays highlighted this long (seconds)
 HIGHLIGHT = 1.0
 
@@ -62,7 +66,7 @@ class _Symbol:
     ladder drawn last time is kept to tell which levels changed, and when.
     """
 
-    __slots__ = ("bar_events", "candles", "changed_at", "ladder", "latest", "provider", "symbol", "view")
+    __slots__ = ("bar_events", "candles", "changed_at", "ladder", "latest", "provider", "symbol", "tape", "view")
 
     def __init__(self, provider: str, symbol: str) -> None:
         self.provider = provider
@@ -72,6 +76,8 @@ class _Symbol:
         self.bar_events: deque[DataEvent] = deque(maxlen=MAX_CANDLES)
         self.candles: deque[Candle] = deque(maxlen=MAX_CANDLES)
         self.ladder: Book | None = None
+        #: the latest trade events, for the tape (mapped when a frame is drawn)
+        self.tape: deque[DataEvent] = deque(maxlen=TAPE)
         #: per level, the monotonic time its (bid, ask) side last changed
         self.changed_at: list[list[float]] = []
 
@@ -138,6 +144,8 @@ class LiveView:
         self._symbols: dict[tuple[str, str], _Symbol] = {}
         #: (provider, channel) → (its candles are a series, its ts is a bar time), from the records
         self._facts: dict[tuple[str, str], tuple[bool, bool]] = {}
+        #: (provider, channel) → its lines are trades (kept for the tape)
+        self._tape: dict[tuple[str, str], bool] = {}
         order = list(symbols) or list(self._names)
         self._order_hint = {s: i for i, s in enumerate(order)}
         self._provider_rank = {p: i for i, p in enumerate(dict.fromkeys(providers))}
@@ -195,6 +203,11 @@ class LiveView:
             series, bar_time = facts
             if series:
                 sym.bar_events.append(event)
+            tape = self._tape.get(channel)
+            if tape is None:
+                tape = self._tape[channel] = is_tape(*channel)
+            if tape:
+                sym.tape.append(event)
             self._dirty.add(key)
             if event.ts is not None and not bar_time:
                 self._pending.append((event.provider, event.ts, event.recv))
@@ -275,6 +288,9 @@ class LiveView:
             sym.view = build_symbol(
                 sym.provider, sym.symbol, sym.latest.values(), self._names.get(sym.symbol), tuple(sym.candles)
             )
+            if sym.tape:
+                prints = (print_of(e) for e in reversed(sym.tape))
+                sym.view = dataclasses.replace(sym.view, tape=tuple(p for p in prints if p is not None))
             sym.diff_ladder(sym.view.ladder, mono)
             self._seen_data.add(sym.provider)
         self._dirty.clear()

@@ -58,7 +58,8 @@ def test_one_pair_lines_are_typed_candles(sim, env) -> None:
     out = lines(result.stdout)
     assert len(out) == 4
     for line in out:
-        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "data"]
+        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
+        assert line["kind"] == "candle"
         assert (line["provider"], line["channel"], line["symbol"]) == ("binance", "candles", "BTC-USDT")
         assert line["ts"].endswith("Z")  # the kline event's own time
         data = line["data"]

@@ -59,7 +59,8 @@ def test_one_pair_lines_are_typed_candles(sim, env) -> None:
     out = lines(result.stdout)
     assert len(out) == 4
     for line in out:
-        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "data"]
+        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
+        assert line["kind"] == "candle"
         assert (line["provider"], line["channel"], line["symbol"]) == ("okx", "candles", "BTC-USDT")
         assert line["ts"] is None  # OKX's candle push carries no event time
         data = line["data"]

@@ -74,12 +74,13 @@ class CandleFeed:
         self.newest[symbol] = candle.start_ms
         return True
 
-    def connections(self) -> list[tuple[str, ...]]:
-        """The symbols of each connection: as many as the exchange allows on one."""
+    def connections(self, *, streaming: bool = False) -> list[tuple[str, ...]]:
+        """The symbols of each connection: as many as the exchange allows on one (its
+        streams shared among the channels asked for); one poller when candles are polled."""
         symbols = list(self.pair_of)
-        if self.polling:
+        if self.polling and not streaming:
             return [tuple(symbols)]
-        size = max(1, self.exchange.pairs_per_connection)
+        size = max(1, self.exchange.pairs_per_connection // max(1, len(self.request.channels)))
         return [tuple(symbols[i : i + size]) for i in range(0, len(symbols), size)]
 
 
@@ -268,7 +269,7 @@ class CandleCodec(Codec):
                 later = i + 1 < len(candles)
                 candle.closed = later or bar_end_ms(candle.start_ms, feed.request.interval) <= now_ms - SETTLE_MS
             if feed.admit(fill.symbol, candle):
-                out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record()))
+                out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record(), "candle"))
         return out
 
     # -- connected ---------------------------------------------------------------------
@@ -276,6 +277,10 @@ class CandleCodec(Codec):
     def opening_frames(self) -> list[Frame]:
         if self.ex.subscribe_when_ready:
             return []  # sent when the server says it is ready (parse)
+        return self.subscription_frames()
+
+    def subscription_frames(self) -> list[Frame]:
+        """Everything this connection subscribes to (a `MarketCodec` adds its channels)."""
         return self.ex.subscribe(self.symbols, self.code, now=self._now)
 
     def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
@@ -295,7 +300,7 @@ class CandleCodec(Codec):
             raise ConnectionDead(f"{self.provider}: {parsed.reconnect}")
         self._outgoing.extend(parsed.replies)
         if parsed.ready and self.ex.subscribe_when_ready:
-            self._outgoing.extend(self.ex.subscribe(self.symbols, self.code, now=self._now))
+            self._outgoing.extend(self.subscription_frames())
         out: list[Event] = []
         feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
@@ -314,7 +319,7 @@ class CandleCodec(Codec):
                     self._top_up(symbol, newest, candle.start_ms)
             self._streaming.add(symbol)
             ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
-            out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record()))
+            out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record(), "candle"))
         for what in parsed.acks:
             out.append(ControlEvent(self.provider, "subscribed", recv, {"what": what}))
         if parsed.unknown:
