@@ -101,3 +101,26 @@ def test_connections_of_one_run_share_one_budget(tmp_path) -> None:
     assert sim.enforcer is not None and sim.enforcer.refused == 0, result.stderr
     assert Counter(o["symbol"] for o in lines(result.stdout)) == dict.fromkeys(names, BACKFILL)
     assert len(sim.rest_log) == len(names)
+
+
+def test_fifty_pairs_taking_book_snapshots_never_get_a_429(tmp_path) -> None:
+    """`--channel book` on 50 Binance pairs: 50 `GET /api/v3/depth` snapshots (weight 5 each at
+    the limit of 100 that --depth 10 takes) plus exchangeInfo, under the scaled weights."""
+    import subprocess
+
+    from tests.support.cli import FEEDCLI, wait_for
+
+    sim = BinanceSimulator(rate=5.0, pairs=dict.fromkeys(PAIRS, 100.0), rest_limits_scale=float(SCALE))
+    with in_thread(sim):
+        args = [*FEEDCLI, "stream", "binance", "--url", sim.url, "--channel", "book", "--depth", "10"]
+        args += [arg for pair in PAIRS for arg in ("--pair", pair)]
+        env = feedcli_env(tmp_path, FEEDCLI_REST_LIMITS_SCALE=SCALE)
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            depth_calls = lambda: sum(path == "/api/v3/depth" for path, _q in sim.rest_log)  # noqa: E731
+            assert wait_for(lambda: depth_calls() >= len(PAIRS), 60), depth_calls()
+        finally:
+            proc.terminate()
+            _out, stderr = proc.communicate(timeout=20)
+    assert sim.enforcer is not None and sim.enforcer.refused == 0, stderr
+    assert "rate limited" not in stderr
