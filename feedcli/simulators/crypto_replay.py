@@ -131,8 +131,66 @@ def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
     return frames
 
 
+def _binance_feeds(server: Any, sub: Subscriber, event: DataEvent, kinds: tuple[str, ...], payload: Any) -> list[Any]:
+    """A Binance payload to each of the subscriber's streams of `kinds` for the line's pair."""
+    combined = sub.extra.get("combined")
+    return [
+        orjson.dumps({"stream": name, "data": payload} if combined else payload).decode()
+        for name, (pair, kind) in sub.extra.get("feeds", {}).items()
+        if pair == event.symbol and kind in kinds
+    ]
+
+
+def _trade_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
+    """A recorded trade line as the exchange's trade message (Binance so far)."""
+    data = event.data
+    if server.name != "binance" or not isinstance(data, dict):
+        return []
+    from feedcli.providers.crypto import binance as wire
+    from feedcli.providers.crypto.model import Trade
+
+    try:
+        trade = Trade(
+            server.symbol_of(event.symbol),
+            float(data["price"]),
+            float(data["size"]),
+            data.get("side") or "buy",
+            data["id"],
+            epoch_ms(event.ts),
+        )
+    except (KeyError, TypeError, ValueError):
+        return []
+    return _binance_feeds(server, sub, event, ("trade",), wire.encode_trade(trade))
+
+
+def _ticker_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
+    """A recorded ticker line as the exchange's best bid/ask message (Binance so far)."""
+    data = event.data
+    if server.name != "binance" or not isinstance(data, dict):
+        return []
+    from feedcli.providers.crypto import binance as wire
+    from feedcli.providers.crypto.model import Ticker
+
+    try:
+        ticker = Ticker(
+            server.symbol_of(event.symbol),
+            float(data["bid"]),
+            float(data["bid_size"]),
+            float(data["ask"]),
+            float(data["ask_size"]),
+            seq=event.seq,
+        )
+    except (KeyError, TypeError, ValueError):
+        return []
+    return _binance_feeds(server, sub, event, ("bookTicker",), wire.encode_book_ticker(ticker))
+
+
 #: channel → (server, subscriber, recorded line) → the frames that carry it to that subscriber
-CHANNEL_FRAMES: dict[str, Callable[[Any, Subscriber, DataEvent], list[Any]]] = {"candles": _candle_frames}
+CHANNEL_FRAMES: dict[str, Callable[[Any, Subscriber, DataEvent], list[Any]]] = {
+    "candles": _candle_frames,
+    "trades": _trade_frames,
+    "ticker": _ticker_frames,
+}
 
 
 class CryptoReplay:
@@ -170,6 +228,13 @@ class CryptoReplay:
         if self.present_ms is not None:
             return self.present_ms
         return int(self.clock() * 1000)
+
+    def symbol_of(self, pair: str) -> str:
+        """The exchange's spelling of a recorded pair."""
+        from feedcli.providers.candles import parse_pair
+
+        exchange = getattr(self, "exchange_spec", None)
+        return exchange.symbol(parse_pair(pair)) if exchange is not None else pair.replace("-", "")
 
     def preload(self, events: list[DataEvent]) -> None:
         """The lines recorded before the recorder's first connection (its REST backfill):
@@ -247,7 +312,10 @@ class CryptoReplay:
             await asyncio.sleep(SUBSCRIBED_POLL)
             now = loop.time()
             for sub in list(self.subscribers):
-                count = len(sub.subscriptions)
+                # candles in `subscriptions`; other channels where each simulator keeps them
+                count = (
+                    len(sub.subscriptions) + len(sub.extra.get("feeds", {})) + len(sub.extra.get("channel_pairs", {}))
+                )
                 if not count or id(sub) in self._notified:
                     continue
                 before = seen.get(id(sub))

@@ -173,3 +173,21 @@ def test_two_clients_started_apart_see_the_same_lines(tmp_path: Path) -> None:
     for client, (stdout, stderr) in zip(clients, outs, strict=True):
         assert client.returncode == 0, stderr
         assert [(o["symbol"], o["data"]) for o in lines(stdout)] == want
+
+
+def test_binance_trades_and_tickers_stream_back_as_recorded(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path)
+    with Simulator("binance", "--rate", "10", env=env) as sim:
+        args = ["record", "binance", "--url", sim.url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        args += ["--channel", "trades", "--channel", "ticker", "--limit", "30", "-o", str(tmp_path / "r")]
+        result = run(args, env)
+    assert result.returncode == 0, result.stderr
+    recorded = [o for o in lines((tmp_path / "r").read_text()) if "channel" in o]
+    assert {o["channel"] for o in recorded} == {"trades", "ticker"}
+    with serving(tmp_path / "r", env) as (url, server):
+        args = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        result = run([*args, "--channel", "trades", "--channel", "ticker"], env, timeout=60)
+        assert server.wait(30) == 0
+    assert result.returncode == 0, result.stderr
+    fields = ("channel", "symbol", "ts", "seq", "data")
+    assert [[o.get(f) for f in fields] for o in lines(result.stdout)] == [[o.get(f) for f in fields] for o in recorded]
