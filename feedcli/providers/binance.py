@@ -321,10 +321,10 @@ prepare = candles.preparer(EXCHANGE)
 #: (REQUEST_WEIGHT 6000 a minute per IP; 429 past it, 418 for a client that goes on) and the weights
 #: of each endpoint's page under rest-api/market-data-endpoints and general-endpoints
 REST_LIMITS = RestLimits(
-    pools=(Pool("weight", 6000, 60.0),),
+    pools=(Pool("weight", crypto.WEIGHT_PER_MINUTE, 60.0),),
     rules=(
         Rule(KLINES_PATH, 2),
-        Rule(DEPTH_PATH, by_limit(((100, 5), (500, 25), (1000, 50), (5000, 250)), default=100)),
+        Rule(DEPTH_PATH, by_limit(crypto.DEPTH_WEIGHTS, default=100)),  # the book's own table
         Rule(EXCHANGE_INFO_PATH, 20),
     ),
     over_status=429,
