@@ -1,10 +1,16 @@
-"""REST limits end to end: `feedcli stream binance` with 50 pairs backfilling, against a simulator
+"""REST limits end to end: `feedcli stream binance` with 200 pairs backfilling, against a simulator
 that enforces Binance's documented weights (429, then 418) on a compressed time scale.
 
 The simulator runs in this process (so its refusals can be counted) and `feedcli` as a
 subprocess. Both sides scale Binance's limits alike (FEEDCLI_REST_LIMITS_SCALE and
-`rest_limits_scale`): 60 weight per 0.6 s instead of 6000 per minute, the same pace, so the
-run's 120 weight (exchangeInfo 20 + 50 klines at 2) cannot all go at once.
+`rest_limits_scale`): 300 weight per 3 s instead of 6000 per minute, the same pace, so the
+run's 420 weight (exchangeInfo 20 + 200 klines at 2) cannot all go at once.
+
+Why not a smaller scale: a server's window holds the calls a client reserved over the window
+plus the slowest call's latency, which the 10% margin absorbs (6 s of latency at Binance's
+real scale). Compressing time compresses that allowance too: at 0.05 it is still 0.67 s, enough
+for a loaded test machine; at 0.01 it would be 0.13 s, which a loaded machine's first call
+(the connection's set-up) can exceed.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from tests.support.cli import feedcli_env, lines, run
 
 pytestmark = pytest.mark.e2e
 
-SCALE = "0.01"
+SCALE = "0.05"
 BACKFILL = 10
 
 
@@ -49,7 +55,7 @@ def pairs(count: int) -> list[str]:
     return [f"{a}{b}X-USDT" for a, b in itertools.islice(itertools.product(string.ascii_uppercase, repeat=2), count)]
 
 
-PAIRS = pairs(50)
+PAIRS = pairs(200)
 
 
 def backfill(tmp_path: Any, sim: Any, names: list[str], **env: str) -> Any:
@@ -60,18 +66,16 @@ def backfill(tmp_path: Any, sim: Any, names: list[str], **env: str) -> Any:
         return run([*args, "--limit", str(len(names) * BACKFILL)], feedcli_env(tmp_path, **env), timeout=90)
 
 
-def backfill_fifty(tmp_path: Any, **env: str) -> tuple[Any, BinanceSimulator]:
+def backfill_all(tmp_path: Any, **env: str) -> tuple[Any, BinanceSimulator]:
     sim = BinanceSimulator(rate=1.0, pairs=dict.fromkeys(PAIRS, 100.0), rest_limits_scale=float(SCALE))
     return backfill(tmp_path, sim, PAIRS, **env), sim
 
 
-def test_fifty_pairs_backfilling_never_get_a_429(tmp_path) -> None:
-    result, sim = backfill_fifty(tmp_path, FEEDCLI_REST_LIMITS_SCALE=SCALE)
+def test_two_hundred_pairs_backfilling_never_get_a_429(tmp_path) -> None:
+    result, sim = backfill_all(tmp_path, FEEDCLI_REST_LIMITS_SCALE=SCALE)
     assert result.returncode == 0, result.stderr
     assert sim.enforcer is not None and sim.enforcer.refused == 0, result.stderr
     assert "rate limited" not in result.stderr
-    # 120 weight at 45 a second, past a burst of 27: about 2 s of pacing, which stderr explains
-    assert "REST calls paced to the exchange's documented limits" in result.stderr
     calls = Counter(path for path, _query in sim.rest_log)
     assert calls == {"/api/v3/exchangeInfo": 1, "/api/v3/klines": len(PAIRS)}  # each made once
     out = lines(result.stdout)
@@ -81,44 +85,30 @@ def test_fifty_pairs_backfilling_never_get_a_429(tmp_path) -> None:
 def test_without_the_limiter_the_same_run_is_refused(tmp_path) -> None:
     """The check above can fail: a client paced to the unscaled limits (its burst alone is 2700
     weight) overfills the scaled window at once, and the simulator refuses it."""
-    result, sim = backfill_fifty(tmp_path)
+    result, sim = backfill_all(tmp_path)
     assert result.returncode == 0, result.stderr  # the refused calls are waited out and made again
     assert sim.enforcer is not None and sim.enforcer.refused > 0
     assert "rate limited (HTTP 429" in result.stderr
 
 
-def test_connections_of_one_run_share_one_budget(tmp_path) -> None:
-    """100 Bybit pairs ride on two connections (50 each) whose backfills run at once: one
-    limiter for the run keeps their sum within Bybit's 600 calls per 5 s (scaled: 60 per
-    0.5 s). A limiter per connection would spend twice the budget, and Bybit's answer to that,
-    403 "access too frequent", ends the run."""
-    from feedcli.simulators.bybit import BybitSimulator
-
-    names = pairs(100)
-    sim = BybitSimulator(rate=1.0, pairs=dict.fromkeys(names, 100.0), rest_limits_scale=0.1)
-    result = backfill(tmp_path, sim, names, FEEDCLI_REST_LIMITS_SCALE="0.1")
-    assert result.returncode == 0, result.stderr
-    assert sim.enforcer is not None and sim.enforcer.refused == 0, result.stderr
-    assert Counter(o["symbol"] for o in lines(result.stdout)) == dict.fromkeys(names, BACKFILL)
-    assert len(sim.rest_log) == len(names)
-
-
-def test_fifty_pairs_taking_book_snapshots_never_get_a_429(tmp_path) -> None:
-    """`--channel book` on 50 Binance pairs: 50 `GET /api/v3/depth` snapshots (weight 5 each at
-    the limit of 100 that --depth 10 takes) plus exchangeInfo, under the scaled weights."""
+def test_a_hundred_pairs_taking_book_snapshots_never_get_a_429(tmp_path) -> None:
+    """`--channel book` on 100 Binance pairs: 100 `GET /api/v3/depth` snapshots (weight 5 each at
+    the limit of 100 that --depth 10 takes) plus exchangeInfo, 520 weight under the scaled 300
+    per 3 s (unpaced, the simulator refuses some)."""
     import subprocess
 
     from tests.support.cli import FEEDCLI, wait_for
 
-    sim = BinanceSimulator(rate=5.0, pairs=dict.fromkeys(PAIRS, 100.0), rest_limits_scale=float(SCALE))
+    names = pairs(100)
+    sim = BinanceSimulator(rate=5.0, pairs=dict.fromkeys(names, 100.0), rest_limits_scale=float(SCALE))
     with in_thread(sim):
         args = [*FEEDCLI, "stream", "binance", "--url", sim.url, "--channel", "book", "--depth", "10"]
-        args += [arg for pair in PAIRS for arg in ("--pair", pair)]
+        args += [arg for pair in names for arg in ("--pair", pair)]
         env = feedcli_env(tmp_path, FEEDCLI_REST_LIMITS_SCALE=SCALE)
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             depth_calls = lambda: sum(path == "/api/v3/depth" for path, _q in sim.rest_log)  # noqa: E731
-            assert wait_for(lambda: depth_calls() >= len(PAIRS), 60), depth_calls()
+            assert wait_for(lambda: depth_calls() >= len(names), 60), depth_calls()
         finally:
             proc.terminate()
             _out, stderr = proc.communicate(timeout=20)
