@@ -167,7 +167,13 @@ def test_two_clients_started_apart_see_the_same_lines(tmp_path: Path) -> None:
         # --wait-clients the first is sent the whole recording, and the second nothing)
         time.sleep(1.5)
         clients.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        outs = [client.communicate(timeout=60) for client in clients]
+        try:
+            outs = [client.communicate(timeout=60) for client in clients]
+        finally:
+            for client in clients:  # a client still retrying when the test fails
+                if client.poll() is None:
+                    client.kill()
+                    client.wait(10)
         assert server.wait(30) == 0
     want = [(o["symbol"], o["data"]) for o in recorded]
     for client, (stdout, stderr) in zip(clients, outs, strict=True):
