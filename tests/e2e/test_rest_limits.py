@@ -89,3 +89,18 @@ def test_without_the_limiter_the_same_run_is_refused(tmp_path) -> None:
     assert result.returncode == 0, result.stderr  # the refused calls are waited out and made again
     assert sim.enforcer is not None and sim.enforcer.refused > 0
     assert "rate limited (HTTP 429" in result.stderr
+
+
+def test_simulate_enforces_the_limits_from_the_command_line(tmp_path) -> None:
+    """`feedcli simulate binance --rest-limits-scale F` (the option, through the record): an
+    unpaced client is refused, and each refusal is a line on the simulator's stderr."""
+    from tests.support.cli import Simulator, wait_for
+
+    env = feedcli_env(tmp_path)
+    with Simulator("binance", "--rest-limits-scale", SCALE, env=env) as sim:
+        import httpx
+
+        with httpx.Client(base_url=sim.url) as client:
+            answers = [client.get("/api/v3/exchangeInfo").status_code for _ in range(20)]  # 20 weight each
+        assert answers[:10] == [200] * 10 and 429 in answers and 418 in answers  # 300 weight, then refused
+        assert wait_for(lambda: sum("refused GET /api/v3/exchangeInfo with HTTP" in line for line in sim.rest) >= 2)
