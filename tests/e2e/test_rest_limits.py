@@ -114,3 +114,18 @@ def test_a_hundred_pairs_taking_book_snapshots_never_get_a_429(tmp_path) -> None
             _out, stderr = proc.communicate(timeout=20)
     assert sim.enforcer is not None and sim.enforcer.refused == 0, stderr
     assert "rate limited" not in stderr
+
+
+def test_simulate_enforces_the_limits_from_the_command_line(tmp_path) -> None:
+    """`feedcli simulate binance --rest-limits-scale F` (the option, through the record): an
+    unpaced client is refused, and each refusal is a line on the simulator's stderr."""
+    from tests.support.cli import Simulator, wait_for
+
+    env = feedcli_env(tmp_path)
+    with Simulator("binance", "--rest-limits-scale", SCALE, env=env) as sim:
+        import httpx
+
+        with httpx.Client(base_url=sim.url) as client:
+            answers = [client.get("/api/v3/exchangeInfo").status_code for _ in range(20)]  # 20 weight each
+        assert answers[:10] == [200] * 10 and 429 in answers and 418 in answers  # 300 weight, then refused
+        assert wait_for(lambda: sum("refused GET /api/v3/exchangeInfo with HTTP" in line for line in sim.rest) >= 2)
