@@ -874,6 +874,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate binance|--drop-after'
             echo 1
+        case 'simulate binance|--rest-limits-scale'
+            echo 1
         case 'simulate binance|--skip-update-every'
             echo 1
         case 'simulate binance|--bad-checksum-every'
@@ -891,6 +893,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate okx|--rest-429-every'
             echo 1
         case 'simulate okx|--drop-after'
+            echo 1
+        case 'simulate okx|--rest-limits-scale'
             echo 1
         case 'simulate okx|--skip-update-every'
             echo 1
@@ -910,6 +914,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate coinbase|--drop-after'
             echo 1
+        case 'simulate coinbase|--rest-limits-scale'
+            echo 1
         case 'simulate coinbase|--skip-update-every'
             echo 1
         case 'simulate coinbase|--bad-checksum-every'
@@ -927,6 +933,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate bybit|--rest-429-every'
             echo 1
         case 'simulate bybit|--drop-after'
+            echo 1
+        case 'simulate bybit|--rest-limits-scale'
             echo 1
         case 'simulate bybit|--skip-update-every'
             echo 1
@@ -946,6 +954,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate kucoin|--drop-after'
             echo 1
+        case 'simulate kucoin|--rest-limits-scale'
+            echo 1
         case 'simulate kucoin|--skip-update-every'
             echo 1
         case 'simulate kucoin|--bad-checksum-every'
@@ -963,6 +973,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate gate|--rest-429-every'
             echo 1
         case 'simulate gate|--drop-after'
+            echo 1
+        case 'simulate gate|--rest-limits-scale'
             echo 1
         case 'simulate gate|--skip-update-every'
             echo 1
@@ -1703,6 +1715,7 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates pe
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate binance' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1717,6 +1730,7 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per se
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate okx' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1731,6 +1745,7 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates p
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1745,6 +1760,7 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per 
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1759,6 +1775,7 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1773,6 +1790,7 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per s
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate gate' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
