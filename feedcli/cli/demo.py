@@ -66,6 +66,7 @@ def demo(
 
     from feedcli import pipeline
     from feedcli.providers.base import Codec
+    from feedcli.ratelimit import limiter_for
     from feedcli.session import SessionOptions
     from feedcli.sinks.base import Consumer
     from feedcli.sinks.ndjson import stdout_writer
@@ -116,7 +117,8 @@ def demo(
         await pipeline.run(
             factories,
             consumers,
-            options=SessionOptions(stale_after=None, trust_env=False),
+            # paced to the exchange's REST limits as a stream is (the simulator mirrors them)
+            options=SessionOptions(stale_after=None, trust_env=False, rest_limiter=limiter_for(record.rest_limits)),
             limit=limit,
             duration=duration,
             background=background,

@@ -41,6 +41,8 @@ class Resolved:
     base_url: str
     #: the provider's own option values, plain (for a recording's header); never secrets
     selectors: dict[str, Any]
+    #: the provider's documented REST limits (feedcli.ratelimit.RestLimits), None if none
+    rest_limits: Any = None
 
     def factories(self) -> list[Callable[[], Codec]]:
         """One factory per connection, each building a fresh codec per attempt."""
@@ -53,9 +55,12 @@ def _fresh(make_codecs: Callable[[str], list[Codec]], url: str, index: int) -> C
     return make_codecs(url)[index]
 
 
-def session_options(shared: dict[str, Any], base_url: str) -> Any:
-    """SessionOptions from the options every verb shares."""
+def session_options(shared: dict[str, Any], base_url: str, rest_limits: Any = None) -> Any:
+    """SessionOptions from the options every verb shares, with the run's one REST limiter
+    (paced to `rest_limits`, scaled by the test knob FEEDCLI_REST_LIMITS_SCALE)."""
+    from feedcli.knobs import env_seconds
     from feedcli.providers.base import is_loopback
+    from feedcli.ratelimit import SCALE_ENV, limiter_for
     from feedcli.session import SessionOptions
 
     max_retries = shared.get("max_retries")
@@ -66,6 +71,7 @@ def session_options(shared: dict[str, Any], base_url: str) -> Any:
         trust_env=not is_loopback(base_url),  # proxies from the environment, never for loopback
         ping_interval=ping or None,
         ping_timeout=ping or None,
+        rest_limiter=limiter_for(rest_limits, env_seconds(SCALE_ENV)),
     )
 
 
@@ -123,7 +129,7 @@ def resolve(record: Provider, values: dict[str, Any], url: str | None, profile: 
     else:
         base = o.base_url(url, info.name, info.default_url, family=info.credentials)
     cred = credential(record, profile, base)
-    return Resolved(info.name, info, lambda u: make(u, cred), base, plain)
+    return Resolved(info.name, info, lambda u: make(u, cred), base, plain, record.rest_limits)
 
 
 def build_command(

@@ -96,7 +96,7 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
     factories = resolved.factories()
     sink_specs = parse_sinks(shared["sink"] or ())  # exit 2 before anything connects
-    options = session_options(shared, resolved.base_url)
+    options = session_options(shared, resolved.base_url, resolved.rest_limits)
     writer = RecordingWriter(
         shared["output"],
         provider=resolved.name,

@@ -46,7 +46,7 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
 
     factories = resolved.factories()  # checks the URL before anything connects
     sink_specs = parse_sinks(shared["sink"] or ())  # so are --sink URLs (exit 2)
-    options = session_options(shared, resolved.base_url)
+    options = session_options(shared, resolved.base_url, resolved.rest_limits)
     events = shared["events"]
     show_view = o.wants_view(shared["fmt"])
     zone = o.zone(shared["tz"])  # exit 2 for an unknown zone, before connecting

@@ -69,12 +69,12 @@ __feedcli_options() {
         'simulate ime') __feedcli_reply=(--host --port --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
         'simulate datafye') __feedcli_reply=(--host --port --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -q --quiet -v --verbose -h --help) ;;
         'simulate moex') __feedcli_reply=(--host --port --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -q --quiet -v --verbose -h --help) ;;
-        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate binance') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate okx') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate coinbase') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate bybit') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate kucoin') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate gate') __feedcli_reply=(--host --port --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
         login) __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
         logout) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
         auth) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
@@ -520,6 +520,7 @@ __feedcli_arity() {
         'simulate binance|--seed') REPLY=1 ;;
         'simulate binance|--rest-429-every') REPLY=1 ;;
         'simulate binance|--drop-after') REPLY=1 ;;
+        'simulate binance|--rest-limits-scale') REPLY=1 ;;
         'simulate binance|--skip-update-every') REPLY=1 ;;
         'simulate binance|--bad-checksum-every') REPLY=1 ;;
         'simulate binance|--snapshot-lag') REPLY=1 ;;
@@ -529,6 +530,7 @@ __feedcli_arity() {
         'simulate okx|--seed') REPLY=1 ;;
         'simulate okx|--rest-429-every') REPLY=1 ;;
         'simulate okx|--drop-after') REPLY=1 ;;
+        'simulate okx|--rest-limits-scale') REPLY=1 ;;
         'simulate okx|--skip-update-every') REPLY=1 ;;
         'simulate okx|--bad-checksum-every') REPLY=1 ;;
         'simulate okx|--snapshot-lag') REPLY=1 ;;
@@ -538,6 +540,7 @@ __feedcli_arity() {
         'simulate coinbase|--seed') REPLY=1 ;;
         'simulate coinbase|--rest-429-every') REPLY=1 ;;
         'simulate coinbase|--drop-after') REPLY=1 ;;
+        'simulate coinbase|--rest-limits-scale') REPLY=1 ;;
         'simulate coinbase|--skip-update-every') REPLY=1 ;;
         'simulate coinbase|--bad-checksum-every') REPLY=1 ;;
         'simulate coinbase|--snapshot-lag') REPLY=1 ;;
@@ -547,6 +550,7 @@ __feedcli_arity() {
         'simulate bybit|--seed') REPLY=1 ;;
         'simulate bybit|--rest-429-every') REPLY=1 ;;
         'simulate bybit|--drop-after') REPLY=1 ;;
+        'simulate bybit|--rest-limits-scale') REPLY=1 ;;
         'simulate bybit|--skip-update-every') REPLY=1 ;;
         'simulate bybit|--bad-checksum-every') REPLY=1 ;;
         'simulate bybit|--snapshot-lag') REPLY=1 ;;
@@ -556,6 +560,7 @@ __feedcli_arity() {
         'simulate kucoin|--seed') REPLY=1 ;;
         'simulate kucoin|--rest-429-every') REPLY=1 ;;
         'simulate kucoin|--drop-after') REPLY=1 ;;
+        'simulate kucoin|--rest-limits-scale') REPLY=1 ;;
         'simulate kucoin|--skip-update-every') REPLY=1 ;;
         'simulate kucoin|--bad-checksum-every') REPLY=1 ;;
         'simulate kucoin|--snapshot-lag') REPLY=1 ;;
@@ -565,6 +570,7 @@ __feedcli_arity() {
         'simulate gate|--seed') REPLY=1 ;;
         'simulate gate|--rest-429-every') REPLY=1 ;;
         'simulate gate|--drop-after') REPLY=1 ;;
+        'simulate gate|--rest-limits-scale') REPLY=1 ;;
         'simulate gate|--skip-update-every') REPLY=1 ;;
         'simulate gate|--bad-checksum-every') REPLY=1 ;;
         'simulate gate|--snapshot-lag') REPLY=1 ;;

@@ -882,6 +882,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate binance|--drop-after'
             echo 1
+        case 'simulate binance|--rest-limits-scale'
+            echo 1
         case 'simulate binance|--skip-update-every'
             echo 1
         case 'simulate binance|--bad-checksum-every'
@@ -899,6 +901,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate okx|--rest-429-every'
             echo 1
         case 'simulate okx|--drop-after'
+            echo 1
+        case 'simulate okx|--rest-limits-scale'
             echo 1
         case 'simulate okx|--skip-update-every'
             echo 1
@@ -918,6 +922,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate coinbase|--drop-after'
             echo 1
+        case 'simulate coinbase|--rest-limits-scale'
+            echo 1
         case 'simulate coinbase|--skip-update-every'
             echo 1
         case 'simulate coinbase|--bad-checksum-every'
@@ -935,6 +941,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate bybit|--rest-429-every'
             echo 1
         case 'simulate bybit|--drop-after'
+            echo 1
+        case 'simulate bybit|--rest-limits-scale'
             echo 1
         case 'simulate bybit|--skip-update-every'
             echo 1
@@ -954,6 +962,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate kucoin|--drop-after'
             echo 1
+        case 'simulate kucoin|--rest-limits-scale'
+            echo 1
         case 'simulate kucoin|--skip-update-every'
             echo 1
         case 'simulate kucoin|--bad-checksum-every'
@@ -971,6 +981,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate gate|--rest-429-every'
             echo 1
         case 'simulate gate|--drop-after'
+            echo 1
+        case 'simulate gate|--rest-limits-scale'
             echo 1
         case 'simulate gate|--skip-update-every'
             echo 1
@@ -1744,6 +1756,7 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates pe
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate binance' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1758,6 +1771,7 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per se
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate okx' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1772,6 +1786,7 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates p
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1786,6 +1801,7 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per 
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1800,6 +1816,7 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'
@@ -1814,6 +1831,7 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per s
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l skip-update-every -x -d 'Leave out every Nth book update of each pair (a sequence gap).'
 complete -c feedcli -n '__feedcli_at simulate gate' -l bad-checksum-every -x -d 'Send a wrong book checksum now and then, about every Nth time (where the exch...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l snapshot-lag -x -d 'Answer REST book snapshots with the book as it was N updates ago.'

@@ -41,6 +41,7 @@ from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, 
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import binance as crypto
+from feedcli.ratelimit import Pool, RestLimits, Rule, by_limit
 
 WS_BASE = "wss://stream.binance.com:9443"
 REST_BASE = "https://api.binance.com"
@@ -48,6 +49,7 @@ WS_PATH = "/ws"
 COMBINED_PATH = "/stream"
 KLINES_PATH = "/api/v3/klines"
 EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo"
+DEPTH_PATH = "/api/v3/depth"
 #: every interval Binance serves, spelt as we spell them, on the WebSocket and over REST alike
 INTERVALS: dict[str, str] = {i: i for i in candles.INTERVAL_SECONDS}
 #: the documented limits
@@ -332,10 +334,26 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Binance's REST limits, https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits
+#: (REQUEST_WEIGHT 6000 a minute per IP; 429 past it, 418 for a client that goes on) and the weights
+#: of each endpoint's page under rest-api/market-data-endpoints and general-endpoints
+REST_LIMITS = RestLimits(
+    pools=(Pool("weight", crypto.WEIGHT_PER_MINUTE, 60.0),),
+    rules=(
+        Rule(KLINES_PATH, 2),
+        Rule(DEPTH_PATH, by_limit(crypto.DEPTH_WEIGHTS, default=100)),  # the book's own table
+        Rule(EXCHANGE_INFO_PATH, 20),
+    ),
+    over_status=429,
+    ban_status=418,
+    source="https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.binance:BinanceSimulator",
     port=9443,
     help_text="Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines.",
+    rest_limits=REST_LIMITS,
 )

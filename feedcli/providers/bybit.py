@@ -37,6 +37,7 @@ from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/v5/public/spot"
 REST_PATH = "/v5/market/kline"
@@ -360,6 +361,14 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Bybit's HTTP IP limit, https://bybit-exchange.github.io/docs/v5/rate-limit: 600 requests in
+#: any 5-second window, every endpoint together; past it "403, access too frequent" and a ban
+REST_LIMITS = RestLimits(
+    pools=(Pool("ip", 600, 5.0),),
+    over_status=403,
+    source="https://bybit-exchange.github.io/docs/v5/rate-limit",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -367,4 +376,5 @@ PROVIDER = candles.provider(
     port=8445,
     help_text="Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline.",
     knobs=(Knob("FEEDCLI_BYBIT_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

@@ -42,6 +42,7 @@ from feedcli.providers.base import Frame, Handshake, HttpRequest, http_url, ws_u
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import coinbase as crypto
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_BASE = "https://advanced-trade-ws.coinbase.com"
 REST_BASE = "https://api.coinbase.com"
@@ -292,10 +293,21 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Coinbase's public REST limit: 10 requests a second per IP (Advanced Trade's "REST API rate
+#: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits), counted by
+#: a token bucket with bursts of up to 15 (as the Exchange API's "REST Rate Limits Overview",
+#: https://docs.cdp.coinbase.com/exchange/rest-api/rate-limits, describes it); 429 past it
+REST_LIMITS = RestLimits(
+    pools=(Pool("ip", 10, 1.0, burst=15),),
+    over_status=429,
+    source="https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.coinbase:CoinbaseSimulator",
     port=8444,
     help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
+    rest_limits=REST_LIMITS,
 )

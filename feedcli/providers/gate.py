@@ -43,6 +43,7 @@ from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import gate as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/ws/v4/"
 REST_PATH = "/api/v4/spot/candlesticks"
@@ -375,6 +376,15 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Gate's public REST limit: 200 requests per 10 s per endpoint and IP (Gate's announcement
+#: "Gate.io Latest Announcement on API Rate Limit Adjustments", 2024-01-14, in force since
+#: 2024-01-22; https://www.gate.io/docs/developers/apiv4/en/#frequency-limit-rule); 429 past it
+REST_LIMITS = RestLimits(
+    pools=(Pool("endpoint", 200, 10.0, per_endpoint=True),),
+    over_status=429,
+    source="https://www.gate.io/docs/developers/apiv4/en/#frequency-limit-rule",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -382,4 +392,5 @@ PROVIDER = candles.provider(
     port=8447,
     help_text="Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks.",
     knobs=(Knob("FEEDCLI_GATE_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

@@ -41,6 +41,7 @@ from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, 
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import kucoin as crypto
+from feedcli.ratelimit import Pool, RestLimits, Rule
 
 REST_BASE = "https://api.kucoin.com"
 TOKEN_PATH = "/api/v1/bullet-public"
@@ -352,10 +353,22 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: KuCoin's "Public" resource pool, https://www.kucoin.com/docs-new/rate-limit: 2000 weight per
+#: 30 s (every VIP level); 429 (code 429000) past it. Weights from each endpoint's page: Get
+#: Klines 3; ASSUMED (not confirmed here): the public token (bullet-public) 10, others 2
+REST_LIMITS = RestLimits(
+    pools=(Pool("public", 2000, 30.0),),
+    rules=(Rule(CANDLES_PATH, 3), Rule(TOKEN_PATH, 10)),
+    default_weight=2,
+    over_status=429,
+    source="https://www.kucoin.com/docs-new/rate-limit",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.kucoin:KucoinSimulator",
     port=8446,
     help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
+    rest_limits=REST_LIMITS,
 )

@@ -46,6 +46,7 @@ from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
 from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits, Rule
 
 WS_BASE = "wss://ws.okx.com:8443"
 #: every spot instrument, for `feedcli search okx` (OKX API v5, public data)
@@ -305,6 +306,26 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: OKX's REST limits, per IP and per endpoint (https://www.okx.com/docs-v5/en/#overview-rate-limits),
+#: each endpoint's own from its page: "Get candlesticks" 40 requests per 2 s, "Get candlesticks
+#: history" 20, "Get order book" 40 (#order-book-trading-market-data-get-candlesticks, ...);
+#: 20 per 2 s for any other (instruments: 20, IP + instrument type)
+REST_LIMITS = RestLimits(
+    pools=(
+        Pool("other", 20, 2.0, per_endpoint=True),
+        Pool("candles", 40, 2.0),
+        Pool("history-candles", 20, 2.0),
+        Pool("books", 40, 2.0),
+    ),
+    rules=(
+        Rule(CANDLES_PATH, 1, "candles"),
+        Rule(HISTORY_PATH, 1, "history-candles"),
+        Rule("/api/v5/market/books", 1, "books"),
+    ),
+    over_status=429,
+    source="https://www.okx.com/docs-v5/en/#overview-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -312,4 +333,5 @@ PROVIDER = candles.provider(
     port=8443,
     help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
     knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

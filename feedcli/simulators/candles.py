@@ -28,6 +28,7 @@ from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.simulators.base import LoopbackServer
 from feedcli.simulators.crypto_market import BookMarket, Step
+from feedcli.simulators.rest_limits import RestEnforcer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
 DEFAULT_PAIRS: dict[str, float] = {
@@ -137,6 +138,7 @@ class CandleSimulator(LoopbackServer):
         rest_limit_every: int | None = None,
         drop_after: int | None = None,
         idle: float | None = None,
+        rest_limits_scale: float | None = None,
         skip_update_every: int | None = None,
         bad_checksum_every: int | None = None,
         snapshot_lag: int | None = None,
@@ -167,6 +169,8 @@ class CandleSimulator(LoopbackServer):
         self._rounds = 0
         self._checksums = 0
         self.rest_calls = 0
+        #: the exchange's documented REST limits, enforced (scaled by this factor) when given
+        self.enforcer = RestEnforcer.for_exchange(self.name, rest_limits_scale, clock)
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []
         self._pusher: asyncio.Task[None] | None = None
@@ -191,6 +195,8 @@ class CandleSimulator(LoopbackServer):
         self.rest_log.append((request.path, dict(request.query)))
         if self.rest_limit_every and self.rest_calls % self.rest_limit_every == 0:
             return web.json_response({"msg": "Too many requests"}, status=429, headers={"Retry-After": "1"})
+        if self.enforcer is not None:
+            return self.enforcer.check(request.path, request.query)
         return None
 
     # -- pushing -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from feedcli.providers.candles.exchange import (
     bar_end_ms,
     excerpt,
 )
+from feedcli.providers.ht import END_OF_RECORDING
 
 
 class CandleFeed:
@@ -288,6 +289,12 @@ class CandleCodec(Codec):
     def subscription_frames(self) -> list[Frame]:
         """Everything this connection subscribes to (a `MarketCodec` adds its channels)."""
         return self.ex.subscribe(self.symbols, self.code, now=self._now)
+
+    def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
+        if code == 1000 and reason.strip().lower() == END_OF_RECORDING:
+            # `feedcli replay --serve` says the recording is over: the end, not a drop
+            self.finished = True
+        return None
 
     def closing_frames(self) -> list[Frame]:
         return self.ex.unsubscribe(self.symbols, self.code, now=self._now)

@@ -26,12 +26,14 @@ from feedcli.providers.record import (
     Demo,
     Knob,
     Provider,
+    Replay,
     Search,
     SimOption,
     Simulator,
     lazy,
     rate_option,
 )
+from feedcli.ratelimit import RestLimits
 
 # --------------------------------------------------------------------------- CLI declaration
 
@@ -264,6 +266,16 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
     ),
     DROP_AFTER,
     SimOption(
+        "--rest-limits-scale",
+        "rest_limits_scale",
+        "Enforce the exchange's documented REST limits (429/418 past them), every window and what it "
+        "holds scaled by F (1: as documented).",
+        float,
+        None,
+        metavar="F",
+        fault=True,
+    ),
+    SimOption(
         "--skip-update-every",
         "skip_update_every",
         "Leave out every Nth book update of each pair (a sequence gap).",
@@ -310,6 +322,7 @@ def provider(
     port: int,
     help_text: str,
     knobs: tuple[Knob, ...] = (),
+    rest_limits: RestLimits | None = None,
 ) -> Provider:
     """A candle exchange's record: the `candles` channel, its simulator (`module:Class`, a
     `CandleSimulator`), a demo of three pairs."""
@@ -333,4 +346,12 @@ def provider(
             channels=lambda _sim, channels: _demo_values(exchange, channels),
         ),
         knobs=knobs,
+        rest_limits=rest_limits,
+        # the exchange's own simulator, fed the recording (feedcli.simulators.crypto_replay)
+        replay=Replay(
+            functools.partial(lazy("feedcli.simulators.crypto_replay:serve"), simulator),
+            exchange.title.partition(":")[0],
+            f"feedcli stream {exchange.name} --url {{url}} --pair PAIR",
+            preload=True,
+        ),
     )
