@@ -41,6 +41,8 @@ class Output(Protocol):
 async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters) -> None:
     """Send every record to `out`, paced at `speed` (0: as fast as `out` takes them).
 
+    A record with an empty line (reading.TICK) is no line: the loop gets a turn, nothing is sent.
+
     A line is due at start + (its recv - the first recv) / speed on the loop's monotonic
     clock: lines that are late are written at once, in one batch, and later lines are
     still due on the original schedule, so lateness never accumulates. Lines are flushed
@@ -58,7 +60,11 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
         batch, size = [], 0
 
     if speed <= 0:
-        for key, line in records:  # noqa: B007 - send() reads key
+        for record in records:
+            if not record[1]:  # reading.TICK: a stretch without lines; let signals and the progress line in
+                await asyncio.sleep(0)
+                continue
+            key, line = record  # send() reads key
             batch.append(line)
             size += len(line)
             if size >= FLUSH_AT:
@@ -68,7 +74,11 @@ async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, 
         seconds = RecvSeconds()
         first: float | None = None
         started = 0.0
-        for key, line in records:
+        for record in records:
+            if not record[1]:  # reading.TICK
+                await asyncio.sleep(0)
+                continue
+            key, line = record
             t = seconds(key)
             if first is None:
                 first, started = t, clock()

@@ -72,7 +72,7 @@ async def _main(recordings: list[Recording], out: Output, options: ReplayOptions
         helpers.append(out.view.run(fps=options.fps))
     await out.start()
     ending = await run_until_done(
-        pump(merged(recordings, options.filters, warn), out, options.speed, counters),
+        pump(merged(recordings, options.filters, warn, ticks=True), out, options.speed, counters),
         close=out.aclose,
         helpers=helpers,
         on_terminal=isinstance(out, ViewOutput) or (isinstance(out, LineWriter) and out.on_terminal),

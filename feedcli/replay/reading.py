@@ -36,6 +36,9 @@ from feedcli.replay.times import RECV
 READ_SIZE = 1 << 20
 #: malformed lines reported one by one per file; after that they are only counted
 SHOWN_MALFORMED = 3
+#: what `records` yields when a stretch of the file gave no line: (no key, no line). It gives
+#: the event loop a turn (signals, the progress line) however long a bomb takes to read
+TICK: tuple[str, bytes] = ("", b"")
 
 _recv_key = itemgetter(0)
 
@@ -62,6 +65,10 @@ class Recording:
         #: raw (compressed) bytes read so far: what a progress bar can compare with `size`
         self.bytes_read = len(head)
         self.malformed = 0
+        #: whether any line that is not blank was seen (a file of none is empty, not foreign)
+        self._content = False
+        #: how the compressed stream ended (decompress.Decompression.ending), once read
+        self._ending: str | None = None
         self._file = file
         self._head = head
         self.kind = kind_of(head)
@@ -116,8 +123,9 @@ class Recording:
 
     def _batches(self) -> Iterator[tuple[int, list[bytes]]]:
         """(number of the first line, complete lines), a chunk at a time; then what was lost, said once."""
-        decompression = Decompression(self.kind)
+        decompression = Decompression(self.kind, self._resynced)
         yield from self._lines.batches(decompression.chunks(self._raw()))
+        self._ending = decompression.ending
         warn, n = self._warn, self.lines_read
         if decompression.ending == "truncated":
             warn(f"{self.path}: the compressed stream ends early (the recorder was killed?); {n} lines read")
@@ -137,7 +145,14 @@ class Recording:
         for _, batch in self._batches():
             yield from batch
 
+    def _resynced(self, why: str) -> None:
+        self._warn(
+            f"{self.path}: the compressed data is damaged after line {self.lines_read} ({why}); "
+            f"skipped to the next {self.kind} {'member' if self.kind == 'gzip' else 'frame'}"
+        )
+
     def _too_long(self, number: int) -> None:
+        self._content = True
         self._malformed(number, f"is longer than {MAX_LINE >> 20} MiB")
 
     def _malformed(self, number: int, why: str) -> None:
@@ -148,8 +163,12 @@ class Recording:
 
     # ------------------------------------------------------------------ records
 
-    def records(self, filters: Filters = Filters(), warn: Warn = stderr_warn) -> Iterator[tuple[str, bytes]]:
+    def records(
+        self, filters: Filters = Filters(), warn: Warn = stderr_warn, *, ticks: bool = False
+    ) -> Iterator[tuple[str, bytes]]:
         """(sort key, line) for every valid line the filters keep, in file order.
+
+        With `ticks`, TICK after every chunk of the file that gave no line (see TICK).
 
         The key is the line's `recv`, except for a `recording` header that precedes
         `--from`: it takes the window's start, so it comes out first and is not paced
@@ -160,8 +179,29 @@ class Recording:
         `recv`, `channel` or `symbol` already excludes it, read from its bytes without a
         parse (`peek`), is dropped unchecked, which makes seeking to `--from` in a long
         file, or picking one symbol out of many, several times faster.
+
+        A file none of whose lines is a feedcli line (random bytes, /etc/passwd) is not a
+        recording: UsageError (exit 2) in one line, the complaints about its lines withheld
+        (they are held until a first good line shows the file is a recording). A file
+        without a single line says so and plays nothing.
         """
-        self._warn = warn
+        held: list[str] | None = []  # what was said before the first good line, or None after it
+
+        def hold(message: str) -> None:
+            if held is None:
+                warn(message)
+            elif len(held) <= SHOWN_MALFORMED + 3:
+                held.append(message)
+
+        def recording() -> None:
+            nonlocal held
+            if held is not None:
+                for message in held:
+                    warn(message)
+                held = None
+
+        self._warn = hold
+        self._content = False
         loads = orjson.loads
         not_json = orjson.JSONDecodeError
         good_recv = RECV.fullmatch
@@ -169,30 +209,40 @@ class Recording:
         channels, symbols = filters.channels, filters.symbols
         peek = peeker(filters) if filters.narrowing else None
         for first, batch in self._batches():
+            quiet = True
             for number, line in enumerate(batch, first):
                 if peek is not None:
                     verdict = peek(line)
                     if verdict is DROP:
+                        if held is not None:
+                            recording()
                         continue
                     if verdict is STOP:
+                        recording()
                         return
                 try:
                     obj = loads(line)
                     recv = obj["recv"]
                 except not_json:
                     if line.strip():
+                        self._content = True
                         self._malformed(number, "is not JSON")
                     continue
                 except (KeyError, TypeError):
+                    self._content = True
                     self._malformed(number, "has no recv" if type(obj) is dict else "is not a JSON object")
                     continue
                 if type(recv) is not str or good_recv(recv) is None:
+                    self._content = True
                     self._malformed(number, "has a recv that is not a feedcli receive time")
                     continue
                 channel = obj.get("channel")
                 if channel is None and "event" not in obj:
+                    self._content = True
                     self._malformed(number, "is neither a data line (channel) nor a control line (event)")
                     continue
+                if held is not None:
+                    recording()
                 if end is not None and recv >= end:
                     return
                 key = recv
@@ -204,7 +254,20 @@ class Recording:
                     (channels and channel not in channels) or (symbols and obj.get("symbol") not in symbols)
                 ):
                     continue
+                quiet = False
                 yield key, line
+            if quiet and ticks:
+                yield TICK
+        if held is None:
+            return
+        if self._ending is not None and self._ending.startswith("damaged: "):
+            why = self._ending.removeprefix("damaged: ")
+            raise UsageError(f"{self.path}: the compressed data is damaged ({why}); no feedcli line could be read")
+        if self._content:
+            raise UsageError(f"{self.path} is not a feedcli recording: none of its lines is a feedcli NDJSON line")
+        for message in held:
+            warn(message)
+        warn(f"{self.path} is empty: no line to replay")
 
 
 def open_lines(path: str, warn: Warn = stderr_warn) -> Iterator[bytes]:
@@ -225,9 +288,13 @@ def open_lines(path: str, warn: Warn = stderr_warn) -> Iterator[bytes]:
     return lines()
 
 
-def merged(recordings: Sequence[Recording], filters: Filters, warn: Warn) -> Iterator[tuple[str, bytes]]:
-    """All files' kept lines in receive-time order; equal times keep file order, then line order."""
-    streams = [r.records(filters, warn) for r in recordings]
+def merged(
+    recordings: Sequence[Recording], filters: Filters, warn: Warn, *, ticks: bool = False
+) -> Iterator[tuple[str, bytes]]:
+    """All files' kept lines in receive-time order; equal times keep file order, then line order.
+
+    With `ticks`, TICKs among them (their key sorts first, so they come out at once): for `pacing.pump`."""
+    streams = [r.records(filters, warn, ticks=ticks) for r in recordings]
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=_recv_key)

@@ -94,6 +94,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         symbols: dict[tuple[str, str], None] = {}
         try:
             for _key, line in recording.records(filters, lambda _m: None):
+                if not line:  # reading.TICK
+                    continue
                 try:
                     event = decode_line(line)
                 except (ValueError, KeyError, TypeError):
@@ -145,7 +147,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
 
         async def produce() -> None:
             try:
-                await pump(merged(recordings, options.filters, stderr_warn), out, options.speed, Counters())
+                await pump(merged(recordings, options.filters, stderr_warn, ticks=True), out, options.speed, Counters())
             finally:
                 await out.aclose()  # the end of the recording, or of a failed read: the source ends
 
