@@ -89,6 +89,14 @@ def replay(
             show_default=False,
         ),
     ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="With --serve: allow a HOST that is not loopback (0.0.0.0, a LAN address); the "
+            "recording is then readable from the network.",
+        ),
+    ] = False,
     wait_clients: Annotated[
         int,
         typer.Option(
@@ -139,7 +147,9 @@ def replay(
     )
     if wait_clients != 1 and serve is None:
         raise UsageError("--wait-clients goes with --serve")
+    if public and serve is None:
+        raise UsageError("--public goes with --serve")
     if serve is not None:
-        engine.serve(options, serve, wait_clients=wait_clients)
+        engine.serve(options, serve, wait_clients=wait_clients, public=public)
     else:
         engine.run(options)

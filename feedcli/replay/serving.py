@@ -120,15 +120,18 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
     return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history)
 
 
-def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
+def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public: bool = False) -> None:
     """Serve the recordings over their provider's own protocol, paced at `options.speed`.
 
     The timeline starts when `wait_clients` subscriptions have come (see ReplayServer); the command
     ends when the recording has been played to every client, or on SIGINT/SIGTERM/SIGHUP.
+    A HOST that is not loopback needs `public` (binds.check_bind).
     """
+    from feedcli.binds import check_bind
     from feedcli.simulators.replay_server import ReplayServer
 
     host, port = parse_address(address)
+    warning = check_bind(host, public, "the recording", "--serve")
     if "-" in options.files:
         raise UsageError("--serve reads the recording twice (to learn its symbols): give a file, not -")
     survey = _survey(options.files, options.filters)
@@ -172,6 +175,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
             for recording in recordings:
                 recording.close()
 
-        await serve_until_done(server, host, port, server.listing, finished=server.wait_finished, close=close)
+        listing = server.listing if warning is None else lambda: [*server.listing(), warning]
+        await serve_until_done(server, host, port, listing, finished=server.wait_finished, close=close)
 
     asyncio.run(main())
