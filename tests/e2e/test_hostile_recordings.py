@@ -226,3 +226,13 @@ def test_replay_serve_reads_a_bomb_in_bounded_memory_and_refuses_it(name: str, t
     code, peak, stderr = replay_peak(["--serve", "127.0.0.1:0", str(bomb)], env)
     assert code == 2, stderr
     assert peak < PEAK_LIMIT_MB, (peak, stderr)
+
+
+@pytest.mark.parametrize("flag", ["--from", "--to"])
+@pytest.mark.parametrize("text", ["2025-11-14T08:30+24:00", "9999-12-31T23:59:59-23:59"])
+def test_a_time_out_of_range_is_bad_usage(flag: str, text: str, tmp_path: Path, env) -> None:
+    path = tmp_path / "rec.ndjson"
+    path.write_bytes(b"".join(recording_lines(3)))
+    result = run(["replay", "--speed", "0", flag, text, str(path)], env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "out of range" in result.stderr
