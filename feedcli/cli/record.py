@@ -54,7 +54,14 @@ RotateInterval = Annotated[
         show_default=False,
     ),
 ]
-CompressOpt = Annotated[Compress, typer.Option("--compress", help="Compress each file as a stream.")]
+CompressOpt = Annotated[
+    Optional[Compress],  # noqa: UP045
+    typer.Option(
+        "--compress",
+        help="Compress each file as a stream. Default: what the -o name says (.gz gzip, .zst zstd), else none.",
+        show_default=False,
+    ),
+]
 FlushInterval = Annotated[
     float,
     typer.Option(
@@ -70,7 +77,7 @@ COMMON: tuple[Shared, ...] = (
     ("output", Output, ...),
     ("rotate_size", RotateSize, None),
     ("rotate_interval", RotateInterval, None),
-    ("compress", CompressOpt, Compress.none),
+    ("compress", CompressOpt, None),
     ("flush_interval", FlushInterval, 1.0),
     ("url", o.Url, None),
     ("limit", o.Limit, None),
@@ -86,10 +93,13 @@ COMMON: tuple[Shared, ...] = (
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
+    from feedcli.sinks.naming import compression_for
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
     from feedcli.units import parse_duration, parse_size
 
+    asked = shared["compress"]
+    compress = compression_for(shared["output"], asked.value if asked is not None else None)
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
     factories = resolved.factories()
@@ -102,7 +112,7 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         describe={"subscription": resolved.selectors, "url": resolved.base_url},
         rotate_size=rotate_size,
         rotate_interval=rotate_interval,
-        compress=shared["compress"].value,
+        compress=compress,
         flush_interval=shared["flush_interval"],
     )
     writer.open()
@@ -166,7 +176,7 @@ def _examples(info: ProviderInfo) -> list[str]:
     selectors = " ".join(words)
     return [
         f"feedcli record {info.name} {selectors} -o recordings/ --compress zstd --rotate-interval 1h",
-        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --compress gzip --duration 3600",
+        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --duration 3600",
     ]
 
 
