@@ -116,13 +116,17 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         flush_interval=shared["flush_interval"],
     )
     writer.open()
-    # the status line, on a terminal only; notes go above it rather than through it
+    # the status line, on a terminal only; notes go above it rather than through it. Not on a
+    # terminal (a service, a log file), notes (reconnects, sink outages) are kept back unless
+    # -v: a log of a week-long recording is its errors, not every reconnect
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
+    if status is None and not _verbose():
+        drawing["note"] = _quiet
 
     async def main() -> None:
         await writer.start()
-        sinks = open_sinks(sink_specs, **({"note": status.note} if status is not None else {}))
+        sinks = open_sinks(sink_specs, **({"note": drawing["note"]} if "note" in drawing else {}))
         consumers = [writer, *sinks]
         announce_to(sinks, consumers)
         for sink in sinks:
@@ -137,6 +141,22 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         )
 
     asyncio.run(main())
+
+
+def _quiet(_message: str) -> None:
+    """Where notes go when stderr is not a terminal and -v was not given."""
+
+
+def _verbose() -> bool:
+    """Whether -v/--verbose was given (the root command's option) or FEEDCLI_DEBUG=1 is set."""
+    if os.environ.get("FEEDCLI_DEBUG") == "1":
+        return True
+    try:  # Typer 0.17+ carries its own Click
+        from typer._click.globals import get_current_context  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - older Typer, on the real Click
+        from click import get_current_context
+    context = get_current_context(silent=True)
+    return bool(context is not None and context.find_root().params.get("verbose"))
 
 
 def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:

@@ -78,3 +78,25 @@ def test_the_name_implies_the_compression(name: str, tmp_path: Path, env) -> Non
         text = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
     objs = lines(text.decode())
     assert objs[0]["event"] == "recording" and sum("channel" in o for o in objs) == 5
+
+
+# ---------------------------------------------------------------------- stderr when it is not a terminal
+@pytest.mark.parametrize("verbose", [False, True])
+def test_record_keeps_reconnect_notes_off_a_stderr_that_is_not_a_terminal_unless_verbose(
+    verbose: bool, tmp_path: Path, config_dir: Path
+) -> None:
+    from tests.support.cli import Simulator, login
+
+    env = feedcli_env(config_dir)
+    out = tmp_path / "rec.ndjson"
+    with Simulator("tse", "--rate", "300", "--drop-after", "10", env=env) as sim:
+        login(sim, env)
+        args = ["record", "tse", "--url", sim.url, "--isin", "IRO1FOLD0001", "-o", str(out), "--limit", "40"]
+        result = run(["-v", *args] if verbose else args, env)
+    assert result.returncode == 0, result.stderr
+    reconnects = sum('"event":"reconnected"' in line for line in out.read_text().splitlines())
+    assert reconnects >= 2  # the connection did drop, and the file says so
+    if verbose:
+        assert "reconnect" in result.stderr.lower() or "connection" in result.stderr.lower(), result.stderr
+    else:
+        assert result.stderr == ""
