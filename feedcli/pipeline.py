@@ -79,19 +79,21 @@ async def run(
     background: Sequence[Coroutine[Any, Any, Any]] = (),
     on_malformed: Callable[[int], None] | None = None,
     note: Callable[[str], None] = stderr_note,
+    connection_notes: bool = True,
 ) -> None:
     """Stream until done (runner.run_until_done says what that is); raise the FeedError that ended the run.
 
     Consumers are started by the caller (before anything connects, so a bad output fails
     first) and closed here, in order, once the sessions have stopped. A consumer whose
     output is the user's terminal (`on_terminal`: the live view, NDJSON on the terminal)
-    makes the run end when the terminal vanishes.
+    makes the run end when the terminal vanishes. `connection_notes=False` keeps reconnects
+    and retries off `note` (they are still control lines for the consumers).
     """
     fanout = Fanout(consumers, limit)
     emit, pressure = fanout.emit, fanout.pressure
     if len(consumers) == 1:  # the common case: hand events straight to the one consumer
         emit, pressure = _single(consumers[0], limit), consumers[0].pressure
-    reporter = Reporter(note)
+    reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
         for f in codec_factories

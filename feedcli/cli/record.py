@@ -117,16 +117,16 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     )
     writer.open()
     # the status line, on a terminal only; notes go above it rather than through it. Not on a
-    # terminal (a service, a log file), notes (reconnects, sink outages) are kept back unless
-    # -v: a log of a week-long recording is its errors, not every reconnect
+    # terminal (a service, a log file), reconnects and retries are kept to the file's control
+    # lines unless -v: a log of a week-long recording is its errors, not every reconnect
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
     if status is None and not _verbose():
-        drawing["note"] = _quiet
+        drawing["connection_notes"] = False
 
     async def main() -> None:
         await writer.start()
-        sinks = open_sinks(sink_specs, **({"note": drawing["note"]} if "note" in drawing else {}))
+        sinks = open_sinks(sink_specs, **({"note": status.note} if status is not None else {}))
         consumers = [writer, *sinks]
         announce_to(sinks, consumers)
         for sink in sinks:
@@ -141,10 +141,6 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         )
 
     asyncio.run(main())
-
-
-def _quiet(_message: str) -> None:
-    """Where notes go when stderr is not a terminal and -v was not given."""
 
 
 def _verbose() -> bool:
