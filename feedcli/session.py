@@ -40,12 +40,17 @@ from feedcli.backoff import MAX_RETRY_AFTER, Backoff, retry_after_seconds
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, RetriesExhausted, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
+from feedcli.ratelimit import RateLimiter
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
 from feedcli.safe_text import printable, redact_url
 
 #: what a consumer raises for an event JSON cannot hold (orjson's TypeError, raised before
 #: the consumer takes any of the event)
 _EncodeError = orjson.JSONEncodeError
+
+
+#: once the run's REST calls have been held back this long (seconds) in all, stderr says why
+PACING_NOTE = 1.0
 
 
 @dataclass
@@ -73,6 +78,8 @@ class SessionOptions:
     #: rate-limited or failing answers (429, 418, 5xx) to one HTTP call waited out in a row
     #: before giving up (None: the same bound as `max_retries`)
     throttle_retries: int | None = None
+    #: the provider's REST limiter (feedcli.ratelimit), shared by every session of a run
+    rest_limiter: RateLimiter | None = None
 
 
 class _Redirected(Exception):
@@ -193,6 +200,7 @@ class Session:
             timeout=self._opt.http_timeout,
             trust_env=self._opt.trust_env,
             max_body=self._opt.max_size,
+            limiter=self._opt.rest_limiter,
         )
         try:
             async with aiohttp.ClientSession(
@@ -513,9 +521,19 @@ class Session:
         (never handed on), a certificate that does not verify raises ProviderError."""
         assert self._rest is not None
         try:
-            return await self._rest.request(request)
+            response = await self._rest.request(request)
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
+        finally:
+            limiter = self._opt.rest_limiter
+            if self._rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
+                # many pairs' backfills or snapshots: say why they come slowly, now and then
+                self._report.limited(
+                    "pacing",
+                    f"feedcli: {codec.provider}: REST calls paced to the exchange's documented limits "
+                    f"({limiter.waited:.1f}s of waiting so far)",
+                )
+        return response
 
     async def _http_calls(self, codec: Codec) -> None:
         """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""

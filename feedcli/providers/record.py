@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from feedcli.credentials import CredentialKind
     from feedcli.events import DataEvent
     from feedcli.market import Kind, Market
+    from feedcli.ratelimit import RestLimits
 
 #: (base URL, credential) → the codecs of one run, one per connection (a new list each call)
 Connector = Callable[[str, Any], list[Codec]]
@@ -145,6 +146,9 @@ class Demo(NamedTuple):
     names: Callable[[Any], Mapping[str, str]] = lambda _sim: {}
     #: the fastest a demo drives this simulator (events per second), whatever --rate asks
     max_rate: float | None = None
+    #: (the running simulator, the channels `demo --channel` named) → the provider options for
+    #: them; None: the channels replace the `channel` value of `values`
+    channels: Callable[[Any, list[str]], Mapping[str, Any]] | None = None
 
 
 class ReplayBackend(Protocol):
@@ -198,6 +202,10 @@ class Replay(NamedTuple):
     #: served on request (the backend is a HistoryBackend), not played on the timeline; None
     #: where the provider has no history
     history: Callable[[Mapping[str, Any]], bool] | None = None
+    #: whether the data lines a live recording holds before its first `connected` line (a
+    #: crypto recording's REST backfill, which a client fetches before it subscribes, that is,
+    #: before the timeline starts) are handed to the backend up front (its `preload`)
+    preload: bool = False
 
 
 class Provider(NamedTuple):
@@ -221,6 +229,9 @@ class Provider(NamedTuple):
     #: the zone of its timestamps that carry no offset (HT: Tehran); None: they are UTC
     ts_zone: Callable[[], tzinfo] | None = None
     knobs: tuple[Knob, ...] = ()
+    #: the exchange's documented REST limits, which the engine paces every REST call to
+    #: (feedcli.ratelimit); None where the provider documents none
+    rest_limits: RestLimits | None = None
 
     def problems(self) -> list[str]:
         """What is inconsistent in the record (a test checks every record has none)."""

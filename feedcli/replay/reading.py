@@ -20,7 +20,7 @@ import errno
 import heapq
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import IO
 
@@ -201,49 +201,95 @@ class Recording:
                 held = None
 
         self._warn = hold
-        self._content = False
+        check = LineCheck(filters, self._malformed, on_good=recording)
+        yield from check.records(self._batches(), ticks=ticks)
+        if held is None:
+            return
+        if self._ending is not None and self._ending.startswith("damaged: "):
+            why = self._ending.removeprefix("damaged: ")
+            raise UsageError(f"{self.path}: the compressed data is damaged ({why}); no feedcli line could be read")
+        if self._content or check.content:
+            raise UsageError(f"{self.path} is not a feedcli recording: none of its lines is a feedcli NDJSON line")
+        for message in held:
+            warn(message)
+        warn(f"{self.path} is empty: no line to replay")
+
+
+class LineCheck:
+    """The checks and filters every replayed line passes, from a file or read back from a sink.
+
+    `records` takes (number of the first line, lines) batches and gives (sort key, line) for
+    every valid line the filters keep; a malformed line goes to `malformed(number, why)`.
+    It stops at the first line at or after `--to`, and then `ended` is True: lines come in
+    receive order, so nothing after it can be kept. `on_good` is called at every line that
+    is a feedcli line (kept or not); `content` says whether any line that is not blank came.
+    """
+
+    def __init__(
+        self,
+        filters: Filters,
+        malformed: Callable[[int, str], None],
+        on_good: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.filters = filters
+        self._malformed = malformed
+        self._on_good = on_good
+        self.ended = False
+        self.content = False
+
+    def records(
+        self, batches: Iterable[tuple[int, list[bytes]]], *, ticks: bool = False
+    ) -> Iterator[tuple[str, bytes]]:
+        """With `ticks`, TICK after every batch that gave no line (see TICK)."""
+        filters = self.filters
+        on_good = self._on_good
         loads = orjson.loads
         not_json = orjson.JSONDecodeError
         good_recv = RECV.fullmatch
         start, end = filters.start, filters.end
         channels, symbols = filters.channels, filters.symbols
         peek = peeker(filters) if filters.narrowing else None
-        for first, batch in self._batches():
+        seen = False  # whether on_good was called
+        for first, batch in batches:
             quiet = True
             for number, line in enumerate(batch, first):
                 if peek is not None:
                     verdict = peek(line)
                     if verdict is DROP:
-                        if held is not None:
-                            recording()
+                        if not seen:  # the peek found a feedcli line's fields in it
+                            seen = True
+                            on_good()
                         continue
                     if verdict is STOP:
-                        recording()
+                        on_good()
+                        self.ended = True
                         return
                 try:
                     obj = loads(line)
                     recv = obj["recv"]
                 except not_json:
                     if line.strip():
-                        self._content = True
+                        self.content = True
                         self._malformed(number, "is not JSON")
                     continue
                 except (KeyError, TypeError):
-                    self._content = True
+                    self.content = True
                     self._malformed(number, "has no recv" if type(obj) is dict else "is not a JSON object")
                     continue
                 if type(recv) is not str or good_recv(recv) is None:
-                    self._content = True
+                    self.content = True
                     self._malformed(number, "has a recv that is not a feedcli receive time")
                     continue
                 channel = obj.get("channel")
                 if channel is None and "event" not in obj:
-                    self._content = True
+                    self.content = True
                     self._malformed(number, "is neither a data line (channel) nor a control line (event)")
                     continue
-                if held is not None:
-                    recording()
+                if not seen:
+                    seen = True
+                    on_good()
                 if end is not None and recv >= end:
+                    self.ended = True
                     return
                 key = recv
                 if recv < start:
@@ -258,16 +304,6 @@ class Recording:
                 yield key, line
             if quiet and ticks:
                 yield TICK
-        if held is None:
-            return
-        if self._ending is not None and self._ending.startswith("damaged: "):
-            why = self._ending.removeprefix("damaged: ")
-            raise UsageError(f"{self.path}: the compressed data is damaged ({why}); no feedcli line could be read")
-        if self._content:
-            raise UsageError(f"{self.path} is not a feedcli recording: none of its lines is a feedcli NDJSON line")
-        for message in held:
-            warn(message)
-        warn(f"{self.path} is empty: no line to replay")
 
 
 def open_lines(path: str, warn: Warn = stderr_warn) -> Iterator[bytes]:

@@ -61,6 +61,9 @@ class Survey(NamedTuple):
     live_files: list[str]
     #: recordings of history requests: (provider, the `recording` line's subscription, its data)
     history: list[tuple[str, dict[str, Any], list[Any]]]
+    #: data lines of the live recordings the backend wants before the timeline starts
+    #: (`Replay.preload`: a crypto recording's REST backfill)
+    preload: list[Any]
 
     @property
     def providers(self) -> list[str]:
@@ -84,6 +87,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
 
     live: dict[str, dict[str, None]] = {}
     live_files: list[str] = []
+    preload: list[DataEvent] = []
+    wants = _preloaders()
     history: list[tuple[str, dict[str, Any], list[Any]]] = []
     for path in paths:
         recording = Recording.open(path)
@@ -92,6 +97,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         header: ControlEvent | None = None
         events: list[DataEvent] | None = None
         symbols: dict[tuple[str, str], None] = {}
+        #: whether the recorder's first connection is open yet: data before it came over REST
+        connected = False
         try:
             for _key, line in recording.records(filters, lambda _m: None):
                 if not line:  # reading.TICK
@@ -108,6 +115,10 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
                         events.append(event)
                     else:
                         symbols[event.provider, event.symbol] = None
+                        if not connected and event.provider in wants:
+                            preload.append(event)
+                elif isinstance(event, ControlEvent) and event.event == "connected":
+                    connected = True
         finally:
             recording.close()
         if header is not None and events is not None:
@@ -117,7 +128,15 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         live_files.append(path)
         for provider, symbol in symbols:
             live.setdefault(provider, {})[symbol] = None
-    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history)
+    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history, preload)
+
+
+def _preloaders() -> set[str]:
+    """The providers whose backend takes a recording's lines from before its first connection
+    up front (`Replay.preload`)."""
+    from feedcli import providers
+
+    return {r.name for r in providers.records() if r.replay is not None and r.replay.preload}
 
 
 def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public: bool = False) -> None:
@@ -167,6 +186,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public
         server = ReplayServer(provider, source, host, port, symbols=symbols, wait_clients=wait_clients)
         for _provider, subscription, events in survey.history:
             server.add_history(subscription, events)
+        server.preload([e for e in survey.preload if e.provider == provider])
 
         async def close() -> None:
             for task in pumping:
