@@ -80,6 +80,7 @@ async def run(
     on_malformed: Callable[[int], None] | None = None,
     note: Callable[[str], None] = stderr_note,
     normalize: bool = False,
+    connection_notes: bool = True,
 ) -> None:
     """Stream until done (runner.run_until_done says what that is); raise the FeedError that ended the run.
 
@@ -90,6 +91,8 @@ async def run(
 
     Every data line gets its channel's `kind` (vocabulary.stamped, for codecs that do not
     stamp it themselves); `normalize` puts `data` in the common shape of its kind.
+    `connection_notes=False` keeps reconnects and retries off `note` (they are still control
+    lines for the consumers).
     """
     from feedcli.vocabulary import stamped
 
@@ -99,7 +102,7 @@ async def run(
     if len(receivers) == 1:  # the common case: hand events straight to the one consumer
         emit, pressure = _single(receivers[0], limit), receivers[0].pressure
     emit = stamped(emit)
-    reporter = Reporter(note)
+    reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
         for f in codec_factories

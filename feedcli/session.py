@@ -110,15 +110,22 @@ async def _refuse_redirect(
 class Reporter:
     """Human notes on stderr, with repeats of the same kind folded into one line per period."""
 
-    def __init__(self, write: Callable[[str], None], period: float = 5.0) -> None:
+    def __init__(self, write: Callable[[str], None], period: float = 5.0, *, connection_notes: bool = True) -> None:
         self._write = write
         self._period = period
+        #: whether reconnects and retries are told (`record` off a terminal keeps them to its file)
+        self._connection_notes = connection_notes
         self._last: dict[str, float] = {}
         self._folded: dict[str, int] = {}
 
     def note(self, message: str) -> None:
         """Write one line; control characters (a server's close reason may hold any) escaped."""
         self._write(printable(message))
+
+    def connection(self, message: str) -> None:
+        """A note on the connection's ups and downs (retrying, reconnecting, waiting out a limit)."""
+        if self._connection_notes:
+            self.note(message)
 
     def limited(self, kind: str, message: str) -> None:
         """Write at most one `kind` line per period; later ones are counted into the next."""
@@ -238,7 +245,7 @@ class Session:
                 reason = _describe_open_error(exc)
                 self._give_up_if_spent(codec.provider, retries, reason, answered=_answered(exc))
                 retries += 1
-                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                self._report.connection(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
                 await self._backoff(retries, _retry_after(exc, time.time()))
                 continue
 
@@ -266,7 +273,7 @@ class Session:
                 self._give_up_if_spent(codec.provider, retries, reason)
             retries += 1
             self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, attempt=retries)
-            self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
+            self._report.connection(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
             await self._backoff(retries, None)
 
     def _give_up_if_spent(
@@ -553,7 +560,7 @@ class Session:
             except Throttled as exc:
                 self._give_up_if_spent(codec.provider, waits, exc.describe(), answered=True, limit=limit)
                 waits += 1
-                self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
+                self._report.connection(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
                 await self._backoff(waits, exc.retry_after)
 
     async def _http_while_connected(self, codec: Codec) -> None:
@@ -625,7 +632,7 @@ class Session:
                 retries += 1
                 if connected and retries == 1:
                     self._control(codec.provider, "disconnected", url=_url_of(exc), reason=reason, attempt=retries)
-                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                self._report.connection(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
                 await self._backoff(retries, exc.retry_after if isinstance(exc, RequestFailed) else None)
                 continue
             if codec.finished:

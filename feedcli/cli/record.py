@@ -54,7 +54,14 @@ RotateInterval = Annotated[
         show_default=False,
     ),
 ]
-CompressOpt = Annotated[Compress, typer.Option("--compress", help="Compress each file as a stream.")]
+CompressOpt = Annotated[
+    Optional[Compress],  # noqa: UP045
+    typer.Option(
+        "--compress",
+        help="Compress each file as a stream. Default: what the -o name says (.gz gzip, .zst zstd), else none.",
+        show_default=False,
+    ),
+]
 FlushInterval = Annotated[
     float,
     typer.Option(
@@ -71,7 +78,7 @@ COMMON: tuple[Shared, ...] = (
     ("output", Output, ...),
     ("rotate_size", RotateSize, None),
     ("rotate_interval", RotateInterval, None),
-    ("compress", CompressOpt, Compress.none),
+    ("compress", CompressOpt, None),
     ("flush_interval", FlushInterval, 1.0),
     ("url", o.Url, None),
     ("limit", o.Limit, None),
@@ -88,10 +95,13 @@ COMMON: tuple[Shared, ...] = (
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
+    from feedcli.sinks.naming import compression_for
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
     from feedcli.units import parse_duration, parse_size
 
+    asked = shared["compress"]
+    compress = compression_for(shared["output"], asked.value if asked is not None else None)
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
     factories = resolved.factories()
@@ -108,18 +118,23 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         },
         rotate_size=rotate_size,
         rotate_interval=rotate_interval,
-        compress=shared["compress"].value,
+        compress=compress,
         flush_interval=shared["flush_interval"],
     )
     writer.open()
-    # the status line, on a terminal only; notes go above it rather than through it
+    # the status line, on a terminal only; notes go above it rather than through it. Not on a
+    # terminal (a service, a log file), reconnects and retries are kept to the file's control
+    # lines unless -v: a log of a week-long recording is its errors, not every reconnect
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
     if status is None:  # no terminal: a backfill's progress as notes under -v, else nothing
         from feedcli.cli import verbosity
         from feedcli.views.work import show_work
 
-        drawing["background"] = [show_work(on_terminal=False, verbose=verbosity.verbose())]
+        verbose = verbosity.verbose()
+        drawing["background"] = [show_work(on_terminal=False, verbose=verbose)]
+        if not verbose:
+            drawing["connection_notes"] = False
 
     async def main() -> None:
         await writer.start()
@@ -186,7 +201,7 @@ def _examples(info: ProviderInfo) -> list[str]:
     selectors = " ".join(words)
     return [
         f"feedcli record {info.name} {selectors} -o recordings/ --compress zstd --rotate-interval 1h",
-        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --compress gzip --duration 3600",
+        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --duration 3600",
     ]
 
 

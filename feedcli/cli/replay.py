@@ -95,6 +95,14 @@ def replay(
             show_default=False,
         ),
     ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="With --serve: allow a HOST that is not loopback (0.0.0.0, a LAN address); the "
+            "recording is then readable from the network.",
+        ),
+    ] = False,
     follow: Annotated[
         bool,
         typer.Option(
@@ -167,11 +175,13 @@ def replay(
     )
     if wait_clients != 1 and serve is None:
         raise UsageError("--wait-clients goes with --serve")
+    if public and serve is None:
+        raise UsageError("--public goes with --serve")
     if serve is not None and (options.source is not None or follow or sink):
         raise UsageError("--serve serves recording files: not a redis:// or nats:// URL, nor with --follow or --sink")
     if serve is not None and normalize:
         raise UsageError("--normalize does not go with --serve: a server speaks the provider's own protocol")
     if serve is not None:
-        engine.serve(options, serve, wait_clients=wait_clients)
+        engine.serve(options, serve, wait_clients=wait_clients, public=public)
     else:
         engine.run(options)

@@ -25,8 +25,18 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Host = Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to bind (keep it on loopback).")]
+Host = Annotated[
+    str, typer.Option("--host", metavar="ADDRESS", help="Address to bind: loopback only, unless --public.")
+]
 Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")]
+Public = Annotated[
+    bool,
+    typer.Option(
+        "--public",
+        help="Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator's demo "
+        "credentials are then reachable from the network.",
+    ),
+]
 FAULTS = "Fault injection"
 
 
@@ -54,20 +64,24 @@ def _parameter(option: SimOption) -> inspect.Parameter:
 def _command(name: str, spec: Simulator) -> Callable[..., None]:
     """`simulate NAME`: --host and --port, then the simulator's own options."""
 
-    def command(host: str, port: int, **values: Any) -> None:
+    def command(host: str, port: int, public: bool, **values: Any) -> None:
+        from feedcli.binds import check_bind
         from feedcli.errors import UsageError
 
+        warning = check_bind(host, public, f"the {name} simulator (and its well-known demo credentials)", "--host")
         try:
             sim = spec.build(host, port, values)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         import asyncio
 
-        asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
+        listing = sim.listing if warning is None else lambda: [*sim.listing(), warning]
+        asyncio.run(serve_until_signalled(sim, host, port, listing))
 
     parameters = [
         inspect.Parameter("host", inspect.Parameter.KEYWORD_ONLY, default="127.0.0.1", annotation=Host),
         inspect.Parameter("port", inspect.Parameter.KEYWORD_ONLY, default=spec.port, annotation=Port),
+        inspect.Parameter("public", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Public),
         *(_parameter(option) for option in spec.options),
     ]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

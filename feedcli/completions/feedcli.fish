@@ -1379,7 +1379,7 @@ complete -c feedcli -n '__feedcli_at record tse' -l bearer -d 'Send \'Authorizat
 complete -c feedcli -n '__feedcli_at record tse' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record tse' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record tse' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record tse' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record tse' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record tse' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record tse' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record tse' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1401,7 +1401,7 @@ complete -c feedcli -n '__feedcli_at record ime' -l bearer -d 'Send \'Authorizat
 complete -c feedcli -n '__feedcli_at record ime' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record ime' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record ime' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record ime' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record ime' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record ime' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record ime' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record ime' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1430,7 +1430,7 @@ complete -c feedcli -n '__feedcli_at record datafye' -l env -x -d 'Environment (
 complete -c feedcli -n '__feedcli_at record datafye' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record datafye' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record datafye' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record datafye' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record datafye' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record datafye' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record datafye' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record datafye' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1453,7 +1453,7 @@ complete -c feedcli -n '__feedcli_at record moex' -l heartbeat -x -d 'STOMP hear
 complete -c feedcli -n '__feedcli_at record moex' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record moex' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record moex' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record moex' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record moex' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record moex' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record moex' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record moex' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1477,7 +1477,7 @@ complete -c feedcli -n '__feedcli_at record binance' -l depth -x -d 'Levels per 
 complete -c feedcli -n '__feedcli_at record binance' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record binance' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record binance' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record binance' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record binance' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record binance' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record binance' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record binance' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1501,7 +1501,7 @@ complete -c feedcli -n '__feedcli_at record okx' -l depth -x -d 'Levels per side
 complete -c feedcli -n '__feedcli_at record okx' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record okx' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record okx' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record okx' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record okx' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record okx' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record okx' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record okx' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1525,7 +1525,7 @@ complete -c feedcli -n '__feedcli_at record coinbase' -l depth -x -d 'Levels per
 complete -c feedcli -n '__feedcli_at record coinbase' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record coinbase' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record coinbase' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record coinbase' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record coinbase' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1549,7 +1549,7 @@ complete -c feedcli -n '__feedcli_at record bybit' -l depth -x -d 'Levels per si
 complete -c feedcli -n '__feedcli_at record bybit' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record bybit' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record bybit' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record bybit' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record bybit' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record bybit' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record bybit' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record bybit' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1573,7 +1573,7 @@ complete -c feedcli -n '__feedcli_at record kucoin' -l depth -x -d 'Levels per s
 complete -c feedcli -n '__feedcli_at record kucoin' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record kucoin' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record kucoin' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record kucoin' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record kucoin' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1597,7 +1597,7 @@ complete -c feedcli -n '__feedcli_at record gate' -l depth -x -d 'Levels per sid
 complete -c feedcli -n '__feedcli_at record gate' -s o -l output -r -F -d 'A file, or a directory (existing, or ending in /) where files are named by pr...'
 complete -c feedcli -n '__feedcli_at record gate' -l rotate-size -x -d 'Start a new file past SIZE (100MB, 1GiB).'
 complete -c feedcli -n '__feedcli_at record gate' -l rotate-interval -x -d 'Start a new file every DURATION (1h, 15m, 1d).'
-complete -c feedcli -n '__feedcli_at record gate' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream.'
+complete -c feedcli -n '__feedcli_at record gate' -l compress -x -a 'none gzip zstd' -d 'Compress each file as a stream. Default: what the -o name says (.gz gzip, .zs...'
 complete -c feedcli -n '__feedcli_at record gate' -l flush-interval -x -d 'Push what was received to the disk (fsync) at least this often: the most a cr...'
 complete -c feedcli -n '__feedcli_at record gate' -l url -x -d 'Base URL of another host (a self-hosted engine, a simulator): http://HOST:POR...'
 complete -c feedcli -n '__feedcli_at record gate' -l limit -x -d 'Exit 0 after N data lines (N at least 1).'
@@ -1624,6 +1624,7 @@ complete -c feedcli -n '__feedcli_at replay' -l focus -x -d 'The live view\'s de
 complete -c feedcli -n '__feedcli_at replay' -l tz -x -d 'The zone of every clock in the live view: UTC (the default), local, or a name...'
 complete -c feedcli -n '__feedcli_at replay' -l normalize -d 'Write each line\'s data in the common shape of its kind (book, trade, candle,...'
 complete -c feedcli -n '__feedcli_at replay' -l serve -x -d 'Serve the recording over its provider\'s own protocol (tse, ime, datafye, moex...'
+complete -c feedcli -n '__feedcli_at replay' -l public -d 'With --serve: allow a HOST that is not loopback (0.0.0.0, a LAN address); the...'
 complete -c feedcli -n '__feedcli_at replay' -s f -l follow -d 'With a redis:// or nats:// URL: after what is there, keep reading new lines a...'
 complete -c feedcli -n '__feedcli_at replay' -l sink -x -d 'Also send every line, control lines too, to redis://HOST:PORT/DB?key=TEMPLATE...'
 complete -c feedcli -n '__feedcli_at replay' -l wait-clients -x -d 'With --serve: start the recording once N client connections have subscribed,...'
@@ -1689,8 +1690,9 @@ complete -c feedcli -n '__feedcli_at simulate' -s v -l verbose -d 'Tracebacks of
 complete -c feedcli -n '__feedcli_at simulate' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate tse
-complete -c feedcli -n '__feedcli_at simulate tse' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate tse' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate tse' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate tse' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate tse' -l rate -x -d 'Market events per second.'
 complete -c feedcli -n '__feedcli_at simulate tse' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate tse' -l strict-universe -d 'Serve the listed symbols and contracts only; refuse (1008) any other, even we...'
@@ -1703,8 +1705,9 @@ complete -c feedcli -n '__feedcli_at simulate tse' -s v -l verbose -d 'Traceback
 complete -c feedcli -n '__feedcli_at simulate tse' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate ime
-complete -c feedcli -n '__feedcli_at simulate ime' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate ime' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate ime' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate ime' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate ime' -l rate -x -d 'Market events per second.'
 complete -c feedcli -n '__feedcli_at simulate ime' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate ime' -l strict-universe -d 'Serve the listed symbols and contracts only; refuse (1008) any other, even we...'
@@ -1717,8 +1720,9 @@ complete -c feedcli -n '__feedcli_at simulate ime' -s v -l verbose -d 'Traceback
 complete -c feedcli -n '__feedcli_at simulate ime' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate datafye
-complete -c feedcli -n '__feedcli_at simulate datafye' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate datafye' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l rate -x -d 'Data messages per second on each connection, spread over its symbols.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate datafye' -l heartbeat-interval -x -d 'Seconds between heartbeats.'
@@ -1733,8 +1737,9 @@ complete -c feedcli -n '__feedcli_at simulate datafye' -s v -l verbose -d 'Trace
 complete -c feedcli -n '__feedcli_at simulate datafye' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate moex
-complete -c feedcli -n '__feedcli_at simulate moex' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate moex' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate moex' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate moex' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate moex' -l rate -x -d 'Market events per second, per instrument.'
 complete -c feedcli -n '__feedcli_at simulate moex' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate moex' -l heart-beat -x -d 'The server\'s heart-beat in CONNECTED (ms, both ways); the rate is agreed with...'
@@ -1750,8 +1755,9 @@ complete -c feedcli -n '__feedcli_at simulate moex' -s v -l verbose -d 'Tracebac
 complete -c feedcli -n '__feedcli_at simulate moex' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate binance
-complete -c feedcli -n '__feedcli_at simulate binance' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate binance' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
@@ -1765,8 +1771,9 @@ complete -c feedcli -n '__feedcli_at simulate binance' -s v -l verbose -d 'Trace
 complete -c feedcli -n '__feedcli_at simulate binance' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate okx
-complete -c feedcli -n '__feedcli_at simulate okx' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate okx' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
@@ -1780,8 +1787,9 @@ complete -c feedcli -n '__feedcli_at simulate okx' -s v -l verbose -d 'Traceback
 complete -c feedcli -n '__feedcli_at simulate okx' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate coinbase
-complete -c feedcli -n '__feedcli_at simulate coinbase' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
@@ -1795,8 +1803,9 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -s v -l verbose -d 'Trac
 complete -c feedcli -n '__feedcli_at simulate coinbase' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate bybit
-complete -c feedcli -n '__feedcli_at simulate bybit' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
@@ -1810,8 +1819,9 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -s v -l verbose -d 'Traceba
 complete -c feedcli -n '__feedcli_at simulate bybit' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate kucoin
-complete -c feedcli -n '__feedcli_at simulate kucoin' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
@@ -1825,8 +1835,9 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -s v -l verbose -d 'Traceb
 complete -c feedcli -n '__feedcli_at simulate kucoin' -s h -l help -d 'Show this message and exit.'
 
 # feedcli simulate gate
-complete -c feedcli -n '__feedcli_at simulate gate' -l host -x -d 'Address to bind (keep it on loopback).'
+complete -c feedcli -n '__feedcli_at simulate gate' -l host -x -d 'Address to bind: loopback only, unless --public.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l port -x -d 'Port to listen on; 0 picks a free one.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'

@@ -3,8 +3,8 @@
 A recording's lines end in `\\n`. A last line without one is kept if it is a whole JSON
 object (a file written without a final newline) and is otherwise the torn end of a killed
 recorder (`torn`). A "line" that grows past MAX_LINE has no newline in sight: it is not a
-recording, or a damaged one; it is skipped up to the next newline and reported, so memory
-never depends on what a file holds.
+recording, or a damaged one; it is dropped as soon as it passes the cap (never held whole),
+skipped up to the next newline and reported, so memory never depends on what a file holds.
 """
 
 from __future__ import annotations
@@ -15,49 +15,96 @@ import orjson
 
 #: a "line" longer than this has no newline in sight: not a recording (or a damaged one)
 MAX_LINE = 64 << 20
+#: the most bytes split into lines at once: a megabyte of newlines is a list of a million
+#: lines (8 MB of pointers), so bigger pieces of a newline bomb would cost memory in proportion
+PIECE = 1 << 20
 
 
 class LineSplitter:
-    """Splits chunks into numbered batches of complete lines (without their `\\n`)."""
+    """Splits chunks into numbered batches of complete lines (without their `\\n`).
+
+    A batch is yielded for every chunk, empty when the chunk completed no line (or only
+    blank ones): the reader above gets control back at every chunk, however long a line
+    or a run of blank lines is.
+    """
 
     def __init__(self, too_long: Callable[[int], None]) -> None:
         #: told the number of a line skipped for being longer than MAX_LINE
         self._too_long = too_long
-        #: complete lines read so far (kept or not, over-long ones included)
+        #: complete lines read so far (kept or not, over-long and blank ones included)
         self.count = 0
         #: whether the data ended in a torn line (dropped)
         self.torn = False
 
     def batches(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         """(number of the first line, complete lines without their `\\n`), a chunk at a time."""
-        carry = b""
+        carry = bytearray()  # the start of a line whose end has not come yet
         skipping = False  # inside an over-long line: drop bytes up to the next newline
-        number = 1
-        for data in chunks:
+        for data in _pieces(chunks):
+            if not carry and not skipping and not data.strip(b"\n"):
+                self.count += len(data)  # only newlines (a newline bomb): counted, nothing to look at
+                yield self.count + 1, []
+                continue
+            cut = data.find(b"\n")
             if skipping:
-                cut = data.find(b"\n")
                 if cut < 0:
+                    yield self.count + 1, []
                     continue
                 data = data[cut + 1 :]
+                cut = data.find(b"\n")
                 skipping = False
-            if carry:
-                data = carry + data
+            if cut < 0:
+                if len(carry) + len(data) > MAX_LINE:
+                    self._over(carry)
+                    carry, skipping = bytearray(), True
+                else:
+                    carry += data
+                yield self.count + 1, []
+                continue
             parts = data.split(b"\n")
-            carry = parts.pop()
-            if len(carry) > MAX_LINE:
-                self._too_long(number + len(parts))
-                self.count += 1
-                carry, skipping = b"", True
-            if parts:
-                self.count += len(parts)
-                yield number, parts
-                number += len(parts)
+            if carry:
+                if len(carry) + len(parts[0]) > MAX_LINE:
+                    self._over(carry)  # counted now, so left out of the batch
+                    carry = bytearray()
+                    parts.pop(0)
+                else:
+                    carry += parts[0]
+                    parts[0] = bytes(carry)
+                    carry = bytearray()
+            rest = parts.pop()
+            if len(rest) > MAX_LINE:
+                self._over(bytearray())
+                skipping = True
+            else:
+                carry += rest
+            first = self.count + 1
+            self.count += len(parts)
+            if not any(parts):
+                parts = []  # only blank lines (a newline bomb): nothing for the reader to look at
+            yield first, parts
         if carry.strip() and not skipping:
-            if _whole_object(carry):
+            line = bytes(carry)
+            if _whole_object(line):
                 self.count += 1
-                yield number, [carry]
+                yield self.count, [line]
             else:
                 self.torn = True
+
+    def _over(self, carry: bytearray) -> None:
+        """A line passed MAX_LINE: counted, reported, and no longer held."""
+        self.count += 1
+        self._too_long(self.count)
+        carry.clear()
+
+
+def _pieces(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks, those longer than PIECE cut into pieces of PIECE bytes."""
+    for chunk in chunks:
+        if len(chunk) <= PIECE:
+            yield chunk
+        else:
+            for at in range(0, len(chunk), PIECE):
+                yield chunk[at : at + PIECE]
 
 
 def _whole_object(line: bytes) -> bool:

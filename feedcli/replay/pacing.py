@@ -7,6 +7,7 @@ slow once does not push every later line back.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -40,6 +41,8 @@ class Output(Protocol):
 
 class Pacer:
     """Hands lines to `out` when they are due, at `speed` (0: as fast as `out` takes them).
+
+    A record with an empty line (reading.TICK) is no line: the loop gets a turn, nothing is sent.
 
     A line is due at start + (its recv - the first recv) / speed on the loop's monotonic
     clock: lines that are late are written at once, in one batch, and later lines are
@@ -78,7 +81,11 @@ class Pacer:
         speed = self.speed
         batch, size, key = self._batch, self._size, self._key
         if speed <= 0:
-            for key, line in records:
+            for record in records:
+                if not record[1]:  # reading.TICK: a stretch without lines; let signals and the progress line in
+                    await asyncio.sleep(0)
+                    continue
+                key, line = record
                 batch.append(line)
                 size += len(line)
                 if size >= FLUSH_AT:
@@ -89,7 +96,11 @@ class Pacer:
             return
         clock = self.timer.now
         seconds = self._seconds
-        for key, line in records:
+        for record in records:
+            if not record[1]:  # reading.TICK
+                await asyncio.sleep(0)
+                continue
+            key, line = record
             t = seconds(key)
             if self._first is None:
                 self._first, self._started = t, clock()

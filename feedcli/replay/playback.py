@@ -102,7 +102,7 @@ def run(options: ReplayOptions) -> None:
         out = _output(options, sink_specs)
 
         def work(warn: Warn, counters: Counters) -> Awaitable[None]:
-            records = merged(recordings, options.filters, warn)
+            records = merged(recordings, options.filters, warn, ticks=True)
             if options.normalize and not options.view:
                 records = _normalized(records)
             return pump(records, out, options.speed, counters)
@@ -219,7 +219,7 @@ def _normalized(records: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, byt
     from feedcli.vocabulary import normalize_line
 
     for key, line in records:
-        yield key, normalize_line(line)
+        yield key, normalize_line(line) if line else line  # an empty line is a TICK (reading.TICK)
 
 
 class ViewOutput:

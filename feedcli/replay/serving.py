@@ -101,6 +101,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         connected = False
         try:
             for _key, line in recording.records(filters, lambda _m: None):
+                if not line:  # reading.TICK
+                    continue
                 try:
                     event = decode_line(line)
                 except (ValueError, KeyError, TypeError):
@@ -142,15 +144,18 @@ def _preloaders() -> set[str]:
     return {r.name for r in providers.records() if r.replay is not None and r.replay.preload}
 
 
-def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
+def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public: bool = False) -> None:
     """Serve the recordings over their provider's own protocol, paced at `options.speed`.
 
     The timeline starts when `wait_clients` subscriptions have come (see ReplayServer); the command
     ends when the recording has been played to every client, or on SIGINT/SIGTERM/SIGHUP.
+    A HOST that is not loopback needs `public` (binds.check_bind).
     """
+    from feedcli.binds import check_bind
     from feedcli.simulators.replay_server import ReplayServer
 
     host, port = parse_address(address)
+    warning = check_bind(host, public, "the recording", "--serve")
     if "-" in options.files:
         raise UsageError("--serve reads the recording twice (to learn its symbols): give a file, not -")
     survey = _survey(options.files, options.filters)
@@ -169,7 +174,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
 
         async def produce() -> None:
             try:
-                await pump(merged(recordings, options.filters, stderr_warn), out, options.speed, Counters())
+                await pump(merged(recordings, options.filters, stderr_warn, ticks=True), out, options.speed, Counters())
             finally:
                 await out.aclose()  # the end of the recording, or of a failed read: the source ends
 
@@ -195,6 +200,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
             for recording in recordings:
                 recording.close()
 
-        await serve_until_done(server, host, port, server.listing, finished=server.wait_finished, close=close)
+        listing = server.listing if warning is None else lambda: [*server.listing(), warning]
+        await serve_until_done(server, host, port, listing, finished=server.wait_finished, close=close)
 
     asyncio.run(main())

@@ -372,7 +372,20 @@ def test_times_are_iso_8601_and_naive_means_utc(text: str, expected: str) -> Non
     assert rp.parse_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2025-13-01", "14/11/2025", "2025-11-14T25:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "2025-13-01",
+        "14/11/2025",
+        "2025-11-14T25:00",
+        # an offset or a year out of range was an "unexpected error" (exit 1): issue 12 item 6
+        "2025-11-14T08:30+24:00",
+        "2025-11-14T08:30-05:60",
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00+01:00",
+    ],
+)
 def test_a_bad_time_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError, match="--to"):
         rp.parse_time(text, "--to")
