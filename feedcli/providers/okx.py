@@ -118,7 +118,7 @@ def parse_row(row: Any) -> Candle:
         raise MalformedFrame(f"candle ts is not an integer: {row[0]!r}") from None
     values = [number(v, "candle field") for v in row[1:6]]
     quote = number(row[7], "volCcyQuote") if len(row) > 7 else None
-    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 else None
+    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 and isinstance(row[8], str) else None
     return Candle(start, *values, quote_volume=quote, closed=closed)
 
 

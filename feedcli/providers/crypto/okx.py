@@ -79,6 +79,8 @@ def parse(frame: bytes | str) -> Parsed:
     if not isinstance(message, dict) or "data" not in message:
         return out
     arg = message.get("arg") or {}
+    if not isinstance(arg, dict):
+        raise MalformedFrame("okx arg is not an object")
     channel, inst = arg.get("channel"), str(arg.get("instId", ""))
     data = message["data"]
     if not isinstance(data, list):
