@@ -1,4 +1,4 @@
-"""`feedcli record` from the hostile server onto a disk that fills, and under SIGKILL.
+"""`feedcli record` from the hostile server onto a disk that fills, and killed with SIGKILL.
 
 The server numbers its messages (tests/faults/server.py); what `replay` reads back from the
 file must be a run of them from the first, each once, in order: the disk or the kill may cut
