@@ -1,8 +1,10 @@
 """One hostile loopback server for the fault suite: HT Data Engine's protocol, with faults on cue.
 
-It speaks enough of HT (the token login, the TSE WebSocket path with its query-parameter
-subscription, the message envelope) that `feedcli stream tse` and `feedcli record tse` run
-against it as they run against the real service. Every data message it sends carries its
+It speaks enough of HT (the token on the handshake, the TSE WebSocket path with its
+query-parameter subscription, the message envelope) that `feedcli stream tse` and `feedcli
+record tse` run against it as they run against the real service, the token given in
+`FEEDCLI_TOKEN` (the login, a form POST, is not a WebSocket server's to answer: the HT
+simulator's and tests/e2e/test_ht.py's faults cover it). Every data message it sends carries its
 number in `data["n"]`, counted across connections, and `sent` lists the numbers that left
 it, so a test compares what feedcli wrote with what the server delivered: no gap, no repeat.
 
@@ -38,7 +40,6 @@ from websockets.http11 import Response
 
 TOKEN = "fault-suite-token"
 ISIN = "IRO1FOLD0001"
-LOGIN_PATH = "/auth/user/token/issue"
 WS_PATH = "/data-engine/tse-ifb/live/data/websocket/symbol/isin"
 
 End = Literal["open", "close", "drop", "rst", "half-open", "flood"]
@@ -157,8 +158,6 @@ class FaultServer:
     def _handshake(self, connection: ServerConnection, request: Any) -> Response | None:
         path = urlsplit(request.path).path
         self.requests.append(request.path)
-        if path == LOGIN_PATH:  # the body is not read: any account will do
-            return _respond(HTTPStatus.OK, json.dumps({"Authorization": TOKEN}), {"Content-Type": "application/json"})
         if path != WS_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "no such endpoint\n")
         attempt = self.attempts[self._next] if self._next < len(self.attempts) else self.default
