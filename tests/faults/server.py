@@ -55,6 +55,9 @@ class Attempt:
     headers: dict[str, str] = field(default_factory=dict)
     #: numbered data messages to send once connected
     send: int = 0
+    #: send what is left of the server's `total` instead of `send` (for attempts a loaded
+    #: machine may add: a watchdog that fires once more must not starve the test of lines)
+    rest: bool = False
     #: extra frames sent just before the numbered message of that index (0-based, per attempt)
     extras: dict[int, list[bytes | str]] = field(default_factory=dict)
     #: wait for `release()` after sending, before ending (so the client has read everything)
@@ -96,11 +99,13 @@ def giant_message(size: int) -> str:
 
 class FaultServer:
     """`with FaultServer([Attempt(...), ...]) as server: server.url` — attempts past the list
-    get `default` (by default: accepted, nothing sent, left open)."""
+    get `default` (by default: accepted, then what is left of `total` sent, left open)."""
 
-    def __init__(self, attempts: list[Attempt], *, default: Attempt | None = None) -> None:
+    def __init__(self, attempts: list[Attempt], *, default: Attempt | None = None, total: int | None = None) -> None:
         self.attempts = list(attempts)
-        self.default = default or Attempt()
+        self.default = default or Attempt(rest=total is not None)
+        #: how many numbered messages a `rest` attempt sends up to
+        self.total = total
         self.url = ""
         #: the numbers of the data messages sent, in order, over every connection
         self.sent: list[int] = []
@@ -179,11 +184,12 @@ class FaultServer:
             await self._script(ws, attempt)
 
     async def _script(self, ws: ServerConnection, attempt: Attempt) -> None:
-        for i in range(attempt.send):
+        count = max(0, (self.total or 0) - len(self.sent)) if attempt.rest else attempt.send
+        for i in range(count):
             for extra in attempt.extras.get(i, []):
                 await ws.send(extra)
             await self._send_numbered(ws)
-        for extra in attempt.extras.get(attempt.send, []):  # frames after the last message
+        for extra in attempt.extras.get(count, []):  # frames after the last message
             await ws.send(extra)
         if attempt.hold:
             assert self._released is not None
