@@ -11,7 +11,8 @@ it, so a test compares what feedcli wrote with what the server delivered: no gap
 A test gives one `Attempt` per connection attempt, in order: an HTTP answer instead of the
 handshake (302, 429, 503), or a connection that sends numbered messages (with extra frames
 among them: malformed, too deep, giant) and then ends as told: stays open, closes with a code
-and reason, drops without a close frame, resets (SO_LINGER 0), goes half-open, or floods.
+and reason, drops without a close frame (or in the middle of one), resets (SO_LINGER 0), goes
+half-open, or floods.
 Where a fault would race the client (a reset discards what the peer has not read), the
 attempt `hold`s until the test, having seen the lines, calls `release()`: counts and events,
 never timing.
@@ -42,7 +43,7 @@ TOKEN = "fault-suite-token"
 ISIN = "IRO1FOLD0001"
 WS_PATH = "/data-engine/tse-ifb/live/data/websocket/symbol/isin"
 
-End = Literal["open", "close", "drop", "rst", "half-open", "flood"]
+End = Literal["open", "close", "drop", "cut", "rst", "half-open", "flood"]
 
 
 @dataclass
@@ -207,6 +208,11 @@ class FaultServer:
         if attempt.end == "close":
             await ws.close(attempt.close_code, attempt.close_reason)
         elif attempt.end == "drop":  # FIN after what was written, no close frame
+            transport.close()
+        elif attempt.end == "cut":  # half a frame (its header promises more), then FIN
+            payload = message(len(self.sent) + 1).encode()
+            header = bytes([0x81, 126]) + len(payload).to_bytes(2, "big")
+            transport.write(header + payload[: len(payload) // 2])
             transport.close()
         elif attempt.end == "rst":  # SO_LINGER 0: the kernel answers with a reset
             sock = transport.get_extra_info("socket")

@@ -60,6 +60,8 @@ def run_faulty(
 ENDINGS = {
     # FIN after the data, no close frame
     "drop": (Attempt(send=40, end="drop"), "connection lost without a close frame"),
+    # FIN in the middle of a frame: the half message is never written
+    "cut-mid-frame": (Attempt(send=40, end="cut"), "connection lost without a close frame"),
     # a reset: held until feedcli has written all 40, since a reset discards what is unread
     "rst": (Attempt(send=40, hold=True, end="rst"), "connection lost without a close frame"),
     "close-1001": (Attempt(send=40, end="close", close_code=1001, close_reason="restarting"), "restarting"),
