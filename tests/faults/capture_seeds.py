@@ -2,7 +2,8 @@
 
 `python -m tests.faults.capture_seeds` runs `feedcli simulate` for every provider, connects as
 feedcli would (the codec's own HTTP calls, handshake and opening frames), and writes the first
-frames it receives, verbatim, to tests/fixtures/fuzz_seeds.json. The fuzz tests mutate these
+frames it receives, verbatim, to tests/fixtures/fuzz_seeds.json, with the answers to its HTTP
+calls (a token, a backfill) under "http". The fuzz tests mutate these
 (and the providers' documented examples); they never need a server themselves. Run it again
 after a protocol change.
 """
@@ -34,7 +35,7 @@ VALUES: dict[str, dict[str, Any]] = {
     "datafye": {"symbol": ["AAPL", "MSFT"], "channel": ["quotes", "trades", "aggregates"]},
     "moex": {"ticker": ["MXSE.TQBR.SBER", "MXSE.TQBR.GAZP"], "stream": ["securities", "orderbooks", "candles"]},
 }
-CRYPTO = {"pair": ["BTC-USDT", "ETH-USDT"], "channel": ["candles", "trades", "book", "ticker"]}
+CRYPTO = {"pair": ["BTC-USDT", "ETH-USDT"], "backfill": "5"}
 
 
 def token(sim: Simulator) -> str:
@@ -45,8 +46,9 @@ def token(sim: Simulator) -> str:
     return str(answer.json()["Authorization"])
 
 
-def http_calls(codec: Codec) -> None:
-    """The codec's own HTTP calls (a token, a snapshot, a backfill), made plainly."""
+def http_calls(codec: Codec, answers: list[dict[str, Any]]) -> None:
+    """The codec's own HTTP calls (a token, a snapshot, a backfill), made plainly; their
+    answers go to `answers`."""
     for _ in range(20):  # bounded: a poll would ask forever
         requests = codec.pending_requests(time.time())  # Gate stamps its subscriptions with it
         if not requests:
@@ -60,11 +62,12 @@ def http_calls(codec: Codec) -> None:
                 headers=list(req.headers),
                 data=dict(req.form) or None,
             )
+            answers.append({"purpose": req.purpose, "status": answer.status_code, "body": answer.text})
             codec.on_http(req, HttpResponse(answer.status_code, dict(answer.headers), answer.content), RECV)
 
 
-def capture(codec: Codec) -> list[dict[str, str]]:
-    http_calls(codec)
+def capture(codec: Codec, answers: list[dict[str, Any]]) -> list[dict[str, str]]:
+    http_calls(codec, answers)
     assert codec.handshake is not None
     frames: list[dict[str, str]] = []
     hs = codec.handshake
@@ -95,7 +98,7 @@ def capture(codec: Codec) -> list[dict[str, str]]:
 
 def main() -> None:
     env = feedcli_env(Path("/tmp/feedcli-capture-seeds"))
-    seeds: dict[str, list[dict[str, str]]] = {}
+    seeds: dict[str, Any] = {"http": {}}
     for name in providers.names():
         record = providers.get(name)
         with Simulator(name, "--rate", "50", "--seed", "3", env=env) as sim:
@@ -104,10 +107,13 @@ def main() -> None:
                 values = {"contract_id": ["1"]}
             cred = token(sim) if name in ("tse", "ime") else None
             found: list[dict[str, str]] = []
+            answers: list[dict[str, Any]] = []
             for codec in record.prepare(values, {})(sim.url, cred):
-                found += capture(codec)
+                found += capture(codec, answers)
             seeds[name] = found
-            print(name, len(found))
+            if answers:
+                seeds["http"][name] = answers
+            print(name, len(found), "frames", len(answers), "HTTP answers")
     OUT.write_text(json.dumps(seeds, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -38,7 +38,15 @@ def captured() -> dict[str, list[bytes | str]]:
     return {
         name: [f["text"] if "text" in f else base64.b64decode(f["base64"]) for f in frames]
         for name, frames in raw.items()
+        if name != "http"
     }
+
+
+@cache
+def http_answers() -> dict[str, list[dict[str, Any]]]:
+    """The simulators' answers to each provider's HTTP calls: `purpose`, `status`, `body`."""
+    answers: dict[str, list[dict[str, Any]]] = json.loads((FIXTURES / "fuzz_seeds.json").read_text())["http"]
+    return answers
 
 
 @cache

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from feedcli import providers, stomp
 from feedcli.errors import FeedError, MalformedFrame
 from feedcli.events import ControlEvent, DataEvent
-from feedcli.providers.base import Codec, ConnectionDead
-from tests.faults.fuzzing import FUZZ, captured, hostile_frames, seeds
+from feedcli.providers.base import Codec, ConnectionDead, HttpResponse
+from tests.faults.fuzzing import FUZZ, captured, hostile_frames, http_answers, seeds
 
 RECV = "2025-11-14T08:30:00.000000Z"
+#: the engine's clock for `pending_requests`: about when the seeds were captured
+NOW = 1.8e9
 BASE = "http://127.0.0.1:1"
 
 #: a subscription each simulator's frames answer (tests/faults/capture_seeds.py)
@@ -68,6 +70,40 @@ def test_a_provider_codec_raises_only_frame_errors(name: str, data: st.DataObjec
     feed(codec, data.draw(hostile_frames(seeds(name)), label="hostile"))
     if upto < len(good):
         feed(codec, good[upto])  # and reads on
+
+
+#: HTTP statuses that reach a codec (429, 418 and 5xx are the engine's to wait out)
+HANDED_ON = [200, 200, 200, 400, 401, 403, 404]
+
+
+@pytest.mark.parametrize("name", sorted(http_answers()))
+@FUZZ
+@given(data=st.data())
+def test_a_provider_codec_reads_any_http_answer_raising_only_what_the_engine_expects(
+    name: str, data: st.DataObject
+) -> None:
+    """A token, a backfill, exchange metadata: an answer the codec cannot read is a malformed
+    frame (counted, the call made again later) or a refusal (its exit code), nothing else."""
+    [codec] = providers.get(name).prepare({**CRYPTO, "backfill": "5"}, {})(BASE, None)
+    answers = http_answers()[name]
+    bodies: list[bytes | str] = [a["body"] for a in answers]
+    for _ in range(data.draw(st.integers(1, 3))):
+        requests = codec.pending_requests(NOW)
+        if not requests:
+            break
+        request = data.draw(st.sampled_from(requests))
+        same = [a for a in answers if a["purpose"] == request.purpose]
+        if same and data.draw(st.booleans()):
+            body: bytes | str = data.draw(st.sampled_from(same))["body"]  # a good answer: the next step
+            status = 200
+        else:
+            body = data.draw(hostile_frames(bodies), label="hostile answer")
+            status = data.draw(st.sampled_from(HANDED_ON))
+        raw = body.encode() if isinstance(body, str) else body
+        try:
+            codec.on_http(request, HttpResponse(status, {"content-type": "application/json"}, raw), RECV)
+        except (MalformedFrame, FeedError):
+            return
 
 
 CRYPTO_MODULES = ["binance", "okx", "coinbase", "bybit", "kucoin", "gate"]
@@ -140,3 +176,13 @@ def test_an_okx_message_whose_arg_is_not_an_object_is_malformed() -> None:
 
     with pytest.raises(MalformedFrame):
         okx.parse('{"arg": 1, "data": [["1796218080000", "1", "2", "0.5", "1.5", "3"]]}')
+
+
+def test_an_exchange_info_whose_symbol_is_not_text_is_no_such_symbol() -> None:
+    # found by the HTTP answer fuzzing: a list as a symbol's name was a TypeError (exit 1)
+    from feedcli.errors import SubscriptionError
+    from feedcli.providers.binance import EXCHANGE
+
+    body = b'{"symbols": [{"symbol": [], "status": "TRADING"}]}'
+    with pytest.raises(SubscriptionError, match="no such symbol: BTCUSDT"):
+        EXCHANGE.check_preflight(HttpResponse(200, {}, body), ["BTCUSDT"])
