@@ -111,6 +111,8 @@ def main() -> None:
             for codec in record.prepare(values, {})(sim.url, cred):
                 found += capture(codec, answers)
             seeds[name] = found
+            if record.search is not None:  # the search's own exchange (MOEX: a STOMP REQUEST)
+                seeds[f"{name}-search"] = capture(record.search.codec("SBER")(sim.url, cred), answers)
             if answers:
                 seeds["http"][name] = answers
             print(name, len(found), "frames", len(answers), "HTTP answers")

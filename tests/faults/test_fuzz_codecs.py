@@ -72,6 +72,43 @@ def test_a_provider_codec_raises_only_frame_errors(name: str, data: st.DataObjec
         feed(codec, good[upto])  # and reads on
 
 
+@FUZZ
+@given(data=st.data())
+def test_a_search_codec_raises_only_frame_errors(data: st.DataObject) -> None:
+    """`feedcli search moex`: its CONNECTED and REPLY frames, mutated."""
+    codec = providers.get("moex").search.codec("SBER")(BASE, None)  # type: ignore[union-attr]
+    codec.opening_frames()
+    good = captured()["moex-search"]
+    upto = data.draw(st.integers(0, len(good)))
+    for frame in good[:upto]:
+        feed(codec, frame)
+    feed(codec, data.draw(hostile_frames(good + seeds("moex")), label="hostile"))
+
+
+@FUZZ
+@given(status=st.sampled_from([200, 201, 400, 401, 403, 404, 422]), data=st.data())
+def test_the_ht_login_reads_any_answer_raising_only_a_feed_error(status: int, data: st.DataObject) -> None:
+    from feedcli.providers.ht import LoginCodec
+
+    codec = LoginCodec(BASE, "alice", "hunter2")
+    [request] = codec.pending_requests(NOW)
+    good = [
+        '{"Authorization": "eyJhbGciOiJIUzI1NiJ9.e30.sig"}',
+        '{"detail": "Invalid credentials"}',
+        '{"detail": [{"msg": "field required", "loc": ["body", "password"]}]}',
+        '{"detail": {"form": {"Password": "hunter2"}}}',  # servers that echo the form
+        "bad password hunter2",
+    ]
+    body = data.draw(hostile_frames(good), label="hostile answer")
+    raw = body.encode() if isinstance(body, str) else body
+    try:
+        codec.on_http(request, HttpResponse(status, {}, raw), RECV)
+    except FeedError as exc:
+        assert "hunter2" not in str(exc)  # a refusal never repeats the password
+        return
+    assert codec.token
+
+
 #: HTTP statuses that reach a codec (429, 418 and 5xx are the engine's to wait out)
 HANDED_ON = [200, 200, 200, 400, 401, 403, 404]
 
