@@ -110,7 +110,7 @@ class FaultServer:
         self.url = ""
         #: the numbers of the data messages sent, in order, over every connection
         self.sent: list[int] = []
-        #: every request's path, in order (handshakes and logins)
+        #: every handshake's request target, in order
         self.requests: list[str] = []
         #: how many WebSocket connections were accepted
         self.connections = 0
@@ -154,7 +154,13 @@ class FaultServer:
         self._stopping = asyncio.Event()
         self._released = asyncio.Event()
         async with serve(
-            self._handler, "127.0.0.1", 0, process_request=self._handshake, close_timeout=1, max_size=2**20
+            self._handler,
+            "127.0.0.1",
+            0,
+            process_request=self._handshake,
+            close_timeout=1,
+            max_size=2**20,
+            ping_interval=None,  # no pings of its own: a half-open server must send nothing at all
         ) as server:
             port = next(iter(server.sockets)).getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
