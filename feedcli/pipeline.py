@@ -124,11 +124,9 @@ async def run(
 
 
 def _undelivered(consumers: Sequence[Consumer]) -> str:
-    """What a second Ctrl-C abandons: the lines the sinks (Redis, NATS) have not confirmed yet."""
-    from feedcli.sinks.delivery import pending_lines
+    from feedcli.sinks.delivery import undelivered
 
-    left = pending_lines(consumers)
-    return f"; {left} line{'s' if left != 1 else ''} not taken by the sinks abandoned" if left else ""
+    return undelivered(consumers)
 
 
 async def _all_sessions(sessions: Sequence[Session]) -> None:

@@ -79,7 +79,10 @@ def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parame
         if option.choices:
             # a Choice, so --help and shell completion offer the values
             kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
-        info = typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False)
+        text = option.help
+        if option.choices and not all(c in text for c in option.choices):
+            text = f"{text} One of: {', '.join(option.choices)}."  # e.g. each exchange's intervals
+        info = typer.Option(*names, metavar=option.metavar, help=text, show_default=False)
         if option.single:
             annotation = Annotated[Optional[kind], info]  # type: ignore[valid-type]  # noqa: UP045
             default = None
@@ -155,13 +158,30 @@ def build_command(
     return command
 
 
-def add_provider_commands(
-    app: typer.Typer,
+def provider_group(
     verb: str,
+    help_text: str,
     shared: tuple[Shared, ...],
     run: Runner,
     examples: Callable[[ProviderInfo], list[str]] | None = None,
-) -> None:
-    for record in providers.records():
-        command = build_command(verb, record, shared, run, examples)
-        app.command(record.name, no_args_is_help=True)(command)
+) -> Any:
+    """The `VERB` group: one subcommand per provider, each built (and its provider imported)
+    only when it is used, so `stream tse --help` loads tse alone."""
+    from feedcli.cli.lazy import LazyGroup, from_function
+
+    def build(name: str) -> Any:
+        command = build_command(verb, providers.get(name), shared, run, examples)
+        return from_function(command, name, no_args_is_help=True)
+
+    def summary(name: str) -> str:
+        return providers.get(name).info.title
+
+    return LazyGroup(
+        name=verb,
+        names=providers.names,
+        build=build,
+        summary=summary,
+        help=help_text,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )

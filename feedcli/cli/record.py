@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from enum import Enum
@@ -11,17 +10,18 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 from feedcli.providers.base import ProviderInfo
 
 if TYPE_CHECKING:
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.views.status_line import StatusLine
 
-app = typer.Typer(
-    name="record",
-    help="Record a stream to NDJSON files: rotated, compressed, on disk every second.",
-    no_args_is_help=True,
+HELP = (
+    "Record a stream to NDJSON files: rotated, compressed, on disk every second.\n\n"
+    "Examples:\n\n"
+    "  feedcli record binance --pair BTC-USDT -o rec/ --rotate-interval 1h --compress zstd\n\n"
+    "  feedcli record tse --isin IRO1FOLD0001 -o foolad.ndjson --duration 6h"
 )
 
 
@@ -59,9 +59,10 @@ FlushInterval = Annotated[
     float,
     typer.Option(
         "--flush-interval",
-        metavar="SECONDS",
-        min=0.05,
-        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose.",
+        metavar="DURATION",
+        parser=o.seconds("--flush-interval", least=0.05),
+        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose "
+        "(at least 50ms).",
     ),
 ]
 
@@ -109,6 +110,11 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     # the status line, on a terminal only; notes go above it rather than through it
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
+    if status is None:  # no terminal: a backfill's progress as notes under -v, else nothing
+        from feedcli.cli import verbosity
+        from feedcli.views.work import show_work
+
+        drawing["background"] = [show_work(on_terminal=False, verbose=verbosity.verbose())]
 
     async def main() -> None:
         await writer.start()
@@ -126,19 +132,25 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
             **drawing,
         )
 
+    import asyncio
+
     asyncio.run(main())
 
 
 def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
     """messages, rate, reconnects, the current file and its size, redrawn twice a second on stderr."""
+    from rich.console import Group, RenderableType
+
+    from feedcli import progress
     from feedcli.views.progress import RateMeter, RecordingStatus
     from feedcli.views.status_line import StatusLine
+    from feedcli.views.work import work_lines
 
     meter = RateMeter(window=2.0)
 
-    def render(final: bool) -> RecordingStatus:
+    def render(final: bool) -> RenderableType:
         path = writer.current_file
-        return RecordingStatus(
+        line = RecordingStatus(
             provider,
             writer.messages,
             meter.update(writer.messages),
@@ -147,6 +159,8 @@ def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
             os.path.basename(path) if path is not None else None,
             writer.current_size,
         )
+        tasks = progress.current()  # a backfill under way: its progress above the status
+        return Group(work_lines(tasks, 100), line) if tasks and not final else line
 
     return StatusLine(render, every=0.5)
 
@@ -170,4 +184,5 @@ def _examples(info: ProviderInfo) -> list[str]:
     ]
 
 
-add_provider_commands(app, "record", COMMON, run_record, _examples)
+def command() -> Any:
+    return provider_group("record", HELP, COMMON, run_record, _examples)

@@ -6,7 +6,6 @@ declarations there, turned into Typer parameters here, as `stream`'s are.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
@@ -18,11 +17,15 @@ from feedcli.providers.record import SimOption, Simulator
 
 app = typer.Typer(
     name="simulate",
-    help="Serve a provider's real protocol on loopback with deterministic market data.",
+    help="Serve a provider's real protocol on loopback with deterministic market data.\n\n"
+    "Examples:\n\n"
+    "  feedcli simulate tse --port 8765\n\n"
+    "  feedcli simulate binance --port 0 --rate 200   # the first stderr line names the URL\n\n"
+    "  feedcli simulate moex --host 0.0.0.0 --public   # reachable from other machines",
     no_args_is_help=True,
 )
 
-Host = Annotated[str, typer.Option("--host", help="Address to bind (keep it on loopback).")]
+Host = Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to bind (keep it on loopback).")]
 Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")]
 FAULTS = "Fault injection"
 
@@ -58,6 +61,8 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
             sim = spec.build(host, port, values)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        import asyncio
+
         asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
 
     parameters = [
@@ -71,7 +76,14 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
     return command
 
 
+def _examples(example: str) -> str:
+    """A simulator's example ("A, then B") as lines: the simulator, then what talks to it."""
+    first, *rest = example.split(", then ")
+    lines = [first, *(f"{line}   # in another terminal" for line in rest)]
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
 for _record in providers.records():
     if _record.simulator is not None:
         _spec = _record.simulator
-        app.command(_record.name, help=f"{_spec.help}\n\nExample: {_spec.example}")(_command(_record.name, _spec))
+        app.command(_record.name, help=f"{_spec.help}\n\n{_examples(_spec.example)}")(_command(_record.name, _spec))

@@ -39,6 +39,8 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import binance as crypto
 
 WS_BASE = "wss://stream.binance.com:9443"
 REST_BASE = "https://api.binance.com"
@@ -144,6 +146,35 @@ def _kline(payload: Mapping[str, Any]) -> tuple[str, Candle, int | None]:
     return symbol, candle, event if isinstance(event, int) else None
 
 
+class BinanceWire(Wire):
+    """Trades from `<symbol>@trade`, books from `<symbol>@depth@100ms` and `GET /api/v3/depth`,
+    tickers from `<symbol>@bookTicker` (CONTRACT.md; rules in feedcli/providers/crypto/binance.py)."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        streams: list[str] = []
+        for symbol in symbols:
+            if "trades" in channels:
+                streams.append(crypto.trade_stream(symbol))
+            if "book" in channels:
+                streams.append(crypto.depth_stream(symbol))
+            if "ticker" in channels:
+                streams.append(crypto.book_ticker_stream(symbol))
+        return [orjson.dumps({"method": "SUBSCRIBE", "params": streams, "id": 3}).decode()]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.BinanceBook:
+        return crypto.BinanceBook(symbol, depth)
+
+    def parse_snapshot(self, body: bytes, symbol: str) -> crypto.BookSnapshot:
+        return crypto.parse_depth_snapshot(body, symbol)
+
+
 class BinanceExchange(Exchange):
     name = "binance"
     title = "Binance spot: kline (candle) streams"
@@ -155,6 +186,7 @@ class BinanceExchange(Exchange):
     pairs_per_connection = MAX_STREAMS
     #: Binance pings us (ping frames every 20 s); the engine answers them
     keepalive_interval = None
+    wire = BinanceWire
     silence_limit = None
 
     def symbol(self, pair: Pair) -> str:
@@ -235,6 +267,23 @@ class BinanceExchange(Exchange):
     def preflight(self, rest_base: str, symbols: Sequence[str]) -> HttpRequest:
         listed = orjson.dumps(list(symbols)).decode()
         return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH), (("symbols", listed),))
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """exchangeInfo without `symbols`: every symbol, with its base and quote asset and status."""
+        return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        info = _json(body, "exchangeInfo answer")
+        listed = info.get("symbols") if isinstance(info, dict) else None
+        if not isinstance(listed, list):
+            raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
+        rows = []
+        for s in listed:
+            if isinstance(s, dict) and s.get("symbol") and s.get("baseAsset") and s.get("quoteAsset"):
+                base, quote = str(s["baseAsset"]), str(s["quoteAsset"])
+                row = {"pair": f"{base}-{quote}", "symbol": s["symbol"], "base": base, "quote": quote}
+                rows.append({**row, "status": s.get("status")})
+        return rows
 
     def check_preflight(self, response: HttpResponse, symbols: Sequence[str]) -> None:
         if response.status >= 400:

@@ -43,9 +43,13 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
 
 WS_BASE = "wss://ws.okx.com:8443"
+#: every spot instrument, for `feedcli search okx` (OKX API v5, public data)
+INSTRUMENTS_PATH = "/api/v5/public/instruments"
 REST_BASE = "https://www.okx.com"
 WS_PATH = "/ws/v5/business"
 PUBLIC_PATH = "/ws/v5/public"
@@ -134,6 +138,39 @@ def _json(frame: Frame | bytes, what: str) -> Any:
 TRANSIENT_ERRORS = frozenset({"60014", "63999"})
 
 
+class OKXWire(Wire):
+    """Trades from `trades`, books from `books`, tickers from `tickers`, all on `/ws/v5/public`
+    (CONTRACT.md; the book rules in feedcli/providers/crypto/okx.py). Candles are on
+    `/ws/v5/business`, so they take a connection of their own."""
+
+    max_depth = crypto.MAX_DEPTH
+    shares_candles = False
+    _CHANNELS = (("trades", crypto.TRADES), ("book", crypto.BOOKS), ("ticker", crypto.TICKERS))
+
+    def handshake(self, ws_base: str, symbols: Sequence[str]) -> Handshake:
+        return Handshake(ws_url(ws_base, PUBLIC_PATH))
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        args = [{"channel": okx, "instId": s} for s in symbols for ours, okx in self._CHANNELS if ours in channels]
+        return [orjson.dumps({"op": "subscribe", "args": args}).decode()]
+
+    def resubscribe(self, symbol: str, depth: int) -> list[Frame]:
+        # OKX sends a new snapshot for a new subscription ("WS / Order book channel")
+        args = [{"channel": crypto.BOOKS, "instId": symbol}]
+        return [
+            orjson.dumps({"op": "unsubscribe", "args": args}).decode(),
+            orjson.dumps({"op": "subscribe", "args": args}).decode(),
+        ]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.OkxBook:
+        return crypto.OkxBook(symbol, depth)
+
+
 class OKXExchange(Exchange):
     name = "okx"
     title = "OKX: candlestick channels (business WebSocket)"
@@ -143,6 +180,25 @@ class OKXExchange(Exchange):
     rest_intervals = BARS
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
+    wire = OKXWire
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """`GET /api/v5/public/instruments?instType=SPOT`: every spot pair, with its state."""
+        return HttpRequest("GET", http_url(rest_base, INSTRUMENTS_PATH), (("instType", "SPOT"),))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _json(body, "instruments answer")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or str(answer.get("code", "0")) != "0":
+            msg = answer.get("msg") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"okx: the instruments answer holds no list ({msg or 'no data'})")
+        rows = []
+        for inst in data:
+            if isinstance(inst, dict) and inst.get("instId") and inst.get("baseCcy") and inst.get("quoteCcy"):
+                base, quote = str(inst["baseCcy"]), str(inst["quoteCcy"])
+                row = {"pair": f"{base}-{quote}", "symbol": inst["instId"], "base": base, "quote": quote}
+                rows.append({**row, "status": inst.get("state")})
+        return rows
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         # under OKX's 30 s: a longer one would let the server close us first

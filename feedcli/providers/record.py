@@ -145,6 +145,9 @@ class Demo(NamedTuple):
     names: Callable[[Any], Mapping[str, str]] = lambda _sim: {}
     #: the fastest a demo drives this simulator (events per second), whatever --rate asks
     max_rate: float | None = None
+    #: (the running simulator, the channels `demo --channel` named) → the provider options for
+    #: them; None: the channels replace the `channel` value of `values`
+    channels: Callable[[Any, list[str]], Mapping[str, Any]] | None = None
 
 
 class ReplayBackend(Protocol):

@@ -20,7 +20,7 @@ import errno
 import heapq
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import IO
 
@@ -162,19 +162,39 @@ class Recording:
         file, or picking one symbol out of many, several times faster.
         """
         self._warn = warn
+        return LineCheck(filters, self._malformed).records(self._batches())
+
+
+class LineCheck:
+    """The checks and filters every replayed line passes, from a file or read back from a sink.
+
+    `records` takes (number of the first line, lines) batches and gives (sort key, line) for
+    every valid line the filters keep; a malformed line goes to `malformed(number, why)`.
+    It stops at the first line at or after `--to`, and then `ended` is True: lines come in
+    receive order, so nothing after it can be kept.
+    """
+
+    def __init__(self, filters: Filters, malformed: Callable[[int, str], None]) -> None:
+        self.filters = filters
+        self._malformed = malformed
+        self.ended = False
+
+    def records(self, batches: Iterable[tuple[int, list[bytes]]]) -> Iterator[tuple[str, bytes]]:
+        filters = self.filters
         loads = orjson.loads
         not_json = orjson.JSONDecodeError
         good_recv = RECV.fullmatch
         start, end = filters.start, filters.end
         channels, symbols = filters.channels, filters.symbols
         peek = peeker(filters) if filters.narrowing else None
-        for first, batch in self._batches():
+        for first, batch in batches:
             for number, line in enumerate(batch, first):
                 if peek is not None:
                     verdict = peek(line)
                     if verdict is DROP:
                         continue
                     if verdict is STOP:
+                        self.ended = True
                         return
                 try:
                     obj = loads(line)
@@ -194,6 +214,7 @@ class Recording:
                     self._malformed(number, "is neither a data line (channel) nor a control line (event)")
                     continue
                 if end is not None and recv >= end:
+                    self.ended = True
                     return
                 key = recv
                 if recv < start:

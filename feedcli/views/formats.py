@@ -3,6 +3,8 @@ a quantity or a dash alike."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone, tzinfo
+
 from rich.text import Text
 
 # --------------------------------------------------------------------------- styles
@@ -91,11 +93,22 @@ def fmt_rate(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 10 or rate == 0 else f"{rate:.1f}"
 
 
-def ts_clock(ts: str | None) -> str | None:
-    """The HH:MM:SS of a provider timestamp, as the provider wrote it (its own local time)."""
-    if not ts or len(ts) < 19 or ts[10] not in "T ":
-        return None
-    return ts[11:19]
+def fmt_clock(epoch: float, zone: tzinfo) -> str:
+    """`HH:MM:SS ZONE`: a clock always says its zone (`UTC`, `+0330`, `EST`)."""
+    moment = datetime.fromtimestamp(epoch, zone)
+    return f"{moment:%H:%M:%S} {moment.strftime('%Z') or 'UTC'}"
+
+
+def ts_clock(ts: str | None, provider: str = "", zone: tzinfo = timezone.utc) -> str | None:
+    """The time of a provider timestamp in `zone`, with the zone's name; None if unreadable.
+
+    A timestamp without an offset is in the provider's own zone (HT's: Tehran), so it is
+    converted from there rather than shown as if it were the viewer's.
+    """
+    from feedcli.views.models import ts_epoch
+
+    epoch = ts_epoch(provider, ts)
+    return fmt_clock(epoch, zone) if epoch is not None else None
 
 
 def num_text(text: str, style: str = "") -> Text:

@@ -105,6 +105,15 @@ class Candle:
 
 
 @dataclass(frozen=True, slots=True)
+class Print:
+    """One trade on the tape: price, size and the taker's side (None where unknown)."""
+
+    price: float | None
+    size: float | None = None
+    side: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InvestorFlow:
     """The day's trading split by buyer/seller and individual/institution."""
 
@@ -158,6 +167,8 @@ class SymbolView:
     flow: InvestorFlow | None = None
     #: per ladder level, whether its (bid, ask) side changed within the highlight time
     hot: tuple[tuple[bool, bool], ...] = ()
+    #: the latest trades, newest first (kept by the live view for a trades tape)
+    tape: tuple[Print, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -242,6 +253,15 @@ class ViewState:
     status: Status = field(default_factory=Status)
     #: what is being watched ("feedcli stream PROVIDER"), shown when there is room
     title: str | None = None
+    #: the zone every clock of the frame is shown in (and says it is in)
+    zone: tzinfo = timezone.utc
+    #: the symbol filter being typed after `/` (None: not typing)
+    prompt: str | None = None
+    #: the symbol filter in force, and how many symbols it hides
+    query: str | None = None
+    filtered_out: int = 0
+    #: the keys are listed instead of the focus panel (`?`)
+    show_keys: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -364,6 +384,26 @@ def channel_of(provider: str, channel: str) -> Channel | None:
     """A provider's declared channel, None for one no record declares (it is shown generically)."""
     record = providers.find(provider)
     return record.channel(channel) if record is not None else None
+
+
+def is_tape(provider: str, channel: str) -> bool:
+    """Whether a channel's lines are trades, one per line (the live view keeps a tape of them)."""
+    declared = channel_of(provider, channel)
+    return declared is not None and declared.kind == "trade"
+
+
+def print_of(event: DataEvent) -> Print | None:
+    """The trade in a trade channel's event, for the tape."""
+    declared = channel_of(event.provider, event.channel)
+    if declared is None or not isinstance(event.data, Mapping):
+        return None
+    try:
+        trade = declared.line_object(event.data, event.ts)
+    except Exception:  # as map_data: a bad payload is no trade
+        return None
+    if not isinstance(trade, market.Trade):
+        return None
+    return Print(price(trade.price), number(trade.size), trade.side)
 
 
 def channel_facts(provider: str, channel: str) -> tuple[bool, bool]:

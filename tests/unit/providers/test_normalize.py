@@ -220,11 +220,28 @@ def test_candle_lines_of_the_documented_klines() -> None:
 
 @pytest.mark.parametrize("exchange", ["binance", "okx", "coinbase", "bybit", "kucoin", "gate"])
 def test_every_exchanges_candles_are_a_series_of_candles(exchange: str) -> None:
-    (channel,) = providers.get(exchange).channels
+    channel = providers.get(exchange).channel("candles")
+    assert channel is not None
     assert (channel.name, channel.kind, channel.series, channel.bar_time) == ("candles", "candle", True, False)
     data = {"timestamp": "2025-01-01T00:00:00.000000Z", "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5}
     (candle,) = channel.normalize(data | {"volume": 3.0, "quote_volume": 4.5, "trades": 2, "closed": True}, None)
     assert candle == market.Candle("2025-01-01T00:00:00.000000Z", 1.0, 2.0, 0.5, 1.5, 3.0, True)
+
+
+@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit", "gate", "kucoin", "coinbase"])
+def test_crypto_trade_book_and_ticker_lines_are_the_vocabulary(exchange: str) -> None:
+    record = providers.get(exchange)
+    trade = {"price": 1.5, "size": 2.0, "side": "sell", "id": 7}
+    assert objects(exchange, "trades", trade, None) == (market.Trade(1.5, 2.0, "sell", 7),)
+    book = {"bids": [[1.0, 2.0], [0.9, 1.0]], "asks": [[1.1, 3.0]]}
+    (got,) = objects(exchange, "book", book, None)
+    assert got.to_json() == book
+    assert record.channel("book").full_book  # type: ignore[union-attr]
+    quote = {"bid": 1.0, "bid_size": 2.0, "ask": 1.1, "ask_size": 3.0, "last": 1.05}
+    got, last = objects(exchange, "ticker", quote, None)
+    assert got.to_json() == {k: v for k, v in quote.items() if k != "last"} and got.last == 1.05
+    assert last == market.Trade(1.05)  # the quote row's last price
+    assert objects(exchange, "ticker", {k: v for k, v in quote.items() if k != "last"}, None)[0].last is None
 
 
 def test_normalizers_do_not_raise_on_payloads_of_another_shape() -> None:
