@@ -35,7 +35,7 @@ VALUES: dict[str, dict[str, Any]] = {
     "datafye": {"symbol": ["AAPL", "MSFT"], "channel": ["quotes", "trades", "aggregates"]},
     "moex": {"ticker": ["MXSE.TQBR.SBER", "MXSE.TQBR.GAZP"], "stream": ["securities", "orderbooks", "candles"]},
 }
-CRYPTO = {"pair": ["BTC-USDT", "ETH-USDT"], "backfill": "5"}
+CRYPTO = {"pair": ["BTC-USDT", "ETH-USDT"], "channel": ["candles", "trades", "book", "ticker"], "backfill": "5"}
 
 
 def token(sim: Simulator) -> str:
@@ -68,7 +68,8 @@ def http_calls(codec: Codec, answers: list[dict[str, Any]]) -> None:
 
 def capture(codec: Codec, answers: list[dict[str, Any]]) -> list[dict[str, str]]:
     http_calls(codec, answers)
-    assert codec.handshake is not None
+    if codec.handshake is None:  # an exchange made of HTTP calls alone (a REST search)
+        return []
     frames: list[dict[str, str]] = []
     hs = codec.handshake
     with connect(
@@ -93,6 +94,9 @@ def capture(codec: Codec, answers: list[dict[str, Any]]) -> list[dict[str, str]]
                 codec.parse(frame, RECV)
             for out in codec.take_outgoing():
                 ws.send(out)
+            if codec.wants_http:  # a book's REST snapshot, asked for while connected
+                codec.wants_http = False
+                http_calls(codec, answers)
     return frames
 
 
@@ -111,8 +115,11 @@ def main() -> None:
             for codec in record.prepare(values, {})(sim.url, cred):
                 found += capture(codec, answers)
             seeds[name] = found
-            if record.search is not None:  # the search's own exchange (MOEX: a STOMP REQUEST)
-                seeds[f"{name}-search"] = capture(record.search.codec("SBER")(sim.url, cred), answers)
+            if record.search is not None:  # the search's own exchange (MOEX: a STOMP REQUEST; REST)
+                pattern = "SBER" if name == "moex" else "BTC"
+                searched = capture(record.search.codec(pattern)(sim.url, cred), answers)
+                if searched:
+                    seeds[f"{name}-search"] = searched
             if answers:
                 seeds["http"][name] = answers
             print(name, len(found), "frames", len(answers), "HTTP answers")

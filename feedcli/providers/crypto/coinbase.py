@@ -153,7 +153,8 @@ def parse_l2_event(event: dict[str, Any], seq: int, ts: int, out: Parsed) -> Non
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "coinbase trade"
-    side = _SIDES.get(field_of(item, "side", what))
+    named = field_of(item, "side", what)
+    side = _SIDES.get(named) if isinstance(named, str) else None
     if side is None:
         raise MalformedFrame(f"coinbase trade side is neither BUY nor SELL: {item.get('side')!r}")
     return Trade(

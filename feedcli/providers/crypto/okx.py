@@ -86,6 +86,8 @@ def parse(frame: bytes | str) -> Parsed:
     if not isinstance(data, list):
         raise MalformedFrame("okx data is not a list")
     for item in data:
+        if not isinstance(item, dict):
+            raise MalformedFrame("okx data item is not an object")
         if channel == BOOKS:
             if message.get("action") == "snapshot":
                 out.snapshots.append(parse_book_snapshot(item, inst))
