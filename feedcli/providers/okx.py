@@ -235,7 +235,8 @@ class OKXExchange(Exchange):
             raise MalformedFrame("message is not a JSON object")
         event = message.get("event")
         if event == "subscribe":
-            arg = message.get("arg") or {}
+            arg = message.get("arg")
+            arg = arg if isinstance(arg, dict) else {}
             return Parsed(acks=[f"{arg.get('channel')} {arg.get('instId')}"])
         if event == "error":
             told = f"{message.get('msg')} (code {message.get('code')})"

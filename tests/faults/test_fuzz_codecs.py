@@ -206,6 +206,17 @@ FOUND = [
         '"events":[{"type":"update","trades":[{"trade_id":"50001","product_id":"ETH-USDT","price":"3500.01",'
         '"size":"54.8486","side":[],"time":"2026-12-02T14:19:03.207000000Z"}]}]}',
     ),
+    # Coinbase events whose trades, tickers or book updates are not lists
+    *[
+        (
+            "coinbase",
+            f'{{"channel":"{channel}","client_id":"","timestamp":"2026-12-02T14:19:03.250942000Z",'
+            f'"sequence_num":35,"events":[{{"type":"update","product_id":"BTC-USDT","{key}":null}}]}}',
+        )
+        for channel, key in [("market_trades", "trades"), ("ticker", "tickers"), ("l2_data", "updates")]
+    ],
+    # an OKX subscription answer whose arg is not an object
+    ("okx", '{"event":"subscribe","arg":1}'),
     # an OKX ticker (or trade, or book) item that is not an object
     ("okx", '{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[null]}'),
     # an OKX candle whose `confirm` is not text: unhashable in the lookup of its meaning
