@@ -215,6 +215,12 @@ FOUND = [
         )
         for channel, key in [("market_trades", "trades"), ("ticker", "tickers"), ("l2_data", "updates")]
     ],
+    # a Coinbase subscription answer whose list of ids is a number
+    (
+        "coinbase",
+        '{"channel":"subscriptions","client_id":"","timestamp":"2026-12-02T14:19:03.178450000Z","sequence_num":0,'
+        '"events":[{"subscriptions":{"candles":1,"level2":[],"market_trades":[],"ticker":[]}}]}',
+    ),
     # an OKX subscription answer whose arg is not an object
     ("okx", '{"event":"subscribe","arg":1}'),
     # an OKX ticker (or trade, or book) item that is not an object
