@@ -298,7 +298,9 @@ class BinanceExchange(Exchange):
         listed = info.get("symbols") if isinstance(info, dict) else None
         if not isinstance(listed, list):
             raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
-        status = {s.get("symbol"): s.get("status") for s in listed if isinstance(s, dict)}
+        status = {
+            s["symbol"]: s.get("status") for s in listed if isinstance(s, dict) and isinstance(s.get("symbol"), str)
+        }
         missing = [s for s in symbols if s not in status]
         if missing:
             raise SubscriptionError(f"binance: no such symbol: {', '.join(missing)}")

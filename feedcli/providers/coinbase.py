@@ -235,7 +235,11 @@ class CoinbaseExchange(Exchange):
             for event in events:
                 subs = event.get("subscriptions") if isinstance(event, dict) else None
                 if isinstance(subs, dict):
-                    acks.extend(f"{name}: {','.join(map(str, ids))}" for name, ids in subs.items() if ids)
+                    acks.extend(
+                        f"{name}: {','.join(map(str, ids)) if isinstance(ids, list) else ids}"
+                        for name, ids in subs.items()
+                        if ids
+                    )
             return Parsed(acks=acks)
         if channel != "candles":
             return Parsed(unknown=True)

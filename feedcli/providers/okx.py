@@ -123,7 +123,7 @@ def parse_row(row: Any) -> Candle:
         raise MalformedFrame(f"candle ts is not an integer: {row[0]!r}") from None
     values = [number(v, "candle field") for v in row[1:6]]
     quote = number(row[7], "volCcyQuote") if len(row) > 7 else None
-    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 else None
+    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 and isinstance(row[8], str) else None
     return Candle(start, *values, quote_volume=quote, closed=closed)
 
 
@@ -236,7 +236,8 @@ class OKXExchange(Exchange):
             raise MalformedFrame("message is not a JSON object")
         event = message.get("event")
         if event == "subscribe":
-            arg = message.get("arg") or {}
+            arg = message.get("arg")
+            arg = arg if isinstance(arg, dict) else {}
             return Parsed(acks=[f"{arg.get('channel')} {arg.get('instId')}"])
         if event == "error":
             told = f"{message.get('msg')} (code {message.get('code')})"
