@@ -14,6 +14,11 @@ on loopback ports of their own) take the same lines, in the same process and run
 - nats-py's publish loop (`nc.publish` for each line, then one `flush`) for core NATS, and its
   `js.publish_async` loop (then every acknowledgement awaited) for JetStream.
 
+Then reading the same lines back: `replay redis://...?key=PATTERN` and `replay nats://...?stream=`
+(sources, line checks, filters and pacing at --speed 0, as the command runs them, without
+stdout) against redis-py's own XRANGE paging loop and nats-py's pull-consumer fetch loop
+(which neither merge by `recv` nor check a line).
+
 Each pair runs in rounds, alternating, with the server emptied between runs (FLUSHALL, a purged
 stream), and the median is reported with the ratio feedcli / library. Then the sink's memory
 with its server down: a sink is started, the server stopped, and events are emitted for
@@ -182,6 +187,115 @@ async def throughput(redis_srv: RedisServer, nats_srv: NatsServer, n: int, round
     return out
 
 
+# ---------------------------------------------------------------------- reading back
+
+
+class _Count:
+    """A replay Output that counts what it is given (stdout's cost is replay_bench's business)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    async def start(self) -> None: ...
+
+    async def send(self, lines: list[bytes]) -> None:
+        self.lines += len(lines)
+
+    async def aclose(self) -> None: ...
+
+
+async def replay_read(url: str, n: int) -> float:
+    """`feedcli replay URL --speed 0` without stdout: read back, checked, filtered, paced, merged."""
+    from feedcli.replay import Counters
+    from feedcli.replay.playback import ReplayOptions, _from_source
+    from feedcli.sinks.remote import open_chunks
+
+    out = _Count()
+    options = ReplayOptions(files=(url,), speed=0.0)
+    began = time.perf_counter()
+    await _from_source(open_chunks(url), out, url, options)(lambda m: None, Counters())
+    elapsed = time.perf_counter() - began
+    assert out.lines == n, (out.lines, n)
+    return n / elapsed
+
+
+async def redis_py_read(port: int, keys: list[str], n: int) -> float:
+    """redis-py's own XRANGE loop, a page of 1,000 at a time per key (no merge, no checks)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis(port=port)
+    await client.ping()
+    got = 0
+    began = time.perf_counter()
+    for key in keys:
+        start = "-"
+        while True:
+            page = await client.xrange(key, min=start, max="+", count=1000)
+            got += sum(1 for _id, fields in page if b"line" in fields)
+            if len(page) < 1000:
+                break
+            start = b"(" + page[-1][0]
+    elapsed = time.perf_counter() - began
+    await client.aclose()
+    assert got == n, (got, n)
+    return n / elapsed
+
+
+async def nats_py_read(port: int, n: int) -> float:
+    """nats-py's pull consumer on the stream, fetching 500 at a time (no sort, no checks)."""
+    import nats
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    nc = await nats.connect(f"nats://127.0.0.1:{port}")
+    js = nc.jetstream()
+    began = time.perf_counter()
+    sub = await js.pull_subscribe("feedcli.>", stream="BENCH", config=ConsumerConfig(ack_policy=AckPolicy.NONE))
+    got = 0
+    while got < n:
+        msgs = await sub.fetch(min(500, n - got), timeout=10)
+        got += sum(1 for m in msgs if m.data)
+    elapsed = time.perf_counter() - began
+    await nc.close()
+    return n / elapsed
+
+
+async def reading_back(redis_srv: RedisServer, nats_srv: NatsServer, n: int, rounds: int) -> dict[str, Any]:
+    """Reading n lines back (`replay redis://...`, `replay nats://...`) against the libraries' read loops."""
+    events = make_events(n)
+    lines = [encode_line(e)[:-1] for e in events]
+    keys = [f"feedcli:binance:book:{safe(e.symbol)}" for e in events]
+    subjects = [f"feedcli.binance.book.{safe(e.symbol)}" for e in events]
+    await empty_redis(redis_srv.port)
+    await redis_py_run(redis_srv.port, list(zip(keys, lines, strict=True)))
+    await empty_stream(nats_srv.port)
+    await nats_py_run(nats_srv.port, list(zip(subjects, lines, strict=True)), stream=True)
+    distinct = sorted(set(keys))
+    pairs = {
+        "read Redis": (
+            lambda: replay_read(redis_srv.url("/0", "key=feedcli:binance:*"), n),
+            lambda: redis_py_read(redis_srv.port, distinct, n),
+        ),
+        "read JetStream": (
+            lambda: replay_read(nats_srv.url("subject=feedcli.>&stream=BENCH"), n),
+            lambda: nats_py_read(nats_srv.port, n),
+        ),
+    }
+    out: dict[str, Any] = {}
+    for name, (ours, theirs) in pairs.items():
+        await ours()  # warm-up, both
+        await theirs()
+        mine: list[float] = []
+        base: list[float] = []
+        for r in range(rounds):
+            order = [(ours, mine), (theirs, base)] if r % 2 == 0 else [(theirs, base), (ours, mine)]
+            for run, into in order:
+                into.append(await run())
+        m, b = statistics.median(mine), statistics.median(base)
+        out[name] = {"feedcli": round(m), "library": round(b), "ratio": round(m / b, 3), "runs": [mine, base]}
+        print(f"{name:16} feedcli {m:>10,.0f} lines/s   library {b:>10,.0f} lines/s   ratio {m / b:5.2f}", flush=True)
+    return out
+
+
 async def memory_down(redis_srv: RedisServer, seconds: float) -> dict[str, Any]:
     """RSS while the sink's server is down and a receiver keeps emitting into it."""
     events = make_events(20000)
@@ -236,6 +350,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         result: dict[str, Any] = {"lines": args.lines, "rounds": args.rounds}
         result["throughput"] = await throughput(redis_srv, nats_srv, args.lines, args.rounds)
+        result["reading_back"] = await reading_back(redis_srv, nats_srv, args.lines, args.rounds)
         result["memory_down"] = await memory_down(redis_srv, args.down)
         return result
     finally:

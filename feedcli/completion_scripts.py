@@ -9,7 +9,7 @@ costs nothing, they can be committed, and a test can regenerate them and compare
 
 Regenerate the committed scripts after changing a command, option or choice::
 
-    python -m feedcli.completion_scripts            # writes completions/
+    python -m feedcli.completion_scripts            # writes feedcli/completions/
     python -m feedcli.completion_scripts --check    # exits 1 if they are stale
 
 All three scripts complete the same way, so they share one model (:func:`collect`):
@@ -61,8 +61,8 @@ __all__ = [
 #: The one command that rewrites the committed scripts; printed in every script's header.
 REGENERATE = "python -m feedcli.completion_scripts"
 SHELLS: tuple[str, ...] = ("bash", "zsh", "fish")
-#: The repository's completions/ folder (valid in a source checkout or editable install).
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "completions"
+#: The package's completions/ folder: package data, so installed wheels carry the scripts.
+DEFAULT_DIR = Path(__file__).resolve().parent / "completions"
 
 #: Metavars that say a plain ``str`` option names a file or directory, for apps that declare
 #: ``--output FILE`` as ``str`` rather than ``Path``.
@@ -846,11 +846,9 @@ def check_scripts(directory: Path, command: Any, prog: str = "feedcli") -> list[
 
 
 def _app_command() -> Any:
-    import typer
+    from feedcli.cli.app import command
 
-    from feedcli.cli.app import app
-
-    return typer.main.get_command(app)
+    return command()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

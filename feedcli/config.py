@@ -100,6 +100,17 @@ def remove(profile: str, family: str) -> bool:
     return True
 
 
+def profiles() -> list[str]:
+    """The profiles that hold anything, sorted by name."""
+    root = config_dir() / "profiles"
+    try:
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.json")))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise UsageError(f"cannot read {root}: {exc.strerror}") from None
+
+
 def base_key(base_url: str) -> str:
     """The key a base URL is stored under: scheme://host[:port][/prefix], lower-cased scheme
     and host, no trailing slash, so `HTTP://Host:1/` and `http://host:1` are one login."""

@@ -29,6 +29,19 @@ from feedcli.errors import AuthError, FeedError
 Say = Callable[[str], None]
 
 
+@dataclasses.dataclass(frozen=True)
+class StoredLogin:
+    """What `auth status` shows of one stored login: never the secret itself."""
+
+    family: str
+    base_url: str
+    account: str | None
+    #: when the token expires; None when it carries no expiry or the kind has none (a passcode)
+    expires: datetime | None
+    #: whether a token has an expiry to speak of at all
+    has_expiry: bool
+
+
 class CredentialKind(ABC):
     """One provider family's credentials, named as the config store names them."""
 
@@ -56,8 +69,31 @@ class CredentialKind(ABC):
     def demo_credential(self, base_url: str, simulator: Any) -> Any:
         """What `feedcli demo` connects to a running simulator with (blocking; run in a thread)."""
 
+    @abstractmethod
+    def stored(self, profile: str) -> list[StoredLogin]:
+        """The logins kept for the profile, one per base URL, in the order they were stored."""
 
-def _humanize(delta_seconds: float) -> str:
+    @abstractmethod
+    def secret(self, profile: str, base_url: str) -> str:
+        """The secret a connection to `base_url` would send (`auth token`); AuthError if none."""
+
+    def forget(self, profile: str, base_url: str | None) -> bool:
+        """Forget one host's login (or, with None, every host's); False when there was none."""
+        from feedcli import config
+
+        if base_url is None:
+            return config.remove(profile, self.family)
+        data = config.load(profile, self.family)
+        if data.pop(config.base_key(base_url), None) is None:
+            return False
+        if data:
+            config.save(profile, self.family, data)
+        else:
+            config.remove(profile, self.family)
+        return True
+
+
+def humanize(delta_seconds: float) -> str:
     minutes = int(delta_seconds // 60)
     if minutes < 60:
         return f"{minutes}m"
@@ -90,7 +126,7 @@ class TokenLogin(CredentialKind):
         who = token.account or user
         if token.expires is not None:
             left = (token.expires - datetime.now(timezone.utc)).total_seconds()
-            when = f"expires {token.expires:%Y-%m-%d %H:%M} UTC (in {_humanize(left)})"
+            when = f"expires {token.expires:%Y-%m-%d %H:%M} UTC (in {humanize(left)})"
         else:
             when = "expiry unknown (the token carries no exp claim)"
         say(f"✓ Logged in to {base_url} as {who} (profile {profile}); the token {when}.")
@@ -100,6 +136,22 @@ class TokenLogin(CredentialKind):
         from feedcli import auth
 
         return auth.login(base_url, simulator.user, simulator.password).token
+
+    def stored(self, profile: str) -> list[StoredLogin]:
+        from feedcli import auth, config
+
+        out = []
+        for base, entry in config.load(profile, self.family).items():
+            if not isinstance(entry, dict) or not entry.get("token"):
+                continue
+            token = auth.describe_token(str(entry["token"]), entry.get("account"))  # the JWT's own claims
+            out.append(StoredLogin(self.family, base, token.account, token.expires, True))
+        return out
+
+    def secret(self, profile: str, base_url: str) -> str:
+        from feedcli import auth
+
+        return auth.token_for(profile, base_url)  # FEEDCLI_TOKEN first, as a connection would
 
 
 class PasscodeLogin(CredentialKind):
@@ -210,3 +262,20 @@ class PasscodeLogin(CredentialKind):
 
     def demo_credential(self, base_url: str, simulator: Any) -> Any:
         return self._guest  # as `stream` would connect without a login
+
+    def stored(self, profile: str) -> list[StoredLogin]:
+        from feedcli import config
+
+        out = []
+        for base, entry in config.load(profile, self.family).items():
+            if isinstance(entry, dict) and entry.get("login") and entry.get("passcode"):
+                out.append(StoredLogin(self.family, base, str(entry["login"]), None, False))
+        return out
+
+    def secret(self, profile: str, base_url: str) -> str:
+        cred = self.load(profile, base_url)
+        if cred is self._guest:
+            raise AuthError(
+                f"not logged in to {self.title} at {base_url} (profile {profile}): it connects as the guest"
+            )
+        return str(dataclasses.asdict(cred)["passcode"])

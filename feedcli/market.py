@@ -112,7 +112,11 @@ class Book(NamedTuple):
         return "book"
 
     def to_json(self) -> dict[str, Any]:
-        return {"bids": [lv.to_json() for lv in self.bids], "asks": [lv.to_json() for lv in self.asks]}
+        # unpacked rather than `lv.to_json()`: this runs for every book line normalized
+        return {
+            "bids": [[p, s] if o is None else [p, s, o] for p, s, o in self.bids],
+            "asks": [[p, s] if o is None else [p, s, o] for p, s, o in self.asks],
+        }
 
 
 class Trade(NamedTuple):
@@ -261,6 +265,8 @@ class Info(NamedTuple):
 
     title: str
     fields: Mapping[str, Any] = NO_FIELDS
+    #: display names of fields whose name says little to a reader (`nav` → `NAV`), the provider's
+    labels: Mapping[str, str] = NO_FIELDS
 
     @property
     def kind(self) -> Kind:

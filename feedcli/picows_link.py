@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import time
@@ -37,6 +38,13 @@ from feedcli.providers.base import Codec, ConnectionDead, Handshake
 
 if TYPE_CHECKING:
     from feedcli.session import Session
+
+# picows logs what it refuses ("WS parser error: ...") through `logging`, which with no handler
+# set prints it on stderr: feedcli says it once, in its own words (session.py), so the
+# library's copy goes nowhere (stderr carries only feedcli's lines: CONTRACT.md)
+_picows_log = logging.getLogger("picows")
+_picows_log.addHandler(logging.NullHandler())
+_picows_log.propagate = False
 
 _TEXT, _BINARY, _CONT = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION
 _PING, _PONG, _CLOSE = WSMsgType.PING, WSMsgType.PONG, WSMsgType.CLOSE

@@ -79,6 +79,8 @@ async def run(
     background: Sequence[Coroutine[Any, Any, Any]] = (),
     on_malformed: Callable[[int], None] | None = None,
     note: Callable[[str], None] = stderr_note,
+    normalize: bool = False,
+    connection_notes: bool = True,
 ) -> None:
     """Stream until done (runner.run_until_done says what that is); raise the FeedError that ended the run.
 
@@ -86,12 +88,21 @@ async def run(
     first) and closed here, in order, once the sessions have stopped. A consumer whose
     output is the user's terminal (`on_terminal`: the live view, NDJSON on the terminal)
     makes the run end when the terminal vanishes.
+
+    Every data line gets its channel's `kind` (vocabulary.stamped, for codecs that do not
+    stamp it themselves); `normalize` puts `data` in the common shape of its kind.
+    `connection_notes=False` keeps reconnects and retries off `note` (they are still control
+    lines for the consumers).
     """
-    fanout = Fanout(consumers, limit)
+    from feedcli.vocabulary import stamped
+
+    receivers = _normalized(consumers) if normalize else list(consumers)
+    fanout = Fanout(receivers, limit)
     emit, pressure = fanout.emit, fanout.pressure
-    if len(consumers) == 1:  # the common case: hand events straight to the one consumer
-        emit, pressure = _single(consumers[0], limit), consumers[0].pressure
-    reporter = Reporter(note)
+    if len(receivers) == 1:  # the common case: hand events straight to the one consumer
+        emit, pressure = _single(receivers[0], limit), receivers[0].pressure
+    emit = stamped(emit)
+    reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
         Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
         for f in codec_factories
@@ -123,12 +134,36 @@ async def run(
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
 
 
-def _undelivered(consumers: Sequence[Consumer]) -> str:
-    """What a second Ctrl-C abandons: the lines the sinks (Redis, NATS) have not confirmed yet."""
-    from feedcli.sinks.delivery import pending_lines
+class _Normalized:
+    """A consumer that is handed every data event in the common shape of its kind (`--normalize`)."""
 
-    left = pending_lines(consumers)
-    return f"; {left} line{'s' if left != 1 else ''} not taken by the sinks abandoned" if left else ""
+    def __init__(self, consumer: Consumer) -> None:
+        from feedcli.vocabulary import normalize_event
+
+        self._consumer = consumer
+        self._normalize = normalize_event
+        self._emit = consumer.emit
+        self.pressure = consumer.pressure
+        self.aclose = consumer.aclose
+        self.on_terminal = getattr(consumer, "on_terminal", False)
+
+    async def start(self) -> None:
+        return None  # started by the caller, as the consumer it wraps
+
+    def emit(self, event: Event) -> None:
+        self._emit(self._normalize(event) if type(event) is DataEvent else event)
+
+
+def _normalized(consumers: Sequence[Consumer]) -> list[Consumer]:
+    """The consumers, those that write lines normalized; the live view (`reads_market`) reads
+    every provider's data through the channel tables, which take the provider's own payload."""
+    return [c if getattr(c, "reads_market", False) else _Normalized(c) for c in consumers]  # type: ignore[misc]
+
+
+def _undelivered(consumers: Sequence[Consumer]) -> str:
+    from feedcli.sinks.delivery import undelivered
+
+    return undelivered(consumers)
 
 
 async def _all_sessions(sessions: Sequence[Session]) -> None:

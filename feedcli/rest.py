@@ -30,6 +30,8 @@ from feedcli.safe_text import redact_url
 if TYPE_CHECKING:
     import httpx
 
+    from feedcli.ratelimit import RateLimiter
+
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -95,6 +97,7 @@ class RestClient:
         trust_env: bool,
         max_body: int,
         clock: Callable[[], float] = time.time,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._user_agent = user_agent
         self._connect_timeout = connect_timeout
@@ -102,6 +105,10 @@ class RestClient:
         self._trust_env = trust_env
         self._max_body = max_body
         self._clock = clock
+        #: paces every call to the exchange's documented REST limits (None: unpaced)
+        self._limiter = limiter
+        #: seconds the last call waited for the limiter
+        self.held_back = 0.0
         self._client: httpx.AsyncClient | None = None
 
     def _open(self) -> httpx.AsyncClient:
@@ -131,6 +138,8 @@ class RestClient:
         import httpx
 
         client = self._client or self._open()
+        if self._limiter is not None:
+            self.held_back = await self._limiter.acquire(request.url, dict(request.params))
         headers = list(request.headers)
         content = None
         if request.form:
@@ -148,6 +157,8 @@ class RestClient:
                 status = answer.status_code
                 if is_throttle(status):
                     retry_after = retry_after_seconds(answer.headers.get("Retry-After"), self._clock())
+                    if self._limiter is not None and status in (418, 429):
+                        self._limiter.penalize(retry_after)
                     raise Throttled(request, status, retry_after)
                 if status in REDIRECTS:
                     location = redact_url(answer.headers.get("Location", "nowhere"))

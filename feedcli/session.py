@@ -41,6 +41,7 @@ from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, 
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.lazy import lazy_module
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
+from feedcli.ratelimit import RateLimiter
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
 from feedcli.safe_text import printable, redact_url
 
@@ -52,6 +53,10 @@ else:
 #: what a consumer raises for an event JSON cannot hold (orjson's TypeError, raised before
 #: the consumer takes any of the event)
 _EncodeError = orjson.JSONEncodeError
+
+
+#: once the run's REST calls have been held back this long (seconds) in all, stderr says why
+PACING_NOTE = 1.0
 
 
 @dataclass
@@ -79,6 +84,8 @@ class SessionOptions:
     #: rate-limited or failing answers (429, 418, 5xx) to one HTTP call waited out in a row
     #: before giving up (None: the same bound as `max_retries`)
     throttle_retries: int | None = None
+    #: the provider's REST limiter (feedcli.ratelimit), shared by every session of a run
+    rest_limiter: RateLimiter | None = None
 
 
 class _Redirected(Exception):
@@ -109,15 +116,22 @@ async def _refuse_redirect(
 class Reporter:
     """Human notes on stderr, with repeats of the same kind folded into one line per period."""
 
-    def __init__(self, write: Callable[[str], None], period: float = 5.0) -> None:
+    def __init__(self, write: Callable[[str], None], period: float = 5.0, *, connection_notes: bool = True) -> None:
         self._write = write
         self._period = period
+        #: whether reconnects and retries are told (`record` off a terminal keeps them to its file)
+        self._connection_notes = connection_notes
         self._last: dict[str, float] = {}
         self._folded: dict[str, int] = {}
 
     def note(self, message: str) -> None:
         """Write one line; control characters (a server's close reason may hold any) escaped."""
         self._write(printable(message))
+
+    def connection(self, message: str) -> None:
+        """A note on the connection's ups and downs (retrying, reconnecting, waiting out a limit)."""
+        if self._connection_notes:
+            self.note(message)
 
     def limited(self, kind: str, message: str) -> None:
         """Write at most one `kind` line per period; later ones are counted into the next."""
@@ -196,6 +210,7 @@ class Session:
             timeout=self._opt.http_timeout,
             trust_env=self._opt.trust_env,
             max_body=self._opt.max_size,
+            limiter=self._opt.rest_limiter,
         )
         try:
             await self._run()
@@ -249,7 +264,7 @@ class Session:
                 reason = _describe_open_error(exc)
                 self._give_up_if_spent(codec.provider, retries, reason, answered=_answered(exc))
                 retries += 1
-                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                self._report.connection(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
                 await self._backoff(retries, _retry_after(exc, time.time()))
                 continue
 
@@ -273,7 +288,7 @@ class Session:
                 self._give_up_if_spent(codec.provider, retries, reason)
             retries += 1
             self._control(codec.provider, "disconnected", url=url, reason=reason, code=code, attempt=retries)
-            self._report.note(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
+            self._report.connection(f"feedcli: {codec.provider}: {reason}; reconnecting (attempt {retries})")
             await self._backoff(retries, None)
 
     def _announcer(self, codec: Codec, *, again: bool, attempt: int) -> Callable[[], None]:
@@ -655,9 +670,19 @@ class Session:
         (never handed on), a certificate that does not verify raises ProviderError."""
         assert self._rest is not None
         try:
-            return await self._rest.request(request)
+            response = await self._rest.request(request)
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
+        finally:
+            limiter = self._opt.rest_limiter
+            if self._rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
+                # many pairs' backfills or snapshots: say why they come slowly, now and then
+                self._report.limited(
+                    "pacing",
+                    f"feedcli: {codec.provider}: REST calls paced to the exchange's documented limits "
+                    f"({limiter.waited:.1f}s of waiting so far)",
+                )
+        return response
 
     async def _http_calls(self, codec: Codec) -> None:
         """Make the calls a codec wants before its WebSocket opens (a token, a backfill)."""
@@ -684,7 +709,7 @@ class Session:
             except Throttled as exc:
                 self._give_up_if_spent(codec.provider, waits, exc.describe(), answered=True, limit=limit)
                 waits += 1
-                self._report.note(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
+                self._report.connection(f"feedcli: {codec.provider}: {exc.describe()}; waiting (attempt {waits})")
                 await self._backoff(waits, exc.retry_after)
 
     async def _http_while_connected(self, codec: Codec) -> None:
@@ -756,7 +781,7 @@ class Session:
                 retries += 1
                 if connected and retries == 1:
                     self._control(codec.provider, "disconnected", url=_url_of(exc), reason=reason, attempt=retries)
-                self._report.note(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
+                self._report.connection(f"feedcli: {codec.provider}: {reason}; retrying (attempt {retries})")
                 await self._backoff(retries, exc.retry_after if isinstance(exc, RequestFailed) else None)
                 continue
             if codec.finished:

@@ -84,6 +84,7 @@ def reset() -> None:
     global _gone
     _gone = False
     _listeners.clear()
+    claimed.clear()
 
 
 def stderr_note(message: str) -> None:
@@ -146,6 +147,10 @@ def _broken_pipe(fd: int) -> bool:
         return False
 
 
+#: terminal descriptors whose input a key reader owns (feedcli.views.keys): not to be watched here
+claimed: set[int] = set()
+
+
 def watch_input(loop: asyncio.AbstractEventLoop, fd: int = 0) -> Callable[[], None]:
     """Watch a terminal stdin for its hangup (then `mark_gone()`); returns what stops watching.
 
@@ -181,6 +186,8 @@ def watch_input(loop: asyncio.AbstractEventLoop, fd: int = 0) -> Callable[[], No
     def start() -> None:
         nonlocal watching, later
         later = None
+        if fd in claimed:  # a reader of keys has the descriptor, and watches for the hangup itself
+            return
         try:
             loop.add_reader(fd, check)
         except (OSError, ValueError, NotImplementedError, RuntimeError):

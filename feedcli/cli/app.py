@@ -1,53 +1,33 @@
-"""The Typer application: commands assembled from one module each."""
+"""The `feedcli` command: every subcommand by name, its module imported only when used (`lazy`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-import typer
-
-from feedcli import __version__
-from feedcli.cli import demo, login, providers_cmd, record, replay, search, simulate, stream
-
-app = typer.Typer(
-    name="feedcli",
-    help="Real-time market data on the command line: log in, stream, record, replay, simulate.\n\n"
-    "Start with `feedcli demo`. Output is NDJSON when piped, a live view on a terminal.",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
-    pretty_exceptions_enable=False,
+HELP = (
+    "Real-time market data on the command line: log in, stream, record, replay, simulate.\n\n"
+    "Start with `feedcli demo`. Output is NDJSON when piped, a live view on a terminal. "
+    "Every command takes -q (nothing on stderr but the final error) and -v (tracebacks of unexpected "
+    "errors; also FEEDCLI_DEBUG=1), before or after the subcommand.\n\n"
+    "Examples:\n\n"
+    "  feedcli demo\n\n"
+    "  feedcli stream binance --pair BTC-USDT --channel trades --limit 5\n\n"
+    "  feedcli login && feedcli stream tse --isin IRO1FOLD0001 -o foolad.ndjson\n\n"
+    "  feedcli replay foolad.ndjson --speed 0 | jq -c .data\n"
+)
+EXIT_CODES = (
+    "Exit codes: 0 done, 1 unexpected error, 2 bad usage, 3 authentication refused, "
+    "4 subscription refused, 5 gave up reconnecting."
 )
 
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"feedcli {__version__}")
-        raise typer.Exit()
+_root: Any = None
 
 
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
-    ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of unexpected errors.")] = False,
-) -> None:
-    """feedcli: real-time market data on the command line."""
+def command() -> Any:
+    """The Click group behind `feedcli` (for the entry point and the completion generator)."""
+    global _root
+    if _root is None:
+        from feedcli.cli.lazy import root
 
-
-app.command("login")(login.login)
-app.command("logout")(login.logout)
-app.add_typer(stream.app)
-app.add_typer(record.app)
-app.command("replay")(replay.replay)
-app.add_typer(simulate.app)
-app.command("demo")(demo.demo)
-app.command("providers")(providers_cmd.providers)
-app.command("search")(search.search)
-
-
-def command() -> typer.core.TyperGroup:
-    """The Click command behind the app (for the entry point and the completion generator)."""
-    return typer.main.get_command(app)
+        _root = root(HELP, EXIT_CODES)
+    return _root

@@ -6,7 +6,6 @@ Which providers have a demo, and what it streams, is each record's `demo` (with 
 
 from __future__ import annotations
 
-import asyncio
 from enum import Enum
 from typing import Annotated
 
@@ -35,19 +34,39 @@ def demo(
     fmt: o.FormatOpt = o.Format.auto,
     limit: o.Limit = None,
     fps: o.Fps = 10.0,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--channel",
+            metavar="CHANNEL",
+            help="Stream these channels rather than the demo's own (repeatable; the provider's channel names).",
+        ),
+    ] = None,
+    focus: o.Focus = None,
+    tz: o.Tz = None,
 ) -> None:
     """Watch a simulated market live: no account, no network, nothing to configure.
 
     It runs the provider's simulator on loopback, logs in to it with its demo
     credentials and streams what the provider's demo names (every symbol, or a few
     with their history first), exactly as `feedcli stream` would.
-    Press Ctrl-C to leave. Piped, it writes NDJSON instead.
+    Keys: arrows or j/k move the focus, / filters the symbols, ? lists the keys, q (or
+    Ctrl-C) leaves. Piped, it writes NDJSON instead.
+
+    Examples:
+
+      feedcli demo
+
+      feedcli demo binance --rate 200
+
+      feedcli demo --limit 20 | jq -c .data
     """
     import functools
     from collections.abc import Callable
 
     from feedcli import pipeline
     from feedcli.providers.base import Codec
+    from feedcli.ratelimit import limiter_for
     from feedcli.session import SessionOptions
     from feedcli.sinks.base import Consumer
     from feedcli.sinks.ndjson import stdout_writer
@@ -56,6 +75,7 @@ def demo(
     spec, plan = record.simulator, record.demo
     assert spec is not None and plan is not None  # the choices are the records with both
     show_view = o.wants_view(fmt)
+    zone = o.zone(tz)  # exit 2 for an unknown zone
 
     async def main() -> None:
         driven = min(rate, plan.max_rate) if plan.max_rate is not None else rate
@@ -64,8 +84,15 @@ def demo(
         try:
             credential = None
             if record.credentials is not None:
+                import asyncio
+
                 credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
-            make = record.prepare(plan.values(sim), {})
+            values = dict(plan.values(sim))
+            if channel and plan.channels is not None:
+                values = dict(plan.channels(sim, list(channel)))
+            elif channel:
+                values["channel"] = list(channel)
+            make = record.prepare(values, {})
             count = len(make(base, credential))
             factories = [functools.partial(lambda i: make(base, credential)[i], i) for i in range(count)]
             await watch(factories, dict(plan.names(sim)))
@@ -79,7 +106,7 @@ def demo(
         if show_view:
             from feedcli.views.live import LiveView
 
-            view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names)
+            view = LiveView(title=f"feedcli demo {provider.value} (simulated)", names=names, focus=focus, zone=zone)
             consumers.append(view)
             background.append(view.run(fps=fps))
             on_malformed = view.note_malformed
@@ -90,11 +117,14 @@ def demo(
         await pipeline.run(
             factories,
             consumers,
-            options=SessionOptions(stale_after=None, trust_env=False),
+            # paced to the exchange's REST limits as a stream is (the simulator mirrors them)
+            options=SessionOptions(stale_after=None, trust_env=False, rest_limiter=limiter_for(record.rest_limits)),
             limit=limit,
             duration=duration,
             background=background,
             on_malformed=on_malformed,
         )
+
+    import asyncio
 
     asyncio.run(main())

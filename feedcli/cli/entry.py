@@ -8,6 +8,7 @@ Every FeedError becomes one line on stderr and its documented exit code.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 
@@ -18,51 +19,82 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"feedcli {__version__}\n")
         return 0
-    leading = args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]
-    verbose = "-v" in leading or "--verbose" in leading or os.environ.get("FEEDCLI_DEBUG") == "1"
 
     import typer
 
+    from feedcli.cli import verbosity
     from feedcli.cli.app import command
-    from feedcli.errors import FeedError
-    from feedcli.safe_text import printable
 
     try:
-        command().main(args=args, prog_name="feedcli", standalone_mode=False)
+        code = command().main(args=args, prog_name="feedcli", standalone_mode=False)
+        if isinstance(code, int):  # a typer.Exit(N) inside a command comes back as its code
+            return code
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # Typer's (vendored Click's) usage errors: exit 2
+        quiet = verbosity.quiet()
+        err = verbosity.restore()
+        if hasattr(exc, "message"):
+            exc.message = plain_words(exc.message)
         show = getattr(exc, "show", None)
-        if show is not None:
+        if quiet and hasattr(exc, "format_message"):
+            err.write(f"feedcli: {exc.format_message()}\n")  # -q: the error line alone
+        elif show is not None:
             show()
         else:
             sys.stderr.write(f"feedcli: {exc}\n")
         return getattr(exc, "exit_code", 2)
     except typer.Abort:
-        sys.stderr.write("\nfeedcli: interrupted\n")
+        verbosity.restore().write("\nfeedcli: interrupted\n")
         return 0
-    except FeedError as exc:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        sys.stderr.write(f"feedcli: {printable(str(exc))}\n")  # may quote a server: no raw escapes
-        return exc.exit_code
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:
         # the reader went away (`feedcli providers | head -1`): not an error of ours
         _silence_stdout()
         return 0
-    except Exception as exc:  # the one place unexpected errors are caught, for a one-line message
+    except Exception as exc:  # the one place errors are caught, for a one-line message
+        from feedcli.errors import FeedError
+        from feedcli.safe_text import printable
+
+        verbose = verbosity.verbose()
+        err = verbosity.restore()
+        if isinstance(exc, FeedError):
+            if verbose:
+                import traceback
+
+                traceback.print_exc(file=err)
+            err.write(f"feedcli: {printable(str(exc))}\n")  # may quote a server: no raw escapes
+            return exc.exit_code
         if verbose:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=err)
         detail = printable(f"{exc.__class__.__name__}: {exc}")
-        sys.stderr.write(f"feedcli: unexpected error: {detail} (run with -v for details)\n")
+        err.write(f"feedcli: unexpected error: {detail} (run with -v for details)\n")
         return 1
     return 0
+
+
+#: the validation library's phrases in Typer's errors, and ours in their place
+_PHRASES = (
+    (re.compile(r"^Value error, "), ""),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), r"must be at least \1"),
+    (re.compile(r"Input should be less than or equal to (\S+)"), r"must be at most \1"),
+    (re.compile(r"Input should be greater than (\S+)"), r"must be more than \1"),
+    (re.compile(r"Input should be less than (\S+)"), r"must be less than \1"),
+    (re.compile(r"Input should be a valid integer.*"), "must be a whole number"),
+    (re.compile(r"Input should be a valid number.*"), "must be a number"),
+    (re.compile(r"Input should be a valid boolean.*"), "must be true or false"),
+    (re.compile(r"Input should be "), "must be "),
+)
+
+
+def plain_words(message: str) -> str:
+    """A usage error as a person would say it: no "Value error," or "Input should be"."""
+    for pattern, replacement in _PHRASES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _silence_stdout() -> None:

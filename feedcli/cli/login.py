@@ -64,8 +64,10 @@ def login(
     from feedcli import config
 
     kind = _kind(family)
-    base = o.base_url(url, kind.family, kind.default_url)
+    base, source = o.family_base_url(http_only(url), kind.family, kind.default_url)
     config.load(profile, kind.family)  # a bad profile name or store fails before the password is sent
+    # before any prompt: the user sees where the password goes before typing it
+    _say(f"Logging in to {kind.title} at {base} ({'from ' if source != 'the default' else ''}{source}).")
     interactive = sys.stdin.isatty()
     if not user:
         if password_stdin or not interactive:
@@ -84,17 +86,43 @@ def login(
     kind.login(base, user, password, profile, _say)
 
 
+def http_only(url: str | None) -> str | None:
+    """A password or token goes to an http(s) form only: `--url ws://...` is refused (exit 2)."""
+    from urllib.parse import urlsplit
+
+    if url is not None and urlsplit(url).scheme.lower() not in ("http", "https"):
+        from feedcli.safe_text import redact_url
+
+        raise UsageError(f"--url must start with http:// or https://, not {redact_url(url)!r}")
+    return url
+
+
 def logout(
     family: Annotated[Family, typer.Argument(help="Which provider family.")] = DEFAULT,  # type: ignore[valid-type]
+    url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--url", metavar="BASE", help="Forget this host's login only.", show_default=False),
+    ] = None,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
-    """Forget the stored credentials of a family (tokens, or logins and passcodes) in a profile."""
-    from feedcli import config
+    """Forget the stored credentials of a family (tokens, or logins and passcodes) in a profile:
+    every host's, or with --url one host's.
 
-    if config.remove(profile, family.value):
-        _say(f"✓ Logged out of {family.value} (profile {profile}).")
+    Examples:
+
+      feedcli logout
+
+      feedcli logout --url http://127.0.0.1:8765   # the simulator's token only
+
+      feedcli logout moex --profile work
+    """
+    kind = _kind(family)
+    base = o.base_url(http_only(url), kind.family, kind.default_url) if url is not None else None
+    where = f"{kind.family} at {base}" if base is not None else kind.family
+    if kind.forget(profile, base):
+        _say(f"✓ Logged out of {where} (profile {profile}).")
     else:
-        _say(f"Not logged in to {family.value} (profile {profile}); nothing to do.")
+        _say(f"Not logged in to {where} (profile {profile}); nothing to do.")
 
 
 def _login_doc() -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -42,11 +43,44 @@ FormatOpt = Annotated[
 ]
 Limit = Annotated[
     Optional[int],  # noqa: UP045
-    typer.Option("--limit", metavar="N", min=1, help="Exit 0 after N data lines.", show_default=False),
+    typer.Option("--limit", metavar="N", min=1, help="Exit 0 after N data lines (N at least 1).", show_default=False),
 ]
+
+
+def seconds(flag: str, *, zero: bool = False, least: float | None = None) -> Callable[[Any], float]:
+    """A parser of a duration option: `90`, `90s`, `1.5m`, `15m`, `1h`, `1d` (exit 2 otherwise).
+
+    `zero` lets 0 through (it turns the thing off); `least` is the smallest value taken.
+    """
+
+    def parse(value: Any) -> float:
+        from feedcli.errors import UsageError
+        from feedcli.units import parse_duration
+
+        if isinstance(value, int | float):
+            return float(value)  # a default
+        text = str(value).strip()
+        try:
+            result = 0.0 if zero and text in ("0", "0.0", "0s") else parse_duration(text)
+        except UsageError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
+        if least is not None and result < least:
+            raise UsageError(f"{flag}: {text!r} is too short: at least {least:g}s")
+        return result
+
+    return parse
+
+
+DURATIONS = "seconds, or a number with a unit: 90, 90s, 1.5m, 15m, 1h, 1d"
 Duration = Annotated[
     Optional[float],  # noqa: UP045
-    typer.Option("--duration", metavar="SECONDS", min=0.0, help="Exit 0 after SECONDS.", show_default=False),
+    typer.Option(
+        "--duration",
+        metavar="DURATION",
+        parser=seconds("--duration"),
+        help=f"Exit 0 after DURATION ({DURATIONS}).",
+        show_default=False,
+    ),
 ]
 Events = Annotated[
     bool,
@@ -56,9 +90,9 @@ StaleAfter = Annotated[
     float,
     typer.Option(
         "--stale-after",
-        metavar="SECONDS",
-        min=0.0,
-        help="Reconnect when no data came for SECONDS (pings and heartbeats don't count); 0 turns it off.",
+        metavar="DURATION",
+        parser=seconds("--stale-after", zero=True),
+        help="Reconnect when no data came for DURATION (pings and heartbeats don't count); 0 turns it off.",
     ),
 ]
 MaxRetries = Annotated[
@@ -75,12 +109,14 @@ PingInterval = Annotated[
     float,
     typer.Option(
         "--ping-interval",
-        metavar="SECONDS",
-        min=0.0,
-        help="Ping the server every SECONDS; one that answers nothing for as long again is gone. 0: no pings.",
+        metavar="DURATION",
+        parser=seconds("--ping-interval", zero=True),
+        help="Ping the server every DURATION; one that answers nothing for as long again is gone. 0: no pings.",
     ),
 ]
-Fps = Annotated[float, typer.Option("--fps", min=1.0, max=60.0, help="Redraws per second of the live view.")]
+Fps = Annotated[
+    float, typer.Option("--fps", metavar="N", min=1.0, max=60.0, help="Redraws per second of the live view, 1 to 60.")
+]
 Sinks = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -91,6 +127,52 @@ Sinks = Annotated[
         show_default=False,
     ),
 ]
+Normalize = Annotated[
+    bool,
+    typer.Option(
+        "--normalize",
+        help="Write each line's data in the common shape of its kind (book, trade, candle, quote, stats, info), "
+        "whatever the provider, and its ts in UTC.",
+    ),
+]
+
+Focus = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--focus",
+        metavar="SYMBOL",
+        help="The live view's detail panel starts on SYMBOL (an identifier or a name); arrows or j/k move on.",
+        show_default=False,
+    ),
+]
+Tz = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        help="The zone of every clock in the live view: UTC (the default), local, or a name such as Asia/Tehran.",
+        show_default=False,
+    ),
+]
+
+
+def zone(name: str | None) -> Any:
+    """The tzinfo of --tz (None: UTC); UsageError (exit 2) for a zone the system does not know."""
+    from datetime import datetime, timezone
+
+    if name is None or name.upper() == "UTC":
+        return timezone.utc
+    if name.lower() == "local":
+        return datetime.now().astimezone().tzinfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        from feedcli.errors import UsageError
+
+        raise UsageError(f"--tz: unknown time zone {name!r}: use UTC, local, or a name such as Asia/Tehran") from None
+
 
 DEFAULT_STALE_AFTER = 120.0
 DEFAULT_PROFILE_NAME = DEFAULT_PROFILE
@@ -101,16 +183,51 @@ def base_url(explicit: str | None, provider: str, default: str, *, family: str |
 
     Checked here, before credentials are looked up or anything connects (exit 2 if wrong).
     """
+    return base_url_from(explicit, provider, default, family=family)[0]
+
+
+def base_url_from(explicit: str | None, provider: str, default: str, *, family: str | None = None) -> tuple[str, str]:
+    """`base_url`, and where it came from (`--url`, the variable's name, or "the default")."""
     from feedcli.providers.base import check_base_url
 
     if explicit is not None:
-        return check_base_url(explicit.rstrip("/"))
+        return check_base_url(explicit.rstrip("/")), "--url"
     for name in (provider, family):
         if name:
-            value = os.environ.get(f"FEEDCLI_{name.upper()}_URL")
+            variable = f"FEEDCLI_{name.upper()}_URL"
+            value = os.environ.get(variable)
             if value:
-                return check_base_url(value.rstrip("/"))
-    return default
+                return check_base_url(value.rstrip("/")), variable
+    return default, "the default"
+
+
+def family_base_url(explicit: str | None, family: str, default: str) -> tuple[str, str]:
+    """The base URL `login FAMILY` talks to: the one every provider of the family would stream from.
+
+    `stream tse` reads FEEDCLI_TSE_URL before FEEDCLI_HT_URL, so a login that read only the
+    family's variable would send the password to production while the user believes they
+    talk to a simulator. Any host the environment names wins over production; when the
+    environment names several for one family, the user must say which with --url (exit 2)
+    rather than have feedcli guess where the password goes.
+    """
+    from feedcli import providers
+    from feedcli.errors import UsageError
+
+    if explicit is not None:
+        return base_url_from(explicit, family, default)
+    found: dict[str, str] = {}
+    names = [r.name for r in providers.records() if r.credentials is not None and r.credentials.family == family]
+    for name in names or [family]:
+        url, source = base_url_from(None, name, default, family=family)
+        if source != "the default":
+            found.setdefault(url, source)
+    if len(found) > 1:
+        where = ", ".join(f"{url} ({source})" for url, source in found.items())
+        raise UsageError(f"the environment names several {family} hosts: {where}; say which with --url")
+    if found:
+        url, source = next(iter(found.items()))
+        return url, source
+    return default, "the default"
 
 
 def wants_view(fmt: Format) -> bool:

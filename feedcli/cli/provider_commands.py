@@ -41,6 +41,8 @@ class Resolved:
     base_url: str
     #: the provider's own option values, plain (for a recording's header); never secrets
     selectors: dict[str, Any]
+    #: the provider's documented REST limits (feedcli.ratelimit.RestLimits), None if none
+    rest_limits: Any = None
 
     def factories(self) -> list[Callable[[], Codec]]:
         """One factory per connection, each building a fresh codec per attempt."""
@@ -53,9 +55,12 @@ def _fresh(make_codecs: Callable[[str], list[Codec]], url: str, index: int) -> C
     return make_codecs(url)[index]
 
 
-def session_options(shared: dict[str, Any], base_url: str) -> Any:
-    """SessionOptions from the options every verb shares."""
+def session_options(shared: dict[str, Any], base_url: str, rest_limits: Any = None) -> Any:
+    """SessionOptions from the options every verb shares, with the run's one REST limiter
+    (paced to `rest_limits`, scaled by the test knob FEEDCLI_REST_LIMITS_SCALE)."""
+    from feedcli.knobs import env_seconds
     from feedcli.providers.base import is_loopback
+    from feedcli.ratelimit import SCALE_ENV, limiter_for
     from feedcli.session import SessionOptions
 
     max_retries = shared.get("max_retries")
@@ -66,6 +71,7 @@ def session_options(shared: dict[str, Any], base_url: str) -> Any:
         trust_env=not is_loopback(base_url),  # proxies from the environment, never for loopback
         ping_interval=ping or None,
         ping_timeout=ping or None,
+        rest_limiter=limiter_for(rest_limits, env_seconds(SCALE_ENV)),
     )
 
 
@@ -79,7 +85,10 @@ def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parame
         if option.choices:
             # a Choice, so --help and shell completion offer the values
             kind = Enum(f"{provider}_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
-        info = typer.Option(*names, metavar=option.metavar, help=option.help, show_default=False)
+        text = option.help
+        if option.choices and not all(c in text for c in option.choices):
+            text = f"{text} One of: {', '.join(option.choices)}."  # e.g. each exchange's intervals
+        info = typer.Option(*names, metavar=option.metavar, help=text, show_default=False)
         if option.single:
             annotation = Annotated[Optional[kind], info]  # type: ignore[valid-type]  # noqa: UP045
             default = None
@@ -120,7 +129,7 @@ def resolve(record: Provider, values: dict[str, Any], url: str | None, profile: 
     else:
         base = o.base_url(url, info.name, info.default_url, family=info.credentials)
     cred = credential(record, profile, base)
-    return Resolved(info.name, info, lambda u: make(u, cred), base, plain)
+    return Resolved(info.name, info, lambda u: make(u, cred), base, plain, record.rest_limits)
 
 
 def build_command(
@@ -155,13 +164,30 @@ def build_command(
     return command
 
 
-def add_provider_commands(
-    app: typer.Typer,
+def provider_group(
     verb: str,
+    help_text: str,
     shared: tuple[Shared, ...],
     run: Runner,
     examples: Callable[[ProviderInfo], list[str]] | None = None,
-) -> None:
-    for record in providers.records():
-        command = build_command(verb, record, shared, run, examples)
-        app.command(record.name, no_args_is_help=True)(command)
+) -> Any:
+    """The `VERB` group: one subcommand per provider, each built (and its provider imported)
+    only when it is used, so `stream tse --help` loads tse alone."""
+    from feedcli.cli.lazy import LazyGroup, from_function
+
+    def build(name: str) -> Any:
+        command = build_command(verb, providers.get(name), shared, run, examples)
+        return from_function(command, name, no_args_is_help=True)
+
+    def summary(name: str) -> str:
+        return providers.get(name).info.title
+
+    return LazyGroup(
+        name=verb,
+        names=providers.names,
+        build=build,
+        summary=summary,
+        help=help_text,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )

@@ -3,31 +3,49 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
+
+import typer
 
 
-def providers() -> None:
-    """List the providers, their selectors, channels and paths (NDJSON when piped)."""
+def providers(
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON array (even on a terminal).")] = False,
+) -> None:
+    """List the providers, their selectors, channels and paths: a table on a terminal, one JSON
+    object per provider when piped, a JSON array with --json.
+
+    Examples:
+
+      feedcli providers
+
+      feedcli providers | jq -r 'select(.credentials == null) | .name'   # the public ones
+
+      feedcli providers --json | jq '.[0].channels'
+    """
     import orjson
 
     from feedcli import providers as registry
 
     infos = [record.info for record in registry.records()]
+    rows = [
+        {
+            "name": info.name,
+            "title": info.title,
+            "selectors": info.selectors,
+            "channels": list(info.channels),
+            "ws_path": info.ws_path,
+            "default_url": info.default_url,
+            "credentials": info.credentials,
+        }
+        for info in infos
+    ]
+    if json:
+        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        sys.stdout.flush()
+        return
     if not sys.stdout.isatty():
-        for info in infos:
-            sys.stdout.buffer.write(
-                orjson.dumps(
-                    {
-                        "name": info.name,
-                        "title": info.title,
-                        "selectors": info.selectors,
-                        "channels": list(info.channels),
-                        "ws_path": info.ws_path,
-                        "default_url": info.default_url,
-                        "credentials": info.credentials,
-                    },
-                    option=orjson.OPT_APPEND_NEWLINE,
-                )
-            )
+        for row in rows:
+            sys.stdout.buffer.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
         sys.stdout.flush()
         return
     from rich.console import Console

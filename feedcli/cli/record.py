@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from enum import Enum
@@ -11,17 +10,18 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 from feedcli.providers.base import ProviderInfo
 
 if TYPE_CHECKING:
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.views.status_line import StatusLine
 
-app = typer.Typer(
-    name="record",
-    help="Record a stream to NDJSON files: rotated, compressed, on disk every second.",
-    no_args_is_help=True,
+HELP = (
+    "Record a stream to NDJSON files: rotated, compressed, on disk every second.\n\n"
+    "Examples:\n\n"
+    "  feedcli record binance --pair BTC-USDT -o rec/ --rotate-interval 1h --compress zstd\n\n"
+    "  feedcli record tse --isin IRO1FOLD0001 -o foolad.ndjson --duration 6h"
 )
 
 
@@ -54,14 +54,22 @@ RotateInterval = Annotated[
         show_default=False,
     ),
 ]
-CompressOpt = Annotated[Compress, typer.Option("--compress", help="Compress each file as a stream.")]
+CompressOpt = Annotated[
+    Optional[Compress],  # noqa: UP045
+    typer.Option(
+        "--compress",
+        help="Compress each file as a stream. Default: what the -o name says (.gz gzip, .zst zstd), else none.",
+        show_default=False,
+    ),
+]
 FlushInterval = Annotated[
     float,
     typer.Option(
         "--flush-interval",
-        metavar="SECONDS",
-        min=0.05,
-        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose.",
+        metavar="DURATION",
+        parser=o.seconds("--flush-interval", least=0.05),
+        help="Push what was received to the disk (fsync) at least this often: the most a crash can lose "
+        "(at least 50ms).",
     ),
 ]
 
@@ -70,7 +78,7 @@ COMMON: tuple[Shared, ...] = (
     ("output", Output, ...),
     ("rotate_size", RotateSize, None),
     ("rotate_interval", RotateInterval, None),
-    ("compress", CompressOpt, Compress.none),
+    ("compress", CompressOpt, None),
     ("flush_interval", FlushInterval, 1.0),
     ("url", o.Url, None),
     ("limit", o.Limit, None),
@@ -80,35 +88,53 @@ COMMON: tuple[Shared, ...] = (
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("sink", o.Sinks, None),
+    ("normalize", o.Normalize, False),
 )
 
 
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
     from feedcli import pipeline
+    from feedcli.sinks.naming import compression_for
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
     from feedcli.units import parse_duration, parse_size
 
+    asked = shared["compress"]
+    compress = compression_for(shared["output"], asked.value if asked is not None else None)
     rotate_size = parse_size(shared["rotate_size"]) if shared["rotate_size"] else None
     rotate_interval = parse_duration(shared["rotate_interval"]) if shared["rotate_interval"] else None
     factories = resolved.factories()
     sink_specs = parse_sinks(shared["sink"] or ())  # exit 2 before anything connects
-    options = session_options(shared, resolved.base_url)
+    options = session_options(shared, resolved.base_url, resolved.rest_limits)
     writer = RecordingWriter(
         shared["output"],
         provider=resolved.name,
         # what was asked for and where from; the credential never goes in (it is not in here)
-        describe={"subscription": resolved.selectors, "url": resolved.base_url},
+        describe={
+            "subscription": resolved.selectors,
+            "url": resolved.base_url,
+            **({"normalized": True} if shared["normalize"] else {}),
+        },
         rotate_size=rotate_size,
         rotate_interval=rotate_interval,
-        compress=shared["compress"].value,
+        compress=compress,
         flush_interval=shared["flush_interval"],
     )
     writer.open()
-    # the status line, on a terminal only; notes go above it rather than through it
+    # the status line, on a terminal only; notes go above it rather than through it. Not on a
+    # terminal (a service, a log file), reconnects and retries are kept to the file's control
+    # lines unless -v: a log of a week-long recording is its errors, not every reconnect
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
     drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
+    if status is None:  # no terminal: a backfill's progress as notes under -v, else nothing
+        from feedcli.cli import verbosity
+        from feedcli.views.work import show_work
+
+        verbose = verbosity.verbose()
+        drawing["background"] = [show_work(on_terminal=False, verbose=verbose)]
+        if not verbose:
+            drawing["connection_notes"] = False
 
     async def main() -> None:
         await writer.start()
@@ -123,22 +149,29 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],
+            normalize=shared["normalize"],
             **drawing,
         )
+
+    import asyncio
 
     asyncio.run(main())
 
 
 def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
     """messages, rate, reconnects, the current file and its size, redrawn twice a second on stderr."""
+    from rich.console import Group, RenderableType
+
+    from feedcli import progress
     from feedcli.views.progress import RateMeter, RecordingStatus
     from feedcli.views.status_line import StatusLine
+    from feedcli.views.work import work_lines
 
     meter = RateMeter(window=2.0)
 
-    def render(final: bool) -> RecordingStatus:
+    def render(final: bool) -> RenderableType:
         path = writer.current_file
-        return RecordingStatus(
+        line = RecordingStatus(
             provider,
             writer.messages,
             meter.update(writer.messages),
@@ -147,6 +180,8 @@ def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:
             os.path.basename(path) if path is not None else None,
             writer.current_size,
         )
+        tasks = progress.current()  # a backfill under way: its progress above the status
+        return Group(work_lines(tasks, 100), line) if tasks and not final else line
 
     return StatusLine(render, every=0.5)
 
@@ -166,8 +201,9 @@ def _examples(info: ProviderInfo) -> list[str]:
     selectors = " ".join(words)
     return [
         f"feedcli record {info.name} {selectors} -o recordings/ --compress zstd --rotate-interval 1h",
-        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --compress gzip --duration 3600",
+        f"feedcli record {info.name} {selectors} -o {info.name}.ndjson.gz --duration 3600",
     ]
 
 
-add_provider_commands(app, "record", COMMON, run_record, _examples)
+def command() -> Any:
+    return provider_group("record", HELP, COMMON, run_record, _examples)

@@ -26,21 +26,24 @@ def replay(
     files: Annotated[
         list[str],
         typer.Argument(
-            metavar="FILE",
+            metavar="FILE|URL",
             help="Recordings (NDJSON, plain, gzip or zstd: told from the content); several are merged "
-            "by receive time. - is standard input.",
+            "by receive time. - is standard input. Or one redis://HOST:PORT/DB?key=PATTERN[&group=NAME] "
+            "or nats://HOST:PORT?subject=PATTERN&stream=NAME to read lines back from a --sink.",
             show_default=False,
         ),
     ],
     speed: Annotated[
-        float,
+        Optional[float],  # noqa: UP045
         typer.Option(
             "--speed",
             metavar="X",
             min=0.0,
-            help="1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader takes them.",
+            help="1: real time; 10: ten times faster; 0.5: half speed; 0: as fast as the reader takes them. "
+            "[default: 1; with --follow, 0]",
+            show_default=False,
         ),
-    ] = 1.0,
+    ] = None,
     start: Annotated[
         Optional[str],  # noqa: UP045 - Typer reads the annotation at run time on Python 3.10
         typer.Option(
@@ -79,6 +82,9 @@ def replay(
     ] = None,
     fmt: o.FormatOpt = o.Format.auto,
     fps: o.Fps = 10.0,
+    focus: o.Focus = None,
+    tz: o.Tz = None,
+    normalize: o.Normalize = False,
     serve: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -89,6 +95,23 @@ def replay(
             show_default=False,
         ),
     ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="With --serve: allow a HOST that is not loopback (0.0.0.0, a LAN address); the "
+            "recording is then readable from the network.",
+        ),
+    ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="With a redis:// or nats:// URL: after what is there, keep reading new lines as they come.",
+        ),
+    ] = False,
+    sink: o.Sinks = None,
     wait_clients: Annotated[
         int,
         typer.Option(
@@ -107,6 +130,10 @@ def replay(
     time order. --channel and --symbol select data lines; control lines (connected,
     gap, ...) are kept, as they say where the data has holes. Ctrl-C stops with exit 0.
 
+    A redis:// or nats:// URL reads back what `--sink` sent there, like a recording;
+    --follow then keeps reading (a live view of another machine's capture). --sink sends
+    the replayed lines on, byte for byte.
+
     Examples:
 
       feedcli replay day.ndjson.zst
@@ -114,6 +141,10 @@ def replay(
       feedcli replay --speed 0 a.ndjson b.ndjson.gz | jq 'select(.channel)'
 
       feedcli replay rec.ndjson --from 2025-11-14T08:30Z --to 2025-11-14T09:00Z --symbol IRO1FOLD0001
+
+      feedcli replay 'redis://bus:6379/0?key=feedcli:binance:*' --follow --format view
+
+      feedcli replay day.ndjson.zst --speed 0 --sink 'nats://bus:4222?stream=FEED'
     """
     import sys
 
@@ -131,15 +162,26 @@ def replay(
     view = o.wants_view(fmt)
     options = engine.ReplayOptions(
         files=tuple(files),
-        speed=speed,
+        speed=speed if speed is not None else 0.0 if follow else 1.0,
         filters=filters,
         view=view,
         fps=fps,
+        zone=o.zone(tz),
+        focus=focus,
         progress=not view and not o.is_terminal(sys.stdout) and o.is_terminal(sys.stderr),
+        follow=follow,
+        sinks=tuple(sink or ()),
+        normalize=normalize,
     )
     if wait_clients != 1 and serve is None:
         raise UsageError("--wait-clients goes with --serve")
+    if public and serve is None:
+        raise UsageError("--public goes with --serve")
+    if serve is not None and (options.source is not None or follow or sink):
+        raise UsageError("--serve serves recording files: not a redis:// or nats:// URL, nor with --follow or --sink")
+    if serve is not None and normalize:
+        raise UsageError("--normalize does not go with --serve: a server speaks the provider's own protocol")
     if serve is not None:
-        engine.serve(options, serve, wait_clients=wait_clients)
+        engine.serve(options, serve, wait_clients=wait_clients, public=public)
     else:
         engine.run(options)

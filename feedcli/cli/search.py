@@ -34,6 +34,7 @@ def search(
     ],
     url: o.Url = None,
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON array (even on a terminal).")] = False,
 ) -> None:
     from feedcli import providers
     from feedcli.cli.provider_commands import credential
@@ -49,7 +50,12 @@ def search(
     cred = credential(record, profile, base)
     rows = run_search(lambda: factory(base, cred), base)
     columns = record.search.columns
-    if sys.stdout.isatty():
+    if json:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        sys.stdout.flush()
+    elif sys.stdout.isatty():
         _table(provider, pattern, rows, columns)
     else:
         _ndjson(rows)
@@ -111,9 +117,10 @@ def _doc() -> str:
 
     examples = [line for record in providers.records() if record.search for line in record.search.examples]
     shown = "\n\n".join(f"  {line}" for line in examples)
-    return "Search a provider's instruments: a table on a terminal, one JSON object per match when piped.\n\n" + (
-        f"Examples:\n\n{shown}\n" if shown else ""
-    )
+    return (
+        "Search a provider's instruments: a table on a terminal, one JSON object per match when piped, "
+        "a JSON array with --json.\n\n"
+    ) + (f"Examples:\n\n{shown}\n" if shown else "")
 
 
 search.__doc__ = _doc()

@@ -6,7 +6,6 @@ declarations there, turned into Typer parameters here, as `stream`'s are.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
@@ -18,12 +17,26 @@ from feedcli.providers.record import SimOption, Simulator
 
 app = typer.Typer(
     name="simulate",
-    help="Serve a provider's real protocol on loopback with deterministic market data.",
+    help="Serve a provider's real protocol on loopback with deterministic market data.\n\n"
+    "Examples:\n\n"
+    "  feedcli simulate tse --port 8765\n\n"
+    "  feedcli simulate binance --port 0 --rate 200   # the first stderr line names the URL\n\n"
+    "  feedcli simulate moex --host 0.0.0.0 --public   # reachable from other machines",
     no_args_is_help=True,
 )
 
-Host = Annotated[str, typer.Option("--host", help="Address to bind (keep it on loopback).")]
+Host = Annotated[
+    str, typer.Option("--host", metavar="ADDRESS", help="Address to bind: loopback only, unless --public.")
+]
 Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on; 0 picks a free one.")]
+Public = Annotated[
+    bool,
+    typer.Option(
+        "--public",
+        help="Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator's demo "
+        "credentials are then reachable from the network.",
+    ),
+]
 FAULTS = "Fault injection"
 
 
@@ -51,18 +64,24 @@ def _parameter(option: SimOption) -> inspect.Parameter:
 def _command(name: str, spec: Simulator) -> Callable[..., None]:
     """`simulate NAME`: --host and --port, then the simulator's own options."""
 
-    def command(host: str, port: int, **values: Any) -> None:
+    def command(host: str, port: int, public: bool, **values: Any) -> None:
+        from feedcli.binds import check_bind
         from feedcli.errors import UsageError
 
+        warning = check_bind(host, public, f"the {name} simulator (and its well-known demo credentials)", "--host")
         try:
             sim = spec.build(host, port, values)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        asyncio.run(serve_until_signalled(sim, host, port, sim.listing))
+        import asyncio
+
+        listing = sim.listing if warning is None else lambda: [*sim.listing(), warning]
+        asyncio.run(serve_until_signalled(sim, host, port, listing))
 
     parameters = [
         inspect.Parameter("host", inspect.Parameter.KEYWORD_ONLY, default="127.0.0.1", annotation=Host),
         inspect.Parameter("port", inspect.Parameter.KEYWORD_ONLY, default=spec.port, annotation=Port),
+        inspect.Parameter("public", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Public),
         *(_parameter(option) for option in spec.options),
     ]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -71,7 +90,14 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
     return command
 
 
+def _examples(example: str) -> str:
+    """A simulator's example ("A, then B") as lines: the simulator, then what talks to it."""
+    first, *rest = example.split(", then ")
+    lines = [first, *(f"{line}   # in another terminal" for line in rest)]
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
 for _record in providers.records():
     if _record.simulator is not None:
         _spec = _record.simulator
-        app.command(_record.name, help=f"{_spec.help}\n\nExample: {_spec.example}")(_command(_record.name, _spec))
+        app.command(_record.name, help=f"{_spec.help}\n\n{_examples(_spec.example)}")(_command(_record.name, _spec))

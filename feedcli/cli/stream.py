@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from typing import Any
 
-import typer
-
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, add_provider_commands, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
 
-app = typer.Typer(
-    name="stream",
-    help="Stream live data as NDJSON (piped) or a live view (terminal).",
-    no_args_is_help=True,
+HELP = (
+    "Stream live data as NDJSON (piped) or a live view (terminal). `feedcli stream PROVIDER --help` "
+    "lists a provider's selectors, channels and intervals.\n\n"
+    "Examples:\n\n"
+    "  feedcli stream binance --pair BTC-USDT --channel trades --limit 10\n\n"
+    "  feedcli stream tse --isin IRO1FOLD0001 --duration 1h -o foolad.ndjson\n\n"
+    "  feedcli stream moex --ticker MXSE.TQBR.SBER --stream orderbooks --format view"
 )
 
 #: the options of every `stream` subcommand
@@ -29,7 +30,10 @@ COMMON: tuple[Shared, ...] = (
     ("ping_interval", o.PingInterval, 20.0),
     ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
     ("fps", o.Fps, 10.0),
+    ("focus", o.Focus, None),
+    ("tz", o.Tz, None),
     ("sink", o.Sinks, None),
+    ("normalize", o.Normalize, False),
 )
 
 
@@ -42,9 +46,10 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
 
     factories = resolved.factories()  # checks the URL before anything connects
     sink_specs = parse_sinks(shared["sink"] or ())  # so are --sink URLs (exit 2)
-    options = session_options(shared, resolved.base_url)
+    options = session_options(shared, resolved.base_url, resolved.rest_limits)
     events = shared["events"]
     show_view = o.wants_view(shared["fmt"])
+    zone = o.zone(shared["tz"])  # exit 2 for an unknown zone, before connecting
     output = shared["output"]
     writer = open_output(output, controls=events) if output is not None else None
     if writer is None and not show_view:
@@ -56,10 +61,17 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
         on_malformed = None
         if writer is not None:
             consumers.append(writer)
+        if not show_view:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
+            from feedcli.cli import verbosity
+            from feedcli.views.work import show_work
+
+            background.append(show_work(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose()))
         if show_view:
             from feedcli.views.live import LiveView
 
-            view = LiveView(title=f"feedcli stream {resolved.name}", providers=(resolved.name,))
+            view = LiveView(
+                title=f"feedcli stream {resolved.name}", providers=(resolved.name,), focus=shared["focus"], zone=zone
+            )
             consumers.append(view)
             background.append(view.run(fps=shared["fps"]))
             on_malformed = view.note_malformed
@@ -76,11 +88,15 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             options=options,
             limit=shared["limit"],
             duration=shared["duration"],
+            normalize=shared["normalize"],
             background=background,
             on_malformed=on_malformed,
         )
 
+    import asyncio
+
     asyncio.run(main())
 
 
-add_provider_commands(app, "stream", COMMON, run_stream)
+def command() -> Any:
+    return provider_group("stream", HELP, COMMON, run_stream)

@@ -39,6 +39,9 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import binance as crypto
+from feedcli.ratelimit import Pool, RestLimits, Rule, by_limit
 
 WS_BASE = "wss://stream.binance.com:9443"
 REST_BASE = "https://api.binance.com"
@@ -46,6 +49,7 @@ WS_PATH = "/ws"
 COMBINED_PATH = "/stream"
 KLINES_PATH = "/api/v3/klines"
 EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo"
+DEPTH_PATH = "/api/v3/depth"
 #: every interval Binance serves, spelt as we spell them, on the WebSocket and over REST alike
 INTERVALS: dict[str, str] = {i: i for i in candles.INTERVAL_SECONDS}
 #: the documented limits
@@ -144,6 +148,35 @@ def _kline(payload: Mapping[str, Any]) -> tuple[str, Candle, int | None]:
     return symbol, candle, event if isinstance(event, int) else None
 
 
+class BinanceWire(Wire):
+    """Trades from `<symbol>@trade`, books from `<symbol>@depth@100ms` and `GET /api/v3/depth`,
+    tickers from `<symbol>@bookTicker` (CONTRACT.md; rules in feedcli/providers/crypto/binance.py)."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        streams: list[str] = []
+        for symbol in symbols:
+            if "trades" in channels:
+                streams.append(crypto.trade_stream(symbol))
+            if "book" in channels:
+                streams.append(crypto.depth_stream(symbol))
+            if "ticker" in channels:
+                streams.append(crypto.book_ticker_stream(symbol))
+        return [orjson.dumps({"method": "SUBSCRIBE", "params": streams, "id": 3}).decode()]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.BinanceBook:
+        return crypto.BinanceBook(symbol, depth)
+
+    def parse_snapshot(self, body: bytes, symbol: str) -> crypto.BookSnapshot:
+        return crypto.parse_depth_snapshot(body, symbol)
+
+
 class BinanceExchange(Exchange):
     name = "binance"
     title = "Binance spot: kline (candle) streams"
@@ -155,6 +188,7 @@ class BinanceExchange(Exchange):
     pairs_per_connection = MAX_STREAMS
     #: Binance pings us (ping frames every 20 s); the engine answers them
     keepalive_interval = None
+    wire = BinanceWire
     silence_limit = None
 
     def symbol(self, pair: Pair) -> str:
@@ -236,6 +270,23 @@ class BinanceExchange(Exchange):
         listed = orjson.dumps(list(symbols)).decode()
         return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH), (("symbols", listed),))
 
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """exchangeInfo without `symbols`: every symbol, with its base and quote asset and status."""
+        return HttpRequest("GET", http_url(rest_base, EXCHANGE_INFO_PATH))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        info = _json(body, "exchangeInfo answer")
+        listed = info.get("symbols") if isinstance(info, dict) else None
+        if not isinstance(listed, list):
+            raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
+        rows = []
+        for s in listed:
+            if isinstance(s, dict) and s.get("symbol") and s.get("baseAsset") and s.get("quoteAsset"):
+                base, quote = str(s["baseAsset"]), str(s["quoteAsset"])
+                row = {"pair": f"{base}-{quote}", "symbol": s["symbol"], "base": base, "quote": quote}
+                rows.append({**row, "status": s.get("status")})
+        return rows
+
     def check_preflight(self, response: HttpResponse, symbols: Sequence[str]) -> None:
         if response.status >= 400:
             code, msg = _error_of(response)
@@ -247,7 +298,9 @@ class BinanceExchange(Exchange):
         listed = info.get("symbols") if isinstance(info, dict) else None
         if not isinstance(listed, list):
             raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
-        status = {s.get("symbol"): s.get("status") for s in listed if isinstance(s, dict)}
+        status = {
+            s["symbol"]: s.get("status") for s in listed if isinstance(s, dict) and isinstance(s.get("symbol"), str)
+        }
         missing = [s for s in symbols if s not in status]
         if missing:
             raise SubscriptionError(f"binance: no such symbol: {', '.join(missing)}")
@@ -283,10 +336,26 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Binance's REST limits, https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits
+#: (REQUEST_WEIGHT 6000 a minute per IP; 429 past it, 418 for a client that goes on) and the weights
+#: of each endpoint's page under rest-api/market-data-endpoints and general-endpoints
+REST_LIMITS = RestLimits(
+    pools=(Pool("weight", crypto.WEIGHT_PER_MINUTE, 60.0),),
+    rules=(
+        Rule(KLINES_PATH, 2),
+        Rule(DEPTH_PATH, by_limit(crypto.DEPTH_WEIGHTS, default=100)),  # the book's own table
+        Rule(EXCHANGE_INFO_PATH, 20),
+    ),
+    over_status=429,
+    ban_status=418,
+    source="https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.binance:BinanceSimulator",
     port=9443,
     help_text="Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines.",
+    rest_limits=REST_LIMITS,
 )

@@ -34,7 +34,10 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/v5/public/spot"
 REST_PATH = "/v5/market/kline"
@@ -186,6 +189,54 @@ def _s(value: float) -> str:
     return repr(float(value))
 
 
+def _ops(op: str, args: list[str]) -> list[Frame]:
+    """Requests of at most ARGS_PER_REQUEST topics, each named by its req_id."""
+    frames: list[Frame] = []
+    for i in range(0, len(args), ARGS_PER_REQUEST):
+        chunk = args[i : i + ARGS_PER_REQUEST]
+        frames.append(orjson.dumps({"req_id": ",".join(chunk), "op": op, "args": chunk}).decode())
+    return frames
+
+
+class BybitWire(Wire):
+    """Trades from `publicTrade.{symbol}`, books from `orderbook.{N}.{symbol}` (N the smallest
+    documented depth holding --depth), tickers from `orderbook.1.{symbol}` (spot tickers carry
+    no bid or ask); rules in feedcli/providers/crypto/bybit.py."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def __init__(self) -> None:
+        self._book_depth = 0
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        self._book_depth = crypto.topic_depth(depth) if "book" in channels else 0
+        args: list[str] = []
+        for symbol in symbols:
+            if "trades" in channels:
+                args.append(crypto.trade_topic(symbol))
+            if "book" in channels:
+                args.append(crypto.book_topic(symbol, depth))
+            if "ticker" in channels and self._book_depth != 1:
+                args.append(crypto.ticker_topic(symbol))
+        return _ops("subscribe", args)
+
+    def resubscribe(self, symbol: str, depth: int) -> list[Frame]:
+        # "Once you have subscribed successfully, you will receive a snapshot"
+        topic_ = crypto.book_topic(symbol, depth)
+        return _ops("unsubscribe", [topic_]) + _ops("subscribe", [topic_])
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        parsed = crypto.parse(frame)
+        if parsed.tickers and self._book_depth != 1:
+            parsed.snapshots.clear()  # an orderbook.1 snapshot: the ticker, not the book
+        return parsed
+
+    def book(self, symbol: str, depth: int) -> crypto.BybitBook:
+        return crypto.BybitBook(symbol, depth)
+
+
 class BybitExchange(Exchange):
     name = "bybit"
     title = "Bybit v5 spot: kline candles"
@@ -195,6 +246,7 @@ class BybitExchange(Exchange):
     rest_intervals = INTERVALS
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
+    wire = BybitWire
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         self.keepalive_interval = ping_interval
@@ -309,6 +361,14 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Bybit's HTTP IP limit, https://bybit-exchange.github.io/docs/v5/rate-limit: 600 requests in
+#: any 5-second window, every endpoint together; past it "403, access too frequent" and a ban
+REST_LIMITS = RestLimits(
+    pools=(Pool("ip", 600, 5.0),),
+    over_status=403,
+    source="https://bybit-exchange.github.io/docs/v5/rate-limit",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -316,4 +376,5 @@ PROVIDER = candles.provider(
     port=8445,
     help_text="Bybit v5 public spot: kline topics, JSON ping, REST /v5/market/kline.",
     knobs=(Knob("FEEDCLI_BYBIT_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

@@ -40,6 +40,9 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import coinbase as crypto
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_BASE = "https://advanced-trade-ws.coinbase.com"
 REST_BASE = "https://api.coinbase.com"
@@ -130,6 +133,60 @@ def _loads(frame: Frame | bytes) -> Any:
         raise MalformedFrame(f"not JSON ({exc})") from None
 
 
+class CoinbaseWire(Wire):
+    """Trades from `market_trades`, books from `level2` (`l2_data`), tickers from `ticker`, with
+    `heartbeats` so quiet channels stay open; `sequence_num` is checked across the connection
+    (rules in feedcli/providers/crypto/coinbase.py). Coinbase's level2 is the whole book."""
+
+    max_depth = 1000
+    _CHANNELS = (("trades", crypto.MARKET_TRADES), ("book", crypto.LEVEL2), ("ticker", crypto.TICKER))
+    _OWN = (crypto.L2_DATA, crypto.MARKET_TRADES, crypto.TICKER)
+
+    def __init__(self) -> None:
+        self.sequence = crypto.ConnectionSequence()
+        self._lost: str | None = None
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        out = [
+            orjson.dumps({"type": "subscribe", "product_ids": list(symbols), "channel": theirs}).decode()
+            for ours, theirs in self._CHANNELS
+            if ours in channels
+        ]
+        return [*out, orjson.dumps({"type": "subscribe", "channel": crypto.HEARTBEATS}).decode()]
+
+    def resubscribe(self, symbol: str, depth: int) -> list[Frame]:
+        # a new level2 subscription starts with a snapshot
+        return [
+            orjson.dumps({"type": kind, "product_ids": [symbol], "channel": crypto.LEVEL2}).decode()
+            for kind in ("unsubscribe", "subscribe")
+        ]
+
+    def parse(self, frame: Frame) -> crypto.Parsed | None:
+        sequence_num = crypto.sequence_of(frame)
+        if sequence_num is not None:
+            before = self.sequence.last
+            verdict = self.sequence.check(sequence_num)
+            if verdict == "stale":
+                return None
+            if verdict == "gap":
+                self._lost = f"sequence_num {sequence_num} after {before}: a message of this connection was lost"
+        parsed = crypto.parse(frame)
+        if not (parsed.trades or parsed.tickers or parsed.snapshots or parsed.deltas):
+            message = orjson.loads(frame)
+            if isinstance(message, dict) and message.get("channel") in self._OWN:
+                return None  # a message of these channels with nothing in it
+        return parsed
+
+    def lost(self) -> str | None:
+        lost, self._lost = self._lost, None
+        return lost
+
+    def book(self, symbol: str, depth: int) -> crypto.CoinbaseBook:
+        return crypto.CoinbaseBook(symbol, depth)
+
+
 class CoinbaseExchange(Exchange):
     name = "coinbase"
     title = "Coinbase Advanced Trade: candles (5m streamed, others polled over REST)"
@@ -139,6 +196,7 @@ class CoinbaseExchange(Exchange):
     rest_intervals = REST_INTERVALS
     rest_limit = REST_LIMIT
     pairs_per_connection = 100
+    wire = CoinbaseWire
     #: heartbeats come every second: the timer only watches for silence (no client message)
     keepalive_interval = 5.0
     silence_limit = 30.0
@@ -177,7 +235,11 @@ class CoinbaseExchange(Exchange):
             for event in events:
                 subs = event.get("subscriptions") if isinstance(event, dict) else None
                 if isinstance(subs, dict):
-                    acks.extend(f"{name}: {','.join(map(str, ids))}" for name, ids in subs.items() if ids)
+                    acks.extend(
+                        f"{name}: {','.join(map(str, ids)) if isinstance(ids, list) else ids}"
+                        for name, ids in subs.items()
+                        if ids
+                    )
             return Parsed(acks=acks)
         if channel != "candles":
             return Parsed(unknown=True)
@@ -235,10 +297,21 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Coinbase's public REST limit: 10 requests a second per IP (Advanced Trade's "REST API rate
+#: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits), counted by
+#: a token bucket with bursts of up to 15 (as the Exchange API's "REST Rate Limits Overview",
+#: https://docs.cdp.coinbase.com/exchange/rest-api/rate-limits, describes it); 429 past it
+REST_LIMITS = RestLimits(
+    pools=(Pool("ip", 10, 1.0, burst=15),),
+    over_status=429,
+    source="https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.coinbase:CoinbaseSimulator",
     port=8444,
     help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
+    rest_limits=REST_LIMITS,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 from typing import Any
 
 import orjson
@@ -45,6 +46,7 @@ from feedcli.providers.record import (
     lazy,
     rate_option,
 )
+from feedcli.wallclock import ToUtc, utc_of
 
 PREFIX = "/datafye-ws/v1"
 #: our channel name → the endpoint under PREFIX (documented by the samples)
@@ -289,6 +291,9 @@ class _DatafyeCodec(Codec):
     def __init__(self, handshake: Handshake, channel: str) -> None:
         self.handshake = handshake
         self._channel = channel
+        self._kinds = PROVIDER.kinds
+        # a time written as text without an offset is taken as UTC (the epoch numbers are)
+        self._utc = ToUtc(_utc_zone)
         self._out: list[Frame] = []
         self.expect_silence = False
         self.finished = False
@@ -327,9 +332,12 @@ class _DatafyeCodec(Codec):
         for name in TIME_FIELDS:
             value = record.get(name)
             if value is not None:
-                ts = value if isinstance(value, str) else epoch_iso(value) if isinstance(value, int | float) else None
+                if isinstance(value, str):
+                    ts = self._utc(value) if value else None
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    ts = epoch_iso(value)
                 break
-        return DataEvent("datafye", channel, symbol, ts, recv, record)
+        return DataEvent("datafye", channel, symbol, ts, recv, record, self._kinds.get(channel))
 
     def _control(self, kind: Any, obj: dict[str, Any], recv: str) -> list[Event]:
         fields = {k: v for k, v in obj.items() if k != "type"}
@@ -423,6 +431,11 @@ def _bar_time(record: Any) -> Any:
 
 # ----------------------------------------------------------------------------- the vocabulary
 
+
+def _utc_zone() -> tzinfo:
+    return timezone.utc
+
+
 _NONE: Mapping[str, Any] = {}
 
 
@@ -460,7 +473,7 @@ def trade(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
 def _bar_start(value: Any) -> str | None:
     """A bar's time: epoch numbers (s, ms, µs or ns) as ISO 8601 UTC, text as sent."""
     if isinstance(value, str):
-        return value or None
+        return utc_of(value, timezone.utc)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return epoch_iso(value)
     return None

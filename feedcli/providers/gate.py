@@ -40,7 +40,10 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import gate as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/ws/v4/"
 REST_PATH = "/api/v4/spot/candlesticks"
@@ -224,6 +227,39 @@ def _s(value: float) -> str:
     return repr(float(value))
 
 
+#: the channels of trades, books and tickers, whose acknowledgements the candle parser reads too
+CRYPTO_CHANNELS = (crypto.TRADES, crypto.BOOK_TICKER, crypto.BOOK_UPDATE)
+
+
+class GateWire(Wire):
+    """Trades from `spot.trades`, books from `spot.order_book_update` (100ms) and `GET
+    /api/v4/spot/order_book?with_id=true`, tickers from `spot.book_ticker`; rules in
+    feedcli/providers/crypto/gate.py."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        out: list[Frame] = []
+        if "trades" in channels:
+            out.append(request(crypto.TRADES, "subscribe", list(symbols), now, 101))
+        if "ticker" in channels:
+            out.append(request(crypto.BOOK_TICKER, "subscribe", list(symbols), now, 102))
+        if "book" in channels:
+            out += [request(crypto.BOOK_UPDATE, "subscribe", [s, "100ms"], now, 103 + i) for i, s in enumerate(symbols)]
+        return out
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.GateBook:
+        return crypto.GateBook(symbol, depth)
+
+    def parse_snapshot(self, body: bytes, symbol: str) -> crypto.BookSnapshot:
+        return crypto.parse_rest_snapshot(body, symbol)
+
+
 class GateExchange(Exchange):
     name = "gate"
     title = "Gate.io API v4 spot: candlesticks"
@@ -233,6 +269,7 @@ class GateExchange(Exchange):
     rest_intervals = REST_INTERVALS
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
+    wire = GateWire
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         self.keepalive_interval = ping_interval
@@ -265,7 +302,7 @@ class GateExchange(Exchange):
         event = message.get("event")
         if channel == PONG:
             return Parsed()
-        if channel != CHANNEL:
+        if channel != CHANNEL and (channel not in CRYPTO_CHANNELS or event == "update"):
             return Parsed(unknown=True)
         error = message.get("error")
         if event == "update":
@@ -275,7 +312,7 @@ class GateExchange(Exchange):
         if event == "subscribe":
             if error:
                 return Parsed(refusal=f"subscription refused: {_error_text(error)}")
-            return Parsed(acks=[f"{CHANNEL} #{message.get('id', '?')}"])
+            return Parsed(acks=[f"{channel} #{message.get('id', '?')}"])
         if event == "unsubscribe":
             return Parsed()
         return Parsed(unknown=True)
@@ -339,6 +376,15 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: Gate's public REST limit: 200 requests per 10 s per endpoint and IP (Gate's announcement
+#: "Gate.io Latest Announcement on API Rate Limit Adjustments", 2024-01-14, in force since
+#: 2024-01-22; https://www.gate.io/docs/developers/apiv4/en/#frequency-limit-rule); 429 past it
+REST_LIMITS = RestLimits(
+    pools=(Pool("endpoint", 200, 10.0, per_endpoint=True),),
+    over_status=429,
+    source="https://www.gate.io/docs/developers/apiv4/en/#frequency-limit-rule",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -346,4 +392,5 @@ PROVIDER = candles.provider(
     port=8447,
     help_text="Gate.io API v4: spot.candlesticks, spot.ping, REST /api/v4/spot/candlesticks.",
     knobs=(Knob("FEEDCLI_GATE_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

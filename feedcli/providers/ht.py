@@ -23,6 +23,7 @@ from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, 
 from feedcli.events import DataEvent, Event, epoch_iso
 from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, SelectorOption, http_url
 from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
+from feedcli.wallclock import ToUtc
 
 PRODUCTION_URL = "https://core.hedgetech.ir"
 LOGIN_PATH = "/auth/user/token/issue"
@@ -187,11 +188,19 @@ def _missing(obj: object) -> str:
 
 
 class EnvelopeCodec(Codec):
-    """Reads HT's envelope: the provider's `data` object passes through unchanged."""
+    """Reads HT's envelope: the provider's `data` object passes through unchanged.
 
-    def __init__(self, provider: str, handshake: Handshake, id_fields: Sequence[str]) -> None:
+    `ts` is the envelope's `timestamp`, Tehran wall time, converted to UTC (`ToUtc`, cached by
+    the minute); `kinds` gives each channel's kind (the record's channel table).
+    """
+
+    def __init__(
+        self, provider: str, handshake: Handshake, id_fields: Sequence[str], kinds: Mapping[str, str] | None = None
+    ) -> None:
         self.provider = provider
         self.handshake = handshake
+        self._utc = ToUtc(tehran)
+        self._kinds = kinds or {}
         self._id_fields = tuple(id_fields)
         self._id_field = self._id_fields[0]
         self._other_fields = self._id_fields[1:]
@@ -223,9 +232,10 @@ class EnvelopeCodec(Codec):
                 self.provider,
                 channel,
                 ident if type(ident) is str else str(ident),
-                ts if type(ts) is str else _timestamp(ts),
+                (self._utc(ts) if ts else None) if type(ts) is str else _timestamp(ts),
                 recv,
                 data,
+                self._kinds.get(channel),
             )
         ]
 
@@ -313,6 +323,24 @@ def demo_names(simulator: Any) -> dict[str, str]:
 _NONE: Mapping[str, Any] = {}
 
 
+#: display names of contract and fund fields whose generic label would be long or unclear
+FIELD_LABELS: Mapping[str, str] = {
+    "open_interest": "Open interest",
+    "open_interest_changes": "OI change",
+    "initial_margin": "Initial margin",
+    "required_margin": "Required margin",
+    "nav": "NAV",
+    "units": "Units",
+    "marketCap": "Market cap",
+    "as_of": "As of",
+}
+
+
+def info(title: str, data: Any) -> market.Info:
+    """A contract's or a fund's details, with their display names."""
+    return market.Info(title, market.flat(data), FIELD_LABELS)
+
+
 def fields_of(data: Any) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else _NONE
 
@@ -323,23 +351,57 @@ def price_of(value: Any) -> market.Number | None:
 
 
 def best_limits(data: Any) -> market.Book:
-    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank."""
+    """`{"1": {buy_price, buy_quantity, [buy_order_count], sell_...}, "2": ...}`, by rank.
+
+    On the hot path of the live view, `--normalize` and `export` (every TSE book line, every IME
+    message): field names are literals, and plain dicts skip the ABC check.
+    """
     ranked: list[tuple[int, Mapping[str, Any]]] = []
     for key, level in fields_of(data).items():
-        if isinstance(level, Mapping):
+        if type(level) is dict or isinstance(level, Mapping):
             try:
                 ranked.append((int(key), level))
             except (TypeError, ValueError):
                 continue
-    ranked.sort(key=lambda item: item[0])
-    sides: dict[str, list[market.Level]] = {"buy": [], "sell": []}
-    for _rank, level in ranked:
-        for side, out in sides.items():
-            price = price_of(level.get(f"{side}_price"))
-            if price is not None:
-                orders = market.count(level.get(f"{side}_order_count"))
-                out.append(market.Level(price, market.number(level.get(f"{side}_quantity")), orders))
-    return market.Book(tuple(sides["buy"]), tuple(sides["sell"]))
+    if len(ranked) > 1:
+        ranked.sort(key=_rank)
+    bids: list[market.Level] = []
+    asks: list[market.Level] = []
+    for _, level in ranked:
+        get = level.get
+        level_ = _level(get("buy_price"), get("buy_quantity"), get("buy_order_count"))
+        if level_ is not None:
+            bids.append(level_)
+        level_ = _level(get("sell_price"), get("sell_quantity"), get("sell_order_count"))
+        if level_ is not None:
+            asks.append(level_)
+    return market.Book(tuple(bids), tuple(asks))
+
+
+_new_tuple = tuple.__new__
+
+
+def _rank(item: tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _level(price: Any, size: Any, orders: Any) -> market.Level | None:
+    """A level from HT's values; None without a price (0 is none). Numbers as JSON gives them
+    (ints and finite floats) are taken as they are, anything else is read."""
+    kind = type(price)
+    if kind is not int and kind is not float:
+        price = market.number(price)
+        if price is None:
+            return None
+    if price <= 0:
+        return None
+    kind = type(size)
+    if kind is not int and kind is not float:
+        size = market.number(size)
+    if type(orders) is not int:
+        orders = market.count(orders)
+    # the named tuple's own __new__ is a Python call: ten levels a line make it show
+    return _new_tuple(market.Level, (price, size, orders))  # type: ignore[no-any-return]
 
 
 #: Stats' figures → the fields of HT's Aggregate (the same 11 for TSE and IME)
@@ -361,6 +423,18 @@ AGGREGATE_FIELDS = {
 def aggregate(data: Any, fields: Mapping[str, Any] | None = None) -> market.Stats:
     """The day's Aggregate; `fields`: the line's, if more than the Aggregate's own."""
     return market.stats_from(fields_of(data), AGGREGATE_FIELDS, price=price_of, fields=fields)
+
+
+def wall_time(ts: str | None) -> str | None:
+    """A line's UTC `ts` as HT sends it, Tehran wall time without an offset (what `replay --serve`
+    sends); anything else as it is."""
+    if not ts or not ts.endswith("Z"):
+        return ts
+    try:
+        moment = datetime.fromisoformat(ts[:-1]).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return ts
+    return moment.astimezone(tehran()).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def bar_start(ts: str | None) -> str | None:

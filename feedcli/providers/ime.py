@@ -109,7 +109,7 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
     handshake = Handshake(ws_url(base_url, request_target(sub)), ht.auth_headers(token, bearer=bearer))
     id_field = ENDPOINTS[sub.by][2]
     fields = (id_field, "contractId") if sub.by == "id" else (id_field, "ContractName")
-    return [ht.EnvelopeCodec("ime", handshake, fields)]
+    return [ht.EnvelopeCodec("ime", handshake, fields, PROVIDER.kinds)]
 
 
 def encode_message(sub_by: By, contract: str, timestamp: str | None, data: dict) -> bytes:
@@ -128,8 +128,8 @@ def stream(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
     out: list[market.Market] = []
     if "BestLimit" in fields:
         out.append(ht.best_limits(fields["BestLimit"]))
-    if "Aggregate" in fields:
-        out.append(ht.aggregate(fields["Aggregate"], market.flat(fields)))
+    # the line's own object, even without an Aggregate: the message's fields, flat
+    out.append(ht.aggregate(fields.get("Aggregate"), market.flat(fields)))
     band = fields.get("AllowedPriceRange")
     if isinstance(band, Mapping):
         out.append(
@@ -139,7 +139,7 @@ def stream(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
         )
     info = fields.get("ContractInfo")
     if isinstance(info, Mapping):
-        out.append(market.Info("contract", market.flat(info)))
+        out.append(ht.info("contract", info))
     rest = {k: v for k, v in fields.items() if k not in SECTIONS}
     if rest:
         out.append(market.Info("IME Stream", market.flat(rest)))

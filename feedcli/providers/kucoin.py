@@ -39,6 +39,9 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import kucoin as crypto
+from feedcli.ratelimit import Pool, RestLimits, Rule
 
 REST_BASE = "https://api.kucoin.com"
 TOKEN_PATH = "/api/v1/bullet-public"
@@ -167,6 +170,47 @@ def _msg(doc: Any) -> str:
     return "no message"
 
 
+#: symbols one topic may name, comma-separated (KuCoin's public channels: "up to 100")
+TOPIC_SYMBOLS = 100
+
+
+class KucoinWire(Wire):
+    """Trades from `/market/match`, books from `/market/level2` and `GET
+    /api/v1/market/orderbook/level2_100`, tickers from `/market/ticker`; rules in
+    feedcli/providers/crypto/kucoin.py. Sent after the welcome, as the candles are."""
+
+    max_depth = crypto.MAX_DEPTH
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        # one topic per channel with the symbols comma-separated, as KuCoin allows (up to 100), so
+        # 50 pairs stay far below its 100 client messages per 10 s
+        joined = [",".join(symbols[i : i + TOPIC_SYMBOLS]) for i in range(0, len(symbols), TOPIC_SYMBOLS)]
+        topics = [
+            f"{channel}:{group}"
+            for ours, channel in (("trades", crypto.MATCH), ("book", crypto.LEVEL2), ("ticker", crypto.TICKER))
+            if ours in channels
+            for group in joined
+        ]
+        first = int(now * 1000) + 10_000  # never an id the candles' subscriptions of the moment had
+        return [
+            orjson.dumps(
+                {"id": first + i, "type": "subscribe", "topic": t, "privateChannel": False, "response": True}
+            ).decode()
+            for i, t in enumerate(topics)
+        ]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.KucoinBook:
+        return crypto.KucoinBook(symbol, depth)
+
+    def parse_snapshot(self, body: bytes, symbol: str) -> crypto.BookSnapshot:
+        return crypto.parse_rest_snapshot(body, symbol)
+
+
 class KucoinExchange(Exchange):
     name = "kucoin"
     title = "KuCoin spot: candles over the bullet-public WebSocket"
@@ -180,6 +224,7 @@ class KucoinExchange(Exchange):
     # plus pings must stay under it, so a connection carries at most 50 pairs
     pairs_per_connection = 50
     subscribe_when_ready = True
+    wire = KucoinWire
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}-{pair.quote}"
@@ -308,10 +353,22 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: KuCoin's "Public" resource pool, https://www.kucoin.com/docs-new/rate-limit: 2000 weight per
+#: 30 s (every VIP level); 429 (code 429000) past it. Weights from each endpoint's page: Get
+#: Klines 3; ASSUMED (not confirmed here): the public token (bullet-public) 10, others 2
+REST_LIMITS = RestLimits(
+    pools=(Pool("public", 2000, 30.0),),
+    rules=(Rule(CANDLES_PATH, 3), Rule(TOKEN_PATH, 10)),
+    default_weight=2,
+    over_status=429,
+    source="https://www.kucoin.com/docs-new/rate-limit",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
     "feedcli.simulators.kucoin:KucoinSimulator",
     port=8446,
     help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
+    rest_limits=REST_LIMITS,
 )

@@ -43,9 +43,14 @@ from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles.channels import Wire
+from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
+from feedcli.ratelimit import Pool, RestLimits, Rule
 
 WS_BASE = "wss://ws.okx.com:8443"
+#: every spot instrument, for `feedcli search okx` (OKX API v5, public data)
+INSTRUMENTS_PATH = "/api/v5/public/instruments"
 REST_BASE = "https://www.okx.com"
 WS_PATH = "/ws/v5/business"
 PUBLIC_PATH = "/ws/v5/public"
@@ -118,7 +123,7 @@ def parse_row(row: Any) -> Candle:
         raise MalformedFrame(f"candle ts is not an integer: {row[0]!r}") from None
     values = [number(v, "candle field") for v in row[1:6]]
     quote = number(row[7], "volCcyQuote") if len(row) > 7 else None
-    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 else None
+    closed = {"0": False, "1": True}.get(row[8]) if len(row) > 8 and isinstance(row[8], str) else None
     return Candle(start, *values, quote_volume=quote, closed=closed)
 
 
@@ -134,6 +139,39 @@ def _json(frame: Frame | bytes, what: str) -> Any:
 TRANSIENT_ERRORS = frozenset({"60014", "63999"})
 
 
+class OKXWire(Wire):
+    """Trades from `trades`, books from `books`, tickers from `tickers`, all on `/ws/v5/public`
+    (CONTRACT.md; the book rules in feedcli/providers/crypto/okx.py). Candles are on
+    `/ws/v5/business`, so they take a connection of their own."""
+
+    max_depth = crypto.MAX_DEPTH
+    shares_candles = False
+    _CHANNELS = (("trades", crypto.TRADES), ("book", crypto.BOOKS), ("ticker", crypto.TICKERS))
+
+    def handshake(self, ws_base: str, symbols: Sequence[str]) -> Handshake:
+        return Handshake(ws_url(ws_base, PUBLIC_PATH))
+
+    def subscribe(
+        self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0
+    ) -> list[Frame]:
+        args = [{"channel": okx, "instId": s} for s in symbols for ours, okx in self._CHANNELS if ours in channels]
+        return [orjson.dumps({"op": "subscribe", "args": args}).decode()]
+
+    def resubscribe(self, symbol: str, depth: int) -> list[Frame]:
+        # OKX sends a new snapshot for a new subscription ("WS / Order book channel")
+        args = [{"channel": crypto.BOOKS, "instId": symbol}]
+        return [
+            orjson.dumps({"op": "unsubscribe", "args": args}).decode(),
+            orjson.dumps({"op": "subscribe", "args": args}).decode(),
+        ]
+
+    def parse(self, frame: Frame) -> crypto.Parsed:
+        return crypto.parse(frame)
+
+    def book(self, symbol: str, depth: int) -> crypto.OkxBook:
+        return crypto.OkxBook(symbol, depth)
+
+
 class OKXExchange(Exchange):
     name = "okx"
     title = "OKX: candlestick channels (business WebSocket)"
@@ -143,6 +181,25 @@ class OKXExchange(Exchange):
     rest_intervals = BARS
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
+    wire = OKXWire
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """`GET /api/v5/public/instruments?instType=SPOT`: every spot pair, with its state."""
+        return HttpRequest("GET", http_url(rest_base, INSTRUMENTS_PATH), (("instType", "SPOT"),))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _json(body, "instruments answer")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or str(answer.get("code", "0")) != "0":
+            msg = answer.get("msg") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"okx: the instruments answer holds no list ({msg or 'no data'})")
+        rows = []
+        for inst in data:
+            if isinstance(inst, dict) and inst.get("instId") and inst.get("baseCcy") and inst.get("quoteCcy"):
+                base, quote = str(inst["baseCcy"]), str(inst["quoteCcy"])
+                row = {"pair": f"{base}-{quote}", "symbol": inst["instId"], "base": base, "quote": quote}
+                rows.append({**row, "status": inst.get("state")})
+        return rows
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         # under OKX's 30 s: a longer one would let the server close us first
@@ -179,7 +236,8 @@ class OKXExchange(Exchange):
             raise MalformedFrame("message is not a JSON object")
         event = message.get("event")
         if event == "subscribe":
-            arg = message.get("arg") or {}
+            arg = message.get("arg")
+            arg = arg if isinstance(arg, dict) else {}
             return Parsed(acks=[f"{arg.get('channel')} {arg.get('instId')}"])
         if event == "error":
             told = f"{message.get('msg')} (code {message.get('code')})"
@@ -249,6 +307,26 @@ OPTIONS = candles.options(EXCHANGE)
 prepare = candles.preparer(EXCHANGE)
 
 
+#: OKX's REST limits, per IP and per endpoint (https://www.okx.com/docs-v5/en/#overview-rate-limits),
+#: each endpoint's own from its page: "Get candlesticks" 40 requests per 2 s, "Get candlesticks
+#: history" 20, "Get order book" 40 (#order-book-trading-market-data-get-candlesticks, ...);
+#: 20 per 2 s for any other (instruments: 20, IP + instrument type)
+REST_LIMITS = RestLimits(
+    pools=(
+        Pool("other", 20, 2.0, per_endpoint=True),
+        Pool("candles", 40, 2.0),
+        Pool("history-candles", 20, 2.0),
+        Pool("books", 40, 2.0),
+    ),
+    rules=(
+        Rule(CANDLES_PATH, 1, "candles"),
+        Rule(HISTORY_PATH, 1, "history-candles"),
+        Rule("/api/v5/market/books", 1, "books"),
+    ),
+    over_status=429,
+    source="https://www.okx.com/docs-v5/en/#overview-rate-limits",
+)
+
 PROVIDER = candles.provider(
     EXCHANGE,
     INFO,
@@ -256,4 +334,5 @@ PROVIDER = candles.provider(
     port=8443,
     help_text="OKX: candles on /ws/v5/business, text ping/pong, REST /api/v5/market/candles.",
     knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),
+    rest_limits=REST_LIMITS,
 )

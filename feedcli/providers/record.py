@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from feedcli.credentials import CredentialKind
     from feedcli.events import DataEvent
     from feedcli.market import Kind, Market
+    from feedcli.ratelimit import RestLimits
 
 #: (base URL, credential) → the codecs of one run, one per connection (a new list each call)
 Connector = Callable[[str, Any], list[Codec]]
@@ -53,8 +54,8 @@ class Channel(NamedTuple):
     name: str
     kind: Kind
     normalize: Normalizer
-    #: where the provider numbers its messages (MOEX: the packet's `seqnum`), for the line's
-    #: `seq`; None where it numbers nothing. Descriptive for now: lines do not carry `seq` yet.
+    #: where the line's `seq` comes from (MOEX: the packet's `seqnum`), as the README's table
+    #: says it; None where the provider numbers nothing. The codec sets `seq` on its events.
     seq: str | None = None
     #: `ts` is when a bar starts, not when the message was sent: it says nothing of latency
     bar_time: bool = False
@@ -145,6 +146,9 @@ class Demo(NamedTuple):
     names: Callable[[Any], Mapping[str, str]] = lambda _sim: {}
     #: the fastest a demo drives this simulator (events per second), whatever --rate asks
     max_rate: float | None = None
+    #: (the running simulator, the channels `demo --channel` named) → the provider options for
+    #: them; None: the channels replace the `channel` value of `values`
+    channels: Callable[[Any, list[str]], Mapping[str, Any]] | None = None
 
 
 class ReplayBackend(Protocol):
@@ -198,6 +202,10 @@ class Replay(NamedTuple):
     #: served on request (the backend is a HistoryBackend), not played on the timeline; None
     #: where the provider has no history
     history: Callable[[Mapping[str, Any]], bool] | None = None
+    #: whether the data lines a live recording holds before its first `connected` line (a
+    #: crypto recording's REST backfill, which a client fetches before it subscribes, that is,
+    #: before the timeline starts) are handed to the backend up front (its `preload`)
+    preload: bool = False
 
 
 class Provider(NamedTuple):
@@ -221,6 +229,9 @@ class Provider(NamedTuple):
     #: the zone of its timestamps that carry no offset (HT: Tehran); None: they are UTC
     ts_zone: Callable[[], tzinfo] | None = None
     knobs: tuple[Knob, ...] = ()
+    #: the exchange's documented REST limits, which the engine paces every REST call to
+    #: (feedcli.ratelimit); None where the provider documents none
+    rest_limits: RestLimits | None = None
 
     def problems(self) -> list[str]:
         """What is inconsistent in the record (a test checks every record has none)."""
@@ -238,6 +249,11 @@ class Provider(NamedTuple):
     @property
     def name(self) -> str:
         return self.info.name
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        """Each channel's kind, by name: what a codec stamps on its lines."""
+        return {c.name: c.kind for c in self.channels}
 
     def channel(self, name: str) -> Channel | None:
         """The channel of that name, None if the provider has no such channel."""

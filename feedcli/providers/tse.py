@@ -151,7 +151,7 @@ def codecs(sub: Subscription, base_url: str, token: str, *, bearer: bool = False
     handshake = Handshake(ws_url(base_url, request_target(sub)), ht.auth_headers(token, bearer=bearer))
     id_field = ENDPOINTS[sub.by][1]
     other = ENDPOINTS["name" if sub.by == "isin" else "isin"][1]
-    return [ht.EnvelopeCodec("tse", handshake, (id_field, other))]
+    return [ht.EnvelopeCodec("tse", handshake, (id_field, other), PROVIDER.kinds)]
 
 
 def encode_message(sub_by: By, symbol: str, channel: str, timestamp: str | None, data: dict) -> bytes:
@@ -217,8 +217,8 @@ PROVIDER = Provider(
         Channel("ohlcv-last-1m", "candle", lambda data, ts: (minute_bar(data, ts),), series=True),
         Channel("aggregate", "stats", lambda data, _ts: (ht.aggregate(data),)),
         Channel("institutional-vs-individual", "stats", lambda data, _ts: (investor_flow(data),)),
-        Channel("contract-info", "info", lambda data, _ts: (market.Info("contract", market.flat(data)),)),
-        Channel("fund-info", "info", lambda data, _ts: (market.Info("fund", market.flat(data)),)),
+        Channel("contract-info", "info", lambda data, _ts: (ht.info("contract", data),)),
+        Channel("fund-info", "info", lambda data, _ts: (ht.info("fund", data),)),
     ),
     credentials=ht.CREDENTIALS,
     simulator=ht.simulator(

@@ -8,17 +8,13 @@ slow once does not push every later line back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from feedcli.replay.times import RecvSeconds
 from feedcli.sinks.writer import FLUSH_AT
-
-#: bytes of lines handed on at once at speed 0 from one file: a list of a chunk's lines is
-#: sliced to about this, so a write never joins a whole decompressed chunk (megabytes), while
-#: slices of only FLUSH_AT would cost a turn of the loop every 100 lines or so
-SLICE = 8 * FLUSH_AT
+from feedcli.timers import LOOP_TIMER, Timer
 
 #: a line due sooner than this is written now rather than after a sleep the loop cannot
 #: time that finely anyway
@@ -43,76 +39,113 @@ class Output(Protocol):
     async def aclose(self) -> None: ...
 
 
-async def pump_batches(batches: Iterable[tuple[list[str], list[bytes]]], out: Output, counters: Counters) -> None:
-    """`pump` at speed 0 for lines that come a list at a time (one file: Recording.checked):
-    writes of FLUSH_AT bytes or more, without a step per line. A list can be megabytes (a
-    chunk of a compressed file decompresses to many times its size): it is handed on in
-    slices of about SLICE bytes, so a write never joins much more than that."""
-    batch: list[bytes] = []
-    size = 0
-    for keys, lines in batches:
-        n = len(lines)
-        total = sum(map(len, lines))
-        step = n if size + total < 2 * SLICE else max(1, n * SLICE // max(total, 1))
-        for at in range(0, n, step):
-            part = lines if step >= n else lines[at : at + step]
-            batch += part
-            size += total if step >= n else sum(map(len, part))
-            counters.at = keys[min(at + step, n) - 1]
-            if size >= FLUSH_AT:
-                counters.lines += len(batch)
-                await out.send(batch)
-                batch, size = [], 0
-    if batch:
-        counters.lines += len(batch)
-        await out.send(batch)
+class Pacer:
+    """Hands lines to `out` when they are due, at `speed` (0: as fast as `out` takes them).
 
-
-async def pump(records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters) -> None:
-    """Send every record to `out`, paced at `speed` (0: as fast as `out` takes them).
+    A record with an empty line (reading.TICK) is no line: the loop gets a turn, nothing is sent.
 
     A line is due at start + (its recv - the first recv) / speed on the loop's monotonic
     clock: lines that are late are written at once, in one batch, and later lines are
     still due on the original schedule, so lateness never accumulates. Lines are flushed
     before every sleep (a reader sees each line when it is due) and every FLUSH_AT bytes.
+
+    The schedule lives across calls of `take`, so lines that come in pieces (a file, or
+    pages read from Redis or NATS, `pump_chunks`) are paced as one timeline. `timer` is the
+    loop's clock but in tests, which check the schedule on a virtual one.
     """
-    batch: list[bytes] = []
-    size = 0
-    key = None
 
-    async def send() -> None:
-        nonlocal batch, size
+    def __init__(self, out: Output, speed: float, counters: Counters, timer: Timer = LOOP_TIMER) -> None:
+        self.out = out
+        self.speed = speed
+        self.counters = counters
+        self.timer = timer
+        self._batch: list[bytes] = []
+        self._size = 0
+        self._key: str | None = None
+        self._seconds = RecvSeconds()
+        self._first: float | None = None
+        self._started = 0.0
+
+    async def flush(self) -> None:
+        """Send what is gathered; returns once `out` has taken it."""
+        if not self._batch:
+            return
+        batch, self._batch, self._size = self._batch, [], 0
+        counters = self.counters
         counters.lines += len(batch)
-        counters.at = key
-        await out.send(batch)  # may take a while (a slow reader): due times are absolute
-        batch, size = [], 0
+        counters.at = self._key
+        await self.out.send(batch)  # may take a while (a slow reader): due times are absolute
 
-    if speed <= 0:
-        for key, line in records:  # noqa: B007 - send() reads key
-            batch.append(line)
-            size += len(line)
-            if size >= FLUSH_AT:
-                await send()
-    else:
-        clock = asyncio.get_running_loop().time
-        seconds = RecvSeconds()
-        first: float | None = None
-        started = 0.0
-        for key, line in records:
+    async def take(self, records: Iterable[tuple[str, bytes]]) -> None:
+        """Pace every (key, line) of `records`; the last ones may stay gathered (`flush`)."""
+        speed = self.speed
+        batch, size, key = self._batch, self._size, self._key
+        if speed <= 0:
+            for record in records:
+                if not record[1]:  # reading.TICK: a stretch without lines; let signals and the progress line in
+                    await asyncio.sleep(0)
+                    continue
+                key, line = record
+                batch.append(line)
+                size += len(line)
+                if size >= FLUSH_AT:
+                    self._key = key
+                    await self.flush()
+                    batch, size = self._batch, 0
+            self._size, self._key = size, key
+            return
+        clock = self.timer.now
+        seconds = self._seconds
+        for record in records:
+            if not record[1]:  # reading.TICK
+                await asyncio.sleep(0)
+                continue
+            key, line = record
             t = seconds(key)
-            if first is None:
-                first, started = t, clock()
-            due = started + (t - first) / speed
+            if self._first is None:
+                self._first, self._started = t, clock()
+            due = self._started + (t - self._first) / speed
             if due - clock() > MIN_SLEEP:
                 if batch:
-                    await send()
-                counters.at = key
+                    self._size = size
+                    await self.flush()
+                    batch, size = self._batch, 0
+                self.counters.at = key
                 wait = due - clock()
                 if wait > MIN_SLEEP:
-                    await asyncio.sleep(wait)
+                    await self.timer.sleep(wait)
             batch.append(line)
             size += len(line)
+            self._key = key
             if size >= FLUSH_AT:
-                await send()
-    if batch:
-        await send()
+                await self.flush()
+                batch, size = self._batch, 0
+        self._size = size
+
+
+async def pump(
+    records: Iterable[tuple[str, bytes]], out: Output, speed: float, counters: Counters, timer: Timer = LOOP_TIMER
+) -> None:
+    """Send every record to `out`, paced at `speed` (0: as fast as `out` takes them); see Pacer."""
+    pacer = Pacer(out, speed, counters, timer)
+    await pacer.take(records)
+    await pacer.flush()
+
+
+async def pump_chunks(
+    chunks: AsyncIterable[Iterable[tuple[str, bytes]]],
+    out: Output,
+    speed: float,
+    counters: Counters,
+    timer: Timer = LOOP_TIMER,
+) -> None:
+    """`pump` for lines that arrive in chunks (read back from Redis or NATS, perhaps live).
+
+    Each chunk is written out before the next is asked for: a live line is not held back
+    waiting for more, and a source may take a chunk's being asked for as the sign that the
+    one before has been written (a Redis consumer group acknowledges it then).
+    """
+    pacer = Pacer(out, speed, counters, timer)
+    async for chunk in chunks:
+        await pacer.take(chunk)
+        await pacer.flush()

@@ -11,8 +11,10 @@ finding `recv` by position alone would be faster, but would pass a torn or corru
 the reader, who would then fail where feedcli should have said what was wrong. The parse is
 msgspec's into a struct of the four fields replay reads: it checks the whole line's JSON
 syntax but builds no objects for `data`, 0.65 µs for a 690-byte line where `orjson.loads`
-takes 1.9 (bench/README.md); the strings it skips are checked as UTF-8 a batch at a time.
-A line it refuses is parsed again with orjson, only to say what is wrong with it. The layers:
+takes 1.9 (bench/README.md); the strings it skips are checked as UTF-8 a piece at a time
+(lines.LineSplitter.utf8), or line by line where that is not known. A line it refuses is
+parsed again with orjson, only to say what is wrong with it. `export` wants the objects
+(`Recording.objects`): there the check is orjson's parse, which it keeps. The layers:
 `Recording._raw` reads bounded chunks of the file, `decompress.Decompression` decompresses
 them, `lines.LineSplitter` cuts complete lines, and `records` checks and filters them.
 """
@@ -24,7 +26,7 @@ import errno
 import heapq
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import IO, Any
 
@@ -41,8 +43,13 @@ from feedcli.replay.times import RECV
 READ_SIZE = 1 << 20
 #: malformed lines reported one by one per file; after that they are only counted
 SHOWN_MALFORMED = 3
+#: what `records` yields when a stretch of the file gave no line: (no key, no line). It gives
+#: the event loop a turn (signals, the progress line) however long a bomb takes to read
+TICK: tuple[str, bytes] = ("", b"")
 
 _recv_key = itemgetter(0)
+
+Warn = Callable[[str], None]
 
 
 class _Line(msgspec.Struct):
@@ -55,8 +62,6 @@ class _Line(msgspec.Struct):
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode
-
-Warn = Callable[[str], None]
 
 
 def stderr_warn(message: str) -> None:
@@ -79,6 +84,10 @@ class Recording:
         #: raw (compressed) bytes read so far: what a progress bar can compare with `size`
         self.bytes_read = len(head)
         self.malformed = 0
+        #: whether any line that is not blank was seen (a file of none is empty, not foreign)
+        self._content = False
+        #: how the compressed stream ended (decompress.Decompression.ending), once read
+        self._ending: str | None = None
         self._file = file
         self._head = head
         self.kind = kind_of(head)
@@ -133,8 +142,9 @@ class Recording:
 
     def _batches(self) -> Iterator[tuple[int, list[bytes]]]:
         """(number of the first line, complete lines), a chunk at a time; then what was lost, said once."""
-        decompression = Decompression(self.kind)
+        decompression = Decompression(self.kind, self._resynced)
         yield from self._lines.batches(decompression.chunks(self._raw()))
+        self._ending = decompression.ending
         warn, n = self._warn, self.lines_read
         if decompression.ending == "truncated":
             warn(f"{self.path}: the compressed stream ends early (the recorder was killed?); {n} lines read")
@@ -154,7 +164,14 @@ class Recording:
         for _, batch in self._batches():
             yield from batch
 
+    def _resynced(self, why: str) -> None:
+        self._warn(
+            f"{self.path}: the compressed data is damaged after line {self.lines_read} ({why}); "
+            f"skipped to the next {self.kind} {'member' if self.kind == 'gzip' else 'frame'}"
+        )
+
     def _too_long(self, number: int) -> None:
+        self._content = True
         self._malformed(number, f"is longer than {MAX_LINE >> 20} MiB")
 
     def _malformed(self, number: int, why: str) -> None:
@@ -165,18 +182,23 @@ class Recording:
 
     # ------------------------------------------------------------------ records
 
-    def records(self, filters: Filters = Filters(), warn: Warn = stderr_warn) -> Iterator[tuple[str, bytes]]:
-        """(sort key, line) for every valid line the filters keep, in file order (see `checked`)."""
-        for keys, kept in self.checked(filters, warn):
-            yield from zip(keys, kept, strict=True)
+    def records(
+        self, filters: Filters = Filters(), warn: Warn = stderr_warn, *, ticks: bool = False
+    ) -> Iterator[tuple[str, bytes]]:
+        """(sort key, line) for every valid line the filters keep, in file order (see `_records`)."""
+        return self._records(filters, warn, False, ticks)  # type: ignore[return-value]
 
-    def checked(
-        self, filters: Filters = Filters(), warn: Warn = stderr_warn
-    ) -> Iterator[tuple[list[str], list[bytes]]]:
-        """(sort keys, lines) of the valid lines the filters keep, a chunk of the file at a time.
+    def objects(self, filters: Filters = Filters(), warn: Warn = stderr_warn) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(sort key, the line parsed) for every valid line the filters keep: what `export`
+        reads, which would otherwise parse each line a second time."""
+        return self._records(filters, warn, True, False)  # type: ignore[return-value]
 
-        A list per chunk rather than a yield per line: `replay --speed 0` of one file takes
-        the lists as they are (about 1 µs a line less than going through `records`).
+    def _records(
+        self, filters: Filters, warn: Warn, parsed: bool, ticks: bool
+    ) -> Iterator[tuple[str, bytes | dict[str, Any]]]:
+        """(sort key, line or its object) for every valid line the filters keep, in file order.
+
+        With `ticks`, TICK after every chunk of the file that gave no line (see TICK).
 
         The key is the line's `recv`, except for a `recording` header that precedes
         `--from`: it takes the window's start, so it comes out first and is not paced
@@ -187,50 +209,137 @@ class Recording:
         `recv`, `channel` or `symbol` already excludes it, read from its bytes without a
         parse (`peek`), is dropped unchecked, which makes seeking to `--from` in a long
         file, or picking one symbol out of many, several times faster.
+
+        A file none of whose lines is a feedcli line (random bytes, /etc/passwd) is not a
+        recording: UsageError (exit 2) in one line, the complaints about its lines withheld
+        (they are held until a first good line shows the file is a recording). A file
+        without a single line says so and plays nothing.
         """
-        self._warn = warn
+        held: list[str] | None = []  # what was said before the first good line, or None after it
+
+        def hold(message: str) -> None:
+            if held is None:
+                warn(message)
+            elif len(held) <= SHOWN_MALFORMED + 3:
+                held.append(message)
+
+        def recording() -> None:
+            nonlocal held
+            if held is not None:
+                for message in held:
+                    warn(message)
+                held = None
+
+        self._warn = hold
+        check = LineCheck(filters, self._malformed, on_good=recording)
+        splitter = self._lines
+        yield from check.records(self._batches(), parsed, ticks=ticks, utf8=lambda: splitter.utf8)
+        if held is None:
+            return
+        if self._ending is not None and self._ending.startswith("damaged: "):
+            why = self._ending.removeprefix("damaged: ")
+            raise UsageError(f"{self.path}: the compressed data is damaged ({why}); no feedcli line could be read")
+        if self._content or check.content:
+            raise UsageError(f"{self.path} is not a feedcli recording: none of its lines is a feedcli NDJSON line")
+        for message in held:
+            warn(message)
+        warn(f"{self.path} is empty: no line to replay")
+
+
+class LineCheck:
+    """The checks and filters every replayed line passes, from a file or read back from a sink.
+
+    `records` takes (number of the first line, lines) batches and gives (sort key, line) for
+    every valid line the filters keep; a malformed line goes to `malformed(number, why)`.
+    It stops at the first line at or after `--to`, and then `ended` is True: lines come in
+    receive order, so nothing after it can be kept. `on_good` is called at every line that
+    is a feedcli line (kept or not); `content` says whether any line that is not blank came.
+    """
+
+    def __init__(
+        self,
+        filters: Filters,
+        malformed: Callable[[int, str], None],
+        on_good: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.filters = filters
+        self._malformed = malformed
+        self._on_good = on_good
+        self.ended = False
+        self.content = False
+
+    def records(
+        self,
+        batches: Iterable[tuple[int, list[bytes]]],
+        parsed: bool = False,
+        *,
+        ticks: bool = False,
+        utf8: Callable[[], bool] | None = None,
+    ) -> Iterator[tuple[str, bytes | dict[str, Any]]]:
+        """`parsed`: give each kept line as the object its check parsed, not its bytes. With
+        `ticks`, TICK after every batch that gave no line (see TICK). `utf8`, asked at each
+        batch, says whether its lines are known to be UTF-8 (lines.LineSplitter.utf8);
+        without it every line is checked."""
+        if parsed:
+            return self._objects(batches, ticks)
+        return self._lines(batches, ticks, utf8)
+
+    def _lines(
+        self, batches: Iterable[tuple[int, list[bytes]]], ticks: bool, utf8_known: Callable[[], bool] | None
+    ) -> Iterator[tuple[str, bytes]]:
+        """`records` giving the lines' bytes: checked with msgspec (see the module's docstring)."""
+        filters = self.filters
+        on_good = self._on_good
         decode = _decode_line
         refused = msgspec.MsgspecError
-        good_recv = RECV.fullmatch
         unset = msgspec.UNSET
+        good_recv = RECV.fullmatch
         start, end = filters.start, filters.end
         channels, symbols = filters.channels, filters.symbols
         peek = peeker(filters) if filters.narrowing else None
-        lines = self._lines
-        for first, batch in self._batches():
-            utf8 = lines.utf8
-            keys: list[str] = []
-            kept: list[bytes] = []
+        seen = False  # whether on_good was called
+        for first, batch in batches:
+            utf8 = utf8_known is not None and utf8_known()
+            quiet = True
             for number, line in enumerate(batch, first):
                 if peek is not None:
                     verdict = peek(line)
                     if verdict is DROP:
+                        if not seen:  # the peek found a feedcli line's fields in it
+                            seen = True
+                            on_good()
                         continue
                     if verdict is STOP:
-                        if kept:
-                            yield keys, kept
+                        on_good()
+                        self.ended = True
                         return
                 try:
                     obj = decode(line)
                 except refused:
                     why = _what_is_wrong(line)
                     if why is not None:
+                        self.content = True
                         self._malformed(number, why)
                     continue
                 if not utf8 and not _is_utf8(line):
+                    self.content = True
                     self._malformed(number, "is not UTF-8")
                     continue
                 recv = obj.recv
                 if type(recv) is not str or good_recv(recv) is None:
+                    self.content = True
                     self._malformed(number, "has a recv that is not a feedcli receive time")
                     continue
                 channel = obj.channel
                 if channel is None and obj.event is unset:
+                    self.content = True
                     self._malformed(number, "is neither a data line (channel) nor a control line (event)")
                     continue
+                if not seen:
+                    seen = True
+                    on_good()
                 if end is not None and recv >= end:
-                    if kept:
-                        yield keys, kept
+                    self.ended = True
                     return
                 key = recv
                 if recv < start:
@@ -241,10 +350,78 @@ class Recording:
                     (channels and channel not in channels) or (symbols and obj.symbol not in symbols)
                 ):
                     continue
-                keys.append(key)
-                kept.append(line)
-            if kept:
-                yield keys, kept
+                quiet = False
+                yield key, line
+            if quiet and ticks:
+                yield TICK
+
+    def _objects(
+        self, batches: Iterable[tuple[int, list[bytes]]], ticks: bool
+    ) -> Iterator[tuple[str, bytes | dict[str, Any]]]:
+        """`records` giving the objects: checked with orjson's parse, whose dict is what is kept."""
+        filters = self.filters
+        on_good = self._on_good
+        loads = orjson.loads
+        not_json = orjson.JSONDecodeError
+        good_recv = RECV.fullmatch
+        start, end = filters.start, filters.end
+        channels, symbols = filters.channels, filters.symbols
+        peek = peeker(filters) if filters.narrowing else None
+        seen = False  # whether on_good was called
+        for first, batch in batches:
+            quiet = True
+            for number, line in enumerate(batch, first):
+                if peek is not None:
+                    verdict = peek(line)
+                    if verdict is DROP:
+                        if not seen:  # the peek found a feedcli line's fields in it
+                            seen = True
+                            on_good()
+                        continue
+                    if verdict is STOP:
+                        on_good()
+                        self.ended = True
+                        return
+                try:
+                    obj = loads(line)
+                    recv = obj["recv"]
+                except not_json:
+                    if line.strip():
+                        self.content = True
+                        self._malformed(number, "is not JSON")
+                    continue
+                except (KeyError, TypeError):
+                    self.content = True
+                    self._malformed(number, "has no recv" if type(obj) is dict else "is not a JSON object")
+                    continue
+                if type(recv) is not str or good_recv(recv) is None:
+                    self.content = True
+                    self._malformed(number, "has a recv that is not a feedcli receive time")
+                    continue
+                channel = obj.get("channel")
+                if channel is None and "event" not in obj:
+                    self.content = True
+                    self._malformed(number, "is neither a data line (channel) nor a control line (event)")
+                    continue
+                if not seen:
+                    seen = True
+                    on_good()
+                if end is not None and recv >= end:
+                    self.ended = True
+                    return
+                key = recv
+                if recv < start:
+                    if channel is not None or obj.get("event") != "recording":
+                        continue
+                    key = start
+                if channel is not None and (
+                    (channels and channel not in channels) or (symbols and obj.get("symbol") not in symbols)
+                ):
+                    continue
+                quiet = False
+                yield key, obj
+            if quiet and ticks:
+                yield TICK
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -287,9 +464,13 @@ def open_lines(path: str, warn: Warn = stderr_warn) -> Iterator[bytes]:
     return lines()
 
 
-def merged(recordings: Sequence[Recording], filters: Filters, warn: Warn) -> Iterator[tuple[str, bytes]]:
-    """All files' kept lines in receive-time order; equal times keep file order, then line order."""
-    streams = [r.records(filters, warn) for r in recordings]
+def merged(
+    recordings: Sequence[Recording], filters: Filters, warn: Warn, *, ticks: bool = False
+) -> Iterator[tuple[str, bytes]]:
+    """All files' kept lines in receive-time order; equal times keep file order, then line order.
+
+    With `ticks`, TICKs among them (their key sorts first, so they come out at once): for `pacing.pump`."""
+    streams = [r.records(filters, warn, ticks=ticks) for r in recordings]
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=_recv_key)

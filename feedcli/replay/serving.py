@@ -61,6 +61,9 @@ class Survey(NamedTuple):
     live_files: list[str]
     #: recordings of history requests: (provider, the `recording` line's subscription, its data)
     history: list[tuple[str, dict[str, Any], list[Any]]]
+    #: data lines of the live recordings the backend wants before the timeline starts
+    #: (`Replay.preload`: a crypto recording's REST backfill)
+    preload: list[Any]
 
     @property
     def providers(self) -> list[str]:
@@ -84,6 +87,8 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
 
     live: dict[str, dict[str, None]] = {}
     live_files: list[str] = []
+    preload: list[DataEvent] = []
+    wants = _preloaders()
     history: list[tuple[str, dict[str, Any], list[Any]]] = []
     for path in paths:
         recording = Recording.open(path)
@@ -92,13 +97,22 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         header: ControlEvent | None = None
         events: list[DataEvent] | None = None
         symbols: dict[tuple[str, str], None] = {}
+        #: whether the recorder's first connection is open yet: data before it came over REST
+        connected = False
         try:
             for _key, line in recording.records(filters, lambda _m: None):
+                if not line:  # reading.TICK
+                    continue
                 try:
                     event = decode_line(line)
                 except (ValueError, KeyError, TypeError):
                     continue
                 if isinstance(event, ControlEvent) and event.event == "recording" and header is None:
+                    if event.fields.get("normalized") is True:
+                        raise UsageError(
+                            f"{path} was recorded with --normalize: its data is no longer the provider's, "
+                            "so it cannot be served in the provider's protocol (replay it, or export it)"
+                        )
                     header = event
                     events = [] if _is_history(event) else None
                 elif isinstance(event, DataEvent):
@@ -106,6 +120,10 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
                         events.append(event)
                     else:
                         symbols[event.provider, event.symbol] = None
+                        if not connected and event.provider in wants:
+                            preload.append(event)
+                elif isinstance(event, ControlEvent) and event.event == "connected":
+                    connected = True
         finally:
             recording.close()
         if header is not None and events is not None:
@@ -115,18 +133,29 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         live_files.append(path)
         for provider, symbol in symbols:
             live.setdefault(provider, {})[symbol] = None
-    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history)
+    return Survey({p: list(symbols) for p, symbols in live.items()}, live_files, history, preload)
 
 
-def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> None:
+def _preloaders() -> set[str]:
+    """The providers whose backend takes a recording's lines from before its first connection
+    up front (`Replay.preload`)."""
+    from feedcli import providers
+
+    return {r.name for r in providers.records() if r.replay is not None and r.replay.preload}
+
+
+def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public: bool = False) -> None:
     """Serve the recordings over their provider's own protocol, paced at `options.speed`.
 
     The timeline starts when `wait_clients` subscriptions have come (see ReplayServer); the command
     ends when the recording has been played to every client, or on SIGINT/SIGTERM/SIGHUP.
+    A HOST that is not loopback needs `public` (binds.check_bind).
     """
+    from feedcli.binds import check_bind
     from feedcli.simulators.replay_server import ReplayServer
 
     host, port = parse_address(address)
+    warning = check_bind(host, public, "the recording", "--serve")
     if "-" in options.files:
         raise UsageError("--serve reads the recording twice (to learn its symbols): give a file, not -")
     survey = _survey(options.files, options.filters)
@@ -145,7 +174,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
 
         async def produce() -> None:
             try:
-                await pump(merged(recordings, options.filters, stderr_warn), out, options.speed, Counters())
+                await pump(merged(recordings, options.filters, stderr_warn, ticks=True), out, options.speed, Counters())
             finally:
                 await out.aclose()  # the end of the recording, or of a failed read: the source ends
 
@@ -162,6 +191,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
         server = ReplayServer(provider, source, host, port, symbols=symbols, wait_clients=wait_clients)
         for _provider, subscription, events in survey.history:
             server.add_history(subscription, events)
+        server.preload([e for e in survey.preload if e.provider == provider])
 
         async def close() -> None:
             for task in pumping:
@@ -170,6 +200,7 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1) -> Non
             for recording in recordings:
                 recording.close()
 
-        await serve_until_done(server, host, port, server.listing, finished=server.wait_finished, close=close)
+        listing = server.listing if warning is None else lambda: [*server.listing(), warning]
+        await serve_until_done(server, host, port, listing, finished=server.wait_finished, close=close)
 
     asyncio.run(main())

@@ -39,15 +39,23 @@ def parse_time(text: str, flag: str = "--from") -> str:
     tz = timezone.utc
     if zone and zone not in ("Z", "z"):
         digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 23 or minutes > 59:
+            # past what an offset can be: timezone() would raise, and not as a usage error
+            raise UsageError(f"{flag}: {text!r} has a UTC offset out of range (-23:59 to +23:59)")
+        offset = timedelta(hours=hours, minutes=minutes)
         tz = timezone(-offset if zone[0] == "-" else offset)
     try:
         moment = datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=tz
         )
+        # the offset can take a time at either end of the calendar past year 1 or 9999
+        utc = moment.astimezone(timezone.utc)
     except ValueError as exc:
         raise UsageError(f"{flag}: {text!r} is not a valid time ({exc})") from None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except OverflowError:
+        raise UsageError(f"{flag}: {text!r} is out of range (UTC must fall in the years 1 to 9999)") from None
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class RecvSeconds:

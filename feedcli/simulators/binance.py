@@ -34,10 +34,15 @@ from feedcli.providers.binance import (
     stream_name,
 )
 from feedcli.providers.candles import INTERVAL_SECONDS, parse_pair
+from feedcli.providers.crypto import binance as crypto
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import Step
 from feedcli.simulators.crypto_metadata import binance_symbol
 
 _STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
+#: trade, book and ticker streams: `<symbol>@trade`, `@aggTrade`, `@depth[@100ms]`,
+#: `@depth<5|10|20>[@100ms]`, `@bookTicker`
+_CHANNEL = re.compile(r"^([a-z0-9]+)@(trade|aggTrade|bookTicker|depth(?:5|10|20)?)(@100ms|@1000ms)?$")
 MAX_MESSAGES_PER_SECOND = 5
 
 
@@ -60,6 +65,7 @@ class BinanceSimulator(CandleSimulator):
         app.router.add_get("/stream", self.websocket)
         app.router.add_get("/api/v3/klines", self.klines)
         app.router.add_get("/api/v3/exchangeInfo", self.exchange_info)
+        app.router.add_get("/api/v3/depth", self.depth)
 
     # -- WebSocket ---------------------------------------------------------------------------
 
@@ -96,6 +102,18 @@ class BinanceSimulator(CandleSimulator):
 
     def _add_stream(self, sub: Subscriber, name: str) -> str | None:
         """Subscribe one stream; an error text for a stream name Binance would not take."""
+        channel = _CHANNEL.match(name)
+        if channel is not None:
+            symbol = channel.group(1).upper()
+            pair = self.pair_of.get(symbol)
+            if pair is None:
+                sub.extra.setdefault("silent", set()).add(name)
+                return None
+            if len(sub.subscriptions) + len(sub.extra.get("feeds", {})) >= MAX_STREAMS:
+                return f"Invalid request: more than {MAX_STREAMS} streams"
+            sub.extra.setdefault("feeds", {})[name] = (pair, channel.group(2))
+            sub.extra.setdefault("channel_pairs", {})[pair] = symbol
+            return None
         match = _STREAM.match(name)
         if match is None or match.group(2) not in INTERVALS:
             return f"Invalid request: unknown stream {name!r}"
@@ -133,9 +151,17 @@ class BinanceSimulator(CandleSimulator):
                 if name in params:
                     del sub.subscriptions[key]
                     sub.open_bar.pop(key, None)
+            feeds = sub.extra.get("feeds", {})
+            for name in params:
+                feeds.pop(name, None)
+            sub.extra["channel_pairs"] = {
+                pair: self.books[pair].symbol if pair in self.books else EXCHANGE.symbol(parse_pair(pair))
+                for pair, _kind in feeds.values()
+            }
             return orjson.dumps({"result": None, "id": ident}).decode()
         if method == "LIST_SUBSCRIPTIONS":
-            names = list(sub.subscriptions.values()) + sorted(sub.extra.get("silent", ()))
+            names = list(sub.subscriptions.values()) + list(sub.extra.get("feeds", {}))
+            names += sorted(sub.extra.get("silent", ()))
             return orjson.dumps({"result": names, "id": ident}).decode()
         return orjson.dumps({"code": 0, "msg": "Unknown property", "id": ident}).decode()
 
@@ -145,6 +171,30 @@ class BinanceSimulator(CandleSimulator):
         if sub.extra.get("combined"):
             event = {"stream": key, "data": event}
         return [orjson.dumps(event).decode()]
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        combined = sub.extra.get("combined")
+        out = []
+        for name, (pair, kind) in sub.extra.get("feeds", {}).items():
+            step = steps.get(pair)
+            if step is None:
+                continue
+            market = self.books[pair]
+            payloads: list[Any] = []
+            if kind == "trade":
+                payloads = [crypto.encode_trade(t) for t in step.trades]
+            elif kind == "aggTrade":
+                payloads = [crypto.encode_agg_trade(t, int(t.id), int(t.id)) for t in step.trades]
+            elif kind == "depth":
+                if pair not in skipped:
+                    payloads = [crypto.encode_depth_update(step.delta)]
+            elif kind.startswith("depth"):
+                payloads = [crypto.encode_depth_snapshot(market.snapshot(int(kind[5:])))]
+            elif kind == "bookTicker":
+                payloads = [crypto.encode_book_ticker(market.ticker())]
+            for payload in payloads:
+                out.append(orjson.dumps({"stream": name, "data": payload} if combined else payload).decode())
+        return out
 
     def due_keepalive(self, sub: Subscriber, now: float) -> Iterable[Any]:
         if now - sub.extra.get("last_ping", now) >= self.ping_interval:
@@ -187,6 +237,25 @@ class BinanceSimulator(CandleSimulator):
             bars = [b for b in bars if b.start_ms >= start]
         return web.json_response([encode_kline_row(interval, b) for b in bars])
 
+    async def depth(self, request: web.Request) -> web.Response:
+        """`GET /api/v3/depth?symbol=&limit=` (limit 1-5000, default 100), the book now or, with
+        the snapshot-lag fault, as it was some updates ago."""
+        refused = self.rest_gate(request)
+        if refused is not None:
+            return refused
+        symbol = request.query.get("symbol", "")
+        pair = self.pair_of.get(symbol)
+        if pair is None:
+            return _error(-1121, "Invalid symbol.")
+        try:
+            limit = int(request.query.get("limit", "100"))
+        except ValueError:
+            return _error(-1100, "Illegal characters found in parameter 'limit'.")
+        if not 1 <= limit <= crypto.MAX_LIMIT:
+            return _error(-1130, "Data sent for parameter 'limit' is not valid.")
+        snapshot = self.book_market(pair, symbol).snapshot(limit, self.snapshot_lag)
+        return web.json_response(crypto.encode_depth_snapshot(snapshot))
+
     async def exchange_info(self, request: web.Request) -> web.Response:
         refused = self.rest_gate(request)
         if refused is not None:
@@ -220,7 +289,9 @@ class BinanceSimulator(CandleSimulator):
     def listing(self) -> list[str]:
         return [
             f"Pairs: {' '.join(self.market.pairs)}",
-            f"WebSocket: {self.url}/ws (SUBSCRIBE {stream_name('BTCUSDT', '1m')}), {self.url}/stream?streams=...",
+            f"WebSocket: {self.url}/ws (SUBSCRIBE {stream_name('BTCUSDT', '1m')}, btcusdt@trade, btcusdt@depth@100ms, "
+            f"btcusdt@bookTicker, ...), {self.url}/stream?streams=...",
+            f"REST: {self.url}/api/v3/klines, /api/v3/depth, /api/v3/exchangeInfo",
         ]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -34,7 +35,10 @@ from feedcli.providers.bybit import (
     encode_rest_page,
 )
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.providers.crypto import bybit as crypto
+from feedcli.providers.crypto.model import BookDelta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import Step, TopView
 
 #: Bybit's interval spelling → the canonical one
 CANONICAL = {code: canonical for canonical, code in INTERVALS.items()}
@@ -52,6 +56,9 @@ class BybitSimulator(CandleSimulator):
 
     def banner(self) -> str:
         return f"feedcli simulate: serving Bybit v5 spot candles at {self.url}"
+
+    def listing(self) -> list[str]:
+        return [*super().listing(), f"Topics: kline.*, publicTrade.*, orderbook.{{1,50,200,1000}}.* on {WS_PATH}"]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
@@ -94,7 +101,24 @@ class BybitSimulator(CandleSimulator):
             return [encode_reply(op, success=False, ret_msg=reason, conn_id=conn_id, req_id=req_id)]
         keys = []
         bad = []
+        snapshots: list[str] = []
+        channel_args = [a for a in args if isinstance(a, str) and self._channel_topic(a) is not None]
+        for arg in channel_args:
+            pair, symbol, depth = self._channel_topic(arg)  # type: ignore[misc]
+            feeds: dict[str, tuple[str, str, int]] = sub.extra.setdefault("feeds", {})
+            if op == "subscribe":
+                feeds[arg] = (pair, symbol, depth)
+                if depth:
+                    market = self.book_market(pair, symbol)
+                    sub.extra.setdefault("views", {})[arg] = TopView(market, depth)
+                    snapshot = replace(market.snapshot(depth), seq=market.step_id, ts_ms=self.now_ms())
+                    snapshots.append(orjson.dumps(crypto.encode_book(snapshot, depth)).decode())
+            else:
+                feeds.pop(arg, None)
+            sub.extra["channel_pairs"] = {p: sym for p, sym, _d in feeds.values()}
         for arg in args:
+            if arg in channel_args:
+                continue
             key = self._topic(arg)
             if key is None:
                 bad.append(str(arg))
@@ -109,7 +133,40 @@ class BybitSimulator(CandleSimulator):
             else:
                 sub.subscriptions.pop((pair, interval), None)
                 sub.open_bar.pop((pair, interval), None)
-        return [encode_reply(op, success=True, ret_msg="", conn_id=conn_id, req_id=req_id)]
+        return [encode_reply(op, success=True, ret_msg="", conn_id=conn_id, req_id=req_id), *snapshots]
+
+    def _channel_topic(self, arg: str) -> tuple[str, str, int] | None:
+        """`publicTrade.{symbol}` → (pair, symbol, 0); `orderbook.{depth}.{symbol}` → (pair, symbol, depth)."""
+        parts = arg.split(".")
+        if len(parts) == 2 and parts[0] == "publicTrade" and parts[1] in self.pair_of:
+            return self.pair_of[parts[1]], parts[1], 0
+        served = len(parts) == 3 and parts[0] == "orderbook" and parts[2] in self.pair_of
+        if served and parts[1].isdigit() and int(parts[1]) in crypto.DEPTHS:
+            return self.pair_of[parts[2]], parts[2], int(parts[1])
+        return None
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        out = []
+        views: dict[str, TopView] = sub.extra.get("views", {})
+        for topic_, (pair, symbol, depth) in list(sub.extra.get("feeds", {}).items()):
+            step = steps.get(pair)
+            if step is None:
+                continue
+            market = self.books[pair]
+            ts = step.delta.ts_ms or self.now_ms()
+            if not depth:
+                if step.trades:
+                    out.append(crypto.encode_trades(symbol, step.trades, ts))
+                continue
+            view = views[topic_]
+            bids, asks = view.diff()
+            if depth == 1:  # level 1 is snapshots only
+                snapshot = replace(market.snapshot(1), seq=market.step_id, ts_ms=ts)
+                out.append(crypto.encode_book(snapshot, depth))
+            elif pair not in skipped:
+                delta = BookDelta(symbol, bids, asks, market.step_id, market.step_id, ts_ms=ts)
+                out.append(crypto.encode_book(delta, depth))
+        return [orjson.dumps(frame).decode() for frame in out]
 
     def _topic(self, arg: Any) -> tuple[str, str, str, str] | None:
         if not isinstance(arg, str):

@@ -27,6 +27,8 @@ from aiohttp import web
 from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.crypto_market import BookMarket, Step
+from feedcli.simulators.rest_limits import RestEnforcer
 
 #: pairs every simulator lists, with a starting price; others are unknown (exit 4 at the client)
 DEFAULT_PAIRS: dict[str, float] = {
@@ -136,6 +138,10 @@ class CandleSimulator(LoopbackServer):
         rest_limit_every: int | None = None,
         drop_after: int | None = None,
         idle: float | None = None,
+        rest_limits_scale: float | None = None,
+        skip_update_every: int | None = None,
+        bad_checksum_every: int | None = None,
+        snapshot_lag: int | None = None,
     ) -> None:
         super().__init__(host, port)
         if not rate > 0:
@@ -153,7 +159,18 @@ class CandleSimulator(LoopbackServer):
         self.idle: float | None = idle
         if idle is None and self.default_idle is not None:
             self.idle = env_seconds(self.idle_env, self.default_idle) if self.idle_env else self.default_idle
+        #: book faults: every Nth update of a pair not sent (a gap), every Nth with a wrong
+        #: checksum (where the exchange sends one), REST snapshots this many updates old
+        self.skip_update_every = skip_update_every
+        self.bad_checksum_every = bad_checksum_every
+        self.snapshot_lag = snapshot_lag or 0
+        #: the pairs' books, trades and quotes (made when first asked for)
+        self.books: dict[str, BookMarket] = {}
+        self._rounds = 0
+        self._checksums = 0
         self.rest_calls = 0
+        #: the exchange's documented REST limits, enforced (scaled by this factor) when given
+        self.enforcer = RestEnforcer.for_exchange(self.name, rest_limits_scale, clock)
         #: every REST call's path and query, for tests
         self.rest_log: list[tuple[str, dict[str, str]]] = []
         self._pusher: asyncio.Task[None] | None = None
@@ -178,6 +195,8 @@ class CandleSimulator(LoopbackServer):
         self.rest_log.append((request.path, dict(request.query)))
         if self.rest_limit_every and self.rest_calls % self.rest_limit_every == 0:
             return web.json_response({"msg": "Too many requests"}, status=429, headers={"Retry-After": "1"})
+        if self.enforcer is not None:
+            return self.enforcer.check(request.path, request.query)
         return None
 
     # -- pushing -----------------------------------------------------------------------------
@@ -216,11 +235,72 @@ class CandleSimulator(LoopbackServer):
         self.subscribers.add(sub)
         return sub
 
+    # -- trades, books, tickers ---------------------------------------------------------------
+
+    def book_market(self, pair: str, symbol: str) -> BookMarket:
+        """The pair's book (made on first use, with the history a lagging snapshot needs)."""
+        market = self.books.get(pair)
+        if market is None:
+            market = self.books[pair] = BookMarket(
+                symbol, self.market.pairs[pair], self.seed, pair=pair, history=self.snapshot_lag
+            )
+        return market
+
+    def channel_pairs(self, sub: Subscriber) -> dict[str, str]:
+        """The pairs a subscriber follows on trade, book or ticker streams → the exchange's symbol."""
+        return sub.extra.get("channel_pairs", {})
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        """The frames one round of steps makes for one subscriber (`skipped`: pairs whose book
+        update is not sent this round, the skipped-update fault)."""
+        return ()
+
+    def checksum_fault(self, pair: str) -> bool:
+        """Whether the next checksummed message gets a wrong checksum (the bad-checksum fault)."""
+        every = self.bad_checksum_every
+        if not every:
+            return False
+        self._checksums += 1
+        return self._checksums % every == 0
+
+    async def _push_channels(self, now_ms: int) -> None:
+        wanted: dict[str, str] = {}
+        for sub in self.subscribers:
+            wanted.update(self.channel_pairs(sub))
+        if not wanted:
+            return
+        steps = {pair: self.book_market(pair, symbol).step(now_ms) for pair, symbol in wanted.items()}
+        every = self.skip_update_every
+        self._rounds += 1
+        skipped = set(steps) if every and self._rounds % every == 0 else set()
+        for sub in list(self.subscribers):
+            if sub.ws.closed or not self.channel_pairs(sub):
+                continue
+            try:
+                for frame in self.channel_messages(sub, steps, skipped):
+                    if not await self._send_counted(sub, frame):
+                        break
+            except (ConnectionError, RuntimeError):
+                self.subscribers.discard(sub)
+
+    async def _send_counted(self, sub: Subscriber, frame: Any) -> bool:
+        """Send a data frame, or cut the connection (no close frame) past `drop_after`."""
+        if self.drop_after is not None and sub.sent >= self.drop_after:
+            self.subscribers.discard(sub)
+            transport = sub.ws._req.transport if sub.ws._req is not None else None
+            if transport is not None:
+                transport.abort()  # no close frame: a dropped connection
+            return False
+        await _send(sub.ws, frame)
+        sub.sent += 1
+        return True
+
     async def _push_forever(self) -> None:
         period = 1.0 / self.rate
         while True:
             await asyncio.sleep(period)
             now_ms = self.now_ms()
+            await self._push_channels(now_ms)
             for sub in list(self.subscribers):
                 if sub.ws.closed:
                     self.subscribers.discard(sub)
@@ -253,14 +333,8 @@ class CandleSimulator(LoopbackServer):
             sub.open_bar[(pair, interval)] = start
             frames.extend(self.candle_message(sub, pair, interval, self.market.bar(pair, interval, start, now_ms), key))
             for frame in frames:
-                if self.drop_after is not None and sub.sent >= self.drop_after:
-                    self.subscribers.discard(sub)
-                    transport = sub.ws._req.transport if sub.ws._req is not None else None
-                    if transport is not None:
-                        transport.abort()  # no close frame: a dropped connection
+                if not await self._send_counted(sub, frame):
                     return
-                await _send(sub.ws, frame)
-                sub.sent += 1
 
 
 async def _send(ws: web.WebSocketResponse, frame: Any) -> None:

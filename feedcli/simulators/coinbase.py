@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,7 +26,12 @@ from aiohttp import WSMsgType, web
 
 from feedcli.providers import coinbase as cb
 from feedcli.providers.candles import Candle
+from feedcli.providers.crypto import coinbase as crypto
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import LEVELS, Step
+
+#: the trade, book and ticker channels served (subscribed by these names; books arrive as l2_data)
+CRYPTO_CHANNELS = (crypto.LEVEL2, crypto.MARKET_TRADES, crypto.TICKER)
 
 #: the canonical interval of the streamed buckets
 WS_INTERVAL = "5m"
@@ -48,7 +54,11 @@ class CoinbaseSimulator(CandleSimulator):
         return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"
 
     def listing(self) -> list[str]:
-        return [*super().listing(), f"WebSocket {cb.WS_PATH} (5-minute candles, heartbeats; idle close {self.idle:g}s)"]
+        return [
+            *super().listing(),
+            f"WebSocket {cb.WS_PATH} (5-minute candles, level2, market_trades, ticker, heartbeats; "
+            f"idle close {self.idle:g}s)",
+        ]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(cb.WS_PATH, self.socket)
@@ -87,7 +97,7 @@ class CoinbaseSimulator(CandleSimulator):
             return [self._error("message type must be subscribe or unsubscribe")]
         channel = msg.get("channel")
         products = msg.get("product_ids") or []
-        if channel not in ("candles", "heartbeats"):
+        if channel not in ("candles", "heartbeats", *CRYPTO_CHANNELS):
             return [self._error(f"unknown channel {channel!r}")]
         if not isinstance(products, list):
             return [self._error("product_ids must be a list")]
@@ -95,7 +105,19 @@ class CoinbaseSimulator(CandleSimulator):
         if unknown:
             return [self._error(f"Failed to subscribe: unknown product {', '.join(map(str, unknown))}")]
         subscribing = msg["type"] == "subscribe"
-        if channel == "heartbeats":
+        starting: list[tuple[str, str]] = []
+        if channel in CRYPTO_CHANNELS:
+            if not products:
+                return [self._error(f"{channel} needs product_ids")]
+            feeds: set[tuple[str, str]] = sub.extra.setdefault("feeds", set())
+            for product in products:
+                if subscribing:
+                    feeds.add((channel, product))
+                    starting.append((channel, product))
+                else:
+                    feeds.discard((channel, product))
+            sub.extra["channel_pairs"] = {p: p for _c, p in feeds}
+        elif channel == "heartbeats":
             sub.extra["heartbeats"] = subscribing
         else:
             if not products:
@@ -106,9 +128,51 @@ class CoinbaseSimulator(CandleSimulator):
                 else:
                     sub.subscriptions.pop((product, WS_INTERVAL), None)
         current: dict[str, list[str]] = {"candles": sorted({p for p, _ in sub.subscriptions})}
+        for name in CRYPTO_CHANNELS:
+            current[name] = sorted(p for c, p in sub.extra.get("feeds", ()) if c == name)
         if sub.extra["heartbeats"]:
             current["heartbeats"] = ["heartbeats"]
-        return [self._send_next(sub, "subscriptions", [{"subscriptions": current}])]
+        out = [self._send_next(sub, "subscriptions", [{"subscriptions": current}])]
+        for name, product in starting:  # numbered after the subscriptions message, sent after it
+            out += self._snapshot(sub, name, product)
+        return out
+
+    def _snapshot(self, sub: Subscriber, channel: str, product: str) -> list[bytes]:
+        """What a new subscription starts with: the whole book (level2), the latest trades
+        (market_trades: a client reconnecting sees some again), the current ticker."""
+        market = self.book_market(product, product)
+        now_ms = self.now_ms()
+        if channel == crypto.LEVEL2:
+            event = crypto.encode_l2_event(replace(market.snapshot(LEVELS), ts_ms=now_ms))
+            return [self._send_next(sub, crypto.L2_DATA, [event])]
+        if channel == crypto.MARKET_TRADES and market.recent:
+            trades = [crypto.encode_trade(t) for t in market.recent]
+            return [self._send_next(sub, channel, [{"type": "snapshot", "trades": trades}])]
+        if channel == crypto.TICKER:
+            tickers = [crypto.encode_ticker(market.ticker(now_ms))]
+            return [self._send_next(sub, channel, [{"type": "snapshot", "tickers": tickers}])]
+        return []
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        out = []
+        for channel, product in sorted(sub.extra.get("feeds", ())):
+            step = steps.get(product)
+            if step is None:
+                continue
+            market = self.books[product]
+            if channel == crypto.LEVEL2:
+                if product in skipped:
+                    sub.extra["seq"] = sub.extra.get("seq", 0) + 1  # sent and lost on the way
+                    continue
+                event = crypto.encode_l2_event(step.delta)
+                out.append(self._send_next(sub, crypto.L2_DATA, [event]).decode())
+            elif channel == crypto.MARKET_TRADES and step.trades:
+                trades = [crypto.encode_trade(t) for t in step.trades]
+                out.append(self._send_next(sub, channel, [{"type": "update", "trades": trades}]).decode())
+            elif channel == crypto.TICKER:
+                tickers = [crypto.encode_ticker(market.ticker(step.delta.ts_ms))]
+                out.append(self._send_next(sub, channel, [{"type": "update", "tickers": tickers}]).decode())
+        return out
 
     def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
         sub.subscriptions[(pair, interval)] = "update"

@@ -82,6 +82,7 @@ from feedcli.simulators.datafye_market import (
     history_bars,
     parse_time,
 )
+from feedcli.timers import LOOP_TIMER, Timer
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,7 @@ class DatafyeSimulator(LoopbackServer):
         halt_every: int | None = None,
         halt_seconds: float = 2.0,
         faults: DatafyeFaults | None = None,
+        timer: Timer = LOOP_TIMER,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be a positive number of messages per second, not {rate}")
@@ -308,6 +310,8 @@ class DatafyeSimulator(LoopbackServer):
         self.halt_every = halt_every
         self.halt_seconds = float(halt_seconds)
         self.faults = faults or DatafyeFaults()
+        #: what the data rate, halts and heartbeats are timed on (a virtual timer in tests)
+        self.timer = timer
         self._conns: set[_Conn] = set()
         self.received = collections.deque(maxlen=1000)
         self.closes = collections.deque(maxlen=1000)
@@ -511,32 +515,32 @@ class DatafyeSimulator(LoopbackServer):
         dropped rather than replayed in a burst. Bars are also closed at their boundary,
         trades or not.
         """
-        loop = asyncio.get_running_loop()
+        timer = self.timer
         interval = 1.0 / self.rate
-        next_at = loop.time()
+        next_at = timer.now()
         turn = 0
         try:
             while True:
                 if not conn.subs:
                     conn.wake.clear()
                     await conn.wake.wait()
-                    next_at = loop.time()
+                    next_at = timer.now()
                     continue
                 if conn.next_halt is not None and conn.sent >= conn.next_halt:
                     await self._halt(conn)
-                    next_at = loop.time()
+                    next_at = timer.now()
                     continue
                 if conn.channel in BAR_CHANNELS:
                     await self._close_bars(conn)
                     boundary = min((s.bar.end for s in conn.subs.values() if s.bar is not None), default=None)
                     until_boundary = None if boundary is None else (boundary - _now_ms()) / 1000
-                    if until_boundary is not None and until_boundary < next_at - loop.time():
+                    if until_boundary is not None and until_boundary < next_at - timer.now():
                         await asyncio.sleep(max(0.0, until_boundary))
                         continue
-                delay = next_at - loop.time()
+                delay = next_at - timer.now()
                 if delay > 0:
-                    await asyncio.sleep(delay)
-                now = loop.time()
+                    await timer.sleep(delay)
+                now = timer.now()
                 next_at = (now if now - next_at > 0.25 else next_at) + interval
                 symbols = list(conn.subs)
                 if not symbols:
@@ -588,7 +592,7 @@ class DatafyeSimulator(LoopbackServer):
         """Halt the connection's stream: `halt`, silence but for heartbeats, `resume`."""
         symbols = list(conn.subs)
         await self._send(conn, control_message(HALT, symbols=symbols, reason=HALT_REASON))
-        await asyncio.sleep(self.halt_seconds)
+        await self.timer.sleep(self.halt_seconds)
         await self._send(conn, control_message(RESUME, symbols=symbols))
         assert self.halt_every is not None
         conn.next_halt = conn.sent + self.halt_every
@@ -627,15 +631,15 @@ class DatafyeSimulator(LoopbackServer):
 
     async def _heartbeat(self, conn: _Conn) -> None:
         """Send heartbeats; close the connection once one stays unanswered for `pong_timeout`."""
-        loop = asyncio.get_running_loop()
-        next_beat = loop.time() + self.heartbeat_interval
+        timer = self.timer
+        next_beat = timer.now() + self.heartbeat_interval
         try:
             while True:
                 wake = next_beat
                 if conn.unanswered:
                     wake = min(wake, conn.unanswered[0][1] + self.pong_timeout)
-                await asyncio.sleep(max(0.0, wake - loop.time()))
-                now = loop.time()
+                await timer.sleep(max(0.0, wake - timer.now()))
+                now = timer.now()
                 if conn.unanswered and now - conn.unanswered[0][1] >= self.pong_timeout:
                     # not awaited here: the handler cancels this task as the connection ends
                     self.spawn(self._kick(conn, NO_PONG, REASON_NO_PONG))

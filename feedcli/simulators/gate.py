@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
 
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.providers.crypto import gate as crypto
 from feedcli.providers.gate import (
     CHANNEL,
     EXCHANGE,
@@ -38,6 +40,10 @@ from feedcli.providers.gate import (
     encode_update,
 )
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import Step
+
+#: the trade, book and ticker channels served
+CRYPTO_CHANNELS = (crypto.TRADES, crypto.BOOK_TICKER, crypto.BOOK_UPDATE)
 
 #: Gate's interval spelling → the canonical one
 WS_CANONICAL = {code: canonical for canonical, code in WS_INTERVALS.items()}
@@ -59,9 +65,17 @@ class GateSimulator(CandleSimulator):
     def banner(self) -> str:
         return f"feedcli simulate: serving Gate.io API v4 spot candles at {self.url}"
 
+    def listing(self) -> list[str]:
+        return [
+            *super().listing(),
+            f"Channels: spot.candlesticks, spot.trades, spot.order_book_update, spot.book_ticker on {WS_PATH}",
+            f"REST: {REST_PATH}, {crypto.ORDER_BOOK_PATH}",
+        ]
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.candlesticks)
+        app.router.add_get(crypto.ORDER_BOOK_PATH, self.order_book)
 
     # -- WebSocket -----------------------------------------------------------------------------
 
@@ -92,6 +106,8 @@ class GateSimulator(CandleSimulator):
         req_id = message.get("id")
         if channel == PING:
             return [encode_response(PONG, "", now_ms, req_id=req_id)]
+        if channel in CRYPTO_CHANNELS and event in ("subscribe", "unsubscribe"):
+            return self._channel(sub, str(channel), str(event), message.get("payload"), req_id, now_ms)
         if channel != CHANNEL or event not in ("subscribe", "unsubscribe"):
             return [encode_response(str(channel), str(event), now_ms, error=(2, "Invalid argument provided"))]
 
@@ -117,6 +133,62 @@ class GateSimulator(CandleSimulator):
             sub.subscriptions.pop((pair, interval), None)
             sub.open_bar.pop((pair, interval), None)
         return [encode_response(CHANNEL, event, now_ms, result={"status": "success"}, req_id=req_id)]
+
+    def _channel(self, sub: Subscriber, channel: str, event: str, payload: Any, req_id: Any, now_ms: int) -> list[str]:
+        """`spot.trades` and `spot.book_ticker` (payload: pairs), `spot.order_book_update`
+        (payload: [pair, "100ms"])."""
+        if not (isinstance(payload, list) and payload and all(isinstance(p, str) for p in payload)):
+            return [encode_response(channel, event, now_ms, error=(2, "Invalid argument provided"), req_id=req_id)]
+        symbols = payload[:1] if channel == crypto.BOOK_UPDATE else payload
+        unknown = [s for s in symbols if s not in self.pair_of]
+        if unknown:
+            reason = f"unknown currency pair {unknown[0]}"
+            return [encode_response(channel, event, now_ms, error=(2, reason), req_id=req_id)]
+        feeds: set[tuple[str, str]] = sub.extra.setdefault("feeds", set())
+        for symbol in symbols:
+            if event == "subscribe":
+                feeds.add((channel, symbol))
+            else:
+                feeds.discard((channel, symbol))
+        sub.extra["channel_pairs"] = {self.pair_of[s]: s for _c, s in feeds}
+        return [encode_response(channel, event, now_ms, result={"status": "success"}, req_id=req_id)]
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        out = []
+        for channel, symbol in sorted(sub.extra.get("feeds", ())):
+            pair = self.pair_of[symbol]
+            step = steps.get(pair)
+            if step is None:
+                continue
+            ts = step.delta.ts_ms or self.now_ms()
+            if channel == crypto.TRADES:
+                out += [crypto.envelope(channel, crypto.encode_trade(t), ts) for t in step.trades]
+            elif channel == crypto.BOOK_TICKER:
+                ticker = self.books[pair].ticker(ts)
+                out.append(crypto.envelope(channel, crypto.encode_book_ticker(ticker), ts))
+            elif channel == crypto.BOOK_UPDATE and pair not in skipped:
+                out.append(crypto.envelope(channel, crypto.encode_book_update(step.delta), ts))
+        return [orjson.dumps(frame).decode() for frame in out]
+
+    async def order_book(self, request: web.Request) -> web.Response:
+        """`GET /api/v4/spot/order_book?currency_pair=&limit=&with_id=true` (limit at most 100 here)."""
+        limited = self.rest_gate(request)
+        if limited is not None:
+            return limited
+        symbol = request.query.get("currency_pair", "")
+        pair = self.pair_of.get(symbol)
+        if pair is None:
+            return _error(INVALID_PAIR, f"Invalid currency pair {symbol}")
+        try:
+            limit = int(request.query.get("limit", "10"))
+        except ValueError:
+            return _error("INVALID_PARAM_VALUE", "limit must be an integer")
+        limit = max(1, min(limit, crypto.SNAPSHOT_LIMIT))
+        snapshot = self.book_market(pair, symbol).snapshot(limit, self.snapshot_lag)
+        body = crypto.encode_rest_snapshot(replace(snapshot, ts_ms=self.now_ms()))
+        if request.query.get("with_id") != "true":
+            del body["id"]
+        return web.json_response(body)
 
     def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
         symbol, code = key

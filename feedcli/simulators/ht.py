@@ -54,6 +54,7 @@ from feedcli.simulators.ht_universe import (
     synthetic_contract,
     synthetic_instrument,
 )
+from feedcli.timers import LOOP_TIMER, Timer
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class HTSimulator(LoopbackServer):
         clock: Callable[[], datetime] = _utcnow,
         family: Family | None = None,
         strict_universe: bool = False,
+        timer: Timer = LOOP_TIMER,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be a positive number of events per second, not {rate}")
@@ -213,6 +215,8 @@ class HTSimulator(LoopbackServer):
         # stays valid after it, as a real server's would, so reconnects can be tested.
         self._secret = secret or hashlib.sha256(f"feedcli-simulator-ht-{seed}".encode()).hexdigest()
         self._clock = clock
+        #: what the market's schedule runs on (a virtual timer in tests)
+        self.timer = timer
         self._market = HTMarket(seed, instruments, contracts)
         self._isins = {i.isin: i for i in self._market.instruments}
         self._names = {i.name: i for i in self._market.instruments}
@@ -507,13 +511,13 @@ class HTSimulator(LoopbackServer):
         and are performed together. If the loop was blocked for long, the backlog is capped at
         a quarter of a second of events rather than replayed in one burst.
         """
-        loop = asyncio.get_running_loop()
+        timer = self.timer
         interval = 1.0 / self.rate
         burst = max(1, int(self.rate / 4))
-        start = loop.time()
+        start = timer.now()
         done = 0
         while True:
-            due = int((loop.time() - start) / interval) - done
+            due = int((timer.now() - start) / interval) - done
             if due > burst:
                 done += due - burst
                 due = burst
@@ -522,7 +526,7 @@ class HTSimulator(LoopbackServer):
                 self._fan_out(self._market.step(now), tehran_timestamp(now))
             done += due
             self._events += due
-            await asyncio.sleep(max(0.0, start + (done + 1) * interval - loop.time()))
+            await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
 
     def _producer_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

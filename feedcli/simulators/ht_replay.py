@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 from feedcli.events import DataEvent
-from feedcli.providers import ime, tse
+from feedcli.providers import ht, ime, tse
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER, HTSimulator, _Client, _reason_bytes
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT, DRAIN_TIMEOUT, NORMAL_CLOSURE, REASON_END
 
@@ -111,15 +111,17 @@ class HTReplay(HTSimulator):
 
     @staticmethod
     def _encode_recorded(client: _Client, event: DataEvent) -> str:
-        """The message as the live server sent it: the recorded `ts` and `data`, unchanged.
+        """The message as the live server sent it: the recorded `data` unchanged, and its `ts` as HT
+        writes it, Tehran wall time (a line's UTC `ts` converted back; an older recording's as it is).
 
         The identifier is the recorded symbol (the client subscribed by it), under the field
         the client's endpoint names it by (symbolIsin or symbolName; ContractId or contractName).
         """
+        ts = ht.wall_time(event.ts)
         if client.family == "tse":
             by = cast(tse.By, client.by)
-            return tse.encode_message(by, event.symbol, event.channel, event.ts, event.data).decode()
-        return ime.encode_message(cast(ime.By, client.by), event.symbol, event.ts, event.data).decode()
+            return tse.encode_message(by, event.symbol, event.channel, ts, event.data).decode()
+        return ime.encode_message(cast(ime.By, client.by), event.symbol, ts, event.data).decode()
 
     async def _wait_for_room(self, client: _Client, frame: str) -> None:
         try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -29,7 +30,12 @@ from aiohttp import WSMsgType, web
 from feedcli.knobs import env_seconds
 from feedcli.providers import kucoin as kc
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
+from feedcli.providers.crypto import kucoin as crypto
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import Step
+
+#: the trade, book and ticker channels served
+CRYPTO_CHANNELS = (crypto.MATCH, crypto.LEVEL2, crypto.TICKER)
 
 #: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
 WS_INTERVAL_OF = {code: interval for interval, code in kc.WS_INTERVALS.items()}
@@ -61,12 +67,14 @@ class KucoinSimulator(CandleSimulator):
         return [
             *super().listing(),
             f"Token POST {kc.TOKEN_PATH}; pingInterval {self.ping_interval:g}s, pingTimeout {self.ping_timeout:g}s",
+            f"Topics: candles, {crypto.MATCH}, {crypto.LEVEL2}, {crypto.TICKER}; REST {crypto.SNAPSHOT_PATH}",
         ]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(kc.TOKEN_PATH, self.bullet)
         app.router.add_get("/", self.socket)
         app.router.add_get(kc.CANDLES_PATH, self.rest_candles)
+        app.router.add_get(crypto.SNAPSHOT_PATH, self.order_book)
 
     # -- token ----------------------------------------------------------------------------------
 
@@ -121,6 +129,19 @@ class KucoinSimulator(CandleSimulator):
         if kind not in ("subscribe", "unsubscribe"):
             return [_error(ident, 400, f"unknown message type {kind!r}")]
         text_topic = str(msg.get("topic", ""))
+        channel, _, listed = text_topic.partition(":")
+        if channel in CRYPTO_CHANNELS:
+            symbols = listed.split(",")  # a topic may name up to 100 symbols
+            if len(symbols) > 100 or not all(self.known_pair(symbol) for symbol in symbols):
+                return [_error(ident, 404, f"topic {text_topic} is not found")]
+            feeds: set[tuple[str, str]] = sub.extra.setdefault("feeds", set())
+            for symbol in symbols:
+                if kind == "subscribe":
+                    feeds.add((channel, symbol))
+                else:
+                    feeds.discard((channel, symbol))
+            sub.extra["channel_pairs"] = {s: s for _c, s in feeds}
+            return [orjson.dumps({"id": str(ident), "type": "ack"}).decode()] if msg.get("response") else []
         try:
             symbol, code = kc.split_topic(text_topic)
         except Exception:
@@ -133,6 +154,40 @@ class KucoinSimulator(CandleSimulator):
         else:
             sub.subscriptions.pop((symbol, interval), None)
         return [orjson.dumps({"id": str(ident), "type": "ack"}).decode()] if msg.get("response") else []
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        out = []
+        for channel, symbol in sorted(sub.extra.get("feeds", ())):
+            step = steps.get(symbol)
+            if step is None:
+                continue
+            market = self.books[symbol]
+            ts = step.delta.ts_ms or self.now_ms()
+            if channel == crypto.MATCH:
+                for trade in step.trades:
+                    data = crypto.encode_match(trade, market.update_id)
+                    out.append(crypto.envelope(channel, symbol, "trade.l3match", data))
+            elif channel == crypto.TICKER:
+                data = crypto.encode_ticker(market.ticker(ts))
+                out.append(crypto.envelope(channel, symbol, "trade.ticker", data))
+            elif channel == crypto.LEVEL2 and symbol not in skipped:
+                delta = step.delta
+                # each change its own sequence within the increment, as KuCoin numbers them
+                seqs = list(range(delta.first, delta.first + len(delta.bids) + len(delta.asks)))
+                sequenced = replace(delta, level_seqs=(seqs[: len(delta.bids)], seqs[len(delta.bids) :]))
+                out.append(crypto.envelope(channel, symbol, "trade.l2update", crypto.encode_level2(sequenced)))
+        return [orjson.dumps(frame).decode() for frame in out]
+
+    async def order_book(self, request: web.Request) -> web.Response:
+        """`GET /api/v1/market/orderbook/level2_100?symbol=`: 100 levels a side and the sequence."""
+        limited = self.rest_gate(request)
+        if limited is not None:
+            return limited
+        symbol = request.query.get("symbol", "")
+        if not self.known_pair(symbol):
+            return web.json_response({"code": "400100", "msg": "This pair is not provided at present"})
+        snapshot = self.book_market(symbol, symbol).snapshot(crypto.SNAPSHOT_LIMIT, self.snapshot_lag)
+        return web.json_response(crypto.encode_rest_snapshot(replace(snapshot, ts_ms=self.now_ms())))
 
     def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Candle, key: Any) -> Iterable[Any]:
         now_ns = int(self.clock() * 1e9)

@@ -84,6 +84,7 @@ from feedcli.simulators.moex_market import (
     Instrument,
     Listing,
 )
+from feedcli.timers import LOOP_TIMER, Timer
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ class MoexSimulator(LoopbackServer):
         queue_size: int = 4_096,
         listings: tuple[Listing, ...] = UNIVERSE,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        timer: Timer = LOOP_TIMER,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be a positive number of events per second, not {rate}")
@@ -213,6 +215,8 @@ class MoexSimulator(LoopbackServer):
         self.faults = faults or MoexFaults()
         self._queue_size = queue_size
         self._clock = clock
+        #: what the market's schedule and heart-beats are timed on (a virtual timer in tests)
+        self.timer = timer
         now = clock()
         self.instruments = {x.ticker: Instrument(x, seed, now) for x in listings}
         self._index: dict[tuple[str, str, str | None], dict[_Sub, None]] = {}
@@ -262,14 +266,13 @@ class MoexSimulator(LoopbackServer):
         await ws.prepare(request)
         conn = _Conn(ws, request.transport, self._queue_size)
         self._conns.add(conn)
-        loop = asyncio.get_running_loop()
-        conn.heard = loop.time()
+        conn.heard = self.timer.now()
         conn.tasks.append(asyncio.ensure_future(self._send_loop(conn)))
         try:
             async for msg in ws:
                 if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     break
-                conn.heard = loop.time()
+                conn.heard = self.timer.now()
                 try:
                     frames = stomp.decode(msg.data)
                 except stomp.StompProtocolError as exc:
@@ -454,14 +457,14 @@ class MoexSimulator(LoopbackServer):
 
     async def _produce(self) -> None:
         """Step every instrument `rate` times a second, on a fixed schedule, and fan out."""
-        loop = asyncio.get_running_loop()
+        timer = self.timer
         interval = 1.0 / self.rate
         burst = max(1, int(self.rate / 4))
-        start = loop.time()
+        start = timer.now()
         done = 0
         try:
             while True:
-                due = int((loop.time() - start) / interval) - done
+                due = int((timer.now() - start) / interval) - done
                 if due > burst:
                     done += due - burst
                     due = burst
@@ -469,7 +472,7 @@ class MoexSimulator(LoopbackServer):
                     self._step(self._clock())
                 done += due
                 self.events += due
-                await asyncio.sleep(max(0.0, start + (done + 1) * interval - loop.time()))
+                await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -540,14 +543,14 @@ class MoexSimulator(LoopbackServer):
 
     async def _heartbeats(self, conn: _Conn) -> None:
         """Send "\\n" at the agreed rate; close a client silent past 3x the rate it promised."""
-        loop = asyncio.get_running_loop()
+        timer = self.timer
         send = conn.send_ms / 1000
         expect = conn.expect_ms / 1000
         tick = min(x for x in (send, expect) if x) / 2
-        last_sent = loop.time()
+        last_sent = timer.now()
         while True:
-            await asyncio.sleep(tick)
-            now = loop.time()
+            await timer.sleep(tick)
+            now = timer.now()
             if send and now - last_sent >= send and not conn.silent:
                 last_sent = now
                 with contextlib.suppress(asyncio.QueueFull):

@@ -18,11 +18,14 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
 
+from feedcli.providers.crypto import okx as crypto
+from feedcli.providers.crypto.model import Level, format_number
 from feedcli.providers.okx import (
     BARS,
     HISTORY_LIMIT,
@@ -34,12 +37,25 @@ from feedcli.providers.okx import (
     encode_row,
 )
 from feedcli.simulators.candles import CandleSimulator, Subscriber
+from feedcli.simulators.crypto_market import BookMarket, Step
 from feedcli.simulators.crypto_metadata import INSTRUMENTS_PATH, okx_instruments_handler
 
 #: OKX channel name → our interval (both the UTC-aligned and the Hong Kong-aligned names map
 #: to the same epoch-aligned bars here)
 CHANNELS: dict[str, str] = {f"candle{bar}": interval for interval, bar in BARS.items()}
 CHANNELS.update({f"candle{bar.removesuffix('utc')}": i for i, bar in BARS.items() if bar.endswith("utc")})
+
+
+#: the channels /ws/v5/public serves here
+PUBLIC_CHANNELS = (crypto.BOOKS, crypto.BOOKS5, crypto.TRADES, crypto.TICKERS)
+
+
+def _checksum(bids: list[Level], asks: list[Level]) -> int:
+    """OKX's CRC32 of the top 25 levels, over the texts this simulator sends."""
+    return crypto.checksum(
+        [(format_number(p), format_number(s)) for p, s in bids],
+        [(format_number(p), format_number(s)) for p, s in asks],
+    )
 
 
 class OKXSimulator(CandleSimulator):
@@ -51,7 +67,10 @@ class OKXSimulator(CandleSimulator):
         return f"feedcli simulate: serving OKX candles at {self.url}"
 
     def listing(self) -> list[str]:
-        return [f"Pairs: {' '.join(self.market.pairs)}", f"WebSocket: {self.url}{WS_PATH} (candles), {PUBLIC_PATH}"]
+        return [
+            f"Pairs: {' '.join(self.market.pairs)}",
+            f"WebSocket: {self.url}{WS_PATH} (candles), {self.url}{PUBLIC_PATH} (books, books5, trades, tickers)",
+        ]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
@@ -93,6 +112,9 @@ class OKXSimulator(CandleSimulator):
         for arg in args:
             name = arg.get("channel") if isinstance(arg, dict) else None
             inst = arg.get("instId") if isinstance(arg, dict) else None
+            if name in PUBLIC_CHANNELS and not sub.extra["business"] and inst in self.market.pairs:
+                out += self._public(sub, op, name, inst)
+                continue
             interval = CHANNELS.get(name or "")
             if not sub.extra["business"] or interval is None or inst not in self.market.pairs:
                 out.append(
@@ -111,6 +133,55 @@ class OKXSimulator(CandleSimulator):
                 sub.open_bar.pop((inst, interval), None)
             out.append({"event": op, "arg": {"channel": name, "instId": inst}, "connId": sub.extra["conn_id"]})
         return out
+
+    def _public(self, sub: Subscriber, op: str, name: str, inst: str) -> list[dict[str, Any]]:
+        """A trades, books, books5 or tickers subscription on /ws/v5/public; a books one starts
+        with the snapshot (400 levels), as OKX sends it."""
+        feeds: set[tuple[str, str]] = sub.extra.setdefault("feeds", set())
+        out: list[dict[str, Any]] = [
+            {"event": op, "arg": {"channel": name, "instId": inst}, "connId": sub.extra["conn_id"]}
+        ]
+        if op == "subscribe":
+            feeds.add((name, inst))
+            if name == crypto.BOOKS:
+                market = self.book_market(inst, inst)
+                out.append(crypto.push(crypto.BOOKS, inst, [self._snapshot(market, self.now_ms())], "snapshot"))
+        else:
+            feeds.discard((name, inst))
+        sub.extra["channel_pairs"] = {i: i for _n, i in feeds}
+        return out
+
+    def _snapshot(self, market: BookMarket, ts_ms: int) -> dict[str, Any]:
+        snapshot = market.snapshot(crypto.MAX_DEPTH)
+        bids, asks = market.top(crypto.CHECKSUM_LEVELS)
+        return crypto.encode_book_snapshot(replace(snapshot, ts_ms=ts_ms, checksum=_checksum(bids, asks)))
+
+    def channel_messages(self, sub: Subscriber, steps: dict[str, Step], skipped: set[str]) -> Iterable[Any]:
+        out = []
+        for name, inst in sorted(sub.extra.get("feeds", ())):
+            step = steps.get(inst)
+            if step is None:
+                continue
+            market = self.books[inst]
+            if name == crypto.TRADES and step.trades:
+                data = [crypto.encode_trade(t) for t in step.trades]
+                out.append(crypto.push(crypto.TRADES, inst, data))
+            elif name == crypto.BOOKS and inst not in skipped:
+                delta = step.delta
+                bids, asks = market.top(crypto.CHECKSUM_LEVELS)
+                checksum = _checksum(bids, asks)
+                if self.checksum_fault(inst):
+                    checksum = checksum + 1 if checksum < 2**31 - 1 else 1
+                item = crypto.encode_book_update(replace(delta, prev=delta.first - 1, checksum=checksum))
+                out.append(crypto.push(crypto.BOOKS, inst, [item], "update"))
+            elif name == crypto.BOOKS5:
+                snapshot = market.snapshot(5)
+                item = crypto.encode_book_snapshot(replace(snapshot, ts_ms=step.delta.ts_ms))
+                del item["prevSeqId"]
+                out.append(crypto.push(crypto.BOOKS5, inst, [item]))
+            elif name == crypto.TICKERS:
+                out.append(crypto.push(crypto.TICKERS, inst, [crypto.encode_ticker(market.ticker(step.delta.ts_ms))]))
+        return [orjson.dumps(frame).decode() for frame in out]
 
     def candle_message(self, sub: Subscriber, pair: str, interval: str, candle: Any, key: Any) -> Iterable[Any]:
         push = encode_push(pair, key.removeprefix("candle"), candle)

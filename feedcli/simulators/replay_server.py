@@ -7,7 +7,8 @@ as tardis-machine does for crypto exchanges. So this is the simulator's server (
 at the handshake, refusals, heartbeats, subscribe replies) with the recording as its source in
 place of the generated market: each provider's record names its backend (`Provider.replay`),
 a subclass of its simulator whose data source and end-of-stream handling are replaced
-(`ht_replay.py`, `datafye_replay.py`, `moex_replay.py`).
+(`ht_replay.py`, `datafye_replay.py`, `moex_replay.py`; `crypto_replay.py` for the six crypto
+exchanges, one module for all).
 
 Timeline. The source is consumed once, and what it yields is fanned out to every connected
 client whose subscription matches it: one shared timeline, as a live market is shared. The
@@ -174,6 +175,11 @@ class ReplayServer:
             raise UsageError(f"replay --serve does not serve {self.provider} history")
         self._history = cast(HistoryBackend, self._backend)
         self._history.add_history(subscription, events)
+
+    def preload(self, events: list[DataEvent]) -> None:
+        """Hand the backend the lines it serves before the timeline starts (`Replay.preload`)."""
+        if events and hasattr(self._backend, "preload"):
+            self._backend.preload(events)
 
     # ---- life cycle --------------------------------------------------------------------------
 

@@ -412,6 +412,12 @@ def pending_lines(consumers: Sequence[object]) -> int:
     return sum(c.pending() for c in consumers if isinstance(c, BrokerSink))
 
 
+def undelivered(consumers: Sequence[object]) -> str:
+    """What a second Ctrl-C abandons, for its line on stderr: the lines the sinks have not confirmed yet."""
+    left = pending_lines(consumers)
+    return f"; {left} line{'s' if left != 1 else ''} not taken by the sinks abandoned" if left else ""
+
+
 def abandon_all(consumers: Sequence[object]) -> int:
     """Abandon what every sink still holds; return the number of lines given up."""
     return sum(c.abandon() for c in consumers if isinstance(c, BrokerSink))

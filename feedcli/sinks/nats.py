@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.sinks.delivery import Route, SinkUnavailable
-from feedcli.sinks.redis import server_text
+from feedcli.sinks.delivery import Note, Route, SinkUnavailable, stderr_note
+from feedcli.sinks.redis import recv_of, server_text
 from feedcli.sinks.urls import Endpoint, NatsSinkSpec, NatsSourceSpec
 
 if TYPE_CHECKING:
@@ -270,31 +270,71 @@ def open_nats_sink(spec: NatsSinkSpec, **options: Any) -> Any:
 # ---------------------------------------------------------------------- reading back
 
 
-async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncIterator[bytes]:
-    """Lines from a JetStream stream (oldest first), or from core NATS from now on.
+async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
+    """Lines from a JetStream stream (oldest first), or from core NATS from now on, in chunks.
 
     With `stream=`, an ephemeral pull consumer filtered by the subject pattern reads the
     stream from its start. Without `follow` it ends after the messages that were there when
-    it began (the consumer's pending count then); with `follow` it keeps fetching. Lines come
-    in the stream's order, which is the order they were stored (receive order for one
-    capture process). Without `stream=` (core NATS, `--follow` only) it subscribes and gets
-    what is published from now on.
+    it began (the consumer's pending count then); with `follow` it keeps fetching, and when
+    the connection is lost (a server restart) it says so, reconnects with backoff and reads
+    on from the stream sequence after the last one it gave: nothing missed, nothing twice.
+    Lines come in the stream's order, which is the order they were stored (receive order
+    for one capture process), each fetched chunk sorted by `recv` (so the lines of several
+    capture processes come merged within a chunk). Without `stream=` (core NATS, `--follow`
+    only) it subscribes and gets what is published from now on.
     """
     nc = await connect(spec.endpoint, spec.name)
     try:
         if spec.stream is None:
             sub = await nc.subscribe(spec.subject, pending_msgs_limit=-1, pending_bytes_limit=-1)
             async for msg in sub.messages:
-                yield msg.data
+                yield [msg.data]
             return
-        async for line in _read_stream(nc, spec, follow):
-            yield line
+        after = 0  # the stream sequence of the last line given
+        while True:
+            try:
+                async for chunk, last in _read_stream(nc, spec, follow, after):
+                    after = last
+                    yield chunk
+                return
+            except FeedError:
+                raise
+            except Exception as exc:
+                verdict = exc if isinstance(exc, SinkUnavailable) else classify(exc, spec.name)
+                if not isinstance(verdict, SinkUnavailable):
+                    raise verdict from None
+                if not follow:
+                    raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
+                with contextlib.suppress(Exception):
+                    await nc.close()
+                nc = await _reconnect(spec, str(verdict))
     finally:
         with contextlib.suppress(Exception):
             await nc.close()
 
 
-async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> AsyncIterator[bytes]:
+async def _reconnect(spec: NatsSourceSpec, why: str, note: Note = stderr_note) -> NatsClient:
+    """A new connection for a follower that lost its own: said once, retried with backoff."""
+    from feedcli.backoff import Backoff
+
+    note(f"feedcli: {spec.name}: cannot read ({why}); trying again")
+    backoff = Backoff(base=0.25, cap=5.0)
+    attempt = 0
+    while True:
+        attempt += 1
+        await asyncio.sleep(backoff.delay(attempt))
+        try:
+            nc = await connect(spec.endpoint, spec.name)
+        except SinkUnavailable:
+            continue
+        note(f"feedcli: {spec.name}: reading again")
+        return nc
+
+
+async def _read_stream(
+    nc: NatsClient, spec: NatsSourceSpec, follow: bool, after: int
+) -> AsyncIterator[tuple[list[bytes], int]]:
+    """(lines, the stream sequence of the last) from sequence `after` + 1 on."""
     import nats.errors as nx
     import nats.js.errors as jx
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -306,12 +346,10 @@ async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> As
         raise FeedError(f"{spec.name}: there is no JetStream stream {spec.stream}") from None
     except (jx.ServiceUnavailableError, nx.NoRespondersError):
         raise FeedError(f"{spec.name}: the server has no JetStream") from None
-    config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.NONE,
-        inactive_threshold=60.0,
-        max_ack_pending=-1,
-    )
+    start: dict[str, Any] = {"deliver_policy": DeliverPolicy.ALL}
+    if after:
+        start = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": after + 1}
+    config = ConsumerConfig(ack_policy=AckPolicy.NONE, inactive_threshold=60.0, max_ack_pending=-1, **start)
     sub = await js.pull_subscribe(spec.subject, stream=spec.stream, config=config)
     try:
         left = (await sub.consumer_info()).num_pending
@@ -320,12 +358,14 @@ async def _read_stream(nc: NatsClient, spec: NatsSourceSpec, follow: bool) -> As
             try:
                 msgs = await sub.fetch(want, timeout=FETCH_WAIT if follow else ACK_TIMEOUT)
             except nx.TimeoutError:
+                if nc.is_closed or not nc.is_connected:
+                    raise SinkUnavailable("connection lost") from None
                 if follow:
                     continue
                 raise FeedError(f"{spec.name}: the stream stopped answering with {left} messages left") from None
-            for msg in msgs:
-                left -= 1
-                yield msg.data
+            left -= len(msgs)
+            if msgs:
+                yield sorted((msg.data for msg in msgs), key=recv_of), msgs[-1].metadata.sequence.stream
     finally:
         with contextlib.suppress(Exception):
             await sub.unsubscribe()

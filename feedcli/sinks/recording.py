@@ -145,8 +145,8 @@ def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
 class RecordingWriter(Batching):
     """A Consumer that records every event into rotating, optionally compressed NDJSON files.
 
-    `path` is a file name (the first part is exactly that file, overwritten like `stream -o`
-    does; later parts are `NAME.2.EXT`, `NAME.3.EXT`, ...) or a directory (an existing one,
+    `path` is a file name (the first part is exactly that file, which must not exist yet;
+    later parts are `NAME.0002.EXT`, `NAME.0003.EXT`, ...) or a directory (an existing one,
     or any path ending in `/`, created if needed) in which every part is a new file named
     `PROVIDER-YYYYmmddTHHMMSSZ.ndjson[.gz|.zst]` by the UTC time it starts.
 
@@ -237,13 +237,14 @@ class RecordingWriter(Batching):
     def open(self) -> None:
         """Create the first part and write its header, now, before anything connects.
 
-        An unwritable path, a missing directory or a full disk is a FeedError here, so the
-        user learns it at once and not after the first message arrives.
+        An unwritable path, a missing directory or a full disk is a FeedError here, and a file
+        that exists already a UsageError (naming.PartNames), so the user learns it at once and
+        not after the first message arrives.
         """
         if self._opened:
             return
         self._opened = True
-        self._names.prepare(rotating=self.rotate_size is not None or self.rotate_interval is not None)
+        self._names.prepare()
         self._started = time.time()
         self._part = self._open_part(1, self._started)
         if self._error is not None:

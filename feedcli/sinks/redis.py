@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.sinks.delivery import Route, SinkUnavailable
+from feedcli.sinks.delivery import Note, Route, SinkUnavailable, stderr_note
 from feedcli.sinks.urls import EVENTS_KEY, Endpoint, RedisSinkSpec, RedisSourceSpec, safe
 
 if TYPE_CHECKING:
@@ -192,8 +192,8 @@ def open_redis_sink(spec: RedisSinkSpec, **options: Any) -> Any:
 # ---------------------------------------------------------------------- reading back
 
 
-async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIterator[bytes]:
-    """The lines of every stream whose key matches the pattern, merged by `recv`.
+async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
+    """The lines of every stream whose key matches the pattern, merged by `recv`, in chunks.
 
     Without `follow`, it ends at what each stream held when reading began (its last entry
     id then). With `follow`, it then waits for new entries (XREAD BLOCK) and notices new
@@ -202,10 +202,11 @@ async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIte
 
     With a group (`group=NAME`), the readers of that group share the work (XREADGROUP):
     each entry reaches one of them. The group is created at the start of each stream if
-    it does not exist, so a new group reads everything once; an entry is acknowledged
-    (XACK) when the next one is asked for, so a reader killed mid-way leaves its last
-    entries pending for the group rather than lost (they are read again by a reader
-    that starts with the same consumer= name).
+    it does not exist, so a new group reads everything once. A chunk's entries are
+    acknowledged (XACK) when the next chunk is asked for: the replay asks only once it
+    has written the chunk (replay.pacing.pump_chunks), so a reader stopped or killed
+    mid-way leaves that chunk pending for the group rather than lost (it is read again
+    by a reader that starts with the same consumer= name): at-least-once.
     """
     client = make_client(spec.endpoint, spec.db, spec.ca, socket_timeout=None)
     try:
@@ -216,15 +217,56 @@ async def read_redis(spec: RedisSourceSpec, *, follow: bool = False) -> AsyncIte
             if isinstance(verdict, SinkUnavailable):
                 raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
             raise verdict from None
-        if spec.group is None:
-            async for line in _read_plain(client, spec, follow):
-                yield line
-        else:
-            async for line in _read_group(client, spec, follow):
-                yield line
+        reader = _read_plain if spec.group is None else _read_group
+        try:
+            async for chunk in reader(client, spec, follow, Reconnects(client, spec.name)):
+                yield chunk
+        except (FeedError, SinkUnavailable):
+            raise
+        except Exception as exc:
+            verdict = classify(exc, spec.name)
+            if isinstance(verdict, SinkUnavailable):
+                raise FeedError(f"{spec.name}: cannot read: {verdict}") from None
+            raise verdict from None
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()
+
+
+class Reconnects:
+    """A follower's way through a Redis restart or a lost connection: said once, retried with backoff.
+
+    Only what retrying can fix is waited for (classify: SinkUnavailable); anything else is
+    raised. The client reconnects by itself on its next command (its own retries are off).
+    """
+
+    def __init__(self, client: aioredis.Redis, name: str, note: Note = stderr_note) -> None:
+        self._client = client
+        self._name = name
+        self._note = note
+
+    async def through(self, exc: BaseException) -> None:
+        """Return once the server answers again; raise what cannot be waited for."""
+        from feedcli.backoff import Backoff
+
+        verdict = classify(exc, self._name)
+        if not isinstance(verdict, SinkUnavailable):
+            raise verdict from None
+        self._note(f"feedcli: {self._name}: cannot read ({verdict}); trying again")
+        backoff = Backoff(base=0.25, cap=5.0)
+        attempt = 0
+        while True:
+            attempt += 1
+            await asyncio.sleep(backoff.delay(attempt))
+            try:
+                await self._client.ping()
+            except Exception as again:
+                verdict = classify(again, self._name)
+                if not isinstance(verdict, SinkUnavailable):
+                    raise verdict from None
+                continue
+            self._note(f"feedcli: {self._name}: reading again")
+            return
 
 
 async def _stream_keys(client: aioredis.Redis, pattern: str) -> list[bytes]:
@@ -238,7 +280,7 @@ def _line_of(fields: dict[bytes, bytes]) -> bytes | None:
     return fields.get(b"line")
 
 
-def _recv_of(line: bytes) -> bytes:
+def recv_of(line: bytes) -> bytes:
     """The `recv` of a line, for merging: found by position, never fatal (b"" sorts first)."""
     at = line.find(b'"recv":"')
     return line[at + 8 : at + 35] if at >= 0 else b""
@@ -252,7 +294,7 @@ async def _range(client: aioredis.Redis, key: bytes, end: bytes) -> AsyncIterato
         for _entry_id, fields in page:
             line = _line_of(fields)
             if line is not None:
-                yield _recv_of(line), line
+                yield recv_of(line), line
         if len(page) < READ_COUNT:
             return
         start = b"(" + page[-1][0]
@@ -277,39 +319,51 @@ async def _merge(streams: list[AsyncIterator[tuple[bytes, bytes]]]) -> AsyncIter
             heapq.heapreplace(heap, (recv, index, nxt))
 
 
-async def _read_plain(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[bytes]:
+async def _read_plain(
+    client: aioredis.Redis, spec: RedisSourceSpec, follow: bool, reconnects: Reconnects
+) -> AsyncIterator[list[bytes]]:
     keys = await _stream_keys(client, spec.pattern)
     ends: dict[bytes, bytes] = {}
     for key in keys:
         last = await client.xrevrange(key, count=1)
         ends[key] = last[0][0] if last else b"0-0"
     streams = [_range(client, key, ends[key]) for key in keys if ends[key] != b"0-0"]
+    chunk: list[bytes] = []
     async for line in _merge(streams):
-        yield line
+        chunk.append(line)
+        if len(chunk) >= READ_COUNT:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
     if not follow:
         return
     positions = dict(ends)
     loop = asyncio.get_running_loop()
     scanned = loop.time()
     while True:
-        if loop.time() - scanned >= RESCAN_EVERY or not positions:
-            for key in await _stream_keys(client, spec.pattern):
-                positions.setdefault(key, b"0-0")  # a new stream: all of it is new
-            scanned = loop.time()
-        if not positions:
-            await asyncio.sleep(BLOCK_MS / 1000)
+        try:
+            if loop.time() - scanned >= RESCAN_EVERY or not positions:
+                for key in await _stream_keys(client, spec.pattern):
+                    positions.setdefault(key, b"0-0")  # a new stream: all of it is new
+                scanned = loop.time()
+            if not positions:
+                await asyncio.sleep(BLOCK_MS / 1000)
+                continue
+            reply = await client.xread(positions, count=READ_COUNT, block=BLOCK_MS)
+        except Exception as exc:
+            await reconnects.through(exc)  # then on from the same positions: nothing missed, nothing twice
             continue
-        reply = await client.xread(positions, count=READ_COUNT, block=BLOCK_MS)
         batch: list[tuple[bytes, bytes]] = []
         for key, entries in reply or ():
             for entry_id, fields in entries:
                 positions[key] = entry_id
                 line = _line_of(fields)
                 if line is not None:
-                    batch.append((_recv_of(line), line))
-        batch.sort(key=lambda item: item[0])
-        for _recv, line in batch:
-            yield line
+                    batch.append((recv_of(line), line))
+        if batch:
+            batch.sort(key=lambda item: item[0])
+            yield [line for _recv, line in batch]
 
 
 def default_consumer() -> str:
@@ -332,8 +386,14 @@ def _id(entry_id: bytes) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: bool) -> AsyncIterator[bytes]:
-    """XREADGROUP over every matching key; see read_redis."""
+async def _read_group(
+    client: aioredis.Redis, spec: RedisSourceSpec, follow: bool, reconnects: Reconnects
+) -> AsyncIterator[list[bytes]]:
+    """XREADGROUP over every matching key; see read_redis.
+
+    A follower that loses its connection reads on, after the reconnect, from what the group
+    gave it and it did not acknowledge yet (position "0"): at-least-once.
+    """
     assert spec.group is not None
     group = spec.group
     consumer = spec.consumer or default_consumer()
@@ -343,27 +403,42 @@ async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
         await _ensure_group(client, key, group)
         last = await client.xrevrange(key, count=1)
         ends[key] = _id(last[0][0]) if last else (0, 0)
-    # "0" first: what this consumer was given before and never acknowledged; then ">" (new entries)
+    if spec.claim is not None:
+        await _claim(client, keys, group, consumer, spec.claim)
+    # "0" first: what this consumer was given before and never acknowledged (and what it just
+    # claimed); then ">" (new entries)
     positions = dict.fromkeys(keys, b"0")
     loop = asyncio.get_running_loop()
     scanned = loop.time()
     done: list[tuple[bytes, bytes]] = []
     try:
         while True:
-            if follow and (loop.time() - scanned >= RESCAN_EVERY or not positions):
-                for key in await _stream_keys(client, spec.pattern):
-                    if key not in positions:
-                        await _ensure_group(client, key, group)
-                        positions[key] = b">"
-                scanned = loop.time()
-            if not positions:
+            try:
+                if follow and (loop.time() - scanned >= RESCAN_EVERY or not positions):
+                    for key in await _stream_keys(client, spec.pattern):
+                        if key not in positions:
+                            await _ensure_group(client, key, group)
+                            positions[key] = b">"
+                    if spec.claim is not None and await _claim(client, list(positions), group, consumer, spec.claim):
+                        positions = dict.fromkeys(positions, b"0")  # what was claimed is read from "0"
+                    scanned = loop.time()
+                if not positions:
+                    if not follow:
+                        return
+                    await asyncio.sleep(BLOCK_MS / 1000)
+                    continue
+                if done:
+                    await _ack(client, group, done)
+                catching_up = any(p != b">" for p in positions.values())
+                block = BLOCK_MS if follow and not catching_up else None
+                reply = await client.xreadgroup(group, consumer, dict(positions), count=GROUP_COUNT, block=block)
+            except Exception as exc:
                 if not follow:
-                    return
-                await asyncio.sleep(BLOCK_MS / 1000)
+                    raise
+                await reconnects.through(exc)
+                done.clear()  # not acknowledged: pending under our name, and read again from "0"
+                positions = dict.fromkeys(positions, b"0")
                 continue
-            catching_up = any(p != b">" for p in positions.values())
-            block = BLOCK_MS if follow and not catching_up else None
-            reply = await client.xreadgroup(group, consumer, dict(positions), count=GROUP_COUNT, block=block)
             got = {key: entries for key, entries in reply or ()}
             batch: list[tuple[bytes, bytes, bytes, bytes]] = []
             for key, position in list(positions.items()):
@@ -380,19 +455,33 @@ async def _read_group(client: aioredis.Redis, spec: RedisSourceSpec, follow: boo
                     if line is None:
                         done.append((key, entry_id))  # not a feedcli entry, or deleted: nothing to give
                     else:
-                        batch.append((_recv_of(line), key, entry_id, line))
-            batch.sort(key=lambda item: item[0])
-            for _recv, key, entry_id, line in batch:
-                # acknowledged with the next round trip (the whole batch was asked for by then)
-                # or when the reader is closed; a reader killed outright acknowledges nothing
-                done.append((key, entry_id))
-                yield line
-            if done:
-                await _ack(client, group, done)
+                        batch.append((recv_of(line), key, entry_id, line))
+            if batch:
+                batch.sort(key=lambda item: item[0])
+                # asked for again only once the chunk is written: acknowledged then, never before;
+                # a reader closed or killed here leaves the chunk pending under its name
+                yield [line for _recv, _key, _entry_id, line in batch]
+                done.extend((key, entry_id) for _recv, key, entry_id, _line in batch)  # acknowledged next round
     finally:
-        if done:
+        if done:  # the last chunk written (the reader was resumed after it), or entries without a line
             with contextlib.suppress(Exception):
                 await _ack(client, group, done)
+
+
+async def _claim(client: aioredis.Redis, keys: list[bytes], group: str, consumer: str, idle: float) -> bool:
+    """Take over the entries of `keys` that other readers of the group left unacknowledged for
+    `idle` seconds (XAUTOCLAIM); whether any were taken (they are then ours, pending: read from "0")."""
+    took = False
+    for key in keys:
+        start: Any = b"0-0"
+        while True:
+            # not JUSTID: redis-py drops the cursor from that reply
+            reply = await client.xautoclaim(key, group, consumer, int(idle * 1000), start_id=start, count=READ_COUNT)
+            start, ids = reply[0], reply[1]
+            took = took or bool(ids)
+            if start in (b"0-0", "0-0"):
+                break
+    return took
 
 
 async def _ack(client: aioredis.Redis, group: str, done: list[tuple[bytes, bytes]]) -> None:

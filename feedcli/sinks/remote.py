@@ -9,8 +9,8 @@ The CLI (and the run loop) need only this module:
 - `pending_lines(consumers)` / `abandon_all(consumers)`: for the run loop's second Ctrl-C
   ("N lines not delivered to the sinks were abandoned").
 - `SinkTee(out, sinks)`: a replay Output that also sends every raw line to the sinks.
-- `open_source(url, follow=...)`: an async iterator of raw lines (without `\\n`) read back
-  from Redis or NATS, for `feedcli replay redis://...|nats://...`.
+- `open_chunks(url, follow=...)`: raw lines (without `\\n`) read back from Redis or NATS in
+  chunks, for `feedcli replay redis://...|nats://...`; `open_source`, the same a line at a time.
 
 Nothing here imports redis-py or nats-py until a sink or source of theirs is opened.
 """
@@ -21,7 +21,15 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from feedcli.errors import UsageError
-from feedcli.sinks.delivery import BrokerSink, Note, abandon_all, announce_to, pending_lines, stderr_note
+from feedcli.sinks.delivery import (
+    BrokerSink,
+    Note,
+    abandon_all,
+    announce_to,
+    pending_lines,
+    stderr_note,
+    undelivered,
+)
 from feedcli.sinks.urls import NatsSinkSpec, RedisSinkSpec, SinkSpec, is_sink_url, parse_sink, parse_source
 
 __all__ = [
@@ -30,10 +38,12 @@ __all__ = [
     "abandon_all",
     "announce_to",
     "is_sink_url",
+    "open_chunks",
     "open_sinks",
     "open_source",
     "parse_sinks",
     "pending_lines",
+    "undelivered",
 ]
 
 
@@ -113,11 +123,14 @@ class SinkTee:
             raise error
 
 
-def open_source(url: str, *, follow: bool = False) -> AsyncIterator[bytes]:
-    """Raw lines (without `\\n`) read back from `redis://...?key=PATTERN` or `nats://...?subject=..&stream=..`.
+def open_chunks(url: str, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
+    """Raw lines (without `\\n`) read back from `redis://...?key=PATTERN` or `nats://...?subject=..&stream=..`,
+    in chunks (a page of XRANGE, an XREAD reply, a JetStream fetch), merged by `recv`.
 
     The URL is checked now (UsageError, exit 2); the connection is made on the first
-    iteration. Without `follow` the iterator ends at what was there when reading began.
+    iteration (AuthError, exit 3, for refused credentials). Without `follow` the iterator
+    ends at what was there when reading began. Ask for the next chunk only once the one
+    before is written: a Redis consumer group acknowledges a chunk then.
     """
     spec = parse_source(url, follow=follow)
     from feedcli.sinks.urls import RedisSourceSpec
@@ -129,3 +142,18 @@ def open_source(url: str, *, follow: bool = False) -> AsyncIterator[bytes]:
     from feedcli.sinks.nats import read_nats
 
     return read_nats(spec, follow=follow)
+
+
+def open_source(url: str, *, follow: bool = False) -> AsyncIterator[bytes]:
+    """`open_chunks`, a line at a time (a chunk counts as written once its last line is taken)."""
+    chunks = open_chunks(url, follow=follow)
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in chunks:
+                for line in chunk:
+                    yield line
+        finally:
+            await chunks.aclose()  # type: ignore[attr-defined]
+
+    return lines()

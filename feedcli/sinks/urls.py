@@ -155,6 +155,9 @@ class RedisSourceSpec:
     group: str | None
     consumer: str | None
     ca: str | None = None
+    #: with a group: take over entries other readers were given and left unacknowledged this
+    #: many seconds (a reader that died), XAUTOCLAIM
+    claim: float | None = None
 
     @property
     def name(self) -> str:
@@ -305,7 +308,7 @@ def parse_source(url: str, *, follow: bool = False) -> SourceSpec:
     what = "replay"
     endpoint, path, params = _split(url, what)
     if endpoint.scheme in ("redis", "rediss"):
-        _refuse_unknown(url, what, params, ("key", "group", "consumer", "ca"))
+        _refuse_unknown(url, what, params, ("key", "group", "consumer", "claim", "ca"))
         pattern = params.get("key")
         if not pattern:
             raise UsageError(f"replay {_show(url)}: give key=PATTERN (such as key=feedcli:tse:*)")
@@ -316,8 +319,19 @@ def parse_source(url: str, *, follow: bool = False) -> SourceSpec:
                 raise UsageError(f"replay {_show(url)}: {name}= must be a name without spaces, not {value!r}")
         if consumer is not None and group is None:
             raise UsageError(f"replay {_show(url)}: consumer= needs group=")
+        claim: float | None = None
+        if "claim" in params:
+            if group is None:
+                raise UsageError(f"replay {_show(url)}: claim= needs group=")
+            try:
+                claim = float(params["claim"])
+            except ValueError:
+                claim = -1.0
+            if not 0 <= claim < 1e9:
+                shown = params["claim"]
+                raise UsageError(f"replay {_show(url)}: claim= must be a number of seconds >= 0, not {shown!r}")
         ca = params.get("ca") or None
-        return RedisSourceSpec(endpoint, _db(url, what, path), pattern, group, consumer, ca)
+        return RedisSourceSpec(endpoint, _db(url, what, path), pattern, group, consumer, ca, claim)
     _refuse_unknown(url, what, params, ("subject", "stream"))
     if path.strip("/"):
         raise UsageError(f"replay {_show(url)}: a nats:// URL has no path; give subject= and stream=")

@@ -7,12 +7,19 @@ recorded lines, `LineWriter.send`) and the parts of a recording (which write thr
 - **Batches.** Lines are gathered and handed on when the event loop next turns (a
   `call_soon`), or at once past FLUSH_AT bytes: at low rates one write per line, at once;
   under a burst one write per burst instead of a system call per line (`Batching`).
-- **Pipes and sockets** are written through an asyncio transport. When the reader is slow
-  the transport's buffer passes HIGH_WATER, `pressure()` returns a waiter, and whoever
-  produces the lines (the receive loop, replay's pump) waits before making more: memory
-  stays bounded, and a TCP window pushes back on the server. Terminals (shared with the
-  shell: making one non-blocking would break both), regular files and /dev/null never
-  block long enough to matter and are written directly, by the one loop in `write_all`.
+- **Pipes and sockets** are written without blocking, when the event loop says there is
+  room (`PipeWriter`). When the reader is slow, what waits passes HIGH_WATER, `pressure()`
+  returns a waiter, and whoever produces the lines (the receive loop, replay's pump) waits
+  before making more: memory stays bounded, and a TCP window pushes back on the server.
+  Terminals (shared with the shell: making one non-blocking would break both), regular
+  files and /dev/null never block long enough to matter and are written directly, by the
+  one loop in `write_all`.
+- **A pipe only ever holds whole lines.** A write to a pipe that has not room for all of it
+  writes part, and a reader that stalls while the writer gives up (Ctrl-C, then DRAIN_STALL)
+  would be left half a line. So a pipe is given whole lines in writes that go in whole or
+  not at all: up to PIPE_BUF bytes (atomic by POSIX) while it holds unread data, up to its
+  capacity when it is empty. Only a line longer than the pipe's capacity (64 KiB unless
+  raised) can be cut.
 - **The end.** What the transport still holds is written before the run exits, unless the
   reader is gone or takes nothing for DRAIN_STALL seconds: a reader that stopped reading
   would otherwise keep feedcli alive after SIGTERM forever.
@@ -27,10 +34,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import os
+import select
 import stat
+import struct
+import termios
 import time
-from typing import IO
 
 from feedcli import terminal
 from feedcli.errors import FeedError
@@ -38,8 +48,15 @@ from feedcli.sinks.base import StopStream
 
 #: bytes gathered before they are written at once rather than at the next turn of the loop
 FLUSH_AT = 64 * 1024
-#: a pipe transport's high-water mark: above it, producers wait for the reader
+#: bytes waiting for a pipe above which producers wait for the reader; they go on below LOW_WATER
 HIGH_WATER = 256 * 1024
+LOW_WATER = HIGH_WATER // 4
+#: writes to a pipe up to this size are atomic (POSIX: all or nothing)
+PIPE_BUF = getattr(select, "PIPE_BUF", 512)
+#: fcntl's F_GETPIPE_SZ (Linux): a pipe's capacity
+_F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
+#: seconds between two looks at a pipe that must empty before a long line fits whole
+_EMPTY_POLL = 0.005
 #: seconds a reader may take nothing at the end before the rest is given up
 DRAIN_STALL = 2.0
 #: errors that mean "no room left": a full disk, a file size limit, a quota
@@ -81,30 +98,146 @@ def reader_gone() -> StopStream:
     return StopStream("the reader closed the pipe")
 
 
-class PipeProtocol(asyncio.Protocol):
-    """Flow control for a pipe written through the event loop."""
+class PipeWriter:
+    """Whole lines into a pipe or socket, written when there is room, never blocking the loop.
 
-    def __init__(self) -> None:
-        #: a future while the pipe is over its high-water mark, None when there is room
+    `write(data)` takes bytes of whole lines. A pipe (FIFO) is written so that it only ever
+    holds whole lines (see the module's docstring); a socket, which promises nothing of the
+    kind, is written as much as it takes. `paused` is a future while more than HIGH_WATER
+    bytes wait; `lost` says the reader went away, `error` any other failure.
+    """
+
+    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop, fifo: bool) -> None:
+        self._fd = fd
+        self._loop = loop
+        self._fifo = fifo
+        self._pending = bytearray()
+        #: bytes at the head of `_pending` that end a line already begun in the pipe
+        self._owed = 0
+        self._capacity = PIPE_BUF
+        if fifo:
+            with contextlib.suppress(OSError):
+                self._capacity = max(PIPE_BUF, fcntl.fcntl(fd, _F_GETPIPE_SZ))
+        self._writing = False
+        self._timer: asyncio.TimerHandle | None = None
         self.paused: asyncio.Future[None] | None = None
         self.lost = False
         self.error: OSError | None = None
+        os.set_blocking(fd, False)
+        # the write end of a pipe becomes "readable" when the reader closes its end
+        loop.add_reader(fd, self._reader_gone)
 
-    def pause_writing(self) -> None:
-        if self.paused is None or self.paused.done():
-            self.paused = asyncio.get_running_loop().create_future()
+    def pending(self) -> int:
+        """Bytes not yet written."""
+        return len(self._pending)
 
-    def resume_writing(self) -> None:
+    def write(self, data: bytes | bytearray) -> None:
+        if self.lost or self.error is not None:
+            return
+        self._pending += data
+        self._pump()
+
+    def _unread(self) -> int | None:
+        """Bytes the pipe holds unread, None where the system cannot tell."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return None
+
+    def _next(self) -> int:
+        """How many bytes of `_pending` to write now, 0 to wait for the pipe to empty."""
+        pending = self._pending
+        if self._owed:
+            return self._owed  # the end of a line already begun: whatever goes in helps
+        if not self._fifo:
+            return len(pending)
+        empty = self._unread() == 0
+        limit = self._capacity if empty else PIPE_BUF
+        if len(pending) <= limit:
+            return len(pending)
+        end = pending.rfind(b"\n", 0, limit) + 1
+        if end:
+            return end
+        if not empty:
+            return 0  # a line longer than PIPE_BUF: it goes in whole once the pipe is empty
+        return pending.find(b"\n") + 1 or len(pending)  # longer than the pipe itself: cut it must be
+
+    def _pump(self) -> None:
+        """Write what fits; then wait for room (or for the pipe to empty) if anything is left."""
+        self._cancel_timer()
+        pending = self._pending
+        while pending:
+            size = self._next()
+            if size == 0:
+                self._timer = self._loop.call_later(_EMPTY_POLL, self._pump)
+                break
+            try:
+                done = os.write(self._fd, memoryview(pending)[:size])
+            except BlockingIOError:
+                break
+            except (BrokenPipeError, ConnectionResetError):
+                self._gone(None)
+                return
+            except OSError as exc:
+                self._gone(exc)
+                return
+            if done < size and not self._owed and self._fifo:
+                # a part went in (a line too long to go in whole): the rest of that line is owed
+                self._owed = (pending.find(b"\n", done) + 1 or len(pending)) - done
+            elif self._owed:
+                self._owed = max(0, self._owed - done)
+            del pending[:done]
+            if done < size:
+                break
+        self._want_writable(bool(pending) and self._timer is None)
+        if len(pending) <= LOW_WATER:
+            self._resume()
+        elif len(pending) > HIGH_WATER and (self.paused is None or self.paused.done()):
+            self.paused = self._loop.create_future()
+
+    def _want_writable(self, want: bool) -> None:
+        if want and not self._writing:
+            self._loop.add_writer(self._fd, self._pump)
+            self._writing = True
+        elif not want and self._writing:
+            self._loop.remove_writer(self._fd)
+            self._writing = False
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _resume(self) -> None:
         paused, self.paused = self.paused, None
         if paused is not None and not paused.done():
             paused.set_result(None)
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def _reader_gone(self) -> None:
+        self._gone(None)
+
+    def _gone(self, error: OSError | None) -> None:
         self.lost = True
-        # A reader that went away is a normal end; any other failure (a full disk) is not.
-        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError | ConnectionResetError):
-            self.error = exc
-        self.resume_writing()
+        self.error = self.error or error
+        self._pending.clear()
+        self.close()
+        self._resume()
+
+    def abandon(self) -> int:
+        """Give up what is left (the reader stalled): how many bytes that was."""
+        left = len(self._pending)
+        self._pending.clear()
+        self.close()
+        return left
+
+    def close(self) -> None:
+        """Stop watching the descriptor (it stays open: it is not ours) and make it blocking again."""
+        self._cancel_timer()
+        self._want_writable(False)
+        with contextlib.suppress(Exception):
+            self._loop.remove_reader(self._fd)
+        with contextlib.suppress(OSError):
+            os.set_blocking(self._fd, True)
 
 
 class Batching:
@@ -152,30 +285,25 @@ class LineWriter(Batching):
         self._owns_fd = owns_fd
         #: what stopped the writing, raised by the next write; None while all is well
         self._failure: Exception | None = None
-        self._transport: asyncio.WriteTransport | None = None
-        self._protocol: PipeProtocol | None = None
+        self._pipe: PipeWriter | None = None
         mode = os.fstat(fd).st_mode
-        self._piped = stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+        self._fifo = stat.S_ISFIFO(mode)
+        self._piped = self._fifo or stat.S_ISSOCK(mode)
         self._regular = stat.S_ISREG(mode)
         #: whether the lines go to the user's terminal (then the run ends if it vanishes)
         self.on_terminal = not self._piped and os.isatty(fd)
 
     async def start(self) -> None:
         """Attach a pipe or socket to the event loop; everything else is written directly."""
-        if not self._piped or self._transport is not None:
+        if not self._piped or self._pipe is not None:
             return
         loop = asyncio.get_running_loop()
-        # The transport owns (and closes) the file object it is given, so give it a duplicate.
-        pipe: IO[bytes] = os.fdopen(os.dup(self._fd), "wb", buffering=0)
         try:
-            transport, protocol = await loop.connect_write_pipe(PipeProtocol, pipe)
-        except (ValueError, OSError):
-            pipe.close()  # not something the event loop can watch: write it directly
+            self._pipe = PipeWriter(self._fd, loop, self._fifo)
+        except (ValueError, OSError, NotImplementedError):
+            with contextlib.suppress(OSError):  # not something the event loop can watch: write it directly
+                os.set_blocking(self._fd, True)
             self._piped = False
-            return
-        transport.set_write_buffer_limits(high=HIGH_WATER)
-        self._transport = transport
-        self._protocol = protocol
 
     # ------------------------------------------------------------------ taking lines
     def write(self, data: bytes) -> None:
@@ -205,25 +333,22 @@ class LineWriter(Batching):
             raise self._failure
 
     def pressure(self) -> asyncio.Future[None] | None:
-        protocol = self._protocol
-        return protocol.paused if protocol is not None else None
+        pipe = self._pipe
+        return pipe.paused if pipe is not None else None
 
     def flush(self) -> None:
-        """Write what has been taken so far (the transport may still hold it: see `aclose`)."""
+        """Write what has been taken so far (a pipe may still hold some back: see `aclose`)."""
         self._hand_on()
 
     async def aclose(self) -> None:
         """Write what is left (unless the reader is gone or stalled), close, raise a failure of the run."""
         self._hand_on()
-        transport, protocol = self._transport, self._protocol
-        if transport is not None and protocol is not None:
-            self._transport = None
-            await self._drain(transport, protocol)
-            transport.close()
-            if protocol.error is not None and not isinstance(self._failure, FeedError):
-                self._failure = FeedError(write_error(self.name, protocol.error))
-            with contextlib.suppress(OSError):
-                os.set_blocking(self._fd, True)
+        pipe = self._pipe
+        if pipe is not None:
+            await self._drain(pipe)
+            pipe.close()
+            if pipe.error is not None and not isinstance(self._failure, FeedError):
+                self._failure = FeedError(write_error(self.name, pipe.error))
         if self._owns_fd:
             self._owns_fd = False
             with contextlib.suppress(OSError):
@@ -231,20 +356,20 @@ class LineWriter(Batching):
         if isinstance(self._failure, FeedError):
             raise self._failure
 
-    async def _drain(self, transport: asyncio.WriteTransport, protocol: PipeProtocol) -> None:
-        left = transport.get_write_buffer_size()
+    async def _drain(self, pipe: PipeWriter) -> None:
+        left = pipe.pending()
         stalled_since = time.monotonic()
-        while not protocol.lost and left:
+        while not pipe.lost and left:
             await asyncio.sleep(0.01)
-            now_left = transport.get_write_buffer_size()
+            now_left = pipe.pending()
             if now_left < left:
                 stalled_since = time.monotonic()
             elif time.monotonic() - stalled_since > DRAIN_STALL:
+                pipe.abandon()  # the pipe holds whole lines only: nothing torn is left behind
                 if not isinstance(self._failure, FeedError):
                     self._failure = FeedError(
                         f"{self.name}: the reader stopped reading; {now_left} bytes were not delivered"
                     )
-                transport.abort()
                 return
             left = now_left
 
@@ -256,10 +381,10 @@ class LineWriter(Batching):
         if self._failure is not None:
             self._buf.clear()
             return
-        transport = self._transport
-        if transport is not None:
+        pipe = self._pipe
+        if pipe is not None:
             if self._check_pipe():
-                transport.write(bytes(self._buf))
+                pipe.write(self._buf)
             self._buf.clear()
             return
         data = bytes(self._buf)
@@ -273,12 +398,12 @@ class LineWriter(Batching):
 
     def _check_pipe(self) -> bool:
         """Whether the pipe still takes lines; if not, note why in `_failure`."""
-        protocol = self._protocol
-        if protocol is None or self._failure is not None:
+        pipe = self._pipe
+        if pipe is None or self._failure is not None:
             return self._failure is None
-        if protocol.error is not None:
-            self._failure = FeedError(write_error(self.name, protocol.error))
-        elif protocol.lost:
+        if pipe.error is not None:
+            self._failure = FeedError(write_error(self.name, pipe.error))
+        elif pipe.lost:
             self._failure = reader_gone()
         return self._failure is None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 
 from rich import box
 from rich.console import RenderableType
@@ -31,6 +32,7 @@ from feedcli.views.formats import (
 )
 from feedcli.views.ladder import BAR_MAX, BAR_MIN, ladder, measure_ladder
 from feedcli.views.models import InvestorFlow, SymbolView
+from feedcli.views.tape import TAPE_MIN_ROWS, tape, tape_width
 
 
 def flow_table(flow: InvestorFlow) -> tuple[Table, int]:
@@ -67,7 +69,8 @@ def stat_lines(sym: SymbolView) -> list[Line]:
     """The day's statistics (or the last candle) and the allowed range, in display order."""
     lines: list[Line] = []
     st = sym.stats
-    if st is not None:
+    day = (st.open, st.high, st.low, st.close, st.prev_close, st.trades, st.volume, st.value) if st else ()
+    if st is not None and any(v is not None for v in day):
         lines += [
             (2, "Open", num_text(fmt_price(st.open))),
             (0, "High", num_text(fmt_price(st.high))),
@@ -95,7 +98,7 @@ def stat_lines(sym: SymbolView) -> list[Line]:
 
 def record_lines(sym: SymbolView) -> list[Line]:
     """The generic records' fields (contract, fund, unknown channels), labelled for people."""
-    return [(4, label_of(key), value_text(value)) for rec in sym.records for key, value in rec.items]
+    return [(4, label_of(key, rec.labels), value_text(value)) for rec in sym.records for key, value in rec.items]
 
 
 def _fit_lines(lines: list[Line], room: int) -> list[Line]:
@@ -140,16 +143,14 @@ def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
     parts: list[_Part] = []
     used = 0
     book = sym.ladder if sym.is_market else None
-    if sym.is_market and book is None:
-        note = Text("no book yet", style=MUTED)
-        parts.append(_Part(lambda h, note=note: note, note.cell_len, 1, 1))
-        used = note.cell_len
-    elif sym.is_market:
+    if book is not None:  # a feed without a book (candles, trades) gets no empty book panel
         lad = measure_ladder(book)
         # the stats column (or the chart) should fit beside the ladder: bars take what is left
         beside = min(_lines_width(stats) if stats else 0, 30)
         if sym.candles:
             beside = max(beside, CHART_MIN) if not stats else min(beside, CHART_MIN)
+        if sym.tape:
+            beside += GAP + tape_width(sym.tape)
         spare = inner - lad.width(0) - (GAP + beside if beside else 0)
         if spare < 2 * (BAR_MIN + 1) and lad.orders:
             lad = measure_ladder(book, orders=False)
@@ -167,6 +168,12 @@ def _focus_parts(sym: SymbolView, width: int) -> list[_Part]:
             )
         )
         used = lad.width(bar)
+    if sym.tape:
+        w = tape_width(sym.tape)
+        if used + (GAP if used else 0) + w <= inner:
+            prints = sym.tape
+            parts.append(_Part(lambda h, p=prints: tape(p, h), w, TAPE_MIN_ROWS + 1, 1 + len(prints)))
+            used += (GAP if used else 0) + w
     if sym.candles:
         room = inner - used - (GAP if parts else 0)
         # leave room for the statistics, then for the investor split, if the chart still fits
@@ -227,7 +234,7 @@ def _lines_grid(lines: list[Line]) -> Table:
     return grid
 
 
-def focus_panel(sym: SymbolView, width: int, lines: int) -> Panel:
+def focus_panel(sym: SymbolView, width: int, lines: int, zone: tzinfo = timezone.utc) -> Panel:
     """One symbol in detail: its ladder beside its candles, day statistics and records."""
     parts = _focus_parts(sym, width)
     grid = Table.grid(padding=0, expand=True)
@@ -253,7 +260,7 @@ def focus_panel(sym: SymbolView, width: int, lines: int) -> Panel:
         if change is not None:
             title.append(f"  {fmt_change(change)}  {fmt_pct(sym.change_pct)}{arrow}", style=style)
     title.truncate(max(width - 6, 4), overflow="ellipsis")
-    clock = ts_clock(sym.ts)
+    clock = ts_clock(sym.ts, sym.provider, zone)
     subtitle = Text(f"as of {clock}", style=MUTED) if clock else None
     return Panel(
         grid,

@@ -3,6 +3,9 @@ a quantity or a dash alike."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timezone, tzinfo
+
 from rich.text import Text
 
 # --------------------------------------------------------------------------- styles
@@ -91,11 +94,22 @@ def fmt_rate(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 10 or rate == 0 else f"{rate:.1f}"
 
 
-def ts_clock(ts: str | None) -> str | None:
-    """The HH:MM:SS of a provider timestamp, as the provider wrote it (its own local time)."""
-    if not ts or len(ts) < 19 or ts[10] not in "T ":
-        return None
-    return ts[11:19]
+def fmt_clock(epoch: float, zone: tzinfo) -> str:
+    """`HH:MM:SS ZONE`: a clock always says its zone (`UTC`, `+0330`, `EST`)."""
+    moment = datetime.fromtimestamp(epoch, zone)
+    return f"{moment:%H:%M:%S} {moment.strftime('%Z') or 'UTC'}"
+
+
+def ts_clock(ts: str | None, provider: str = "", zone: tzinfo = timezone.utc) -> str | None:
+    """The time of a provider timestamp in `zone`, with the zone's name; None if unreadable.
+
+    A timestamp without an offset is in the provider's own zone (HT's: Tehran), so it is
+    converted from there rather than shown as if it were the viewer's.
+    """
+    from feedcli.views.models import ts_epoch
+
+    epoch = ts_epoch(provider, ts)
+    return fmt_clock(epoch, zone) if epoch is not None else None
 
 
 def num_text(text: str, style: str = "") -> Text:
@@ -104,23 +118,12 @@ def num_text(text: str, style: str = "") -> Text:
 
 # --------------------------------------------------------------------------- records and tables
 
-#: display names of fields whose generic label would be long or unclear
-LABELS = {
-    "open_interest": "Open interest",
-    "open_interest_changes": "OI change",
-    "initial_margin": "Initial margin",
-    "required_margin": "Required margin",
-    "nav": "NAV",
-    "units": "Units",
-    "marketCap": "Market cap",
-    "as_of": "As of",
-}
 
-
-def label_of(key: str) -> str:
-    """`open_interest_changes` → `OI change`; unknown keys: `marketValue` → `Market value`."""
-    if key in LABELS:
-        return LABELS[key]
+def label_of(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """A field's display name: the provider's label if it gives one (`open_interest_changes` →
+    `OI change`), else made from the name (`marketValue` → `Market value`)."""
+    if labels and key in labels:
+        return labels[key]
     out: list[str] = []
     for ch in key.replace("_", " ").replace(".", " "):
         if ch.isupper() and out and out[-1] != " ":

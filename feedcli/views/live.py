@@ -17,7 +17,8 @@ import dataclasses
 import time
 from collections import deque
 from collections.abc import Awaitable, Iterable, Mapping
-from typing import Any
+from datetime import timezone, tzinfo
+from typing import Any, ClassVar
 
 from rich.console import Console, RenderableType
 from rich.live import Live
@@ -25,7 +26,8 @@ from rich.live import Live
 from feedcli import terminal
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.safe_text import PrintableFrame, printable
-from feedcli.views import render
+from feedcli.sinks.base import StopStream
+from feedcli.views import keys, render
 from feedcli.views.models import (
     MAX_CANDLES,
     Book,
@@ -38,6 +40,8 @@ from feedcli.views.models import (
     candle_of,
     channel_facts,
     fold_candle,
+    is_tape,
+    print_of,
     recv_epoch,
     ts_epoch,
 )
@@ -50,6 +54,8 @@ LATENCY_WINDOW = 30.0
 LATENCY_SAMPLES = 4096
 #: the status bar's clock and rate tick at least this often, even with no data
 IDLE_REDRAW = 1.0
+#: trades kept per symbol for the tape (more than a panel is tall)
+TAPE = 40
 #: a ladder level that changed stays highlighted this long (seconds)
 HIGHLIGHT = 1.0
 
@@ -62,7 +68,7 @@ class _Symbol:
     ladder drawn last time is kept to tell which levels changed, and when.
     """
 
-    __slots__ = ("bar_events", "candles", "changed_at", "ladder", "latest", "provider", "symbol", "view")
+    __slots__ = ("bar_events", "candles", "changed_at", "ladder", "latest", "provider", "symbol", "tape", "view")
 
     def __init__(self, provider: str, symbol: str) -> None:
         self.provider = provider
@@ -72,6 +78,8 @@ class _Symbol:
         self.bar_events: deque[DataEvent] = deque(maxlen=MAX_CANDLES)
         self.candles: deque[Candle] = deque(maxlen=MAX_CANDLES)
         self.ladder: Book | None = None
+        #: the latest trade events, for the tape (mapped when a frame is drawn)
+        self.tape: deque[DataEvent] = deque(maxlen=TAPE)
         #: per level, the monotonic time its (bid, ask) side last changed
         self.changed_at: list[list[float]] = []
 
@@ -120,6 +128,9 @@ class LiveView:
             seconds (for `demo`, where nobody picks one).
         screen: draw on the alternate screen (full-screen, restored on exit) instead of
             in place in the scrollback.
+        zone: the zone of every clock in the frame (default UTC); each clock names it.
+        keys: read keys from a terminal stdin while drawing (arrows or j/k move the focus,
+            `/` filters, `q` quits, `?` lists the keys).
     """
 
     def __init__(
@@ -132,12 +143,16 @@ class LiveView:
         focus: str | None = None,
         focus_interval: float | None = None,
         screen: bool = False,
+        zone: tzinfo | None = None,
+        keys: bool = True,
     ) -> None:
         self._title = title
         self._names = dict(names or {})
         self._symbols: dict[tuple[str, str], _Symbol] = {}
         #: (provider, channel) → (its candles are a series, its ts is a bar time), from the records
         self._facts: dict[tuple[str, str], tuple[bool, bool]] = {}
+        #: (provider, channel) → its lines are trades (kept for the tape)
+        self._tape: dict[tuple[str, str], bool] = {}
         order = list(symbols) or list(self._names)
         self._order_hint = {s: i for i, s in enumerate(order)}
         self._provider_rank = {p: i for i, p in enumerate(dict.fromkeys(providers))}
@@ -148,6 +163,18 @@ class LiveView:
         self._focus = focus
         self._focus_interval = focus_interval
         self._screen = screen
+        self._zone = zone or timezone.utc
+        self._keys = keys
+        #: the row picked with the keys (provider, symbol), which wins over `focus`
+        self._picked: tuple[str, str] | None = None
+        #: the filter being typed after `/`, the one in force, the keys help, a `q`
+        self._prompt: str | None = None
+        self._query: str | None = None
+        self._show_keys = False
+        self._quit = False
+        #: the rows of the last frame in display order, and its focus: what the keys move along
+        self._shown: list[tuple[str, str]] = []
+        self._shown_focus: tuple[str, str] | None = None
 
         self._total = 0
         self._reconnects = 0
@@ -175,6 +202,8 @@ class LiveView:
 
     #: the view is the user's terminal: the run ends when the terminal vanishes
     on_terminal = True
+    #: reads each provider's data through its channel table: wants it as received, not normalized
+    reads_market = True
 
     async def start(self) -> None:
         """Nothing to open: drawing is `run`'s, on its own task."""
@@ -195,6 +224,11 @@ class LiveView:
             series, bar_time = facts
             if series:
                 sym.bar_events.append(event)
+            tape = self._tape.get(channel)
+            if tape is None:
+                tape = self._tape[channel] = is_tape(*channel)
+            if tape:
+                sym.tape.append(event)
             self._dirty.add(key)
             if event.ts is not None and not bar_time:
                 self._pending.append((event.provider, event.ts, event.recv))
@@ -225,8 +259,64 @@ class LiveView:
     def set_focus(self, symbol: str | None) -> None:
         """Show `symbol` in the detail panel (None: the first row)."""
         self._focus = symbol
+        self._picked = None
         self._focus_interval = None
         self._version += 1
+
+    # ------------------------------------------------------------------ keys
+
+    #: how far each key moves the focus
+    _STEPS: ClassVar[dict[str, int]] = {
+        "down": 1,
+        "j": 1,
+        "up": -1,
+        "k": -1,
+        "pagedown": 10,
+        "pageup": -10,
+        "home": -(10**9),
+        "end": 10**9,
+    }
+
+    def key(self, name: str) -> None:
+        """One key typed into the view (`keys.decode`'s names): see `render.KEYS`."""
+        if self._prompt is not None:  # typing a filter: it applies as it is typed
+            if name == "enter":
+                self._query, self._prompt = self._prompt or None, None
+            elif name == "escape":
+                self._query = self._prompt = None
+            elif name == "backspace":
+                self._prompt = self._prompt[:-1]
+            elif len(name) == 1:
+                self._prompt += name
+        elif self._show_keys and name != "q":
+            self._show_keys = False  # any key closes the list
+        elif name == "q":
+            self._quit = True
+        elif name == "?":
+            self._show_keys = True
+        elif name == "/":
+            self._prompt = ""
+        elif name == "escape":
+            self._query = None
+        elif name in self._STEPS:
+            self._move(self._STEPS[name])
+        else:
+            return
+        self._version += 1
+        if self._wake is not None:
+            self._wake.set()
+
+    def _move(self, step: int) -> None:
+        rows = self._shown
+        if not rows:
+            return
+        here = rows.index(self._shown_focus) if self._shown_focus in rows else 0
+        self._picked = self._shown_focus = rows[max(0, min(len(rows) - 1, here + step))]
+        self._focus_interval = None  # the user drives now (demo's tour stops)
+
+    @property
+    def quit_requested(self) -> bool:
+        return self._quit
 
     # ------------------------------------------------------------------ state
 
@@ -275,13 +365,34 @@ class LiveView:
             sym.view = build_symbol(
                 sym.provider, sym.symbol, sym.latest.values(), self._names.get(sym.symbol), tuple(sym.candles)
             )
+            if sym.tape:
+                prints = (print_of(e) for e in reversed(sym.tape))
+                sym.view = dataclasses.replace(sym.view, tape=tuple(p for p in prints if p is not None))
             sym.diff_ladder(sym.view.ladder, mono)
             self._seen_data.add(sym.provider)
         self._dirty.clear()
         views = tuple(s.view for s in self._rows if s.view is not None)
+        query = self._prompt if self._prompt is not None else self._query
+        hidden = 0
+        if query:
+            wanted = query.casefold()
+            kept = tuple(v for v in views if any(wanted in (t or "").casefold() for t in (v.symbol, v.name, v.label)))
+            hidden, views = len(views) - len(kept), kept
         focus = self._focus_key(views, mono)
+        self._shown = [v.key for v in views if v.is_market] + [v.key for v in views if not v.is_market]
+        self._shown_focus = focus
         views = self._highlight(views, focus, mono)
-        return ViewState(views, focus, self._status(mono), self._title)
+        return ViewState(
+            views,
+            focus,
+            self._status(mono),
+            self._title,
+            zone=self._zone,
+            prompt=self._prompt,
+            query=self._query,
+            filtered_out=hidden,
+            show_keys=self._show_keys,
+        )
 
     def _highlight(
         self, views: tuple[SymbolView, ...], focus: tuple[str, str] | None, mono: float
@@ -299,6 +410,8 @@ class LiveView:
         return tuple(shown if v is sym.view else v for v in views)
 
     def _focus_key(self, views: tuple[SymbolView, ...], mono: float) -> tuple[str, str] | None:
+        if self._picked is not None and any(v.key == self._picked for v in views):
+            return self._picked
         if self._focus is not None:
             for v in views:
                 if self._focus in (v.symbol, v.name):
@@ -390,6 +503,7 @@ class LiveView:
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
         self._run_task = asyncio.current_task()
+        stop_keys = keys.read_keys(loop, self.key) if self._keys and console.is_terminal else (lambda: None)
         live = Live(
             console=console,
             auto_refresh=False,
@@ -403,7 +517,7 @@ class LiveView:
         try:
             with live:
                 next_tick = loop.time()
-                while not self._closed:
+                while not self._closed and not self._quit:
                     now = loop.time()
                     size = (console.size.width, console.size.height)
                     hot_due = self._hot_until is not None and now >= self._hot_until
@@ -422,5 +536,8 @@ class LiveView:
             terminal.mark_gone()
             raise terminal.TerminalGone("the terminal is gone") from None
         finally:
+            stop_keys()
             self._stopped.set()
             self._run_task = None
+        if self._quit:
+            raise StopStream("q pressed")  # ends the run like --limit: exit 0, outputs closed

@@ -105,6 +105,15 @@ class Candle:
 
 
 @dataclass(frozen=True, slots=True)
+class Print:
+    """One trade on the tape: price, size and the taker's side (None where unknown)."""
+
+    price: float | None
+    size: float | None = None
+    side: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InvestorFlow:
     """The day's trading split by buyer/seller and individual/institution."""
 
@@ -132,6 +141,8 @@ class Record:
 
     title: str
     items: tuple[tuple[str, Any], ...]
+    #: display names of some fields, from the provider's channel table
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 Model = Book | Stats | Candle | PriceRange | InvestorFlow | Record
@@ -158,6 +169,8 @@ class SymbolView:
     flow: InvestorFlow | None = None
     #: per ladder level, whether its (bid, ask) side changed within the highlight time
     hot: tuple[tuple[bool, bool], ...] = ()
+    #: the latest trades, newest first (kept by the live view for a trades tape)
+    tape: tuple[Print, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -175,11 +188,18 @@ class SymbolView:
 
     @property
     def top(self) -> Level | None:
-        """The best level: from best limits when subscribed, else from the full book."""
-        for book in (self.book, self.depth):
-            if book is not None and book.levels:
-                return book.levels[0]
-        return None
+        """The best level: from best limits (or a quote) when subscribed, else from the full book.
+
+        A quote without sizes (MOEX's securities rows have the best prices but not the lots at
+        them) gives way to the full book when there is one, whose best level has both.
+        """
+        quoted = self.book.levels[0] if self.book is not None and self.book.levels else None
+        full = self.depth.levels[0] if self.depth is not None and self.depth.levels else None
+        if quoted is None:
+            return full
+        if full is not None and quoted.bid_qty is None and quoted.ask_qty is None:
+            return full
+        return quoted
 
     @property
     def ladder(self) -> Book | None:
@@ -242,6 +262,15 @@ class ViewState:
     status: Status = field(default_factory=Status)
     #: what is being watched ("feedcli stream PROVIDER"), shown when there is room
     title: str | None = None
+    #: the zone every clock of the frame is shown in (and says it is in)
+    zone: tzinfo = timezone.utc
+    #: the symbol filter being typed after `/` (None: not typing)
+    prompt: str | None = None
+    #: the symbol filter in force, and how many symbols it hides
+    query: str | None = None
+    filtered_out: int = 0
+    #: the keys are listed instead of the focus panel (`?`)
+    show_keys: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -355,7 +384,7 @@ def _model(obj: market.Market, channel: Channel) -> Model:
     if isinstance(obj, market.Indicator):
         return Record(obj.name, flatten(obj.fields))
     if isinstance(obj, market.Info):
-        return Record(obj.title, flatten(obj.fields))
+        return Record(obj.title, flatten(obj.fields), obj.labels)
     raise TypeError(f"not a market object: {obj!r}")
 
 
@@ -364,6 +393,26 @@ def channel_of(provider: str, channel: str) -> Channel | None:
     """A provider's declared channel, None for one no record declares (it is shown generically)."""
     record = providers.find(provider)
     return record.channel(channel) if record is not None else None
+
+
+def is_tape(provider: str, channel: str) -> bool:
+    """Whether a channel's lines are trades, one per line (the live view keeps a tape of them)."""
+    declared = channel_of(provider, channel)
+    return declared is not None and declared.kind == "trade"
+
+
+def print_of(event: DataEvent) -> Print | None:
+    """The trade in a trade channel's event, for the tape."""
+    declared = channel_of(event.provider, event.channel)
+    if declared is None or not isinstance(event.data, Mapping):
+        return None
+    try:
+        trade = declared.line_object(event.data, event.ts)
+    except Exception:  # as map_data: a bad payload is no trade
+        return None
+    if not isinstance(trade, market.Trade):
+        return None
+    return Print(price(trade.price), number(trade.size), trade.side)
 
 
 def channel_facts(provider: str, channel: str) -> tuple[bool, bool]:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from feedcli.views.formats import (
+    DASH,
     FOCUS,
     HEADER,
     MUTED,
@@ -79,6 +80,10 @@ def _quote_columns() -> list[_Column]:
 _QUOTE_COLUMNS = _quote_columns()
 
 
+def _has_values(column: _Column, rows: Sequence[SymbolView]) -> bool:
+    return any(column.cell(s, False).plain != DASH for s in rows)
+
+
 def quote_table(rows: Sequence[SymbolView], width: int, focus: tuple[str, str] | None = None, hidden: int = 0) -> Table:
     """One compact row per symbol: last, change, best bid/ask, volume, and more if room.
 
@@ -104,6 +109,8 @@ def quote_table(rows: Sequence[SymbolView], width: int, focus: tuple[str, str] |
         return cells, widths
 
     cols = [c for c in _QUOTE_COLUMNS if multi or c.header != "Mkt"]
+    # an optional column no row has a value for (bid and ask of a candles-only feed) is not shown
+    cols = [c for c in cols if c.priority == 0 or c.header == "Mkt" or _has_values(c, rows)]
     fitted = None
     while fitted is None:
         # extras go before the gap narrows or numbers go compact

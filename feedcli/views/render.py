@@ -18,7 +18,12 @@ lays them out on the screen.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timezone, tzinfo
+
 from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from feedcli.views.chart import candles_chart
@@ -41,6 +46,8 @@ __all__ = [
     "waiting",
 ]
 
+UTC: tzinfo = timezone.utc
+
 # --------------------------------------------------------------------------- the screen
 
 
@@ -49,11 +56,14 @@ def _blank(lines: int) -> Text:
     return Text("\n" * (lines - 1))
 
 
-def waiting(status: Status, width: int, height: int, title: str | None = None) -> RenderableType:
-    """Before the first data: a centred note, and the status bar already in place."""
+def waiting(
+    status: Status, width: int, height: int, title: str | None = None, note: str | None = None, zone: tzinfo = UTC
+) -> RenderableType:
+    """Before the first data (or when a filter hides every symbol): a centred note, and the
+    status bar already in place."""
     providers = ", ".join(c.provider for c in status.connections) or "the provider"
     room = height - 1
-    msg = Text(f"waiting for data from {providers}…", style=MUTED, justify="center", no_wrap=True)
+    msg = Text(note or f"waiting for data from {providers}…", style=MUTED, justify="center", no_wrap=True)
     parts: list[RenderableType] = []
     above = (room - 1) // 2
     if above > 0:
@@ -63,8 +73,42 @@ def waiting(status: Status, width: int, height: int, title: str | None = None) -
     below = room - above - 1
     if below > 0:
         parts.append(_blank(below))
-    parts.append(status_bar(status, width, title))
+    parts.append(status_bar(status, width, title, zone))
     return Group(*parts)
+
+
+#: what `?` shows: the keys of the live view
+KEYS = (
+    ("↑ ↓  k j", "move the focus (the symbol shown in detail)"),
+    ("PgUp PgDn  Home End", "move the focus by a page, to the first or last"),
+    ("/", "filter the symbols: type, Enter keeps it, Esc drops it"),
+    ("Esc", "drop the filter"),
+    ("q", "quit (exit 0)"),
+    ("?", "show or hide these keys"),
+)
+
+
+def keys_panel(width: int, lines: int) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(style=MUTED)
+    for key, what in KEYS[: max(lines, 1)]:
+        grid.add_row(key, what)
+    return Panel(grid, title="keys", title_align="left", border_style=MUTED, height=lines + 2, width=width)
+
+
+def _prompt_line(state: ViewState, width: int) -> Text | None:
+    """The line above the status bar while a filter is typed or in force."""
+    if state.prompt is not None:
+        line = Text.assemble(("/", "bold"), state.prompt, ("█", MUTED), ("  Enter keeps it, Esc drops it", MUTED))
+    elif state.query:
+        hidden = f", {state.filtered_out} hidden" if state.filtered_out else ""
+        line = Text.assemble(("filter ", MUTED), (state.query, "bold"), (f"{hidden}  (Esc drops it)", MUTED))
+    else:
+        return None
+    line.no_wrap = True
+    line.truncate(width, overflow="ellipsis")
+    return line
 
 
 #: a focus panel is shown only if the symbol table keeps at least this many rows
@@ -82,9 +126,18 @@ def screen(state: ViewState, width: int, height: int) -> RenderableType:
     """
     width = max(width, 20)
     height = max(height, 2)
-    status = status_bar(state.status, width, state.title)
+    status = status_bar(state.status, width, state.title, state.zone)
+    prompt = _prompt_line(state, width)
+    if prompt is not None and height > 2:
+        query = state.prompt if state.prompt is not None else state.query
+        if not state.symbols:
+            note = f"no symbol matches {query!r}" if query else None
+            inner = waiting(state.status, width, height - 1, state.title, note, state.zone)
+        else:
+            inner = screen(dataclasses.replace(state, prompt=None, query=None), width, height - 1)
+        return _before_status(inner, prompt)
     if not state.symbols:
-        return waiting(state.status, width, height, state.title)
+        return waiting(state.status, width, height, state.title, zone=state.zone)
 
     market = [s for s in state.symbols if s.is_market]
     generic = [s for s in state.symbols if not s.is_market]
@@ -99,7 +152,7 @@ def screen(state: ViewState, width: int, height: int) -> RenderableType:
     generic_need = 2 + len(generic) if generic else 0
 
     panel_lines = 0
-    least, wanted = focus_height(focus, width)
+    least, wanted = (len(KEYS), len(KEYS)) if state.show_keys else focus_height(focus, width)
     spare = room - table_need - generic_need - 2
     if spare >= least:
         panel_lines = min(wanted, spare)
@@ -124,9 +177,19 @@ def screen(state: ViewState, width: int, height: int) -> RenderableType:
         parts.append(quote_table(shown_market, width, focus.key, hidden=len(market) - len(shown_market)))
     if shown_generic:
         parts.append(record_table(shown_generic, width))
-    if panel_lines:
-        parts.append(focus_panel(focus, width, panel_lines))
+    if panel_lines and state.show_keys:
+        parts.append(keys_panel(width, panel_lines))
+    elif panel_lines:
+        parts.append(focus_panel(focus, width, panel_lines, state.zone))
     if rest > 0:
         parts.append(_blank(rest))
     parts.append(status)
     return Group(*parts)
+
+
+def _before_status(frame: RenderableType, line: Text) -> RenderableType:
+    """`frame` (a Group ending in its status bar) with `line` inserted just above the bar."""
+    if isinstance(frame, Group):
+        parts = list(frame.renderables)
+        return Group(*parts[:-1], line, parts[-1])
+    return Group(frame, line)

@@ -3,12 +3,21 @@ shortened and then dropped by priority to fit the width."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 
 from rich.text import Text
 
-from feedcli.views.formats import DOWN, MUTED, STATE_DEFAULT_STYLE, STATE_STYLES, fmt_compact, fmt_latency, fmt_rate
+from feedcli.views.formats import (
+    DOWN,
+    MUTED,
+    STATE_DEFAULT_STYLE,
+    STATE_STYLES,
+    fmt_clock,
+    fmt_compact,
+    fmt_latency,
+    fmt_rate,
+)
 from feedcli.views.models import Status
 
 # --------------------------------------------------------------------------- status bar
@@ -29,7 +38,7 @@ class _Item:
     right: bool = False
 
 
-def status_bar(status: Status, width: int, title: str | None = None) -> Text:
+def status_bar(status: Status, width: int, title: str | None = None, zone: tzinfo = timezone.utc) -> Text:
     """One line: connection, rates, counts, latency, clock.
 
     When the long forms do not fit, items switch to short forms (the counters first, then
@@ -66,7 +75,7 @@ def status_bar(status: Status, width: int, title: str | None = None) -> Text:
         short = Text.assemble(("p50/99 ", MUTED), (f"{p50.removesuffix('ms')}/{p99}", "bold"))
         items.append(_Item(3, latency, short, shorten=3))
     if status.now:
-        clock = Text(time.strftime("%H:%M:%S", time.localtime(status.now)), style=MUTED)
+        clock = Text(fmt_clock(status.now, zone), style=MUTED)
         items.append(_Item(4, clock, right=True))
 
     sep = "  "

@@ -58,7 +58,8 @@ def test_one_pair_lines_are_typed_candles(sim, env) -> None:
     out = lines(result.stdout)
     assert len(out) == 4
     for line in out:
-        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "data"]
+        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
+        assert line["kind"] == "candle"
         assert (line["provider"], line["channel"], line["symbol"]) == ("binance", "candles", "BTC-USDT")
         assert line["ts"].endswith("Z")  # the kline event's own time
         data = line["data"]
@@ -103,7 +104,8 @@ def test_backfill_then_stream_without_gap_or_duplicate(sim, env) -> None:
 
 
 def test_keepalive_pongs_keep_the_connection(tmp_path) -> None:
-    fast = feedcli_env(tmp_path, FEEDCLI_SIM_BINANCE_PING_INTERVAL="0.3", FEEDCLI_SIM_BINANCE_PONG_TIMEOUT="1.0")
+    # pings ten times more often than the pong timeout: a client would have to stall for 2.7 s
+    fast = feedcli_env(tmp_path, FEEDCLI_SIM_BINANCE_PING_INTERVAL="0.3", FEEDCLI_SIM_BINANCE_PONG_TIMEOUT="3.0")
     with Simulator("binance", "--rate", "5", env=fast) as sim:
         result = run(stream(sim.url, "--pair", "BTC-USDT", "--events", "--duration", "3.5"), feedcli_env(tmp_path))
         assert result.returncode == 0, result.stderr
@@ -117,7 +119,7 @@ async def closed_without_pongs(url: str) -> int | None:
     async with aiohttp.ClientSession() as session:
         ws = await session.ws_connect(url.replace("http", "ws") + "/ws", autoping=False, heartbeat=None)
         try:
-            async with asyncio.timeout(6):
+            async with asyncio.timeout(20):  # the close is due after 3.3 s; a busy machine only delays it
                 async for msg in ws:
                     if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
                         break

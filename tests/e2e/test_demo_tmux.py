@@ -56,3 +56,43 @@ def test_demo_draws_every_symbol_in_80x24_and_exits_0_on_ctrl_c(tmux, tmp_path) 
     tmux("send-keys", "-t", "demo", "C-c")
     assert wait_for(lambda: "EXIT=" in screen(), timeout=15), screen()
     assert "EXIT=0" in screen()
+
+
+def test_keys_move_the_focus_filter_list_and_quit(tmux, tmp_path) -> None:
+    """One run under tmux: the keys arrive through a real terminal (send-keys), read back with
+    capture-pane. The frames themselves are tested as text in tests/unit/views/test_keys.py."""
+    command = (
+        f"cd {ROOT} && env -u COLUMNS -u LINES TERM=xterm-256color FEEDCLI_CONFIG_DIR={tmp_path} "
+        f"{sys.executable} -m feedcli demo --seed 3 --rate 200 --tz Asia/Tehran; echo EXIT=$?; sleep 60"
+    )
+    tmux("new-session", "-d", "-s", "keys", "-x", "130", "-y", "30", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "keys")
+
+    def panel_title() -> str:
+        return next((line for line in screen().splitlines() if line.startswith("╭")), "")
+
+    names = [i.name for i in TSE_UNIVERSE]
+    assert wait_for(lambda: all(n in screen() for n in names) and panel_title(), timeout=20), screen()
+    # the status clock says its zone (once the status bar has its full width)
+    assert wait_for(lambda: screen().rstrip().splitlines()[-1].rstrip().endswith("+0330"), timeout=10), screen()
+    first = panel_title()
+    tmux("send-keys", "-t", "keys", "j")
+    assert wait_for(lambda: panel_title() and panel_title().split()[1] != first.split()[1], timeout=10), screen()
+    tmux("send-keys", "-t", "keys", "Up")
+    assert wait_for(lambda: panel_title().split()[1:2] == first.split()[1:2], timeout=10), screen()
+
+    wanted = names[-1]
+    tmux("send-keys", "-t", "keys", "/", *wanted[:3])
+    assert wait_for(lambda: f"/{wanted[:3]}" in screen(), timeout=10), screen()
+    tmux("send-keys", "-t", "keys", "Enter")
+    filtered = lambda: "filter " in screen() and names[0] not in screen().replace(wanted, "")  # noqa: E731
+    assert wait_for(filtered, timeout=10), screen()
+    tmux("send-keys", "-t", "keys", "?")
+    assert wait_for(lambda: "filter the symbols" in screen(), timeout=10), screen()
+    tmux("send-keys", "-t", "keys", "x")  # any key closes the list
+    assert wait_for(lambda: "filter the symbols" not in screen(), timeout=10), screen()
+    tmux("send-keys", "-t", "keys", "q")
+    assert wait_for(lambda: "EXIT=" in screen(), timeout=15), screen()
+    assert "EXIT=0" in screen()

@@ -21,6 +21,8 @@ import httpx
 import pytest
 
 from feedcli.providers import ht, ime
+from feedcli.providers.ht import tehran, wall_time
+from feedcli.wallclock import utc_of
 from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, login, run
 from tests.support.examples import examples_in, run_example
 
@@ -171,9 +173,11 @@ def test_the_tse_documents_client_reads_a_recording_served_by_replay(tse_sim: Si
         base = re.search(r"http://127\.0\.0\.1:\d+", serve.stderr.readline()).group(0)  # type: ignore[union-attr]
         (example,) = fixture_examples("tse")
         got = run_example(adapt(example, base, token_of(base)), messages=len(recorded))
+        # the recording's UTC ts goes out as HT writes it, Tehran wall time
         assert [(m["channel"], m["symbolIsin"], m["timestamp"], m["data"]) for m in got.messages] == [
-            (o["channel"], o["symbol"], o["ts"], o["data"]) for o in recorded
+            (o["channel"], o["symbol"], wall_time(o["ts"]), o["data"]) for o in recorded
         ], got.stderr
+        assert all(utc_of(m["timestamp"], tehran()) == o["ts"] for m, o in zip(got.messages, recorded, strict=True))
         assert serve.wait(30) == 0
     finally:
         if serve.poll() is None:

@@ -59,7 +59,8 @@ def test_one_pair_lines_are_typed_candles(sim, env) -> None:
     out = lines(result.stdout)
     assert len(out) == 4
     for line in out:
-        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "data"]
+        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
+        assert line["kind"] == "candle"
         assert (line["provider"], line["channel"], line["symbol"]) == ("okx", "candles", "BTC-USDT")
         assert line["ts"] is None  # OKX's candle push carries no event time
         data = line["data"]
@@ -104,7 +105,8 @@ def test_text_pings_keep_the_connection(tmp_path) -> None:
     strict = feedcli_env(tmp_path, FEEDCLI_SIM_OKX_IDLE_LIMIT="1.0")
     with Simulator("okx", "--rate", "5", env=strict) as sim:
         args = stream(sim.url, "--pair", "BTC-USDT", "--events", "--duration", "3.5")
-        result = run(args, feedcli_env(tmp_path, FEEDCLI_OKX_PING_INTERVAL="0.3"))
+        # pings ten times as often as the limit: a client would have to stall for 0.9 s
+        result = run(args, feedcli_env(tmp_path, FEEDCLI_OKX_PING_INTERVAL="0.1"))
         assert result.returncode == 0, result.stderr
         events = Counter(o["event"] for o in lines(result.stdout) if "event" in o)
         assert events["connected"] == 1 and events["reconnected"] == 0, events

@@ -11,7 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from feedcli.providers.ht import tehran
 from feedcli.simulators.ht_market import TSE_UNIVERSE
+from feedcli.wallclock import utc_of
 from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, login, run, wait_for
 from tests.support.independent_ht import TOKEN, IndependentHT
 
@@ -38,7 +40,7 @@ def test_record_writes_exactly_what_the_server_sent_with_a_header_and_no_token(t
     assert objs[1]["event"] == "connected"
     data = [o for o in objs if "channel" in o]
     assert [(d["channel"], d["symbol"], d["ts"], d["data"]) for d in data] == [
-        (m["channel"], m["symbolIsin"], m["timestamp"], m["data"]) for m in server.sent
+        (m["channel"], m["symbolIsin"], utc_of(m["timestamp"], tehran()), m["data"]) for m in server.sent
     ]
     assert TOKEN not in out.read_text()
 

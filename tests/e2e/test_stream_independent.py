@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 from feedcli import __version__
+from feedcli.providers import tse
+from feedcli.providers.ht import tehran
+from feedcli.wallclock import utc_of
 from tests.support.cli import feedcli_env, lines, run
 from tests.support.independent_ht import EXAMPLES, TOKEN, IndependentHT
 
@@ -27,11 +30,12 @@ def test_lines_are_exactly_what_the_server_sent(tmp_path) -> None:
     out = lines(result.stdout)
     assert len(out) == 21
     for line, sent in zip(out, server.sent, strict=True):
-        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "data"]
+        assert list(line) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
         assert line["provider"] == "tse"
         assert line["channel"] == sent["channel"]
         assert line["symbol"] == sent["symbolIsin"]
-        assert line["ts"] == sent["timestamp"]
+        assert line["ts"] == utc_of(sent["timestamp"], tehran())  # Tehran wall time, as UTC
+        assert line["kind"] == tse.PROVIDER.kinds[line["channel"]]
         assert RECV.match(line["recv"])
         assert line["data"] == sent["data"]
     assert {line["channel"] for line in out} == set(ALL_CHANNELS)

@@ -32,6 +32,7 @@ from feedcli.errors import UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
+from tests.support.virtual_time import VirtualTimer
 
 T0 = datetime(2025, 11, 14, 8, 30, tzinfo=timezone.utc)
 SYMBOLS = ("IRO1FOLD0001", "IRO1MSMI0001", "IRO1KHOD0001")
@@ -391,7 +392,20 @@ def test_times_are_iso_8601_and_naive_means_utc(text: str, expected: str) -> Non
     assert rp.parse_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2025-13-01", "14/11/2025", "2025-11-14T25:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "2025-13-01",
+        "14/11/2025",
+        "2025-11-14T25:00",
+        # an offset or a year out of range was an "unexpected error" (exit 1): issue 12 item 6
+        "2025-11-14T08:30+24:00",
+        "2025-11-14T08:30-05:60",
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00+01:00",
+    ],
+)
 def test_a_bad_time_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError, match="--to"):
         rp.parse_time(text, "--to")
@@ -408,42 +422,56 @@ def test_recv_seconds_matches_the_datetime_conversion() -> None:
 
 
 class Collect:
-    """An Output that notes when each line was handed over (loop time); its first send is slow."""
+    """An Output that notes when each line was handed over (on the timer); its first send is slow."""
 
-    def __init__(self, first_delay: float = 0.0) -> None:
+    def __init__(self, timer: VirtualTimer, first_delay: float = 0.0) -> None:
         self.got: list[tuple[float, bytes]] = []
+        self.timer = timer
         self.first_delay = first_delay
 
     async def start(self) -> None:
         return None
 
     async def send(self, lines: list[bytes]) -> None:
-        now = asyncio.get_running_loop().time()
-        self.got.extend((now, line) for line in lines)
+        self.got.extend((self.timer.now(), line) for line in lines)
         if self.first_delay:
             delay, self.first_delay = self.first_delay, 0.0
-            await asyncio.sleep(delay)  # a reader that was slow once
+            await self.timer.sleep(delay)  # a reader that was slow once
 
     async def aclose(self) -> None:
         return None
 
 
-def test_pacing_follows_one_schedule_and_late_lines_do_not_push_later_ones() -> None:
-    times = [0.0, 0.1, 0.2, 0.4, 0.4, 0.8, 1.0]
+def paced(times: list[float], speed: float, first_delay: float = 0.0) -> list[tuple[float, bytes]]:
+    """What pump hands over, and when on virtual time, for lines received at `times` (recv has
+    microseconds, so times compare to 2 µs)."""
     records = [(recv_at(t), data_line(t, n=i)) for i, t in enumerate(times)]
 
-    async def main() -> tuple[float, Collect]:
-        out = Collect(first_delay=0.25)
-        start = asyncio.get_running_loop().time()
-        await rp.pump(iter(records), out, 2.0, rp.Counters())
-        return start, out
+    async def main() -> list[tuple[float, bytes]]:
+        timer = VirtualTimer()
+        out = Collect(timer, first_delay=first_delay)
+        await timer.drive(asyncio.ensure_future(rp.pump(iter(records), out, speed, rp.Counters(), timer)))
+        return out.got
 
-    start, out = asyncio.run(main())
-    assert [line for _, line in out.got] == [line for _, line in records]
+    got = asyncio.run(main())
+    assert [line for _, line in got] == [line for _, line in records]
+    return got
+
+
+def test_pacing_follows_one_schedule_and_late_lines_do_not_push_later_ones() -> None:
+    times = [0.0, 0.1, 0.2, 0.4, 0.4, 0.8, 1.0]
+    got = paced(times, 2.0, first_delay=0.25)
     # at speed 2 line i is due at times[i] / 2; the ones due during the slow first send come
     # right after it, and the rest keep their schedule rather than shifting by the delay
-    for (at, _), t in zip(out.got[1:], times[1:], strict=True):
-        assert at - start == pytest.approx(max(t / 2, 0.25), abs=0.03)
+    assert [at for at, _ in got] == pytest.approx([0.0, *(max(t / 2, 0.25) for t in times[1:])], abs=2e-6)
+
+
+def test_pacing_at_real_time_and_slower_keeps_every_gap() -> None:
+    times = [0.0, 0.0002, 0.5, 0.5, 2.0, 60.0]
+    for speed in (1.0, 0.5):
+        got = paced(times, speed)
+        # due at recv / speed, except a line due within MIN_SLEEP of the previous is not slept for
+        assert [at for at, _ in got] == pytest.approx([0.0, 0.0, *(t / speed for t in times[2:])], abs=2e-6)
 
 
 # ====================================================================== end to end
@@ -756,15 +784,15 @@ def test_replay_reads_what_record_wrote_even_after_kill_9(ht_sim, env, tmp_path:
         assert b"the compressed stream ends early" in result.stderr
 
 
-def test_speed_0_hands_a_big_chunk_on_in_slices() -> None:
+def test_speed_0_hands_a_big_chunk_on_in_bounded_writes() -> None:
     """A chunk of a compressed file can decompress to megabytes of lines: at speed 0 they are
-    written in slices (pacing.SLICE), every line once and in order, never one write of the
-    whole chunk."""
-    from feedcli.replay.pacing import SLICE, pump_batches
+    written in writes of about FLUSH_AT bytes, every line once and in order, never one write
+    of the whole chunk."""
+    from feedcli.sinks.writer import FLUSH_AT
 
     class Sizes(Collect):
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__(VirtualTimer())
             self.writes: list[int] = []
 
         async def send(self, lines: list[bytes]) -> None:
@@ -774,8 +802,8 @@ def test_speed_0_hands_a_big_chunk_on_in_slices() -> None:
     chunks = [[data_line(i / 1000 + c, n=i) for i in range(25_000)] for c in range(2)]  # about 6 MB each
     counters = rp.Counters()
     out = Sizes()
-    batches = (([recv_at(c)] * len(lines), lines) for c, lines in enumerate(chunks))
-    asyncio.run(pump_batches(batches, out, counters))
+    records = ((recv_at(c), line) for c, lines in enumerate(chunks) for line in lines)
+    asyncio.run(rp.pump(records, out, 0, counters))
     assert [line for _, line in out.got] == [line for lines in chunks for line in lines]
     assert counters.lines == 50_000
-    assert max(out.writes) < 3 * SLICE  # a slice on top of what was already gathered
+    assert max(out.writes) < 2 * FLUSH_AT

@@ -7,7 +7,8 @@ https://developers.binance.com/docs/binance-spot-api-docs describes them:
 - `/ws` (raw) and `/stream` (combined, `{"stream","data"}`); `{"method":"SUBSCRIBE","params":
   [...],"id":N}` → `{"result":null,"id":N}`; kline events `{"e":"kline","E","s","k":{t,T,s,i,f,L,
   o,c,h,l,v,n,x,q,V,Q,B}}`; ping frames from the server (here every `ping_interval` s, and the
-  connection is dropped when the pong does not come within `ping_timeout` s);
+  connection is dropped when the pong does not come within `ping_timeout` s); the server counts
+  the pings it sent and the pongs it got, so a test checks the client's answers by count;
 - `GET /api/v3/klines?symbol&interval&limit&endTime` → rows `[t, o, h, l, c, v, T, q, n, V, Q, "0"]`
   oldest first; `GET /api/v3/exchangeInfo?symbols=[...]`; an unknown symbol → 400
   `{"code":-1121,"msg":"Invalid symbol."}`.
@@ -70,6 +71,8 @@ class IndependentBinance(ThreadedServer):
         self.rest_rows: list[tuple[str, list]] = []  # (symbol, kline row) answered
         self.requests: list[str] = []  # HTTP request targets
         self.connections = 0
+        self.pings = 0  # ping frames sent
+        self.pongs = 0  # ... and answered
         super().__init__()
 
     def serve(self) -> Any:
@@ -78,8 +81,7 @@ class IndependentBinance(ThreadedServer):
             "127.0.0.1",
             0,
             process_request=self._http,
-            ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout,
+            ping_interval=None,  # our own pinger below counts the answers
         )
 
     # -- REST ------------------------------------------------------------------------------
@@ -122,6 +124,7 @@ class IndependentBinance(ThreadedServer):
         combined = urlsplit(ws.request.path).path == "/stream"
         streams: list[str] = []
         pusher = asyncio.ensure_future(self._push(ws, streams, combined))
+        pinger = asyncio.ensure_future(self._ping(ws))
         try:
             async for text in ws:
                 message = json.loads(text)
@@ -138,6 +141,21 @@ class IndependentBinance(ThreadedServer):
             pass
         finally:
             pusher.cancel()
+            pinger.cancel()
+
+    async def _ping(self, ws: ServerConnection) -> None:
+        """Binance's keepalive: a ping every `ping_interval`; no pong within `ping_timeout`
+        closes the connection."""
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            waiter = await ws.ping()
+            self.pings += 1
+            try:
+                await asyncio.wait_for(waiter, self.ping_timeout)
+            except asyncio.TimeoutError:
+                await ws.close(1008, "pong timeout")
+                return
+            self.pongs += 1
 
     async def _push(self, ws: ServerConnection, streams: list[str], combined: bool) -> None:
         last_open: dict[str, int] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from feedcli import progress
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
 from feedcli.providers.base import (
@@ -30,6 +31,7 @@ from feedcli.providers.candles.exchange import (
     bar_end_ms,
     excerpt,
 )
+from feedcli.providers.ht import END_OF_RECORDING
 
 
 class CandleFeed:
@@ -73,12 +75,13 @@ class CandleFeed:
         self.newest[symbol] = candle.start_ms
         return True
 
-    def connections(self) -> list[tuple[str, ...]]:
-        """The symbols of each connection: as many as the exchange allows on one."""
+    def connections(self, *, streaming: bool = False) -> list[tuple[str, ...]]:
+        """The symbols of each connection: as many as the exchange allows on one (its
+        streams shared among the channels asked for); one poller when candles are polled."""
         symbols = list(self.pair_of)
-        if self.polling:
+        if self.polling and not streaming:
             return [tuple(symbols)]
-        size = max(1, self.exchange.pairs_per_connection)
+        size = max(1, self.exchange.pairs_per_connection // max(1, len(self.request.channels)))
         return [tuple(symbols[i : i + size]) for i in range(0, len(symbols), size)]
 
 
@@ -230,6 +233,7 @@ class CandleCodec(Codec):
             fill.failures += 1
             if fill.failures >= MAX_MALFORMED:
                 fill.done = True  # give up on this fetch; the stream (or the next poll) goes on
+                progress.finish(f"{self.provider}:{fill.symbol}:{id(fill)}")
                 feed.partial.pop(fill.symbol, None)
                 feed.backfilled.add(fill.symbol)
             raise
@@ -246,11 +250,16 @@ class CandleCodec(Codec):
         else:
             finished = len(fill.got) >= fill.wanted or oldest is None
         ignored_end = fill.end_ms is not None and oldest is not None and oldest > fill.end_ms
+        key = f"{self.provider}:{fill.symbol}:{id(fill)}"
         if finished or ignored_end or fill.pages >= MAX_PAGES:
             fill.done = True
             feed.partial.pop(fill.symbol, None)
+            progress.finish(key)
             return self._write_fill(fill, recv)
         fill.end_ms = oldest - 1
+        if fill.since_ms is None and request.purpose == "backfill":  # a gap fill has no known total
+            pair = feed.pair_of.get(fill.symbol, fill.symbol)
+            progress.report(key, f"{self.provider} {pair} backfill", len(fill.got), fill.wanted)
         return []
 
     def _write_fill(self, fill: _Backfill, recv: str) -> list[Event]:
@@ -267,7 +276,7 @@ class CandleCodec(Codec):
                 later = i + 1 < len(candles)
                 candle.closed = later or bar_end_ms(candle.start_ms, feed.request.interval) <= now_ms - SETTLE_MS
             if feed.admit(fill.symbol, candle):
-                out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record()))
+                out.append(DataEvent(self.provider, "candles", pair, None, recv, candle.record(), "candle"))
         return out
 
     # -- connected ---------------------------------------------------------------------
@@ -275,7 +284,17 @@ class CandleCodec(Codec):
     def opening_frames(self) -> list[Frame]:
         if self.ex.subscribe_when_ready:
             return []  # sent when the server says it is ready (parse)
+        return self.subscription_frames()
+
+    def subscription_frames(self) -> list[Frame]:
+        """Everything this connection subscribes to (a `MarketCodec` adds its channels)."""
         return self.ex.subscribe(self.symbols, self.code, now=self._now)
+
+    def close_verdict(self, code: int | None, reason: str) -> FeedError | None:
+        if code == 1000 and reason.strip().lower() == END_OF_RECORDING:
+            # `feedcli replay --serve` says the recording is over: the end, not a drop
+            self.finished = True
+        return None
 
     def closing_frames(self) -> list[Frame]:
         return self.ex.unsubscribe(self.symbols, self.code, now=self._now)
@@ -288,7 +307,7 @@ class CandleCodec(Codec):
             raise ConnectionDead(f"{self.provider}: {parsed.reconnect}")
         self._outgoing.extend(parsed.replies)
         if parsed.ready and self.ex.subscribe_when_ready:
-            self._outgoing.extend(self.ex.subscribe(self.symbols, self.code, now=self._now))
+            self._outgoing.extend(self.subscription_frames())
         out: list[Event] = []
         feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
@@ -307,7 +326,7 @@ class CandleCodec(Codec):
                     self._top_up(symbol, newest, candle.start_ms)
             self._streaming.add(symbol)
             ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
-            out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record()))
+            out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record(), "candle"))
         for what in parsed.acks:
             out.append(ControlEvent(self.provider, "subscribed", recv, {"what": what}))
         if parsed.unknown:

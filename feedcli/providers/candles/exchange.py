@@ -7,7 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import epoch_iso
@@ -49,6 +49,9 @@ SETTLE_MS = 5_000
 MAX_MALFORMED = 3
 #: REST pages for one backfill, at most (guards against an exchange that ignores `endTime`)
 MAX_PAGES = 50
+
+if TYPE_CHECKING:
+    from feedcli.providers.candles.channels import Wire
 
 _PAIR = re.compile(r"^([A-Z0-9]{1,20})-([A-Z0-9]{1,20})$")
 
@@ -158,6 +161,8 @@ class Exchange(ABC):
     silence_limit: float | None = None
     #: subscribe only once a message parses as `Parsed.ready` (KuCoin: after the welcome)
     subscribe_when_ready: bool = False
+    #: its trades, books and tickers (`channels.Wire`); None: candles only
+    wire: type[Wire] | None = None
 
     @abstractmethod
     def symbol(self, pair: Pair) -> str:
@@ -240,6 +245,15 @@ class Exchange(ABC):
         """Raise SubscriptionError (exit 4) if the preflight answer names an unknown symbol."""
         return None
 
+    def instruments_request(self, rest_base: str) -> HttpRequest | None:
+        """The call that lists every spot instrument (`feedcli search`); None: the exchange has none here."""
+        return None
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        """The instruments of that answer, each `{"pair","symbol","base","quote","status"}`;
+        MalformedFrame for a body that is not such a list."""
+        raise MalformedFrame(f"{self.name}: no instrument list")
+
 
 def excerpt(response: HttpResponse) -> str:
     return response.body[:200].decode("utf-8", "replace").strip() or "no body"
@@ -252,6 +266,10 @@ class Request:
     pairs: tuple[Pair, ...]
     interval: str
     backfill: int = 0
+    #: the channels asked for (`candles`, `trades`, `book`, `ticker`)
+    channels: tuple[str, ...] = ("candles",)
+    #: the levels a book line shows
+    depth: int = 10
 
 
 def bar_end_ms(start_ms: int, interval: str) -> int:

@@ -15,7 +15,8 @@ from feedcli.providers.base import (
     ProviderInfo,
     SelectorOption,
 )
-from feedcli.providers.candles.codec import CandleCodec, CandleFeed
+from feedcli.providers.candles.channels import CHANNELS, DEFAULT_DEPTH, TradeGate, check_channels, codecs_for
+from feedcli.providers.candles.codec import CandleFeed
 from feedcli.providers.candles.exchange import INTERVAL_SECONDS, MAX_PAGES, Exchange, Request, parse_pair
 from feedcli.providers.record import (
     DROP_AFTER,
@@ -25,11 +26,14 @@ from feedcli.providers.record import (
     Demo,
     Knob,
     Provider,
+    Replay,
+    Search,
     SimOption,
     Simulator,
     lazy,
     rate_option,
 )
+from feedcli.ratelimit import RestLimits
 
 # --------------------------------------------------------------------------- CLI declaration
 
@@ -63,6 +67,28 @@ def options(exchange: Exchange) -> tuple[SelectorOption, ...]:
             "N",
             single=True,
         ),
+        *_channel_options(exchange),
+    )
+
+
+def _channel_options(exchange: Exchange) -> tuple[SelectorOption, ...]:
+    if exchange.wire is None:
+        return ()
+    return (
+        SelectorOption(
+            "--channel",
+            "channel",
+            "candles (default), trades, book, ticker (repeatable; one connection carries them all).",
+            "CHANNEL",
+            choices=CHANNELS,
+        ),
+        SelectorOption(
+            "--depth",
+            "depth",
+            f"Levels per side of a book line (default {DEFAULT_DEPTH}; {exchange.wire.depth_hint()}).",
+            "N",
+            single=True,
+        ),
     )
 
 
@@ -87,7 +113,8 @@ def request_from(exchange: Exchange, values: Mapping[str, Any]) -> Request:
             raise UsageError(f"--backfill wants a number of candles, not {backfill_text!r}") from None
         if backfill < 0 or backfill > exchange.rest_limit * MAX_PAGES:
             raise UsageError(f"--backfill must be between 0 and {exchange.rest_limit * MAX_PAGES}")
-    return Request(pairs, interval, backfill)
+    channels, depth = check_channels(exchange, values)
+    return Request(pairs, interval, backfill, channels, depth)
 
 
 def provider_info(
@@ -99,8 +126,9 @@ def provider_info(
         title=title or exchange.title,
         default_url=exchange.ws_base,
         credentials=None,
-        channels=("candles",),
-        selectors=f"--pair {pair}... [--interval {default_interval(exchange)}] [--backfill N]",
+        channels=CHANNELS if exchange.wire is not None else ("candles",),
+        selectors=f"--pair {pair}... [--interval {default_interval(exchange)}] [--backfill N]"
+        + (" [--channel C]... [--depth N]" if exchange.wire is not None else ""),
         ws_path=ws_path,
         examples=examples,
     )
@@ -124,13 +152,14 @@ def prepare_for(
     request = request_from(exchange, values)
     exchange = exchange.tuned(tuning)
     feeds: dict[str, CandleFeed] = {}
+    trades = TradeGate()
 
     def make(base_url: str, _credential: Any) -> list[Codec]:
         feed = feeds.get(base_url)
         if feed is None:
             rest = exchange.rest_base if base_url == exchange.ws_base else base_url
             feed = feeds[base_url] = CandleFeed(exchange, request, base_url, rest)
-        return [CandleCodec(feed, symbols) for symbols in feed.connections()]
+        return list(codecs_for(feed, trades))
 
     return make
 
@@ -143,9 +172,86 @@ def candle_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...
     return (market.candle_from(data if isinstance(data, Mapping) else {}),)
 
 
+def book_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A book line's `data` (`{"bids":[[p,s],...],"asks":[...]}`) in the vocabulary's terms."""
+    if not isinstance(data, Mapping):
+        return (market.Book(),)
+
+    def side(rows: Any) -> tuple[market.Level, ...]:
+        out = []
+        for row in rows if isinstance(rows, list) else ():
+            if isinstance(row, list) and len(row) >= 2:
+                price = market.number(row[0])
+                if price is not None:
+                    out.append(market.Level(price, market.number(row[1])))
+        return tuple(out)
+
+    return (market.Book(side(data.get("bids")), side(data.get("asks"))),)
+
+
+def trade_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A trade line's `data` (`{"price","size","side","id"}`)."""
+    if not isinstance(data, Mapping):
+        return (market.Trade(None),)
+    side = data.get("side")
+    ident = data.get("id")
+    return (
+        market.Trade(
+            market.number(data.get("price")),
+            market.number(data.get("size")),
+            side if side in ("buy", "sell") else None,
+            ident if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None,
+        ),
+    )
+
+
+def quote_object(data: Any, _ts: str | None = None) -> tuple[market.Market, ...]:
+    """A ticker line's `data` (`{"bid","bid_size","ask","ask_size"[,"last"]}`)."""
+    if not isinstance(data, Mapping):
+        return (market.Quote(),)
+    get = data.get
+    last = market.number(get("last"))
+    quote = market.Quote(
+        market.number(get("bid")),
+        market.number(get("bid_size")),
+        market.number(get("ask")),
+        market.number(get("ask_size")),
+        last,
+    )
+    # the last trade's price, where the ticker carries it, is what else the message holds
+    return (quote, market.Trade(last)) if last is not None else (quote,)
+
+
+def _channels(exchange: Exchange) -> tuple[Channel, ...]:
+    candles = Channel("candles", "candle", candle_object, series=True)
+    if exchange.wire is None:
+        return (candles,)
+    return (
+        candles,
+        Channel("trades", "trade", trade_object, seq="the exchange's trade id, where it is a number"),
+        Channel("book", "book", book_object, seq="the exchange's book update id", full_book=True),
+        Channel("ticker", "quote", quote_object),
+    )
+
+
 #: pairs a demo watches, and how many bars of history it fetches first
 DEMO_PAIRS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
 DEMO_BACKFILL = "60"
+
+
+def _demo_values(exchange: Exchange, channels: list[str] | None = None) -> dict[str, Any]:
+    """Three pairs: an hour of 1m history first, then live; with the book and the trades where
+    the exchange has them wired (the ladder and the tape beside the candles). `channels`: the
+    ones `demo --channel` asked for (the candle options only where candles are among them)."""
+    if channels is None:
+        channels = ["candles", "book", "trades"] if exchange.wire is not None else ["candles"]
+    values: dict[str, Any] = {"pair": list(DEMO_PAIRS)}
+    if "candles" in channels:
+        values |= {"interval": "1m", "backfill": DEMO_BACKFILL}
+    if exchange.wire is not None:
+        values["channel"] = list(channels)
+    return values
+
 
 SIM_OPTIONS: tuple[SimOption, ...] = (
     rate_option("Updates per second of each subscribed candle.", 2.0),
@@ -159,7 +265,53 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
         fault=True,
     ),
     DROP_AFTER,
+    SimOption(
+        "--rest-limits-scale",
+        "rest_limits_scale",
+        "Enforce the exchange's documented REST limits (429/418 past them), every window and what it "
+        "holds scaled by F (1: as documented).",
+        float,
+        None,
+        metavar="F",
+        fault=True,
+    ),
+    SimOption(
+        "--skip-update-every",
+        "skip_update_every",
+        "Leave out every Nth book update of each pair (a sequence gap).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    SimOption(
+        "--bad-checksum-every",
+        "bad_checksum_every",
+        "Send a wrong book checksum now and then, about every Nth time (where the exchange sends one).",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
+    SimOption(
+        "--snapshot-lag",
+        "snapshot_lag",
+        "Answer REST book snapshots with the book as it was N updates ago.",
+        metavar="N",
+        min=1,
+        fault=True,
+    ),
 )
+
+
+def _search(exchange: Exchange) -> Search | None:
+    """`feedcli search NAME PATTERN` where the exchange has an instrument list."""
+    if type(exchange).instruments_request is Exchange.instruments_request:
+        return None
+    from feedcli.providers.candles.search import COLUMNS, search_for
+
+    name = exchange.name
+    return Search(
+        search_for(exchange), COLUMNS, (f"feedcli search {name} BTC", f"feedcli search {name} '*-USDT' | jq -r .pair")
+    )
 
 
 def provider(
@@ -170,6 +322,7 @@ def provider(
     port: int,
     help_text: str,
     knobs: tuple[Knob, ...] = (),
+    rest_limits: RestLimits | None = None,
 ) -> Provider:
     """A candle exchange's record: the `candles` channel, its simulator (`module:Class`, a
     `CandleSimulator`), a demo of three pairs."""
@@ -177,7 +330,8 @@ def provider(
         info=info,
         options=options(exchange),
         prepare=preparer(exchange),
-        channels=(Channel("candles", "candle", candle_object, series=True),),
+        channels=_channels(exchange),
+        search=_search(exchange),
         simulator=Simulator(
             lazy(f"{simulator}.from_options"),
             SIM_OPTIONS,
@@ -186,10 +340,18 @@ def provider(
             f"feedcli simulate {exchange.name}, then feedcli stream {exchange.name} "
             f"--url http://127.0.0.1:{port} --pair BTC-USDT --interval 1m",
         ),
-        # an hour of 1m history first, then three pairs live
         demo=Demo(
-            values=lambda _sim: {"pair": list(DEMO_PAIRS), "interval": "1m", "backfill": DEMO_BACKFILL},
+            values=lambda _sim: _demo_values(exchange),
             max_rate=10.0,
+            channels=lambda _sim, channels: _demo_values(exchange, channels),
         ),
         knobs=knobs,
+        rest_limits=rest_limits,
+        # the exchange's own simulator, fed the recording (feedcli.simulators.crypto_replay)
+        replay=Replay(
+            functools.partial(lazy("feedcli.simulators.crypto_replay:serve"), simulator),
+            exchange.title.partition(":")[0],
+            f"feedcli stream {exchange.name} --url {{url}} --pair PAIR",
+            preload=True,
+        ),
     )

@@ -126,7 +126,8 @@ def parse_book(message: dict[str, Any], kind: type) -> Any:
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "bybit trade"
-    side = _SIDES.get(field_of(item, "S", what))
+    named = field_of(item, "S", what)
+    side = _SIDES.get(named) if isinstance(named, str) else None
     if side is None:
         raise MalformedFrame(f"bybit trade side is neither Buy nor Sell: {item.get('S')!r}")
     return Trade(

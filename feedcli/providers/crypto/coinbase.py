@@ -117,10 +117,18 @@ def parse(frame: bytes | str) -> Parsed:
         if channel == L2_DATA:
             parse_l2_event(event, seq, ts, out)
         elif channel == MARKET_TRADES:
-            out.trades.extend(parse_trade(item) for item in field_of(event, "trades", what))
+            out.trades.extend(parse_trade(item) for item in _items(event, "trades", what))
         else:
-            out.tickers.extend(parse_ticker(item, ts) for item in field_of(event, "tickers", what))
+            out.tickers.extend(parse_ticker(item, ts) for item in _items(event, "tickers", what))
     return out
+
+
+def _items(event: Any, key: str, what: str) -> list[Any]:
+    """`event[key]`, which must be a list (of trades, tickers, book updates)."""
+    items = field_of(event, key, what)
+    if not isinstance(items, list):
+        raise MalformedFrame(f"{what} {key} is not a list")
+    return items
 
 
 def parse_l2_event(event: dict[str, Any], seq: int, ts: int, out: Parsed) -> None:
@@ -128,7 +136,7 @@ def parse_l2_event(event: dict[str, Any], seq: int, ts: int, out: Parsed) -> Non
     product = str(field_of(event, "product_id", what))
     bids: list[Level] = []
     asks: list[Level] = []
-    for update in field_of(event, "updates", what):
+    for update in _items(event, "updates", what):
         side = field_of(update, "side", what)
         price = number(field_of(update, "price_level", what), "price_level")
         size = number(field_of(update, "new_quantity", what), "new_quantity")
@@ -153,7 +161,8 @@ def parse_l2_event(event: dict[str, Any], seq: int, ts: int, out: Parsed) -> Non
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "coinbase trade"
-    side = _SIDES.get(field_of(item, "side", what))
+    named = field_of(item, "side", what)
+    side = _SIDES.get(named) if isinstance(named, str) else None
     if side is None:
         raise MalformedFrame(f"coinbase trade side is neither BUY nor SELL: {item.get('side')!r}")
     return Trade(

@@ -79,11 +79,15 @@ def parse(frame: bytes | str) -> Parsed:
     if not isinstance(message, dict) or "data" not in message:
         return out
     arg = message.get("arg") or {}
+    if not isinstance(arg, dict):
+        raise MalformedFrame("okx arg is not an object")
     channel, inst = arg.get("channel"), str(arg.get("instId", ""))
     data = message["data"]
     if not isinstance(data, list):
         raise MalformedFrame("okx data is not a list")
     for item in data:
+        if not isinstance(item, dict):
+            raise MalformedFrame("okx data item is not an object")
         if channel == BOOKS:
             if message.get("action") == "snapshot":
                 out.snapshots.append(parse_book_snapshot(item, inst))

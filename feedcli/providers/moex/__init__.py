@@ -48,6 +48,7 @@ from feedcli.providers.base import Codec, ProviderInfo, SelectorOption
 from feedcli.providers.moex.protocol import (
     GUEST,
     INTERVALS,
+    KINDS,
     PATH,
     PRODUCTION_URL,
     SEARCH_COLUMNS,
@@ -265,9 +266,9 @@ PROVIDER = Provider(
     options=OPTIONS,
     prepare=prepare,
     channels=(
-        Channel("securities", "stats", securities_objects, seq="seqnum"),
-        Channel("orderbooks", "book", book_object, seq="seqnum", full_book=True),
-        Channel("candles", "candle", candle_object, seq="seqnum", series=True),
+        Channel("securities", KINDS["securities"], securities_objects, seq="seqnum"),
+        Channel("orderbooks", KINDS["orderbooks"], book_object, seq="seqnum", full_book=True),
+        Channel("candles", KINDS["candles"], candle_object, seq="seqnum", series=True),
     ),
     credentials=CREDENTIALS,
     search=Search(search, SEARCH_COLUMNS, ("feedcli search moex SBER", "feedcli search moex 'GAZ*' | jq -r .ticker")),

@@ -25,6 +25,7 @@ from feedcli.providers.moex.protocol import (
     AUTH_ERRORS,
     DEFAULT_INTERVAL,
     HEART_BEAT_MS,
+    KINDS,
     MAX_RESYNCS_IN_A_ROW,
     MAX_TABLE_ROWS,
     ORDERBOOK_KEY,
@@ -324,7 +325,9 @@ class StreamCodec(_StompCodec):
                     del table.rows[key]
             else:
                 table.remove(rows)
-            events.append(DataEvent("moex", spec.stream, spec.ticker, ts, recv, book_data(table.rows.values())))
+            events.append(
+                DataEvent("moex", spec.stream, spec.ticker, ts, recv, book_data(table.rows.values()), "book", seq)
+            )
             if seq is not None:
                 sub.last_seq = seq
             return events
@@ -335,8 +338,9 @@ class StreamCodec(_StompCodec):
         else:
             changed = [{**row, "removed": True} for row in table.remove(rows)]
         shape = candle_data if spec.stream == "candles" else dict
+        kind = KINDS.get(spec.stream)
         for row in changed:
-            events.append(DataEvent("moex", spec.stream, spec.ticker, ts, recv, shape(row)))
+            events.append(DataEvent("moex", spec.stream, spec.ticker, ts, recv, shape(row), kind, seq))
         if seq is not None:
             sub.last_seq = seq
         return events

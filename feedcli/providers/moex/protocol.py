@@ -12,9 +12,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from feedcli.market import Kind
 from feedcli.providers.base import (
     check_selector,
     unique,
@@ -89,6 +92,8 @@ ENUM_LANGUAGE = "en"
 # ----------------------------------------------------------------------------- /ASSUMED
 
 #: MOEX's clock: Moscow time, UTC+3 all year round since 2014
+#: each stream's kind in the market vocabulary (the record's channel table uses these)
+KINDS: dict[str, Kind] = {"securities": "stats", "orderbooks": "book", "candles": "candle"}
 MOSCOW = timezone(timedelta(hours=3), "MSK")
 
 #: rows a candles table keeps (the oldest bars go first): memory stays bounded for a

@@ -14,6 +14,7 @@ from feedcli.errors import MalformedFrame
 from feedcli.events import epoch_iso
 from feedcli.providers.moex.protocol import MOSCOW, PACKET_TYPES
 from feedcli.providers.moex.values import read_number
+from feedcli.wallclock import utc_of
 
 # ----------------------------------------------------------------------------- packets
 
@@ -66,7 +67,7 @@ def packet_time(value: Any) -> str | None:
     if isinstance(value, str):
         number = read_number(value)
         if number is None:
-            return value or None
+            return utc_of(value, MOSCOW)  # a wall-clock text: Moscow's, like every ISS time
         value = number
     if isinstance(value, int | float) and not isinstance(value, bool):
         return epoch_iso(value)

@@ -7,7 +7,6 @@ own Datafye codec (to check that the client reads them as meant).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import re
@@ -30,6 +29,7 @@ from feedcli.providers.base import ws_url
 from feedcli.simulators.datafye import HISTORY_BATCH, LIVE_ENDPOINTS, NO_PONG, DatafyeFaults, DatafyeSimulator
 from feedcli.simulators.datafye_market import CRYPTO, STOCKS
 from tests.support.cli import FEEDCLI, Simulator
+from tests.support.virtual_time import VirtualTimer, settled
 
 T = TypeVar("T")
 
@@ -439,59 +439,62 @@ def test_history_refusals(change: dict[str, Any], code: str) -> None:
 
 
 def test_heartbeats_a_ponging_client_lives_a_silent_one_is_closed() -> None:
-    async def ponging(sim: DatafyeSimulator) -> list[float]:
+    """On virtual time: a heartbeat every 0.2 s exactly; a client that answers stays connected
+    past three pong timeouts; one that never answers is closed when its first heartbeat has
+    waited 0.6 s, not before."""
+    timer = VirtualTimer()
+
+    async def body(sim: DatafyeSimulator) -> None:
         codec = datafye.LiveCodec(datafye.Subscription("quotes", "SIP", ("AAPL",)), sim.url)
-        beats: list[float] = []
-        async with open_ws(sim, "quotes") as ws:  # not even subscribed: heartbeats come anyway
-            deadline = time.monotonic() + 2.0
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    frame = await asyncio.wait_for(ws.recv(), left)
-                except asyncio.TimeoutError:
-                    break
+        async with open_ws(sim, "quotes") as ponging, open_ws(sim, "trades") as silent:
+            # not even subscribed: heartbeats come anyway
+            await subscribe(silent, ["AAPL"])
+            await settled(ponging)
+            stamps: list[int] = []
+            for step in range(1, 11):
+                await timer.advance(0.2)
+                frame = await asyncio.wait_for(ponging.recv(), 10)
                 obj = json.loads(frame)
-                assert obj["type"] == "heartbeat" and abs(obj["timestamp"] - time.time() * 1000) < 1000
-                beats.append(time.monotonic())
+                assert obj["type"] == "heartbeat" and abs(obj["timestamp"] - time.time() * 1000) < 30_000
+                stamps.append(obj["timestamp"])
                 assert codec.parse(frame, "now") == []
                 (pong,) = codec.take_outgoing()
                 assert json.loads(pong) == {"type": "pong", "timestamp": obj["timestamp"]}
-                await ws.send(pong.decode())
-            await ws.ping()  # still open after more than three pong timeouts
-        return beats
+                await ponging.send(pong.decode())
+                await settled(ponging)
+                if step < 4:  # at 0.2, 0.4, 0.6 the silent one's first heartbeat is not yet due
+                    await settled(silent)
+                elif step == 4:  # at 0.8 it is closed
+                    with pytest.raises(ConnectionClosed) as info:
+                        while True:
+                            await asyncio.wait_for(silent.recv(), 10)
+                    assert info.value.rcvd is not None
+                    assert (info.value.rcvd.code, info.value.rcvd.reason) == (NO_PONG, "no pong")
+            assert stamps == sorted(stamps)
+            # nothing more than one heartbeat per interval, and still open after 2 s
+            await settled(ponging)
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ponging.recv(), 0.2)
 
-    async def silent(sim: DatafyeSimulator) -> tuple[float, int, str]:
-        async with open_ws(sim, "trades") as ws:
-            await subscribe(ws, ["AAPL"])
-            start = time.monotonic()
-            with pytest.raises(ConnectionClosed) as info:
-                while True:
-                    await ws.recv()
-        assert info.value.rcvd is not None
-        return time.monotonic() - start, info.value.rcvd.code, info.value.rcvd.reason
-
-    async def body(sim: DatafyeSimulator) -> None:
-        beats, (after, code, reason) = await asyncio.gather(ponging(sim), silent(sim))
-        assert 8 <= len(beats) <= 11, len(beats)
-        gaps = [b - a for a, b in itertools.pairwise(beats)]
-        assert all(0.1 < g < 0.35 for g in gaps), gaps
-        # first heartbeat at 0.2 s, unanswered for 0.6 s
-        assert 0.7 <= after <= 1.2, after
-        assert (code, reason) == (NO_PONG, "no pong")
-
-    with_sim(body, rate=50, heartbeat_interval=0.2, pong_timeout=0.6)
+    with_sim(body, rate=50, heartbeat_interval=0.2, pong_timeout=0.6, timer=timer)
 
 
 def test_halt_then_silence_but_for_heartbeats_then_resume() -> None:
+    """On virtual time: five quotes, a halt lasting exactly four heartbeat intervals with
+    heartbeats in it and no data, a resume, and again."""
+    timer = VirtualTimer()
+
     async def body(sim: DatafyeSimulator) -> None:
         codec = datafye.LiveCodec(datafye.Subscription("quotes", "SIP", ("AAPL", "MSFT")), sim.url)
         async with open_ws(sim, "quotes") as ws:
             await subscribe(ws, ["AAPL", "MSFT"])
+            for _ in range(240):  # 1.2 s of virtual time, in steps of the data interval
+                await timer.advance(0.005)
+            await settled(ws)
             kinds: list[str] = []
-            times: dict[str, float] = {}
             while kinds.count("resume") < 2:
-                frame = await recv(ws)
+                frame = await recv(ws, 10)
                 kinds.append(frame["type"])
-                times.setdefault(f"{frame['type']}{kinds.count(frame['type'])}", time.monotonic())
                 if frame["type"] == "halt":
                     assert frame == {"type": "halt", "symbols": ["AAPL", "MSFT"], "reason": "LULD pause"}
                 if frame["type"] == "resume":
@@ -500,16 +503,13 @@ def test_halt_then_silence_but_for_heartbeats_then_resume() -> None:
                     (event,) = codec.parse(json.dumps(frame), "now")
                     assert event.event == frame["type"]
                     assert codec.expect_silence is (frame["type"] == "halt")
-                if frame["type"] == "heartbeat":
-                    codec.parse(json.dumps(frame), "now")
-                    await ws.send(codec.take_outgoing()[0].decode())
-        data = [k for k in kinds if k not in ("heartbeat",)]
+        data = [k for k in kinds if k != "heartbeat"]
         assert data == ["quote"] * 5 + ["halt", "resume"] + ["quote"] * 5 + ["halt", "resume"]
         first_halt = kinds[kinds.index("halt") : kinds.index("resume")]
-        assert "heartbeat" in first_halt  # heartbeats go on during a halt
-        assert 0.35 <= times["resume1"] - times["halt1"] <= 0.7
+        # 0.4 s of halt holds four 0.1 s heartbeats (three when one falls on its very edge)
+        assert first_halt.count("heartbeat") in (3, 4), kinds
 
-    with_sim(body, rate=200, halt_every=5, halt_seconds=0.4, heartbeat_interval=0.1)
+    with_sim(body, rate=200, halt_every=5, halt_seconds=0.4, heartbeat_interval=0.1, pong_timeout=1000, timer=timer)
 
 
 def test_drop_after_aborts_live_and_history_without_a_close_frame() -> None:
@@ -562,19 +562,23 @@ def test_malformed_every_third_and_no_good_message_is_lost() -> None:
 
 
 def test_stall_after_goes_quiet_but_keeps_heartbeating() -> None:
+    timer = VirtualTimer()
+
     async def body(sim: DatafyeSimulator) -> None:
         async with open_ws(sim, "quotes") as ws:
             await subscribe(ws, ["AAPL"])
-            kinds = []
-            deadline = time.monotonic() + 0.6
-            with contextlib.suppress(asyncio.TimeoutError):
-                while (left := deadline - time.monotonic()) > 0:
-                    kinds.append((await recv(ws, left))["type"])
-            assert kinds.count("quote") == 4 and kinds.count("heartbeat") >= 3
-            assert set(kinds) == {"quote", "heartbeat"}
-            await ws.ping()  # still open
+            for _ in range(60):  # 0.6 s of virtual time: six heartbeats, and data but for the stall
+                await timer.advance(0.01)
+            await settled(ws)
+            kinds = [(await recv(ws, 10))["type"] for _ in range(10)]
+            assert sorted(kinds) == ["heartbeat"] * 6 + ["quote"] * 4, kinds
+            await settled(ws)  # still open, and nothing else was sent
+            with pytest.raises(asyncio.TimeoutError):
+                await recv(ws, 0.2)
 
-    with_sim(body, rate=200, heartbeat_interval=0.1, faults=DatafyeFaults(stall_after=4))
+    with_sim(
+        body, rate=200, heartbeat_interval=0.1, pong_timeout=1000, faults=DatafyeFaults(stall_after=4), timer=timer
+    )
 
 
 def test_stop_closes_connections_with_going_away() -> None:

@@ -23,6 +23,7 @@ from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import ws_url
 from feedcli.simulators.ht import Faults, HTSimulator
 from feedcli.simulators.ht_market import IME_UNIVERSE, TSE_UNIVERSE
+from tests.support.virtual_time import VirtualTimer
 
 T = TypeVar("T")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
@@ -163,16 +164,26 @@ def test_banner_names_the_real_port_and_the_listing_names_every_symbol() -> None
     with_sim(body)
 
 
-def test_rate_is_kept_at_low_and_high_rates() -> None:
+def test_rate_is_kept_at_low_and_high_rates_and_a_backlog_is_capped() -> None:
+    """On virtual time the schedule is exact: `rate` events per second, stepped finely or in
+    big jumps, and a loop blocked for long performs at most a quarter second's backlog."""
     for rate in (100.0, 4_000.0):
+        timer = VirtualTimer()
 
-        async def body(sim: HTSimulator, rate: float = rate) -> None:
-            start, before = time.monotonic(), sim.events
-            await asyncio.sleep(0.5)
-            events = (sim.events - before) / (time.monotonic() - start)
-            assert 0.8 * rate < events < 1.2 * rate, (rate, events)
+        async def body(sim: HTSimulator, rate: float = rate, timer: VirtualTimer = timer) -> None:
+            await timer.advance(0)  # the producer has started and waits on the clock
+            assert sim.events == 0  # the first event is due one interval after the start
+            for _ in range(50):
+                await timer.advance(0.01)
+            # (float steps: an event due at exactly the last instant may land either side)
+            assert abs(sim.events - rate * 0.5) <= 1, sim.events
+            await timer.advance(0.25)
+            assert abs(sim.events - rate * 0.75) <= 1, sim.events
+            before = sim.events
+            await timer.jump(10.0)  # one wake-up after the loop was blocked for 10 s
+            assert sim.events - before == max(1, int(rate / 4))
 
-        with_sim(body, rate=rate)
+        with_sim(body, rate=rate, timer=timer)
 
 
 # ---- TSE & IFB -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from feedcli.providers.moex import protocol
 from feedcli.simulators.moex import MoexFaults, MoexSimulator
 from feedcli.simulators.moex_market import HISTORY_BARS
+from tests.support.virtual_time import VirtualTimer, settled
 
 pytestmark = pytest.mark.timeout(30)
 T = TypeVar("T")
@@ -293,48 +294,63 @@ def test_the_same_seed_gives_the_same_market() -> None:
 
 
 def test_heartbeats_at_the_agreed_rate_and_none_when_not_asked() -> None:
+    timer = VirtualTimer()
+
     async def body(sim: MoexSimulator) -> None:
         ws, c = await client(sim)
         async with ws:
             connected = await c.login(heart_beat="0,100")  # we send none, we want one every 100 ms
             assert connected.headers["heart-beat"] == "50,50"
-            beats = 0
-            loop = asyncio.get_running_loop()
-            end = loop.time() + 0.8
-            while loop.time() < end:
-                try:
-                    frame = await c.recv(timeout=end - loop.time())
-                except asyncio.TimeoutError:
-                    break
-                beats += frame is None
-            assert 4 <= beats <= 10
+            for _ in range(32):  # 0.8 s of virtual time
+                await timer.advance(0.025)
+            await settled(ws)
+            beats = []
+            with pytest.raises(asyncio.TimeoutError):
+                while True:
+                    beats.append(await c.recv(timeout=0.2))
+            # one every 100 ms (the last one may fall either side of 0.8 s by float rounding)
+            assert beats in ([None] * 7, [None] * 8), beats
         ws, c = await client(sim)
         async with ws:
             await c.login()
+            for _ in range(40):
+                await timer.advance(0.025)
+            await settled(ws)
             with pytest.raises(asyncio.TimeoutError):
-                await c.recv(timeout=0.4)
+                await c.recv(timeout=0.2)
 
-    with_sim(body, heart_beat=50)
+    with_sim(body, heart_beat=50, timer=timer)
 
 
 def test_a_client_that_promised_heartbeats_and_sent_none_is_closed() -> None:
+    """On virtual time: a client that promised one every 100 ms is closed once it has been
+    silent for three times that, and one that keeps its promise is never closed."""
+    timer = VirtualTimer()
+
     async def body(sim: MoexSimulator) -> None:
         ws, c = await client(sim)
         async with ws:
             await c.login(heart_beat="100,0")
-            frame = await c.frame(timeout=3)
+            for _ in range(6):  # 0.3 s: not yet past the tolerance
+                await timer.advance(0.05)
+            await settled(ws)
+            for _ in range(2):
+                await timer.advance(0.05)
+            frame = await c.frame(timeout=10)
             assert frame.cmd == "ERROR" and "heart-beat" in frame.body.decode()
             with pytest.raises(ConnectionClosed):
                 await c.recv()
         ws, c = await client(sim)
         async with ws:  # one that does send them stays
             await c.login(heart_beat="100,0")
-            for _ in range(8):
+            for _ in range(20):
                 await ws.send(b"\n")
-                await asyncio.sleep(0.1)
+                await settled(ws)
+                await timer.advance(0.1)
+            await settled(ws)
             assert ws.state.name == "OPEN"
 
-    with_sim(body, heart_beat=100)
+    with_sim(body, heart_beat=100, timer=timer)
 
 
 # ----------------------------------------------------------------------------- faults

@@ -27,6 +27,7 @@ from feedcli.providers import ht, ime, tse
 from feedcli.providers.datafye import PREFIX, data_message
 from feedcli.simulators.ht_market import IME_UNIVERSE, TSE_UNIVERSE, HTMarket, tehran_timestamp
 from feedcli.simulators.replay_server import ReplayServer, recorded_symbols
+from feedcli.wallclock import utc_of
 from tests.support.cli import FEEDCLI, feedcli_env, lines
 
 T = TypeVar("T")
@@ -217,7 +218,7 @@ def test_feedcli_stream_tse_gets_the_recorded_lines_in_order(tmp_path: Path) -> 
     assert code == 0, err
     got = lines(out)
     assert [(o["provider"], o["channel"], o["symbol"], o["ts"], o["data"]) for o in got] == [
-        (e.provider, e.channel, e.symbol, e.ts, e.data) for e in wanted
+        (e.provider, e.channel, e.symbol, utc_of(e.ts, ht.tehran()), e.data) for e in wanted
     ]
     assert all(o["recv"] != RECV for o in got), "recv is when the client received it, not the recorded one"
     assert "malformed" not in err  # the recording's control lines are not sent
@@ -359,7 +360,7 @@ def test_feedcli_stream_ime_and_a_raw_client_by_id(tmp_path: Path) -> None:
     code, out, err, raw = arun(main(tmp_path))
     assert code == 0, err
     assert [(o["provider"], o["channel"], o["symbol"], o["ts"], o["data"]) for o in lines(out)] == [
-        ("ime", e.channel, e.symbol, e.ts, e.data) for e in wanted
+        ("ime", e.channel, e.symbol, utc_of(e.ts, ht.tehran()), e.data) for e in wanted
     ]
     both = data(events, symbols={GOLD, SAFFRON})
     assert raw == [json.loads(ime.encode_message("id", e.symbol, e.ts, e.data)) for e in both]

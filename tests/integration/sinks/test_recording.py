@@ -187,7 +187,11 @@ def test_rotation_by_size_splits_no_line_and_loses_none(tmp_path, compress) -> N
     assert [line["data"]["i"] for lines in got for line in lines[1:]] == list(range(1500))
     assert [lines[0]["part"] for lines in got] == list(range(1, len(got) + 1))
     names = [os.path.basename(p) for p in w.files]
-    assert names[:3] == [f"rec.ndjson{ext(compress)}", f"rec.2.ndjson{ext(compress)}", f"rec.3.ndjson{ext(compress)}"]
+    assert names[:3] == [
+        f"rec.ndjson{ext(compress)}",
+        f"rec.0002.ndjson{ext(compress)}",
+        f"rec.0003.ndjson{ext(compress)}",
+    ]
     assert w.bytes_written == sum(os.path.getsize(p) for p in w.files)
 
 
@@ -251,21 +255,52 @@ def test_an_existing_directory_never_loses_a_file(tmp_path) -> None:
     assert parts(first)[0][1]["data"]["i"] == 0 and parts(second)[0][1]["data"]["i"] == 1
 
 
-def test_a_file_name_is_overwritten_like_stream_does(tmp_path) -> None:
+def test_an_existing_file_is_never_overwritten(tmp_path) -> None:
     out = tmp_path / "rec.ndjson"
-    out.write_text("old\n")
-    w = writer(out)
-    record(w, [data(0)])
-    assert b"old" not in out.read_bytes() and len(parts(w)[0]) == 2
+    out.write_text("last week's\n")
+    with pytest.raises(UsageError, match="exists; record never overwrites"):
+        writer(out).open()
+    assert out.read_text() == "last week's\n"
 
 
-def test_parts_left_by_an_earlier_recording_are_refused(tmp_path) -> None:
-    (tmp_path / "rec.2.ndjson.gz").write_bytes(b"earlier")
-    with pytest.raises(FeedError, match=r"rec\.2\.ndjson\.gz is left from an earlier recording"):
-        writer(tmp_path / "rec.ndjson.gz", compress="gzip", rotate_size=1000).open()
-    assert (tmp_path / "rec.2.ndjson.gz").read_bytes() == b"earlier"
-    w = writer(tmp_path / "rec.ndjson.gz", compress="gzip")  # no rotation: no later parts to mix up
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symbolic_link_at_the_output_path_is_never_followed(tmp_path, dangling: bool) -> None:
+    target = tmp_path / "precious.txt"
+    if not dangling:
+        target.write_text("keep me\n")
+    link = tmp_path / "rec.ndjson"
+    link.symlink_to(target)
+    with pytest.raises(UsageError, match="symbolic link"):
+        writer(link).open()
+    assert link.is_symlink()
+    assert (target.read_text() == "keep me\n") if not dangling else not target.exists()
+
+
+def test_a_device_is_written_to(tmp_path) -> None:
+    w = writer("/dev/null")
     record(w, [data(0)])
+    assert w.files == ["/dev/null"]
+
+
+@pytest.mark.parametrize("rotate_size", [1000, None])
+@pytest.mark.parametrize("left", ["rec.0002.ndjson.gz", "rec.2.ndjson.gz", "rec.0003-2.ndjson.gz"])
+def test_parts_left_by_an_earlier_recording_are_refused_with_or_without_rotation(
+    tmp_path, left: str, rotate_size: int | None
+) -> None:
+    (tmp_path / left).write_bytes(b"earlier")
+    with pytest.raises(UsageError, match=rf"{re.escape(left)} is left from an earlier recording"):
+        writer(tmp_path / "rec.ndjson.gz", compress="gzip", rotate_size=rotate_size).open()
+    assert (tmp_path / left).read_bytes() == b"earlier"
+    assert not (tmp_path / "rec.ndjson.gz").exists()
+
+
+def test_part_numbers_sort_by_name(tmp_path) -> None:
+    w = writer(tmp_path / "rec.ndjson", rotate_size=300)
+    record(w, [data(i, pad=200) for i in range(12)])
+    later = [os.path.basename(p) for p in w.files[1:]]
+    assert len(later) >= 11
+    assert later == sorted(later)
+    assert later[0] == "rec.0002.ndjson" and later[9] == "rec.0011.ndjson"
 
 
 @pytest.mark.parametrize("name", ["rec", "rec.jsonl", "rec.gz", "day.2025-01-01.ndjson.zst"])
@@ -273,10 +308,10 @@ def test_later_parts_take_the_number_before_the_extensions(tmp_path, name) -> No
     w = writer(tmp_path / name, rotate_size=10)
     record(w, [data(0), data(1)])
     expected = {
-        "rec": "rec.2",
-        "rec.jsonl": "rec.2.jsonl",
-        "rec.gz": "rec.2.gz",
-        "day.2025-01-01.ndjson.zst": "day.2025-01-01.2.ndjson.zst",
+        "rec": "rec.0002",
+        "rec.jsonl": "rec.0002.jsonl",
+        "rec.gz": "rec.0002.gz",
+        "day.2025-01-01.ndjson.zst": "day.2025-01-01.0002.ndjson.zst",
     }[name]
     assert [os.path.basename(p) for p in w.files] == [name, expected]
 
@@ -811,3 +846,31 @@ def test_sync_points_compressed_in_the_worker_arrive_whole_and_in_order(tmp_path
     tool = {"gzip": "gzip", "zstd": "zstd"}[compress]
     if shutil.which(tool):
         assert subprocess.run([tool, "-t", str(path)], capture_output=True).returncode == 0
+
+
+# ---------------------------------------------------------------------- the name says the compression
+@pytest.mark.parametrize(
+    ("name", "asked", "expected"),
+    [
+        ("x.ndjson.gz", None, "gzip"),
+        ("x.ndjson.GZ", "gzip", "gzip"),
+        ("x.ndjson.zst", None, "zstd"),
+        ("x.zstd", "zstd", "zstd"),
+        ("x.ndjson", None, "none"),
+        ("x.ndjson", "gzip", "gzip"),
+        ("dir/", "zstd", "zstd"),
+        ("dir/", None, "none"),
+    ],
+)
+def test_the_output_name_implies_its_compression(name: str, asked: str | None, expected: str) -> None:
+    from feedcli.sinks.naming import compression_for
+
+    assert compression_for(name, asked) == expected
+
+
+@pytest.mark.parametrize(("name", "asked"), [("x.ndjson.gz", "zstd"), ("x.ndjson.gz", "none"), ("x.zst", "gzip")])
+def test_a_compression_the_name_contradicts_is_refused(name: str, asked: str) -> None:
+    from feedcli.sinks.naming import compression_for
+
+    with pytest.raises(UsageError, match="--compress"):
+        compression_for(name, asked)

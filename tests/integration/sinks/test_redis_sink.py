@@ -15,7 +15,7 @@ import redis
 from feedcli.errors import AuthError, FeedError
 from feedcli.events import DataEvent
 from feedcli.sinks.delivery import HIGH_WATER, BrokerSink
-from feedcli.sinks.remote import SinkTee, open_sinks, open_source, parse_sinks
+from feedcli.sinks.remote import SinkTee, open_chunks, open_sinks, open_source, parse_sinks
 from tests.support.servers import RedisServer, TlsRedisServer
 from tests.support.sinks import Keep, arun, control, data, feed, line, numbers
 
@@ -251,40 +251,66 @@ def test_follow_reads_new_lines_and_new_keys(redis_server: RedisServer) -> None:
         module.RESCAN_EVERY = 5.0
 
 
-def test_a_consumer_group_shares_the_work_between_readers(redis_server: RedisServer) -> None:
+def test_a_consumer_group_shares_the_work_and_acknowledges_a_chunk_only_once_it_is_written(
+    redis_server: RedisServer,
+) -> None:
     total = 1200  # 400 per key: more than one reader takes at a time (GROUP_COUNT per key)
 
-    async def main() -> list[list[bytes]]:
+    async def flat(url: str) -> list[bytes]:
+        return [x async for chunk in open_chunks(url) for x in chunk]
+
+    async def main() -> dict[str, list[bytes]]:
         sink = sink_for(redis_server.url())
         await sink.start()
         await feed(sink, [data(i) for i in range(total)])
         await sink.aclose()
         url = redis_server.url("/0", "key=feedcli:moex:orderbooks:*&group=desk&consumer={}")
-        first = open_source(url.format("a"), follow=True)
-        second = open_source(url.format("b"), follow=True)
-        a: list[bytes] = []
-        b: list[bytes] = []
-
-        async def take(source: Any, into: list[bytes], n: int) -> None:
-            for _ in range(n):
-                into.append(await asyncio.wait_for(anext(source), 20))
-
-        await take(first, a, 100)  # reader a takes some ...
-        await take(second, b, 150)  # ... reader b others, never the same ones
-        await take(first, a, 50)
-        await first.aclose()  # type: ignore[attr-defined]
+        first = open_chunks(url.format("a"), follow=True)
+        second = open_chunks(url.format("b"), follow=True)
+        a1 = await asyncio.wait_for(anext(first), 20)  # reader a takes a chunk ...
+        b1 = await asyncio.wait_for(anext(second), 20)  # ... reader b another, never the same entries
+        a2 = await asyncio.wait_for(anext(first), 20)  # asking again says a1 is written: acknowledged
+        await first.aclose()  # type: ignore[attr-defined]  # a2 and b1 were never said to be written
         await second.aclose()  # type: ignore[attr-defined]
         # a new reader of the group, without --follow: what nobody was given yet, then the end
-        rest = [x async for x in open_source(url.format("c"))]
-        # a and b again: what they were given but never handed on (pending under their names)
-        again_a = [x async for x in open_source(url.format("a"))]
-        again_b = [x async for x in open_source(url.format("b"))]
-        return [a, b, rest, again_a, again_b]
+        rest = await flat(url.format("c"))
+        # a and b again: what they were given but not acknowledged (pending under their names)
+        again_a = await flat(url.format("a"))
+        again_b = await flat(url.format("b"))
+        return {"a1": a1, "a2": a2, "b1": b1, "rest": rest, "again_a": again_a, "again_b": again_b}
 
     parts = arun(main())
-    assert parts[2] and parts[3] and parts[4]
-    seen = [n for part in parts for n in numbers(part)]
+    assert parts["a1"] and parts["a2"] and parts["b1"] and parts["rest"]
+    assert parts["again_a"] == parts["a2"] and parts["again_b"] == parts["b1"]  # at least once
+    seen = [n for name in ("a1", "a2", "b1", "rest") for n in numbers(parts[name])]
     assert sorted(seen) == list(range(total))  # each entry exactly once across the group's readers
+
+
+def test_a_reader_with_claim_takes_over_what_a_reader_that_died_left_unacknowledged(
+    redis_server: RedisServer,
+) -> None:
+    total = 600
+
+    async def flat(url: str) -> list[bytes]:
+        return [x async for chunk in open_chunks(url) for x in chunk]
+
+    async def main() -> dict[str, list[bytes]]:
+        sink = sink_for(redis_server.url())
+        await sink.start()
+        await feed(sink, [data(i) for i in range(total)])
+        await sink.aclose()
+        url = redis_server.url("/0", "key=feedcli:moex:orderbooks:*&group=desk&consumer={}")
+        dead = open_chunks(url.format("dead"), follow=True)
+        lost = await asyncio.wait_for(anext(dead), 20)  # given to "dead", never said to be written
+        await dead.aclose()  # type: ignore[attr-defined]
+        without = await flat(url.format("b"))  # without claim=: what nobody was given
+        with_claim = await flat(url.format("c") + "&claim=0")  # with it: what "dead" left, too
+        return {"lost": lost, "without": without, "with_claim": with_claim}
+
+    parts = arun(main())
+    assert parts["lost"] and parts["without"]
+    assert sorted(parts["with_claim"]) == sorted(parts["lost"])  # taken over, all of it
+    assert sorted(numbers(parts["without"]) + numbers(parts["with_claim"])) == list(range(total))
 
 
 def test_a_replay_tee_sends_raw_lines_byte_for_byte(redis_server: RedisServer) -> None:

@@ -49,7 +49,7 @@ def test_raw_lines_through_a_pipe_wait_for_a_slow_reader_and_arrive_whole_and_in
         held = 0
         for i in range(0, len(lines), 100):
             await out.send(lines[i : i + 100])
-            held = max(held, out._transport.get_write_buffer_size())  # type: ignore[union-attr]
+            held = max(held, out._pipe.pending())  # type: ignore[union-attr]
         await out.aclose()
         return held
 

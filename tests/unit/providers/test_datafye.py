@@ -123,10 +123,10 @@ def test_unknown_frames_are_passed_on_as_control_lines() -> None:
 def test_records_batches_and_bare_records() -> None:
     quote = {"symbol": "AAPL", "exchangeTimestamp": 1763109000123, "bidPrice": 1.0, "askPrice": 1.1}
     (event,) = live().parse(d.data_message("quotes", quote), "R")
-    assert event == DataEvent("datafye", "quotes", "AAPL", "2025-11-14T08:30:00.123000Z", "R", quote)
+    assert event == DataEvent("datafye", "quotes", "AAPL", "2025-11-14T08:30:00.123000Z", "R", quote, "quote")
     bars = [{"symbol": "AAPL", "datetime": 1763109000000 + i * 60000, "open": 1, "close": 2} for i in range(3)]
     events = live("aggregates").parse(d.data_message("aggregates", bars), "R")
-    assert [e.channel for e in events] == ["aggregates"] * 3
+    assert [(e.channel, e.kind) for e in events] == [("aggregates", "candle")] * 3
     (bare,) = live("trades").parse(orjson.dumps({"symbol": "MSFT", "tradePrice": 2.0}), "R")
     assert bare.channel == "trades" and bare.symbol == "MSFT" and bare.ts is None
 

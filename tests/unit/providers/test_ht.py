@@ -14,6 +14,7 @@ from feedcli.errors import AuthError, MalformedFrame, SubscriptionError, UsageEr
 from feedcli.events import DataEvent, decode_line, encode_line
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
+from feedcli.wallclock import utc_of
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TSE_EXAMPLES = json.loads((FIXTURES / "tse_doc_examples.json").read_text())
@@ -31,7 +32,9 @@ def test_every_documented_tse_example_parses_to_its_own_data(example: dict) -> N
     assert event.provider == "tse"
     assert event.channel == example["channel"]
     assert event.symbol == example["symbolIsin"]
-    assert event.ts == example["timestamp"]
+    assert example["timestamp"] == "2025-11-14T12:00:00.000000"  # Tehran wall time, UTC+03:30
+    assert event.ts == "2025-11-14T08:30:00.000000Z"
+    assert event.kind == tse.PROVIDER.channel(example["channel"]).kind  # type: ignore[union-attr]
     assert event.data == example["data"]  # the provider's object, unchanged
 
 
@@ -49,7 +52,8 @@ def test_ime_examples_by_name_and_by_id() -> None:
     by_name, by_id, payload = IME_EXAMPLES
     codec = ime.codecs(ime.Subscription("name", ("ContractA",)), "http://h:1", "t")[0]
     (event,) = codec.parse(json.dumps({**by_name, "data": payload}), "R")
-    assert (event.channel, event.symbol, event.ts) == ("IME Stream", "ContractA", "2026-05-23T15:10:00.000000")
+    assert (event.channel, event.symbol, event.ts) == ("IME Stream", "ContractA", "2026-05-23T11:40:00.000000Z")
+    assert event.kind == "stats"
     assert event.data == payload
     codec = ime.codecs(ime.Subscription("id", ("12345",)), "http://h:1", "t")[0]
     (event,) = codec.parse(json.dumps({**by_id, "data": payload}).encode(), "R")
@@ -199,14 +203,15 @@ timestamps = st.none() | st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M
 def test_tse_parse_of_encode_is_identity(by, symbol, channel, ts, data) -> None:
     codec = tse_codec(by)
     (event,) = codec.parse(tse.encode_message(by, symbol, channel, ts, data), "R")
-    assert event == DataEvent("tse", channel, symbol, ts, "R", data)
+    kind = tse.PROVIDER.kinds[channel]
+    assert event == DataEvent("tse", channel, symbol, utc_of(ts, ht.tehran()), "R", data, kind)
 
 
 @given(by=st.sampled_from(["id", "name"]), contract=symbols, ts=timestamps, data=json_objects)
 def test_ime_parse_of_encode_is_identity(by, contract, ts, data) -> None:
     codec = ime.codecs(ime.Subscription(by, (contract,)), "http://h:1", "t")[0]
     (event,) = codec.parse(ime.encode_message(by, contract, ts, data), "R")
-    assert event == DataEvent("ime", "IME Stream", contract, ts, "R", data)
+    assert event == DataEvent("ime", "IME Stream", contract, utc_of(ts, ht.tehran()), "R", data, "stats")
 
 
 @given(

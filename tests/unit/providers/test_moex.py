@@ -815,3 +815,14 @@ def test_a_passcode_with_a_line_break_is_refused_without_showing_it() -> None:
 def test_a_candle_time_already_in_utc_is_not_shifted_again() -> None:
     assert tables._moscow_to_utc("2026-01-22T07:00:00.000000Z") == "2026-01-22T07:00:00.000000Z"
     assert tables._moscow_to_utc("2026-01-22 10:00:00") == "2026-01-22T07:00:00.000000Z"
+
+
+def test_every_line_carries_its_kind_and_the_packets_seqnum() -> None:
+    codec, frames = open_codec(("securities", "orderbooks"))
+    sec, book = (f.headers["id"] for f in frames)
+    (first,) = codec.parse(message(sec, packet("snapshot", 10, SNAP_COLUMNS, [SNAP_ROW])), "r")
+    (second,) = codec.parse(message(sec, updates(11, 306.2)), "r")
+    assert (first.kind, first.seq, second.kind, second.seq) == ("stats", 10, "stats", 11)
+    rows = packet("snapshot", 5, ["BUYSELL", "PRICE", "QUANTITY"], [["B", [306.1, 2], 10], ["S", [306.2, 2], 4]])
+    (ladder,) = codec.parse(message(book, rows, "MXSE.orderbooks"), "r")
+    assert (ladder.kind, ladder.seq) == ("book", 5)

@@ -11,7 +11,7 @@ import pytest
 
 from feedcli import market, providers
 from feedcli.events import DataEvent
-from feedcli.providers import binance, datafye, moex, okx
+from feedcli.providers import binance, datafye, ht, moex, okx
 from tests.unit.providers.test_binance import DOC_KLINE
 from tests.unit.providers.test_moex import (
     CANDLE_COLUMNS,
@@ -91,7 +91,7 @@ def test_tse_investor_split_and_reference_data() -> None:
     assert (flow.buy_institution_count, flow.sell_individual_volume, flow.buy_individual_count) == (5, 250, 0)
     for channel, title in (("contract-info", "contract"), ("fund-info", "fund")):
         (info,) = objects("tse", channel, TSE[channel]["data"])
-        assert info == market.Info(title, TSE[channel]["data"]) and info.kind == "info"
+        assert info == market.Info(title, TSE[channel]["data"], ht.FIELD_LABELS) and info.kind == "info"
 
 
 # ----------------------------------------------------------------------------- HT: IME
@@ -106,7 +106,7 @@ def test_ime_stream_is_stats_with_the_best_limits_band_and_contract_besides() ->
     assert isinstance(stats, market.Stats) and stats.to_json() == market.flat(data)
     assert stats.to_json()["AllowedPriceRange.maxAllowedPrice"] == 9999999999
     assert isinstance(band, market.PriceBand) and (band.low, band.high) == (1, 9999999999)
-    assert info == market.Info("contract", data["ContractInfo"])
+    assert info == market.Info("contract", data["ContractInfo"], ht.FIELD_LABELS)
     line = providers.get("ime").channel("IME Stream").line_object(data)  # type: ignore[union-attr]
     assert line == stats
 
@@ -116,8 +116,10 @@ def test_ime_levels_have_no_order_counts_and_unknown_sections_are_kept() -> None
         "BestLimit": {"1": {"buy_quantity": 5, "buy_price": 100, "sell_quantity": 7, "sell_price": 101}},
         "Extra": {"x": 1},
     }
-    book, extra = objects("ime", "IME Stream", data)
+    book, stats, extra = objects("ime", "IME Stream", data)
     assert book.to_json() == {"bids": [[100, 5]], "asks": [[101, 7]]}
+    # the line's own object even without an Aggregate: the message's fields, flat
+    assert stats.kind == "stats" and stats.to_json() == market.flat(data)
     assert extra == market.Info("IME Stream", {"Extra.x": 1})
 
 
@@ -220,11 +222,28 @@ def test_candle_lines_of_the_documented_klines() -> None:
 
 @pytest.mark.parametrize("exchange", ["binance", "okx", "coinbase", "bybit", "kucoin", "gate"])
 def test_every_exchanges_candles_are_a_series_of_candles(exchange: str) -> None:
-    (channel,) = providers.get(exchange).channels
+    channel = providers.get(exchange).channel("candles")
+    assert channel is not None
     assert (channel.name, channel.kind, channel.series, channel.bar_time) == ("candles", "candle", True, False)
     data = {"timestamp": "2025-01-01T00:00:00.000000Z", "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5}
     (candle,) = channel.normalize(data | {"volume": 3.0, "quote_volume": 4.5, "trades": 2, "closed": True}, None)
     assert candle == market.Candle("2025-01-01T00:00:00.000000Z", 1.0, 2.0, 0.5, 1.5, 3.0, True)
+
+
+@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit", "gate", "kucoin", "coinbase"])
+def test_crypto_trade_book_and_ticker_lines_are_the_vocabulary(exchange: str) -> None:
+    record = providers.get(exchange)
+    trade = {"price": 1.5, "size": 2.0, "side": "sell", "id": 7}
+    assert objects(exchange, "trades", trade, None) == (market.Trade(1.5, 2.0, "sell", 7),)
+    book = {"bids": [[1.0, 2.0], [0.9, 1.0]], "asks": [[1.1, 3.0]]}
+    (got,) = objects(exchange, "book", book, None)
+    assert got.to_json() == book
+    assert record.channel("book").full_book  # type: ignore[union-attr]
+    quote = {"bid": 1.0, "bid_size": 2.0, "ask": 1.1, "ask_size": 3.0, "last": 1.05}
+    got, last = objects(exchange, "ticker", quote, None)
+    assert got.to_json() == {k: v for k, v in quote.items() if k != "last"} and got.last == 1.05
+    assert last == market.Trade(1.05)  # the quote row's last price
+    assert objects(exchange, "ticker", {k: v for k, v in quote.items() if k != "last"}, None)[0].last is None
 
 
 def test_normalizers_do_not_raise_on_payloads_of_another_shape() -> None:

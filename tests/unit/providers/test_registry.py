@@ -31,6 +31,10 @@ CONTRACT_KINDS = {
     ("moex", "candles"): "candle",
     **{(exchange, "candles"): "candle" for exchange in ("binance", "okx", "coinbase", "bybit", "kucoin", "gate")},
 }
+#: crypto `trades` trade, `book` book, `ticker` quote, for the exchanges wired so far
+CRYPTO_KINDS = {"trades": "trade", "book": "book", "ticker": "quote"}
+WIRED = {r.name for r in providers.records() if "book" in r.info.channels}
+CONTRACT_KINDS.update({(e, c): k for e in WIRED for c, k in CRYPTO_KINDS.items()})
 
 
 @pytest.mark.parametrize("name", providers.names())

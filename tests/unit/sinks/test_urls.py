@@ -118,6 +118,13 @@ def test_source_urls() -> None:
         parse_source("redis://h:6379")
     with pytest.raises(UsageError, match="needs group="):
         parse_source("redis://h:6379?key=x&consumer=one")
+    assert parse_source("redis://h?key=x&group=g&claim=1.5").claim == 1.5  # type: ignore[union-attr]
+    assert parse_source("redis://h?key=x&group=g").claim is None  # type: ignore[union-attr]
+    with pytest.raises(UsageError, match="claim= needs group="):
+        parse_source("redis://h?key=x&claim=60")
+    for bad in ("-1", "soon", "nan", ""):
+        with pytest.raises(UsageError, match="claim= must be"):
+            parse_source(f"redis://h?key=x&group=g&claim={bad}")
     with pytest.raises(UsageError, match="stream=NAME"):
         parse_source("nats://h:4222?subject=feedcli.>")
     assert parse_source("nats://h:4222?subject=feedcli.>", follow=True).stream is None  # type: ignore[union-attr]

@@ -1,0 +1,143 @@
+"""`feedcli auth status|token|login|logout`: gh's `auth` family, over the credential kinds.
+
+`status` shows what is stored, per profile and host, and never a secret; `token` prints
+the one secret a connection would send, for scripts. Neither knows any provider: the
+registry's credential kinds answer for their families.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from feedcli.cli import login as login_cmd
+from feedcli.cli import options as o
+from feedcli.errors import AuthError, FeedError
+
+if TYPE_CHECKING:
+    from feedcli.credentials import StoredLogin
+
+app = typer.Typer(
+    name="auth",
+    help="Log in and out, see where you are logged in, print a token for scripts.\n\n"
+    "Examples:\n\n"
+    "  feedcli auth login -u alice\n\n"
+    "  feedcli auth status\n\n"
+    "  feedcli auth token --url http://127.0.0.1:8765\n\n"
+    "  feedcli auth logout --url http://127.0.0.1:8765",
+    no_args_is_help=True,
+)
+
+
+def _expiry(entry: StoredLogin, now: datetime) -> str:
+    from feedcli.credentials import humanize
+
+    if not entry.has_expiry:
+        return "no expiry"
+    if entry.expires is None:
+        return "expiry unknown"
+    left = (entry.expires - now).total_seconds()
+    stamp = f"{entry.expires:%Y-%m-%d %H:%M} UTC"
+    return f"expired {stamp}" if left <= 0 else f"expires {stamp} (in {humanize(left)})"
+
+
+def status(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON (even on a terminal).")] = False,
+) -> None:
+    """Show, per profile, where you are logged in: provider family, base URL, account and token
+    expiry. Never prints a token or passcode. Exit 1 when not logged in anywhere.
+
+    Examples:
+
+      feedcli auth status
+
+      feedcli auth status --json | jq -r '.[] | select(.expired) | .base_url'
+    """
+    from feedcli import config, providers
+
+    kinds = providers.families()
+    users: dict[str, list[str]] = {}
+    for record in providers.records():
+        if record.credentials is not None:
+            users.setdefault(record.credentials.family, []).append(record.name)
+    now = datetime.now(timezone.utc)
+    found: list[tuple[str, StoredLogin]] = []
+    for profile in config.profiles():
+        for kind in kinds.values():
+            found += [(profile, entry) for entry in kind.stored(profile)]
+    if json:
+        import orjson
+
+        rows = [
+            {
+                "profile": profile,
+                "family": entry.family,
+                "providers": users.get(entry.family, []),
+                "base_url": entry.base_url,
+                "account": entry.account,
+                "expires": entry.expires.isoformat().replace("+00:00", "Z") if entry.expires else None,
+                "expired": entry.expires is not None and entry.expires <= now,
+            }
+            for profile, entry in found
+        ]
+        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        sys.stdout.flush()
+    else:
+        from feedcli.safe_text import printable
+
+        out: list[str] = []
+        for profile in dict.fromkeys(p for p, _ in found):
+            out.append(f"profile {profile}")
+            for _, entry in (item for item in found if item[0] == profile):
+                serves = " and ".join(users.get(entry.family, [])) or entry.family
+                who = entry.account or "an unnamed account"
+                out.append(f"  {entry.family} ({serves}) at {entry.base_url}")
+                out.append(f"    ✓ logged in as {who}; {_expiry(entry, now)}")
+        sys.stdout.write("".join(printable(line) + "\n" for line in out))
+        sys.stdout.flush()
+    if not found:
+        where = config.config_dir() / "profiles"
+        sys.stderr.write(f"feedcli: not logged in anywhere (nothing stored in {where}); run `feedcli login`\n")
+        raise typer.Exit(1)
+
+
+def token(
+    family: Annotated[login_cmd.Family, typer.Argument(help="Which provider family.")] = login_cmd.DEFAULT,  # type: ignore[valid-type]
+    url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--url",
+            metavar="BASE",
+            help="The host whose token to print (default: as `stream` finds it: FEEDCLI_*_URL, else production).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: o.Profile = o.DEFAULT_PROFILE_NAME,
+) -> None:
+    """Print the stored token (a passcode for a family without tokens) on stdout, for scripts.
+    FEEDCLI_TOKEN, when set, is what a connection sends, so it is what is printed. Exit 1 when
+    there is none.
+
+    Examples:
+
+      feedcli auth token
+
+      curl -H "Authorization: $(feedcli auth token --url http://127.0.0.1:8765)" ...
+    """
+    kind = login_cmd._kind(family)
+    base, _source = o.family_base_url(login_cmd.http_only(url), kind.family, kind.default_url)
+    try:
+        secret = kind.secret(profile, base)
+    except AuthError as exc:
+        raise FeedError(str(exc)) from None  # nothing was refused: there is just nothing to print
+    sys.stdout.write(secret + "\n")
+    sys.stdout.flush()
+
+
+app.command("status")(status)
+app.command("token")(token)
+app.command("login")(login_cmd.login)
+app.command("logout")(login_cmd.logout)

@@ -1,0 +1,199 @@
+"""`feedcli replay --serve` of crypto recordings (issue 18 item 4): record from an exchange's
+simulator, serve the recording over the exchange's own protocol, read it back with `feedcli
+stream --url` and with ccxt, and find what was recorded."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from feedcli.providers.candles import SETTLE_MS
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+EXCHANGES = ("binance", "okx", "bybit", "gate", "kucoin", "coinbase")
+#: an interval each one streams over its WebSocket (Coinbase streams only 5m candles)
+INTERVAL = {"coinbase": "5m", "gate": "1m", "kucoin": "1m", "bybit": "1m"}
+PAIRS = {"coinbase": ("BTC-USD", "ETH-BTC")}
+
+
+def record(provider: str, out: Path, env: dict[str, str], *extra: str, limit: int = 16) -> list[dict]:
+    """Record `limit` data lines of two pairs from the exchange's simulator; the data lines."""
+    pairs = PAIRS.get(provider, ("BTC-USDT", "ETH-USDT"))
+    with Simulator(provider, "--rate", "10", env=env) as sim:
+        args = ["record", provider, "--url", sim.url, "--interval", INTERVAL.get(provider, "1s")]
+        args += [arg for pair in pairs for arg in ("--pair", pair)]
+        result = run([*args, *extra, "--limit", str(limit), "-o", str(out)], env)
+    assert result.returncode == 0, result.stderr
+    return [line for line in lines(out.read_text()) if "channel" in line]
+
+
+@contextmanager
+def serving(recording: Path, env: dict[str, str], *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`feedcli replay FILE --serve 127.0.0.1:0 --speed 0`, and its base URL."""
+    proc = subprocess.Popen(
+        [*FEEDCLI, "replay", str(recording), "--serve", "127.0.0.1:0", "--speed", "0", *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        banner = proc.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        assert found, banner
+        yield found.group(0), proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize(
+    ("provider", "backfill"), [*((name, ()) for name in EXCHANGES), ("binance", ("--backfill", "3"))]
+)
+def test_a_recording_streams_back_as_it_was_recorded(provider: str, backfill: tuple[str, ...], tmp_path: Path) -> None:
+    """The same `data`, line for line; with --backfill on both sides too (the backfill served by
+    the REST endpoint, the bar still forming when it was fetched pushed with its `closed` flag)."""
+    env = feedcli_env(tmp_path)
+    recorded = record(provider, tmp_path / "rec.ndjson", env, *backfill)
+    pairs = sorted({line["symbol"] for line in recorded})
+    if backfill:
+        # A REST bar without a later one is final for a client once it ended SETTLE_MS ago, by
+        # the client's clock: a replay is later than its recording, and this one must be too,
+        # for the backfill's last closed bar to read as closed, as it did when recorded.
+        ended = max(_ms(o["data"]["timestamp"]) for o in recorded if o["ts"] is None) + 1000
+        time.sleep(max(0.0, (ended + SETTLE_MS) / 1000 + 0.5 - time.time()))
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        args = ["stream", provider, "--url", url, "--interval", INTERVAL.get(provider, "1s")]
+        result = run([*args, *backfill, *(a for p in pairs for a in ("--pair", p))], env, timeout=60)
+        assert server.wait(30) == 0  # the whole recording was played
+    # the stream ended by itself: the server's close said "end of recording"
+    assert result.returncode == 0, result.stderr
+    streamed = lines(result.stdout)
+    if backfill:  # each pair's lines in order (a forming bar now comes after the other pairs' backfill)
+        for pair in pairs:
+            assert [o["data"] for o in streamed if o["symbol"] == pair] == [
+                o["data"] for o in recorded if o["symbol"] == pair
+            ]
+    else:
+        assert [(o["symbol"], o["data"]) for o in streamed] == [(o["symbol"], o["data"]) for o in recorded]
+    if provider == "binance" and not backfill:  # the kline's event time is the recorded one
+        assert [o["ts"] for o in streamed] == [o["ts"] for o in recorded]
+
+
+def test_a_backfill_is_served_by_the_rest_api_and_ccxt_reads_it(tmp_path: Path) -> None:
+    ccxt = pytest.importorskip("ccxt")
+    env = feedcli_env(tmp_path)
+    recorded = record("binance", tmp_path / "rec.ndjson", env, "--backfill", "5", limit=14)
+    backfill = [o for o in recorded if o["ts"] is None]
+    assert len(backfill) == 10
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        exchange = ccxt.binance()
+        for key, api in list(exchange.urls["api"].items()):
+            if isinstance(api, str) and api.startswith("https://api.binance.com"):
+                exchange.urls["api"][key] = api.replace("https://api.binance.com", url)
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        markets = exchange.load_markets()
+        assert set(markets) == {"BTC/USDT", "ETH/USDT"}  # the recording's pairs, nothing else
+        bars = exchange.fetch_ohlcv("BTC/USDT", "1s", limit=5)
+        server.terminate()
+    # the bars that were closed when fetched (a forming one is pushed over the WebSocket instead)
+    want = [o["data"] for o in backfill if o["symbol"] == "BTC-USDT" and o["data"]["closed"]]
+    assert len(want) >= 4
+    assert [bar[0] for bar in bars] == [_ms(d["timestamp"]) for d in want]
+    assert [bar[1:] for bar in bars] == [[d["open"], d["high"], d["low"], d["close"], d["volume"]] for d in want]
+
+
+def _ms(iso: str) -> int:
+    from datetime import datetime
+
+    return round(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def test_ccxt_pro_watches_a_binance_recording_over_the_replay_websocket(tmp_path: Path) -> None:
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+    import asyncio
+
+    env = feedcli_env(tmp_path)
+    recorded = record("binance", tmp_path / "rec.ndjson", env, limit=12)
+    seen: dict[int, list[float]] = {}
+
+    async def watch(url: str) -> None:
+        exchange = ccxt_pro.binance()
+        for key, api in list(exchange.urls["api"].items()):
+            if isinstance(api, str) and api.startswith("https://api.binance.com"):
+                exchange.urls["api"][key] = api.replace("https://api.binance.com", url)
+        exchange.urls["api"]["ws"]["spot"] = url.replace("http://", "ws://") + "/ws"
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        try:
+            await exchange.load_markets()
+            while True:  # until the server ends the recording (ccxt raises on the close)
+                for start, *values in await asyncio.wait_for(exchange.watch_ohlcv("BTC/USDT", "1s"), 30):
+                    seen[start] = values
+        except ccxt_pro.NetworkError:
+            pass
+        finally:
+            await exchange.close()
+
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        asyncio.run(watch(url))
+        assert server.wait(30) == 0
+    last: dict[int, list[float]] = {}
+    for line in recorded:
+        if line["symbol"] == "BTC-USDT":
+            d = line["data"]
+            last[_ms(d["timestamp"])] = [d["open"], d["high"], d["low"], d["close"], d["volume"]]
+    assert seen == last  # every bar, at its last recorded version
+
+
+def test_two_clients_started_apart_see_the_same_lines(tmp_path: Path) -> None:
+    """--wait-clients 2: the timeline waits for two clients' subscriptions, so both get it all."""
+    env = feedcli_env(tmp_path)
+    recorded = record("okx", tmp_path / "rec.ndjson", env)
+    with serving(tmp_path / "rec.ndjson", env, "--wait-clients", "2") as (url, server):
+        args = [*FEEDCLI, "stream", "okx", "--url", url, "--interval", "1s", "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        clients = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+        # the second comes a while later: the first must have waited for it (without
+        # --wait-clients the first is sent the whole recording, and the second nothing)
+        time.sleep(1.5)
+        clients.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        try:
+            outs = [client.communicate(timeout=60) for client in clients]
+        finally:
+            for client in clients:  # a client still retrying when the test fails
+                if client.poll() is None:
+                    client.kill()
+                    client.wait(10)
+        assert server.wait(30) == 0
+    want = [(o["symbol"], o["data"]) for o in recorded]
+    for client, (stdout, stderr) in zip(clients, outs, strict=True):
+        assert client.returncode == 0, stderr
+        assert [(o["symbol"], o["data"]) for o in lines(stdout)] == want
+
+
+def test_binance_trades_and_tickers_stream_back_as_recorded(tmp_path: Path) -> None:
+    env = feedcli_env(tmp_path)
+    with Simulator("binance", "--rate", "10", env=env) as sim:
+        args = ["record", "binance", "--url", sim.url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        args += ["--channel", "trades", "--channel", "ticker", "--limit", "30", "-o", str(tmp_path / "r")]
+        result = run(args, env)
+    assert result.returncode == 0, result.stderr
+    recorded = [o for o in lines((tmp_path / "r").read_text()) if "channel" in o]
+    assert {o["channel"] for o in recorded} == {"trades", "ticker"}
+    with serving(tmp_path / "r", env) as (url, server):
+        args = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        result = run([*args, "--channel", "trades", "--channel", "ticker"], env, timeout=60)
+        assert server.wait(30) == 0
+    assert result.returncode == 0, result.stderr
+    fields = ("channel", "symbol", "ts", "seq", "data")
+    assert [[o.get(f) for f in fields] for o in lines(result.stdout)] == [[o.get(f) for f in fields] for o in recorded]
