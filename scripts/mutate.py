@@ -40,6 +40,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_session_backoff.py",
         "tests/integration/test_session_hooks.py",
         "tests/integration/test_session_hardening.py",
+        "tests/integration/test_session_http.py",
         "tests/e2e/test_ht.py",
     ),
     "feedcli/backoff.py": ("tests/unit/test_backoff.py", "tests/integration/test_session_backoff.py"),
