@@ -45,7 +45,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "feedcli/backoff.py": ("tests/unit/test_backoff.py", "tests/integration/test_session_backoff.py"),
     "feedcli/runner.py": ("tests/unit/test_runner.py", "tests/e2e/test_terminal_gone.py"),
-    "feedcli/pipeline.py": ("tests/e2e/test_ht.py", "tests/e2e/test_output_faults.py"),
+    "feedcli/pipeline.py": (
+        "tests/integration/test_pipeline.py",
+        "tests/e2e/test_ht.py",
+        "tests/e2e/test_output_faults.py",
+    ),
     "feedcli/sinks/writer.py": ("tests/integration/sinks/test_writer.py", "tests/e2e/test_output_faults.py"),
     "feedcli/sinks/recording.py": ("tests/integration/sinks/test_recording.py",),
     "feedcli/sinks/compression.py": ("tests/integration/sinks/test_recording.py",),
