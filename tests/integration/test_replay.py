@@ -609,6 +609,7 @@ def test_standard_input_is_read_with_dash(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"".join(lines)
+    assert result.stderr == b""  # nothing said: stdin opened unbuffered like a file (buffering=1 would warn here)
 
 
 def test_format_view_draws_the_symbols(tmp_path: Path) -> None:
