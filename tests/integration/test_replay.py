@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 from feedcli import replay as rp
 from feedcli.errors import UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line
+from feedcli.replay import lines as lines_module
+from feedcli.replay.lines import LineSplitter
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
 from tests.support.virtual_time import VirtualTimer
@@ -187,6 +189,23 @@ def test_a_last_line_without_newline_that_is_whole_is_kept(tmp_path: Path) -> No
     got, notes = read_all(path)
     assert got == strip(lines)
     assert notes == []
+    rec = rp.Recording.open(str(path))
+    try:
+        assert len(list(rec.lines(Notes()))) == rec.lines_read == len(lines)  # the count says "N lines read"
+    finally:
+        rec.close()
+
+
+@pytest.mark.parametrize("at", [0, 1, 2])
+def test_an_over_long_line_is_skipped_up_to_its_newline_wherever_the_chunk_ends(monkeypatch, at: int) -> None:
+    """The newline that ends an over-long line may come first in the next chunk, or later."""
+    monkeypatch.setattr(lines_module, "MAX_LINE", 16)
+    skipped: list[int] = []
+    splitter = LineSplitter(skipped.append)
+    chunks = [b"a\n" + b"x" * 40, b"y" * at + b"\nb\nc\n"]
+    got = [line for _, batch in splitter.batches(chunks) for line in batch]
+    assert got == [b"a", b"b", b"c"]
+    assert skipped == [2] and splitter.count == 4
 
 
 def test_malformed_lines_in_the_middle_are_skipped_reported_and_then_only_counted(tmp_path: Path) -> None:
