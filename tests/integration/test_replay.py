@@ -31,6 +31,7 @@ from feedcli import replay as rp
 from feedcli.errors import UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line
 from feedcli.replay import lines as lines_module
+from feedcli.replay.decompress import Decompression
 from feedcli.replay.lines import LineSplitter
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
@@ -229,6 +230,18 @@ def test_garbage_after_a_compressed_stream_is_reported(tmp_path: Path) -> None:
     got, notes = read_all(path)
     assert got == strip(lines)
     assert notes == [f"{path}: data after the end of the gzip stream ignored"]
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_garbage_after_the_stream_that_spans_several_reads_is_ignored_not_damage(kind: str) -> None:
+    """Once past the last member, later chunks are not fed to the finished decompressor
+    (zstd's refuses to go on, which would call a sound file damaged)."""
+    lines = recording(10)
+    packed = gzip.compress(b"".join(lines)) if kind == "gzip" else zstd_bytes(lines)
+    decompression = Decompression(kind)
+    got = b"".join(decompression.chunks([packed + b"junk", b"more junk", b"\0\0"]))
+    assert got == b"".join(lines)
+    assert decompression.ending is None and decompression.trailing
 
 
 def test_damaged_compressed_data_stops_that_file_with_a_message(tmp_path: Path) -> None:
