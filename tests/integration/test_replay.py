@@ -425,6 +425,7 @@ class Collect:
 
     def __init__(self, timer: VirtualTimer, first_delay: float = 0.0) -> None:
         self.got: list[tuple[float, bytes]] = []
+        self.sends: list[int] = []  # how many lines each send took
         self.timer = timer
         self.first_delay = first_delay
 
@@ -433,6 +434,7 @@ class Collect:
 
     async def send(self, lines: list[bytes]) -> None:
         self.got.extend((self.timer.now(), line) for line in lines)
+        self.sends.append(len(lines))
         if self.first_delay:
             delay, self.first_delay = self.first_delay, 0.0
             await self.timer.sleep(delay)  # a reader that was slow once
@@ -441,15 +443,19 @@ class Collect:
         return None
 
 
-def paced(times: list[float], speed: float, first_delay: float = 0.0) -> list[tuple[float, bytes]]:
+def paced(
+    times: list[float], speed: float, first_delay: float = 0.0, sends: list[int] | None = None
+) -> list[tuple[float, bytes]]:
     """What pump hands over, and when on virtual time, for lines received at `times` (recv has
-    microseconds, so times compare to 2 µs)."""
+    microseconds, so times compare to 2 µs); the size of each send goes to `sends`."""
     records = [(recv_at(t), data_line(t, n=i)) for i, t in enumerate(times)]
 
     async def main() -> list[tuple[float, bytes]]:
         timer = VirtualTimer()
         out = Collect(timer, first_delay=first_delay)
         await timer.drive(asyncio.ensure_future(rp.pump(iter(records), out, speed, rp.Counters(), timer)))
+        if sends is not None:
+            sends.extend(out.sends)
         return out.got
 
     got = asyncio.run(main())
@@ -463,6 +469,13 @@ def test_pacing_follows_one_schedule_and_late_lines_do_not_push_later_ones() -> 
     # at speed 2 line i is due at times[i] / 2; the ones due during the slow first send come
     # right after it, and the rest keep their schedule rather than shifting by the delay
     assert [at for at, _ in got] == pytest.approx([0.0, *(max(t / 2, 0.25) for t in times[1:])], abs=2e-6)
+
+
+def test_late_lines_go_out_in_one_batch_and_a_line_on_time_is_flushed_before_the_sleep() -> None:
+    sends: list[int] = []
+    paced([0.0, 0.1, 0.2, 0.4, 0.4, 0.8, 1.0], 2.0, first_delay=0.25, sends=sends)
+    # the four lines due during the slow first send (by 0.25 s) are late: one send, not four
+    assert sends == [1, 4, 1, 1]
 
 
 def test_pacing_at_real_time_and_slower_keeps_every_gap() -> None:
