@@ -32,6 +32,7 @@ from feedcli.errors import UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line
 from feedcli.replay import lines as lines_module
 from feedcli.replay.decompress import Decompression
+from feedcli.replay.filters import DROP, peeker
 from feedcli.replay.lines import LineSplitter
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
@@ -383,6 +384,18 @@ def test_the_parse_free_prefilter_agrees_with_a_full_parse(
         symbols=frozenset(symbols),
     )
     assert kept(path, f) == reference(lines, f)
+
+
+@pytest.mark.parametrize("key", ["channel", "symbol"])
+def test_the_prefilter_drops_by_a_key_that_comes_first_in_the_line(key: str) -> None:
+    """At index 1, right after the `{`, a key is certainly top-level: no need for the full parse."""
+    f = rp.Filters(start="", end=None, channels=frozenset({"trades"}), symbols=frozenset({"A"}))
+    other = {"channel": "aggregate", "symbol": "B"}[key]
+    line = b'{"%s":"%s","provider":"moex","recv":"2025-11-14T08:30:00.000000Z","data":{}}' % (
+        key.encode(),
+        other.encode(),
+    )
+    assert peeker(f)(line) == DROP
 
 
 # ====================================================================== unit: times
