@@ -114,7 +114,13 @@ class Mutant:
 def mutants_of(path: str, source: str) -> list[Mutant]:
     """Every one-token mutant of a module (strings, comments and annotations' `|` untouched)."""
     out: list[Mutant] = []
-    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    # line breaks inside brackets and comments are not code: `before` and `after` skip them,
+    # so the `*` of a signature split over lines is seen after its `,` (not a multiplication)
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(source).readline)
+        if t.type not in (tokenize.NL, tokenize.COMMENT)
+    ]
     for i, tok in enumerate(tokens):
         (line, col), text = tok.start, tok.string
         before = tokens[i - 1].string if i else ""
