@@ -34,6 +34,7 @@ from feedcli.replay import lines as lines_module
 from feedcli.replay.decompress import Decompression
 from feedcli.replay.filters import DROP, peeker
 from feedcli.replay.lines import LineSplitter
+from feedcli.replay.reading import LineCheck
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
 from tests.support.virtual_time import VirtualTimer
@@ -396,6 +397,16 @@ def test_the_prefilter_drops_by_a_key_that_comes_first_in_the_line(key: str) -> 
         other.encode(),
     )
     assert peeker(f)(line) == DROP
+
+
+def test_the_check_says_it_ended_at_to_even_when_only_the_full_parse_finds_recv() -> None:
+    """A source read back from Redis or NATS stops asking for more once a line reaches --to;
+    a recv the prefilter cannot see (after the nested data) is found by the full parse."""
+    late = b'{"provider":"tse","channel":"x","symbol":"A","data":{"i":1},"recv":"%s"}' % recv_at(5).encode()
+    check = LineCheck(rp.Filters(start="", end=recv_at(3)), lambda _n, _why: None)
+    kept = [line for _key, line in check.records([(1, [data_line(1.0), late, data_line(6.0)])])]
+    assert kept == [data_line(1.0)]
+    assert check.ended
 
 
 # ====================================================================== unit: times
