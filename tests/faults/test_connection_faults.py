@@ -85,10 +85,6 @@ def test_a_connection_that_ends_loses_and_repeats_nothing(ending: str, command: 
         assert_clean_stderr(outcome.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 11 (harden): record writes reconnect notes to stderr off a terminal; README: quiet",
-)
 def test_record_is_quiet_off_a_terminal_through_a_reconnect(env, tmp_path: Path) -> None:
     attempts = [Attempt(send=10, end="drop"), Attempt(send=10)]
     outcome, server = run_faulty(attempts, env, tmp_path, "record", "--limit", "20")

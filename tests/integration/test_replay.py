@@ -30,6 +30,11 @@ from hypothesis import strategies as st
 from feedcli import replay as rp
 from feedcli.errors import UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line
+from feedcli.replay import lines as lines_module
+from feedcli.replay.decompress import Decompression
+from feedcli.replay.filters import DROP, peeker
+from feedcli.replay.lines import LineSplitter
+from feedcli.replay.reading import LineCheck
 from feedcli.simulators.ht_market import TSE_UNIVERSE, HTMarket, tehran_timestamp
 from tests.support.cli import FEEDCLI, feedcli_env, login, wait_for
 from tests.support.virtual_time import VirtualTimer
@@ -187,6 +192,23 @@ def test_a_last_line_without_newline_that_is_whole_is_kept(tmp_path: Path) -> No
     got, notes = read_all(path)
     assert got == strip(lines)
     assert notes == []
+    rec = rp.Recording.open(str(path))
+    try:
+        assert len(list(rec.lines(Notes()))) == rec.lines_read == len(lines)  # the count says "N lines read"
+    finally:
+        rec.close()
+
+
+@pytest.mark.parametrize("at", [0, 1, 2])
+def test_an_over_long_line_is_skipped_up_to_its_newline_wherever_the_chunk_ends(monkeypatch, at: int) -> None:
+    """The newline that ends an over-long line may come first in the next chunk, or later."""
+    monkeypatch.setattr(lines_module, "MAX_LINE", 16)
+    skipped: list[int] = []
+    splitter = LineSplitter(skipped.append)
+    chunks = [b"a\n" + b"x" * 40, b"y" * at + b"\nb\nc\n"]
+    got = [line for _, batch in splitter.batches(chunks) for line in batch]
+    assert got == [b"a", b"b", b"c"]
+    assert skipped == [2] and splitter.count == 4
 
 
 def test_malformed_lines_in_the_middle_are_skipped_reported_and_then_only_counted(tmp_path: Path) -> None:
@@ -230,6 +252,18 @@ def test_garbage_after_a_compressed_stream_is_reported(tmp_path: Path) -> None:
     got, notes = read_all(path)
     assert got == strip(lines)
     assert notes == [f"{path}: data after the end of the gzip stream ignored"]
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_garbage_after_the_stream_that_spans_several_reads_is_ignored_not_damage(kind: str) -> None:
+    """Once past the last member, later chunks are not fed to the finished decompressor
+    (zstd's refuses to go on, which would call a sound file damaged)."""
+    lines = recording(10)
+    packed = gzip.compress(b"".join(lines)) if kind == "gzip" else zstd_bytes(lines)
+    decompression = Decompression(kind)
+    got = b"".join(decompression.chunks([packed + b"junk", b"more junk", b"\0\0"]))
+    assert got == b"".join(lines)
+    assert decompression.ending is None and decompression.trailing
 
 
 def test_damaged_compressed_data_stops_that_file_with_a_message(tmp_path: Path) -> None:
@@ -373,6 +407,28 @@ def test_the_parse_free_prefilter_agrees_with_a_full_parse(
     assert kept(path, f) == reference(lines, f)
 
 
+@pytest.mark.parametrize("key", ["channel", "symbol"])
+def test_the_prefilter_drops_by_a_key_that_comes_first_in_the_line(key: str) -> None:
+    """At index 1, right after the `{`, a key is certainly top-level: no need for the full parse."""
+    f = rp.Filters(start="", end=None, channels=frozenset({"trades"}), symbols=frozenset({"A"}))
+    other = {"channel": "aggregate", "symbol": "B"}[key]
+    line = b'{"%s":"%s","provider":"moex","recv":"2025-11-14T08:30:00.000000Z","data":{}}' % (
+        key.encode(),
+        other.encode(),
+    )
+    assert peeker(f)(line) == DROP
+
+
+def test_the_check_says_it_ended_at_to_even_when_only_the_full_parse_finds_recv() -> None:
+    """A source read back from Redis or NATS stops asking for more once a line reaches --to;
+    a recv the prefilter cannot see (after the nested data) is found by the full parse."""
+    late = b'{"provider":"tse","channel":"x","symbol":"A","data":{"i":1},"recv":"%s"}' % recv_at(5).encode()
+    check = LineCheck(rp.Filters(start="", end=recv_at(3)), lambda _n, _why: None)
+    kept = [line for _key, line in check.records([(1, [data_line(1.0), late, data_line(6.0)])])]
+    assert kept == [data_line(1.0)]
+    assert check.ended
+
+
 # ====================================================================== unit: times
 
 
@@ -426,6 +482,7 @@ class Collect:
 
     def __init__(self, timer: VirtualTimer, first_delay: float = 0.0) -> None:
         self.got: list[tuple[float, bytes]] = []
+        self.sends: list[int] = []  # how many lines each send took
         self.timer = timer
         self.first_delay = first_delay
 
@@ -434,6 +491,7 @@ class Collect:
 
     async def send(self, lines: list[bytes]) -> None:
         self.got.extend((self.timer.now(), line) for line in lines)
+        self.sends.append(len(lines))
         if self.first_delay:
             delay, self.first_delay = self.first_delay, 0.0
             await self.timer.sleep(delay)  # a reader that was slow once
@@ -442,15 +500,19 @@ class Collect:
         return None
 
 
-def paced(times: list[float], speed: float, first_delay: float = 0.0) -> list[tuple[float, bytes]]:
+def paced(
+    times: list[float], speed: float, first_delay: float = 0.0, sends: list[int] | None = None
+) -> list[tuple[float, bytes]]:
     """What pump hands over, and when on virtual time, for lines received at `times` (recv has
-    microseconds, so times compare to 2 µs)."""
+    microseconds, so times compare to 2 µs); the size of each send goes to `sends`."""
     records = [(recv_at(t), data_line(t, n=i)) for i, t in enumerate(times)]
 
     async def main() -> list[tuple[float, bytes]]:
         timer = VirtualTimer()
         out = Collect(timer, first_delay=first_delay)
         await timer.drive(asyncio.ensure_future(rp.pump(iter(records), out, speed, rp.Counters(), timer)))
+        if sends is not None:
+            sends.extend(out.sends)
         return out.got
 
     got = asyncio.run(main())
@@ -464,6 +526,13 @@ def test_pacing_follows_one_schedule_and_late_lines_do_not_push_later_ones() -> 
     # at speed 2 line i is due at times[i] / 2; the ones due during the slow first send come
     # right after it, and the rest keep their schedule rather than shifting by the delay
     assert [at for at, _ in got] == pytest.approx([0.0, *(max(t / 2, 0.25) for t in times[1:])], abs=2e-6)
+
+
+def test_late_lines_go_out_in_one_batch_and_a_line_on_time_is_flushed_before_the_sleep() -> None:
+    sends: list[int] = []
+    paced([0.0, 0.1, 0.2, 0.4, 0.4, 0.8, 1.0], 2.0, first_delay=0.25, sends=sends)
+    # the four lines due during the slow first send (by 0.25 s) are late: one send, not four
+    assert sends == [1, 4, 1, 1]
 
 
 def test_pacing_at_real_time_and_slower_keeps_every_gap() -> None:
@@ -642,6 +711,7 @@ def test_standard_input_is_read_with_dash(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"".join(lines)
+    assert result.stderr == b""  # nothing said: stdin opened unbuffered like a file (buffering=1 would warn here)
 
 
 def test_format_view_draws_the_symbols(tmp_path: Path) -> None:

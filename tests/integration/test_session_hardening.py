@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
-from feedcli.errors import ProviderError, RetriesExhausted
+from feedcli.errors import MalformedFrame, ProviderError, RetriesExhausted
 from feedcli.events import DataEvent, Event
 from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse
 from feedcli.session import Reporter, Session, SessionOptions
@@ -172,3 +172,88 @@ def test_an_untrusted_certificate_on_a_rest_call_is_final(tmp_path: Path) -> Non
         return notes
 
     assert asyncio.run(main()) == []
+
+
+# --------------------------------------------------------------------------- liveness and frames
+
+
+def test_a_server_that_never_pongs_is_not_healthy_and_spends_the_retries() -> None:
+    """No pong is a dead server: each such connection counts against --max-retries (a silent
+    but answering server would reset the count, and this one would be retried forever)."""
+
+    async def main() -> tuple[int, list[Event]]:
+        server = Server()
+        connections = 0
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            nonlocal connections
+            connections += 1
+            sock = web.WebSocketResponse(autoping=False)  # takes pings, never answers them
+            await sock.prepare(request)
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/ws", ws)
+        events: list[Event] = []
+        async with server:
+            options = SessionOptions(
+                stale_after=None,
+                ping_interval=0.05,
+                ping_timeout=0.05,
+                max_retries=1,
+                backoff_base=0.01,
+                backoff_cap=0.02,
+            )
+            session = Session(lambda: Echo(server.url.replace("http", "ws") + "/ws"), events.append, options=options)
+            with pytest.raises(RetriesExhausted, match=r"no pong within 0\.05s"):
+                await _run(session, 20)
+        return connections, events
+
+    connections, events = asyncio.run(main())
+    assert connections == 2
+    assert len(controls(events, "disconnected")) == 2
+
+
+class Strict(Echo):
+    """Reads frames as UTF-8 JSON text, as the providers' codecs do; anything else is malformed."""
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        try:
+            text = frame.decode() if isinstance(frame, bytes) else frame
+        except UnicodeDecodeError:
+            raise MalformedFrame("not UTF-8") from None
+        return [DataEvent("test", "c", "s", None, recv, text)]
+
+
+def test_a_text_frame_that_is_not_utf8_is_a_malformed_frame_not_a_lost_connection() -> None:
+    """Text frames reach the codec as bytes: one bad frame is skipped and counted, while
+    aiohttp decoding them itself would drop the whole connection (close 1007) for it."""
+
+    async def main() -> tuple[int, list[Event], Session]:
+        server = Server()
+        connections = 0
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            nonlocal connections
+            connections += 1
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_frame(b'{"p": "\xff\xfe"}', WSMsgType.TEXT)
+            await sock.send_str("after")
+            await sock.close()
+            return sock
+
+        server.app.router.add_get("/ws", ws)
+        events: list[Event] = []
+        async with server:
+            options = SessionOptions(**{**FAST.__dict__, "max_retries": 0})
+            session = Session(lambda: Strict(server.url.replace("http", "ws") + "/ws"), events.append, options=options)
+            with pytest.raises(RetriesExhausted):
+                await _run(session, 10)
+        return connections, events, session
+
+    connections, events, session = asyncio.run(main())
+    assert connections == 1
+    assert session.malformed_count == 1
+    assert [e.data for e in events if isinstance(e, DataEvent)] == ["after"]

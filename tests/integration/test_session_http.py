@@ -190,3 +190,21 @@ def test_a_rest_call_through_run_once_delivers_its_answer() -> None:
         )
     assert codec.finished
     assert [e.data for e in events if isinstance(e, DataEvent)] == [5]
+
+
+def test_run_once_does_not_wait_out_a_rate_limit_unless_asked() -> None:
+    """A search is one exchange: a 429 is its answer, not a reason to wait and ask again."""
+    asked = 0
+
+    async def limited(request: web.Request) -> web.Response:
+        nonlocal asked
+        asked += 1
+        if asked == 1:
+            return web.Response(status=429, headers={"Retry-After": "0"})
+        return web.Response(body=b"12345")
+
+    app = web.Application()
+    app.router.add_get("/limited", limited)
+    with ThreadedApp(app) as server, pytest.raises(FeedError, match="429"):
+        run_once(lambda: OneCall(server.url + "/limited"), lambda _e: None, base_url=server.url, timeout=10, what="t")
+    assert asked == 1

@@ -10,7 +10,7 @@ import pytest
 
 from feedcli import terminal
 from feedcli.errors import FeedError
-from feedcli.runner import Ending, run_until_done
+from feedcli.runner import Ending, run_until_done, serve_until_done
 from feedcli.sinks.base import StopStream
 from feedcli.terminal import TerminalGone
 
@@ -71,6 +71,47 @@ def test_a_failing_helper_ends_the_run_with_its_error_one_that_finishes_does_not
 
     error, steps = run(forever, helpers=[done_helper(), failing()])
     assert isinstance(error, RuntimeError) and steps == ["work stopped", "close"]
+
+
+def test_helpers_still_running_or_stopping_the_stream_are_no_error_of_the_run() -> None:
+    """A helper cancelled at the end (a live view) or one that ended the stream (a key that
+    quits) leaves the run done, not failed with its cancellation or its StopStream."""
+    helper_steps: list[str] = []
+
+    async def returns(steps: list[str]) -> None:
+        steps.append("work")
+
+    async def quits() -> None:
+        raise StopStream("q pressed")
+
+    assert run(returns, helpers=[forever(helper_steps)]) == (Ending.DONE, ["work", "close"])
+    assert helper_steps == ["work stopped"]
+    assert run(forever, helpers=[quits()]) == (Ending.DONE, ["work stopped", "close"])
+
+
+def test_a_served_server_is_stopped_before_the_close() -> None:
+    steps: list[str] = []
+
+    class Stub:
+        async def start(self) -> str:
+            steps.append("start")
+            return "ws://127.0.0.1:1"
+
+        async def stop(self) -> None:
+            steps.append("stop")
+
+        def banner(self) -> str:
+            return "serving"
+
+    async def finished() -> None:
+        steps.append("finished")
+
+    async def close() -> None:
+        steps.append("close")
+
+    ending = asyncio.run(serve_until_done(Stub(), "127.0.0.1", 0, list, finished=finished, close=close))
+    assert ending is Ending.DONE
+    assert steps == ["start", "finished", "stop", "close"]
 
 
 def test_a_lost_terminal_ends_a_terminal_run_quietly(monkeypatch) -> None:

@@ -194,6 +194,29 @@ def test_pressure_bounds_the_queue_while_the_server_is_down(redis_server: RedisS
     arun(main())
 
 
+def test_the_hold_is_released_once_the_lines_are_delivered(redis_server: RedisServer) -> None:
+    """Each line counts its size plus a fixed overhead when queued and the same when confirmed:
+    a count that did not come back to zero would keep a stream of small lines held back for good."""
+
+    async def main() -> None:
+        sink = sink_for(redis_server.url(), note=lambda _m: None)
+        await sink.start()
+        waiter = None
+        count = 0
+        while waiter is None:  # no await: nothing is sent until the queue is at its high-water mark
+            sink.emit(data(count))
+            count += 1
+            waiter = sink.pressure()
+        await asyncio.wait_for(waiter, 20)
+        while sink.pending():
+            await asyncio.sleep(0.01)
+        assert sink.pressure() is None
+        await sink.aclose()
+        assert sink.delivered == count
+
+    arun(main())
+
+
 def test_abandon_gives_up_what_is_left_and_says_how_much(redis_server: RedisServer) -> None:
     async def main() -> None:
         sink = sink_for(redis_server.url(), note=lambda _m: None)

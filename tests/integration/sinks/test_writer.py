@@ -17,7 +17,7 @@ from feedcli.errors import FeedError
 from feedcli.events import DataEvent
 from feedcli.sinks.base import StopStream
 from feedcli.sinks.ndjson import NdjsonWriter
-from feedcli.sinks.writer import HIGH_WATER, LineWriter, write_error
+from feedcli.sinks.writer import HIGH_WATER, LineWriter, standard_output, write_error
 
 EVENT = DataEvent("tse", "best-limit", "IRO1FOLD0001", None, "2025-11-14T08:30:00.000000Z", {"p": 1})
 
@@ -151,3 +151,37 @@ def _drain(fd: int, into: bytearray) -> None:
     with os.fdopen(fd, "rb", buffering=0) as f:
         while chunk := f.read(65536):
             into += chunk
+
+
+def test_a_pipe_we_were_lent_is_left_blocking_as_we_found_it() -> None:
+    """The event loop makes a pipe non-blocking (on the open file it shares with the shell's
+    stdout); aclose gives it back blocking, or the next program writing there gets EAGAIN."""
+    read, write = os.pipe()
+    try:
+        assert os.get_blocking(write)
+
+        async def main() -> None:
+            out = LineWriter(write, "stdout", owns_fd=False)
+            await out.start()
+            assert not os.get_blocking(write)  # the loop's doing: what aclose must undo
+            out.write(b'{"n":1}\n')
+            await out.aclose()
+
+        asyncio.run(main())
+        assert os.get_blocking(write)
+        assert os.read(read, 100) == b'{"n":1}\n'
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    ("hint", "said"), [(None, "standard output is closed"), ("use -o", "standard output is closed: use -o")]
+)
+def test_a_closed_stdout_is_one_clear_error(monkeypatch, hint: str | None, said: str) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "stdout", None)  # what Python makes of a stdout closed with >&-
+    with pytest.raises(FeedError) as caught:
+        standard_output(hint)
+    assert str(caught.value) == said

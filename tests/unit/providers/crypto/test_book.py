@@ -73,6 +73,30 @@ def test_cap_trims_the_worst_levels_and_moves_the_horizon_in() -> None:
     assert book.known() == (3, 0) and book.bid_floor == 7.0
 
 
+def test_cap_trims_the_worst_asks_and_moves_the_ceiling_in() -> None:
+    book = L2Book(cap=3)
+    for n in range(8, 1, -1):
+        book.set_ask(float(n), 1.0)
+    assert book.known()[1] <= 6
+    book.set_ask(1.0, 1.0)
+    _, top = book.top(3)
+    assert top[0] == (1.0, 1.0)
+    assert book.ask_ceiling is not None
+    book.load([], [(float(n), 1.0) for n in range(10)])
+    assert book.known() == (0, 3) and book.ask_ceiling == 2.0
+    book.set_ask(5.0, 1.0)  # beyond the ceiling: unknown ground, not stored
+    assert book.top(5)[1] == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]
+
+
+def test_a_side_no_deeper_than_the_cap_keeps_no_horizon() -> None:
+    book = L2Book(cap=3)
+    book.load([(1.0, 1.0), (2.0, 1.0), (3.0, 1.0)], [(4.0, 1.0), (5.0, 1.0), (6.0, 1.0)])
+    assert book.truncated == (False, False)
+    book.set_bid(0.5, 1.0)
+    book.set_ask(6.5, 1.0)
+    assert book.known() == (4, 4)  # nothing was cut, so nothing beyond is unknown
+
+
 def test_crossed() -> None:
     book = L2Book()
     book.update([(10.0, 1.0)], [(10.5, 1.0)])
