@@ -217,7 +217,10 @@ class FaultServer:
             transport.close()
         elif attempt.end == "cut":  # half a frame (its header promises more), then FIN
             payload = message(len(self.sent) + 1).encode()
-            header = bytes([0x81, 126]) + len(payload).to_bytes(2, "big")
+            # the length in its shortest form (RFC 6455 5.2: a 16-bit length under 126 is a
+            # protocol error of its own, which a strict client reports instead of the cut)
+            n = len(payload)
+            header = bytes([0x81, n]) if n < 126 else bytes([0x81, 126]) + n.to_bytes(2, "big")
             transport.write(header + payload[: len(payload) // 2])
             transport.close()
         elif attempt.end == "rst":  # SO_LINGER 0: the kernel answers with a reset
