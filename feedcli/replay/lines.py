@@ -72,13 +72,13 @@ class LineSplitter:
                     parts[0] = bytes(carry)
                     carry = bytearray()
             rest = parts.pop()
+            first = self.count + 1
+            self.count += len(parts)  # before an over-long rest is counted: it comes after them
             if len(rest) > MAX_LINE:
                 self._over(bytearray())
                 skipping = True
             else:
                 carry += rest
-            first = self.count + 1
-            self.count += len(parts)
             if not any(parts):
                 parts = []  # only blank lines (a newline bomb): nothing for the reader to look at
             yield first, parts
