@@ -84,13 +84,13 @@ class LineSplitter:
             else:
                 self.utf8 = _utf8_up_to_a_torn_end(data)
             rest = parts.pop()
+            first = self.count + 1
+            self.count += len(parts)  # before an over-long rest is counted: it comes after them
             if len(rest) > MAX_LINE:
                 self._over(bytearray())
                 skipping = True
             else:
                 carry += rest
-            first = self.count + 1
-            self.count += len(parts)
             if not any(parts):
                 parts = []  # only blank lines (a newline bomb): nothing for the reader to look at
             yield first, parts

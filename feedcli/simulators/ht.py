@@ -20,6 +20,10 @@ connection is aborted). 1013 (try again later), not 1008, because feedcli reads 
 final refusal (`providers.ht.refusal`) while a slow reader should reconnect, not exit.
 
 Faults can be injected for testing clients (all off by default; see `Faults`).
+
+The market is `ht_market.py`, the universe `ht_universe.py`; what is left here, about 600
+lines, is one server: login, the handshake checks, subscriptions and the fan-out, which share
+the connections' state.
 """
 
 from __future__ import annotations
