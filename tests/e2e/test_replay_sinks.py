@@ -12,7 +12,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -23,22 +22,6 @@ from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, wait_for
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    yield from server_or_skip(RedisServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def nats_server() -> Iterator[NatsServer]:
-    yield from server_or_skip(NatsServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def binance(tmp_path: Path) -> Iterator[Simulator]:
-    with Simulator("binance", "--rate", "20", "--seed", "3", env=feedcli_env(tmp_path)) as sim:
-        yield sim
 
 
 class Reader:
