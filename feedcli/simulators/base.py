@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import orjson
 from aiohttp import web
 
 
@@ -130,3 +131,13 @@ def _parameters(cls: type) -> set[str]:
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             break
     return names
+
+
+def malformed_frame(frame: str, nth: int) -> str:
+    """The `nth` malformed frame of a connection (the malformed-frame fault), turn about:
+    the JSON cut in half, or a well-formed envelope without its `data`: both a client must reject."""
+    if nth % 2:
+        return frame[: len(frame) // 2]
+    envelope = orjson.loads(frame)
+    envelope.pop("data", None)
+    return orjson.dumps(envelope).decode()

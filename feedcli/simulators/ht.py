@@ -44,7 +44,7 @@ from aiohttp import WSMsgType, web
 from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, malformed_frame
 from feedcli.simulators.ht_market import HTMarket, MarketUpdate, tehran_timestamp
 from feedcli.simulators.ht_universe import (
     IME_UNIVERSE,
@@ -590,11 +590,7 @@ class HTSimulator(LoopbackServer):
     def _malformed(client: _Client, frame: str) -> str:
         """A frame a client must reject: truncated JSON, or a valid envelope without `data`."""
         client.malformed += 1
-        if client.malformed % 2:
-            return frame[: len(frame) // 2]
-        envelope = orjson.loads(frame)
-        envelope.pop("data", None)
-        return orjson.dumps(envelope).decode()
+        return malformed_frame(frame, client.malformed)
 
     async def _kick(self, client: _Client, code: int, reason: str) -> None:
         """Close one client with a code and reason; abort it if the close cannot be written."""
