@@ -34,7 +34,6 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
-    Level,
     Parsed,
     Ticker,
     Trade,
@@ -42,6 +41,7 @@ from feedcli.providers.crypto.model import (
     format_number,
     integer,
     json_value,
+    level_texts,
     levels,
     number,
 )
@@ -147,10 +147,6 @@ def ticker_from_book(snapshot: BookSnapshot) -> Ticker:
 
 
 # ------------------------------------------------------------------ encoding (simulators)
-def _texts(rows: list[Level]) -> list[list[str]]:
-    return [[format_number(price), format_number(size)] for price, size in rows]
-
-
 def encode_book(item: BookSnapshot | BookDelta, depth: int, cross_seq: int = 0) -> dict[str, Any]:
     """An `orderbook.{depth}` message (spot: `ts` before `type`, as the documentation notes)."""
     seq = item.seq if isinstance(item, BookSnapshot) else item.last
@@ -159,7 +155,13 @@ def encode_book(item: BookSnapshot | BookDelta, depth: int, cross_seq: int = 0) 
         "topic": f"orderbook.{depth}.{item.symbol}",
         "ts": ts,
         "type": "snapshot" if isinstance(item, BookSnapshot) else "delta",
-        "data": {"s": item.symbol, "b": _texts(item.bids), "a": _texts(item.asks), "u": seq, "seq": cross_seq},
+        "data": {
+            "s": item.symbol,
+            "b": level_texts(item.bids),
+            "a": level_texts(item.asks),
+            "u": seq,
+            "seq": cross_seq,
+        },
         "cts": ts,
     }
 

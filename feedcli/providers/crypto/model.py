@@ -83,6 +83,11 @@ def format_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def level_texts(rows: list[Level]) -> list[list[str]]:
+    """Book levels as the exchanges write them: `[[price, size], ...]`, both decimal text."""
+    return [[format_number(price), format_number(size)] for price, size in rows]
+
+
 def check_side(value: Any, what: str = "side") -> Side:
     if value == "buy" or value == "sell":
         return value
