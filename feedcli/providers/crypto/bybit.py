@@ -35,6 +35,7 @@ from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
     Parsed,
+    Side,
     Ticker,
     Trade,
     field_of,
@@ -43,6 +44,7 @@ from feedcli.providers.crypto.model import (
     json_value,
     level_texts,
     levels,
+    named_side,
     number,
 )
 from feedcli.providers.crypto.sync import ChainSync
@@ -55,7 +57,7 @@ MAX_DEPTH = DEPTHS[-1]
 #: (HTTP requests, seconds) per IP
 HTTP_RATE_LIMIT = (600, 5.0)
 
-_SIDES = {"Buy": "buy", "Sell": "sell"}
+_SIDES: dict[str, Side] = {"Buy": "buy", "Sell": "sell"}
 
 
 def topic_depth(depth: int) -> int:
@@ -126,15 +128,12 @@ def parse_book(message: dict[str, Any], kind: type) -> Any:
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "bybit trade"
-    named = field_of(item, "S", what)
-    side = _SIDES.get(named) if isinstance(named, str) else None
-    if side is None:
-        raise MalformedFrame(f"bybit trade side is neither Buy nor Sell: {item.get('S')!r}")
+    side = named_side(field_of(item, "S", what), _SIDES, what)
     return Trade(
         symbol=str(field_of(item, "s", what)),
         price=number(field_of(item, "p", what), "trade price"),
         size=number(field_of(item, "v", what), "trade size"),
-        side=side,  # type: ignore[arg-type]
+        side=side,
         id=str(field_of(item, "i", what)),
         ts_ms=integer(field_of(item, "T", what), "trade time"),
     )

@@ -94,6 +94,14 @@ def check_side(value: Any, what: str = "side") -> Side:
     raise MalformedFrame(f"{what} is neither buy nor sell: {value!r}")
 
 
+def named_side(value: Any, names: dict[str, Side], what: str) -> Side:
+    """A side an exchange writes in its own words (`Buy`, `SELL`), as buy or sell; else MalformedFrame."""
+    side = names.get(value) if isinstance(value, str) else None
+    if side is None:
+        raise MalformedFrame(f"{what} side is neither {' nor '.join(names)}: {value!r}")
+    return side
+
+
 @dataclass(frozen=True, slots=True)
 class Trade:
     """One trade; `side` is the taker's side (CONTRACT.md: "the taker's side")."""
