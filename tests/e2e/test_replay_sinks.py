@@ -99,6 +99,31 @@ def synthetic(
     return out
 
 
+def _streamed_into_both(
+    env: dict[str, str], binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
+) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """10 lines streamed into Redis and NATS (stream FEED): the command, to run again, and its first run."""
+    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
+    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
+    first = run(stream, env)
+    assert first.returncode == 0, first.stderr
+    return stream, first
+
+
+def _every_reader_gets_a_second_run(
+    stream: list[str], env: dict[str, str], first: subprocess.CompletedProcess[str], readers: list[Reader]
+) -> None:
+    """Stream again; every follower then has both runs' lines, nothing missed, nothing twice, and ends 0 on Ctrl-C."""
+    second = run(stream, env)
+    assert second.returncode == 0, second.stderr
+    printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
+    for reader in readers:
+        assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
+        code, err = reader.interrupt()
+        assert code == 0, err
+        assert reader.data() == printed
+
+
 def numbers(lines: list[bytes]) -> list[int]:
     return [orjson.loads(x)["data"]["i"] for x in lines if b'"channel"' in x]
 
@@ -139,10 +164,7 @@ def test_follow_sees_lines_sent_later_from_redis_and_nats(
     tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
 ) -> None:
     env = feedcli_env(tmp_path)
-    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
-    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
-    first = run(stream, env)
-    assert first.returncode == 0, first.stderr
+    stream, first = _streamed_into_both(env, binance, redis_server, nats_server)
     readers = [
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*")], env),
         Reader(["replay", "--follow", nats_server.url("stream=FEED")], env),
@@ -150,14 +172,8 @@ def test_follow_sees_lines_sent_later_from_redis_and_nats(
     try:
         for reader in readers:  # what was there first ...
             assert wait_for(lambda r=reader: len(r.data()) >= 10, 30), reader.lines  # type: ignore[misc]
-        second = run(stream, env)
-        assert second.returncode == 0, second.stderr
-        printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
-        for reader in readers:  # ... then what came later, as it comes
-            assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
-            code, err = reader.interrupt()
-            assert code == 0, err
-            assert reader.data() == printed
+        _every_reader_gets_a_second_run(stream, env, first, readers)  # ... then what came later, as it comes
+        for reader in readers:
             assert any(b'"event":"connected"' in x for x in reader.lines)  # control lines too
     finally:
         for reader in readers:
@@ -168,10 +184,7 @@ def test_followers_read_on_after_the_server_restarts(
     tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
 ) -> None:
     env = feedcli_env(tmp_path)
-    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
-    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
-    first = run(stream, env)
-    assert first.returncode == 0, first.stderr
+    stream, first = _streamed_into_both(env, binance, redis_server, nats_server)
     readers = [
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*")], env),
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*&group=view")], env),
@@ -189,14 +202,7 @@ def test_followers_read_on_after_the_server_restarts(
         nats_server.start()
         for reader in readers:
             assert wait_for(lambda r=reader: r.said("reading again"), 30), reader.errors  # type: ignore[misc]
-        second = run(stream, env)
-        assert second.returncode == 0, second.stderr
-        printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
-        for reader in readers:
-            assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
-            code, err = reader.interrupt()
-            assert code == 0, err
-            assert reader.data() == printed  # nothing missed, nothing twice
+        _every_reader_gets_a_second_run(stream, env, first, readers)
     finally:
         for reader in readers:
             reader.close()
