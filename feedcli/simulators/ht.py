@@ -54,7 +54,7 @@ from feedcli.simulators.ht_universe import (
     synthetic_contract,
     synthetic_instrument,
 )
-from feedcli.timers import LOOP_TIMER, Timer
+from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
 
@@ -504,29 +504,15 @@ class HTSimulator(LoopbackServer):
     # ---- data flow ---------------------------------------------------------------------------
 
     async def _produce(self) -> None:
-        """Step the market on a fixed schedule, `rate` events per second, and fan out.
+        """Step the market on a fixed schedule (timers.on_schedule), `rate` events per second, and fan out."""
 
-        Sleeping to a schedule (rather than sleeping 1/rate after each step) keeps the rate
-        exact; at rates above the loop's timer resolution several events are due per wakeup
-        and are performed together. If the loop was blocked for long, the backlog is capped at
-        a quarter of a second of events rather than replayed in one burst.
-        """
-        timer = self.timer
-        interval = 1.0 / self.rate
-        burst = max(1, int(self.rate / 4))
-        start = timer.now()
-        done = 0
-        while True:
-            due = int((timer.now() - start) / interval) - done
-            if due > burst:
-                done += due - burst
-                due = burst
+        def step(due: int) -> None:
             for _ in range(due):
                 now = self._clock()
                 self._fan_out(self._market.step(now), tehran_timestamp(now))
-            done += due
             self._events += due
-            await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
+
+        await on_schedule(self.timer, self.rate, step)
 
     def _producer_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

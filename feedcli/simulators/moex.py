@@ -84,7 +84,7 @@ from feedcli.simulators.moex_market import (
     Instrument,
     Listing,
 )
-from feedcli.timers import LOOP_TIMER, Timer
+from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
 
@@ -457,22 +457,14 @@ class MoexSimulator(LoopbackServer):
 
     async def _produce(self) -> None:
         """Step every instrument `rate` times a second, on a fixed schedule, and fan out."""
-        timer = self.timer
-        interval = 1.0 / self.rate
-        burst = max(1, int(self.rate / 4))
-        start = timer.now()
-        done = 0
+
+        def step(due: int) -> None:
+            for _ in range(due):
+                self._step(self._clock())
+            self.events += due
+
         try:
-            while True:
-                due = int((timer.now() - start) / interval) - done
-                if due > burst:
-                    done += due - burst
-                    due = burst
-                for _ in range(due):
-                    self._step(self._clock())
-                done += due
-                self.events += due
-                await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
+            await on_schedule(self.timer, self.rate, step)
         except asyncio.CancelledError:
             raise
         except Exception:
