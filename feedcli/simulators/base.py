@@ -8,6 +8,7 @@ real base URL, and releases the port. It is also an async context manager.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -141,3 +142,11 @@ def malformed_frame(frame: str, nth: int) -> str:
     envelope = orjson.loads(frame)
     envelope.pop("data", None)
     return orjson.dumps(envelope).decode()
+
+
+async def cancelled(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task (a market producer) and wait until it has stopped; None is nothing to stop."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

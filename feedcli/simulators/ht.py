@@ -25,7 +25,6 @@ Faults can be injected for testing clients (all off by default; see `Faults`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import secrets
@@ -44,7 +43,7 @@ from aiohttp import WSMsgType, web
 from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
-from feedcli.simulators.base import LoopbackServer, malformed_frame
+from feedcli.simulators.base import LoopbackServer, cancelled, malformed_frame
 from feedcli.simulators.ht_market import HTMarket, MarketUpdate, tehran_timestamp
 from feedcli.simulators.ht_universe import (
     IME_UNIVERSE,
@@ -329,11 +328,8 @@ class HTSimulator(LoopbackServer):
 
     async def on_stopping(self) -> None:
         """Stop the market, then close every connection (1001)."""
-        if self._producer is not None:
-            self._producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._producer
-            self._producer = None
+        await cancelled(self._producer)
+        self._producer = None
         await asyncio.gather(
             *(self._kick(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._clients)),
             return_exceptions=True,

@@ -71,7 +71,7 @@ from feedcli.providers.moex.server import (
     receipt_frame,
     reply_frame,
 )
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, cancelled
 from feedcli.simulators.moex_market import (
     BOOK_COLUMNS,
     CANDLE_COLUMNS,
@@ -252,11 +252,8 @@ class MoexSimulator(LoopbackServer):
         self._producer = asyncio.ensure_future(self._produce())
 
     async def on_stopping(self) -> None:
-        if self._producer is not None:
-            self._producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._producer
-            self._producer = None
+        await cancelled(self._producer)
+        self._producer = None
         await asyncio.gather(*(self._close(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._conns)))
 
     # ---- the socket --------------------------------------------------------------------------
