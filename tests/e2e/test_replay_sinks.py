@@ -18,7 +18,7 @@ import orjson
 import pytest
 import redis
 
-from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, wait_for
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, second_ctrl_c_abandons, wait_for
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
@@ -329,21 +329,11 @@ def test_replay_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_a
         with redis.Redis(port=redis_server.port) as r:
             assert wait_for(lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 20)
         redis_server.stop()  # for good: the lines from now on wait in the sink
-        time.sleep(2.5)  # the replay reaches its end and waits for the sink
-        assert proc.poll() is None
-        proc.send_signal(signal.SIGINT)
-        time.sleep(1.0)
-        assert proc.poll() is None  # the first Ctrl-C waits for the sink too
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert "is down" in err and "waiting for redis://" in err
-    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
-    assert match and int(match.group(1)) >= 1, err
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    second_ctrl_c_abandons(proc, before=2.5, between=1.0)  # 2.5 s: the replay reaches its end and waits
 
 
 def test_lines_read_back_are_checked_and_to_ends_even_a_follower(tmp_path: Path, redis_server: RedisServer) -> None:
