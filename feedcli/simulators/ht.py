@@ -396,22 +396,25 @@ class HTSimulator(LoopbackServer):
             sub = tse.parse_request_target(request.path, request.query_string)
             table = self._isins if sub.by == "isin" else self._names
             symbols = list(dict.fromkeys(sub.symbols))
-            found = {s: self._lookup(table, s) or self._synthesize("tse", sub.by, s) for s in symbols}
-            unknown = [s for s, spec in found.items() if spec is None]
-            if unknown:
-                raise Refusal(f"Invalid symbol: {', '.join(unknown)}")
+            keys = self._served("tse", sub.by, table, symbols, "symbol")
             channels = tuple(dict.fromkeys(sub.channels))
-            keys = self._add_to_market(found)
             return sub.by, [(keys[s], c) for s in symbols for c in channels]
         isub = ime.parse_request_target(request.path, request.query_string)
         ctable = self._contract_ids if isub.by == "id" else self._contract_names
         contracts = list(dict.fromkeys(isub.contracts))
-        cfound = {c: self._lookup(ctable, c) or self._synthesize("ime", isub.by, c) for c in contracts}
-        unknown = [c for c, spec in cfound.items() if spec is None]
-        if unknown:
-            raise Refusal(f"Invalid contract: {', '.join(unknown)}")
-        ckeys = self._add_to_market(cfound)
+        ckeys = self._served("ime", isub.by, ctable, contracts, "contract")
         return isub.by, [(ckeys[c], ime.CHANNEL) for c in contracts]
+
+    def _served(
+        self, family: Family, by: str, table: Mapping[str, Any], identifiers: list[str], what: str
+    ) -> dict[str, str]:
+        """The market key of each identifier (listed, else synthesized), now moving in the market;
+        Refusal `Invalid {what}: ...` naming those that are neither."""
+        found = {i: self._lookup(table, i) or self._synthesize(family, by, i) for i in identifiers}
+        unknown = [i for i, spec in found.items() if spec is None]
+        if unknown:
+            raise Refusal(f"Invalid {what}: {', '.join(unknown)}")
+        return self._add_to_market(found)
 
     @staticmethod
     def _lookup(table: Mapping[str, Any], identifier: str) -> Any:
