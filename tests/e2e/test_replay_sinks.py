@@ -11,14 +11,21 @@ import re
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
 
-from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, second_ctrl_c_abandons, wait_for
+from tests.support.cli import (
+    FEEDCLI,
+    Simulator,
+    ends_through_a_restart,
+    feedcli_env,
+    run,
+    second_ctrl_c_abandons,
+    wait_for,
+)
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
@@ -256,18 +263,8 @@ def test_a_sink_stopped_and_restarted_mid_replay_gets_every_line(tmp_path: Path,
         [*FEEDCLI, "replay", str(tmp_path / "day.ndjson"), "--sink", redis_server.url()],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    try:
-        with redis.Redis(port=redis_server.port) as r:
-            assert wait_for(lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 20)
-        redis_server.stop()
-        time.sleep(1.0)
-        redis_server.start()
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    with redis.Redis(port=redis_server.port) as r:
+        out, err = ends_through_a_restart(proc, redis_server, lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 1.0)
     assert out.splitlines() == lines  # the output is the recording, without sink-down lines
     with redis.Redis(port=redis_server.port) as r:
         stored = {f[b"line"] for k in r.scan_iter("feedcli:moex:trades:*") for _i, f in r.xrange(k)}

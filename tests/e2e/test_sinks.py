@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
 
-from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, second_ctrl_c_abandons, wait_for
+from tests.support.cli import (
+    FEEDCLI,
+    Simulator,
+    ends_through_a_restart,
+    feedcli_env,
+    run,
+    second_ctrl_c_abandons,
+    wait_for,
+)
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
@@ -120,17 +127,8 @@ def test_stream_ends_only_when_a_restarted_sink_has_every_line(
          "--sink", redis_server.url()],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    try:
-        assert wait_for(lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server), 20)
-        redis_server.stop()
-        time.sleep(2.0)
-        redis_server.start()
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    ready = lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server)  # noqa: E731
+    out, _err = ends_through_a_restart(proc, redis_server, ready, 2.0)
     printed = out.splitlines()
     stored = redis_lines(redis_server)
     data = [x for x in printed if b'"channel"' in x]

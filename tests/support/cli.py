@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -125,3 +126,20 @@ def second_ctrl_c_abandons(proc: subprocess.Popen[str], *, before: float, betwee
     assert "is down" in err and "waiting for redis://" in err
     match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
     assert match and int(match.group(1)) >= 1, err
+
+
+def ends_through_a_restart(proc: subprocess.Popen[bytes], server: Any, ready: Any, down: float) -> tuple[bytes, bytes]:
+    """Once `ready()` (within 20 s), stop the sink's `server` for `down` seconds and start it
+    again; then the run's stdout and stderr when it has ended, with exit 0."""
+    try:
+        assert wait_for(ready, 20)
+        server.stop()
+        time.sleep(down)
+        server.start()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    return out, err
