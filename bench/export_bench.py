@@ -34,6 +34,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from _common import write_batched
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results" / "export.json"
@@ -63,18 +65,12 @@ def generate(path: Path, n: int, pool_size: int = 5000) -> int:
     size = len(header)
     with path.open("wb") as out:
         out.write(header)
-        batch = []
-        for i in range(n):
-            recv = clock.format(t0.timestamp() + (i + 1) * 0.001).encode()
-            batch.append(pool[i % len(pool)].replace(b'"@"', b'"' + recv + b'"', 1))
-            if len(batch) >= 20_000:
-                chunk = b"".join(batch)
-                size += len(chunk)
-                out.write(chunk)
-                batch = []
-        chunk = b"".join(batch)
-        size += len(chunk)
-        out.write(chunk)
+        base = t0.timestamp()
+        stamped = (
+            pool[i % len(pool)].replace(b'"@"', b'"' + clock.format(base + (i + 1) * 0.001).encode() + b'"', 1)
+            for i in range(n)
+        )
+        size += write_batched(out, stamped)
     return size
 
 

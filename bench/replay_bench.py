@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from _common import write_batched
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results" / "replay.json"
@@ -76,18 +78,13 @@ def generate(path: Path, n: int, pool_size: int = 5000) -> tuple[int, str, int]:
     size = len(header)
     with path.open("wb") as out:
         out.write(header)
-        batch: list[bytes] = []
-        for i in range(n - 1):
-            head, tail = pool[i % len(pool)]
-            batch.append(head + clock.format(base + (i + 1) * 0.001).encode() + tail)
-            if len(batch) >= 20_000:
-                chunk = b"".join(batch)
-                size += len(chunk)
-                out.write(chunk)
-                batch = []
-        chunk = b"".join(batch)
-        size += len(chunk)
-        out.write(chunk)
+        size += write_batched(
+            out,
+            (
+                pool[i % len(pool)][0] + clock.format(base + (i + 1) * 0.001).encode() + pool[i % len(pool)][1]
+                for i in range(n - 1)
+            ),
+        )
     typical = sorted(symbols, key=symbols.__getitem__)[len(symbols) // 2]  # median frequency
     return size, typical, len(symbols)
 

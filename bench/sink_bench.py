@@ -38,6 +38,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -168,23 +169,36 @@ async def throughput(redis_srv: RedisServer, nats_srv: NatsServer, n: int, round
             lambda: empty_stream(nats_srv.port),
         ),
     }
-    out: dict[str, Any] = {}
-    for name, (ours, theirs, reset) in pairs.items():
-        await reset()
-        await ours()  # warm-up, both
-        await reset()
-        await theirs()
-        mine: list[float] = []
-        base: list[float] = []
-        for r in range(rounds):
-            order = [(ours, mine), (theirs, base)] if r % 2 == 0 else [(theirs, base), (ours, mine)]
-            for run, into in order:
-                await reset()
-                into.append(await run())
-        m, b = statistics.median(mine), statistics.median(base)
-        out[name] = {"feedcli": round(m), "library": round(b), "ratio": round(m / b, 3), "runs": [mine, base]}
-        print(f"{name:16} feedcli {m:>10,.0f} lines/s   library {b:>10,.0f} lines/s   ratio {m / b:5.2f}", flush=True)
-    return out
+    return {name: await interleaved(name, ours, theirs, rounds, reset) for name, (ours, theirs, reset) in pairs.items()}
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def interleaved(
+    name: str,
+    ours: Callable[[], Awaitable[float]],
+    theirs: Callable[[], Awaitable[float]],
+    rounds: int,
+    reset: Callable[[], Awaitable[None]] = _nothing,
+) -> dict[str, Any]:
+    """feedcli's run and the library's, a warm-up each, then `rounds` of both in alternating
+    order (`reset` before every run); their medians in lines/s, and the ratio, printed too."""
+    await reset()
+    await ours()  # warm-up, both
+    await reset()
+    await theirs()
+    mine: list[float] = []
+    base: list[float] = []
+    for r in range(rounds):
+        order = [(ours, mine), (theirs, base)] if r % 2 == 0 else [(theirs, base), (ours, mine)]
+        for run, into in order:
+            await reset()
+            into.append(await run())
+    m, b = statistics.median(mine), statistics.median(base)
+    print(f"{name:16} feedcli {m:>10,.0f} lines/s   library {b:>10,.0f} lines/s   ratio {m / b:5.2f}", flush=True)
+    return {"feedcli": round(m), "library": round(b), "ratio": round(m / b, 3), "runs": [mine, base]}
 
 
 # ---------------------------------------------------------------------- reading back
@@ -280,20 +294,7 @@ async def reading_back(redis_srv: RedisServer, nats_srv: NatsServer, n: int, rou
             lambda: nats_py_read(nats_srv.port, n),
         ),
     }
-    out: dict[str, Any] = {}
-    for name, (ours, theirs) in pairs.items():
-        await ours()  # warm-up, both
-        await theirs()
-        mine: list[float] = []
-        base: list[float] = []
-        for r in range(rounds):
-            order = [(ours, mine), (theirs, base)] if r % 2 == 0 else [(theirs, base), (ours, mine)]
-            for run, into in order:
-                into.append(await run())
-        m, b = statistics.median(mine), statistics.median(base)
-        out[name] = {"feedcli": round(m), "library": round(b), "ratio": round(m / b, 3), "runs": [mine, base]}
-        print(f"{name:16} feedcli {m:>10,.0f} lines/s   library {b:>10,.0f} lines/s   ratio {m / b:5.2f}", flush=True)
-    return out
+    return {name: await interleaved(name, ours, theirs, rounds) for name, (ours, theirs) in pairs.items()}
 
 
 async def memory_down(redis_srv: RedisServer, seconds: float) -> dict[str, Any]:

@@ -10,6 +10,7 @@ Only scheduling goes through a timer: I/O timeouts (a close that must not hang) 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -33,3 +34,25 @@ class LoopTimer:
 
 #: the one real timer; stateless, so shared
 LOOP_TIMER: Timer = LoopTimer()
+
+
+async def on_schedule(timer: Timer, rate: float, step: Callable[[int], None]) -> None:
+    """Call `step(n)` with the number of events due, `rate` events a second, forever (the simulators' producers).
+
+    Sleeping to a schedule (rather than sleeping 1/rate after each step) keeps the rate
+    exact; at rates above the loop's timer resolution several events are due per wakeup
+    and are performed together. If the loop was blocked for long, the backlog is capped at
+    a quarter of a second of events rather than replayed in one burst.
+    """
+    interval = 1.0 / rate
+    burst = max(1, int(rate / 4))
+    start = timer.now()
+    done = 0
+    while True:
+        due = int((timer.now() - start) / interval) - done
+        if due > burst:
+            done += due - burst
+            due = burst
+        step(due)
+        done += due
+        await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))

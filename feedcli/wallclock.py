@@ -78,3 +78,20 @@ def utc_of(ts: str | None, zone: tzinfo) -> str | None:
     if not ts:
         return None
     return ToUtc(lambda: zone)(ts)
+
+
+def utc_moment(ts: object) -> datetime | None:
+    """A line's `ts` (ISO 8601, `Z` or an offset; naive read as UTC) as an aware time; None if it is none.
+
+    The replay simulators turn recorded times back into a venue's epoch numbers with it; each
+    keeps its own rounding to milliseconds (its wire format's).
+    """
+    if not isinstance(ts, str) or not ts:
+        return None
+    try:
+        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment

@@ -177,6 +177,19 @@ def zone(name: str | None) -> Any:
 DEFAULT_STALE_AFTER = 120.0
 DEFAULT_PROFILE_NAME = DEFAULT_PROFILE
 
+#: how a live connection is kept up (stream and record alike): (parameter, option, default), in --help order
+CONNECTION: tuple[tuple[str, Any, Any], ...] = (
+    ("stale_after", StaleAfter, DEFAULT_STALE_AFTER),
+    ("max_retries", MaxRetries, None),
+    ("ping_interval", PingInterval, 20.0),
+    ("profile", Profile, DEFAULT_PROFILE_NAME),
+)
+#: where else every line goes, and in which shape (stream and record alike)
+DELIVERY: tuple[tuple[str, Any, Any], ...] = (
+    ("sink", Sinks, None),
+    ("normalize", Normalize, False),
+)
+
 
 def base_url(explicit: str | None, provider: str, default: str, *, family: str | None = None) -> str:
     """--url, else FEEDCLI_<PROVIDER>_URL, else FEEDCLI_<FAMILY>_URL, else production.

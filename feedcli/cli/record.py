@@ -83,12 +83,8 @@ COMMON: tuple[Shared, ...] = (
     ("url", o.Url, None),
     ("limit", o.Limit, None),
     ("duration", o.Duration, None),
-    ("stale_after", o.StaleAfter, o.DEFAULT_STALE_AFTER),
-    ("max_retries", o.MaxRetries, None),
-    ("ping_interval", o.PingInterval, 20.0),
-    ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
-    ("sink", o.Sinks, None),
-    ("normalize", o.Normalize, False),
+    *o.CONNECTION,
+    *o.DELIVERY,
 )
 
 

@@ -25,15 +25,11 @@ COMMON: tuple[Shared, ...] = (
     ("limit", o.Limit, None),
     ("duration", o.Duration, None),
     ("events", o.Events, False),
-    ("stale_after", o.StaleAfter, o.DEFAULT_STALE_AFTER),
-    ("max_retries", o.MaxRetries, None),
-    ("ping_interval", o.PingInterval, 20.0),
-    ("profile", o.Profile, o.DEFAULT_PROFILE_NAME),
+    *o.CONNECTION,
     ("fps", o.Fps, 10.0),
     ("focus", o.Focus, None),
     ("tz", o.Tz, None),
-    ("sink", o.Sinks, None),
-    ("normalize", o.Normalize, False),
+    *o.DELIVERY,
 )
 
 

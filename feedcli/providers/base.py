@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from feedcli.errors import FeedError, UsageError
+from feedcli.errors import FeedError, MalformedFrame, UsageError
 from feedcli.events import Event
 
 Frame = bytes | str
@@ -133,6 +133,30 @@ class Codec(ABC):
     def poll_delay(self, now: float) -> float:
         """For a codec without WebSocket: seconds to wait before asking `pending_requests` again."""
         return 1.0
+
+
+class OneRequestCodec(Codec):
+    """A codec that is one HTTP call and no WebSocket (a login, an instrument search).
+
+    The request is handed out once; `on_http` reads its answer and sets `finished`.
+    `what` names the call for the error a stray WebSocket frame raises.
+    """
+
+    handshake = None
+    what = "a one-request codec"
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._asked = False
+
+    def pending_requests(self, now: float) -> list[HttpRequest]:
+        if self._asked:
+            return []
+        self._asked = True
+        return [self._request]
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        raise MalformedFrame(f"{self.what} has no WebSocket")
 
 
 _SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}

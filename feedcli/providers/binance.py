@@ -40,6 +40,7 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import instrument_rows
 from feedcli.providers.crypto import binance as crypto
 from feedcli.ratelimit import Pool, RestLimits, Rule, by_limit
 
@@ -279,13 +280,7 @@ class BinanceExchange(Exchange):
         listed = info.get("symbols") if isinstance(info, dict) else None
         if not isinstance(listed, list):
             raise MalformedFrame("exchangeInfo answer without a 'symbols' list")
-        rows = []
-        for s in listed:
-            if isinstance(s, dict) and s.get("symbol") and s.get("baseAsset") and s.get("quoteAsset"):
-                base, quote = str(s["baseAsset"]), str(s["quoteAsset"])
-                row = {"pair": f"{base}-{quote}", "symbol": s["symbol"], "base": base, "quote": quote}
-                rows.append({**row, "status": s.get("status")})
-        return rows
+        return instrument_rows(listed, "symbol", "baseAsset", "quoteAsset", "status")
 
     def check_preflight(self, response: HttpResponse, symbols: Sequence[str]) -> None:
         if response.status >= 400:

@@ -21,7 +21,16 @@ from feedcli import market
 from feedcli.credentials import TokenLogin
 from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, SubscriptionError
 from feedcli.events import DataEvent, Event, epoch_iso
-from feedcli.providers.base import Codec, Frame, Handshake, HttpRequest, HttpResponse, SelectorOption, http_url
+from feedcli.providers.base import (
+    Codec,
+    Frame,
+    Handshake,
+    HttpRequest,
+    HttpResponse,
+    OneRequestCodec,
+    SelectorOption,
+    http_url,
+)
 from feedcli.providers.record import DROP_AFTER, MALFORMED_EVERY, SEED, Replay, SimOption, Simulator, lazy, rate_option
 from feedcli.wallclock import ToUtc
 
@@ -91,7 +100,7 @@ def _spellings(secret: str) -> set[str]:
     return {secret, quote_plus(secret), quote(secret, safe=""), orjson.dumps(secret).decode()[1:-1]}
 
 
-class LoginCodec(Codec):
+class LoginCodec(OneRequestCodec):
     """The token request as the engine runs it: one form POST, the JWT read from the answer.
 
     No WebSocket: the codec is finished once the answer is read, with `token` set, or
@@ -100,25 +109,20 @@ class LoginCodec(Codec):
     """
 
     provider = "login"
-    handshake = None
+    what = "a login"
 
     def __init__(self, base_url: str, user: str, password: str) -> None:
-        self._request = HttpRequest(
-            "POST",
-            http_url(base_url, LOGIN_PATH),
-            headers=(("Accept", "application/json"),),
-            purpose="token",
-            form=tuple(login_form(user, password).items()),
+        super().__init__(
+            HttpRequest(
+                "POST",
+                http_url(base_url, LOGIN_PATH),
+                headers=(("Accept", "application/json"),),
+                purpose="token",
+                form=tuple(login_form(user, password).items()),
+            )
         )
         self._password = password
-        self._asked = False
         self.token: str | None = None
-
-    def pending_requests(self, now: float) -> list[HttpRequest]:
-        if self._asked:
-            return []
-        self._asked = True
-        return [self._request]
 
     def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
         status = response.status
@@ -137,9 +141,6 @@ class LoginCodec(Codec):
         if status in (401, 403):
             raise AuthError(f"login refused (HTTP {status}): {detail}")
         raise FeedError(f"login failed (HTTP {status}): {detail}")
-
-    def parse(self, frame: Frame, recv: str) -> list[Event]:
-        raise MalformedFrame("a login has no WebSocket")
 
 
 def auth_headers(token: str, *, bearer: bool = False) -> tuple[tuple[str, str], ...]:

@@ -44,6 +44,7 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import instrument_rows
 from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits, Rule
@@ -193,13 +194,7 @@ class OKXExchange(Exchange):
         if not isinstance(data, list) or str(answer.get("code", "0")) != "0":
             msg = answer.get("msg") if isinstance(answer, dict) else None
             raise MalformedFrame(f"okx: the instruments answer holds no list ({msg or 'no data'})")
-        rows = []
-        for inst in data:
-            if isinstance(inst, dict) and inst.get("instId") and inst.get("baseCcy") and inst.get("quoteCcy"):
-                base, quote = str(inst["baseCcy"]), str(inst["quoteCcy"])
-                row = {"pair": f"{base}-{quote}", "symbol": inst["instId"], "base": base, "quote": quote}
-                rows.append({**row, "status": inst.get("state")})
-        return rows
+        return instrument_rows(data, "instId", "baseCcy", "quoteCcy", "state")
 
     def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
         # under OKX's 30 s: a longer one would let the server close us first

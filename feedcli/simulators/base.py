@@ -8,10 +8,12 @@ real base URL, and releases the port. It is also an async context manager.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import orjson
 from aiohttp import web
 
 
@@ -130,3 +132,21 @@ def _parameters(cls: type) -> set[str]:
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             break
     return names
+
+
+def malformed_frame(frame: str, nth: int) -> str:
+    """The `nth` malformed frame of a connection (the malformed-frame fault), turn about:
+    the JSON cut in half, or a well-formed envelope without its `data`: both a client must reject."""
+    if nth % 2:
+        return frame[: len(frame) // 2]
+    envelope = orjson.loads(frame)
+    envelope.pop("data", None)
+    return orjson.dumps(envelope).decode()
+
+
+async def cancelled(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task (a market producer) and wait until it has stopped; None is nothing to stop."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -13,14 +13,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from feedcli.providers.bybit import (
     ARGS_PER_REQUEST,
@@ -68,17 +67,7 @@ class BybitSimulator(CandleSimulator):
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         sub = await self.accept(request, conn_id=str(uuid.uuid4()))
-        ws = sub.ws
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                sub.last_heard = time.monotonic()
-                for reply in self.on_message(sub, msg.data):
-                    await ws.send_str(reply)
-        finally:
-            self.subscribers.discard(sub)
-        return ws
+        return await self.serve(sub, self.on_message)
 
     def on_message(self, sub: Subscriber, text: str) -> list[str]:
         conn_id = sub.extra["conn_id"]

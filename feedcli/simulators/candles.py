@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
@@ -234,6 +234,24 @@ class CandleSimulator(LoopbackServer):
         sub = Subscriber(ws, extra=dict(extra))
         self.subscribers.add(sub)
         return sub
+
+    async def serve(self, sub: Subscriber, answer: Callable[[Subscriber, str], Iterable[str]]) -> web.WebSocketResponse:
+        """Read a client's text messages until it goes, sending back what `answer` makes of each.
+
+        Every text message counts as hearing from the client (the idle rule); other message
+        types are skipped. The client is forgotten when it goes.
+        """
+        ws = sub.ws
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                sub.last_heard = time.monotonic()
+                for reply in answer(sub, msg.data):
+                    await ws.send_str(reply)
+        finally:
+            self.subscribers.discard(sub)
+        return ws
 
     # -- trades, books, tickers ---------------------------------------------------------------
 

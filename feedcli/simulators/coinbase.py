@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from feedcli.providers import coinbase as cb
 from feedcli.providers.candles import Candle
@@ -73,17 +73,7 @@ class CoinbaseSimulator(CandleSimulator):
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         sub = await self.accept(request, heartbeats=False)
-        ws = sub.ws
-        try:
-            async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
-                    continue
-                sub.last_heard = time.monotonic()
-                for frame in self._on_client(sub, msg.data):
-                    await ws.send_str(frame.decode())
-        finally:
-            self.subscribers.discard(sub)
-        return ws
+        return await self.serve(sub, lambda s, text: [frame.decode() for frame in self._on_client(s, text)])
 
     def _error(self, message: str) -> bytes:
         return orjson.dumps({"type": "error", "message": message})

@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
 from typing import Any
 
 import orjson
@@ -46,6 +45,7 @@ from feedcli.events import DataEvent
 from feedcli.providers.candles import Candle
 from feedcli.simulators.candles import CandleSimulator, Subscriber, _send
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT
+from feedcli.wallclock import utc_moment
 
 #: how often the server looks for a connection's first accepted subscription (seconds)
 SUBSCRIBED_POLL = 0.02
@@ -109,15 +109,8 @@ def candle_of(data: Any) -> Candle | None:
 
 def epoch_ms(ts: Any) -> int | None:
     """An ISO 8601 time (a line's `ts`, a candle's `timestamp`) as epoch milliseconds."""
-    if not isinstance(ts, str) or not ts:
-        return None
-    try:
-        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return round(moment.timestamp() * 1000)
+    moment = utc_moment(ts)
+    return None if moment is None else round(moment.timestamp() * 1000)
 
 
 def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:

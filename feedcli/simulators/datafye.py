@@ -70,7 +70,7 @@ from feedcli.providers.datafye import (
     data_message,
     parse_client_message,
 )
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, malformed_frame
 from feedcli.simulators.datafye_market import (
     FREQUENCY_MS,
     UNIVERSE,
@@ -500,11 +500,7 @@ class DatafyeSimulator(LoopbackServer):
     def _malformed(conn: _Conn, frame: str) -> str:
         """A frame a client must reject: truncated JSON, or a data envelope without `data`."""
         conn.malformed += 1
-        if conn.malformed % 2:
-            return frame[: len(frame) // 2]
-        envelope = orjson.loads(frame)
-        envelope.pop("data", None)
-        return orjson.dumps(envelope).decode()
+        return malformed_frame(frame, conn.malformed)
 
     # ---- live data ---------------------------------------------------------------------------
 

@@ -14,13 +14,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.crypto import gate as crypto
@@ -81,17 +80,7 @@ class GateSimulator(CandleSimulator):
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         sub = await self.accept(request)
-        ws = sub.ws
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                sub.last_heard = time.monotonic()
-                for reply in self.on_message(sub, msg.data):
-                    await ws.send_str(reply)
-        finally:
-            self.subscribers.discard(sub)
-        return ws
+        return await self.serve(sub, self.on_message)
 
     def on_message(self, sub: Subscriber, text: str) -> list[str]:
         now_ms = self.now_ms()

@@ -29,7 +29,6 @@ the connections' state.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import secrets
@@ -48,7 +47,7 @@ from aiohttp import WSMsgType, web
 from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, cancelled, malformed_frame
 from feedcli.simulators.ht_market import HTMarket, MarketUpdate, tehran_timestamp
 from feedcli.simulators.ht_universe import (
     IME_UNIVERSE,
@@ -58,7 +57,7 @@ from feedcli.simulators.ht_universe import (
     synthetic_contract,
     synthetic_instrument,
 )
-from feedcli.timers import LOOP_TIMER, Timer
+from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
 
@@ -333,11 +332,8 @@ class HTSimulator(LoopbackServer):
 
     async def on_stopping(self) -> None:
         """Stop the market, then close every connection (1001)."""
-        if self._producer is not None:
-            self._producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._producer
-            self._producer = None
+        await cancelled(self._producer)
+        self._producer = None
         await asyncio.gather(
             *(self._kick(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._clients)),
             return_exceptions=True,
@@ -404,22 +400,25 @@ class HTSimulator(LoopbackServer):
             sub = tse.parse_request_target(request.path, request.query_string)
             table = self._isins if sub.by == "isin" else self._names
             symbols = list(dict.fromkeys(sub.symbols))
-            found = {s: self._lookup(table, s) or self._synthesize("tse", sub.by, s) for s in symbols}
-            unknown = [s for s, spec in found.items() if spec is None]
-            if unknown:
-                raise Refusal(f"Invalid symbol: {', '.join(unknown)}")
+            keys = self._served("tse", sub.by, table, symbols, "symbol")
             channels = tuple(dict.fromkeys(sub.channels))
-            keys = self._add_to_market(found)
             return sub.by, [(keys[s], c) for s in symbols for c in channels]
         isub = ime.parse_request_target(request.path, request.query_string)
         ctable = self._contract_ids if isub.by == "id" else self._contract_names
         contracts = list(dict.fromkeys(isub.contracts))
-        cfound = {c: self._lookup(ctable, c) or self._synthesize("ime", isub.by, c) for c in contracts}
-        unknown = [c for c, spec in cfound.items() if spec is None]
-        if unknown:
-            raise Refusal(f"Invalid contract: {', '.join(unknown)}")
-        ckeys = self._add_to_market(cfound)
+        ckeys = self._served("ime", isub.by, ctable, contracts, "contract")
         return isub.by, [(ckeys[c], ime.CHANNEL) for c in contracts]
+
+    def _served(
+        self, family: Family, by: str, table: Mapping[str, Any], identifiers: list[str], what: str
+    ) -> dict[str, str]:
+        """The market key of each identifier (listed, else synthesized), now moving in the market;
+        Refusal `Invalid {what}: ...` naming those that are neither."""
+        found = {i: self._lookup(table, i) or self._synthesize(family, by, i) for i in identifiers}
+        unknown = [i for i, spec in found.items() if spec is None]
+        if unknown:
+            raise Refusal(f"Invalid {what}: {', '.join(unknown)}")
+        return self._add_to_market(found)
 
     @staticmethod
     def _lookup(table: Mapping[str, Any], identifier: str) -> Any:
@@ -508,29 +507,15 @@ class HTSimulator(LoopbackServer):
     # ---- data flow ---------------------------------------------------------------------------
 
     async def _produce(self) -> None:
-        """Step the market on a fixed schedule, `rate` events per second, and fan out.
+        """Step the market on a fixed schedule (timers.on_schedule), `rate` events per second, and fan out."""
 
-        Sleeping to a schedule (rather than sleeping 1/rate after each step) keeps the rate
-        exact; at rates above the loop's timer resolution several events are due per wakeup
-        and are performed together. If the loop was blocked for long, the backlog is capped at
-        a quarter of a second of events rather than replayed in one burst.
-        """
-        timer = self.timer
-        interval = 1.0 / self.rate
-        burst = max(1, int(self.rate / 4))
-        start = timer.now()
-        done = 0
-        while True:
-            due = int((timer.now() - start) / interval) - done
-            if due > burst:
-                done += due - burst
-                due = burst
+        def step(due: int) -> None:
             for _ in range(due):
                 now = self._clock()
                 self._fan_out(self._market.step(now), tehran_timestamp(now))
-            done += due
             self._events += due
-            await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
+
+        await on_schedule(self.timer, self.rate, step)
 
     def _producer_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -594,11 +579,7 @@ class HTSimulator(LoopbackServer):
     def _malformed(client: _Client, frame: str) -> str:
         """A frame a client must reject: truncated JSON, or a valid envelope without `data`."""
         client.malformed += 1
-        if client.malformed % 2:
-            return frame[: len(frame) // 2]
-        envelope = orjson.loads(frame)
-        envelope.pop("data", None)
-        return orjson.dumps(envelope).decode()
+        return malformed_frame(frame, client.malformed)
 
     async def _kick(self, client: _Client, code: int, reason: str) -> None:
         """Close one client with a code and reason; abort it if the close cannot be written."""

@@ -19,13 +19,12 @@ Ping settings: constructor kwargs, or FEEDCLI_SIM_KUCOIN_PING_INTERVAL / _PING_T
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from feedcli.knobs import env_seconds
 from feedcli.providers import kucoin as kc
@@ -101,18 +100,8 @@ class KucoinSimulator(CandleSimulator):
         self.tokens.discard(token)
         connect_id = request.query.get("connectId") or secrets.token_hex(4)
         sub = await self.accept(request)
-        ws = sub.ws
-        await ws.send_str(orjson.dumps({"id": connect_id, "type": "welcome"}).decode())
-        try:
-            async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
-                    continue
-                sub.last_heard = time.monotonic()
-                for frame in self._on_client(sub, msg.data, connect_id):
-                    await ws.send_str(frame)
-        finally:
-            self.subscribers.discard(sub)
-        return ws
+        await sub.ws.send_str(orjson.dumps({"id": connect_id, "type": "welcome"}).decode())
+        return await self.serve(sub, lambda s, text: self._on_client(s, text, connect_id))
 
     def _on_client(self, sub: Subscriber, text: str, connect_id: str) -> list[str]:
         try:

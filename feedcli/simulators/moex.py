@@ -71,7 +71,7 @@ from feedcli.providers.moex.server import (
     receipt_frame,
     reply_frame,
 )
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, cancelled
 from feedcli.simulators.moex_market import (
     BOOK_COLUMNS,
     CANDLE_COLUMNS,
@@ -84,7 +84,7 @@ from feedcli.simulators.moex_market import (
     Instrument,
     Listing,
 )
-from feedcli.timers import LOOP_TIMER, Timer
+from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +252,8 @@ class MoexSimulator(LoopbackServer):
         self._producer = asyncio.ensure_future(self._produce())
 
     async def on_stopping(self) -> None:
-        if self._producer is not None:
-            self._producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._producer
-            self._producer = None
+        await cancelled(self._producer)
+        self._producer = None
         await asyncio.gather(*(self._close(c, GOING_AWAY, REASON_SHUTDOWN) for c in list(self._conns)))
 
     # ---- the socket --------------------------------------------------------------------------
@@ -457,22 +454,14 @@ class MoexSimulator(LoopbackServer):
 
     async def _produce(self) -> None:
         """Step every instrument `rate` times a second, on a fixed schedule, and fan out."""
-        timer = self.timer
-        interval = 1.0 / self.rate
-        burst = max(1, int(self.rate / 4))
-        start = timer.now()
-        done = 0
+
+        def step(due: int) -> None:
+            for _ in range(due):
+                self._step(self._clock())
+            self.events += due
+
         try:
-            while True:
-                due = int((timer.now() - start) / interval) - done
-                if due > burst:
-                    done += due - burst
-                    due = burst
-                for _ in range(due):
-                    self._step(self._clock())
-                done += due
-                self.events += due
-                await timer.sleep(max(0.0, start + (done + 1) * interval - timer.now()))
+            await on_schedule(self.timer, self.rate, step)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -17,6 +17,7 @@ from feedcli.providers.moex.tables import book_rows, candle_row
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER
 from feedcli.simulators.moex import MoexSimulator
 from feedcli.simulators.replay_server import DRAIN_TIMEOUT
+from feedcli.wallclock import utc_moment
 
 
 class MoexReplay(MoexSimulator):
@@ -116,14 +117,5 @@ class MoexReplay(MoexSimulator):
 
 def _epoch_ms(ts: str | None) -> int | None:
     """A line's `ts` (ISO 8601) as epoch milliseconds, the packet timestamp; None if it has none."""
-    if not ts:
-        return None
-    from datetime import datetime, timezone
-
-    try:
-        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1000)
+    moment = utc_moment(ts)
+    return None if moment is None else int(moment.timestamp() * 1000)

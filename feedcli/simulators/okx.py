@@ -16,13 +16,12 @@ doesn't exist.","data":[]}`; a bad bar `{"code":"51000","msg":"Parameter bar err
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.crypto.model import Level, format_number
@@ -81,20 +80,13 @@ class OKXSimulator(CandleSimulator):
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         sub = await self.accept(request, conn_id=secrets.token_hex(4), business=request.path == WS_PATH)
-        ws = sub.ws
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                sub.last_heard = time.monotonic()
-                if msg.data == "ping":
-                    await ws.send_str("pong")
-                    continue
-                for answer in self._answer(sub, msg.data):
-                    await ws.send_str(orjson.dumps(answer).decode())
-        finally:
-            self.subscribers.discard(sub)
-        return ws
+        return await self.serve(sub, self._replies)
+
+    def _replies(self, sub: Subscriber, text: str) -> list[str]:
+        """`pong` to a text `ping` (OKX's keepalive), else the answers to a request."""
+        if text == "ping":
+            return ["pong"]
+        return [orjson.dumps(answer).decode() for answer in self._answer(sub, text)]
 
     def _error(self, sub: Subscriber, code: str, msg: str) -> dict[str, Any]:
         return {"event": "error", "code": code, "msg": msg, "connId": sub.extra["conn_id"]}

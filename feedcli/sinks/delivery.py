@@ -34,8 +34,8 @@ import random
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
 
 import orjson
 
@@ -393,6 +393,31 @@ class BrokerSink:
 def _backoff(attempt: int) -> float:
     delay = min(BACKOFF_CAP, BACKOFF_FIRST * (2**attempt))
     return delay * (1 + random.uniform(-BACKOFF_JITTER, BACKOFF_JITTER))
+
+
+_T = TypeVar("_T")
+
+
+async def read_again(name: str, why: object, attempt: Callable[[], Awaitable[_T]], note: Note = stderr_note) -> _T:
+    """A follower's way back after it lost its server (Redis, NATS): said once, retried with backoff.
+
+    `attempt` is tried until it returns; a SinkUnavailable from it is waited out, anything
+    else it raises ends the reading. Its result (a new connection, or None) is returned.
+    """
+    from feedcli.backoff import Backoff
+
+    note(f"feedcli: {name}: cannot read ({why}); trying again")
+    backoff = Backoff(base=0.25, cap=5.0)
+    tries = 0
+    while True:
+        tries += 1
+        await asyncio.sleep(backoff.delay(tries))
+        try:
+            result = await attempt()
+        except SinkUnavailable:
+            continue
+        note(f"feedcli: {name}: reading again")
+        return result
 
 
 def announce_to(sinks: Sequence[BrokerSink], consumers: Sequence[object]) -> None:

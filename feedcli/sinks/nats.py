@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.sinks.delivery import Note, Route, SinkUnavailable, stderr_note
+from feedcli.sinks.delivery import Note, Route, SinkUnavailable, read_again, stderr_note
 from feedcli.sinks.redis import recv_of, server_text
 from feedcli.sinks.urls import Endpoint, NatsSinkSpec, NatsSourceSpec
 
@@ -315,20 +315,7 @@ async def read_nats(spec: NatsSourceSpec, *, follow: bool = False) -> AsyncItera
 
 async def _reconnect(spec: NatsSourceSpec, why: str, note: Note = stderr_note) -> NatsClient:
     """A new connection for a follower that lost its own: said once, retried with backoff."""
-    from feedcli.backoff import Backoff
-
-    note(f"feedcli: {spec.name}: cannot read ({why}); trying again")
-    backoff = Backoff(base=0.25, cap=5.0)
-    attempt = 0
-    while True:
-        attempt += 1
-        await asyncio.sleep(backoff.delay(attempt))
-        try:
-            nc = await connect(spec.endpoint, spec.name)
-        except SinkUnavailable:
-            continue
-        note(f"feedcli: {spec.name}: reading again")
-        return nc
+    return await read_again(spec.name, why, lambda: connect(spec.endpoint, spec.name), note)
 
 
 async def _read_stream(

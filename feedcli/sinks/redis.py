@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.sinks.delivery import Note, Route, SinkUnavailable, stderr_note
+from feedcli.sinks.delivery import Note, Route, SinkUnavailable, read_again, stderr_note
 from feedcli.sinks.urls import EVENTS_KEY, Endpoint, RedisSinkSpec, RedisSourceSpec, safe
 
 if TYPE_CHECKING:
@@ -247,26 +247,17 @@ class Reconnects:
 
     async def through(self, exc: BaseException) -> None:
         """Return once the server answers again; raise what cannot be waited for."""
-        from feedcli.backoff import Backoff
-
         verdict = classify(exc, self._name)
         if not isinstance(verdict, SinkUnavailable):
             raise verdict from None
-        self._note(f"feedcli: {self._name}: cannot read ({verdict}); trying again")
-        backoff = Backoff(base=0.25, cap=5.0)
-        attempt = 0
-        while True:
-            attempt += 1
-            await asyncio.sleep(backoff.delay(attempt))
-            try:
-                await self._client.ping()
-            except Exception as again:
-                verdict = classify(again, self._name)
-                if not isinstance(verdict, SinkUnavailable):
-                    raise verdict from None
-                continue
-            self._note(f"feedcli: {self._name}: reading again")
-            return
+        await read_again(self._name, verdict, self._ping, self._note)
+
+    async def _ping(self) -> None:
+        """One PING; what fails, as classify reads it (SinkUnavailable is waited out)."""
+        try:
+            await self._client.ping()
+        except Exception as again:
+            raise classify(again, self._name) from None
 
 
 async def _stream_keys(client: aioredis.Redis, pattern: str) -> list[bytes]:

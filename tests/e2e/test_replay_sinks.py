@@ -11,34 +11,24 @@ import re
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
 
-from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, wait_for
+from tests.support.cli import (
+    FEEDCLI,
+    Simulator,
+    ends_through_a_restart,
+    feedcli_env,
+    run,
+    second_ctrl_c_abandons,
+    wait_for,
+)
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    yield from server_or_skip(RedisServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def nats_server() -> Iterator[NatsServer]:
-    yield from server_or_skip(NatsServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def binance(tmp_path: Path) -> Iterator[Simulator]:
-    with Simulator("binance", "--rate", "20", "--seed", "3", env=feedcli_env(tmp_path)) as sim:
-        yield sim
 
 
 class Reader:
@@ -116,6 +106,31 @@ def synthetic(
     return out
 
 
+def _streamed_into_both(
+    env: dict[str, str], binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
+) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """10 lines streamed into Redis and NATS (stream FEED): the command, to run again, and its first run."""
+    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
+    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
+    first = run(stream, env)
+    assert first.returncode == 0, first.stderr
+    return stream, first
+
+
+def _every_reader_gets_a_second_run(
+    stream: list[str], env: dict[str, str], first: subprocess.CompletedProcess[str], readers: list[Reader]
+) -> None:
+    """Stream again; every follower then has both runs' lines, nothing missed, nothing twice, and ends 0 on Ctrl-C."""
+    second = run(stream, env)
+    assert second.returncode == 0, second.stderr
+    printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
+    for reader in readers:
+        assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
+        code, err = reader.interrupt()
+        assert code == 0, err
+        assert reader.data() == printed
+
+
 def numbers(lines: list[bytes]) -> list[int]:
     return [orjson.loads(x)["data"]["i"] for x in lines if b'"channel"' in x]
 
@@ -156,10 +171,7 @@ def test_follow_sees_lines_sent_later_from_redis_and_nats(
     tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
 ) -> None:
     env = feedcli_env(tmp_path)
-    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
-    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
-    first = run(stream, env)
-    assert first.returncode == 0, first.stderr
+    stream, first = _streamed_into_both(env, binance, redis_server, nats_server)
     readers = [
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*")], env),
         Reader(["replay", "--follow", nats_server.url("stream=FEED")], env),
@@ -167,14 +179,8 @@ def test_follow_sees_lines_sent_later_from_redis_and_nats(
     try:
         for reader in readers:  # what was there first ...
             assert wait_for(lambda r=reader: len(r.data()) >= 10, 30), reader.lines  # type: ignore[misc]
-        second = run(stream, env)
-        assert second.returncode == 0, second.stderr
-        printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
-        for reader in readers:  # ... then what came later, as it comes
-            assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
-            code, err = reader.interrupt()
-            assert code == 0, err
-            assert reader.data() == printed
+        _every_reader_gets_a_second_run(stream, env, first, readers)  # ... then what came later, as it comes
+        for reader in readers:
             assert any(b'"event":"connected"' in x for x in reader.lines)  # control lines too
     finally:
         for reader in readers:
@@ -185,10 +191,7 @@ def test_followers_read_on_after_the_server_restarts(
     tmp_path: Path, binance: Simulator, redis_server: RedisServer, nats_server: NatsServer
 ) -> None:
     env = feedcli_env(tmp_path)
-    sinks = ["--sink", redis_server.url(), "--sink", nats_server.url("stream=FEED")]
-    stream = ["stream", "binance", "--pair", "BTC-USDT", "--url", binance.url, "--limit", "10", *sinks]
-    first = run(stream, env)
-    assert first.returncode == 0, first.stderr
+    stream, first = _streamed_into_both(env, binance, redis_server, nats_server)
     readers = [
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*")], env),
         Reader(["replay", "--follow", redis_server.url("/0", "key=feedcli:binance:*&group=view")], env),
@@ -206,14 +209,7 @@ def test_followers_read_on_after_the_server_restarts(
         nats_server.start()
         for reader in readers:
             assert wait_for(lambda r=reader: r.said("reading again"), 30), reader.errors  # type: ignore[misc]
-        second = run(stream, env)
-        assert second.returncode == 0, second.stderr
-        printed = first.stdout.encode().splitlines() + second.stdout.encode().splitlines()
-        for reader in readers:
-            assert wait_for(lambda r=reader: len(r.data()) >= 20, 30), reader.lines  # type: ignore[misc]
-            code, err = reader.interrupt()
-            assert code == 0, err
-            assert reader.data() == printed  # nothing missed, nothing twice
+        _every_reader_gets_a_second_run(stream, env, first, readers)
     finally:
         for reader in readers:
             reader.close()
@@ -267,18 +263,8 @@ def test_a_sink_stopped_and_restarted_mid_replay_gets_every_line(tmp_path: Path,
         [*FEEDCLI, "replay", str(tmp_path / "day.ndjson"), "--sink", redis_server.url()],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    try:
-        with redis.Redis(port=redis_server.port) as r:
-            assert wait_for(lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 20)
-        redis_server.stop()
-        time.sleep(1.0)
-        redis_server.start()
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    with redis.Redis(port=redis_server.port) as r:
+        out, err = ends_through_a_restart(proc, redis_server, lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 1.0)
     assert out.splitlines() == lines  # the output is the recording, without sink-down lines
     with redis.Redis(port=redis_server.port) as r:
         stored = {f[b"line"] for k in r.scan_iter("feedcli:moex:trades:*") for _i, f in r.xrange(k)}
@@ -340,21 +326,11 @@ def test_replay_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_a
         with redis.Redis(port=redis_server.port) as r:
             assert wait_for(lambda: r.exists("feedcli:moex:trades:GAZP") > 0, 20)
         redis_server.stop()  # for good: the lines from now on wait in the sink
-        time.sleep(2.5)  # the replay reaches its end and waits for the sink
-        assert proc.poll() is None
-        proc.send_signal(signal.SIGINT)
-        time.sleep(1.0)
-        assert proc.poll() is None  # the first Ctrl-C waits for the sink too
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert "is down" in err and "waiting for redis://" in err
-    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
-    assert match and int(match.group(1)) >= 1, err
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    second_ctrl_c_abandons(proc, before=2.5, between=1.0)  # 2.5 s: the replay reaches its end and waits
 
 
 def test_lines_read_back_are_checked_and_to_ends_even_a_follower(tmp_path: Path, redis_server: RedisServer) -> None:

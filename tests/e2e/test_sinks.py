@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import re
-import signal
 import socket
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 import redis
 
-from tests.support.cli import FEEDCLI, Simulator, feedcli_env, run, wait_for
+from tests.support.cli import (
+    FEEDCLI,
+    Simulator,
+    ends_through_a_restart,
+    feedcli_env,
+    run,
+    second_ctrl_c_abandons,
+    wait_for,
+)
 from tests.support.servers import NatsServer, RedisServer, server_or_skip
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    yield from server_or_skip(RedisServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def nats_server() -> Iterator[NatsServer]:
-    yield from server_or_skip(NatsServer())  # type: ignore[misc]
-
-
-@pytest.fixture
-def binance(tmp_path: Path) -> Iterator[Simulator]:
-    with Simulator("binance", "--rate", "20", "--seed", "3", env=feedcli_env(tmp_path)) as sim:
-        yield sim
 
 
 def redis_lines(server: RedisServer, pattern: str = "feedcli:*") -> dict[str, list[bytes]]:
@@ -123,20 +111,11 @@ def test_record_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_a
     try:
         assert wait_for(lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server), 20)
         redis_server.stop()
-        time.sleep(1.5)  # lines keep coming and wait in the sink for the server
-        proc.send_signal(signal.SIGINT)
-        time.sleep(1.5)
-        assert proc.poll() is None  # the first Ctrl-C waits for the sink
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert "is down" in err and "waiting for redis://" in err
-    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
-    assert match and int(match.group(1)) >= 1, err
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    second_ctrl_c_abandons(proc, before=1.5, between=1.5)  # lines keep coming and wait in the sink
 
 
 def test_stream_ends_only_when_a_restarted_sink_has_every_line(
@@ -148,17 +127,8 @@ def test_stream_ends_only_when_a_restarted_sink_has_every_line(
          "--sink", redis_server.url()],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    try:
-        assert wait_for(lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server), 20)
-        redis_server.stop()
-        time.sleep(2.0)
-        redis_server.start()
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    ready = lambda: "feedcli:binance:candles:BTC-USDT" in redis_lines(redis_server)  # noqa: E731
+    out, _err = ends_through_a_restart(proc, redis_server, ready, 2.0)
     printed = out.splitlines()
     stored = redis_lines(redis_server)
     data = [x for x in printed if b'"channel"' in x]

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -103,3 +104,42 @@ def wait_for(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def second_ctrl_c_abandons(proc: subprocess.Popen[str], *, before: float, between: float) -> None:
+    """A run whose sink is down (stopped for good): its first Ctrl-C waits for the sink, the
+    second ends it (exit 0) saying that lines were abandoned. `before`: seconds for lines to
+    pile up in the sink first; `between`: how long the first Ctrl-C is seen to wait."""
+    try:
+        time.sleep(before)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        time.sleep(between)
+        assert proc.poll() is None  # the first Ctrl-C waits for the sink
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "is down" in err and "waiting for redis://" in err
+    match = re.search(r"second SIGINT: .*; (\d+) lines? not taken by the sinks abandoned", err)
+    assert match and int(match.group(1)) >= 1, err
+
+
+def ends_through_a_restart(proc: subprocess.Popen[bytes], server: Any, ready: Any, down: float) -> tuple[bytes, bytes]:
+    """Once `ready()` (within 20 s), stop the sink's `server` for `down` seconds and start it
+    again; then the run's stdout and stderr when it has ended, with exit 0."""
+    try:
+        assert wait_for(ready, 20)
+        server.stop()
+        time.sleep(down)
+        server.start()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    return out, err

@@ -255,6 +255,17 @@ class Exchange(ABC):
         raise MalformedFrame(f"{self.name}: no instrument list")
 
 
+def instrument_rows(listed: list[Any], symbol: str, base: str, quote: str, status: str) -> list[dict[str, Any]]:
+    """`parse_instruments`'s rows from an exchange's list of instrument objects, by the names of
+    its fields; entries without a symbol, base and quote are left out."""
+    rows = []
+    for item in listed:
+        if isinstance(item, dict) and item.get(symbol) and item.get(base) and item.get(quote):
+            b, q = str(item[base]), str(item[quote])
+            rows.append({"pair": f"{b}-{q}", "symbol": item[symbol], "base": b, "quote": q, "status": item.get(status)})
+    return rows
+
+
 def excerpt(response: HttpResponse) -> str:
     return response.body[:200].decode("utf-8", "replace").strip() or "no body"
 

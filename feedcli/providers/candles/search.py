@@ -17,7 +17,7 @@ from typing import Any
 
 from feedcli.errors import FeedError, MalformedFrame, UsageError
 from feedcli.events import DataEvent, Event
-from feedcli.providers.base import Codec, Frame, HttpRequest, HttpResponse
+from feedcli.providers.base import Codec, HttpRequest, HttpResponse, OneRequestCodec
 from feedcli.providers.candles.exchange import Exchange, excerpt
 
 #: the columns a terminal table shows, in order
@@ -42,26 +42,19 @@ def matcher(pattern: str) -> Callable[[dict[str, Any]], bool]:
     return matches
 
 
-class InstrumentSearch(Codec):
+class InstrumentSearch(OneRequestCodec):
     """One instrument-list call; finished once it is answered, a data event per match."""
 
-    handshake = None
+    what = "an instrument search"
 
     def __init__(self, exchange: Exchange, rest_base: str, pattern: str) -> None:
         request = exchange.instruments_request(rest_base)
         if request is None:
             raise UsageError(f"{exchange.name} has no instrument list to search")
+        super().__init__(request)
         self.provider = exchange.name
         self._exchange = exchange
-        self._request = request
         self._matches = matcher(pattern)
-        self._asked = False
-
-    def pending_requests(self, now: float) -> list[HttpRequest]:
-        if self._asked:
-            return []
-        self._asked = True
-        return [self._request]
 
     def on_http(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[Event]:
         if response.status >= 400:
@@ -73,9 +66,6 @@ class InstrumentSearch(Codec):
         self.finished = True
         found = [r for r in rows if self._matches(r)]
         return [DataEvent(self.provider, "instruments", str(r["pair"]), None, recv, r) for r in found]
-
-    def parse(self, frame: Frame, recv: str) -> list[Event]:
-        raise MalformedFrame("an instrument search has no WebSocket")
 
 
 def search_for(exchange: Exchange) -> Callable[[str], Callable[[str, Any], Codec]]:

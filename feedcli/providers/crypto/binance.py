@@ -45,13 +45,13 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
-    Level,
     Parsed,
     SnapshotRequest,
     Ticker,
     Trade,
     format_number,
     integer,
+    level_texts,
     levels,
     number,
 )
@@ -224,10 +224,6 @@ def parse_depth_snapshot(body: bytes | str, symbol: str) -> BookSnapshot:
 
 
 # ------------------------------------------------------------------ encoding (simulators)
-def _texts(rows: list[Level]) -> list[list[str]]:
-    return [[format_number(price), format_number(size)] for price, size in rows]
-
-
 def encode_trade(trade: Trade) -> dict[str, Any]:
     ts = trade.ts_ms or 0
     return {
@@ -278,14 +274,14 @@ def encode_depth_update(delta: BookDelta) -> dict[str, Any]:
         "s": delta.symbol,
         "U": delta.first,
         "u": delta.last,
-        "b": _texts(delta.bids),
-        "a": _texts(delta.asks),
+        "b": level_texts(delta.bids),
+        "a": level_texts(delta.asks),
     }
 
 
 def encode_depth_snapshot(snapshot: BookSnapshot) -> dict[str, Any]:
     """The REST answer, and the payload of a partial depth stream (the same shape)."""
-    return {"lastUpdateId": snapshot.seq, "bids": _texts(snapshot.bids), "asks": _texts(snapshot.asks)}
+    return {"lastUpdateId": snapshot.seq, "bids": level_texts(snapshot.bids), "asks": level_texts(snapshot.asks)}
 
 
 def combined(stream: str, payload: Any) -> dict[str, Any]:

@@ -34,15 +34,17 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
-    Level,
     Parsed,
+    Side,
     Ticker,
     Trade,
     field_of,
     format_number,
     integer,
     json_value,
+    level_texts,
     levels,
+    named_side,
     number,
 )
 from feedcli.providers.crypto.sync import ChainSync
@@ -55,7 +57,7 @@ MAX_DEPTH = DEPTHS[-1]
 #: (HTTP requests, seconds) per IP
 HTTP_RATE_LIMIT = (600, 5.0)
 
-_SIDES = {"Buy": "buy", "Sell": "sell"}
+_SIDES: dict[str, Side] = {"Buy": "buy", "Sell": "sell"}
 
 
 def topic_depth(depth: int) -> int:
@@ -126,15 +128,12 @@ def parse_book(message: dict[str, Any], kind: type) -> Any:
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "bybit trade"
-    named = field_of(item, "S", what)
-    side = _SIDES.get(named) if isinstance(named, str) else None
-    if side is None:
-        raise MalformedFrame(f"bybit trade side is neither Buy nor Sell: {item.get('S')!r}")
+    side = named_side(field_of(item, "S", what), _SIDES, what)
     return Trade(
         symbol=str(field_of(item, "s", what)),
         price=number(field_of(item, "p", what), "trade price"),
         size=number(field_of(item, "v", what), "trade size"),
-        side=side,  # type: ignore[arg-type]
+        side=side,
         id=str(field_of(item, "i", what)),
         ts_ms=integer(field_of(item, "T", what), "trade time"),
     )
@@ -147,10 +146,6 @@ def ticker_from_book(snapshot: BookSnapshot) -> Ticker:
 
 
 # ------------------------------------------------------------------ encoding (simulators)
-def _texts(rows: list[Level]) -> list[list[str]]:
-    return [[format_number(price), format_number(size)] for price, size in rows]
-
-
 def encode_book(item: BookSnapshot | BookDelta, depth: int, cross_seq: int = 0) -> dict[str, Any]:
     """An `orderbook.{depth}` message (spot: `ts` before `type`, as the documentation notes)."""
     seq = item.seq if isinstance(item, BookSnapshot) else item.last
@@ -159,7 +154,13 @@ def encode_book(item: BookSnapshot | BookDelta, depth: int, cross_seq: int = 0) 
         "topic": f"orderbook.{depth}.{item.symbol}",
         "ts": ts,
         "type": "snapshot" if isinstance(item, BookSnapshot) else "delta",
-        "data": {"s": item.symbol, "b": _texts(item.bids), "a": _texts(item.asks), "u": seq, "seq": cross_seq},
+        "data": {
+            "s": item.symbol,
+            "b": level_texts(item.bids),
+            "a": level_texts(item.asks),
+            "u": seq,
+            "seq": cross_seq,
+        },
         "cts": ts,
     }
 

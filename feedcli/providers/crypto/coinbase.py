@@ -39,12 +39,14 @@ from feedcli.providers.crypto.model import (
     BookSnapshot,
     Level,
     Parsed,
+    Side,
     Ticker,
     Trade,
     field_of,
     format_number,
     integer,
     json_value,
+    named_side,
     number,
 )
 from feedcli.providers.crypto.sync import ChainSync
@@ -55,7 +57,7 @@ L2_DATA = "l2_data"
 MARKET_TRADES = "market_trades"
 TICKER = "ticker"
 HEARTBEATS = "heartbeats"
-_SIDES = {"BUY": "buy", "SELL": "sell"}
+_SIDES: dict[str, Side] = {"BUY": "buy", "SELL": "sell"}
 
 
 class ConnectionSequence:
@@ -161,15 +163,12 @@ def parse_l2_event(event: dict[str, Any], seq: int, ts: int, out: Parsed) -> Non
 
 def parse_trade(item: dict[str, Any]) -> Trade:
     what = "coinbase trade"
-    named = field_of(item, "side", what)
-    side = _SIDES.get(named) if isinstance(named, str) else None
-    if side is None:
-        raise MalformedFrame(f"coinbase trade side is neither BUY nor SELL: {item.get('side')!r}")
+    side = named_side(field_of(item, "side", what), _SIDES, what)
     return Trade(
         symbol=str(field_of(item, "product_id", what)),
         price=number(field_of(item, "price", what), "trade price"),
         size=number(field_of(item, "size", what), "trade size"),
-        side=side,  # type: ignore[arg-type]
+        side=side,
         id=str(field_of(item, "trade_id", what)),
         ts_ms=timestamp_ms(field_of(item, "time", what)),
     )

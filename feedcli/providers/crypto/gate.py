@@ -37,7 +37,6 @@ from feedcli.errors import MalformedFrame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
-    Level,
     Parsed,
     SnapshotRequest,
     Ticker,
@@ -47,6 +46,7 @@ from feedcli.providers.crypto.model import (
     format_number,
     integer,
     json_value,
+    level_texts,
     levels,
     number,
 )
@@ -153,10 +153,6 @@ def parse_rest_snapshot(body: bytes | str, symbol: str) -> BookSnapshot:
 
 
 # ------------------------------------------------------------------ encoding (simulators)
-def _texts(rows: list[Level]) -> list[list[str]]:
-    return [[format_number(price), format_number(size)] for price, size in rows]
-
-
 def envelope(channel: str, result: Any, time_ms: int) -> dict[str, Any]:
     return {"time": time_ms // 1000, "time_ms": time_ms, "channel": channel, "event": "update", "result": result}
 
@@ -197,8 +193,8 @@ def encode_book_update(delta: BookDelta) -> dict[str, Any]:
         "s": delta.symbol,
         "U": delta.first,
         "u": delta.last,
-        "b": _texts(delta.bids),
-        "a": _texts(delta.asks),
+        "b": level_texts(delta.bids),
+        "a": level_texts(delta.asks),
     }
 
 
@@ -208,14 +204,14 @@ def encode_book_snapshot(snapshot: BookSnapshot) -> dict[str, Any]:
         "t": snapshot.ts_ms or 0,
         "lastUpdateId": snapshot.seq,
         "s": snapshot.symbol,
-        "bids": _texts(snapshot.bids),
-        "asks": _texts(snapshot.asks),
+        "bids": level_texts(snapshot.bids),
+        "asks": level_texts(snapshot.asks),
     }
 
 
 def encode_rest_snapshot(snapshot: BookSnapshot) -> dict[str, Any]:
     ts = snapshot.ts_ms or 0
-    asks, bids = _texts(snapshot.asks), _texts(snapshot.bids)
+    asks, bids = level_texts(snapshot.asks), level_texts(snapshot.bids)
     return {"id": snapshot.seq, "current": ts, "update": ts, "asks": asks, "bids": bids}
 
 

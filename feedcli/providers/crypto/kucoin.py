@@ -51,6 +51,7 @@ from feedcli.providers.crypto.model import (
     format_number,
     integer,
     json_value,
+    level_texts,
     levels,
     number,
 )
@@ -164,10 +165,6 @@ def parse_rest_snapshot(body: bytes | str, symbol: str) -> BookSnapshot:
 
 
 # ------------------------------------------------------------------ encoding (simulators)
-def _texts(rows: list[Level]) -> list[list[str]]:
-    return [[format_number(price), format_number(size)] for price, size in rows]
-
-
 def envelope(channel: str, symbol: str, subject: str, data: Any) -> dict[str, Any]:
     return {"type": "message", "topic": f"{channel}:{symbol}", "subject": subject, "data": data}
 
@@ -224,8 +221,8 @@ def encode_level2(delta: BookDelta) -> dict[str, Any]:
 def encode_rest_snapshot(snapshot: BookSnapshot) -> dict[str, Any]:
     data: dict[str, Any] = {
         "sequence": str(snapshot.seq),
-        "bids": _texts(snapshot.bids),
-        "asks": _texts(snapshot.asks),
+        "bids": level_texts(snapshot.bids),
+        "asks": level_texts(snapshot.asks),
     }
     if snapshot.ts_ms is not None:
         data["time"] = snapshot.ts_ms

@@ -83,10 +83,23 @@ def format_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def level_texts(rows: list[Level]) -> list[list[str]]:
+    """Book levels as the exchanges write them: `[[price, size], ...]`, both decimal text."""
+    return [[format_number(price), format_number(size)] for price, size in rows]
+
+
 def check_side(value: Any, what: str = "side") -> Side:
     if value == "buy" or value == "sell":
         return value
     raise MalformedFrame(f"{what} is neither buy nor sell: {value!r}")
+
+
+def named_side(value: Any, names: dict[str, Side], what: str) -> Side:
+    """A side an exchange writes in its own words (`Buy`, `SELL`), as buy or sell; else MalformedFrame."""
+    side = names.get(value) if isinstance(value, str) else None
+    if side is None:
+        raise MalformedFrame(f"{what} side is neither {' nor '.join(names)}: {value!r}")
+    return side
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from feedcli.errors import AuthError, FeedError
-from feedcli.events import DataEvent
+from feedcli.events import DataEvent, Event
 from feedcli.sinks.delivery import HIGH_WATER, BrokerSink
 from feedcli.sinks.remote import SinkTee, open_chunks, open_sinks, open_source, parse_sinks
 from tests.support.servers import RedisServer, TlsRedisServer
@@ -39,11 +39,7 @@ def test_every_line_byte_for_byte_per_key_and_control_lines_to_the_events_key(re
     events = [control("connected", url="ws://x")] + [data(i) for i in range(30)] + [control("gap", missed=3)]
 
     async def main() -> BrokerSink:
-        sink = sink_for(redis_server.url())
-        await sink.start()
-        await feed(sink, events)
-        await sink.aclose()
-        return sink
+        return await sent(redis_server.url(), events)
 
     sink = arun(main())
     assert sink.pending() == 0 and sink.delivered == 32
@@ -86,6 +82,20 @@ def test_wrong_credentials_are_an_auth_error_at_start(redis_with_password: Redis
     assert caught.value.exit_code == 3 and "wrong" not in str(caught.value)
     with pytest.raises(AuthError):
         arun(main(redis_with_password.url()))  # no password at all: NOAUTH
+
+
+async def sent(url: str, events: list[Event]) -> BrokerSink:
+    """Send `events` through a Redis sink and wait until the server has every one; the sink, closed."""
+    sink = sink_for(url)
+    await sink.start()
+    await feed(sink, events)
+    await sink.aclose()
+    return sink
+
+
+async def read_all(url: str) -> list[bytes]:
+    """Every line a reader of `url` (without --follow) is given, in order."""
+    return [x async for chunk in open_chunks(url) for x in chunk]
 
 
 def _announce(sink: BrokerSink) -> Keep:
@@ -237,10 +247,7 @@ def test_reading_back_merges_keys_by_recv_and_ends_at_the_start(redis_server: Re
     events = [control("connected")] + [data(i) for i in range(200)]
 
     async def main() -> tuple[list[bytes], list[bytes]]:
-        sink = sink_for(redis_server.url())
-        await sink.start()
-        await feed(sink, events)
-        await sink.aclose()
+        await sent(redis_server.url(), events)
         got = [x async for x in open_source(redis_server.url("/0", "key=feedcli:moex:*"))]
         one = [x async for x in open_source(redis_server.url("/0", "key=feedcli:moex:orderbooks:BTC*"))]
         return got, one
@@ -279,14 +286,8 @@ def test_a_consumer_group_shares_the_work_and_acknowledges_a_chunk_only_once_it_
 ) -> None:
     total = 1200  # 400 per key: more than one reader takes at a time (GROUP_COUNT per key)
 
-    async def flat(url: str) -> list[bytes]:
-        return [x async for chunk in open_chunks(url) for x in chunk]
-
     async def main() -> dict[str, list[bytes]]:
-        sink = sink_for(redis_server.url())
-        await sink.start()
-        await feed(sink, [data(i) for i in range(total)])
-        await sink.aclose()
+        await sent(redis_server.url(), [data(i) for i in range(total)])
         url = redis_server.url("/0", "key=feedcli:moex:orderbooks:*&group=desk&consumer={}")
         first = open_chunks(url.format("a"), follow=True)
         second = open_chunks(url.format("b"), follow=True)
@@ -296,10 +297,10 @@ def test_a_consumer_group_shares_the_work_and_acknowledges_a_chunk_only_once_it_
         await first.aclose()  # type: ignore[attr-defined]  # a2 and b1 were never said to be written
         await second.aclose()  # type: ignore[attr-defined]
         # a new reader of the group, without --follow: what nobody was given yet, then the end
-        rest = await flat(url.format("c"))
+        rest = await read_all(url.format("c"))
         # a and b again: what they were given but not acknowledged (pending under their names)
-        again_a = await flat(url.format("a"))
-        again_b = await flat(url.format("b"))
+        again_a = await read_all(url.format("a"))
+        again_b = await read_all(url.format("b"))
         return {"a1": a1, "a2": a2, "b1": b1, "rest": rest, "again_a": again_a, "again_b": again_b}
 
     parts = arun(main())
@@ -314,20 +315,14 @@ def test_a_reader_with_claim_takes_over_what_a_reader_that_died_left_unacknowled
 ) -> None:
     total = 600
 
-    async def flat(url: str) -> list[bytes]:
-        return [x async for chunk in open_chunks(url) for x in chunk]
-
     async def main() -> dict[str, list[bytes]]:
-        sink = sink_for(redis_server.url())
-        await sink.start()
-        await feed(sink, [data(i) for i in range(total)])
-        await sink.aclose()
+        await sent(redis_server.url(), [data(i) for i in range(total)])
         url = redis_server.url("/0", "key=feedcli:moex:orderbooks:*&group=desk&consumer={}")
         dead = open_chunks(url.format("dead"), follow=True)
         lost = await asyncio.wait_for(anext(dead), 20)  # given to "dead", never said to be written
         await dead.aclose()  # type: ignore[attr-defined]
-        without = await flat(url.format("b"))  # without claim=: what nobody was given
-        with_claim = await flat(url.format("c") + "&claim=0")  # with it: what "dead" left, too
+        without = await read_all(url.format("b"))  # without claim=: what nobody was given
+        with_claim = await read_all(url.format("c") + "&claim=0")  # with it: what "dead" left, too
         return {"lost": lost, "without": without, "with_claim": with_claim}
 
     parts = arun(main())
