@@ -6,16 +6,19 @@ What it serves, as Binance documents it (feedcli/providers/binance.py cites the 
   with base and quote assets and a PRICE_FILTER (cryptofeed reads `filters[0].tickSize`);
 - `GET /api/v3/klines?symbol=&interval=&limit=[&endTime=]`: closed bars before the streamed one,
   oldest first;
+- `GET /api/v3/depth?symbol=&limit=`: the book every connection's depth diffs start from,
+  `lastUpdateId` just before the first diff's `U`;
 - `/ws` then `{"method":"SUBSCRIBE","params":[...],"id":N}`: answered `{"result":null,"id":N}`,
-  then the first stream named streams; `/ws/<stream>` and `/stream?streams=a/b` stream the
-  first named stream at once.
+  then the named streams; `/ws/<stream>` and `/stream?streams=a/b` stream the named streams at
+  once. Several streams go out one event of each in turn (20 pairs' trades on one connection).
 
 Streams, by the part of the name after `@`: `kline_<interval>` (every event updates the same
 open bar, `x` false, so that a client that drops bars older than its newest keeps every one),
-`trade` and `aggTrade`. Depth diffs (`depth`, `depth@100ms`) are the next kind to add: their
-`U`/`u` sequence must run on across the cycled corpus, so they need the send loop to patch
-the ids in (as paced mode patches HT's send time) or a corpus long enough for a run; until
-then a subscription to one is answered with Binance's error shape and streams nothing.
+`trade` and `aggTrade` (ids rising per symbol), `depth` and `depth@100ms` (diffs of a book on
+a fixed grid, `U`/`u` running on per symbol; see `DepthBook`). Each connection starts at the
+corpus's first event, so ids rise through a whole run only while the run is no longer than the
+corpus (`--distinct`): the trades and book rows make it as long as their runs; a cycled corpus
+would repeat ids (a client drops repeated trades and depth diffs, and waits).
 
 Frames: by default every event goes out wrapped as the combined stream wraps it,
 `{"stream":"btcusdt@kline_1m","data":{...}}`, on `/ws` too (what Binance does after
@@ -32,7 +35,7 @@ from __future__ import annotations
 import json
 import random
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from loadgen import Corpus, HttpRequestHead
@@ -45,7 +48,30 @@ SYMBOLS = {
     "BTCUSDT": ("BTC", "USDT", 96_543.21),
     "ETHUSDT": ("ETH", "USDT", 3_187.45),
     "BNBBTC": ("BNB", "BTC", 0.009_512),
+    "SOLUSDT": ("SOL", "USDT", 142.37),
+    "XRPUSDT": ("XRP", "USDT", 2.214),
+    "ADAUSDT": ("ADA", "USDT", 0.4821),
+    "DOGEUSDT": ("DOGE", "USDT", 0.1623),
+    "TRXUSDT": ("TRX", "USDT", 0.2874),
+    "LINKUSDT": ("LINK", "USDT", 14.52),
+    "DOTUSDT": ("DOT", "USDT", 2.913),
+    "LTCUSDT": ("LTC", "USDT", 98.74),
+    "AVAXUSDT": ("AVAX", "USDT", 15.62),
+    "UNIUSDT": ("UNI", "USDT", 7.41),
+    "ATOMUSDT": ("ATOM", "USDT", 2.847),
+    "XLMUSDT": ("XLM", "USDT", 0.2561),
+    "ETCUSDT": ("ETC", "USDT", 13.27),
+    "FILUSDT": ("FIL", "USDT", 1.652),
+    "NEARUSDT": ("NEAR", "USDT", 2.118),
+    "APTUSDT": ("APT", "USDT", 3.054),
+    "ARBUSDT": ("ARB", "USDT", 0.2417),
 }
+#: levels a side of the bench's books (a snapshot serves at most this many); diffs touch only
+#: the best DEPTH_TOUCHED of them, so a snapshot of 100 always leaves a book deep enough
+DEPTH_LEVELS = 200
+DEPTH_TOUCHED = 30
+#: the update id before the first diff of every book (Binance's have this magnitude)
+FIRST_UPDATE_ID = 71_234_567_890
 
 
 def _text(value: float) -> str:
@@ -125,6 +151,64 @@ def trade_events(symbol: str, kind: str, count: int, seed: int = 7) -> list[dict
     return out
 
 
+class DepthBook:
+    """One symbol's book on a fixed grid (bids below the mid, asks above: never crossed), and its diffs.
+
+    The mid never moves, so every level a diff names is on the grid the snapshot holds; a diff
+    sets 1-4 levels a side among the best DEPTH_TOUCHED (a fifth of them to 0: removed, until a
+    later diff sets them again) and covers 1-6 update ids, `U` = the previous `u` + 1.
+    """
+
+    def __init__(self, symbol: str, seed: int = 7) -> None:
+        self.symbol = symbol
+        self.rng = random.Random(f"{seed}-{symbol}")
+        price = SYMBOLS.get(symbol, ("", "", 100.0))[2]
+        self.tick = 10 ** (len(f"{price:.8f}".split(".")[0]) - 6)  # about six significant digits
+        self.mid = round(price / self.tick) * self.tick
+        self.bids = {k: self._size() for k in range(1, DEPTH_LEVELS + 1)}
+        self.asks = {k: self._size() for k in range(1, DEPTH_LEVELS + 1)}
+        self.update_id = FIRST_UPDATE_ID
+
+    def _size(self) -> float:
+        return round(self.rng.uniform(0.0001, 12.0), 8)
+
+    def _price(self, side: str, k: int) -> str:
+        return _text(self.mid - k * self.tick if side == "b" else self.mid + k * self.tick)
+
+    def snapshot(self, limit: int) -> dict[str, Any]:
+        """`GET /api/v3/depth` as of now: the best `limit` levels a side, best first."""
+        rows = {}
+        for side, book in (("bids", self.bids), ("asks", self.asks)):
+            levels = sorted((k, q) for k, q in book.items() if q > 0)[:limit]
+            rows[side] = [[self._price(side[0], k), _text(q)] for k, q in levels]
+        return {"lastUpdateId": self.update_id, **rows}
+
+    def diff(self, event_ms: int) -> dict[str, Any]:
+        rng = self.rng
+        changes: dict[str, list[list[str]]] = {}
+        for side, book in (("b", self.bids), ("a", self.asks)):
+            rows = []
+            for k in sorted(rng.sample(range(1, DEPTH_TOUCHED + 1), rng.randint(1, 4))):
+                book[k] = 0.0 if rng.random() < 0.2 else self._size()
+                rows.append([self._price(side, k), _text(book[k])])
+            changes[side] = rows
+        first = self.update_id + 1
+        self.update_id = first + rng.randint(0, 5)
+        event = {"e": "depthUpdate", "E": event_ms, "s": self.symbol, "U": first, "u": self.update_id}
+        return {**event, **changes}
+
+
+def depth_events(symbol: str, count: int) -> list[dict[str, Any]]:
+    """`count` diffs of one symbol's book, from the state `depth_snapshot` serves."""
+    book = DepthBook(symbol)
+    return [book.diff(BAR_START_MS + 100 * (i + 1)) for i in range(count)]
+
+
+def depth_snapshot(symbol: str, limit: int) -> dict[str, Any]:
+    """The book before the first diff of `depth_events`: `lastUpdateId` is the first `U` − 1."""
+    return DepthBook(symbol).snapshot(limit)
+
+
 def events_for(stream: str, count: int) -> list[dict[str, Any]] | None:
     """The corpus of events of one stream name (`btcusdt@kline_1m`); None for a kind not served."""
     symbol, _, kind = stream.partition("@")
@@ -133,7 +217,21 @@ def events_for(stream: str, count: int) -> list[dict[str, Any]] | None:
         return kline_events(symbol, kind[len("kline_") :], count)
     if kind in ("trade", "aggTrade"):
         return trade_events(symbol, kind, count)
+    if kind in ("depth", "depth@100ms"):
+        return depth_events(symbol, count)
     return None
+
+
+def interleaved(streams: tuple[str, ...], count: int) -> list[tuple[str, dict[str, Any]]] | None:
+    """`count` events of several streams, one of each in turn (each stream's ids keep rising)."""
+    per = -(-count // len(streams))
+    corpora = []
+    for stream in streams:
+        events = events_for(stream, per)
+        if events is None:
+            return None
+        corpora.append([(stream, e) for e in events])
+    return [pair for turn in zip(*corpora, strict=True) for pair in turn][:count]
 
 
 class BinanceSite:
@@ -146,17 +244,20 @@ class BinanceSite:
         self._routes: dict[str, Callable[[dict[str, list[str]]], tuple[int, bytes]]] = {
             "/api/v3/exchangeInfo": self.exchange_info,
             "/api/v3/klines": self.klines,
+            "/api/v3/depth": self.depth,
         }
 
-    def corpus(self, stream: str, combined: bool) -> Corpus | None:
-        key = (stream, combined)
+    def corpus(self, streams: str | Sequence[str], combined: bool) -> Corpus | None:
+        """The frames of one stream, or of several taken in turn (a subscription to many)."""
+        names = (streams,) if isinstance(streams, str) else tuple(streams)
+        key = (names, combined)
         if key not in self._corpora:
-            events = events_for(stream, self.distinct)
+            events = interleaved(names, self.distinct) if names else None
             if events is None:
                 self._corpora[key] = None
             else:
-                wrap = (lambda e: {"stream": stream, "data": e}) if combined else (lambda e: e)
-                self._corpora[key] = Corpus.from_messages([_dumps(wrap(e)) for e in events])
+                messages = [_dumps({"stream": s, "data": e} if combined else e) for s, e in events]
+                self._corpora[key] = Corpus.from_messages(messages)
         return self._corpora[key]
 
     # -- the Site protocol -------------------------------------------------------------
@@ -172,7 +273,7 @@ class BinanceSite:
         path = request.path
         if path == "/stream":
             streams = urllib.parse.parse_qs(request.target.partition("?")[2]).get("streams", [""])[0]
-            return self.corpus(streams.split("/")[0], True)
+            return self.corpus(streams.split("/"), True)
         if path.startswith("/ws/"):
             return self.corpus(path[len("/ws/") :].split("/")[0], self.combined_everywhere)
         return None  # /ws: wait for SUBSCRIBE
@@ -185,7 +286,7 @@ class BinanceSite:
             return _dumps({"code": 2, "msg": "Invalid JSON payload"}), None
         if method != "SUBSCRIBE":
             return _dumps({"result": None, "id": ident}), None
-        corpus = self.corpus(str(params[0]), self.combined_everywhere) if params else None
+        corpus = self.corpus([str(p) for p in params], self.combined_everywhere) if params else None
         if corpus is None:
             return _dumps({"code": 2, "msg": f"Invalid request: stream {params[:1]} not served", "id": ident}), None
         return _dumps({"result": None, "id": ident}), corpus
@@ -253,3 +354,11 @@ class BinanceSite:
                 ]
             )
         return 200, _dumps(rows)
+
+    def depth(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        """The snapshot every connection's diffs start from (each connection streams from its first)."""
+        symbol = query.get("symbol", [""])[0]
+        if symbol not in SYMBOLS:
+            return 400, _dumps({"code": -1121, "msg": "Invalid symbol."})
+        limit = max(1, min(5000, int(query.get("limit", ["100"])[0])))
+        return 200, _dumps(depth_snapshot(symbol, limit))

@@ -1,10 +1,14 @@
-"""The peer the Binance goal is set against: cryptofeed's own Binance feed, a callback that only counts.
+"""The peer the Binance goals are set against: cryptofeed's own Binance feed, a callback that only counts.
 
 cryptofeed 2.4 (bench/.venv, `make bench-setup`; never feedcli's environment) as its users
-run it: `FeedHandler` with its defaults (uvloop on), `Binance(channels=[CANDLES])`, its
-combined stream `/stream?streams=btcusdt@kline_1m`, its parser (yapic json, Decimal prices,
-a `Candle` object per message) and its callback machinery; the callback counts and nothing
-else. Three things let it talk to the loopback generator instead of Binance:
+run it: `FeedHandler` with its defaults (uvloop on), `Binance(channels=[CANDLES])` (or
+TRADES, or L2_BOOK), its combined stream `/stream?streams=btcusdt@kline_1m/...`, its parser
+(yapic json, Decimal prices, a `Candle`, `Trade` or kept `OrderBook` per message) and its
+callback machinery; the callback counts and nothing else. For `--channel book` it counts the
+callbacks of depth diffs only (`book.delta` set), not the one per pair that follows each REST
+snapshot, so that N callbacks are N diffs the generator sent; `--depth` is cryptofeed's
+`max_depth` (its snapshot asks `limit=` that many, its book keeps that many levels).
+Three things let it talk to the loopback generator instead of Binance:
 
 - the endpoints point at the generator: a subclass of `Binance` with its own
   `websocket_endpoints` (ws://) and `rest_endpoints` (exchangeInfo, read at start-up);
@@ -15,8 +19,9 @@ else. Three things let it talk to the loopback generator instead of Binance:
   kline event but the last of a bar) would be dropped before the callback.
 
     bench/.venv/bin/python bench/cryptofeed_client.py http://127.0.0.1:PORT N [--loop uvloop|asyncio]
+        [--channel candles|trades|book] [--pair BTC-USDT ...] [--depth 10]
 
-After N candles it notes the time, prints one JSON line {"library", "loop", "started",
+After N candles (trades, diffs) it notes the time, prints one JSON line {"library", "loop", "started",
 "connected", "done", "received"} (epoch s) and exits at once, without cryptofeed's shutdown
 (the generator sees the connection drop; the net rate ends at `done`).
 """
@@ -37,7 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="the generator's http://host:port")
     parser.add_argument("count", type=int)
-    parser.add_argument("--pair", default="BTC-USDT")
+    parser.add_argument("--pair", action="append", help="repeatable; default BTC-USDT")
+    parser.add_argument("--channel", choices=("candles", "trades", "book"), default="candles")
+    parser.add_argument("--depth", type=int, default=10, help="book: cryptofeed's max_depth")
     parser.add_argument("--interval", default="1m")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="uvloop: cryptofeed's default")
     args = parser.parse_args()
@@ -46,7 +53,7 @@ def main() -> None:
     import cryptofeed.feed
     from cryptofeed import FeedHandler
     from cryptofeed.connection import RestEndpoint, Routes, WebsocketEndpoint, WSAsyncConn
-    from cryptofeed.defines import CANDLES
+    from cryptofeed.defines import CANDLES, L2_BOOK, TRADES
     from cryptofeed.exchanges import Binance
 
     http_base = args.base.rstrip("/")
@@ -63,12 +70,14 @@ def main() -> None:
 
     class LoopbackBinance(Binance):
         websocket_endpoints: ClassVar[list[WebsocketEndpoint]] = [WebsocketEndpoint(ws_base)]
-        rest_endpoints: ClassVar[list[RestEndpoint]] = [RestEndpoint(http_base, routes=Routes("/api/v3/exchangeInfo"))]
+        rest_endpoints: ClassVar[list[RestEndpoint]] = [
+            RestEndpoint(http_base, routes=Routes("/api/v3/exchangeInfo", l2book="/api/v3/depth?symbol={}&limit={}"))
+        ]
 
     state = {"received": 0, "connected": 0.0}
     count = args.count
 
-    async def on_candle(candle: object, receipt_timestamp: float) -> None:
+    async def on_message(message: object, receipt_timestamp: float) -> None:
         n = state["received"] + 1
         state["received"] = n
         if n == 1:
@@ -84,13 +93,23 @@ def main() -> None:
 
     handler = FeedHandler(config={"uvloop": args.loop == "uvloop", "log": {"disabled": True}})
     asyncio.set_event_loop(asyncio.new_event_loop())  # the policy's loop: uvloop's when it is on
+
+    async def on_book(book: object, receipt_timestamp: float) -> None:
+        if book.delta is not None:  # type: ignore[attr-defined]  # a diff, not a snapshot
+            await on_message(book, receipt_timestamp)
+
+    channel = {"candles": CANDLES, "trades": TRADES, "book": L2_BOOK}[args.channel]
+    options: dict[str, object] = {}
+    if args.channel == "candles":
+        options = {"candle_interval": args.interval, "candle_closed_only": False}
+    elif args.channel == "book":
+        options = {"max_depth": args.depth}
     handler.add_feed(
         LoopbackBinance(
-            symbols=[args.pair],
-            channels=[CANDLES],
-            callbacks={CANDLES: on_candle},
-            candle_interval=args.interval,
-            candle_closed_only=False,
+            symbols=args.pair or ["BTC-USDT"],
+            channels=[channel],
+            callbacks={channel: on_book if args.channel == "book" else on_message},
+            **options,
         )
     )
     handler.run()

@@ -1,7 +1,7 @@
 """`make bench`: every row of issue 13's goals table, each beside its baseline measured in the same run.
 
-    .venv/bin/python bench/goals_bench.py            # full run, about 4 minutes on 2 quiet cores, 8-10 when busy
-    .venv/bin/python bench/goals_bench.py --quick    # one smaller run of each, about 1-2 minutes (3 when busy)
+    .venv/bin/python bench/goals_bench.py            # full run, about 7 minutes on 2 quiet cores, 11-14 when busy
+    .venv/bin/python bench/goals_bench.py --quick    # one smaller run of each, about 2-3 minutes (4 when busy)
     .venv/bin/python bench/goals_bench.py --only ht,binance
 
 The peers (picows, cryptofeed, websocat, ...) live in bench/.venv, made by `make bench-setup`,
@@ -115,6 +115,9 @@ class Client:
     end: str = "close"
     #: why it cannot run here (a missing peer); None if it can
     missing: str | None = None
+    #: the generator sends exactly N (False: it streams on, and the client's N are lines or
+    #: callbacks that need not be one a message: feedcli's book lines)
+    exact: bool = True
 
 
 def peer_missing(*paths: Path) -> str | None:
@@ -179,7 +182,7 @@ def run_throughput(runner: Runner, gen: LoadGen, client: Client, n: int, timeout
     problems = []
     if rc != 0:
         problems.append(f"rc={rc}")
-    if conn["sent"] != n:
+    if client.exact and conn["sent"] != n:
         problems.append(f"generator sent {conn['sent']} of {n}")
     if said and said.get("received") != n:
         problems.append(f"client counted {said.get('received')} of {n}")
@@ -421,23 +424,80 @@ def binance(runner: Runner, settings: Settings, report: Report) -> None:
 
 
 # ====================================================================== 3. crypto trades and book
-def crypto(runner: Runner, settings: Settings, report: Report) -> None:
-    """>>> THE PLACE FOR THE CRYPTO TRADES AND BOOK ROWS (issue 13, third goal) <<<
+CRYPTO_SYMBOLS = 20
 
-    Not measured yet: feedcli streams crypto candles only. When the crypto issue lands, run
-    here, as binance() does, on one LoadGen(site="binance") per channel:
-    - trades: the generator already serves `btcusdt@trade` and `btcusdt@aggTrade`
-      (binance_site.py); feedcli's trades command beside cryptofeed_client.py with TRADES
-      (add a `--channel` to it: the callback stays count-only);
-    - book: depth diffs need binance_site.py to serve `btcusdt@depth@100ms` with a running
-      `U`/`u` sequence and `/api/v3/depth` snapshots that match it; then feedcli's book
-      lines beside cryptofeed's L2_BOOK (its order book kept, the callback count-only).
-    Each is a `ratio_goal(..., 2.0)` row like the Binance klines one.
+
+def crypto(runner: Runner, settings: Settings, report: Report) -> None:
+    """Trades and book lines over 20 pairs on one connection, beside cryptofeed's TRADES and L2_BOOK.
+
+    Trades: the generator sends exactly N trades, one of each pair in turn, ids rising per pair
+    through the whole run (the corpus is as long as the run: feedcli drops a trade whose id is
+    not above the last it wrote for its pair). Book: `<symbol>@depth@100ms` diffs and REST
+    snapshots that match them (binance_site.DepthBook); feedcli writes a line per diff once in
+    sync, but one line for all the diffs it held while its snapshots were on their way, and
+    cryptofeed holds none (it reads no further until each snapshot is in), so the generator
+    streams on and each client stops at its own N: N book lines for feedcli, N diff callbacks
+    for cryptofeed; the corpus is long enough that no run reaches its end (a repeated id would
+    be dropped and the client would wait).
     """
-    why = "not measured yet: feedcli has no crypto trades or book channel (the crypto issue adds them)"
-    report.goal("crypto trades lines / cryptofeed trades", None, "x", ">= 2x", None, note=why)
-    report.goal("crypto book lines / cryptofeed L2 book", None, "x", ">= 2x", None, note=why)
-    report.sections["crypto"] = {"skipped": why}
+    from binance_site import SYMBOLS, BinanceSite
+
+    py = str(PEERS_PY)
+    pairs = [f"{base}-{quote}" for base, quote, _ in list(SYMBOLS.values())[:CRYPTO_SYMBOLS]]
+    symbols = [s.lower() for s in list(SYMBOLS)[:CRYPTO_SYMBOLS]]
+    pair_args = [a for p in pairs for a in ("--pair", p)]
+    rows = (
+        ("trades", "trade", settings.binance_n, "crypto trades lines / cryptofeed trades (20 pairs)", "TRADES"),
+        (
+            "book",
+            "depth@100ms",
+            min(settings.binance_n, 100_000),
+            "crypto book lines / cryptofeed L2 book (20 pairs)",
+            "L2_BOOK",
+        ),
+    )
+    report.sections["crypto"] = {}
+    for channel, kind, n, figure, theirs in rows:
+        streams = [f"{s}@{kind}" for s in symbols]
+        book = channel == "book"
+        distinct = 2 * n + 60_000 if book else n
+
+        def feedcli(g: LoadGen, k: int, channel: str = channel) -> list[str]:
+            cmd = [*runner.feedcli, "stream", "binance", "--url", g.http_url, *pair_args, "--channel", channel]
+            return [*cmd, *(("--depth", "10") if channel == "book" else ()), "--limit", str(k)]
+
+        def peer(g: LoadGen, k: int, channel: str = channel) -> list[str]:
+            cmd = [py, str(BENCH / "cryptofeed_client.py"), g.http_url, str(k), "--channel", channel, *pair_args]
+            return [*cmd, *(("--depth", "10") if channel == "book" else ())]
+
+        clients = [
+            Client("feedcli", f"feedcli stream binance --channel {channel} > /dev/null", feedcli, exact=not book),
+            Client(
+                "cryptofeed",
+                f"cryptofeed Binance {theirs}, count-only (uvloop)",
+                peer,
+                end="done",
+                missing=peer_missing(PEERS_PY),
+                exact=not book,
+            ),
+        ]
+        key = f"crypto-{channel}"
+        sys.stderr.write(f"bench: {key}: building {distinct:,} frames ...\n")
+        corpus = BinanceSite(distinct).corpus(streams, True)
+        assert corpus is not None
+        with LoadGen(count=0 if book else n, distinct=distinct, site="binance") as gen:
+            # the generator builds its corpus at the first request: this one, not a client's
+            ceiling = raw_ceiling(gen, "/stream?streams=" + "/".join(streams), corpus.bytes_for(n))
+            runs = rounds(runner, gen, clients, settings, n, report, key)
+        summary = summarize(clients, runs, n, min(settings.warmup_n, n))
+        report.sections[key] = {
+            "messages": n,
+            "pairs": len(pairs),
+            "frame_bytes": corpus.bytes_for(len(corpus.frames)) / len(corpus.frames),
+            "generator_ceiling": n / ceiling,
+            "clients": summary,
+        }
+        ratio_goal(report, summary, figure, "feedcli", "cryptofeed", 2.0)
 
 
 # ====================================================================== 4. replay
@@ -639,7 +699,9 @@ def print_report(report: Report) -> None:
         f"load average before {m['load_before']:.2f}, after {m.get('load_after', float('nan')):.2f}; "
         f"{m['settings']['repeats']} interleaved round(s), medians; rates net of start-up\n"
     )
-    for key, title in (("ht", "HT best-limit"), ("binance", "Binance klines")):
+    titles = (("ht", "HT best-limit"), ("binance", "Binance klines"))
+    titles += (("crypto-trades", "Binance trades, 20 pairs"), ("crypto-book", "Binance depth diffs, 20 pairs"))
+    for key, title in titles:
         s = report.sections.get(key)
         if not s:
             continue

@@ -83,3 +83,43 @@ def test_binance_site_refuses_an_unknown_symbol(tmp_path: Path) -> None:
         result = run(["stream", "binance", "--url", url, "--pair", "NOPE-USDT", "--limit", "1"], feedcli_env(tmp_path))
     assert result.returncode == 4, result.stderr
     assert "NOPEUSDT" in result.stderr
+
+
+PAIRS = ("BTC-USDT", "ETH-USDT", "BNB-BTC")
+
+
+def test_binance_site_trades_of_several_pairs_on_one_connection(tmp_path: Path) -> None:
+    """One SUBSCRIBE to three trade streams: every trade written (ids rise per pair), in turn."""
+    pair_args = [a for p in PAIRS for a in ("--pair", p)]
+    with loadgen("--site", "binance", "--count", "300", "--distinct", "300") as (url, _):
+        result = run(
+            ["stream", "binance", "--url", url, *pair_args, "--channel", "trades", "--limit", "300"],
+            feedcli_env(tmp_path),
+        )
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    assert [o["symbol"] for o in out[:3]] == list(PAIRS)
+    for pair in PAIRS:
+        ids = [o["data"]["id"] for o in out if o["symbol"] == pair]
+        assert len(ids) == 100 and ids == sorted(set(ids))
+
+
+def test_binance_site_depth_diffs_match_its_snapshots(tmp_path: Path) -> None:
+    """Diffs with running U/u and /api/v3/depth snapshots that fit them: book lines, never a gap."""
+    pair_args = [a for p in PAIRS for a in ("--pair", p)]
+    # the generator floods: feedcli holds diffs while its snapshots come, so the corpus is far
+    # longer than the lines asked for (its end would repeat ids, and feedcli would wait)
+    with loadgen("--site", "binance", "--count", "0", "--distinct", "60000") as (url, _):
+        book = ["--channel", "book", "--depth", "10", "--events", "--limit", "600"]
+        result = run(
+            ["stream", "binance", "--url", url, *pair_args, *book],
+            feedcli_env(tmp_path),
+        )
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    assert not [o for o in out if o.get("event") == "gap"]
+    books = [o for o in out if o.get("kind") == "book"]
+    assert len(books) == 600 and {o["symbol"] for o in books} <= set(PAIRS)
+    for o in books:
+        bids, asks = o["data"]["bids"], o["data"]["asks"]
+        assert len(bids) == len(asks) == 10 and bids[0][0] < asks[0][0]
