@@ -84,14 +84,18 @@ def demo(
         try:
             credential = None
             if record.credentials is not None:
-                import asyncio
-
                 credential = await asyncio.to_thread(record.credentials.demo_credential, base, sim)
             values = dict(plan.values(sim))
             if channel and plan.channels is not None:
                 values = dict(plan.channels(sim, list(channel)))
             elif channel:
-                values["channel"] = list(channel)
+                # the provider's own channel option (`--channel`, or MOEX ISS+'s `--stream`)
+                dest = next((x.dest for x in record.options if x.flag in ("--channel", "--stream")), None)
+                if dest is None:
+                    from feedcli.errors import UsageError
+
+                    raise UsageError(f"demo {record.info.name} has no --channel to choose")
+                values[dest] = list(channel)
             make = record.prepare(values, {})
             count = len(make(base, credential))
             factories = [functools.partial(lambda i: make(base, credential)[i], i) for i in range(count)]

@@ -94,7 +94,8 @@ class Pacer:
                     batch, size = self._batch, 0
             self._size, self._key = size, key
             return
-        clock = self.timer.now
+        # the loop's own bound clock when it is the loop's (a call a line: 0.2 µs, not 0.4)
+        clock = asyncio.get_running_loop().time if self.timer is LOOP_TIMER else self.timer.now
         seconds = self._seconds
         for record in records:
             if not record[1]:  # reading.TICK

@@ -145,6 +145,8 @@ def _from_source(chunks: AsyncIterator[list[bytes]], out: Output, name: str, opt
             try:
                 async for chunk in chunks:
                     kept = list(check.records([(read + 1, chunk)]))
+                    if options.normalize and not options.view:  # as a file's lines are (_normalized)
+                        kept = list(_normalized(iter(kept)))
                     read += len(chunk)
                     yield kept
                     if check.ended:  # past --to: nothing later can be kept

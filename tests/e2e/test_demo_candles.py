@@ -29,3 +29,14 @@ def test_demo_moex_streams_books_and_quotes_as_the_guest(tmp_path) -> None:
     assert len(out) == 30 and {o["channel"] for o in out} == {"orderbooks", "securities"}
     book = next(o["data"] for o in out if o["channel"] == "orderbooks")
     assert book["bids"][0][0] < book["asks"][0][0]  # a sane book: best bid below best ask
+
+
+def test_demo_channel_picks_the_providers_own_channel_option(tmp_path) -> None:
+    """MOEX ISS+ calls its channels streams: `demo moex --channel orderbooks` streams books only."""
+    env = feedcli_env(tmp_path)
+    result = run(["demo", "moex", "--channel", "orderbooks", "--limit", "4", "--format", "ndjson"], env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    data = [o for o in lines(result.stdout) if "channel" in o]
+    assert len(data) == 4 and {o["channel"] for o in data} == {"orderbooks"}
+    refused = run(["demo", "moex", "--channel", "trades", "--limit", "1", "--format", "ndjson"], env, timeout=60)
+    assert refused.returncode == 2 and "trades" in refused.stderr

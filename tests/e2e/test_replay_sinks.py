@@ -165,6 +165,12 @@ def test_record_into_redis_and_nats_then_replay_from_them_gives_the_recording(
     )
     for url in (redis_server.url("/0", "key=feedcli:*"), nats_server.url("stream=FEED")):
         assert run(["replay", "--speed", "0", url, *one], env).stdout.encode().splitlines() == from_file
+    # --normalize reads back as it plays a file
+    normal = run(["replay", "--speed", "0", "--normalize", str(rec)], env).stdout.encode().splitlines()
+    normal = [x for x in normal if b'"event":"recording"' not in x]
+    assert normal != sent  # the candles' data is reshaped
+    for url in (redis_server.url("/0", "key=feedcli:binance:*"), nats_server.url("stream=FEED")):
+        assert run(["replay", "--speed", "0", "--normalize", url], env).stdout.encode().splitlines() == normal
 
 
 def test_follow_sees_lines_sent_later_from_redis_and_nats(
