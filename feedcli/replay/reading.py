@@ -280,15 +280,20 @@ class LineCheck:
         `ticks`, TICK after every batch that gave no line (see TICK). `utf8`, asked at each
         batch, says whether its lines are known to be UTF-8 (lines.LineSplitter.utf8);
         without it every line is checked."""
-        if parsed:
-            return self._objects(batches, ticks)
-        return self._lines(batches, ticks, utf8)
+        return self._lines(batches, parsed, ticks, utf8)
 
     def _lines(
-        self, batches: Iterable[tuple[int, list[bytes]]], ticks: bool, utf8_known: Callable[[], bool] | None
-    ) -> Iterator[tuple[str, bytes]]:
-        """`records` giving the lines' bytes: checked with msgspec (see the module's docstring)."""
+        self,
+        batches: Iterable[tuple[int, list[bytes]]],
+        parsed: bool,
+        ticks: bool,
+        utf8_known: Callable[[], bool] | None,
+    ) -> Iterator[tuple[str, bytes | dict[str, Any]]]:
+        """`records`: every line checked with msgspec (see the module's docstring); with
+        `parsed`, a line that passes is parsed whole by orjson, once, for what is kept."""
         filters = self.filters
+        loads = orjson.loads
+        not_json = orjson.JSONDecodeError
         on_good = self._on_good
         decode = _decode_line
         refused = msgspec.MsgspecError
@@ -325,6 +330,13 @@ class LineCheck:
                     self.content = True
                     self._malformed(number, "is not UTF-8")
                     continue
+                if parsed:
+                    try:
+                        whole = loads(line)
+                    except not_json:  # what msgspec reads and orjson does not (a number out of range)
+                        self.content = True
+                        self._malformed(number, "is not JSON")
+                        continue
                 recv = obj.recv
                 if type(recv) is not str or good_recv(recv) is None:
                     self.content = True
@@ -351,75 +363,7 @@ class LineCheck:
                 ):
                     continue
                 quiet = False
-                yield key, line
-            if quiet and ticks:
-                yield TICK
-
-    def _objects(
-        self, batches: Iterable[tuple[int, list[bytes]]], ticks: bool
-    ) -> Iterator[tuple[str, bytes | dict[str, Any]]]:
-        """`records` giving the objects: checked with orjson's parse, whose dict is what is kept."""
-        filters = self.filters
-        on_good = self._on_good
-        loads = orjson.loads
-        not_json = orjson.JSONDecodeError
-        good_recv = RECV.fullmatch
-        start, end = filters.start, filters.end
-        channels, symbols = filters.channels, filters.symbols
-        peek = peeker(filters) if filters.narrowing else None
-        seen = False  # whether on_good was called
-        for first, batch in batches:
-            quiet = True
-            for number, line in enumerate(batch, first):
-                if peek is not None:
-                    verdict = peek(line)
-                    if verdict is DROP:
-                        if not seen:  # the peek found a feedcli line's fields in it
-                            seen = True
-                            on_good()
-                        continue
-                    if verdict is STOP:
-                        on_good()
-                        self.ended = True
-                        return
-                try:
-                    obj = loads(line)
-                    recv = obj["recv"]
-                except not_json:
-                    if line.strip():
-                        self.content = True
-                        self._malformed(number, "is not JSON")
-                    continue
-                except (KeyError, TypeError):
-                    self.content = True
-                    self._malformed(number, "has no recv" if type(obj) is dict else "is not a JSON object")
-                    continue
-                if type(recv) is not str or good_recv(recv) is None:
-                    self.content = True
-                    self._malformed(number, "has a recv that is not a feedcli receive time")
-                    continue
-                channel = obj.get("channel")
-                if channel is None and "event" not in obj:
-                    self.content = True
-                    self._malformed(number, "is neither a data line (channel) nor a control line (event)")
-                    continue
-                if not seen:
-                    seen = True
-                    on_good()
-                if end is not None and recv >= end:
-                    self.ended = True
-                    return
-                key = recv
-                if recv < start:
-                    if channel is not None or obj.get("event") != "recording":
-                        continue
-                    key = start
-                if channel is not None and (
-                    (channels and channel not in channels) or (symbols and obj.get("symbol") not in symbols)
-                ):
-                    continue
-                quiet = False
-                yield key, obj
+                yield key, whole if parsed else line
             if quiet and ticks:
                 yield TICK
 

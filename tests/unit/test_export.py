@@ -65,3 +65,14 @@ def test_stats_fields_are_typed_by_their_values_and_clash_with_line_columns_rena
     assert layout.columns()[6:] == [("a", "int"), ("b", "float"), ("c", "bool"), ("data.symbol", "str"), ("d", "str")]
     row = layout.row({"provider": "p", "data": {"a": 3, "b": 1, "d": [1, 2]}})
     assert row[6:] == [3, 1.0, None, None, "[1,2]"]
+
+
+def test_a_line_replay_passes_but_orjson_cannot_parse_is_skipped_and_said(tmp_path: Path) -> None:
+    """`1e999` is read by replay's check (msgspec) but not by orjson, which export parses with."""
+    huge = b'{"provider":"moex","channel":"orderbooks","symbol":"S","ts":null,'
+    huge += b'"recv":"2025-11-14T08:30:02.000000Z","kind":"book","data":{"bids":[[1e999,1]],"asks":[]}}\n'
+    rec = write(tmp_path / "r.ndjson", [book_line(1, {"bids": [[2, 1]], "asks": []})], huge)
+    said: list[str] = []
+    out = tmp_path / "o.csv"
+    assert export(ExportOptions((rec,), str(out)), warn=said.append) == 1
+    assert said and "line 2 is not JSON" in said[0]
