@@ -100,9 +100,7 @@ def _survey(paths: Sequence[str], filters: Filters) -> Survey:
         #: whether the recorder's first connection is open yet: data before it came over REST
         connected = False
         try:
-            for _key, line in recording.records(filters, lambda _m: None):
-                if not line:  # reading.TICK
-                    continue
+            for _key, line in recording.records(filters, lambda _m: None):  # no ticks asked for
                 try:
                     event = decode_line(line)
                 except (ValueError, KeyError, TypeError):
