@@ -520,15 +520,7 @@ class Session:
         finally:
             self._ws = None
             ended = self._ended
-            for guard in guards:
-                if ended is not None and guard is ended[1]:
-                    # it is completing the close it began: let it, or the socket leaks
-                    with contextlib.suppress(Exception, asyncio.CancelledError):
-                        await guard
-                else:
-                    guard.cancel()
-            if ended is None:
-                await _close_quietly(ws, codec)
+            await _stop_guards(guards, ended, ws, codec)
         if refused is not None:
             return flowed, str(refused), None, refused
         if dead is not None:
@@ -563,14 +555,7 @@ class Session:
             ended = self._ended
             for task in receiver.tasks:
                 task.cancel()
-            for guard in guards:
-                if ended is not None and guard is ended[1]:
-                    with contextlib.suppress(Exception, asyncio.CancelledError):
-                        await guard
-                else:
-                    guard.cancel()
-            if ended is None:
-                await _close_quietly(ws, codec)
+            await _stop_guards(guards, ended, ws, codec)
         flowed = self.data_count != start_count
         failure = receiver.failure
         if failure is not None:
@@ -817,6 +802,24 @@ async def _send(ws: aiohttp.ClientWebSocketResponse, frame: bytes | str) -> None
         await ws.send_str(frame)
     else:
         await ws.send_bytes(frame)
+
+
+async def _stop_guards(
+    guards: list[asyncio.Task[Any]], ended: tuple[str, asyncio.Task[None], bool] | None, ws: Any, codec: Codec
+) -> None:
+    """Stop a connection's guards (keepalive, watchdog, timers) once it is over, on either WebSocket.
+
+    The guard that judged it dead or stale (`ended`, from `_end`) is completing the close it
+    began: let it, or the socket leaks. If none did, nobody has closed it yet: close it here.
+    """
+    for guard in guards:
+        if ended is not None and guard is ended[1]:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await guard
+        else:
+            guard.cancel()
+    if ended is None:
+        await _close_quietly(ws, codec)
 
 
 async def _close_quietly(ws: aiohttp.ClientWebSocketResponse, codec: Codec | None) -> None:
