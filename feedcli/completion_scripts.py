@@ -41,7 +41,7 @@ import re
 import shlex
 import sys
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -317,6 +317,64 @@ def _ident(prog: str) -> str:
     return re.sub(r"\W", "_", prog)
 
 
+def _case(arm: Callable[[str, str], str], name: str, doc: str, args: str, arms: list[str], default: str) -> list[str]:
+    """A shell function that is one ``case`` on `args`, with `default` for anything else; `arm`
+    writes one arm (bash ``pat) body ;;``, zsh ``(pat) body ;;``)."""
+    return [f"# {doc}", f"{name}() {{", f'    case "{args}" in', *arms, arm("*", default), "    esac", "}", ""]
+
+
+def _value_functions(
+    specs: list[CommandSpec],
+    f: str,
+    arm: Callable[[str, str], str],
+    complete_value: Callable[[str, Sequence[str]], str],
+    completes: str,
+    nothing: str,
+) -> list[str]:
+    """The ``_arity``, ``_value`` and ``_argument`` functions, which bash and zsh write alike but for
+    an arm's form, how a value is completed (`complete_value(kind, choices)`), the words that
+    say what is completed (`completes`) and the command that completes nothing (`nothing`)."""
+    q = shlex.quote
+
+    def pattern(spec: CommandSpec, names: Iterable[str]) -> str:
+        return "|".join(q(f"{spec.key}|{n}") for n in names)
+
+    return [
+        *_case(
+            arm,
+            f"{f}_arity",
+            "Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).",
+            "$1|$2",
+            [arm(pattern(s, o.names), f"REPLY={o.nargs}") for s in specs for o in s.options if o.nargs],
+            "REPLY=0",
+        ),
+        *_case(
+            arm,
+            f"{f}_value",
+            f"{completes} a value of option $2 of command path $1 (free text completes nothing).",
+            "$1|$2",
+            [
+                arm(pattern(s, o.names), complete_value(o.kind, o.choices))
+                for s in specs
+                for o in s.options
+                if o.kind != "any"
+            ],
+            nothing,
+        ),
+        *_case(
+            arm,
+            f"{f}_argument",
+            f"{completes} the positional argument at index $2 (from 0) of command path $1.",
+            "$1|$2",
+            [
+                arm(pats, complete_value(arg.kind, arg.choices) if arg else nothing)
+                for pats, arg in _argument_cases(specs, q)
+            ],
+            nothing,
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------- bash
 
 
@@ -332,19 +390,16 @@ def _bash(specs: list[CommandSpec], prog: str) -> str:
         ],
     )
 
+    def arm(pats: str, body: str) -> str:
+        return f"        {pats}) {body} ;;"
+
     def case(name: str, doc: str, args: str, body: list[str], default: str) -> None:
-        lines.extend([f"# {doc}", f"{name}() {{", f'    case "{args}" in', *body, f"        *) {default} ;;"])
-        lines.extend(["    esac", "}", ""])
+        lines.extend(_case(arm, name, doc, args, body, default))
 
-    def pattern(spec: CommandSpec, names: Iterable[str]) -> str:
-        return "|".join(q(f"{spec.key}|{n}") for n in names)
-
-    cur3 = '"$3"'
-
-    def complete_value(kind: str, choices: Sequence[str], cur: str) -> str:
+    def complete_value(kind: str, choices: Sequence[str]) -> str:
         if kind == "choice":
-            return f"{f}_add {cur} {' '.join(q(c) for c in choices)}"
-        return f"{f}_files {'-d' if kind == 'dir' else '-f'} {cur}"
+            return f'{f}_add "$3" {" ".join(q(c) for c in choices)}'
+        return f'{f}_files {"-d" if kind == "dir" else "-f"} "$3"'
 
     lines.extend(
         [
@@ -389,36 +444,7 @@ def _bash(specs: list[CommandSpec], prog: str) -> str:
         ],
         f"{f}_reply=()",
     )
-    case(
-        f"{f}_arity",
-        "Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).",
-        "$1|$2",
-        [f"        {pattern(s, o.names)}) REPLY={o.nargs} ;;" for s in specs for o in s.options if o.nargs],
-        "REPLY=0",
-    )
-    case(
-        f"{f}_value",
-        "Complete $3 as a value of option $2 of command path $1 (free text completes nothing).",
-        "$1|$2",
-        [
-            f"        {pattern(s, o.names)}) {complete_value(o.kind, o.choices, cur3)} ;;"
-            for s in specs
-            for o in s.options
-            if o.kind != "any"
-        ],
-        ":",
-    )
-    arg_body = [
-        f"        {pats}) {complete_value(arg.kind, arg.choices, cur3) if arg else ':'} ;;"
-        for pats, arg in _argument_cases(specs, q)
-    ]
-    case(
-        f"{f}_argument",
-        "Complete $3 as the positional argument at index $2 (from 0) of command path $1.",
-        "$1|$2",
-        arg_body,
-        ":",
-    )
+    lines.extend(_value_functions(specs, f, arm, complete_value, "Complete $3 as", ":"))
     lines.extend(
         [
             "# The completion function: find the subcommand path in COMP_WORDS, then complete there.",
@@ -508,12 +534,11 @@ def _zsh(specs: list[CommandSpec], prog: str) -> str:
         ],
     )
 
-    def case(name: str, doc: str, args: str, body: list[str], default: str) -> None:
-        lines.extend([f"# {doc}", f"{name}() {{", f'    case "{args}" in', *body, f"        (*) {default} ;;"])
-        lines.extend(["    esac", "}", ""])
+    def arm(pats: str, body: str) -> str:
+        return f"        ({pats}) {body} ;;"
 
-    def pattern(spec: CommandSpec, names: Iterable[str]) -> str:
-        return "|".join(q(f"{spec.key}|{n}") for n in names)
+    def case(name: str, doc: str, args: str, body: list[str], default: str) -> None:
+        lines.extend(_case(arm, name, doc, args, body, default))
 
     def described(name: str, help_text: str) -> str:
         name = name.replace("\\", "\\\\").replace(":", "\\:")
@@ -546,36 +571,7 @@ def _zsh(specs: list[CommandSpec], prog: str) -> str:
         ],
         f"{f}_list=()",
     )
-    case(
-        f"{f}_arity",
-        "Set REPLY to how many words follow option $2 of command path $1 (0: a flag or unknown).",
-        "$1|$2",
-        [f"        ({pattern(s, o.names)}) REPLY={o.nargs} ;;" for s in specs for o in s.options if o.nargs],
-        "REPLY=0",
-    )
-    case(
-        f"{f}_value",
-        "Complete a value of option $2 of command path $1 (free text completes nothing).",
-        "$1|$2",
-        [
-            f"        ({pattern(s, o.names)}) {complete_value(o.kind, o.choices)} ;;"
-            for s in specs
-            for o in s.options
-            if o.kind != "any"
-        ],
-        "return 1",
-    )
-    arg_body = [
-        f"        ({pats}) {complete_value(arg.kind, arg.choices) if arg else 'return 1'} ;;"
-        for pats, arg in _argument_cases(specs, q)
-    ]
-    case(
-        f"{f}_argument",
-        "Complete the positional argument at index $2 (from 0) of command path $1.",
-        "$1|$2",
-        arg_body,
-        "return 1",
-    )
+    lines.extend(_value_functions(specs, f, arm, complete_value, "Complete", "return 1"))
     lines.extend(
         [
             "# The completion function: find the subcommand path in $words, then complete there.",
