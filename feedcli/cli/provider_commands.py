@@ -75,6 +75,24 @@ def session_options(shared: dict[str, Any], base_url: str, rest_limits: Any = No
     )
 
 
+async def run_pipeline(
+    factories: list[Any], consumers: list[Any], options: Any, shared: dict[str, Any], **extra: Any
+) -> None:
+    """`pipeline.run` as the options `stream` and `record` share ask (--limit, --duration,
+    --normalize); `extra` is what only one of them has (background work, notes)."""
+    from feedcli import pipeline
+
+    await pipeline.run(
+        factories,
+        consumers,
+        options=options,
+        limit=shared["limit"],
+        duration=shared["duration"],
+        normalize=shared["normalize"],
+        **extra,
+    )
+
+
 def _selector_parameter(provider: str, option: SelectorOption) -> inspect.Parameter:
     names = [option.flag, *([option.short] if option.short else [])]
     if option.is_flag:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, run_pipeline, session_options
 from feedcli.providers.base import ProviderInfo
 
 if TYPE_CHECKING:
@@ -90,7 +90,6 @@ COMMON: tuple[Shared, ...] = (
 
 def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Everything that can be checked is checked, and the first file opened, before connecting."""
-    from feedcli import pipeline
     from feedcli.sinks.naming import compression_for
     from feedcli.sinks.recording import RecordingWriter
     from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
@@ -139,15 +138,7 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         announce_to(sinks, consumers)
         for sink in sinks:
             await sink.start()
-        await pipeline.run(
-            factories,
-            consumers,
-            options=options,
-            limit=shared["limit"],
-            duration=shared["duration"],
-            normalize=shared["normalize"],
-            **drawing,
-        )
+        await run_pipeline(factories, consumers, options, shared, **drawing)
 
     import asyncio
 

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, provider_group, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, run_pipeline, session_options
 
 HELP = (
     "Stream live data as NDJSON (piped) or a live view (terminal). `feedcli stream PROVIDER --help` "
@@ -35,7 +35,6 @@ COMMON: tuple[Shared, ...] = (
 
 def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
     """Wire codecs, the NDJSON writer and/or the live view into a pipeline and run it."""
-    from feedcli import pipeline
     from feedcli.sinks.base import Consumer
     from feedcli.sinks.ndjson import open_output, stdout_writer
     from feedcli.sinks.remote import announce_to, open_sinks, parse_sinks
@@ -78,16 +77,7 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             start = getattr(consumer, "start", None)
             if start is not None:
                 await start()
-        await pipeline.run(
-            factories,
-            consumers,
-            options=options,
-            limit=shared["limit"],
-            duration=shared["duration"],
-            normalize=shared["normalize"],
-            background=background,
-            on_malformed=on_malformed,
-        )
+        await run_pipeline(factories, consumers, options, shared, background=background, on_malformed=on_malformed)
 
     import asyncio
 
