@@ -120,6 +120,14 @@ class LoopbackServer:
         await self.stop()
 
 
+def positive_rate(rate: float, unit: str = "events") -> float:
+    """A market's `rate` (`unit` per second) as a float; ValueError, which `feedcli simulate`
+    makes exit 2, for zero, a negative number or NaN (`not rate > 0` catches NaN too)."""
+    if not rate > 0:
+        raise ValueError(f"rate must be a positive number of {unit} per second, not {rate}")
+    return float(rate)
+
+
 def _parameters(cls: type) -> set[str]:
     """The keyword parameters of a class's constructor, through subclasses that pass **kwargs on."""
     names: set[str] = set()

@@ -70,7 +70,7 @@ from feedcli.providers.datafye import (
     data_message,
     parse_client_message,
 )
-from feedcli.simulators.base import LoopbackServer, malformed_frame
+from feedcli.simulators.base import LoopbackServer, malformed_frame, positive_rate
 from feedcli.simulators.datafye_market import (
     FREQUENCY_MS,
     UNIVERSE,
@@ -292,8 +292,7 @@ class DatafyeSimulator(LoopbackServer):
         faults: DatafyeFaults | None = None,
         timer: Timer = LOOP_TIMER,
     ) -> None:
-        if not rate > 0:
-            raise ValueError(f"rate must be a positive number of messages per second, not {rate}")
+        rate = positive_rate(rate, "messages")
         if not heartbeat_interval > 0:
             raise ValueError(f"heartbeat_interval must be a positive number of seconds, not {heartbeat_interval}")
         if not pong_timeout > 0:
@@ -303,7 +302,7 @@ class DatafyeSimulator(LoopbackServer):
         if not halt_seconds > 0:
             raise ValueError(f"halt_seconds must be a positive number of seconds, not {halt_seconds}")
         super().__init__(host, port)
-        self.rate = float(rate)
+        self.rate = rate
         self.seed = seed
         self.heartbeat_interval = float(heartbeat_interval)
         self.pong_timeout = float(pong_timeout)

@@ -47,7 +47,7 @@ from aiohttp import WSMsgType, web
 from feedcli.errors import UsageError
 from feedcli.providers import ht, ime, tse
 from feedcli.providers.base import Refusal
-from feedcli.simulators.base import LoopbackServer, cancelled, malformed_frame
+from feedcli.simulators.base import LoopbackServer, cancelled, malformed_frame, positive_rate
 from feedcli.simulators.ht_market import HTMarket, MarketUpdate, tehran_timestamp
 from feedcli.simulators.ht_universe import (
     IME_UNIVERSE,
@@ -195,12 +195,11 @@ class HTSimulator(LoopbackServer):
         strict_universe: bool = False,
         timer: Timer = LOOP_TIMER,
     ) -> None:
-        if not rate > 0:
-            raise ValueError(f"rate must be a positive number of events per second, not {rate}")
+        rate = positive_rate(rate)
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
         super().__init__(host, port)
-        self.rate = float(rate)
+        self.rate = rate
         self.seed = seed
         self.user = user
         self.password = password

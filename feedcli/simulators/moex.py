@@ -71,7 +71,7 @@ from feedcli.providers.moex.server import (
     receipt_frame,
     reply_frame,
 )
-from feedcli.simulators.base import LoopbackServer, cancelled
+from feedcli.simulators.base import LoopbackServer, cancelled, positive_rate
 from feedcli.simulators.moex_market import (
     BOOK_COLUMNS,
     CANDLE_COLUMNS,
@@ -202,12 +202,11 @@ class MoexSimulator(LoopbackServer):
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         timer: Timer = LOOP_TIMER,
     ) -> None:
-        if not rate > 0:
-            raise ValueError(f"rate must be a positive number of events per second, not {rate}")
+        rate = positive_rate(rate)
         if heart_beat < 0:
             raise ValueError("heart_beat must be >= 0 ms")
         super().__init__(host, port)
-        self.rate = float(rate)
+        self.rate = rate
         self.seed = seed
         self.user = user
         self.password = password

@@ -37,6 +37,15 @@ def test_a_value_the_simulator_refuses_is_a_value_error() -> None:
     assert sim.faults.login_errors == (429, 503) and sim.family == "tse"
 
 
+@pytest.mark.parametrize("name", [r.name for r in providers.records() if r.simulator is not None])
+@pytest.mark.parametrize("rate", [0.0, -1.0, float("nan")])
+def test_every_simulator_refuses_a_rate_that_is_not_positive(name: str, rate: float) -> None:
+    spec = providers.get(name).simulator
+    assert spec is not None
+    with pytest.raises(ValueError, match="rate must be"):
+        spec.build("127.0.0.1", 0, spec.values(rate=rate))
+
+
 def test_an_option_the_simulator_lacks_is_a_programming_error() -> None:
     from feedcli.simulators.datafye import DatafyeSimulator
 
