@@ -25,7 +25,7 @@ An unknown symbol is refused on both paths: over WebSocket by a `success:false` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,8 +33,9 @@ import orjson
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
-from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles import Candle, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import PingingExchange
 from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits
@@ -237,7 +238,7 @@ class BybitWire(Wire):
         return crypto.BybitBook(symbol, depth)
 
 
-class BybitExchange(Exchange):
+class BybitExchange(PingingExchange):
     name = "bybit"
     title = "Bybit v5 spot: kline candles"
     ws_base = "wss://stream.bybit.com"
@@ -247,13 +248,8 @@ class BybitExchange(Exchange):
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
     wire = BybitWire
-
-    def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
-        self.keepalive_interval = ping_interval
-        self.silence_limit = ping_interval * SILENCE_FACTOR
-
-    def tuned(self, tuning: Mapping[str, float]) -> BybitExchange:
-        return BybitExchange(tuning.get("ping_interval", self.keepalive_interval))
+    ping_interval = PING_INTERVAL
+    silence_factor = SILENCE_FACTOR
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}{pair.quote}"

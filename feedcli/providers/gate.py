@@ -31,7 +31,7 @@ so that `volume` means the same on every exchange. `1w` is Gate's `7d`; `1s` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -39,8 +39,9 @@ import orjson
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
-from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles import Candle, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import PingingExchange
 from feedcli.providers.crypto import gate as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits
@@ -260,7 +261,7 @@ class GateWire(Wire):
         return crypto.parse_rest_snapshot(body, symbol)
 
 
-class GateExchange(Exchange):
+class GateExchange(PingingExchange):
     name = "gate"
     title = "Gate.io API v4 spot: candlesticks"
     ws_base = "wss://api.gateio.ws"
@@ -270,13 +271,8 @@ class GateExchange(Exchange):
     rest_limit = REST_LIMIT
     pairs_per_connection = PAIRS_PER_CONNECTION
     wire = GateWire
-
-    def __init__(self, ping_interval: float = PING_INTERVAL) -> None:
-        self.keepalive_interval = ping_interval
-        self.silence_limit = ping_interval * SILENCE_FACTOR
-
-    def tuned(self, tuning: Mapping[str, float]) -> GateExchange:
-        return GateExchange(tuning.get("ping_interval", self.keepalive_interval))
+    ping_interval = PING_INTERVAL
+    silence_factor = SILENCE_FACTOR
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}_{pair.quote}"

@@ -34,7 +34,7 @@ code 51001 (read whatever the HTTP status); at most 100 pairs per connection (OK
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -42,9 +42,9 @@ import orjson
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
-from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
+from feedcli.providers.candles import Candle, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
-from feedcli.providers.candles.exchange import instrument_rows
+from feedcli.providers.candles.exchange import PingingExchange, instrument_rows
 from feedcli.providers.crypto import okx as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits, Rule
@@ -173,7 +173,7 @@ class OKXWire(Wire):
         return crypto.OkxBook(symbol, depth)
 
 
-class OKXExchange(Exchange):
+class OKXExchange(PingingExchange):
     name = "okx"
     title = "OKX: candlestick channels (business WebSocket)"
     ws_base = WS_BASE
@@ -201,9 +201,6 @@ class OKXExchange(Exchange):
         self.keepalive_interval = min(max(ping_interval, 0.05), 29.0)
         #: a ping unanswered for another interval: the connection is dead
         self.silence_limit = 2 * self.keepalive_interval + 1
-
-    def tuned(self, tuning: Mapping[str, float]) -> OKXExchange:
-        return OKXExchange(tuning.get("ping_interval", self.keepalive_interval))
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}-{pair.quote}"

@@ -7,7 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
 from feedcli.events import epoch_iso
@@ -253,6 +253,25 @@ class Exchange(ABC):
         """The instruments of that answer, each `{"pair","symbol","base","quote","status"}`;
         MalformedFrame for a body that is not such a list."""
         raise MalformedFrame(f"{self.name}: no instrument list")
+
+
+class PingingExchange(Exchange):
+    """An exchange that wants the client's own pings (Bybit, Gate, OKX): one every
+    `keepalive_interval` seconds, and `silence_factor` periods without a word mean the connection
+    is dead. The one knob, `ping_interval` (a test's FEEDCLI_<NAME>_PING_INTERVAL, read by the
+    CLI), builds a copy with another period."""
+
+    #: the exchange's ping period (seconds) when no knob sets one
+    ping_interval: ClassVar[float]
+    #: silence after which the connection is taken for dead, in ping periods
+    silence_factor: ClassVar[float] = 3.0
+
+    def __init__(self, ping_interval: float | None = None) -> None:
+        self.keepalive_interval = self.ping_interval if ping_interval is None else ping_interval
+        self.silence_limit = self.keepalive_interval * self.silence_factor
+
+    def tuned(self, tuning: Mapping[str, float]) -> PingingExchange:
+        return type(self)(tuning.get("ping_interval", self.keepalive_interval))
 
 
 def instrument_rows(listed: list[Any], symbol: str, base: str, quote: str, status: str) -> list[dict[str, Any]]:
