@@ -74,15 +74,15 @@ class LineSplitter:
                     self._over(carry)  # counted now, so left out of the batch
                     carry = bytearray()
                     parts.pop(0)
-                    self.utf8 = _utf8_up_to_a_torn_end(memoryview(data)[cut + 1 :])
+                    self.utf8 = _is_utf8(memoryview(data)[cut + 1 :], final=False)
                 else:
                     carry += parts[0]
                     parts[0] = bytes(carry)
                     carry = bytearray()
                     # the held start of the line is checked with it: it may end inside a character
-                    self.utf8 = _utf8_whole(parts[0]) and _utf8_up_to_a_torn_end(memoryview(data)[cut + 1 :])
+                    self.utf8 = _is_utf8(parts[0], final=True) and _is_utf8(memoryview(data)[cut + 1 :], final=False)
             else:
-                self.utf8 = _utf8_up_to_a_torn_end(data)
+                self.utf8 = _is_utf8(data, final=False)
             rest = parts.pop()
             first = self.count + 1
             self.count += len(parts)  # before an over-long rest is counted: it comes after them
@@ -120,19 +120,11 @@ def _pieces(chunks: Iterable[bytes]) -> Iterator[bytes]:
                 yield chunk[at : at + PIECE]
 
 
-def _utf8_up_to_a_torn_end(data: bytes | memoryview) -> bool:
-    """Whether `data` is UTF-8, but for a character cut short at its end (the next piece's, held
-    in the carry and checked with the line it starts)."""
+def _is_utf8(data: bytes | memoryview, *, final: bool) -> bool:
+    """Whether `data` is UTF-8. Unless `final`, a character cut short at its end passes: it is
+    the next piece's, held in the carry and checked with the line it starts."""
     try:
-        utf_8_decode(data, "strict", False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _utf8_whole(line: bytes) -> bool:
-    try:
-        utf_8_decode(line, "strict", True)
+        utf_8_decode(data, "strict", final)
     except UnicodeDecodeError:
         return False
     return True
