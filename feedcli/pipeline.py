@@ -16,7 +16,7 @@ from feedcli.events import DataEvent, Event
 from feedcli.providers.base import Codec
 from feedcli.runner import run_until_done, stderr_note
 from feedcli.session import Reporter, Session, SessionOptions
-from feedcli.sinks.base import Consumer, StopStream
+from feedcli.sinks.base import Consumer, StopStream, aclose_all
 
 
 class Fanout:
@@ -109,14 +109,7 @@ async def run(
     ]
 
     async def close() -> None:
-        error: Exception | None = None
-        for consumer in consumers:
-            try:
-                await consumer.aclose()
-            except Exception as exc:
-                error = error or exc
-        if error is not None:
-            raise error
+        await aclose_all(consumers)
 
     try:
         await run_until_done(

@@ -13,7 +13,7 @@ with a true `on_terminal` attribute: the run then ends, quietly, when the termin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import Protocol
 
 from feedcli.events import Event
@@ -40,3 +40,20 @@ class Consumer(Protocol):
     async def aclose(self) -> None:
         """Flush and release; called once when the stream ends, however it ends."""
         ...
+
+
+class Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+async def aclose_all(closables: Iterable[Closable]) -> None:
+    """Close every one, even past one that fails (each holds its own lines to flush); then
+    raise the first failure, if any."""
+    error: Exception | None = None
+    for closable in closables:
+        try:
+            await closable.aclose()
+        except Exception as exc:
+            error = error or exc
+    if error is not None:
+        raise error

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from feedcli.errors import UsageError
+from feedcli.sinks.base import aclose_all
 from feedcli.sinks.delivery import (
     BrokerSink,
     Note,
@@ -113,14 +114,7 @@ class SinkTee:
         await self.out.send(lines)
 
     async def aclose(self) -> None:
-        error: BaseException | None = None
-        for closer in (self.out, *self.sinks):
-            try:
-                await closer.aclose()
-            except Exception as exc:
-                error = error or exc
-        if error is not None:
-            raise error
+        await aclose_all((self.out, *self.sinks))
 
 
 def open_chunks(url: str, *, follow: bool = False) -> AsyncIterator[list[bytes]]:
