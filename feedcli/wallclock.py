@@ -54,9 +54,8 @@ class ToUtc:
 
     def _slow(self, ts: str) -> str | None:
         """Anything else ISO 8601 reads (an offset, a date alone), with microseconds."""
-        try:
-            moment = datetime.fromisoformat(ts[:-1] + "+00:00" if ts.endswith("z") else ts)
-        except ValueError:
+        moment = read_moment(ts, None)
+        if moment is None:
             return None
         if moment.tzinfo is None:
             if self._zone is None:
@@ -88,10 +87,19 @@ def utc_moment(ts: object) -> datetime | None:
     """
     if not isinstance(ts, str) or not ts:
         return None
+    return read_moment(ts)
+
+
+def read_moment(text: str, zone: tzinfo | None = timezone.utc) -> datetime | None:
+    """ISO 8601 text as a datetime: `Z` (or `z`) is UTC, an offset is kept, and a time without
+    one is read in `zone` (None: left naive, for a caller that looks its zone up only then);
+    None for text ISO 8601 does not read."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    if moment.tzinfo is None and zone is not None:
+        moment = moment.replace(tzinfo=zone)
     return moment

@@ -13,10 +13,10 @@ import random
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from feedcli.providers.datafye import DATASETS
+from feedcli.wallclock import read_moment
 
 #: bar length in ms per frequency
 FREQUENCY_MS: dict[str, int] = {"Second": 1_000, "Minute": 60_000, "Hour": 3_600_000, "Day": 86_400_000}
@@ -279,13 +279,5 @@ def parse_time(value: Any) -> int | None:
     """An ISO 8601 time (`Z`, an offset, or none meaning UTC) as epoch ms, or None."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
-    if text[-1] in "Zz":
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return round(moment.timestamp() * 1000)
+    moment = read_moment(value.strip())
+    return None if moment is None else round(moment.timestamp() * 1000)

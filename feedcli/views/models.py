@@ -17,12 +17,13 @@ import functools
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import timezone, tzinfo
 from typing import Any
 
 from feedcli import market, providers
 from feedcli.events import DataEvent
 from feedcli.providers.record import Channel
+from feedcli.wallclock import read_moment
 
 # --------------------------------------------------------------------------- models
 
@@ -532,12 +533,8 @@ def ts_epoch(provider: str, ts: str | None) -> float | None:
     """Epoch seconds of a provider timestamp, or None when it cannot be read."""
     if not ts:
         return None
-    text = ts.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
+    dt = read_moment(ts.strip(), None)
+    if dt is None:
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=_zone(provider))
