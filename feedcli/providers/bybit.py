@@ -353,9 +353,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: Bybit's HTTP IP limit, https://bybit-exchange.github.io/docs/v5/rate-limit: 600 requests in
 #: any 5-second window, every endpoint together; past it "403, access too frequent" and a ban
@@ -374,3 +371,5 @@ PROVIDER = candles.provider(
     knobs=(Knob("FEEDCLI_BYBIT_PING_INTERVAL", "ping_interval"),),
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests)
+prepare = PROVIDER.prepare

@@ -293,9 +293,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: Coinbase's public REST limit: 10 requests a second per IP (Advanced Trade's "REST API rate
 #: limits", https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits), counted by
@@ -315,3 +312,5 @@ PROVIDER = candles.provider(
     help_text="Coinbase Advanced Trade: 5-minute candles, heartbeats channel, REST candles.",
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests)
+prepare = PROVIDER.prepare

@@ -368,9 +368,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: Gate's public REST limit: 200 requests per 10 s per endpoint and IP (Gate's announcement
 #: "Gate.io Latest Announcement on API Rate Limit Adjustments", 2024-01-14, in force since
@@ -390,3 +387,5 @@ PROVIDER = candles.provider(
     knobs=(Knob("FEEDCLI_GATE_PING_INTERVAL", "ping_interval"),),
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests)
+prepare = PROVIDER.prepare

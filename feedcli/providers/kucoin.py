@@ -349,9 +349,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: KuCoin's "Public" resource pool, https://www.kucoin.com/docs-new/rate-limit: 2000 weight per
 #: 30 s (every VIP level); 429 (code 429000) past it. Weights from each endpoint's page: Get
@@ -372,3 +369,5 @@ PROVIDER = candles.provider(
     help_text="KuCoin: bullet-public token flow, welcome/ping/pong, REST /api/v1/market/candles.",
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests)
+prepare = PROVIDER.prepare

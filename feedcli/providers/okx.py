@@ -295,9 +295,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: OKX's REST limits, per IP and per endpoint (https://www.okx.com/docs-v5/en/#overview-rate-limits),
 #: each endpoint's own from its page: "Get candlesticks" 40 requests per 2 s, "Get candlesticks
@@ -328,3 +325,5 @@ PROVIDER = candles.provider(
     knobs=(Knob("FEEDCLI_OKX_PING_INTERVAL", "ping_interval"),),
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests)
+prepare = PROVIDER.prepare
