@@ -327,9 +327,6 @@ INFO = candles.provider_info(
     ),
 )
 
-OPTIONS = candles.options(EXCHANGE)
-prepare = candles.preparer(EXCHANGE)
-
 
 #: Binance's REST limits, https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits
 #: (REQUEST_WEIGHT 6000 a minute per IP; 429 past it, 418 for a client that goes on) and the weights
@@ -354,3 +351,5 @@ PROVIDER = candles.provider(
     help_text="Binance spot: kline streams on /ws and /stream, ping frames, REST /api/v3/klines.",
     rest_limits=REST_LIMITS,
 )
+#: the record's own `prepare`, by the module's name (tests, bench)
+prepare = PROVIDER.prepare
