@@ -36,6 +36,7 @@ from feedcli.providers.bybit import (
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.crypto.model import BookDelta
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step, TopView
 
@@ -62,6 +63,9 @@ class BybitSimulator(CandleSimulator):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.klines)
+        app.router.add_get(
+            meta.BYBIT_INSTRUMENTS_PATH, meta.instruments_handler(self, EXCHANGE, meta.bybit_instruments)
+        )
 
     # -- WebSocket -----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from aiohttp import web
 from feedcli.providers import coinbase as cb
 from feedcli.providers.candles import Candle
 from feedcli.providers.crypto import coinbase as crypto
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import LEVELS, Step
 
@@ -63,6 +64,9 @@ class CoinbaseSimulator(CandleSimulator):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(cb.WS_PATH, self.socket)
         app.router.add_get(cb.CANDLES_PATH, self.rest_candles)
+        app.router.add_get(
+            meta.COINBASE_PRODUCTS_PATH, meta.instruments_handler(self, cb.EXCHANGE, meta.coinbase_products)
+        )
 
     # -- WebSocket ----------------------------------------------------------------------------
 

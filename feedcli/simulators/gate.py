@@ -38,6 +38,7 @@ from feedcli.providers.gate import (
     encode_rest_rows,
     encode_update,
 )
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step
 
@@ -75,6 +76,7 @@ class GateSimulator(CandleSimulator):
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.candlesticks)
         app.router.add_get(crypto.ORDER_BOOK_PATH, self.order_book)
+        app.router.add_get(meta.GATE_PAIRS_PATH, meta.instruments_handler(self, EXCHANGE, meta.gate_pairs))
 
     # -- WebSocket -----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from feedcli.knobs import env_seconds
 from feedcli.providers import kucoin as kc
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.crypto import kucoin as crypto
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step
 
@@ -74,6 +75,7 @@ class KucoinSimulator(CandleSimulator):
         app.router.add_get("/", self.socket)
         app.router.add_get(kc.CANDLES_PATH, self.rest_candles)
         app.router.add_get(crypto.SNAPSHOT_PATH, self.order_book)
+        app.router.add_get(meta.KUCOIN_SYMBOLS_PATH, meta.instruments_handler(self, kc.EXCHANGE, meta.kucoin_symbols))
 
     # -- token ----------------------------------------------------------------------------------
 
