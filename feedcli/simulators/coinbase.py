@@ -33,6 +33,8 @@ from feedcli.simulators.crypto_market import LEVELS, Step
 
 #: the trade, book and ticker channels served (subscribed by these names; books arrive as l2_data)
 CRYPTO_CHANNELS = (crypto.LEVEL2, crypto.MARKET_TRADES, crypto.TICKER)
+#: Coinbase's channel → our channel, for `simulate --channel` (heartbeats are always served)
+_OURS = {"candles": "candles", crypto.LEVEL2: "book", crypto.MARKET_TRADES: "trades", crypto.TICKER: "ticker"}
 
 #: the canonical interval of the streamed buckets
 WS_INTERVAL = "5m"
@@ -51,8 +53,7 @@ class CoinbaseSimulator(CandleSimulator):
     default_idle = 75.0
     idle_env = "FEEDCLI_SIM_COINBASE_IDLE"
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"
+    title = "Coinbase Advanced Trade"
 
     def listing(self) -> list[str]:
         return [
@@ -91,7 +92,7 @@ class CoinbaseSimulator(CandleSimulator):
             return [self._error("message type must be subscribe or unsubscribe")]
         channel = msg.get("channel")
         products = msg.get("product_ids") or []
-        if channel not in ("candles", "heartbeats", *CRYPTO_CHANNELS):
+        if channel not in ("candles", "heartbeats", *CRYPTO_CHANNELS) or not self.serves(_OURS.get(channel)):
             return [self._error(f"unknown channel {channel!r}")]
         if not isinstance(products, list):
             return [self._error("product_ids must be a list")]
