@@ -177,7 +177,11 @@ def token(
     if env is not None:
         # stdout stays the secret alone; stderr says it is not the stored one (-q silences it)
         names = " and ".join(env.variables)
-        sys.stderr.write(f"feedcli: printing what {names} sets, not what is stored for {base} (it overrides that)\n")
+        verb = "is" if len(env.variables) == 1 else "are"
+        sys.stderr.write(
+            f"feedcli: {names} {verb} set: printing what a connection sends with it, "
+            f"not what is stored for {base} (the environment overrides that)\n"
+        )
     sys.stdout.write(secret + "\n")
     sys.stdout.flush()
 

@@ -117,7 +117,9 @@ def test_token_says_when_it_prints_feedcli_token(ht_sim: Simulator, env, config_
     result = run(["auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
     assert result.returncode == 0, result.stderr
     assert result.stdout == secret + "\n"  # stdout: the secret alone, for $(...)
-    assert "printing what FEEDCLI_TOKEN sets, not what is stored for " + ht_sim.url in result.stderr
+    assert f"FEEDCLI_TOKEN is set: printing what a connection sends with it, not what is stored for {ht_sim.url}" in (
+        result.stderr
+    )
     quiet = run(["-q", "auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
     assert quiet.stdout == secret + "\n" and quiet.stderr == ""
     stored_only = run(["auth", "token", "--url", ht_sim.url], env)
@@ -156,3 +158,16 @@ def test_login_refuses_to_guess_between_two_hosts_and_non_http_urls(ht_sim: Simu
         bad = run(["login", "--url", url, "-u", "x", "--password-stdin"], env, input="y\n")
         assert bad.returncode == 2 and "http:// or https://" in bad.stderr
     assert not (config_dir / "profiles").exists()
+
+
+def test_status_shows_the_moex_login_the_environment_sets_never_the_passcode(env) -> None:
+    with_env = {**env, "FEEDCLI_MOEX_LOGIN": "alice@example.com", "FEEDCLI_MOEX_PASSCODE": "s3cret-pass"}
+    text = run(["auth", "status"], with_env)
+    assert text.returncode == 0, text.stderr
+    assert "  moex (moex) from FEEDCLI_MOEX_LOGIN and FEEDCLI_MOEX_PASSCODE" in text.stdout.splitlines()
+    assert "    ✓ connections log in as alice@example.com; no expiry" in text.stdout.splitlines()
+    rows = json.loads(run(["auth", "status", "--json"], with_env).stdout)
+    assert [(r["family"], r["account"], r["variables"]) for r in rows] == [
+        ("moex", "alice@example.com", ["FEEDCLI_MOEX_LOGIN", "FEEDCLI_MOEX_PASSCODE"])
+    ]
+    assert "s3cret-pass" not in text.stdout + text.stderr
