@@ -24,6 +24,8 @@ MAX_WAIT = 30.0
 #: how long a login may take in all, its waits included
 LOGIN_TIMEOUT = 180.0
 FAMILY = "ht"
+#: the environment variable whose token overrides every stored one
+ENV_TOKEN = "FEEDCLI_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,9 @@ def store(profile: str, base_url: str, token: Token) -> str:
 
 def token_for(profile: str, base_url: str) -> str:
     """`FEEDCLI_TOKEN` if set, else the token stored for this base URL; AuthError if none."""
-    env = (os.environ.get("FEEDCLI_TOKEN") or "").strip()
+    env = (os.environ.get(ENV_TOKEN) or "").strip()
     if env:
-        token = describe_token(_checked(env, "FEEDCLI_TOKEN"))
+        token = describe_token(_checked(env, ENV_TOKEN))
         if token.expired:  # refused as a stored one is: sending it would only earn a 1008
             raise AuthError(
                 f"the token in FEEDCLI_TOKEN expired at {token.expires:%Y-%m-%d %H:%M} UTC: "

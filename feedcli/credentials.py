@@ -42,6 +42,22 @@ class StoredLogin:
     has_expiry: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class EnvLogin:
+    """Credentials the environment sets: they override every stored login of the family, for
+    every profile and host, so `auth status` must say so (a user who sees a stored login
+    would otherwise believe it is what connections send)."""
+
+    family: str
+    #: the variables that are set (`FEEDCLI_TOKEN`; MOEX's login and passcode, one or both)
+    variables: tuple[str, ...]
+    account: str | None
+    expires: datetime | None
+    has_expiry: bool
+    #: why a connection would refuse to send it (expired, not a valid token); None if it would
+    problem: str | None = None
+
+
 class CredentialKind(ABC):
     """One provider family's credentials, named as the config store names them."""
 
@@ -76,6 +92,11 @@ class CredentialKind(ABC):
     @abstractmethod
     def secret(self, profile: str, base_url: str) -> str:
         """The secret a connection to `base_url` would send (`auth token`); AuthError if none."""
+
+    def environment(self) -> EnvLogin | None:
+        """What the environment sets for this family, which wins over anything stored; None
+        when it sets nothing. Never the secret itself."""
+        return None
 
     def forget(self, profile: str, base_url: str | None) -> bool:
         """Forget one host's login (or, with None, every host's); False when there was none."""
@@ -152,6 +173,22 @@ class TokenLogin(CredentialKind):
         from feedcli import auth
 
         return auth.token_for(profile, base_url)  # FEEDCLI_TOKEN first, as a connection would
+
+    def environment(self) -> EnvLogin | None:
+        from feedcli import auth
+
+        env = (os.environ.get(auth.ENV_TOKEN) or "").strip()  # blank counts as unset, as token_for reads it
+        if not env:
+            return None
+        problem = None
+        try:
+            auth._checked(env, auth.ENV_TOKEN)
+        except AuthError as exc:
+            problem = str(exc)
+        token = auth.describe_token(env) if problem is None else auth.Token(env, None, None)
+        if problem is None and token.expired:
+            problem = f"expired at {token.expires:%Y-%m-%d %H:%M} UTC: connections refuse to send it"
+        return EnvLogin(self.family, (auth.ENV_TOKEN,), token.account, token.expires, True, problem)
 
 
 class PasscodeLogin(CredentialKind):
@@ -279,3 +316,12 @@ class PasscodeLogin(CredentialKind):
                 f"not logged in to {self.title} at {base_url} (profile {profile}): it connects as the guest"
             )
         return str(dataclasses.asdict(cred)["passcode"])
+
+    def environment(self) -> EnvLogin | None:
+        login = (os.environ.get(self.env_login) or "").strip()
+        passcode = os.environ.get(self.env_passcode) or ""
+        variables = tuple(name for name, value in ((self.env_login, login), (self.env_passcode, passcode)) if value)
+        if not variables:
+            return None
+        # one of the two alone is paired with a stored login by `load`, per profile and host
+        return EnvLogin(self.family, variables, login or None, None, False)

@@ -41,7 +41,7 @@ from feedcli.errors import AuthError, FeedError, MalformedFrame, ProviderError, 
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock
 from feedcli.lazy import lazy_module
 from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpResponse, is_loopback
-from feedcli.ratelimit import RateLimiter
+from feedcli.ratelimit import RateLimiter, RestLimits, limiter_for
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
 from feedcli.safe_text import printable, redact_url
 
@@ -905,6 +905,7 @@ def run_once(
     note: Callable[[str], None] | None = None,
     throttle_retries: int = 0,
     max_retry_after: float = MAX_RETRY_AFTER,
+    rest_limits: RestLimits | None = None,
 ) -> _C:
     """One connection for a one-shot exchange (a login, a login check, a search); the codec it used.
 
@@ -912,7 +913,8 @@ def run_once(
     reached or does not answer is a FeedError (exit 1) naming `what`; a refusal keeps its
     own exit code. Rate limits and 5xx answers to its HTTP calls are waited out up to
     `throttle_retries` times (each wait noted through `note`), as a stream waits them out.
-    Whether the exchange completed is the caller's to judge from the codec.
+    Whether the exchange completed is the caller's to judge from the codec. Its REST calls are
+    paced to `rest_limits` (the exchange's documented weights), as a stream's are.
     """
     made: list[_C] = []
 
@@ -932,6 +934,7 @@ def run_once(
         trust_env=not is_loopback(base_url),
         throttle_retries=throttle_retries,
         max_retry_after=max_retry_after,
+        rest_limiter=limiter_for(rest_limits),
     )
     reporter = Reporter(note) if note is not None else None
 

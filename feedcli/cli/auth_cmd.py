@@ -18,7 +18,7 @@ from feedcli.cli import options as o
 from feedcli.errors import AuthError, FeedError
 
 if TYPE_CHECKING:
-    from feedcli.credentials import StoredLogin
+    from feedcli.credentials import EnvLogin, StoredLogin
 
 app = typer.Typer(
     name="auth",
@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 
 
-def _expiry(entry: StoredLogin, now: datetime) -> str:
+def _expiry(entry: StoredLogin | EnvLogin, now: datetime) -> str:
     from feedcli.credentials import humanize
 
     if not entry.has_expiry:
@@ -48,7 +48,9 @@ def status(
     json: Annotated[bool, typer.Option("--json", help="Print JSON (even on a terminal).")] = False,
 ) -> None:
     """Show, per profile, where you are logged in: provider family, base URL, account and token
-    expiry. Never prints a token or passcode. Exit 1 when not logged in anywhere.
+    expiry; first what the environment sets (FEEDCLI_TOKEN, FEEDCLI_MOEX_LOGIN/_PASSCODE), which
+    overrides every stored login of its family. Never prints a token or passcode. Exit 1 when
+    logged in nowhere (nothing stored, nothing in the environment).
 
     Examples:
 
@@ -68,18 +70,43 @@ def status(
     for profile in config.profiles():
         for kind in kinds.values():
             found += [(profile, entry) for entry in kind.stored(profile)]
+    # what the environment sets wins over every stored login of its family (FEEDCLI_TOKEN)
+    env = {family: e for family, kind in kinds.items() if (e := kind.environment()) is not None}
+
+    def when(expires: datetime | None) -> str | None:
+        return expires.isoformat().replace("+00:00", "Z") if expires else None
+
     if json:
         import orjson
 
         rows = [
+            {
+                "profile": None,
+                "family": e.family,
+                "providers": users.get(e.family, []),
+                "base_url": None,
+                "account": e.account,
+                "expires": when(e.expires),
+                "expired": e.expires is not None and e.expires <= now,
+                "source": "environment",
+                "variables": list(e.variables),
+                "problem": e.problem,
+                "overridden_by": None,
+            }
+            for e in env.values()
+        ] + [
             {
                 "profile": profile,
                 "family": entry.family,
                 "providers": users.get(entry.family, []),
                 "base_url": entry.base_url,
                 "account": entry.account,
-                "expires": entry.expires.isoformat().replace("+00:00", "Z") if entry.expires else None,
+                "expires": when(entry.expires),
                 "expired": entry.expires is not None and entry.expires <= now,
+                "source": "stored",
+                "variables": [],
+                "problem": None,
+                "overridden_by": list(env[entry.family].variables) if entry.family in env else None,
             }
             for profile, entry in found
         ]
@@ -89,6 +116,16 @@ def status(
         from feedcli.safe_text import printable
 
         out: list[str] = []
+        if env:
+            out.append("environment (overrides every stored login of its family, for every profile and host)")
+            for e in env.values():
+                serves = " and ".join(users.get(e.family, [])) or e.family
+                out.append(f"  {e.family} ({serves}) from {' and '.join(e.variables)}")
+                who = e.account or "an unnamed account"
+                if e.problem is not None:
+                    out.append(f"    ✗ {who}: {e.problem}")
+                else:
+                    out.append(f"    ✓ connections log in as {who}; {_expiry(e, now)}")
         for profile in dict.fromkeys(p for p, _ in found):
             out.append(f"profile {profile}")
             for _, entry in (item for item in found if item[0] == profile):
@@ -96,9 +133,12 @@ def status(
                 who = entry.account or "an unnamed account"
                 out.append(f"  {entry.family} ({serves}) at {entry.base_url}")
                 out.append(f"    ✓ logged in as {who}; {_expiry(entry, now)}")
+                if entry.family in env:
+                    names = " and ".join(env[entry.family].variables)
+                    out.append(f"    ! not used while {names} is set")
         sys.stdout.write("".join(printable(line) + "\n" for line in out))
         sys.stdout.flush()
-    if not found:
+    if not found and not env:
         where = config.config_dir() / "profiles"
         sys.stderr.write(f"feedcli: not logged in anywhere (nothing stored in {where}); run `feedcli login`\n")
         raise typer.Exit(1)
@@ -118,8 +158,8 @@ def token(
     profile: o.Profile = o.DEFAULT_PROFILE_NAME,
 ) -> None:
     """Print the stored token (a passcode for a family without tokens) on stdout, for scripts.
-    FEEDCLI_TOKEN, when set, is what a connection sends, so it is what is printed. Exit 1 when
-    there is none.
+    FEEDCLI_TOKEN, when set, is what a connection sends, so it is what is printed (and stderr
+    says so). Exit 1 when there is none.
 
     Examples:
 
@@ -133,6 +173,15 @@ def token(
         secret = kind.secret(profile, base)
     except AuthError as exc:
         raise FeedError(str(exc)) from None  # nothing was refused: there is just nothing to print
+    env = kind.environment()
+    if env is not None:
+        # stdout stays the secret alone; stderr says it is not the stored one (-q silences it)
+        names = " and ".join(env.variables)
+        verb = "is" if len(env.variables) == 1 else "are"
+        sys.stderr.write(
+            f"feedcli: {names} {verb} set: printing what a connection sends with it, "
+            f"not what is stored for {base} (the environment overrides that)\n"
+        )
     sys.stdout.write(secret + "\n")
     sys.stdout.flush()
 

@@ -17,6 +17,8 @@ from feedcli.cli import options as o
 
 #: how long a search may take, connection included
 TIMEOUT = 30.0
+#: 429 and 5xx answers waited out before giving up (a search is one call: a few is plenty)
+THROTTLE_RETRIES = 3
 
 
 def _searchable() -> list[str]:
@@ -48,7 +50,7 @@ def search(
     factory = record.search.codec(pattern)  # exit 2 for a pattern that cannot be sent
     base = o.base_url(url, provider, info.default_url, family=info.credentials)
     cred = credential(record, profile, base)
-    rows = run_search(lambda: factory(base, cred), base)
+    rows = run_search(lambda: factory(base, cred), base, record.rest_limits)
     columns = record.search.columns
     if json:
         import orjson
@@ -61,8 +63,11 @@ def search(
         _ndjson(rows)
 
 
-def run_search(new_codec: Any, base: str) -> list[dict[str, Any]]:
-    """Run a search codec once, without retries; the data events' payloads, in order."""
+def run_search(new_codec: Any, base: str, rest_limits: Any = None) -> list[dict[str, Any]]:
+    """Run a search codec once, without reconnects; the data events' payloads, in order.
+
+    Its REST call is paced to the exchange's documented weights (one HTTP client, one limiter,
+    as a stream's), and a 429 or 5xx answer is waited out a few times, each wait said on stderr."""
     from feedcli.errors import FeedError
     from feedcli.events import DataEvent
     from feedcli.session import run_once
@@ -73,7 +78,19 @@ def run_search(new_codec: Any, base: str) -> list[dict[str, Any]]:
         if type(event) is DataEvent:
             rows.append(event.data)
 
-    codec = run_once(new_codec, emit, base_url=base, timeout=TIMEOUT, what="search")
+    def note(message: str) -> None:
+        sys.stderr.write(message + "\n")  # the engine's notes name feedcli already
+
+    codec = run_once(
+        new_codec,
+        emit,
+        base_url=base,
+        timeout=TIMEOUT,
+        what="search",
+        note=note,
+        throttle_retries=THROTTLE_RETRIES,
+        rest_limits=rest_limits,
+    )
     if not codec.finished:
         raise FeedError(f"search: {base} closed the connection before answering")
     return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from enum import Enum
 from typing import Annotated, Any, Optional
 
 import typer
@@ -56,9 +57,24 @@ def _parameter(option: SimOption) -> inspect.Parameter:
         settings["min"] = option.min
     if option.fault:
         settings["rich_help_panel"] = FAULTS
-    kind: Any = option.type if option.default is not None else Optional[option.type]  # noqa: UP045
+    kind: Any = option.type
+    if option.choices:
+        # a Choice, as `stream`'s --channel: --help and completion offer the values, others exit 2
+        kind = Enum(f"simulate_{option.dest}", {c: c for c in option.choices}, type=str)  # type: ignore[misc]
+    if option.multiple:
+        kind = Optional[list[kind]]  # type: ignore[valid-type]  # noqa: UP045
+    elif option.default is None:
+        kind = Optional[kind]  # noqa: UP045
     annotation = Annotated[kind, typer.Option(option.flag, **settings)]
     return inspect.Parameter(option.dest, inspect.Parameter.KEYWORD_ONLY, default=option.default, annotation=annotation)
+
+
+def _plain(value: Any) -> Any:
+    """Typer hands choices over as Enum members, and an option not given as an empty list;
+    a simulator sees plain strings, and None for what was not given."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value] or None
+    return value.value if isinstance(value, Enum) else value
 
 
 def _command(name: str, spec: Simulator) -> Callable[..., None]:
@@ -69,6 +85,7 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
         from feedcli.errors import UsageError
 
         warning = check_bind(host, public, f"the {name} simulator (and its well-known demo credentials)", "--host")
+        values = {key: _plain(value) for key, value in values.items()}
         try:
             sim = spec.build(host, port, values)
         except ValueError as exc:

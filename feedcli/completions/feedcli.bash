@@ -69,12 +69,12 @@ __feedcli_options() {
         'simulate ime') __feedcli_reply=(--host --port --public --rate --seed --strict-universe --drop-after --stall-after --malformed-every --login-errors -q --quiet -v --verbose -h --help) ;;
         'simulate datafye') __feedcli_reply=(--host --port --public --rate --seed --heartbeat-interval --pong-timeout --halt-every --halt-seconds --drop-after --stall-after --malformed-every -q --quiet -v --verbose -h --help) ;;
         'simulate moex') __feedcli_reply=(--host --port --public --rate --seed --heart-beat --drop-after --gap-every --error-after --error-code --stall-after --silent-after --malformed-every -q --quiet -v --verbose -h --help) ;;
-        'simulate binance') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate okx') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate coinbase') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate bybit') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate kucoin') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
-        'simulate gate') __feedcli_reply=(--host --port --public --rate --seed --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate binance') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate okx') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate coinbase') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate bybit') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate kucoin') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
+        'simulate gate') __feedcli_reply=(--host --port --public --rate --seed --channel --rest-429-every --drop-after --rest-limits-scale --skip-update-every --bad-checksum-every --snapshot-lag -q --quiet -v --verbose -h --help) ;;
         login) __feedcli_reply=(--url -u --user --password-stdin --profile -q --quiet -v --verbose -h --help) ;;
         logout) __feedcli_reply=(--url --profile -q --quiet -v --verbose -h --help) ;;
         auth) __feedcli_reply=(--install-completion --show-completion -q --quiet -v --verbose -h --help) ;;
@@ -518,6 +518,7 @@ __feedcli_arity() {
         'simulate binance|--port') REPLY=1 ;;
         'simulate binance|--rate') REPLY=1 ;;
         'simulate binance|--seed') REPLY=1 ;;
+        'simulate binance|--channel') REPLY=1 ;;
         'simulate binance|--rest-429-every') REPLY=1 ;;
         'simulate binance|--drop-after') REPLY=1 ;;
         'simulate binance|--rest-limits-scale') REPLY=1 ;;
@@ -528,6 +529,7 @@ __feedcli_arity() {
         'simulate okx|--port') REPLY=1 ;;
         'simulate okx|--rate') REPLY=1 ;;
         'simulate okx|--seed') REPLY=1 ;;
+        'simulate okx|--channel') REPLY=1 ;;
         'simulate okx|--rest-429-every') REPLY=1 ;;
         'simulate okx|--drop-after') REPLY=1 ;;
         'simulate okx|--rest-limits-scale') REPLY=1 ;;
@@ -538,6 +540,7 @@ __feedcli_arity() {
         'simulate coinbase|--port') REPLY=1 ;;
         'simulate coinbase|--rate') REPLY=1 ;;
         'simulate coinbase|--seed') REPLY=1 ;;
+        'simulate coinbase|--channel') REPLY=1 ;;
         'simulate coinbase|--rest-429-every') REPLY=1 ;;
         'simulate coinbase|--drop-after') REPLY=1 ;;
         'simulate coinbase|--rest-limits-scale') REPLY=1 ;;
@@ -548,6 +551,7 @@ __feedcli_arity() {
         'simulate bybit|--port') REPLY=1 ;;
         'simulate bybit|--rate') REPLY=1 ;;
         'simulate bybit|--seed') REPLY=1 ;;
+        'simulate bybit|--channel') REPLY=1 ;;
         'simulate bybit|--rest-429-every') REPLY=1 ;;
         'simulate bybit|--drop-after') REPLY=1 ;;
         'simulate bybit|--rest-limits-scale') REPLY=1 ;;
@@ -558,6 +562,7 @@ __feedcli_arity() {
         'simulate kucoin|--port') REPLY=1 ;;
         'simulate kucoin|--rate') REPLY=1 ;;
         'simulate kucoin|--seed') REPLY=1 ;;
+        'simulate kucoin|--channel') REPLY=1 ;;
         'simulate kucoin|--rest-429-every') REPLY=1 ;;
         'simulate kucoin|--drop-after') REPLY=1 ;;
         'simulate kucoin|--rest-limits-scale') REPLY=1 ;;
@@ -568,6 +573,7 @@ __feedcli_arity() {
         'simulate gate|--port') REPLY=1 ;;
         'simulate gate|--rate') REPLY=1 ;;
         'simulate gate|--seed') REPLY=1 ;;
+        'simulate gate|--channel') REPLY=1 ;;
         'simulate gate|--rest-429-every') REPLY=1 ;;
         'simulate gate|--drop-after') REPLY=1 ;;
         'simulate gate|--rest-limits-scale') REPLY=1 ;;
@@ -671,6 +677,12 @@ __feedcli_value() {
         'record gate|--compress') __feedcli_add "$3" none gzip zstd ;;
         'replay|--format') __feedcli_add "$3" auto ndjson view ;;
         'demo|--format') __feedcli_add "$3" auto ndjson view ;;
+        'simulate binance|--channel') __feedcli_add "$3" candles trades book ticker ;;
+        'simulate okx|--channel') __feedcli_add "$3" candles trades book ticker ;;
+        'simulate coinbase|--channel') __feedcli_add "$3" candles trades book ticker ;;
+        'simulate bybit|--channel') __feedcli_add "$3" candles trades book ticker ;;
+        'simulate kucoin|--channel') __feedcli_add "$3" candles trades book ticker ;;
+        'simulate gate|--channel') __feedcli_add "$3" candles trades book ticker ;;
         *) : ;;
     esac
 }

@@ -878,6 +878,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate binance|--seed'
             echo 1
+        case 'simulate binance|--channel'
+            echo 1
         case 'simulate binance|--rest-429-every'
             echo 1
         case 'simulate binance|--drop-after'
@@ -897,6 +899,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate okx|--rate'
             echo 1
         case 'simulate okx|--seed'
+            echo 1
+        case 'simulate okx|--channel'
             echo 1
         case 'simulate okx|--rest-429-every'
             echo 1
@@ -918,6 +922,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate coinbase|--seed'
             echo 1
+        case 'simulate coinbase|--channel'
+            echo 1
         case 'simulate coinbase|--rest-429-every'
             echo 1
         case 'simulate coinbase|--drop-after'
@@ -937,6 +943,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate bybit|--rate'
             echo 1
         case 'simulate bybit|--seed'
+            echo 1
+        case 'simulate bybit|--channel'
             echo 1
         case 'simulate bybit|--rest-429-every'
             echo 1
@@ -958,6 +966,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
             echo 1
         case 'simulate kucoin|--seed'
             echo 1
+        case 'simulate kucoin|--channel'
+            echo 1
         case 'simulate kucoin|--rest-429-every'
             echo 1
         case 'simulate kucoin|--drop-after'
@@ -977,6 +987,8 @@ function __feedcli_arity --description 'Print how many words follow an option of
         case 'simulate gate|--rate'
             echo 1
         case 'simulate gate|--seed'
+            echo 1
+        case 'simulate gate|--channel'
             echo 1
         case 'simulate gate|--rest-429-every'
             echo 1
@@ -1760,6 +1772,7 @@ complete -c feedcli -n '__feedcli_at simulate binance' -l port -x -d 'Port to li
 complete -c feedcli -n '__feedcli_at simulate binance' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate binance' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate binance' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
@@ -1776,6 +1789,7 @@ complete -c feedcli -n '__feedcli_at simulate okx' -l port -x -d 'Port to listen
 complete -c feedcli -n '__feedcli_at simulate okx' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate okx' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate okx' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
@@ -1792,6 +1806,7 @@ complete -c feedcli -n '__feedcli_at simulate coinbase' -l port -x -d 'Port to l
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate coinbase' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate coinbase' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
@@ -1808,6 +1823,7 @@ complete -c feedcli -n '__feedcli_at simulate bybit' -l port -x -d 'Port to list
 complete -c feedcli -n '__feedcli_at simulate bybit' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate bybit' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate bybit' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
@@ -1824,6 +1840,7 @@ complete -c feedcli -n '__feedcli_at simulate kucoin' -l port -x -d 'Port to lis
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate kucoin' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate kucoin' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'
@@ -1840,6 +1857,7 @@ complete -c feedcli -n '__feedcli_at simulate gate' -l port -x -d 'Port to liste
 complete -c feedcli -n '__feedcli_at simulate gate' -l public -d 'Allow a --host that is not loopback (0.0.0.0, a LAN address): the simulator\'s...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rate -x -d 'Updates per second of each subscribed candle.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l seed -x -d 'Seed of the random walk: same seed, same data.'
+complete -c feedcli -n '__feedcli_at simulate gate' -l channel -x -a 'candles trades book ticker' -d 'Serve only these channels: candles, trades, book, ticker (repeatable; default...'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-429-every -x -d 'Answer every Nth REST call with 429 and Retry-After: 1.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l drop-after -x -d 'Cut each connection (no close frame) after N messages.'
 complete -c feedcli -n '__feedcli_at simulate gate' -l rest-limits-scale -x -d 'Enforce the exchange\'s documented REST limits (429/418 past them), every wind...'

@@ -35,13 +35,15 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
-from feedcli.providers.candles.exchange import PingingExchange
+from feedcli.providers.candles.exchange import PingingExchange, instrument_rows
 from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/v5/public/spot"
 REST_PATH = "/v5/market/kline"
+#: every spot pair, for `feedcli search bybit` ("Get Instruments Info")
+INSTRUMENTS_PATH = "/v5/market/instruments-info"
 #: canonical interval → Bybit's; the WebSocket and REST serve the same set
 INTERVALS: dict[str, str] = {
     "1m": "1",
@@ -250,6 +252,19 @@ class BybitExchange(PingingExchange):
     wire = BybitWire
     ping_interval = PING_INTERVAL
     silence_factor = SILENCE_FACTOR
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """v5 "Get Instruments Info" for spot: every pair in one page (spot is not paginated)."""
+        return HttpRequest("GET", http_url(rest_base, INSTRUMENTS_PATH), (("category", "spot"),))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _loads(body)
+        result = answer.get("result") if isinstance(answer, dict) else None
+        listed = result.get("list") if isinstance(result, dict) else None
+        if not isinstance(listed, list) or answer.get("retCode") not in (0, "0"):
+            msg = answer.get("retMsg") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"bybit: the instruments answer holds no list ({msg or 'no result'})")
+        return instrument_rows(listed, "symbol", "baseCoin", "quoteCoin", "status")
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}{pair.quote}"

@@ -41,6 +41,7 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import instrument_rows
 from feedcli.providers.crypto import coinbase as crypto
 from feedcli.ratelimit import Pool, RestLimits
 
@@ -48,6 +49,8 @@ WS_BASE = "https://advanced-trade-ws.coinbase.com"
 REST_BASE = "https://api.coinbase.com"
 WS_PATH = "/"
 CANDLES_PATH = "/api/v3/brokerage/market/products/{product_id}/candles"
+#: every product, for `feedcli search coinbase` ("List Public Products", no authentication)
+PRODUCTS_PATH = "/api/v3/brokerage/market/products"
 #: REST granularity → seconds
 GRANULARITY_SECONDS: dict[str, int] = {
     "ONE_MINUTE": 60,
@@ -200,6 +203,17 @@ class CoinbaseExchange(Exchange):
     #: heartbeats come every second: the timer only watches for silence (no client message)
     keepalive_interval = 5.0
     silence_limit = 30.0
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """Advanced Trade's "List Public Products" (no key): every spot product, with its status."""
+        return HttpRequest("GET", http_url(rest_base, PRODUCTS_PATH), (("product_type", "SPOT"),))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _loads(body)
+        products = answer.get("products") if isinstance(answer, dict) else None
+        if not isinstance(products, list):
+            raise MalformedFrame("coinbase: the products answer holds no 'products' list")
+        return instrument_rows(products, "product_id", "base_currency_id", "quote_currency_id", "status")
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}-{pair.quote}"

@@ -41,13 +41,15 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
-from feedcli.providers.candles.exchange import PingingExchange
+from feedcli.providers.candles.exchange import PingingExchange, instrument_rows
 from feedcli.providers.crypto import gate as crypto
 from feedcli.providers.record import Knob
 from feedcli.ratelimit import Pool, RestLimits
 
 WS_PATH = "/ws/v4/"
 REST_PATH = "/api/v4/spot/candlesticks"
+#: every spot pair, for `feedcli search gate` ("List all currency pairs supported")
+PAIRS_PATH = "/api/v4/spot/currency_pairs"
 CHANNEL = "spot.candlesticks"
 PING, PONG = "spot.ping", "spot.pong"
 #: Gate's interval spellings and their length in seconds (30d is a calendar month)
@@ -273,6 +275,17 @@ class GateExchange(PingingExchange):
     wire = GateWire
     ping_interval = PING_INTERVAL
     silence_factor = SILENCE_FACTOR
+
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """ "List all currency pairs supported": a bare array of every spot pair."""
+        return HttpRequest("GET", http_url(rest_base, PAIRS_PATH))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _loads(body)
+        if not isinstance(answer, list):
+            msg = answer.get("message") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"gate: the currency pairs answer is not a list ({msg or 'no list'})")
+        return instrument_rows(answer, "id", "base", "quote", "trade_status")
 
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}_{pair.quote}"

@@ -40,12 +40,15 @@ from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
+from feedcli.providers.candles.exchange import instrument_rows
 from feedcli.providers.crypto import kucoin as crypto
 from feedcli.ratelimit import Pool, RestLimits, Rule
 
 REST_BASE = "https://api.kucoin.com"
 TOKEN_PATH = "/api/v1/bullet-public"
 CANDLES_PATH = "/api/v1/market/candles"
+#: every spot symbol, for `feedcli search kucoin` ("Get All Symbols")
+SYMBOLS_PATH = "/api/v2/symbols"
 TOPIC = "/market/candles:"
 SUBJECT = "trade.candles.update"
 OK = "200000"
@@ -226,6 +229,21 @@ class KucoinExchange(Exchange):
     subscribe_when_ready = True
     wire = KucoinWire
 
+    def instruments_request(self, rest_base: str) -> HttpRequest:
+        """ "Get All Symbols" (`/api/v2/symbols`): every spot symbol, whether it trades."""
+        return HttpRequest("GET", http_url(rest_base, SYMBOLS_PATH))
+
+    def parse_instruments(self, body: bytes) -> list[dict[str, Any]]:
+        answer = _loads(body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or str(answer.get("code")) != "200000":
+            msg = answer.get("msg") if isinstance(answer, dict) else None
+            raise MalformedFrame(f"kucoin: the symbols answer holds no list ({msg or 'no data'})")
+        rows = instrument_rows(data, "symbol", "baseCurrency", "quoteCurrency", "enableTrading")
+        for row in rows:  # KuCoin says only whether it trades: a word for the status column
+            row["status"] = "enabled" if row["status"] is True else "disabled"
+        return rows
+
     def symbol(self, pair: Pair) -> str:
         return f"{pair.base}-{pair.quote}"
 
@@ -352,10 +370,10 @@ INFO = candles.provider_info(
 
 #: KuCoin's "Public" resource pool, https://www.kucoin.com/docs-new/rate-limit: 2000 weight per
 #: 30 s (every VIP level); 429 (code 429000) past it. Weights from each endpoint's page: Get
-#: Klines 3; ASSUMED (not confirmed here): the public token (bullet-public) 10, others 2
+#: Klines 3, Get All Symbols 4; ASSUMED (not confirmed here): the public token (bullet-public) 10, others 2
 REST_LIMITS = RestLimits(
     pools=(Pool("public", 2000, 30.0),),
-    rules=(Rule(CANDLES_PATH, 3), Rule(TOKEN_PATH, 10)),
+    rules=(Rule(CANDLES_PATH, 3), Rule(TOKEN_PATH, 10), Rule(SYMBOLS_PATH, 4)),
     default_weight=2,
     over_status=429,
     source="https://www.kucoin.com/docs-new/rate-limit",

@@ -103,6 +103,10 @@ class SimOption(NamedTuple):
     min: float | None = None
     #: listed under "Fault injection" in --help
     fault: bool = False
+    #: the values it takes (a Choice: --help and shell completion offer them; others exit 2)
+    choices: tuple[str, ...] = ()
+    #: repeatable: the value is a list of every one given (None when it is not given)
+    multiple: bool = False
 
 
 class Served(Protocol):

@@ -44,6 +44,8 @@ _STREAM = re.compile(r"^([a-z0-9]+)@kline_([0-9]+[smhdwM])$")
 #: `@depth<5|10|20>[@100ms]`, `@bookTicker`
 _CHANNEL = re.compile(r"^([a-z0-9]+)@(trade|aggTrade|bookTicker|depth(?:5|10|20)?)(@100ms|@1000ms)?$")
 MAX_MESSAGES_PER_SECOND = 5
+#: a stream's kind (its first five letters) → our channel, for `simulate --channel`
+_OURS = {"kline": "candles", "trade": "trades", "aggTr": "trades", "depth": "book", "bookT": "ticker"}
 
 
 class BinanceSimulator(CandleSimulator):
@@ -56,8 +58,7 @@ class BinanceSimulator(CandleSimulator):
         #: Binance symbol → our pair (BTCUSDT → BTC-USDT)
         self.pair_of = self.pair_map(EXCHANGE)
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving Binance spot klines at {self.url}"
+    title = "Binance spot"
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/ws", self.websocket)
@@ -103,6 +104,9 @@ class BinanceSimulator(CandleSimulator):
     def _add_stream(self, sub: Subscriber, name: str) -> str | None:
         """Subscribe one stream; an error text for a stream name Binance would not take."""
         channel = _CHANNEL.match(name)
+        ours = _OURS.get(channel.group(2)[:5] if channel is not None else "kline" if _STREAM.match(name) else "")
+        if ours is not None and not self.serves(ours):
+            return f"Invalid request: unknown stream {name!r}"  # as for a stream Binance does not have
         if channel is not None:
             symbol = channel.group(1).upper()
             pair = self.pair_of.get(symbol)

@@ -36,6 +36,7 @@ from feedcli.providers.bybit import (
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.crypto import bybit as crypto
 from feedcli.providers.crypto.model import BookDelta
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step, TopView
 
@@ -53,8 +54,7 @@ class BybitSimulator(CandleSimulator):
         #: Bybit symbol → the market's BASE-QUOTE
         self.pair_of = self.pair_map(EXCHANGE)
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving Bybit v5 spot candles at {self.url}"
+    title = "Bybit v5 spot"
 
     def listing(self) -> list[str]:
         return [*super().listing(), f"Topics: kline.*, publicTrade.*, orderbook.{{1,50,200,1000}}.* on {WS_PATH}"]
@@ -62,6 +62,9 @@ class BybitSimulator(CandleSimulator):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.klines)
+        app.router.add_get(
+            meta.BYBIT_INSTRUMENTS_PATH, meta.instruments_handler(self, EXCHANGE, meta.bybit_instruments)
+        )
 
     # -- WebSocket -----------------------------------------------------------------------------
 
@@ -87,6 +90,10 @@ class BybitSimulator(CandleSimulator):
         args = message.get("args")
         if not isinstance(args, list) or not args or len(args) > ARGS_PER_REQUEST:
             reason = f"args must be a list of 1 to {ARGS_PER_REQUEST} topics"
+            return [encode_reply(op, success=False, ret_msg=reason, conn_id=conn_id, req_id=req_id)]
+        unserved = [str(a) for a in args if not self._served_topic(a)]
+        if unserved:  # ASSUMED: Bybit's answer to a topic it has no handler for
+            reason = f"error:handler not found,topic:{','.join(unserved)}"
             return [encode_reply(op, success=False, ret_msg=reason, conn_id=conn_id, req_id=req_id)]
         keys = []
         bad = []
@@ -123,6 +130,14 @@ class BybitSimulator(CandleSimulator):
                 sub.subscriptions.pop((pair, interval), None)
                 sub.open_bar.pop((pair, interval), None)
         return [encode_reply(op, success=True, ret_msg="", conn_id=conn_id, req_id=req_id), *snapshots]
+
+    def _served_topic(self, arg: Any) -> bool:
+        """Whether `simulate --channel` serves the topic: `kline.*` candles, `publicTrade.*`
+        trades, `orderbook.1.*` the ticker (or a book of depth 1), other `orderbook.*` books."""
+        kind, _, rest = str(arg).partition(".")
+        if kind == "orderbook":
+            return self.serves("book") or (rest.startswith("1.") and self.serves("ticker"))
+        return self.serves({"kline": "candles", "publicTrade": "trades"}.get(kind))
 
     def _channel_topic(self, arg: str) -> tuple[str, str, int] | None:
         """`publicTrade.{symbol}` → (pair, symbol, 0); `orderbook.{depth}.{symbol}` → (pair, symbol, depth)."""

@@ -18,7 +18,7 @@ import hashlib
 import math
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from aiohttp import WSMsgType, web
 
 from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
+from feedcli.providers.candles.channels import CHANNELS
 from feedcli.simulators.base import LoopbackServer
 from feedcli.simulators.crypto_market import BookMarket, Step
 from feedcli.simulators.rest_limits import RestEnforcer
@@ -142,10 +143,17 @@ class CandleSimulator(LoopbackServer):
         skip_update_every: int | None = None,
         bad_checksum_every: int | None = None,
         snapshot_lag: int | None = None,
+        channels: Sequence[str] | None = None,
     ) -> None:
         super().__init__(host, port)
         if not rate > 0:
             raise ValueError(f"rate must be positive, not {rate}")
+        unknown = [c for c in channels or () if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"{self.name}: no channel {unknown[0]!r}; channels: {', '.join(CHANNELS)}")
+        #: the channels served (`simulate --channel`); a subscription to another is refused the
+        #: exchange's way, as it refuses a topic it does not have
+        self.channels: tuple[str, ...] = tuple(c for c in CHANNELS if c in channels) if channels else CHANNELS
         self.rate = float(rate)
         self.seed = seed
         self.market = CandleMarket(seed, pairs)
@@ -178,8 +186,22 @@ class CandleSimulator(LoopbackServer):
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
+    #: what the banner calls the exchange ("Binance spot")
+    title = "exchange"
+
     def banner(self) -> str:
-        return f"feedcli simulate: serving {self.name} candles at {self.url}"
+        return f"feedcli simulate: serving {self.title} at {self.url} ({self.served_text()})"
+
+    def served_text(self) -> str:
+        """`channels candles, book` and, when some are not served, which are refused."""
+        text = f"channels {', '.join(self.channels)}"
+        refused = [c for c in CHANNELS if c not in self.channels]
+        return f"{text}; {', '.join(refused)} refused" if refused else text
+
+    def serves(self, channel: str | None) -> bool:
+        """Whether our channel (`candles`, `trades`, `book`, `ticker`) is served; None (a topic
+        that is none of them: heartbeats, pings) always is."""
+        return channel is None or channel in self.channels
 
     def listing(self) -> list[str]:
         return [f"Pairs: {' '.join(self.market.pairs)}"]

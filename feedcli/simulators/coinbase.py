@@ -27,11 +27,14 @@ from aiohttp import web
 from feedcli.providers import coinbase as cb
 from feedcli.providers.candles import Candle
 from feedcli.providers.crypto import coinbase as crypto
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import LEVELS, Step
 
 #: the trade, book and ticker channels served (subscribed by these names; books arrive as l2_data)
 CRYPTO_CHANNELS = (crypto.LEVEL2, crypto.MARKET_TRADES, crypto.TICKER)
+#: Coinbase's channel → our channel, for `simulate --channel` (heartbeats are always served)
+_OURS = {"candles": "candles", crypto.LEVEL2: "book", crypto.MARKET_TRADES: "trades", crypto.TICKER: "ticker"}
 
 #: the canonical interval of the streamed buckets
 WS_INTERVAL = "5m"
@@ -50,8 +53,7 @@ class CoinbaseSimulator(CandleSimulator):
     default_idle = 75.0
     idle_env = "FEEDCLI_SIM_COINBASE_IDLE"
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving Coinbase Advanced Trade candles at {self.url}"
+    title = "Coinbase Advanced Trade"
 
     def listing(self) -> list[str]:
         return [
@@ -63,6 +65,9 @@ class CoinbaseSimulator(CandleSimulator):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(cb.WS_PATH, self.socket)
         app.router.add_get(cb.CANDLES_PATH, self.rest_candles)
+        app.router.add_get(
+            meta.COINBASE_PRODUCTS_PATH, meta.instruments_handler(self, cb.EXCHANGE, meta.coinbase_products)
+        )
 
     # -- WebSocket ----------------------------------------------------------------------------
 
@@ -87,7 +92,7 @@ class CoinbaseSimulator(CandleSimulator):
             return [self._error("message type must be subscribe or unsubscribe")]
         channel = msg.get("channel")
         products = msg.get("product_ids") or []
-        if channel not in ("candles", "heartbeats", *CRYPTO_CHANNELS):
+        if channel not in ("candles", "heartbeats", *CRYPTO_CHANNELS) or not self.serves(_OURS.get(channel)):
             return [self._error(f"unknown channel {channel!r}")]
         if not isinstance(products, list):
             return [self._error("product_ids must be a list")]

@@ -10,7 +10,11 @@ simulator channel sends lies on), its lot the six decimals sizes and volumes are
 
 Sources: Binance Spot API, `GET /api/v3/exchangeInfo` and the filters page
 (developers.binance.com/docs/binance-spot-api-docs); OKX API v5, `GET /api/v5/public/instruments`
-(www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments).
+(www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments); Coinbase Advanced Trade, "List
+Public Products"; Bybit v5, "Get Instruments Info"; KuCoin, "Get All Symbols"; Gate API v4,
+"List all currency pairs supported" (each beside its answer below). The fields the four
+documentation pages show are all there; volatile ones (Coinbase's 24 h price and volume) are
+zeros, as a quiet market would state them.
 """
 
 from __future__ import annotations
@@ -241,3 +245,221 @@ def okx_instruments_handler(simulator: Any) -> Callable[[web.Request], Awaitable
         return web.json_response(okx_instruments(dict(request.query), simulator.market.pairs))
 
     return instruments
+
+
+#: (the query, the simulator, its pairs as (BASE-QUOTE, the exchange's symbol, starting price))
+#: → (the JSON body, the HTTP status)
+Answer = Callable[[dict[str, str], Any, list[tuple[str, str, float]]], tuple[Any, int]]
+
+
+def instruments_handler(
+    simulator: Any, exchange: Any, answer: Answer
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """An instruments endpoint: the REST gate first (injected 429s, the documented limits),
+    then the exchange's own answer, over every pair the simulator serves."""
+
+    async def instruments(request: web.Request) -> web.Response:
+        refused = simulator.rest_gate(request)
+        if refused is not None:
+            return refused
+        by_pair = {pair: symbol for symbol, pair in simulator.pair_map(exchange).items()}
+        pairs = [(pair, by_pair[pair], price) for pair, price in simulator.market.pairs.items()]
+        body, status = answer(dict(request.query), simulator, pairs)
+        return web.json_response(body, status=status)
+
+    return instruments
+
+
+# ----------------------------------------------------------------------------- Coinbase
+
+#: Coinbase Advanced Trade, "List Public Products" (no authentication):
+#: docs.cdp.coinbase.com/api-reference/advanced-trade-api/rest-api/public/list-public-products
+COINBASE_PRODUCTS_PATH = "/api/v3/brokerage/market/products"
+
+
+def coinbase_product(product_id: str, pair: str, price: float) -> dict[str, Any]:
+    """One SPOT product of `GET /api/v3/brokerage/market/products`, the documented fields."""
+    rules = pair_rules(pair, price)
+    n = _okx_number  # Coinbase writes plain decimal strings too
+    tick = n(rules.tick)
+    return {
+        "product_id": product_id,
+        "price": format(Decimal(str(price)).quantize(rules.tick), "f"),
+        "price_percentage_change_24h": "0",
+        "volume_24h": "0",
+        "volume_percentage_change_24h": "0",
+        "base_increment": n(rules.step),
+        "quote_increment": tick,
+        "quote_min_size": n(rules.min_notional),
+        "quote_max_size": "50000000",
+        "base_min_size": n(rules.min_qty),
+        "base_max_size": n(rules.max_qty),
+        "base_name": rules.base,
+        "quote_name": rules.quote,
+        "watched": False,
+        "is_disabled": False,
+        "new": False,
+        "status": "online",
+        "cancel_only": False,
+        "limit_only": False,
+        "post_only": False,
+        "trading_disabled": False,
+        "auction_mode": False,
+        "product_type": "SPOT",
+        "quote_currency_id": rules.quote,
+        "base_currency_id": rules.base,
+        "fcm_trading_session_details": None,
+        "mid_market_price": "",
+        "alias": "",
+        "alias_to": [],
+        "base_display_symbol": rules.base,
+        "quote_display_symbol": rules.quote,
+        "view_only": False,
+        "price_increment": tick,
+        "display_name": product_id.replace("-", "/"),
+        "product_venue": "CBE",
+        "approximate_quote_24h_volume": "0",
+        "new_at": "2021-01-01T00:00:00Z",
+    }
+
+
+def coinbase_products(query: dict[str, str], simulator: Any, pairs: list[tuple[str, str, float]]) -> tuple[Any, int]:
+    """`{"products":[...],"num_products":N}`: spot only (another product_type lists none here)."""
+    kind = query.get("product_type", "SPOT")
+    if kind not in ("SPOT", "FUTURE", "UNKNOWN_PRODUCT_TYPE"):
+        return {"error": "INVALID_ARGUMENT", "message": f"invalid product_type {kind}"}, 400
+    products = [coinbase_product(symbol, pair, price) for pair, symbol, price in pairs]
+    products = products if kind == "SPOT" else []
+    return {"products": products, "num_products": len(products)}, 200
+
+
+# ----------------------------------------------------------------------------- Bybit
+
+#: Bybit v5 "Get Instruments Info": bybit-exchange.github.io/docs/v5/market/instrument
+BYBIT_INSTRUMENTS_PATH = "/v5/market/instruments-info"
+
+
+def bybit_instrument(symbol: str, pair: str, price: float) -> dict[str, Any]:
+    """One spot instrument of `GET /v5/market/instruments-info?category=spot`, the documented fields."""
+    rules = pair_rules(pair, price)
+    n = _okx_number
+    return {
+        "symbol": symbol,
+        "baseCoin": rules.base,
+        "quoteCoin": rules.quote,
+        "innovation": "0",
+        "status": "Trading",
+        "marginTrading": "utaOnly",
+        "stTag": "0",
+        "lotSizeFilter": {
+            "basePrecision": n(rules.step),
+            "quotePrecision": n(rules.tick),
+            "minOrderQty": n(rules.min_qty),
+            "maxOrderQty": n(rules.max_qty),
+            "minOrderAmt": n(rules.min_notional),
+            "maxOrderAmt": "2000000",
+        },
+        "priceFilter": {"tickSize": n(rules.tick)},
+        "riskParameters": {"priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02"},
+    }
+
+
+def bybit_instruments(query: dict[str, str], simulator: Any, pairs: list[tuple[str, str, float]]) -> tuple[Any, int]:
+    """Bybit answers HTTP 200 with its own `retCode`, as for every v5 call."""
+    category = query.get("category", "")
+    if category not in ("spot", "linear", "inverse", "option"):
+        return {"retCode": 10001, "retMsg": "params error: category", "result": {}, "retExtInfo": {}, "time": 0}, 200
+    wanted = query.get("symbol")
+    listed = [bybit_instrument(symbol, pair, price) for pair, symbol, price in pairs]
+    listed = [i for i in listed if wanted in (None, i["symbol"])] if category == "spot" else []
+    result = {"category": category, "list": listed, "nextPageCursor": ""}
+    return {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": simulator.now_ms()}, 200
+
+
+# ----------------------------------------------------------------------------- KuCoin
+
+#: KuCoin "Get All Symbols": www.kucoin.com/docs-new/rest/spot-trading/market-data/get-all-symbols
+KUCOIN_SYMBOLS_PATH = "/api/v2/symbols"
+
+
+def kucoin_symbol(symbol: str, pair: str, price: float) -> dict[str, Any]:
+    """One entry of `GET /api/v2/symbols`, the documented fields."""
+    rules = pair_rules(pair, price)
+    n = _okx_number
+    return {
+        "symbol": symbol,
+        "name": symbol,
+        "baseCurrency": rules.base,
+        "quoteCurrency": rules.quote,
+        "feeCurrency": rules.quote,
+        "market": "USDS" if rules.quote in ("USDT", "USDC", "USD") else rules.quote,
+        "baseMinSize": n(rules.min_qty),
+        "quoteMinSize": n(rules.min_notional),
+        "baseMaxSize": "10000000000",
+        "quoteMaxSize": "99999999",
+        "baseIncrement": n(rules.step),
+        "quoteIncrement": n(rules.tick),
+        "priceIncrement": n(rules.tick),
+        "priceLimitRate": "0.1",
+        "minFunds": n(rules.min_notional),
+        "isMarginEnabled": True,
+        "enableTrading": True,
+        "feeCategory": 1,
+        "makerFeeCoefficient": "1.00",
+        "takerFeeCoefficient": "1.00",
+        "st": False,
+        "callauctionIsEnabled": False,
+        "callauctionPriceFloor": None,
+        "callauctionPriceCeiling": None,
+        "callauctionFirstStageStartTime": None,
+        "callauctionSecondStageStartTime": None,
+        "callauctionThirdStageStartTime": None,
+        "tradingStartTime": None,
+    }
+
+
+def kucoin_symbols(query: dict[str, str], simulator: Any, pairs: list[tuple[str, str, float]]) -> tuple[Any, int]:
+    """`{"code":"200000","data":[...]}`, optionally one `market`'s symbols."""
+    market = query.get("market")
+    data = [kucoin_symbol(symbol, pair, price) for pair, symbol, price in pairs]
+    return {"code": "200000", "data": [d for d in data if market in (None, d["market"])]}, 200
+
+
+# ----------------------------------------------------------------------------- Gate
+
+#: Gate API v4 "List all currency pairs supported":
+#: www.gate.io/docs/developers/apiv4/en/#list-all-currency-pairs-supported
+GATE_PAIRS_PATH = "/api/v4/spot/currency_pairs"
+
+
+def gate_pair(symbol: str, pair: str, price: float) -> dict[str, Any]:
+    """One entry of `GET /api/v4/spot/currency_pairs`, the documented fields."""
+    rules = pair_rules(pair, price)
+    n = _okx_number
+    listed = LISTED_MS // 1000
+    return {
+        "id": symbol,
+        "base": rules.base,
+        "base_name": rules.base,
+        "quote": rules.quote,
+        "quote_name": rules.quote,
+        "fee": "0.2",
+        "min_base_amount": n(rules.min_qty),
+        "min_quote_amount": n(rules.min_notional),
+        "max_base_amount": n(rules.max_qty),
+        "max_quote_amount": "5000000",
+        "amount_precision": QUANTITY_DECIMALS,
+        "precision": -rules.tick.as_tuple().exponent,
+        "trade_status": "tradable",
+        "sell_start": listed,
+        "buy_start": listed,
+        "delisting_time": 0,
+        "type": "normal",
+        "trade_url": f"https://www.gate.io/trade/{symbol}",
+        "st_tag": False,
+    }
+
+
+def gate_pairs(query: dict[str, str], simulator: Any, pairs: list[tuple[str, str, float]]) -> tuple[Any, int]:
+    """A bare JSON array, as Gate answers it."""
+    return [gate_pair(symbol, pair, price) for pair, symbol, price in pairs], 200

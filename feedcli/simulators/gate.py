@@ -38,11 +38,14 @@ from feedcli.providers.gate import (
     encode_rest_rows,
     encode_update,
 )
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step
 
 #: the trade, book and ticker channels served
 CRYPTO_CHANNELS = (crypto.TRADES, crypto.BOOK_TICKER, crypto.BOOK_UPDATE)
+#: Gate's channel → our channel, for `simulate --channel`
+_OURS = {CHANNEL: "candles", crypto.TRADES: "trades", crypto.BOOK_TICKER: "ticker", crypto.BOOK_UPDATE: "book"}
 
 #: Gate's interval spelling → the canonical one
 WS_CANONICAL = {code: canonical for canonical, code in WS_INTERVALS.items()}
@@ -61,8 +64,7 @@ class GateSimulator(CandleSimulator):
         #: Gate currency pair → the market's BASE-QUOTE
         self.pair_of = self.pair_map(EXCHANGE)
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving Gate.io API v4 spot candles at {self.url}"
+    title = "Gate.io API v4 spot"
 
     def listing(self) -> list[str]:
         return [
@@ -75,6 +77,7 @@ class GateSimulator(CandleSimulator):
         app.router.add_get(WS_PATH, self.websocket)
         app.router.add_get(REST_PATH, self.candlesticks)
         app.router.add_get(crypto.ORDER_BOOK_PATH, self.order_book)
+        app.router.add_get(meta.GATE_PAIRS_PATH, meta.instruments_handler(self, EXCHANGE, meta.gate_pairs))
 
     # -- WebSocket -----------------------------------------------------------------------------
 
@@ -95,6 +98,9 @@ class GateSimulator(CandleSimulator):
         req_id = message.get("id")
         if channel == PING:
             return [encode_response(PONG, "", now_ms, req_id=req_id)]
+        if not self.serves(_OURS.get(str(channel))):  # as Gate answers a channel it does not have
+            reason = f"Invalid argument provided: unknown channel {channel}"
+            return [encode_response(str(channel), str(event), now_ms, error=(2, reason), req_id=req_id)]
         if channel in CRYPTO_CHANNELS and event in ("subscribe", "unsubscribe"):
             return self._channel(sub, str(channel), str(event), message.get("payload"), req_id, now_ms)
         if channel != CHANNEL or event not in ("subscribe", "unsubscribe"):
@@ -127,7 +133,15 @@ class GateSimulator(CandleSimulator):
         """`spot.trades` and `spot.book_ticker` (payload: pairs), `spot.order_book_update`
         (payload: [pair, "100ms"])."""
         if not (isinstance(payload, list) and payload and all(isinstance(p, str) for p in payload)):
-            return [encode_response(channel, event, now_ms, error=(2, "Invalid argument provided"), req_id=req_id)]
+            return [
+                encode_response(
+                    channel,
+                    event,
+                    now_ms,
+                    error=(2, f"Invalid argument provided: unknown channel {channel}"),
+                    req_id=req_id,
+                )
+            ]
         symbols = payload[:1] if channel == crypto.BOOK_UPDATE else payload
         unknown = [s for s in symbols if s not in self.pair_of]
         if unknown:

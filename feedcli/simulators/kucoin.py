@@ -30,11 +30,14 @@ from feedcli.knobs import env_seconds
 from feedcli.providers import kucoin as kc
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle
 from feedcli.providers.crypto import kucoin as crypto
+from feedcli.simulators import crypto_metadata as meta
 from feedcli.simulators.candles import CandleSimulator, Subscriber
 from feedcli.simulators.crypto_market import Step
 
 #: the trade, book and ticker channels served
 CRYPTO_CHANNELS = (crypto.MATCH, crypto.LEVEL2, crypto.TICKER)
+#: KuCoin's topic → our channel, for `simulate --channel`
+_OURS = {crypto.MATCH: "trades", crypto.LEVEL2: "book", crypto.TICKER: "ticker"}
 
 #: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
 WS_INTERVAL_OF = {code: interval for interval, code in kc.WS_INTERVALS.items()}
@@ -59,8 +62,7 @@ class KucoinSimulator(CandleSimulator):
         self.tokens_issued = 0
         self.pings = 0
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving KuCoin candles at {self.url}"
+    title = "KuCoin"
 
     def listing(self) -> list[str]:
         return [
@@ -74,6 +76,7 @@ class KucoinSimulator(CandleSimulator):
         app.router.add_get("/", self.socket)
         app.router.add_get(kc.CANDLES_PATH, self.rest_candles)
         app.router.add_get(crypto.SNAPSHOT_PATH, self.order_book)
+        app.router.add_get(meta.KUCOIN_SYMBOLS_PATH, meta.instruments_handler(self, kc.EXCHANGE, meta.kucoin_symbols))
 
     # -- token ----------------------------------------------------------------------------------
 
@@ -119,6 +122,8 @@ class KucoinSimulator(CandleSimulator):
             return [_error(ident, 400, f"unknown message type {kind!r}")]
         text_topic = str(msg.get("topic", ""))
         channel, _, listed = text_topic.partition(":")
+        if not self.serves(_OURS.get(channel, "candles" if channel == kc.TOPIC.rstrip(":") else None)):
+            return [_error(ident, 404, f"topic {text_topic} is not found")]  # as for a topic KuCoin lacks
         if channel in CRYPTO_CHANNELS:
             symbols = listed.split(",")  # a topic may name up to 100 symbols
             if len(symbols) > 100 or not all(self.known_pair(symbol) for symbol in symbols):

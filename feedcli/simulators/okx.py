@@ -47,6 +47,8 @@ CHANNELS.update({f"candle{bar.removesuffix('utc')}": i for i, bar in BARS.items(
 
 #: the channels /ws/v5/public serves here
 PUBLIC_CHANNELS = (crypto.BOOKS, crypto.BOOKS5, crypto.TRADES, crypto.TICKERS)
+#: OKX's public channel → our channel, for `simulate --channel` (candle* are `candles`)
+_OURS = {crypto.BOOKS: "book", crypto.BOOKS5: "book", crypto.TRADES: "trades", crypto.TICKERS: "ticker"}
 
 
 def _checksum(bids: list[Level], asks: list[Level]) -> int:
@@ -62,8 +64,7 @@ class OKXSimulator(CandleSimulator):
     default_idle = 30.0
     idle_env = "FEEDCLI_SIM_OKX_IDLE_LIMIT"
 
-    def banner(self) -> str:
-        return f"feedcli simulate: serving OKX candles at {self.url}"
+    title = "OKX"
 
     def listing(self) -> list[str]:
         return [
@@ -91,6 +92,14 @@ class OKXSimulator(CandleSimulator):
     def _error(self, sub: Subscriber, code: str, msg: str) -> dict[str, Any]:
         return {"event": "error", "code": code, "msg": msg, "connId": sub.extra["conn_id"]}
 
+    def _no_such_channel(self, sub: Subscriber, name: Any, inst: Any) -> dict[str, Any]:
+        return self._error(
+            sub,
+            "60018",
+            f"Wrong URL or channel:{name},instId:{inst} doesn't exist. Please use the correct URL, "
+            "channel and parameters referring to API document.",
+        )
+
     def _answer(self, sub: Subscriber, text: str) -> list[dict[str, Any]]:
         try:
             message = orjson.loads(text)
@@ -104,19 +113,16 @@ class OKXSimulator(CandleSimulator):
         for arg in args:
             name = arg.get("channel") if isinstance(arg, dict) else None
             inst = arg.get("instId") if isinstance(arg, dict) else None
+            ours = "candles" if str(name).startswith("candle") else _OURS.get(name or "")
+            if not self.serves(ours):  # answered as OKX answers a channel it does not have
+                out.append(self._no_such_channel(sub, name, inst))
+                continue
             if name in PUBLIC_CHANNELS and not sub.extra["business"] and inst in self.market.pairs:
                 out += self._public(sub, op, name, inst)
                 continue
             interval = CHANNELS.get(name or "")
             if not sub.extra["business"] or interval is None or inst not in self.market.pairs:
-                out.append(
-                    self._error(
-                        sub,
-                        "60018",
-                        f"Wrong URL or channel:{name},instId:{inst} doesn't exist. Please use the correct URL, "
-                        "channel and parameters referring to API document.",
-                    )
-                )
+                out.append(self._no_such_channel(sub, name, inst))
                 continue
             if op == "subscribe":
                 sub.subscriptions[(inst, interval)] = name

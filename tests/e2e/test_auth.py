@@ -41,6 +41,10 @@ def test_status_names_host_account_and_expiry_but_never_the_token(ht_sim: Simula
             "account": ht_sim.user,
             "expires": rows[0]["expires"],
             "expired": False,
+            "source": "stored",
+            "variables": [],
+            "problem": None,
+            "overridden_by": None,
         }
     ]
     assert rows[0]["expires"].endswith("Z")
@@ -55,6 +59,71 @@ def test_token_prints_the_stored_token_of_the_host_stream_would_use(ht_sim: Simu
     assert run(["auth", "token"], {**env, "FEEDCLI_TSE_URL": ht_sim.url}).stdout == token + "\n"
     nowhere = run(["auth", "token"], env)  # production: never logged in there
     assert nowhere.returncode == 1 and nowhere.stdout == "" and "not logged in" in nowhere.stderr
+
+
+def env_jwt(user: str, seconds: float) -> str:
+    import time
+
+    import jwt
+
+    return jwt.encode(
+        {"username": user, "exp": int(time.time() + seconds)},
+        "a key the client never checks, 32+ bytes",
+        algorithm="HS256",
+    )
+
+
+def test_status_says_feedcli_token_overrides_the_stored_token(ht_sim: Simulator, env, config_dir) -> None:
+    login(ht_sim, env)
+    secret = env_jwt("from-env", 3600)
+    with_env = {**env, "FEEDCLI_TOKEN": secret}
+    text = run(["auth", "status"], with_env)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("environment (overrides every stored login")
+    assert "ht (tse and ime) from FEEDCLI_TOKEN" in lines[1]
+    assert "✓ connections log in as from-env; expires " in lines[2]
+    stored_at = lines.index(f"  ht (tse and ime) at {ht_sim.url}")
+    assert lines[stored_at + 2] == "    ! not used while FEEDCLI_TOKEN is set"
+    rows = json.loads(run(["auth", "status", "--json"], with_env).stdout)
+    assert [(r["source"], r["account"], r["overridden_by"]) for r in rows] == [
+        ("environment", "from-env", None),
+        ("stored", ht_sim.user, ["FEEDCLI_TOKEN"]),
+    ]
+    assert rows[0]["variables"] == ["FEEDCLI_TOKEN"] and rows[0]["problem"] is None and rows[0]["base_url"] is None
+    # without the variable, nothing is said of it
+    plain = run(["auth", "status"], env)
+    assert "environment" not in plain.stdout and "not used while" not in plain.stdout
+    for result in (text,):
+        assert secret not in result.stdout and secret not in result.stderr
+
+
+def test_status_with_only_feedcli_token_is_logged_in_and_flags_an_expired_one(env) -> None:
+    fresh = run(["auth", "status", "--json"], {**env, "FEEDCLI_TOKEN": env_jwt("ci-bot", 600)})
+    assert fresh.returncode == 0, fresh.stderr
+    assert [(r["source"], r["account"], r["expired"]) for r in json.loads(fresh.stdout)] == [
+        ("environment", "ci-bot", False)
+    ]
+    stale = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": env_jwt("ci-bot", -600)})
+    assert stale.returncode == 0, stale.stderr
+    assert "✗ ci-bot: expired at " in stale.stdout and "connections refuse to send it" in stale.stdout
+    blank = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": "  "})  # blank counts as unset
+    assert blank.returncode == 1 and "not logged in anywhere" in blank.stderr
+
+
+def test_token_says_when_it_prints_feedcli_token(ht_sim: Simulator, env, config_dir) -> None:
+    login(ht_sim, env)
+    secret = env_jwt("from-env", 3600)
+    result = run(["auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == secret + "\n"  # stdout: the secret alone, for $(...)
+    assert f"FEEDCLI_TOKEN is set: printing what a connection sends with it, not what is stored for {ht_sim.url}" in (
+        result.stderr
+    )
+    quiet = run(["-q", "auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
+    assert quiet.stdout == secret + "\n" and quiet.stderr == ""
+    stored_only = run(["auth", "token", "--url", ht_sim.url], env)
+    assert stored_only.stdout == stored(config_dir)[ht_sim.url]["token"] + "\n" and stored_only.stderr == ""
 
 
 def test_logout_with_url_forgets_that_host_only(ht_sim: Simulator, env, config_dir) -> None:
@@ -89,3 +158,16 @@ def test_login_refuses_to_guess_between_two_hosts_and_non_http_urls(ht_sim: Simu
         bad = run(["login", "--url", url, "-u", "x", "--password-stdin"], env, input="y\n")
         assert bad.returncode == 2 and "http:// or https://" in bad.stderr
     assert not (config_dir / "profiles").exists()
+
+
+def test_status_shows_the_moex_login_the_environment_sets_never_the_passcode(env) -> None:
+    with_env = {**env, "FEEDCLI_MOEX_LOGIN": "alice@example.com", "FEEDCLI_MOEX_PASSCODE": "s3cret-pass"}
+    text = run(["auth", "status"], with_env)
+    assert text.returncode == 0, text.stderr
+    assert "  moex (moex) from FEEDCLI_MOEX_LOGIN and FEEDCLI_MOEX_PASSCODE" in text.stdout.splitlines()
+    assert "    ✓ connections log in as alice@example.com; no expiry" in text.stdout.splitlines()
+    rows = json.loads(run(["auth", "status", "--json"], with_env).stdout)
+    assert [(r["family"], r["account"], r["variables"]) for r in rows] == [
+        ("moex", "alice@example.com", ["FEEDCLI_MOEX_LOGIN", "FEEDCLI_MOEX_PASSCODE"])
+    ]
+    assert "s3cret-pass" not in text.stdout + text.stderr

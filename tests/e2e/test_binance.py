@@ -49,7 +49,8 @@ def data_of(out: list[dict]) -> list[dict]:
 
 
 def test_banner_names_the_url(sim) -> None:
-    assert sim.first_line.startswith("feedcli simulate: serving Binance spot klines at http://127.0.0.1:")
+    assert sim.first_line.startswith("feedcli simulate: serving Binance spot at http://127.0.0.1:")
+    assert sim.first_line.rstrip().endswith(" (channels candles, trades, book, ticker)")
 
 
 def test_one_pair_lines_are_typed_candles(sim, env) -> None:

@@ -34,8 +34,8 @@ class Case:
         return f"FEEDCLI_{self.provider.upper()}_PING_INTERVAL"
 
 
-BYBIT = Case("bybit", "Bybit v5 spot candles", "/v5/public/spot", "FOOUSDT", "10001", ("8h", "1s"))
-GATE = Case("gate", "Gate.io API v4 spot candles", "/ws/v4/", "FOO_USDT", "INVALID_CURRENCY_PAIR", ("3m", "12h"))
+BYBIT = Case("bybit", "Bybit v5 spot", "/v5/public/spot", "FOOUSDT", "10001", ("8h", "1s"))
+GATE = Case("gate", "Gate.io API v4 spot", "/ws/v4/", "FOO_USDT", "INVALID_CURRENCY_PAIR", ("3m", "12h"))
 
 
 @pytest.fixture(scope="module", params=[BYBIT, GATE], ids=lambda c: c.provider)

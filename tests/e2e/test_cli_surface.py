@@ -194,21 +194,48 @@ def test_backfill_progress_is_silent_when_stderr_is_not_a_terminal_unless_verbos
     assert "feedcli: binance BTC-USDT backfill: 1,000/4,000 candles" in verbose.stderr.splitlines()
 
 
-@pytest.mark.parametrize(("exchange", "symbol"), [("binance", "BTCUSDT"), ("okx", "BTC-USDT")])
-def test_search_a_crypto_exchange_through_its_instrument_list(env, exchange: str, symbol: str) -> None:
+@pytest.mark.parametrize(
+    ("exchange", "symbol", "status"),
+    [
+        ("binance", "BTCUSDT", "TRADING"),
+        ("okx", "BTC-USDT", "live"),
+        ("coinbase", "BTC-USDT", "online"),
+        ("bybit", "BTCUSDT", "Trading"),
+        ("kucoin", "BTC-USDT", "enabled"),
+        ("gate", "BTC_USDT", "tradable"),
+    ],
+)
+def test_search_a_crypto_exchange_through_its_instrument_list(env, exchange: str, symbol: str, status: str) -> None:
     with Simulator(exchange, "--rate", "5") as sim:
         found = lines(run(["search", exchange, "btc", "--url", sim.url], env).stdout)
         glob = json.loads(run(["search", exchange, "*-usdt", "--url", sim.url, "--json"], env).stdout)
+        by_symbol = lines(run(["search", exchange, symbol.lower(), "--url", sim.url], env).stdout)
         none = run(["search", exchange, "zzz", "--url", sim.url], env)
-    assert {"pair": "BTC-USDT", "symbol": symbol, "base": "BTC", "quote": "USDT"}.items() <= found[0].items()
+    first = {"pair": "BTC-USDT", "symbol": symbol, "base": "BTC", "quote": "USDT", "status": status}
+    assert found[0] == first  # the same five fields for every exchange, NDJSON and --json alike
     assert all("BTC" in (row["pair"]) for row in found) and len(found) >= 2
-    assert glob and all(row["pair"].endswith("-USDT") for row in glob)
+    assert glob and all(row["pair"].endswith("-USDT") for row in glob) and first in glob
+    assert by_symbol[0] == first  # the exchange's own spelling finds it too
     assert none.returncode == 0 and none.stdout == ""
 
 
-def test_search_refuses_an_exchange_without_an_instrument_list(env) -> None:
-    result = run(["search", "coinbase", "btc"], env)
-    assert result.returncode == 2 and "has no instrument search" in result.stderr and "binance" in result.stderr
+def test_search_waits_out_a_rate_limit_then_gives_up_with_one_line(env) -> None:
+    # every REST call answered 429 with Retry-After: 1; the search waits a few times, saying so
+    with Simulator("bybit", "--rest-429-every", "1") as sim:
+        result = run(["search", "bybit", "btc", "--url", sim.url], env)
+    assert result.returncode == 1 and result.stdout == ""
+    notes = result.stderr.splitlines()
+    assert [n for n in notes if "waiting (attempt" in n] == [
+        f"feedcli: bybit: request call rate limited (HTTP 429, Retry-After 1s); waiting (attempt {i})"
+        for i in (1, 2, 3)
+    ]
+    assert notes[-1].startswith("feedcli: search: ") and "(still after 3 retries)" in notes[-1]
+
+
+def test_search_refuses_a_provider_without_an_instrument_list(env) -> None:
+    result = run(["search", "ime", "gold"], env)
+    assert result.returncode == 2 and "has no instrument search" in result.stderr
+    assert "coinbase" in result.stderr and "gate" in result.stderr
 
 
 def test_every_command_takes_quiet_and_verbose() -> None:

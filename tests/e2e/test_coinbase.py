@@ -33,7 +33,7 @@ def _ms(iso: str) -> int:
 
 
 def test_banner_names_the_url(sim) -> None:
-    assert sim.first_line.startswith("feedcli simulate: serving Coinbase Advanced Trade candles at http://127.0.0.1:")
+    assert sim.first_line.startswith("feedcli simulate: serving Coinbase Advanced Trade at http://127.0.0.1:")
 
 
 def test_five_minute_candles_for_several_pairs(sim, env) -> None:

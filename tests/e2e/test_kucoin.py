@@ -38,7 +38,7 @@ def _ms(iso: str) -> int:
 
 
 def test_banner_and_token_endpoint(sim) -> None:
-    assert sim.first_line.startswith("feedcli simulate: serving KuCoin candles at http://127.0.0.1:")
+    assert sim.first_line.startswith("feedcli simulate: serving KuCoin at http://127.0.0.1:")
     with pytest.raises(urllib.error.HTTPError) as err:  # the token call is a POST; GET fails
         urllib.request.urlopen(f"{sim.url}/api/v1/bullet-public")
     assert err.value.code == 405

@@ -50,7 +50,7 @@ def data_of(out: list[dict]) -> list[dict]:
 
 
 def test_banner_names_the_url(sim) -> None:
-    assert sim.first_line.startswith("feedcli simulate: serving OKX candles at http://127.0.0.1:")
+    assert sim.first_line.startswith("feedcli simulate: serving OKX at http://127.0.0.1:")
 
 
 def test_one_pair_lines_are_typed_candles(sim, env) -> None:

@@ -257,6 +257,17 @@ SIM_OPTIONS: tuple[SimOption, ...] = (
     rate_option("Updates per second of each subscribed candle.", 2.0),
     SEED,
     SimOption(
+        "--channel",
+        "channels",
+        "Serve only these channels: candles, trades, book, ticker (repeatable; default: all). A "
+        "subscription to another is answered with the exchange's own error for a channel it does not have.",
+        str,
+        None,
+        metavar="CHANNEL",
+        choices=CHANNELS,
+        multiple=True,
+    ),
+    SimOption(
         "--rest-429-every",
         "rest_limit_every",
         "Answer every Nth REST call with 429 and Retry-After: 1.",
