@@ -181,18 +181,21 @@ def test_two_clients_started_apart_see_the_same_lines(tmp_path: Path) -> None:
         assert [(o["symbol"], o["data"]) for o in lines(stdout)] == want
 
 
-def test_binance_trades_and_tickers_stream_back_as_recorded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", EXCHANGES)
+def test_trades_and_tickers_stream_back_as_recorded(provider: str, tmp_path: Path) -> None:
+    """Each exchange's trades and tickers, served in its own frames (crypto_replay_frames), come
+    back with the recorded channel, symbol, `ts`, `seq` and `data`, in the recorded order."""
     env = feedcli_env(tmp_path)
-    with Simulator("binance", "--rate", "10", env=env) as sim:
-        args = ["record", "binance", "--url", sim.url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
-        args += ["--channel", "trades", "--channel", "ticker", "--limit", "30", "-o", str(tmp_path / "r")]
+    pairs = [a for pair in PAIRS.get(provider, ("BTC-USDT", "ETH-USDT")) for a in ("--pair", pair)]
+    channels = ["--channel", "trades", "--channel", "ticker"]
+    with Simulator(provider, "--rate", "10", env=env) as sim:
+        args = ["record", provider, "--url", sim.url, *pairs, *channels, "--limit", "30", "-o", str(tmp_path / "r")]
         result = run(args, env)
     assert result.returncode == 0, result.stderr
     recorded = [o for o in lines((tmp_path / "r").read_text()) if "channel" in o]
     assert {o["channel"] for o in recorded} == {"trades", "ticker"}
     with serving(tmp_path / "r", env) as (url, server):
-        args = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
-        result = run([*args, "--channel", "trades", "--channel", "ticker"], env, timeout=60)
+        result = run(["stream", provider, "--url", url, *pairs, *channels], env, timeout=60)
         assert server.wait(30) == 0
     assert result.returncode == 0, result.stderr
     fields = ("channel", "symbol", "ts", "seq", "data")
