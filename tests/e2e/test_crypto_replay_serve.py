@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +201,65 @@ def test_trades_and_tickers_stream_back_as_recorded(provider: str, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     fields = ("channel", "symbol", "ts", "seq", "data")
     assert [[o.get(f) for f in fields] for o in lines(result.stdout)] == [[o.get(f) for f in fields] for o in recorded]
+
+
+def test_ccxt_pro_watches_the_trades_and_ticker_of_an_okx_recording(tmp_path: Path) -> None:
+    """ccxt.pro's okx reads the served `trades` and `tickers` pushes as it reads OKX's: every
+    recorded trade of the pair it watches, with the recorded id, price, size, taker side and time,
+    and the last recorded ticker."""
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+    import asyncio
+
+    env = feedcli_env(tmp_path)
+    with Simulator("okx", "--rate", "10", env=env) as sim:
+        args = ["record", "okx", "--url", sim.url, "--pair", "BTC-USDT", "--pair", "ETH-USDT"]
+        result = run(
+            [*args, "--channel", "trades", "--channel", "ticker", "--limit", "40", "-o", str(tmp_path / "r")], env
+        )
+    assert result.returncode == 0, result.stderr
+    recorded = [o for o in lines((tmp_path / "r").read_text()) if o.get("symbol") == "BTC-USDT"]
+    trades = [o for o in recorded if o["channel"] == "trades"]
+    tickers = [o for o in recorded if o["channel"] == "ticker"]
+    assert trades and tickers
+    seen: dict[str, list[Any]] = {}
+    quote: dict[str, Any] = {}
+
+    async def watch(url: str) -> None:
+        exchange = ccxt_pro.okx()
+        exchange.urls["api"]["rest"] = url
+        exchange.urls["api"]["ws"] = url.replace("http://", "ws://") + "/ws/v5"
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        try:
+            await exchange.load_markets()
+
+            async def keep(watch: Any) -> None:
+                while True:  # until the server ends the recording (ccxt raises on the close)
+                    await asyncio.wait_for(watch("BTC/USDT"), 30)
+
+            await asyncio.gather(keep(exchange.watch_trades), keep(exchange.watch_ticker))
+        except ccxt_pro.NetworkError:
+            pass
+        finally:
+            await exchange.close()
+        # what ccxt kept of every push (a push just before the close is cached but not returned)
+        for trade in exchange.trades.get("BTC/USDT", []):
+            seen[trade["id"]] = [trade["price"], trade["amount"], trade["side"], trade["timestamp"]]
+        ticker = exchange.tickers["BTC/USDT"]
+        quote.update({k: ticker[k] for k in ("bid", "bidVolume", "ask", "askVolume", "last", "timestamp")})
+
+    with serving(tmp_path / "r", env) as (url, server):
+        asyncio.run(watch(url))
+        assert server.wait(30) == 0
+    assert seen == {
+        o["data"]["id"]: [o["data"]["price"], o["data"]["size"], o["data"]["side"], _ms(o["ts"])] for o in trades
+    }
+    last = tickers[-1]
+    d = last["data"]
+    assert quote == {
+        "bid": d["bid"],
+        "bidVolume": d["bid_size"],
+        "ask": d["ask"],
+        "askVolume": d["ask_size"],
+        "last": d.get("last"),
+        "timestamp": _ms(last["ts"]),
+    }
