@@ -16,7 +16,8 @@ Where a frame needs what a recorded line does not keep, it is derived, the same 
   connection's next number, as the simulator's own messages do. A connection's first ticker
   of a product is a `snapshot` event, later ones `update`s, as Coinbase sends them; trades are
   `update`s.
-- OKX's trade `count` is 1 and `source` 0; Gate's `id_market` and `range` are made from the id.
+- OKX's trade `count` is 1 and `source` 0; Gate's `id_market` and `range` are made from the id;
+  Binance's trade `E` (event time) is the trade time.
 - A trade line without a `side` (a `--normalize`d line may say null) is served as a buy.
 
 What a simulator sends on its own when a client subscribes (Coinbase's current ticker, Bybit's
@@ -46,7 +47,7 @@ def _ms(ts: Any) -> int | None:
 def recorded_trade(symbol: str, event: DataEvent, *, numeric_id: bool = False) -> Trade | None:
     """A trade line back as a Trade of `symbol` (the exchange's spelling); None if it is not one.
 
-    `numeric_id`: the exchange sends its trade id as a JSON number (Gate).
+    `numeric_id`: the exchange sends its trade id as a JSON number (Binance, Gate).
     """
     data = event.data
     if not isinstance(data, dict):
@@ -108,7 +109,7 @@ def _binance_feeds(sub: Subscriber, event: DataEvent, kind: str, payload: Any) -
 def _binance_trade(server: Any, sub: Subscriber, event: DataEvent) -> list[str]:
     from feedcli.providers.crypto import binance as wire
 
-    trade = recorded_trade(server.symbol_of(event.symbol), event)
+    trade = recorded_trade(server.symbol_of(event.symbol), event, numeric_id=True)
     return [] if trade is None else _binance_feeds(sub, event, "trade", wire.encode_trade(trade))
 
 
