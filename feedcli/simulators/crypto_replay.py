@@ -21,8 +21,8 @@ What is served where:
   frame's event time, to every client
   subscribed to its pair (at whatever interval it asked: a recording does not say which).
 - Lines of other channels (trades, book, ticker) go through `CHANNEL_FRAMES`, a table of how a
-  recorded line becomes the simulator's frames for a subscription; candles are the only entry
-  until the simulators serve those channels.
+  recorded line becomes the simulator's frames for a subscription; trades and tickers of the
+  six exchanges are in `feedcli.simulators.crypto_replay_frames`.
 
 The timeline starts at the first subscription: a connection whose accepted subscriptions have
 not changed for SUBSCRIPTIONS_SETTLE seconds (so a client that subscribes pair by pair has them
@@ -44,6 +44,9 @@ from aiohttp import web
 from feedcli.events import DataEvent
 from feedcli.providers.candles import Candle
 from feedcli.simulators.candles import CandleSimulator, Subscriber, _send
+from feedcli.simulators.crypto_replay_frames import REPLAY_MIXINS
+from feedcli.simulators.crypto_replay_frames import ticker_frames as _ticker_frames
+from feedcli.simulators.crypto_replay_frames import trade_frames as _trade_frames
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT
 from feedcli.wallclock import utc_moment
 
@@ -122,60 +125,6 @@ def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
         if pair == event.symbol:
             frames.extend(server.candle_message(sub, pair, interval, candle, key))
     return frames
-
-
-def _binance_feeds(server: Any, sub: Subscriber, event: DataEvent, kinds: tuple[str, ...], payload: Any) -> list[Any]:
-    """A Binance payload to each of the subscriber's streams of `kinds` for the line's pair."""
-    combined = sub.extra.get("combined")
-    return [
-        orjson.dumps({"stream": name, "data": payload} if combined else payload).decode()
-        for name, (pair, kind) in sub.extra.get("feeds", {}).items()
-        if pair == event.symbol and kind in kinds
-    ]
-
-
-def _trade_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
-    """A recorded trade line as the exchange's trade message (Binance so far)."""
-    data = event.data
-    if server.name != "binance" or not isinstance(data, dict):
-        return []
-    from feedcli.providers.crypto import binance as wire
-    from feedcli.providers.crypto.model import Trade
-
-    try:
-        trade = Trade(
-            server.symbol_of(event.symbol),
-            float(data["price"]),
-            float(data["size"]),
-            data.get("side") or "buy",
-            data["id"],
-            epoch_ms(event.ts),
-        )
-    except (KeyError, TypeError, ValueError):
-        return []
-    return _binance_feeds(server, sub, event, ("trade",), wire.encode_trade(trade))
-
-
-def _ticker_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
-    """A recorded ticker line as the exchange's best bid/ask message (Binance so far)."""
-    data = event.data
-    if server.name != "binance" or not isinstance(data, dict):
-        return []
-    from feedcli.providers.crypto import binance as wire
-    from feedcli.providers.crypto.model import Ticker
-
-    try:
-        ticker = Ticker(
-            server.symbol_of(event.symbol),
-            float(data["bid"]),
-            float(data["bid_size"]),
-            float(data["ask"]),
-            float(data["ask_size"]),
-            seq=event.seq,
-        )
-    except (KeyError, TypeError, ValueError):
-        return []
-    return _binance_feeds(server, sub, event, ("bookTicker",), wire.encode_book_ticker(ticker))
 
 
 #: channel → (server, subscriber, recorded line) → the frames that carry it to that subscriber
@@ -355,7 +304,8 @@ def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue
         base.add_routes(self, app)
 
     pairs = [s for s in symbols or () if _is_pair(s)]  # a line's symbol is a pair as written
-    cls = type(f"{base.__name__}Replay", (CryptoReplay, base), {"add_routes": add_routes})
+    mixins = REPLAY_MIXINS.get(base.name, ())
+    cls = type(f"{base.__name__}Replay", (CryptoReplay, *mixins, base), {"add_routes": add_routes})
     server = cls(host=host, port=port, pairs=dict.fromkeys(pairs, 1.0))
     server._replay_init(pairs, slow_timeout)
     return server

@@ -67,6 +67,11 @@ PUBLIC_POOL = (2000, 30.0)
 MATCH = "/market/match"
 TICKER = "/market/ticker"
 LEVEL2 = "/market/level2"
+#: the nanoseconds below the millisecond of a match `time` the simulators write. KuCoin's times
+#: have them (its documented example: "1545913818099033203"); a whole millisecond times 10^6
+#: is read as the millisecond before by clients that scale by 1e-6 in floating point and
+#: truncate (ccxt, about a third of the time), so the simulators never send one
+SUB_MILLISECOND_NS = 33_203
 
 
 def parse(frame: bytes | str) -> Parsed:
@@ -180,7 +185,7 @@ def encode_match(trade: Trade, sequence: int) -> dict[str, Any]:
         "tradeId": str(trade.id),
         "takerOrderId": f"t{trade.id}",
         "makerOrderId": f"m{trade.id}",
-        "time": str((trade.ts_ms or 0) * 1_000_000),
+        "time": str((trade.ts_ms or 0) * 1_000_000 + SUB_MILLISECOND_NS),
     }
 
 
