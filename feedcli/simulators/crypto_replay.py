@@ -178,11 +178,19 @@ def _ticker_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
     return _binance_feeds(server, sub, event, ("bookTicker",), wire.encode_book_ticker(ticker))
 
 
+def _book_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
+    """A recorded book line as the update (or snapshot) that rebuilds it (crypto_replay_books)."""
+    from feedcli.simulators.crypto_replay_books import book_frames
+
+    return book_frames(server, sub, event)
+
+
 #: channel → (server, subscriber, recorded line) → the frames that carry it to that subscriber
 CHANNEL_FRAMES: dict[str, Callable[[Any, Subscriber, DataEvent], list[Any]]] = {
     "candles": _candle_frames,
     "trades": _trade_frames,
     "ticker": _ticker_frames,
+    "book": _book_frames,
 }
 
 
@@ -354,8 +362,12 @@ def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue
         app.middlewares.append(self._after_the_end)
         base.add_routes(self, app)
 
+    from feedcli.simulators.crypto_replay_books import book_mixin
+
     pairs = [s for s in symbols or () if _is_pair(s)]  # a line's symbol is a pair as written
-    cls = type(f"{base.__name__}Replay", (CryptoReplay, base), {"add_routes": add_routes})
+    # the recorded books' mixin first: it stands in for the simulator's book market
+    bases = (book_mixin(base.name), CryptoReplay, base)
+    cls = type(f"{base.__name__}Replay", bases, {"add_routes": add_routes})
     server = cls(host=host, port=port, pairs=dict.fromkeys(pairs, 1.0))
     server._replay_init(pairs, slow_timeout)
     return server
