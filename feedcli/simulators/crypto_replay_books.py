@@ -48,11 +48,13 @@ first line is an update from the last line of the old one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 import orjson
+from aiohttp import web
 
 from feedcli.events import DataEvent
 from feedcli.providers.crypto.model import BookDelta, BookSnapshot, Level
@@ -110,6 +112,8 @@ class RecordedBook:
         self.fetched = asyncio.Event()
         #: whether the line being played was some client's first update (the timeline waits)
         self.hold = False
+        #: set once the first line has been played (a REST snapshot asked before waits for it)
+        self.started = asyncio.Event()
         #: whether the latest line has a recorded time (a line without one was made from a REST
         #: snapshot alone, and a client's snapshot answers that line itself)
         self.timed = True
@@ -384,6 +388,8 @@ class BookReplay:
             )
             played[event.symbol] = (book, delta)
         await super().deliver(event)  # type: ignore[misc]
+        if book is not None:
+            book.started.set()
         if book is not None and book.hold:
             book.hold = False
             await self._snapshot_fetched(book)
@@ -398,6 +404,41 @@ class BookReplay:
                 book.waiting = 0  # a client that does not fetch one: later snapshots are current
                 return
         await asyncio.sleep(SNAPSHOT_SETTLE)
+
+    async def finish(self, code: int, reason: str) -> None:
+        for book in self.__dict__.get("recorded_books", {}).values():
+            book.started.set()  # no line will come: snapshots asked meanwhile answer at once
+        await super().finish(code, reason)  # type: ignore[misc]
+
+    async def _once_played(self, pair: str | None) -> None:
+        """Before a REST snapshot of a pair none of whose lines has been played yet (a client
+        that fetches it as it subscribes, as ccxt does): wait for the first (SNAPSHOT_WAIT at
+        most), since the exchange always has a book and an empty one at id 0 fits no update."""
+        if pair is None or getattr(self, "end", None) is not None:
+            return
+        book = self.book_market(pair, self.exchange_symbol(pair))
+        if not book.started.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(book.started.wait(), SNAPSHOT_WAIT)
+
+
+class BinanceBookReplay(BookReplay):
+    async def depth(self, request: web.Request) -> web.Response:
+        await self._once_played(getattr(self, "pair_of", {}).get(request.query.get("symbol", "")))
+        return await super().depth(request)  # type: ignore[misc,no-any-return]
+
+
+class GateBookReplay(BookReplay):
+    async def order_book(self, request: web.Request) -> web.Response:
+        await self._once_played(getattr(self, "pair_of", {}).get(request.query.get("currency_pair", "")))
+        return await super().order_book(request)  # type: ignore[misc,no-any-return]
+
+
+class KucoinBookReplay(BookReplay):
+    async def order_book(self, request: web.Request) -> web.Response:
+        symbol = request.query.get("symbol", "")
+        await self._once_played(symbol if self.known_pair(symbol) else None)  # type: ignore[attr-defined]
+        return await super().order_book(request)  # type: ignore[misc,no-any-return]
 
 
 class OkxBookReplay(BookReplay):
@@ -434,7 +475,14 @@ class CoinbaseBookReplay(BookReplay):
         return super()._snapshot(sub, channel, product)  # type: ignore[misc,no-any-return]
 
 
-MIXINS: dict[str, type[BookReplay]] = {"okx": OkxBookReplay, "bybit": BybitBookReplay, "coinbase": CoinbaseBookReplay}
+MIXINS: dict[str, type[BookReplay]] = {
+    "binance": BinanceBookReplay,
+    "gate": GateBookReplay,
+    "kucoin": KucoinBookReplay,
+    "okx": OkxBookReplay,
+    "bybit": BybitBookReplay,
+    "coinbase": CoinbaseBookReplay,
+}
 
 
 def book_mixin(exchange: str) -> type[BookReplay]:

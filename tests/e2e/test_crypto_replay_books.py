@@ -134,3 +134,42 @@ def test_books_stream_back_at_the_recorded_pace_too(tmp_path: Path) -> None:
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in recording))
     streamed = stream_back("binance", path, env, "--speed", "1")
     same("binance", streamed, [line for line in recording if "channel" in line])
+
+
+def test_ccxt_pro_rebuilds_a_recorded_binance_book_from_the_replay(tmp_path: Path) -> None:
+    """A third-party client's own sync (ccxt fetches its REST snapshot as it subscribes, before
+    any update, and checks each update's `U` against the last `u`) ends on the recorded book."""
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+    import asyncio
+
+    env = feedcli_env(tmp_path)
+    recording = written_recording("binance")
+    path = tmp_path / "rec.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in recording))
+    books: list[tuple[int, list[list[float]], list[list[float]]]] = []
+    ended: list[BaseException] = []
+
+    async def watch(url: str) -> None:
+        exchange = ccxt_pro.binance()
+        for key, api in list(exchange.urls["api"].items()):
+            if isinstance(api, str) and api.startswith("https://api.binance.com"):
+                exchange.urls["api"][key] = api.replace("https://api.binance.com", url)
+        exchange.urls["api"]["ws"]["spot"] = url.replace("http://", "ws://") + "/ws"
+        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        try:
+            await exchange.load_markets()
+            while True:  # until the server ends the recording (ccxt raises on the close)
+                book = await asyncio.wait_for(exchange.watch_order_book("BTC/USDT"), 30)
+                books.append((book["nonce"], book["bids"][:5], book["asks"][:5]))
+        except ccxt_pro.BaseError as exc:
+            ended.append(exc)
+        finally:
+            await exchange.close()
+
+    with serving(path, env) as (url, server):
+        asyncio.run(watch(url))
+        assert server.wait(30) == 0
+    # the end of the recording, not a sync failure (a broken U/u chain is a ChecksumError)
+    assert [type(exc).__name__ for exc in ended] == ["NetworkError"], ended
+    last = [line for line in recording if line.get("symbol") == "BTC-USDT"][-1]
+    assert books[-1] == (last["seq"], last["data"]["bids"], last["data"]["asks"])
