@@ -36,7 +36,9 @@ applies the update to it and writes the line with the update's own time, as reco
 timeline then waits SNAPSHOT_SETTLE seconds more, for the answer to reach the client before
 the next update (the client builds its book from the snapshot and every update that came
 before it, and writes one line for all of them). Any other REST snapshot answers the book as
-it stands.
+it stands, but one asked before any line of its pair was played (ccxt fetches its snapshot as
+it subscribes, before any update): it waits for that line (SNAPSHOT_WAIT at most), since the
+exchange always has a book and an empty one at id 0 fits no update.
 
 What a recording's control lines do: none is played (`ReplayServer` plays data lines only).
 A `gap` line (the recorder lost sync and resynced) leaves the lines on either side of it: the
@@ -49,7 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -488,11 +490,6 @@ MIXINS: dict[str, type[BookReplay]] = {
 def book_mixin(exchange: str) -> type[BookReplay]:
     """The class that adds recorded books to `exchange`'s replay server."""
     return MIXINS.get(exchange, BookReplay)
-
-
-def served(exchanges: Iterable[str] = FRAMES) -> list[str]:
-    """The exchanges whose recorded books are served."""
-    return [name for name in exchanges if name in FRAMES]
 
 
 __all__ = ["FRAMES", "RecordedBook", "book_frames", "book_mixin", "levels_of"]

@@ -5,6 +5,7 @@ book line again, book by book."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from feedcli.simulators.crypto_replay_books import FILL_LIMIT
 from tests.e2e.test_crypto_replay_serve import serving
-from tests.support.cli import Simulator, feedcli_env, lines, run
+from tests.support.cli import FEEDCLI, Simulator, feedcli_env, lines, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -173,3 +174,29 @@ def test_ccxt_pro_rebuilds_a_recorded_binance_book_from_the_replay(tmp_path: Pat
     assert [type(exc).__name__ for exc in ended] == ["NetworkError"], ended
     last = [line for line in recording if line.get("symbol") == "BTC-USDT"][-1]
     assert books[-1] == (last["seq"], last["data"]["bids"], last["data"]["asks"])
+
+
+def test_two_rest_clients_started_together_each_get_every_book_line(tmp_path: Path) -> None:
+    """--wait-clients 2 on KuCoin: both get their first update together, the timeline waits for
+    both snapshots, and each writes every recorded line."""
+    env = feedcli_env(tmp_path)
+    recording = written_recording("kucoin")
+    path = tmp_path / "rec.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in recording))
+    recorded = [line for line in recording if "channel" in line]
+    with serving(path, env, "--wait-clients", "2") as (url, server):
+        args = [*FEEDCLI, "stream", "kucoin", "--url", url, *book_args("kucoin")]
+        clients = [
+            subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+        ]
+        try:
+            outs = [client.communicate(timeout=90) for client in clients]
+        finally:
+            for client in clients:
+                if client.poll() is None:
+                    client.kill()
+                    client.wait(10)
+        assert server.wait(30) == 0
+    for client, (stdout, stderr) in zip(clients, outs, strict=True):
+        assert client.returncode == 0, stderr
+        same("kucoin", data_lines(stdout), recorded)
