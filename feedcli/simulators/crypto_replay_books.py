@@ -121,10 +121,6 @@ class RecordedBook:
         self.timed = True
 
     @property
-    def played(self) -> bool:
-        return self.update_id is not None
-
-    @property
     def step_id(self) -> int:
         """Bybit's `u` and Coinbase's numbering read this: the update id."""
         return self.update_id or 0
