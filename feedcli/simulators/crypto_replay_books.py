@@ -381,7 +381,7 @@ class BookReplay:
                 levels_of(event.data.get("bids")),
                 levels_of(event.data.get("asks")),
                 event.seq if isinstance(event.seq, int) and not isinstance(event.seq, bool) else None,
-                ts_ms if ts_ms is not None else epoch_ms(event.recv),
+                ts_ms,  # none: the frames say 0, which a client reads as no time, as recorded
                 timed=ts_ms is not None,
             )
             played[event.symbol] = (book, delta)

@@ -51,22 +51,38 @@ def same(provider: str, streamed: list[dict[str, Any]], recorded: list[dict[str,
     assert [o["seq"] for o in streamed][skip:] == [o["seq"] for o in recorded][skip:]
 
 
+#: the simulators' book faults, so that a recording holds gaps and resyncs
+FAULTS = {
+    "binance": ("--skip-update-every", "6", "--snapshot-lag", "2"),
+    "okx": ("--bad-checksum-every", "5"),
+    "bybit": ("--skip-update-every", "6"),
+    "gate": ("--skip-update-every", "6"),
+    "kucoin": ("--skip-update-every", "6"),
+    "coinbase": ("--skip-update-every", "6"),
+}
+
+
+@pytest.mark.parametrize("faults", [False, True], ids=["clean", "faults"])
 @pytest.mark.parametrize("provider", EXCHANGES)
-def test_a_simulators_books_recorded_stream_back_line_for_line(provider: str, tmp_path: Path) -> None:
+def test_a_simulators_books_recorded_stream_back_line_for_line(provider: str, faults: bool, tmp_path: Path) -> None:
+    """With the simulator's faults the recording holds `gap` lines and the books after each
+    resync: the same lines come back, without the gaps."""
     env = feedcli_env(tmp_path)
-    with Simulator(provider, "--rate", "20", env=env) as sim:
+    with Simulator(provider, "--rate", "20", *(FAULTS[provider] if faults else ()), env=env) as sim:
         args = ["record", provider, "--url", sim.url, *book_args(provider), "--limit", "40"]
         result = run([*args, "-o", str(tmp_path / "rec.ndjson")], env)
     assert result.returncode == 0, result.stderr
-    recorded = data_lines((tmp_path / "rec.ndjson").read_text())
+    text = (tmp_path / "rec.ndjson").read_text()
+    recorded = data_lines(text)
     assert len(recorded) == 40 and {o["channel"] for o in recorded} == {"book"}
+    assert any(o.get("event") == "gap" for o in lines(text)) == faults
     same(provider, stream_back(provider, tmp_path / "rec.ndjson", env), recorded)
 
 
 def written_recording(provider: str) -> list[dict[str, Any]]:
     """A recording with what a simulator seldom gives: a gap (then a resync far ahead), a
-    reconnect, a book equal to the one before, a side that thins out, a jump too far for
-    Bybit's empty updates, and two pairs interleaved."""
+    reconnect (then a line without a time), a book equal to the one before, a side that thins
+    out, a jump too far for Bybit's empty updates, and two pairs interleaved."""
     first, second = PAIRS.get(provider, ("BTC-USDT", "ETH-USDT"))
     recv = iter(f"2026-11-30T10:00:{s // 10:02d}.{s % 10}00000Z" for s in range(60))  # 0.1 s apart
     out: list[dict[str, Any]] = [
@@ -74,8 +90,8 @@ def written_recording(provider: str) -> list[dict[str, Any]]:
         {"provider": provider, "event": "connected", "recv": next(recv), "url": "ws://example"},
     ]
 
-    def book(pair: str, seq: int, ms: int, bids: list[list[float]], asks: list[list[float]]) -> None:
-        ts = f"2026-11-30T09:59:{ms // 1000:02d}.{ms % 1000:03d}000Z"
+    def book(pair: str, seq: int, ms: int | None, bids: list[list[float]], asks: list[list[float]]) -> None:
+        ts = None if ms is None else f"2026-11-30T09:59:{ms // 1000:02d}.{ms % 1000:03d}000Z"
         data = {"bids": bids, "asks": asks}
         out.append(
             {"provider": provider, "channel": "book", "symbol": pair, "ts": ts, "recv": next(recv)}
@@ -96,7 +112,8 @@ def written_recording(provider: str) -> list[dict[str, Any]]:
     book(second, 78, 420, [[20.1, 3.5], [20.0, 1.0]], [[20.3, 1.0]])
     control("disconnected", reason="dropped", code=None, attempt=1)
     control("connected", url="ws://example")
-    book(first, 1012, 600, [[100.45, 0.75], [100.4, 2.0]], [[100.8, 1.0]])
+    # no time: the recorder's new book, made from a REST snapshot alone
+    book(first, 1012, None, [[100.45, 0.75], [100.4, 2.0]], [[100.8, 1.0]])
     book(first, 9000, 700, [[100.45, 0.75], [100.3, 9.0]], [[100.8, 1.0], [101.5, 2.0]])  # a far jump
     book(second, 80, 800, [[20.2, 1.0], [20.1, 3.5], [20.0, 1.0]], [[20.3, 1.0]])
     book(first, 9001, 900, [[100.45, 0.5], [100.3, 9.0]], [[100.8, 1.0], [101.5, 2.0]])
