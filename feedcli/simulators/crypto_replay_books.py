@@ -40,6 +40,10 @@ it stands, but one asked before any line of its pair was played (ccxt fetches it
 it subscribes, before any update): it waits for that line (SNAPSHOT_WAIT at most), since the
 exchange always has a book and an empty one at id 0 fits no update.
 
+Times. Each frame carries the line's recorded `ts` as the exchange's event time; a line
+recorded without one (made from a REST snapshot alone) is sent with time 0, which a client
+reads as no time, so it comes back without one too.
+
 What a recording's control lines do: none is played (`ReplayServer` plays data lines only).
 A `gap` line (the recorder lost sync and resynced) leaves the lines on either side of it: the
 next book line is served as one update from the last, so the client stays in sync and writes
