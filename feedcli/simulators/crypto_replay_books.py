@@ -469,12 +469,12 @@ class BybitBookReplay(BookReplay):
 
 class CoinbaseBookReplay(BookReplay):
     def _snapshot(self, sub: Subscriber, channel: str, product: str) -> list[bytes]:
-        from feedcli.providers.crypto import coinbase as wire
-
-        if channel == wire.LEVEL2:  # the snapshot comes with the next line played
-            sub.extra.get("books_started", set()).discard((channel, product))
-            return []
-        return super()._snapshot(sub, channel, product)  # type: ignore[misc,no-any-return]
+        """No snapshot at the subscription: a `level2` one comes with the next book line played;
+        the simulator's `market_trades` and `ticker` ones would come from its generated market
+        (the recorded book here has no trades nor ticker), and the recording's own trades and
+        tickers are its lines, played on the timeline."""
+        sub.extra.get("books_started", set()).discard((channel, product))
+        return []
 
 
 MIXINS: dict[str, type[BookReplay]] = {

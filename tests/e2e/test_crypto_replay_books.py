@@ -224,3 +224,28 @@ def test_two_rest_clients_started_together_each_get_every_book_line(tmp_path: Pa
     for client, (stdout, stderr) in zip(clients, outs, strict=True):
         assert client.returncode == 0, stderr
         same("kucoin", data_lines(stdout), recorded)
+
+
+def test_coinbase_books_beside_tickers_and_trades_come_back_and_nothing_is_invented(tmp_path: Path) -> None:
+    """A client of level2, ticker and market_trades together: the book lines come back, and the
+    subscription snapshots of the simulator's generated market are not sent (every ticker or
+    trade line the client writes is a recorded one)."""
+    env = feedcli_env(tmp_path)
+    channels = ["--channel", "ticker", "--channel", "trades"]
+    with Simulator("coinbase", "--rate", "20", env=env) as sim:
+        args = ["record", "coinbase", "--url", sim.url, *book_args("coinbase"), *channels, "--limit", "40"]
+        result = run([*args, "-o", str(tmp_path / "rec.ndjson")], env)
+    assert result.returncode == 0, result.stderr
+    recorded = data_lines((tmp_path / "rec.ndjson").read_text())
+    with serving(tmp_path / "rec.ndjson", env) as (url, server):
+        result = run(["stream", "coinbase", "--url", url, *book_args("coinbase"), *channels], env, timeout=90)
+        assert server.wait(60) == 0
+    assert result.returncode == 0, result.stderr
+    streamed = data_lines(result.stdout)
+    books = [o for o in recorded if o["channel"] == "book"]
+    assert books
+    fields = ("symbol", "ts", "data")
+    streamed_books = [o for o in streamed if o["channel"] == "book"]
+    assert [[o[f] for f in fields] for o in streamed_books] == [[o[f] for f in fields] for o in books]
+    others = [[o[f] for f in ("channel", *fields)] for o in recorded if o["channel"] != "book"]
+    assert all([o[f] for f in ("channel", *fields)] in others for o in streamed if o["channel"] != "book")
