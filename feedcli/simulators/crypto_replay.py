@@ -22,7 +22,8 @@ What is served where:
   subscribed to its pair (at whatever interval it asked: a recording does not say which).
 - Lines of other channels (trades, book, ticker) go through `CHANNEL_FRAMES`, a table of how a
   recorded line becomes the simulator's frames for a subscription; trades and tickers of the
-  six exchanges are in `feedcli.simulators.crypto_replay_frames`.
+  six exchanges are in `feedcli.simulators.crypto_replay_frames`, books in
+  `feedcli.simulators.crypto_replay_books`.
 
 The timeline starts at the first subscription: a connection whose accepted subscriptions have
 not changed for SUBSCRIPTIONS_SETTLE seconds (so a client that subscribes pair by pair has them
@@ -127,11 +128,19 @@ def _candle_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
     return frames
 
 
+def _book_frames(server: Any, sub: Subscriber, event: DataEvent) -> list[Any]:
+    """A recorded book line as the update (or snapshot) that rebuilds it (crypto_replay_books)."""
+    from feedcli.simulators.crypto_replay_books import book_frames
+
+    return book_frames(server, sub, event)
+
+
 #: channel → (server, subscriber, recorded line) → the frames that carry it to that subscriber
 CHANNEL_FRAMES: dict[str, Callable[[Any, Subscriber, DataEvent], list[Any]]] = {
     "candles": _candle_frames,
     "trades": _trade_frames,
     "ticker": _ticker_frames,
+    "book": _book_frames,
 }
 
 
@@ -303,9 +312,14 @@ def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue
         app.middlewares.append(self._after_the_end)
         base.add_routes(self, app)
 
+    from feedcli.simulators.crypto_replay_books import book_mixin
+
     pairs = [s for s in symbols or () if _is_pair(s)]  # a line's symbol is a pair as written
+    # the recorded books' mixin first: it stands in for the simulator's book market; then the
+    # exchange's trade/ticker mixins (what its simulator sends on subscribing)
     mixins = REPLAY_MIXINS.get(base.name, ())
-    cls = type(f"{base.__name__}Replay", (CryptoReplay, *mixins, base), {"add_routes": add_routes})
+    bases = (book_mixin(base.name), CryptoReplay, *mixins, base)
+    cls = type(f"{base.__name__}Replay", bases, {"add_routes": add_routes})
     server = cls(host=host, port=port, pairs=dict.fromkeys(pairs, 1.0))
     server._replay_init(pairs, slow_timeout)
     return server
