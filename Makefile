@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 test: system-packages $(STAMP)
 	$(BIN)/ruff check feedcli tests bench
-	$(BIN)/pytest -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -n 2 --dist loadfile --max-worker-restart=0 --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check feedcli tests bench
