@@ -141,6 +141,9 @@ class Receiver(WSListener):
         self._paused = False
         self._emit = session._emit
         self._parse = codec.parse
+        #: the line path (Codec.line): a message's finished line straight to the consumer
+        self._emit_line = session._emit_line
+        self._line = codec.line if session._emit_line is not None else None
         self._fmt = session._clock.format
         self._pressure = session._pressure
 
@@ -177,7 +180,14 @@ class Receiver(WSListener):
                 self._recv = None
             kind = frame.msg_type
             if (kind is _TEXT or kind is _BINARY) and frame.fin:
-                self._message(frame.get_payload_as_bytes(), recv)
+                payload = frame.get_payload_as_bytes()
+                line_of = self._line
+                line = line_of(payload, recv) if line_of is not None else None
+                if line is not None:  # the line path: no events, no per-message bookkeeping
+                    self._emit_line(line)  # type: ignore[misc]  # set whenever _line is
+                    self.session.data_count += 1
+                else:
+                    self._message(payload, recv)
             else:
                 self._other(transport, frame, kind, recv)
             if self._pressure is not None and not self._paused and not self._stopped:

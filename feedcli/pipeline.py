@@ -47,10 +47,13 @@ class Fanout:
         return None
 
 
-def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
-    """Fanout for one consumer, without the loop: this runs once per message."""
+def _single(consumer: Consumer, limit: int | None) -> tuple[Callable[[Event], None], Callable[[bytes], None] | None]:
+    """Fanout for one consumer, without the loop: this runs once per message. Also the line
+    path's hand-off (`Codec.line`) when the consumer takes finished lines (`emit_line`), None
+    if it does not; both count towards the one `limit`."""
+    emit_line: Callable[[bytes], None] | None = getattr(consumer, "emit_line", None)
     if not limit:
-        return consumer.emit
+        return consumer.emit, emit_line
     consumer_emit = consumer.emit
     count = 0
 
@@ -66,7 +69,20 @@ def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
         else:
             consumer_emit(event)
 
-    return emit
+    if emit_line is None:
+        return emit, None
+    consumer_line = emit_line
+
+    def line(data: bytes) -> None:
+        nonlocal count
+        if count >= limit:
+            raise StopStream(f"--limit {limit} reached")
+        consumer_line(data)
+        count += 1
+        if count >= limit:
+            raise StopStream(f"--limit {limit} reached")
+
+    return emit, line
 
 
 async def run(
@@ -99,12 +115,22 @@ async def run(
     receivers = _normalized(consumers) if normalize else list(consumers)
     fanout = Fanout(receivers, limit)
     emit, pressure = fanout.emit, fanout.pressure
+    #: the line path (Codec.line): only for one consumer that takes lines as they are
+    emit_line: Callable[[bytes], None] | None = None
     if len(receivers) == 1:  # the common case: hand events straight to the one consumer
-        emit, pressure = _single(receivers[0], limit), receivers[0].pressure
+        (emit, emit_line), pressure = _single(receivers[0], limit), receivers[0].pressure
     emit = stamped(emit)
     reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
-        Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
+        Session(
+            f,
+            emit,
+            options=options,
+            pressure=pressure,
+            reporter=reporter,
+            on_malformed=on_malformed,
+            emit_line=emit_line,
+        )
         for f in codec_factories
     ]
 

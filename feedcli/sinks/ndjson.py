@@ -40,6 +40,14 @@ class NdjsonWriter(LineWriter):
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()
 
+    def emit_line(self, line: bytes) -> None:
+        """Take a data line a codec made itself (the line path, `Codec.line`), as it is."""
+        if self._failure is not None:
+            raise self._failure
+        self._buf += line
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
+
 
 def open_output(path: str, *, controls: bool = True) -> NdjsonWriter:
     """Open `-o FILE` for writing before anything connects, so a bad path fails at once.
