@@ -15,6 +15,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import msgspec
 import orjson
 
 from feedcli import market
@@ -172,7 +173,25 @@ def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | No
 
 
 _loads = orjson.loads
+_dumps = orjson.dumps
 _JSONDecodeError = orjson.JSONDecodeError
+
+
+@functools.cache
+def _envelope_type(id_fields: tuple[str, ...]) -> type[msgspec.Struct]:
+    """The envelope as the line path reads it: `data` left undecoded (msgspec.Raw), the
+    identifier under its first field name (`ident`) or its second (`other`)."""
+    fields: list[tuple[str, Any, Any]] = [
+        ("channel", str),  # type: ignore[list-item]
+        ("data", msgspec.Raw),  # type: ignore[list-item]
+        ("timestamp", Any, None),
+        ("ident", Any, None),
+    ]
+    rename = {"ident": id_fields[0]}
+    if len(id_fields) > 1:
+        fields.append(("other", Any, None))
+        rename["other"] = id_fields[1]
+    return msgspec.defstruct("Envelope", fields, rename=rename)
 
 
 def _timestamp(value: object) -> str | None:
@@ -180,6 +199,12 @@ def _timestamp(value: object) -> str | None:
     if type(value) in (int, float):
         return epoch_iso(value)  # type: ignore[arg-type]
     return None
+
+
+#: the start of every tse/ime line's `data` part is `,"kind":"<kind>","data":` or `,"data":`
+_DATA_KEY = b',"data":'
+#: how many (channel, symbol) line heads a codec keeps (a connection serves a handful)
+_HEADS = 4096
 
 
 def _missing(obj: object) -> str:
@@ -205,6 +230,76 @@ class EnvelopeCodec(Codec):
         self._id_fields = tuple(id_fields)
         self._id_field = self._id_fields[0]
         self._other_fields = self._id_fields[1:]
+        # the line path: the envelope's fields decoded, `data` only checked (msgspec.Raw)
+        self._envelope = msgspec.json.Decoder(_envelope_type(self._id_fields)).decode
+        self._heads: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        self._recv = ""
+        self._recv_part = b""
+
+    def line(self, frame: Frame, recv: str) -> bytes | None:  # type: ignore[override]
+        """The message's NDJSON line with the provider's `data` bytes spliced in as they came
+        (the contract's "exactly the provider's object": `1E5` stays `1E5`), None for a message
+        this cannot vouch for, which then goes through `parse` (its errors and its re-encoding).
+
+        `data` is checked by msgspec but never built; the line is the same as `parse` and the
+        writer make of it, field for field, but for `data`'s spelling. A frame holding a raw
+        newline or carriage return (pretty-printed JSON) goes through `parse`, so one message
+        stays one line; so does one that is not ASCII and not UTF-8 (msgspec does not check
+        the text it skips).
+        """
+        if type(frame) is not bytes or b"\n" in frame or b"\r" in frame:
+            return None
+        if not frame.isascii():
+            try:
+                frame.decode()
+            except UnicodeDecodeError:
+                return None
+        try:
+            env = self._envelope(frame)
+        except msgspec.DecodeError:  # its ValidationError too: `parse` says what is wrong
+            return None
+        ident = env.ident
+        if ident is None:
+            ident = getattr(env, "other", None)
+            if ident is None:
+                return None  # `parse` looks further (a third field name) or says what is missing
+        if type(ident) is not str:
+            ident = str(ident)
+        heads = self._heads
+        key = (env.channel, ident)
+        head = heads.get(key)
+        if head is None:
+            if not env.channel:
+                return None
+            head = self._head(env.channel, ident)
+        ts = env.timestamp
+        ts = (self._utc(ts) if ts else None) if type(ts) is str else _timestamp(ts)
+        if recv is not self._recv:
+            self._recv = recv
+            self._recv_part = b',"recv":' + _dumps(recv)
+        data = env.data
+        line = b"".join((head[0], _dumps(ts) if ts is not None else b"null", self._recv_part, head[1], data, b"}\n"))
+        if line[-2 - len(data)] != 123:  # `data` is not an object: `parse` says so
+            return None
+        return line
+
+    def _head(self, channel: str, ident: str) -> tuple[bytes, bytes]:
+        """What comes before `ts` and between `recv` and the data, per channel and symbol."""
+        if len(self._heads) >= _HEADS:
+            self._heads.clear()
+        kind = self._kinds.get(channel)
+        head = (
+            b'{"provider":'
+            + _dumps(self.provider)
+            + b',"channel":'
+            + _dumps(channel)
+            + b',"symbol":'
+            + _dumps(ident)
+            + b',"ts":',
+            (b',"kind":' + _dumps(kind) if kind is not None else b"") + _DATA_KEY,
+        )
+        self._heads[(channel, ident)] = head
+        return head
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
         # On the hot path of every message: one dict lookup per field, one try for all.
