@@ -8,6 +8,7 @@ one way of refusing a connection (close 1008 with a reason). Kept here so `tse.p
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -184,7 +185,7 @@ def _envelope_type(id_fields: tuple[str, ...]) -> type[msgspec.Struct]:
     fields: list[tuple[str, Any, Any]] = [
         ("channel", str),  # type: ignore[list-item]
         ("data", msgspec.Raw),  # type: ignore[list-item]
-        ("timestamp", Any, None),
+        ("timestamp", msgspec.Raw, None),  # converted from its bytes in the common case
         ("ident", Any, None),
     ]
     rename = {"ident": id_fields[0]}
@@ -235,6 +236,9 @@ class EnvelopeCodec(Codec):
         self._heads: dict[tuple[str, str], tuple[bytes, bytes]] = {}
         self._recv = ""
         self._recv_part = b""
+        #: `"YYYY-MM-DDTHH:MM` of the last HT timestamp converted, and the same minute in UTC
+        self._minute = b"-"
+        self._utc_minute = b""
 
     def line(self, frame: Frame, recv: str) -> bytes | None:  # type: ignore[override]
         """The message's NDJSON line with the provider's `data` bytes spliced in as they came
@@ -272,16 +276,65 @@ class EnvelopeCodec(Codec):
             if not env.channel:
                 return None
             head = self._head(env.channel, ident)
-        ts = env.timestamp
-        ts = (self._utc(ts) if ts else None) if type(ts) is str else _timestamp(ts)
+        stamp = env.timestamp
+        if stamp is None:
+            ts = b"null"
+        else:
+            # HT's own form in the minute last converted, `"YYYY-MM-DDTHH:MM:SS.ffffff"` as
+            # sent: the converted minute and the rest of the bytes, as ToUtc's fast path does
+            stamp = bytes(stamp)
+            if (
+                stamp[:17] == self._minute
+                and len(stamp) == 28
+                and stamp[17] == 58  # ':'
+                and stamp[20] == 46  # '.'
+                and stamp[18:20].isdigit()
+                and stamp[21:27].isdigit()
+            ):
+                ts = self._utc_minute + stamp[17:27] + b'Z"'
+            else:
+                ts = self._stamp(stamp)
+                if ts is None:
+                    return None
         if recv is not self._recv:
             self._recv = recv
             self._recv_part = b',"recv":' + _dumps(recv)
         data = env.data
-        line = b"".join((head[0], _dumps(ts) if ts is not None else b"null", self._recv_part, head[1], data, b"}\n"))
+        line = b"".join((head[0], ts, self._recv_part, head[1], data, b"}\n"))
         if line[-2 - len(data)] != 123:  # `data` is not an object: `parse` says so
             return None
         return line
+
+    def _stamp(self, raw: bytes) -> bytes | None:
+        """The line's `ts` (JSON) from the envelope's `timestamp` (JSON, as sent), as `parse`
+        makes it; None for a number JSON cannot hold (`parse` refuses the frame)."""
+        try:
+            value = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # 1e999
+            return None
+        if type(value) is float and not math.isfinite(value):
+            return None
+        if type(value) is not str:
+            ts = _timestamp(value)
+            return b"null" if ts is None else _dumps(ts)
+        ts = self._utc(value) if value else None
+        if ts is None:
+            return b"null"
+        minute = value[:16]
+        if (
+            len(value) == 26
+            and minute.isascii()
+            and '"' not in minute
+            and "\\" not in minute
+            and value[16] == ":"
+            and value[19] == "."
+            and value[17:19].isdigit()
+            and value[20:].isdigit()
+            and ts == f"{ts[:16]}{value[16:]}Z"
+        ):  # HT's own form: the next of this minute is converted by `line` itself
+            self._minute = b'"' + minute.encode()
+            self._utc_minute = b'"' + ts[:16].encode()
+        return _dumps(ts)
 
     def _head(self, channel: str, ident: str) -> tuple[bytes, bytes]:
         """What comes before `ts` and between `recv` and the data, per channel and symbol."""
