@@ -8,6 +8,7 @@ their backpressure, the drain at the end and every failure are the line writer's
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import orjson
 
@@ -40,11 +41,11 @@ class NdjsonWriter(LineWriter):
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()
 
-    def emit_line(self, line: bytes) -> None:
-        """Take a data line a codec made itself (the line path, `Codec.line`), as it is."""
+    def emit_lines(self, lines: Sequence[bytes]) -> None:
+        """Take data lines codecs made themselves (the line path, `Codec.line`), as they are."""
         if self._failure is not None:
             raise self._failure
-        self._buf += line
+        self._buf += b"".join(lines)
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()
 
