@@ -251,7 +251,7 @@ class EnvelopeCodec(Codec):
         stays one line; so does one that is not ASCII and not UTF-8 (msgspec does not check
         the text it skips).
         """
-        if type(frame) is not bytes or b"\n" in frame or b"\r" in frame:
+        if type(frame) is not bytes or 10 in frame or 13 in frame:  # an int is a memchr, b"\n" is not
             return None
         if not frame.isascii():
             try:
@@ -260,7 +260,7 @@ class EnvelopeCodec(Codec):
                 return None
         try:
             env = self._envelope(frame)
-        except msgspec.DecodeError:  # its ValidationError too: `parse` says what is wrong
+        except (msgspec.DecodeError, RecursionError):  # ValidationError too: `parse` says what is wrong
             return None
         ident = env.ident
         if ident is None:
