@@ -311,6 +311,18 @@ def raw_ceiling(gen: LoadGen, path: str, expected: int, headers: str = "") -> fl
 
 
 # ====================================================================== 1. HT
+#: other feedcli executables (`--variant NAME=EXE`) run in the HT rounds beside the one measured,
+#: interleaved with it: an A/B of changes (a wrapper running another checkout) in the same rounds
+VARIANTS: list[tuple[str, str]] = []
+
+
+def _variant_cmd(runner: Runner, exe: str) -> Callable[[LoadGen, int], list[str]]:
+    def cmd(g: LoadGen, k: int) -> list[str]:
+        return [exe, *runner.stream_cmd(g, "--limit", str(k))[len(runner.feedcli) :]]
+
+    return cmd
+
+
 def ht(runner: Runner, settings: Settings, report: Report) -> None:
     """HT best-limit, ~490-byte frames: feedcli stream > /dev/null beside the count-only clients."""
     from loadgen import Corpus
@@ -356,6 +368,8 @@ def ht(runner: Runner, settings: Settings, report: Report) -> None:
     ]
     if settings.sketches:
         clients += sketch_clients("ht", ("today", "msgspec"), lambda g: g.ws_url)
+    for name, exe in VARIANTS:
+        clients.append(Client(f"variant {name}", f"feedcli variant {name}, info", _variant_cmd(runner, exe)))
     corpus = Corpus.build()
     with LoadGen(count=n) as gen:
         ceiling = raw_ceiling(gen, f"/x?symbol_isins={ISIN}", corpus.bytes_for(n))
@@ -776,7 +790,19 @@ def main(argv: list[str] | None = None) -> int:
         help="also run picows_sketch.py (feedcli's per-message work on picows, today's and candidates') in the "
         "HT and Binance rounds, for information",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=EXE",
+        help="another feedcli executable to run in the HT rounds beside the one measured (an A/B), for information",
+    )
     args = parser.parse_args(argv)
+    for spec in args.variant:
+        name, sep, exe = spec.partition("=")
+        if not sep:
+            parser.error(f"--variant {spec}: NAME=EXE")
+        VARIANTS.append((name, exe))
     settings = QUICK if args.quick else FULL
     if args.repeats or args.sketches:
         settings = Settings(

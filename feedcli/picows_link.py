@@ -56,6 +56,10 @@ _PING, _PONG, _CLOSE = WSMsgType.PING, WSMsgType.PONG, WSMsgType.CLOSE
 #: still carries 20 MB/s at a 100 ms round trip.
 RECEIVE_BUFFER = 1 << 20
 
+#: the line path's lines held at most before they are handed on, within one socket read: the
+#: consumer's pressure is looked at after each hand-off, so this bounds what goes past it
+LINE_BATCH = 256
+
 #: the errors of opening a connection that mean "try again later" (the engine's backoff)
 OPEN_ERRORS: tuple[type[BaseException], ...] = (WSError, OSError, asyncio.TimeoutError)
 
@@ -141,6 +145,10 @@ class Receiver(WSListener):
         self._paused = False
         self._emit = session._emit
         self._parse = codec.parse
+        #: the line path (Codec.line): messages' finished lines, handed on a read at a time
+        self._emit_lines = session._emit_lines
+        self._line = codec.line if session._emit_lines is not None else None
+        self._lines: list[bytes] = []
         self._fmt = session._clock.format
         self._pressure = session._pressure
 
@@ -157,12 +165,23 @@ class Receiver(WSListener):
                 self.stop()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if self._lines:  # a read cut short (picows refused what followed): what came is kept
+            try:
+                self._hand_on_lines()
+            except BaseException as exc:
+                self.failure = self.failure or exc
         if not self.gone.done():
             self.gone.set_result(None)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         """Every frame of a read, in the read: a whole data message is handled inline (the hot
-        path: one Python call a message on top of the codec's and the consumers')."""
+        path: one Python call a message on top of the codec's and the consumers').
+
+        On the line path (`Codec.line`) a message's line is held until the read's last frame
+        (or LINE_BATCH lines) and the read's lines are handed on at once; whatever is not a
+        line (a message `parse` reads, a ping, a close) first hands on the lines before it,
+        so the order of lines is the order of frames.
+        """
         if self._stopped:  # the engine is closing: frames still in flight are dropped
             if frame.msg_type is _CLOSE:  # the server's answer to our close frame
                 transport.disconnect()
@@ -173,12 +192,29 @@ class Receiver(WSListener):
                 t = time.time()
                 self.session._last_seen = t
                 recv = self._recv = self._fmt(t)
-            if frame.last_in_buffer:
+            last = frame.last_in_buffer
+            if last:
                 self._recv = None
             kind = frame.msg_type
             if (kind is _TEXT or kind is _BINARY) and frame.fin:
-                self._message(frame.get_payload_as_bytes(), recv)
+                payload = frame.get_payload_as_bytes()
+                line_of = self._line
+                if line_of is not None:
+                    line = line_of(payload, recv)
+                    if line is not None:  # the line path: no events, no per-message bookkeeping
+                        lines = self._lines
+                        lines.append(line)
+                        if not last and len(lines) < LINE_BATCH:
+                            return
+                        self._hand_on_lines()
+                    else:
+                        self._hand_on_lines()
+                        self._message(payload, recv)
+                else:
+                    self._message(payload, recv)
             else:
+                if self._lines:
+                    self._hand_on_lines()
                 self._other(transport, frame, kind, recv)
             if self._pressure is not None and not self._paused and not self._stopped:
                 waiter = self._pressure()
@@ -186,7 +222,22 @@ class Receiver(WSListener):
                     self._pause(waiter)
         except BaseException as exc:
             self.failure = exc
+            self._salvage()
             self.stop()
+
+    def _hand_on_lines(self) -> None:
+        """The lines held so far, to the consumer (counted as they go)."""
+        lines = self._lines
+        if lines:
+            self._lines = []
+            self.session.data_count += len(lines)
+            self._emit_lines(lines)  # type: ignore[misc]  # set whenever lines are made
+
+    def _salvage(self) -> None:
+        """Hand on the lines held when something failed part way through a read: they came."""
+        if self._lines:
+            with contextlib.suppress(BaseException):
+                self._hand_on_lines()
 
     # ------------------------------------------------------------------ the work
     def _other(self, transport: WSTransport, frame: WSFrame, kind: WSMsgType, recv: str) -> None:

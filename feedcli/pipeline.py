@@ -18,6 +18,9 @@ from feedcli.runner import run_until_done, stderr_note
 from feedcli.session import Reporter, Session, SessionOptions
 from feedcli.sinks.base import Consumer, StopStream, aclose_all
 
+#: the line path's hand-off: finished NDJSON data lines, a batch at a time
+EmitLines = Callable[[Sequence[bytes]], None]
+
 
 class Fanout:
     """Hands every event to every consumer, counts data lines and stops at `limit`."""
@@ -47,10 +50,13 @@ class Fanout:
         return None
 
 
-def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
-    """Fanout for one consumer, without the loop: this runs once per message."""
+def _single(consumer: Consumer, limit: int | None) -> tuple[Callable[[Event], None], EmitLines | None]:
+    """Fanout for one consumer, without the loop: this runs once per message. Also the line
+    path's hand-off (`Codec.line`) when the consumer takes finished lines (`emit_lines`), None
+    if it does not; both count towards the one `limit`."""
+    emit_lines: EmitLines | None = getattr(consumer, "emit_lines", None)
     if not limit:
-        return consumer.emit
+        return consumer.emit, emit_lines
     consumer_emit = consumer.emit
     count = 0
 
@@ -66,7 +72,24 @@ def _single(consumer: Consumer, limit: int | None) -> Callable[[Event], None]:
         else:
             consumer_emit(event)
 
-    return emit
+    if emit_lines is None:
+        return emit, None
+    consumer_lines = emit_lines
+
+    def lines(batch: Sequence[bytes]) -> None:
+        nonlocal count
+        room = limit - count
+        if room <= 0:
+            raise StopStream(f"--limit {limit} reached")
+        if len(batch) < room:
+            consumer_lines(batch)
+            count += len(batch)
+            return
+        consumer_lines(batch[:room])  # the lines up to the limit, not one more
+        count = limit
+        raise StopStream(f"--limit {limit} reached")
+
+    return emit, lines
 
 
 async def run(
@@ -99,12 +122,22 @@ async def run(
     receivers = _normalized(consumers) if normalize else list(consumers)
     fanout = Fanout(receivers, limit)
     emit, pressure = fanout.emit, fanout.pressure
+    #: the line path (Codec.line): only for one consumer that takes lines as they are
+    emit_lines: EmitLines | None = None
     if len(receivers) == 1:  # the common case: hand events straight to the one consumer
-        emit, pressure = _single(receivers[0], limit), receivers[0].pressure
+        (emit, emit_lines), pressure = _single(receivers[0], limit), receivers[0].pressure
     emit = stamped(emit)
     reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
-        Session(f, emit, options=options, pressure=pressure, reporter=reporter, on_malformed=on_malformed)
+        Session(
+            f,
+            emit,
+            options=options,
+            pressure=pressure,
+            reporter=reporter,
+            on_malformed=on_malformed,
+            emit_lines=emit_lines,
+        )
         for f in codec_factories
     ]
 

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -153,6 +153,11 @@ class Session:
 
     `uniform` (the backoff's random draw) and `sleep` (its wait) are the real ones unless a
     test gives its own, to see the waits the engine chooses without waiting them.
+
+    `emit_lines` takes finished NDJSON data lines (the consumer writes lines as they are): a
+    codec with a line path (`Codec.line`) then gives each message's line without building
+    events, handed on a batch at a time (over picows, the lines of one socket read), and only
+    what it cannot vouch for goes through `parse` and `emit`.
     """
 
     def __init__(
@@ -167,10 +172,13 @@ class Session:
         uniform: Callable[[float, float], float] = random.uniform,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         transport: str | None = None,
+        emit_lines: Callable[[Sequence[bytes]], None] | None = None,
     ) -> None:
         self._new_codec = new_codec
         self._transport = transport
         self._emit = emit
+        #: the line path: where a codec's finished data lines go (`Codec.line`), None for none
+        self._emit_lines = emit_lines
         self._opt = options or SessionOptions()
         self._pressure = pressure
         self._report = reporter or Reporter(lambda _m: None)
@@ -450,6 +458,8 @@ class Session:
             pressure = self._pressure
             WSMsgType = aiohttp.WSMsgType
             text, binary = WSMsgType.TEXT, WSMsgType.BINARY
+            emit_lines = self._emit_lines
+            line_of = codec.line if emit_lines is not None else None
             while True:
                 msg = await receive()
                 kind = msg.type
@@ -464,14 +474,21 @@ class Session:
                     code, reason = _close_info(ws, msg)
                     break
                 frame = msg.data
-                try:
-                    events = parse(frame, fmt(t))
-                except MalformedFrame as exc:
-                    self._malformed(codec.provider, frame, str(exc))
-                    continue
-                except ConnectionDead as exc:  # the provider said: this connection is unusable
-                    dead = str(exc)
-                    break
+                recv = fmt(t)
+                line = line_of(frame, recv) if line_of is not None else None
+                if line is not None:  # the line path: the codec's own line, no events
+                    emit_lines((line,))  # type: ignore[misc]  # set whenever line_of is
+                    self.data_count += 1
+                    events: list[Event] = []
+                else:
+                    try:
+                        events = parse(frame, recv)
+                    except MalformedFrame as exc:
+                        self._malformed(codec.provider, frame, str(exc))
+                        continue
+                    except ConnectionDead as exc:  # the provider said: this connection is unusable
+                        dead = str(exc)
+                        break
                 for ev in events:
                     if type(ev) is DataEvent:
                         try:

@@ -8,7 +8,7 @@ with plain function calls and shared by the client and the simulator of its prov
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -85,6 +85,14 @@ class Codec(ABC):
     #: seconds between `on_timer` calls while connected (None: no timer). Read again
     #: after every call, so a codec may set it once the server has said its rate.
     timer_interval: float | None = None
+    #: the line path, for a codec that can write a message's NDJSON data line itself (kind
+    #: included) without building its events: `line(frame, recv)` gives the finished line
+    #: (`\n` included), or None for any message it cannot vouch for, which then goes through
+    #: `parse` as usual. The engine uses it only while the one consumer writes lines as they
+    #: are (no --normalize, no live view), and then for a message with a line it neither
+    #: sends, asks for HTTP calls nor looks at `finished`: a message that needs any of that
+    #: must return None. None (most codecs): every message goes through `parse`.
+    line: Callable[[Frame, str], bytes | None] | None = None
 
     def opening_frames(self) -> list[Frame]:
         """Frames to send once the connection is open (subscriptions, logins)."""

@@ -8,6 +8,7 @@ one way of refusing a connection (close 1008 with a reason). Kept here so `tse.p
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -15,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import msgspec
 import orjson
 
 from feedcli import market
@@ -172,7 +174,25 @@ def encode_envelope(channel: str, id_field: str, ident: Any, timestamp: str | No
 
 
 _loads = orjson.loads
+_dumps = orjson.dumps
 _JSONDecodeError = orjson.JSONDecodeError
+
+
+@functools.cache
+def _envelope_type(id_fields: tuple[str, ...]) -> type[msgspec.Struct]:
+    """The envelope as the line path reads it: `data` left undecoded (msgspec.Raw), the
+    identifier under its first field name (`ident`) or its second (`other`)."""
+    fields: list[tuple[str, Any, Any]] = [
+        ("channel", str),  # type: ignore[list-item]
+        ("data", msgspec.Raw),  # type: ignore[list-item]
+        ("timestamp", msgspec.Raw, None),  # converted from its bytes in the common case
+        ("ident", Any, None),
+    ]
+    rename = {"ident": id_fields[0]}
+    if len(id_fields) > 1:
+        fields.append(("other", Any, None))
+        rename["other"] = id_fields[1]
+    return msgspec.defstruct("Envelope", fields, rename=rename)
 
 
 def _timestamp(value: object) -> str | None:
@@ -180,6 +200,12 @@ def _timestamp(value: object) -> str | None:
     if type(value) in (int, float):
         return epoch_iso(value)  # type: ignore[arg-type]
     return None
+
+
+#: the start of every tse/ime line's `data` part is `,"kind":"<kind>","data":` or `,"data":`
+_DATA_KEY = b',"data":'
+#: how many (channel, symbol) line heads a codec keeps (a connection serves a handful)
+_HEADS = 4096
 
 
 def _missing(obj: object) -> str:
@@ -205,6 +231,128 @@ class EnvelopeCodec(Codec):
         self._id_fields = tuple(id_fields)
         self._id_field = self._id_fields[0]
         self._other_fields = self._id_fields[1:]
+        # the line path: the envelope's fields decoded, `data` only checked (msgspec.Raw)
+        self._envelope = msgspec.json.Decoder(_envelope_type(self._id_fields)).decode
+        self._heads: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        self._recv = ""
+        self._recv_part = b""
+        #: `"YYYY-MM-DDTHH:MM` of the last HT timestamp converted, and the same minute in UTC
+        self._minute = b"-"
+        self._utc_minute = b""
+
+    def line(self, frame: Frame, recv: str) -> bytes | None:  # type: ignore[override]
+        """The message's NDJSON line with the provider's `data` bytes spliced in as they came
+        (the contract's "exactly the provider's object": `1E5` stays `1E5`), None for a message
+        this cannot vouch for, which then goes through `parse` (its errors and its re-encoding).
+
+        `data` is checked by msgspec but never built; the line is the same as `parse` and the
+        writer make of it, field for field, but for `data`'s spelling. A frame holding a raw
+        newline or carriage return (pretty-printed JSON) goes through `parse`, so one message
+        stays one line; so does one that is not ASCII and not UTF-8 (msgspec does not check
+        the text it skips).
+        """
+        if type(frame) is not bytes or 10 in frame or 13 in frame:  # an int is a memchr, b"\n" is not
+            return None
+        if not frame.isascii():
+            try:
+                frame.decode()
+            except UnicodeDecodeError:
+                return None
+        try:
+            env = self._envelope(frame)
+        except (msgspec.DecodeError, RecursionError):  # ValidationError too: `parse` says what is wrong
+            return None
+        ident = env.ident
+        if ident is None:
+            ident = getattr(env, "other", None)
+            if ident is None:
+                return None  # `parse` looks further (a third field name) or says what is missing
+        if type(ident) is not str:
+            ident = str(ident)
+        heads = self._heads
+        key = (env.channel, ident)
+        head = heads.get(key)
+        if head is None:
+            if not env.channel:
+                return None
+            head = self._head(env.channel, ident)
+        stamp = env.timestamp
+        if stamp is None:
+            ts = b"null"
+        else:
+            # HT's own form in the minute last converted, `"YYYY-MM-DDTHH:MM:SS.ffffff"` as
+            # sent: the converted minute and the rest of the bytes, as ToUtc's fast path does
+            stamp = bytes(stamp)
+            if (
+                stamp[:17] == self._minute
+                and len(stamp) == 28
+                and stamp[17] == 58  # ':'
+                and stamp[20] == 46  # '.'
+                and stamp[18:20].isdigit()
+                and stamp[21:27].isdigit()
+            ):
+                ts = self._utc_minute + stamp[17:27] + b'Z"'
+            else:
+                ts = self._stamp(stamp)
+                if ts is None:
+                    return None
+        if recv is not self._recv:
+            self._recv = recv
+            self._recv_part = b',"recv":' + _dumps(recv)
+        data = env.data
+        line = b"".join((head[0], ts, self._recv_part, head[1], data, b"}\n"))
+        if line[-2 - len(data)] != 123:  # `data` is not an object: `parse` says so
+            return None
+        return line
+
+    def _stamp(self, raw: bytes) -> bytes | None:
+        """The line's `ts` (JSON) from the envelope's `timestamp` (JSON, as sent), as `parse`
+        makes it; None for a number JSON cannot hold (`parse` refuses the frame)."""
+        try:
+            value = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # 1e999
+            return None
+        if type(value) is float and not math.isfinite(value):
+            return None
+        if type(value) is not str:
+            ts = _timestamp(value)
+            return b"null" if ts is None else _dumps(ts)
+        ts = self._utc(value) if value else None
+        if ts is None:
+            return b"null"
+        minute = value[:16]
+        if (
+            len(value) == 26
+            and minute.isascii()
+            and '"' not in minute
+            and "\\" not in minute
+            and value[16] == ":"
+            and value[19] == "."
+            and value[17:19].isdigit()
+            and value[20:].isdigit()
+            and ts == f"{ts[:16]}{value[16:]}Z"
+        ):  # HT's own form: the next of this minute is converted by `line` itself
+            self._minute = b'"' + minute.encode()
+            self._utc_minute = b'"' + ts[:16].encode()
+        return _dumps(ts)
+
+    def _head(self, channel: str, ident: str) -> tuple[bytes, bytes]:
+        """What comes before `ts` and between `recv` and the data, per channel and symbol."""
+        if len(self._heads) >= _HEADS:
+            self._heads.clear()
+        kind = self._kinds.get(channel)
+        head = (
+            b'{"provider":'
+            + _dumps(self.provider)
+            + b',"channel":'
+            + _dumps(channel)
+            + b',"symbol":'
+            + _dumps(ident)
+            + b',"ts":',
+            (b',"kind":' + _dumps(kind) if kind is not None else b"") + _DATA_KEY,
+        )
+        self._heads[(channel, ident)] = head
+        return head
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
         # On the hot path of every message: one dict lookup per field, one try for all.

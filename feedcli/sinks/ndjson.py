@@ -8,6 +8,7 @@ their backpressure, the drain at the end and every failure are the line writer's
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import orjson
 
@@ -37,6 +38,14 @@ class NdjsonWriter(LineWriter):
             self._buf += _dumps(event.to_dict(), option=_NEWLINE)
         else:
             return
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
+
+    def emit_lines(self, lines: Sequence[bytes]) -> None:
+        """Take data lines codecs made themselves (the line path, `Codec.line`), as they are."""
+        if self._failure is not None:
+            raise self._failure
+        self._buf += b"".join(lines)
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()
 

@@ -43,6 +43,7 @@ import errno
 import math
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -318,6 +319,48 @@ class RecordingWriter(Batching):
             self._note_control(event)
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()  # the only call here that can fail a write
+            if self._error is not None:
+                raise self._error
+
+    def emit_lines(self, lines: Sequence[bytes]) -> None:
+        """Data lines codecs made themselves (the line path, `Codec.line`), as they are; each
+        counts as a message and a line, as `emit` counts a data event's."""
+        if self._error is not None:
+            raise self._error
+        part = self._part
+        if part is None:
+            raise FeedError("the recording is not open")
+        if self._rotating:  # a line at a time, each may start a part
+            for line in lines:
+                self._rotating_data_line(line)
+            return
+        count = len(lines)
+        self._buf += b"".join(lines)
+        part.lines += count
+        self._lines += count
+        self.messages += count
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
+            if self._error is not None:
+                raise self._error
+
+    def _rotating_data_line(self, line: bytes) -> None:
+        """`emit`'s work for one finished data line, when parts rotate."""
+        part = self._part
+        assert part is not None
+        due = part.rotate_at is not None and time.time() >= part.rotate_at
+        if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, len(line))):
+            part = self._rotate()
+        if self._error is not None:
+            raise self._error
+        if part is None:
+            raise FeedError("the recording is not open")
+        self._buf += line
+        part.lines += 1
+        self._lines += 1
+        self.messages += 1
+        if len(self._buf) >= FLUSH_AT or not self._scheduled:
+            self._later()
             if self._error is not None:
                 raise self._error
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from aiohttp import web
 
@@ -78,20 +79,23 @@ def test_a_rest_backfill_to_an_untrusted_certificate_exits_1(tls_server, env) ->
 # --------------------------------------------------------------------------- deep JSON
 
 
-def deep_message(depth: int) -> bytes:
+def deep_message(depth: int, channel: str = "best-limit") -> bytes:
     """A valid HT message whose `data` nests `depth` levels: orjson reads it, cannot write it."""
     nested = "[" * depth + "]" * depth
-    return f'{{"channel":"best-limit","symbolIsin":"{ISIN}","timestamp":null,"data":{{"x":{nested}}}}}'.encode()
+    return f'{{"channel":"{channel}","symbolIsin":"{ISIN}","timestamp":null,"data":{{"x":{nested}}}}}'.encode()
 
 
 @pytest.mark.parametrize("command", ["stream", "record"])
 def test_a_message_nested_too_deep_to_write_is_skipped_and_the_stream_goes_on(
     command: str, env, tmp_path: Path
 ) -> None:
-    deep = [deep_message(300), b"{", deep_message(600)]
+    """With --normalize every message is built and written again (the line path is off):
+    what orjson reads but cannot write (nested past 255) is a malformed frame, skipped."""
+    deep = [deep_message(300, "aggregate"), b"{", deep_message(600, "aggregate")]  # stats: kept as they are
     out = tmp_path / "rec.ndjson"
     with IndependentHT(count=12, malformed=deep) as server:
-        args = [command, "tse", "--url", server.url, "--isin", ISIN, "--channel", "best-limit", "--limit", "12"]
+        args = [command, "tse", "--url", server.url, "--isin", ISIN, "--channel", "aggregate", "--limit", "12"]
+        args += ["--normalize"]
         if command == "record":
             args += ["-o", str(out)]
         result = run(args, {**env, "FEEDCLI_TOKEN": TOKEN})
@@ -100,9 +104,32 @@ def test_a_message_nested_too_deep_to_write_is_skipped_and_the_stream_goes_on(
     written = lines(result.stdout if command == "stream" else out.read_text())
     data = [line for line in written if "channel" in line]
     assert len(data) == 12
-    assert [(d["symbol"], d["data"]) for d in data] == [(m["symbolIsin"], m["data"]) for m in sent]
+    assert [d["symbol"] for d in data] == [m["symbolIsin"] for m in sent]
     assert "cannot be written as JSON" in result.stderr and "Recursion limit" in result.stderr
     assert "3 malformed frames skipped in all" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["stream", "record"])
+def test_a_message_nested_deeper_than_orjson_writes_is_passed_on_as_sent(command: str, env, tmp_path: Path) -> None:
+    """Lines as they are (the line path): `data` is the provider's bytes, however deep, so a
+    message orjson could not write again is no longer lost; only the broken frame is skipped."""
+    deep = [deep_message(300), b"{", deep_message(600)]
+    out = tmp_path / "rec.ndjson"
+    with IndependentHT(count=10, malformed=deep) as server:
+        args = [command, "tse", "--url", server.url, "--isin", ISIN, "--channel", "best-limit", "--limit", "12"]
+        if command == "record":
+            args += ["-o", str(out)]
+        result = run(args, {**env, "FEEDCLI_TOKEN": TOKEN})
+        sent = list(server.sent)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout if command == "stream" else out.read_text()
+    data = [line for line in text.splitlines() if line.startswith('{"provider":"tse","channel"')]
+    assert len(data) == 12
+    for depth, line in ((300, data[0]), (600, data[3])):
+        assert line.endswith(',"data":{"x":' + "[" * depth + "]" * depth + "}}"), line[:200]
+    good = [orjson.loads(line) for i, line in enumerate(data) if i not in (0, 3)]
+    assert [(d["symbol"], d["data"]) for d in good] == [(m["symbolIsin"], m["data"]) for m in sent]
+    assert "1 malformed frame skipped in all" in result.stderr
 
 
 # --------------------------------------------------------------------------- terminal injection

@@ -88,7 +88,7 @@ def message(n: int, *, pad: int = 0) -> str:
 
 def deep_message(depth: int) -> str:
     """A valid HT message whose `data` nests `depth` levels (orjson reads 1024, writes 255)."""
-    return json.dumps({"channel": "best-limit", "symbolIsin": ISIN, "timestamp": None, "data": {}})[:-2] + (
+    return json.dumps({"channel": "best-limit", "symbolIsin": ISIN, "timestamp": None, "data": {}})[:-3] + (
         '{"x":' + "[" * depth + "]" * depth + "}}"
     )
 

@@ -8,12 +8,15 @@ happened to the connection around it (README, "Guarantees").
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.faults.driver import Outcome, drive, tse_args
-from tests.faults.server import WS_PATH, Attempt, FaultServer, deep_message, giant_message
+from tests.faults.server import TOKEN, WS_PATH, Attempt, FaultServer, deep_message, giant_message
+from tests.support.cli import FEEDCLI
 
 pytestmark = pytest.mark.e2e
 
@@ -125,8 +128,15 @@ MALFORMED: list[bytes | str] = [
     '{"channel":"best-limit","symbolIsin":"IRO1FOLD0001"}',  # no data
     '{"channel":"best-limit","data":{}}',  # no identifier
     "[1,2,3]",
+    deep_message(1100),  # past what orjson reads (1024) and msgspec checks
+    '{"channel":"best-limit","symbolIsin":"IRO1FOLD0001","data":{"n":1e999',  # cut short
+]
+
+#: valid JSON that orjson cannot hold: the line path writes it as sent (it was skipped when
+#: every message was decoded and encoded again)
+PASSED_ON = [
     deep_message(300),  # orjson reads it, cannot write it
-    '{"channel":"best-limit","symbolIsin":"IRO1FOLD0001","data":{"n":' + "9" * 5000 + "}}",
+    '{"channel":"best-limit","symbolIsin":"IRO1FOLD0001","data":{"big":' + "9" * 5000 + "}}",  # past a double
 ]
 
 
@@ -141,6 +151,29 @@ def test_malformed_and_too_deep_frames_are_skipped_and_every_good_one_is_kept(
     if command == "stream":
         lines = assert_clean_stderr(outcome.stderr)
         assert lines[-1] == f"feedcli: {len(MALFORMED)} malformed frames skipped in all"
+
+
+@pytest.mark.parametrize("command", ["stream", "record"])
+def test_valid_json_orjson_cannot_hold_is_passed_on_as_sent(command: str, env, tmp_path: Path) -> None:
+    out = tmp_path / "rec.ndjson"
+    attempts = [Attempt(send=50, extras={10: [PASSED_ON[0]], 20: [PASSED_ON[1]]})]
+    with FaultServer(attempts) as server:
+        args = tse_args(server, command, "--limit", "52", *(["-o", str(out)] if command == "record" else []))
+        run_env = {**env, "FEEDCLI_TOKEN": TOKEN}
+        result = subprocess.run([*FEEDCLI, *args], env=run_env, capture_output=True, timeout=120)
+        sent = list(server.sent)
+    assert result.returncode == 0, result.stderr
+    written = result.stdout if command == "stream" else out.read_bytes()
+    data = [line for line in written.splitlines() if line.startswith(b'{"provider":"tse","channel"')]
+    assert len(data) == 52
+    numbered = [line for line in data if b'"n":' in line]
+    assert [orjson.loads(line)["data"]["n"] for line in numbered] == sent == list(range(1, 51))
+    passed = [line for line in data if b'"n":' not in line]
+    assert [line.partition(b',"data":')[2] for line in passed] == [
+        frame.encode().partition(b'"data":')[2].lstrip()
+        for frame in PASSED_ON  # the envelope's } the line's
+    ]
+    assert b"malformed" not in result.stderr
 
 
 def test_a_giant_frame_is_refused_unread_and_the_stream_goes_on(env, tmp_path: Path) -> None:

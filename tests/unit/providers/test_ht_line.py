@@ -1,0 +1,224 @@
+"""HT's line path (`EnvelopeCodec.line`): the line written without building `data`.
+
+What it must do: the same line as `parse` and the writer make (`encode_line`), field for
+field, with `data` exactly the provider's bytes; and nothing for a frame it cannot vouch for
+(a raw newline in it, bytes that are not UTF-8, anything `parse` refuses), which then goes
+through `parse`.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedcli.errors import MalformedFrame
+from feedcli.events import decode_line, encode_line
+from feedcli.providers import ime, tse
+
+RECV = "2025-11-14T08:30:00.001234Z"
+
+
+def tse_codec(by: str = "isin"):
+    sub = tse.Subscription(by, ("IRO1XYZ12345",), tse.CHANNELS)  # type: ignore[arg-type]
+    return tse.codecs(sub, "http://127.0.0.1:1", "tok")[0]
+
+
+def ime_codec(by: str = "id"):
+    return ime.codecs(ime.Subscription(by, ("1",)), "http://127.0.0.1:1", "tok")[0]  # type: ignore[arg-type]
+
+
+def slow_line(codec, frame: bytes, recv: str = RECV) -> bytes:
+    (event,) = codec.parse(frame, recv)
+    return encode_line(event)
+
+
+def data_bytes(line: bytes) -> bytes:
+    """What follows `"data":` in a line, up to the closing brace and newline."""
+    _head, sep, rest = line.partition(b',"data":')
+    assert sep and rest.endswith(b"}\n"), line
+    return rest[:-2]
+
+
+# ---------------------------------------------------------------- data byte for byte
+
+SPELLINGS = (
+    b'{"1":{"buy_price":1E5,"buy_quantity":1.50,"sell_price":-0.0,"sell_quantity":2e-3}}',
+    b'{"big":123456789012345678901234567890,"exp":1.0E+2,"neg":-12.500}',
+    b'{ "spaced" : [ 1 , 2 ] , "text" : "a\\u00e9\\"b" , "raw" : "\xd8\xa7\xd9\x84\xd9\x81" }',
+    b'{"dup":1,"dup":2}',
+    b"{}",
+)
+
+
+@pytest.mark.parametrize("data", SPELLINGS)
+def test_data_is_the_providers_bytes_as_sent(data: bytes) -> None:
+    codec = tse_codec()
+    frame = (
+        b'{"channel":"best-limit","symbolIsin":"IRO1XYZ12345","timestamp":"2025-11-14T12:00:00.000000","data":'
+        + data
+        + b"}"
+    )
+    line = codec.line(frame, RECV)
+    assert line is not None
+    assert data_bytes(line) == data
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    # every other field is what parse and the writer make of the same frame
+    fast, slow = orjson.loads(line), orjson.loads(slow_line(codec, frame))
+    assert list(fast) == list(slow) == ["provider", "channel", "symbol", "ts", "recv", "kind", "data"]
+    assert {k: v for k, v in fast.items() if k != "data"} == {k: v for k, v in slow.items() if k != "data"}
+    assert fast["data"] == slow["data"]  # the same values, spelt as the provider spelt them
+
+
+def test_numbers_keep_their_spelling_and_type() -> None:
+    frame = b'{"channel":"aggregate","symbolIsin":"IRO1XYZ12345","data":{"a":1E5,"b":1.50,"c":10}}'
+    line = tse_codec().line(frame, RECV)
+    assert line is not None
+    assert data_bytes(line) == b'{"a":1E5,"b":1.50,"c":10}'
+    # through parse, orjson spells them its own way: the line path is the one that keeps them
+    assert data_bytes(slow_line(tse_codec(), frame)) == b'{"a":100000.0,"b":1.5,"c":10}'
+
+
+# ---------------------------------------------------------------- the same line as parse
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**64 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+)
+json_objects = st.dictionaries(
+    st.text(),
+    st.recursive(
+        json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3), max_leaves=10
+    ),
+    max_size=6,
+)
+symbols = st.text(min_size=1).filter(lambda s: s == s.strip() and not any(c in s for c in "\r\n\t\x00"))
+#: HT's own form, its form without microseconds, with an offset, epoch numbers, nothing, junk
+timestamps = st.one_of(
+    st.none(),
+    st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%f")),
+    st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S")),
+    st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%f+02:00")),
+    st.integers(0, 2**62),
+    st.floats(0, 1e18, allow_nan=False),
+    st.text(max_size=30),
+)
+
+
+@given(
+    by=st.sampled_from(["isin", "name"]),
+    symbol=symbols | st.integers(-(2**63), 2**63 - 1),
+    channel=st.sampled_from(tse.CHANNELS),
+    stamps=st.lists(timestamps, min_size=1, max_size=4),
+    data=json_objects,
+)
+def test_tse_line_is_parse_then_encode(by, symbol, channel, stamps, data) -> None:
+    codec = tse_codec(by)
+    field = "symbolIsin" if by == "isin" else "symbolName"
+    for ts in stamps:  # several in a row: the converted minute is cached from one to the next
+        frame = orjson.dumps({"channel": channel, field: symbol, "timestamp": ts, "data": data})
+        recv = f"2025-11-14T08:30:00.00{len(stamps)}234Z"
+        assert codec.line(frame, recv) == slow_line(codec, frame, recv)
+
+
+@given(by=st.sampled_from(["id", "name"]), contract=symbols, stamps=st.lists(timestamps, max_size=3), data=json_objects)
+def test_ime_line_is_parse_then_encode(by, contract, stamps, data) -> None:
+    codec = ime_codec(by)
+    field = "contractId" if by == "id" else "ContractName"
+    for ts in [*stamps, None]:
+        frame = orjson.dumps({"channel": "IME Stream", field: contract, "timestamp": ts, "data": data})
+        assert codec.line(frame, RECV) == slow_line(codec, frame)
+
+
+def test_a_timestamp_in_the_cached_minute_is_converted_from_its_own_seconds() -> None:
+    codec = tse_codec()
+
+    def ts_of(stamp: str) -> str:
+        frame = f'{{"channel":"aggregate","symbolIsin":"X","timestamp":"{stamp}","data":{{}}}}'.encode()
+        line = codec.line(frame, RECV)
+        assert line is not None
+        return orjson.loads(line)["ts"]
+
+    assert ts_of("2025-11-14T12:00:00.000000") == "2025-11-14T08:30:00.000000Z"
+    assert ts_of("2025-11-14T12:00:59.999999") == "2025-11-14T08:30:59.999999Z"  # the cached minute
+    assert ts_of("2025-11-14T12:01:07.123456") == "2025-11-14T08:31:07.123456Z"  # the next one
+    assert ts_of("2025-11-14T12:01:07.12345Z") == "2025-11-14T12:01:07.12345Z"  # not HT's form: as it is
+
+
+# ---------------------------------------------------------------- what goes through parse
+
+PRETTY = b"""{
+  "channel": "best-limit",
+  "symbolIsin": "IRO1XYZ12345",
+  "timestamp": "2025-11-14T12:00:00.000000",
+  "data": {"1": {"buy_price": 1E5,
+                 "sell_price": 10050}}
+}"""
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        PRETTY,
+        PRETTY.replace(b"\n", b"\r"),
+        b'{"channel":"aggregate","symbolIsin":"X","data":{"a":\n1}}',
+        b'{"channel":"aggregate","symbolIsin":"X","data":{"a":\r1}}',
+    ],
+    ids=["pretty", "pretty-cr", "newline-in-data", "cr-in-data"],
+)
+def test_a_frame_with_a_raw_newline_goes_through_parse_and_is_one_line(frame: bytes) -> None:
+    codec = tse_codec()
+    assert codec.line(frame, RECV) is None
+    line = slow_line(codec, frame)
+    assert line.count(b"\n") == 1 and line.endswith(b"\n") and b"\r" not in line
+
+
+@pytest.mark.parametrize(
+    "frame, why",
+    [
+        (b'{"channel":"aggregate","symbolIsin":"X","data":{"name":"\xff\xfe"}}', "not JSON"),
+        (b'{"channel":"aggregate","symbolIsin":"X","data":{"name":"\xed\xa0\x80"}}', "not JSON"),  # a surrogate
+        (b'{"channel":"aggregate","symbolIsin":"X","data":{"a":1,}}', "not JSON"),
+        (b'{"channel":"aggregate","symbolIsin":"X","timestamp":1e999,"data":{}}', "not JSON"),
+        (b'{"channel":"aggregate","symbolIsin":"X","data":[1]}', "'data' is not an object"),
+        (b'{"channel":"aggregate","symbolIsin":"X","data":"{}"}', "'data' is not an object"),
+        (b'{"channel":"","symbolIsin":"X","data":{}}', "'channel' is not a name"),
+        (b'{"channel":7,"symbolIsin":"X","data":{}}', "'channel' is not a name"),
+        (b'{"symbolIsin":"X","data":{}}', "no 'channel'"),
+        (b'{"channel":"aggregate","data":{}}', "no 'symbolIsin' or 'symbolName'"),
+        (b'[{"channel":"aggregate","symbolIsin":"X","data":{}}]', "not a JSON object"),
+    ],
+)
+def test_what_parse_refuses_the_line_path_leaves_to_parse(frame: bytes, why: str) -> None:
+    codec = tse_codec()
+    assert codec.line(frame, RECV) is None
+    with pytest.raises(MalformedFrame, match=why):
+        codec.parse(frame, RECV)
+
+
+def test_data_orjson_cannot_hold_is_passed_on_as_sent() -> None:
+    """Valid JSON that orjson refuses to read (1e999) or to write (nested past 255 levels):
+    `parse` skips the frame as malformed, the line path keeps the provider's object as sent."""
+    codec = tse_codec()
+    deep = b"[" * 300 + b"]" * 300
+    for data in (b'{"a":1e999}', b'{"x":' + deep + b"}"):
+        frame = b'{"channel":"aggregate","symbolIsin":"X","data":' + data + b"}"
+        line = codec.line(frame, RECV)
+        assert line is not None and data_bytes(line) == data
+    too_deep = b'{"x":' + b"[" * 1100 + b"]" * 1100 + b"}"  # past what msgspec checks, and orjson reads
+    frame = b'{"channel":"aggregate","symbolIsin":"X","data":' + too_deep + b"}"
+    assert codec.line(frame, RECV) is None
+    with pytest.raises(MalformedFrame, match="not JSON"):
+        codec.parse(frame, RECV)
+
+
+def test_non_ascii_utf8_takes_the_line_path() -> None:
+    data = '{"name":"فولاد"}'.encode()
+    frame = b'{"channel":"aggregate","symbolIsin":"X","data":' + data + b"}"
+    line = tse_codec().line(frame, RECV)
+    assert line is not None and data_bytes(line) == data
+    assert decode_line(line).data == {"name": "فولاد"}
