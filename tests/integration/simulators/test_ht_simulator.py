@@ -501,13 +501,14 @@ def test_a_slow_client_is_closed_and_does_not_hold_up_the_others() -> None:
         sock.connect((host, int(port)))
         async with open_ws(url, headers, sock=sock, max_queue=1) as slow:
             async with open_ws(url, headers) as fast:
-                received = 0
                 deadline = time.monotonic() + 8.0
                 while sim.connections > 1 and time.monotonic() < deadline:
                     await recv_json(fast)
-                    received += 1
+                # The slow client is closed only when its queue overflows, that is, only if the
+                # producer went on producing while it read nothing: a producer held up by it
+                # would never get there. (How many of those messages the fast client has read
+                # by then depends on how busy the machine is, so it is not counted.)
                 assert sim.connections == 1, "the slow client was never closed"
-                assert received > 100
                 more = [await recv_json(fast) for _ in range(20)]
                 assert len(more) == 20
             with pytest.raises(ConnectionClosed) as info:
