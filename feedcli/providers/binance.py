@@ -33,14 +33,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
+from feedcli.events import epoch_ms_iso
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
 from feedcli.providers.candles.channels import Wire
-from feedcli.providers.candles.exchange import instrument_rows
+from feedcli.providers.candles.exchange import QuickCandle, instrument_rows
 from feedcli.providers.crypto import binance as crypto
 from feedcli.ratelimit import Pool, RestLimits, Rule, by_limit
 
@@ -149,6 +151,96 @@ def _kline(payload: Mapping[str, Any]) -> tuple[str, Candle, int | None]:
     return symbol, candle, event if isinstance(event, int) else None
 
 
+# -- the hot path: a kline event of the documented shape, typed, read by msgspec ---------------
+#
+# `quick_candle` reads what the line needs straight into typed fields: no dict of the whole
+# event, no `Candle`, no `Parsed` (about 7 µs → 2 µs a message). It must say exactly what
+# `parse` says, so it only takes messages it can read as `parse` would: every field known and
+# of its documented type (strict: no "1" for 1, no 1.0 for 1, no null), none unknown (msgspec
+# would skip an unknown field without checking it all: a bad number or UTF-8 there must still
+# be `parse`'s "not JSON"), the prices and volumes strings turned into floats by `float()`
+# as `number()` turns them, and integers within what orjson reads as integers. Anything
+# else is None: `parse` reads it, and writes the same line or raises its own error.
+
+
+class _QuickKline(msgspec.Struct, forbid_unknown_fields=True):
+    t: int
+    s: str
+    o: str
+    c: str
+    h: str
+    l: str  # noqa: E741 (Binance's name)
+    v: str
+    n: int
+    x: bool
+    q: str
+    # not in the line: checked when present, as orjson would check them
+    T: int = 0
+    i: str = ""
+    f: int = 0
+    L: int = 0
+    V: str = ""
+    Q: str = ""
+    B: str = ""
+
+
+class _QuickEvent(msgspec.Struct, forbid_unknown_fields=True):
+    e: str
+    E: int
+    k: _QuickKline
+    s: str = ""
+
+
+class _QuickCombined(msgspec.Struct, forbid_unknown_fields=True):
+    stream: str
+    data: _QuickEvent
+
+
+_decode_event = msgspec.json.Decoder(_QuickEvent).decode
+_decode_combined = msgspec.json.Decoder(_QuickCombined).decode
+#: orjson reads an integer of 64 bits as an int, a larger one as a float (which `parse` refuses
+#: or leaves out): msgspec reads any size, so the quick path leaves the larger ones to `parse`
+_INT_MIN, _INT_END = -(2**63), 2**64
+_COMBINED = (b'{"stream"', '{"stream"')
+_EVENT = (b'{"e":"kline"', '{"e":"kline"')
+
+
+def quick_kline(frame: Frame) -> QuickCandle | None:
+    """A kline event (raw, or in a combined stream's wrapper) as the line needs it; None for
+    any message `parse` must read."""
+    try:
+        if frame[:9] in _COMBINED:
+            event = _decode_combined(frame).data
+        elif frame[:12] in _EVENT:
+            event = _decode_event(frame)
+        else:
+            return None
+        k = event.k
+        start, trades, event_ms = k.t, k.n, event.E
+        if (
+            event.e != "kline"
+            or not k.s
+            or not _INT_MIN <= start < _INT_END
+            or not _INT_MIN <= trades < _INT_END
+            or not _INT_MIN <= event_ms < _INT_END
+        ):
+            return None
+        data = {
+            "timestamp": epoch_ms_iso(start),
+            "open": float(k.o),
+            "high": float(k.h),
+            "low": float(k.l),
+            "close": float(k.c),
+            "volume": float(k.v),
+            "quote_volume": float(k.q),
+            "trades": trades,
+            "closed": k.x,
+        }
+    except (msgspec.DecodeError, ValueError):  # msgspec's ValidationError is a DecodeError
+        return None
+    return k.s, start, k.x, event_ms, data
+
+
 class BinanceWire(Wire):
     """Trades from `<symbol>@trade`, books from `<symbol>@depth@100ms` and `GET /api/v3/depth`,
     tickers from `<symbol>@bookTicker` (CONTRACT.md; rules in feedcli/providers/crypto/binance.py)."""
@@ -205,6 +297,8 @@ class BinanceExchange(Exchange):
     def unsubscribe(self, symbols: Sequence[str], interval: str, *, now: float = 0.0) -> list[Frame]:
         params = [stream_name(s, interval) for s in symbols]
         return [orjson.dumps({"method": "UNSUBSCRIBE", "params": params, "id": 2}).decode()]
+
+    quick_candle = staticmethod(quick_kline)  # no bound method: one call a message fewer
 
     def parse(self, frame: Frame) -> Parsed:
         message = _json(frame, "message")
