@@ -30,14 +30,14 @@ since its kline stream would stay silent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
 import orjson
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
-from feedcli.events import epoch_ms_iso
+from feedcli.events import EXACT_MS, MS_TAILS, epoch_ms_iso
 from feedcli.providers import candles
 from feedcli.providers.base import Frame, Handshake, HttpRequest, HttpResponse, http_url, ws_url
 from feedcli.providers.candles import Candle, Exchange, Pair, Parsed, number
@@ -196,49 +196,69 @@ class _QuickCombined(msgspec.Struct, forbid_unknown_fields=True):
     data: _QuickEvent
 
 
-_decode_event = msgspec.json.Decoder(_QuickEvent).decode
-_decode_combined = msgspec.json.Decoder(_QuickCombined).decode
-#: orjson reads an integer of 64 bits as an int, a larger one as a float (which `parse` refuses
-#: or leaves out): msgspec reads any size, so the quick path leaves the larger ones to `parse`
-_INT_MIN, _INT_END = -(2**63), 2**64
 _COMBINED = (b'{"stream"', '{"stream"')
 _EVENT = (b'{"e":"kline"', '{"e":"kline"')
 
 
-def quick_kline(frame: Frame) -> QuickCandle | None:
-    """A kline event (raw, or in a combined stream's wrapper) as the line needs it; None for
-    any message `parse` must read."""
-    try:
-        if frame[:9] in _COMBINED:
-            event = _decode_combined(frame).data
-        elif frame[:12] in _EVENT:
-            event = _decode_event(frame)
-        else:
+def _quick_reader() -> Callable[[Frame], QuickCandle | None]:
+    """`quick_kline`, with the two times of the line made as `epoch_ms_iso` makes them, the
+    event time's second and the bar's start text kept from the message before (most messages
+    are the same bar, many of them the same second)."""
+    decode_event = msgspec.json.Decoder(_QuickEvent).decode
+    decode_combined = msgspec.json.Decoder(_QuickCombined).decode
+    tails, exact = MS_TAILS, EXACT_MS
+    second, prefix, bar, bar_text = -1, "", -1, ""
+
+    def quick_kline(frame: Frame) -> QuickCandle | None:
+        """A kline event (raw, or in a combined stream's wrapper) as the line needs it; None
+        for any message `parse` must read."""
+        nonlocal second, prefix, bar, bar_text
+        try:
+            if frame[:9] in _COMBINED:
+                event = decode_combined(frame).data
+            elif frame[:12] in _EVENT:
+                event = decode_event(frame)
+            else:
+                return None
+            k = event.k
+            start, trades, event_ms = k.t, k.n, event.E
+            # the times within 1970..2106 (where they are exact), the trade count within what
+            # orjson reads as an int (it reads a larger one as a float, which parse leaves out)
+            if (
+                event.e != "kline"
+                or not k.s
+                or not 0 <= start < exact
+                or not 0 <= event_ms < exact
+                or not _INT_MIN <= trades < _INT_END
+            ):
+                return None
+            if start != bar:
+                bar, bar_text = start, epoch_ms_iso(start) or ""
+            data = {
+                "timestamp": bar_text,
+                "open": float(k.o),
+                "high": float(k.h),
+                "low": float(k.l),
+                "close": float(k.c),
+                "volume": float(k.v),
+                "quote_volume": float(k.q),
+                "trades": trades,
+                "closed": k.x,
+            }
+        except (msgspec.DecodeError, ValueError):  # msgspec's ValidationError is a DecodeError
             return None
-        k = event.k
-        start, trades, event_ms = k.t, k.n, event.E
-        if (
-            event.e != "kline"
-            or not k.s
-            or not _INT_MIN <= start < _INT_END
-            or not _INT_MIN <= trades < _INT_END
-            or not _INT_MIN <= event_ms < _INT_END
-        ):
-            return None
-        data = {
-            "timestamp": epoch_ms_iso(start),
-            "open": float(k.o),
-            "high": float(k.h),
-            "low": float(k.l),
-            "close": float(k.c),
-            "volume": float(k.v),
-            "quote_volume": float(k.q),
-            "trades": trades,
-            "closed": k.x,
-        }
-    except (msgspec.DecodeError, ValueError):  # msgspec's ValidationError is a DecodeError
-        return None
-    return k.s, start, k.x, event_ms, data
+        sec, rest = divmod(event_ms, 1000)
+        if sec != second:
+            second, prefix = sec, (epoch_ms_iso(sec * 1000) or "")[:20]  # "YYYY-MM-DDTHH:MM:SS."
+        return k.s, start, k.x, prefix + tails[rest], data
+
+    return quick_kline
+
+
+#: orjson reads an integer of 64 bits as an int, a larger one as a float (which `parse` refuses
+#: or leaves out): msgspec reads any size, so the quick path leaves the larger ones to `parse`
+_INT_MIN, _INT_END = -(2**63), 2**64
+quick_kline = _quick_reader()
 
 
 class BinanceWire(Wire):

@@ -309,11 +309,10 @@ class CandleCodec(Codec):
         if quick is not None:
             got = quick(frame)
             if got is not None:  # the hot path: one streamed candle, no Parsed, no Candle
-                symbol, start_ms, closed, event_ms, data = got
+                symbol, start_ms, closed, ts, data = got
                 pair = self._streamed(symbol, start_ms, closed)
                 if pair is None:
                     return []
-                ts = epoch_ms_iso(event_ms) if event_ms is not None else None
                 return [DataEvent(self.provider, "candles", pair, ts, recv, data, "candle")]
         parsed = self.ex.parse(frame)
         if parsed.refusal is not None:

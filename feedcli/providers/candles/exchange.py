@@ -119,8 +119,9 @@ def number(value: Any, what: str = "value") -> float:
 
 
 #: a streamed candle read by `Exchange.quick_candle`: (the exchange's symbol, the bar's start in
-#: ms, closed or None, the event time in ms or None, the line's `data`: `Candle.record()` of it)
-QuickCandle = tuple[str, int, bool | None, int | None, dict[str, Any]]
+#: ms, closed or None, the line's `ts`: `epoch_ms_iso` of the event time, or None, the line's
+#: `data`: `Candle.record()` of the bar)
+QuickCandle = tuple[str, int, bool | None, str | None, dict[str, Any]]
 
 
 @dataclass

@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedcli.errors import MalformedFrame
+from feedcli.events import epoch_ms_iso
 from feedcli.providers import binance
 from feedcli.providers.candles import CandleCodec
 from tests.faults.fuzzing import FUZZ, byte_mutation
@@ -83,7 +84,8 @@ def check_same_reading(frame: bytes | str) -> bool:
         return False
     assert len(parsed.candles) == 1, frame
     [(symbol, candle, event_ms)] = parsed.candles
-    assert (symbol, candle.start_ms, candle.closed, event_ms) == quick[:4], frame
+    ts = epoch_ms_iso(event_ms) if event_ms is not None else None
+    assert (symbol, candle.start_ms, candle.closed, ts) == quick[:4], frame
     # byte for byte, which also tells 1 from 1.0 and True from 1
     assert orjson.dumps(candle.record()) == orjson.dumps(quick[4]), frame
     assert [type(v) for v in candle.record().values()] == [type(v) for v in quick[4].values()], frame
