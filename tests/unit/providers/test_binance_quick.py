@@ -165,9 +165,16 @@ def test_number_fields_of_every_spelling(field: str) -> None:
     for value in [*NUMBER_TEXTS, *ODD_VALUES]:
         for wrapped in (True, False):
             check_same_reading(compact(kline(**{field: value}), wrapped=wrapped))
-    # the usual spellings are read quickly
+    # the usual spellings are read quickly, a zero too
     assert check_same_reading(compact(kline(**{field: "0.00000000"})))
+    assert check_same_reading(compact(kline(**{field: "0.00000000"}), wrapped=False).decode())
     assert check_same_reading(compact(kline(**{field: "123456789012345678901234567890.12345678"})))
+    # a negative zero is -0.0 to float(), 0.0 to msgspec: left to parse, however it is written
+    for text in ("-0", "-0.00000000", "-0e5", "-1e-400", "\\u002d0"):
+        frame = compact(kline(**{field: "0"})).replace(b'"0"', b'"' + text.encode() + b'"')
+        assert not check_same_reading(frame), frame
+        assert not check_same_reading(frame.decode()), frame
+    assert b"-0.0" in orjson.dumps(EX.parse(frame).candles[0][1].record())
 
 
 @pytest.mark.parametrize("field", ["t", "T", "s", "i", "f", "L", "n", "x", "V", "Q", "B"])
@@ -208,6 +215,10 @@ def test_event_fields_and_wrappers() -> None:
         raw.replace(b'"B":"0"', b'"B":"\xff"'),  # not UTF-8
         raw.replace(b'"B":"0"', b'"B":"\\ud800"'),  # a lone surrogate
         raw.replace(b'"B":"0"', b'"B":1e999'),
+        raw.replace(b'"o":"96500.00000000"', b'"o":1e999'),  # a JSON number out of range
+        raw.replace(b'"o":"96500.00000000"', b'"o":-0.0'),
+        raw.replace(b'"o":"96500.00000000"', b'"o":96500'),
+        raw.replace(b'"o":"96500.00000000"', b'"o":1E2'),
         raw.replace(b'"B":"0"', b'"B":"0","Z":1e999'),  # in a field the line does not need, unknown
         raw.replace(b'"B":"0"', b'"B":"0","Z":"\xff"'),
         raw.replace(b'"E":', b'"Z":[[1e999]],"E":'),
