@@ -310,9 +310,20 @@ class CandleCodec(Codec):
             got = quick(frame)
             if got is not None:  # the hot path: one streamed candle, no Parsed, no Candle
                 symbol, start_ms, closed, ts, data = got
-                pair = self._streamed(symbol, start_ms, closed)
-                if pair is None:
-                    return []
+                feed = self.feed
+                pair = feed.pair_of.get(symbol)
+                if (
+                    pair is not None
+                    and feed.newest.get(symbol) == start_ms
+                    and start_ms > feed.closed_upto.get(symbol, -1)
+                    and symbol in self._streaming
+                ):  # the newest bar again (as _streamed would say, without the call)
+                    if closed:
+                        feed.closed_upto[symbol] = start_ms
+                else:
+                    pair = self._streamed(symbol, start_ms, closed)
+                    if pair is None:
+                        return []
                 return [DataEvent(self.provider, "candles", pair, ts, recv, data, "candle")]
         parsed = self.ex.parse(frame)
         if parsed.refusal is not None:
@@ -365,7 +376,9 @@ class CandleCodec(Codec):
         return pair
 
     def take_outgoing(self) -> list[Frame]:
-        out, self._outgoing = self._outgoing, []
+        out = self._outgoing
+        if out:  # asked after every message: no new list unless there was something to send
+            self._outgoing = []
         return out
 
     def _top_up(self, symbol: str, newest: int, start_ms: int) -> None:
