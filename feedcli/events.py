@@ -175,6 +175,29 @@ def epoch_iso(value: float) -> str | None:
         return None
 
 
+#: below this many ms (2106-02-07), `ms / 1000` is a float within 0.24 µs of the exact time, so
+#: `epoch_iso` rounds it back to the exact ms: `epoch_ms_iso` may split the integer instead. In
+#: 0 <= ms < EXACT_MS, `epoch_ms_iso(ms)` is its second's prefix + `MS_TAILS[ms % 1000]`
+EXACT_MS = 2**32 * 1000
+
+
+#: "000000Z" ... "999000Z": a list index costs less than formatting the milliseconds
+MS_TAILS = [f"{ms:03d}000Z" for ms in range(1000)]
+
+
+# (the underscored defaults are lookups bound once, not parameters: this runs twice a kline)
+def epoch_ms_iso(ms: int, _tails: list[str] = MS_TAILS, _cached: Any = _prefixes.get) -> str | None:
+    """`epoch_iso(ms / 1000)`, the same text, for a time in integer milliseconds (exchange times,
+    a bar's start): split exactly, with no float and no magnitude guessing on the way, about a
+    third of the cost. Outside 1970..2106, or for what is not an int, it is `epoch_iso(ms / 1000)`
+    itself (which reads a huge value as ms or µs again).
+    """
+    if type(ms) is int and 0 <= ms < EXACT_MS:
+        sec, rest = divmod(ms, 1000)
+        return (_cached(sec) or _second_prefix(sec)) + _tails[rest]
+    return epoch_iso(ms / 1000)
+
+
 def parse_recv(recv: str) -> float:
     """The epoch seconds of a `recv` field (used by replay and by latency figures)."""
     return datetime.strptime(recv, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()

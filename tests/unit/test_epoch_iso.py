@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedcli.events import RecvClock, epoch_iso
+from feedcli.events import RecvClock, epoch_iso, epoch_ms_iso
 
 
 def _reference(seconds: float) -> str:
@@ -59,3 +59,22 @@ def test_recv_clock_formats_like_datetime() -> None:
     clock = RecvClock()
     for t in (1763109000.0, 1763109000.5, 1763109001.25, 1763109000.000001):
         assert clock.format(t) == _reference(int(t))[:-7] + f"{int((t - int(t)) * 1_000_000):06d}Z"
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**64))
+def test_epoch_ms_iso_is_epoch_iso_of_the_seconds(ms: int) -> None:
+    assert epoch_ms_iso(ms) == epoch_iso(ms / 1000)
+
+
+@given(st.integers(min_value=0, max_value=2**32 * 1000 + 10**6))
+def test_epoch_ms_iso_in_and_around_its_exact_range(ms: int) -> None:
+    assert epoch_ms_iso(ms) == epoch_iso(ms / 1000)
+
+
+def test_epoch_ms_iso_edges() -> None:
+    edge = 2**32 * 1000
+    for ms in (0, 1, 999, 1000, 10**11 - 1, 10**11, 1672515782136, edge - 1, edge, edge + 1, -1, -1000, 10**14):
+        assert epoch_ms_iso(ms) == epoch_iso(ms / 1000), ms
+    assert epoch_ms_iso(1672515782136) == "2022-12-31T19:43:02.136000Z"
+    assert epoch_ms_iso(True) == epoch_iso(True / 1000)  # not an int: epoch_iso's own reading
+    assert epoch_ms_iso(1.5e12) == epoch_iso(1.5e12 / 1000)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from feedcli import progress
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
-from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
+from feedcli.events import ControlEvent, DataEvent, Event, epoch_ms_iso
 from feedcli.providers.base import (
     Codec,
     ConnectionDead,
@@ -62,17 +62,20 @@ class CandleFeed:
 
     def admit(self, symbol: str, candle: Candle) -> bool:
         """Whether a candle is news: a bar closing for the first time, or the newest bar updating."""
-        closed_upto = self.closed_upto.get(symbol, -1)
-        if candle.start_ms <= closed_upto:
+        return self.admit_bar(symbol, candle.start_ms, candle.closed)
+
+    def admit_bar(self, symbol: str, start_ms: int, closed: bool | None) -> bool:
+        """`admit` of a bar by its start and whether it closed (the hot path has no `Candle`)."""
+        if start_ms <= self.closed_upto.get(symbol, -1):
             return False  # written closed already
-        if candle.closed:
-            self.closed_upto[symbol] = candle.start_ms
-            self.newest[symbol] = max(self.newest.get(symbol, candle.start_ms), candle.start_ms)
+        if closed:
+            self.closed_upto[symbol] = start_ms
+            self.newest[symbol] = max(self.newest.get(symbol, start_ms), start_ms)
             return True
         newest = self.newest.get(symbol)
-        if newest is not None and candle.start_ms < newest:
+        if newest is not None and start_ms < newest:
             return False  # an update of a bar already superseded
-        self.newest[symbol] = candle.start_ms
+        self.newest[symbol] = start_ms
         return True
 
     def connections(self, *, streaming: bool = False) -> list[tuple[str, ...]]:
@@ -132,6 +135,8 @@ class CandleCodec(Codec):
         self._now = 0.0
         #: symbols whose first streamed candle this connection has seen
         self._streaming: set[str] = set()
+        #: the exchange's hot path, where it has one (Exchange.quick_candle)
+        self._quick = None if type(self.ex).quick_candle is Exchange.quick_candle else self.ex.quick_candle
 
     # -- before connecting -------------------------------------------------------------
 
@@ -300,6 +305,26 @@ class CandleCodec(Codec):
         return self.ex.unsubscribe(self.symbols, self.code, now=self._now)
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
+        quick = self._quick
+        if quick is not None:
+            got = quick(frame)
+            if got is not None:  # the hot path: one streamed candle, no Parsed, no Candle
+                symbol, start_ms, closed, ts, data = got
+                feed = self.feed
+                pair = feed.pair_of.get(symbol)
+                if (
+                    pair is not None
+                    and feed.newest.get(symbol) == start_ms
+                    and start_ms > feed.closed_upto.get(symbol, -1)
+                    and symbol in self._streaming
+                ):  # the newest bar again (as _streamed would say, without the call)
+                    if closed:
+                        feed.closed_upto[symbol] = start_ms
+                else:
+                    pair = self._streamed(symbol, start_ms, closed)
+                    if pair is None:
+                        return []
+                return [DataEvent(self.provider, "candles", pair, ts, recv, data, "candle")]
         parsed = self.ex.parse(frame)
         if parsed.refusal is not None:
             raise SubscriptionError(f"{self.provider}: {parsed.refusal}")
@@ -309,23 +334,11 @@ class CandleCodec(Codec):
         if parsed.ready and self.ex.subscribe_when_ready:
             self._outgoing.extend(self.subscription_frames())
         out: list[Event] = []
-        feed = self.feed
         for symbol, candle, event_ms in parsed.candles:
-            pair = feed.pair_of.get(symbol)
-            newest = feed.newest.get(symbol)
-            closed_upto = feed.closed_upto.get(symbol, -1)
-            if pair is None or not feed.admit(symbol, candle):
+            pair = self._streamed(symbol, candle.start_ms, candle.closed)
+            if pair is None:
                 continue
-            if newest is not None and candle.start_ms > newest:
-                first = symbol not in self._streaming
-                skipped = feed.request.interval != "1M" and candle.start_ms > newest + feed.interval_ms
-                if skipped or (first and closed_upto < newest):
-                    # The stream starts (or goes on) past bars that were never written closed:
-                    # one that closed between the REST answer and this update, or bars the
-                    # stream skipped. Fetch them over REST beside the stream.
-                    self._top_up(symbol, newest, candle.start_ms)
-            self._streaming.add(symbol)
-            ts = epoch_iso(event_ms / 1000) if event_ms is not None else None
+            ts = epoch_ms_iso(event_ms) if event_ms is not None else None
             out.append(DataEvent(self.provider, "candles", pair, ts, recv, candle.record(), "candle"))
         for what in parsed.acks:
             out.append(ControlEvent(self.provider, "subscribed", recv, {"what": what}))
@@ -333,8 +346,39 @@ class CandleCodec(Codec):
             out.append(ControlEvent(self.provider, "unknown", recv, {}))
         return out
 
+    def _streamed(self, symbol: str, start_ms: int, closed: bool | None) -> str | None:
+        """The pair of a streamed candle to write, or None (not ours, or not news); fetches
+        over REST the bars the stream went past unwritten."""
+        feed = self.feed
+        pair = feed.pair_of.get(symbol)
+        if pair is None:
+            return None
+        newest = feed.newest.get(symbol)
+        if newest == start_ms and symbol in self._streaming:
+            # the rule: the bar of the last update again (what admit_bar says, in short)
+            if start_ms <= feed.closed_upto.get(symbol, -1):
+                return None
+            if closed:
+                feed.closed_upto[symbol] = start_ms
+            return pair
+        closed_upto = feed.closed_upto.get(symbol, -1)
+        if not feed.admit_bar(symbol, start_ms, closed):
+            return None
+        if newest is not None and start_ms > newest:
+            first = symbol not in self._streaming
+            skipped = feed.request.interval != "1M" and start_ms > newest + feed.interval_ms
+            if skipped or (first and closed_upto < newest):
+                # The stream starts (or goes on) past bars that were never written closed:
+                # one that closed between the REST answer and this update, or bars the
+                # stream skipped. Fetch them over REST beside the stream.
+                self._top_up(symbol, newest, start_ms)
+        self._streaming.add(symbol)
+        return pair
+
     def take_outgoing(self) -> list[Frame]:
-        out, self._outgoing = self._outgoing, []
+        out = self._outgoing
+        if out:  # asked after every message: no new list unless there was something to send
+            self._outgoing = []
         return out
 
     def _top_up(self, symbol: str, newest: int, start_ms: int) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError, UsageError
-from feedcli.events import epoch_iso
+from feedcli.events import epoch_ms_iso
 from feedcli.providers.base import (
     Frame,
     Handshake,
@@ -94,7 +94,7 @@ class Candle:
     def record(self) -> dict[str, Any]:
         """The NDJSON `data` of a candle line (CONTRACT.md): flat, typed, no absent fields."""
         out: dict[str, Any] = {
-            "timestamp": epoch_iso(self.start_ms / 1000),
+            "timestamp": epoch_ms_iso(self.start_ms),
             "open": self.open,
             "high": self.high,
             "low": self.low,
@@ -116,6 +116,12 @@ def number(value: Any, what: str = "value") -> float:
         return float(value)
     except (TypeError, ValueError):
         raise MalformedFrame(f"{what} is not a number: {value!r}") from None
+
+
+#: a streamed candle read by `Exchange.quick_candle`: (the exchange's symbol, the bar's start in
+#: ms, closed or None, the line's `ts`: `epoch_ms_iso` of the event time, or None, the line's
+#: `data`: `Candle.record()` of the bar)
+QuickCandle = tuple[str, int, bool | None, str | None, dict[str, Any]]
 
 
 @dataclass
@@ -191,6 +197,14 @@ class Exchange(ABC):
     @abstractmethod
     def parse(self, frame: Frame) -> Parsed:
         """Read one WebSocket message; raise MalformedFrame if it can't be read."""
+
+    def quick_candle(self, frame: Frame) -> QuickCandle | None:
+        """The hot path, for an exchange whose candle messages come many a second (Binance):
+        a message of the one common shape read straight into what the line needs, or None for
+        anything else, which `parse` then reads (and refuses with its own error). Whatever this
+        reads, `parse` must read the same: a differential test holds an exchange to it.
+        Not overridden: no hot path, `parse` reads everything."""
+        return None
 
     def keepalive(self, now: float) -> list[Frame]:
         """The client's keepalive message(s), sent every `keepalive_interval` seconds."""

@@ -1,0 +1,84 @@
+"""Instructions a kline costs a whole client process, counted by callgrind: load-independent.
+
+    .venv/bin/python bench/callgrind_binance.py feedcli                 # this checkout's feedcli
+    .venv/bin/python bench/callgrind_binance.py feedcli:/path/to/tree   # another tree's feedcli/ (an A/B)
+    .venv/bin/python bench/callgrind_binance.py cryptofeed              # bench/.venv's cryptofeed client
+
+The client reads N1, then N2 kline events (`feedcli stream binance --backfill 0 --limit N` to
+/dev/null, or `cryptofeed_client.py`) from the same generator as goals_bench.py's Binance row,
+each run under `valgrind --tool=callgrind`; the difference of the two runs' instruction totals
+over N2 - N1 is the cost of a message, start-up cancelled out. A first short run writes the
+bytecode caches, so that compiling is not counted. Instructions are not time (cryptofeed's
+uvloop and feedcli's picows differ in what an instruction costs), but they do not move with
+what else the machine runs, where rates and CPU times under load move by 20-50 %. Slow: about
+50x a normal run (two to five minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# sibling scripts, not an installed package
+from _common import BENCH, LoadGen
+
+ROOT = BENCH.parent
+
+
+def command(client: str, url: str, n: int) -> tuple[list[str], dict[str, str]]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if client == "cryptofeed":
+        return [str(BENCH / ".venv/bin/python"), str(BENCH / "cryptofeed_client.py"), url, str(n)], env
+    _, _, tree = client.partition(":")
+    if tree:
+        env["PYTHONPATH"] = tree
+    feedcli = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--interval", "1m", "--backfill", "0"]
+    return [
+        str(ROOT / ".venv/bin/python"),
+        *(["-P"] if tree else []),
+        "-m",
+        "feedcli",
+        *feedcli,
+        "--limit",
+        str(n),
+    ], env
+
+
+def instructions(client: str, n: int, out: Path) -> int:
+    with LoadGen(count=n + 1000, site="binance") as gen:
+        cmd, env = command(client, gen.http_url, n)
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    text = out.read_text()
+    out.unlink()
+    match = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+    assert match is not None, "no total in callgrind's output"
+    return int(match.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("client", help="feedcli, feedcli:TREE or cryptofeed")
+    parser.add_argument("--n1", type=int, default=5_000)
+    parser.add_argument("--n2", type=int, default=25_000)
+    args = parser.parse_args()
+    out = Path(f"/tmp/callgrind_binance.{os.getpid()}")
+    instructions(args.client, 200, out)  # bytecode caches written
+    a, b = instructions(args.client, args.n1, out), instructions(args.client, args.n2, out)
+    print(f"{args.client}: {round((b - a) / (args.n2 - args.n1)):,} instructions a message")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
