@@ -668,14 +668,17 @@ class Session:
     async def _request(self, codec: Codec, request: HttpRequest) -> HttpResponse:
         """One HTTP call for a codec; rate limits, redirects and failures raise RequestFailed
         (never handed on), a certificate that does not verify raises ProviderError."""
-        assert self._rest is not None
+        rest = self._rest
+        assert rest is not None
         try:
-            response = await self._rest.request(request)
+            response = await rest.request(request)
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
         finally:
+            # `rest`, not `self._rest`: the run may have closed it (None) while this call was
+            # cancelled, and the note below must not turn the cancellation into an AttributeError
             limiter = self._opt.rest_limiter
-            if self._rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
+            if rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
                 # many pairs' backfills or snapshots: say why they come slowly, now and then
                 self._report.limited(
                     "pacing",
