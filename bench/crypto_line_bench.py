@@ -3,7 +3,8 @@
     .venv/bin/python bench/crypto_line_bench.py trades            # 200,000 trades of 20 pairs
     .venv/bin/python bench/crypto_line_bench.py book -n 100000    # depth diffs of 20 pairs, depth 10
     .venv/bin/python bench/crypto_line_bench.py book --profile    # cProfile table of the same
-    valgrind --tool=callgrind .venv/bin/python bench/crypto_line_bench.py book -n 20000 --repeats 1
+    valgrind --tool=callgrind .venv/bin/python bench/crypto_line_bench.py book -n 20000 --repeats 1 \
+        --frames-cache /tmp/book.frames    # instructions: run twice (n and 2n), take the difference
 
 The frames are the bench generator's (binance_site: the same bytes goals_bench's crypto rows
 send, combined-stream wrapped); each goes through what `feedcli stream binance --channel ...`
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import pickle
 import pstats
 import statistics
 import sys
@@ -109,8 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=200_000, help="messages (default 200,000)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="one pass under cProfile: the top functions")
+    parser.add_argument(
+        "--frames-cache", type=Path, help="keep the frames here and read them back next time (callgrind: cheap set-up)"
+    )
     args = parser.parse_args(argv)
-    data = frames("trade" if args.channel == "trades" else "depth@100ms", args.n)
+    kind = "trade" if args.channel == "trades" else "depth@100ms"
+    cache = args.frames_cache
+    if cache is not None and cache.exists():
+        data = pickle.loads(cache.read_bytes())[: args.n]
+    else:
+        data = frames(kind, args.n)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(data))
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
