@@ -230,7 +230,7 @@ class EmitBook:
     ts_ms: int | None = None
 
     def record(self) -> dict[str, Any]:
-        return {"bids": [list(level) for level in self.bids], "asks": [list(level) for level in self.asks]}
+        return {"bids": list(map(list, self.bids)), "asks": list(map(list, self.asks))}
 
 
 @dataclass(frozen=True, slots=True)
