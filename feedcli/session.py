@@ -701,6 +701,23 @@ class Session:
             if not self._deliver(codec, request, response):
                 await self._backoff(2, None)  # an unreadable answer: never ask again at once
 
+    async def _make_calls_together(self, codec: Codec, requests: list[HttpRequest]) -> None:
+        """The calls a connected codec asked for, all at once, each answer delivered as it comes.
+
+        Beside a stream one after another would not do: twenty pairs' book snapshots would
+        each wait for the one before, and under a fast stream (picows reads a whole socket
+        buffer in one turn of the loop) each call takes many turns, so the last book synced
+        seconds after the first. The rate limiter still paces them (it charges each call as it
+        is made); a failure is raised once the others are done, as one after another would have.
+        """
+        if len(requests) == 1:
+            await self._make_calls(codec, requests)
+            return
+        results = await asyncio.gather(*(self._make_calls(codec, [r]) for r in requests), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
     async def _request_patiently(self, codec: Codec, request: HttpRequest) -> HttpResponse:
         """A call that waits out rate limits and retries itself, so calls already answered
         (the backfill of other pairs) are not made again; other failures end the attempt."""
@@ -729,7 +746,7 @@ class Session:
                         return
                     codec.wants_http = False
                     continue
-                await self._make_calls(codec, requests)
+                await self._make_calls_together(codec, requests)
         except asyncio.CancelledError:
             raise
         except (FeedError, OSError, asyncio.TimeoutError, RequestFailed) as exc:
