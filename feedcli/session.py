@@ -702,18 +702,23 @@ class Session:
                 await self._backoff(2, None)  # an unreadable answer: never ask again at once
 
     async def _make_calls_together(self, codec: Codec, requests: list[HttpRequest]) -> None:
-        """The calls a connected codec asked for, all at once, each answer delivered as it comes.
+        """The calls a connected codec asked for; book snapshots all at once, each answer
+        delivered as it comes, other calls one after another in their order, as before.
 
-        Beside a stream one after another would not do: twenty pairs' book snapshots would
-        each wait for the one before, and under a fast stream (picows reads a whole socket
-        buffer in one turn of the loop) each call takes many turns, so the last book synced
-        seconds after the first. The rate limiter still paces them (it charges each call as it
-        is made); a failure is raised once the others are done, as one after another would have.
+        Beside a stream one after another would not do for snapshots: twenty pairs' books
+        would each wait for the one before, and under a fast stream (picows reads a whole
+        socket buffer in one turn of the loop) each call takes many turns, so the last book
+        synced seconds after the first. Snapshots of different books do not depend on each
+        other; candle backfills and top-ups keep their order. The rate limiter still paces
+        them all (it charges each call as it is made); a failure is raised once the others
+        are done, as one after another would have.
         """
-        if len(requests) == 1:
+        snapshots = [r for r in requests if r.purpose == "snapshot"]
+        if len(snapshots) < 2:
             await self._make_calls(codec, requests)
             return
-        results = await asyncio.gather(*(self._make_calls(codec, [r]) for r in requests), return_exceptions=True)
+        await self._make_calls(codec, [r for r in requests if r.purpose != "snapshot"])
+        results = await asyncio.gather(*(self._make_calls(codec, [r]) for r in snapshots), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result

@@ -451,9 +451,9 @@ class ManyTopUpsCodec(TopUpCodec):
         return [DataEvent("test", "live", "s", None, recv, text)]
 
 
-def test_calls_asked_for_together_while_connected_are_made_together() -> None:
-    """Twenty pairs' snapshots must not each wait for the one before: the server answers none
-    until all three calls are in, so calls made one after another would get no answer."""
+def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -> None:
+    """Twenty pairs' book snapshots must not each wait for the one before: the server answers
+    none until all three calls are in, so calls made one after another would get no answer."""
 
     async def main() -> list[Event]:
         server = Server()
