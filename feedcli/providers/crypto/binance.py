@@ -186,14 +186,14 @@ def _fast(frame: bytes) -> Parsed | None:
     try:
         if kind is _DepthMsg:
             delta = BookDelta(event.s, _fast_levels(event.b), _fast_levels(event.a), event.U, event.u, None, event.E)
-            return Parsed(deltas=[delta])
+            return Parsed([], [], [], [delta])  # positional: no default factories to call
         if kind is _TradeMsg or kind is _AggTradeMsg:
             price, size = float(event.p), float(event.q)
             if not (0 <= price < _INF and 0 <= size < _INF):
                 return None
             ident = event.t if kind is _TradeMsg else event.a
             # the buyer made the resting order, so the seller took it
-            return Parsed(trades=[Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)])
+            return Parsed([Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)], [], [], [])
     except (ValueError, _NotFast):
         return None
     return Parsed()

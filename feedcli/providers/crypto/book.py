@@ -158,8 +158,8 @@ class L2Book:
         ask_prices = self._ask_prices[:n]
         # zip and map run in C: no Python step per level
         return (
-            list(zip(bid_prices, map(self._bids.__getitem__, bid_prices), strict=True)),
-            list(zip(ask_prices, map(self._asks.__getitem__, ask_prices), strict=True)),
+            list(zip(bid_prices, map(self._bids.__getitem__, bid_prices), strict=False)),
+            list(zip(ask_prices, map(self._asks.__getitem__, ask_prices), strict=False)),
         )
 
     def thin(self, depth: int) -> bool:

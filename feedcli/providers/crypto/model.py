@@ -119,21 +119,19 @@ class Trade:
     #: the exchange's trade id as it sends it (an int where it is a JSON number)
     id: str | int
     ts_ms: int | None = None
+    #: the trade id as a number where it is one (CONTRACT.md: `seq` where the id is a number);
+    #: worked out once here (the trade gate and the line both read it)
+    seq: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if self.price < 0 or self.size < 0:
             raise MalformedFrame(f"trade with a negative price or size: {self.price} {self.size}")
+        ident = self.id
+        self.seq = ident if isinstance(ident, int) else (int(ident) if ident.isdigit() else None)
 
     def record(self) -> dict[str, Any]:
         """The NDJSON `data` of a trade line."""
         return {"price": self.price, "size": self.size, "side": self.side, "id": self.id}
-
-    @property
-    def seq(self) -> int | None:
-        """The trade id as a number where it is one (CONTRACT.md: `seq` where the id is a number)."""
-        if isinstance(self.id, int):
-            return self.id
-        return int(self.id) if self.id.isdigit() else None
 
 
 @_PER_MESSAGE
