@@ -6,8 +6,9 @@ What it serves, as Binance documents it (feedcli/providers/binance.py cites the 
   with base and quote assets and a PRICE_FILTER (cryptofeed reads `filters[0].tickSize`);
 - `GET /api/v3/klines?symbol=&interval=&limit=[&endTime=]`: closed bars before the streamed one,
   oldest first;
-- `GET /api/v3/depth?symbol=&limit=`: the book every connection's depth diffs start from,
-  `lastUpdateId` just before the first diff's `U`;
+- `GET /api/v3/depth?symbol=&limit=`: the book as of now, as Binance answers: after the diffs
+  of the symbol that the latest connection streaming them has handed to its socket (before the
+  first diff, `lastUpdateId` = its `U` − 1, when none has);
 - `/ws` then `{"method":"SUBSCRIBE","params":[...],"id":N}`: answered `{"result":null,"id":N}`,
   then the named streams; `/ws/<stream>` and `/stream?streams=a/b` stream the named streams at
   once. Several streams go out one event of each in turn (20 pairs' trades on one connection).
@@ -16,9 +17,10 @@ Streams, by the part of the name after `@`: `kline_<interval>` (every event upda
 open bar, `x` false, so that a client that drops bars older than its newest keeps every one),
 `trade` and `aggTrade` (ids rising per symbol), `depth` and `depth@100ms` (diffs of a book on
 a fixed grid, `U`/`u` running on per symbol; see `DepthBook`). Each connection starts at the
-corpus's first event, so ids rise through a whole run only while the run is no longer than the
-corpus (`--distinct`): the trades and book rows make it as long as their runs; a cycled corpus
-would repeat ids (a client drops repeated trades and depth diffs, and waits).
+corpus's first event. A cycled corpus sends its depth diffs again with `U`/`u` moved on by what
+one pass covers (`DepthStream`), so they run on without end; trade ids rise through a run only
+while the run is no longer than the corpus (`--distinct`): the trades row makes it as long as
+its run (a client drops a repeated trade id, and waits).
 
 Frames: by default every event goes out wrapped as the combined stream wraps it,
 `{"stream":"btcusdt@kline_1m","data":{...}}`, on `/ws` too (what Binance does after
@@ -38,7 +40,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from loadgen import Corpus, HttpRequestHead
+from loadgen import ConnStats, Corpus, HttpRequestHead
 
 #: every bar of the corpus is this one (2025-11-14 12:00 UTC), an open 1m bar being updated
 BAR_START_MS = 1_763_121_600_000
@@ -209,6 +211,103 @@ def depth_snapshot(symbol: str, limit: int) -> dict[str, Any]:
     return DepthBook(symbol).snapshot(limit)
 
 
+class DepthStream:
+    """One symbol's diffs in a corpus, where they sit in it, and how their ids go on when it cycles.
+
+    The generator cycles a corpus without end (`--count 0`); a diff stream that started again at
+    its first ids would be dropped by every client as repeats (and the client would wait), so
+    each pass adds `span` (the ids one pass covers) to `U` and `u` (`renumbering`). The book
+    then goes on consistently: a diff sets levels to absolute sizes, so one whole pass applied
+    to the book at the corpus's end gives that same book again.
+    """
+
+    def __init__(self, symbol: str, diffs: list[dict[str, Any]], place: int, streams: int, frames: int) -> None:
+        self.symbol = symbol
+        self.diffs = diffs
+        self.place = place  # this stream's turn among the corpus's streams
+        self.streams = streams
+        self.frames = frames
+        self.span = diffs[-1]["u"] - diffs[0]["U"] + 1
+
+    def diffs_in(self, sent: int) -> int:
+        """How many of this symbol's diffs are among the first `sent` frames, every pass counted."""
+        passes, rest = divmod(sent, self.frames)
+        turns, extra = divmod(rest, self.streams)
+        return passes * len(self.diffs) + turns + (1 if self.place < extra else 0)
+
+    def last_id(self, applied: int) -> int:
+        """`u` of the diff number `applied` (1-based) through every pass: a snapshot's `lastUpdateId`."""
+        passes, rest = divmod(applied, len(self.diffs))
+        if rest == 0:
+            return FIRST_UPDATE_ID + passes * self.span
+        return self.diffs[rest - 1]["u"] + passes * self.span
+
+
+class DepthCursor:
+    """The book of a `DepthStream` as of some number of its diffs, moved on one way only."""
+
+    def __init__(self, stream: DepthStream) -> None:
+        self.stream = stream
+        self.applied = 0
+        first = depth_snapshot(stream.symbol, DEPTH_LEVELS)
+        self.bids = {price: qty for price, qty in first["bids"]}
+        self.asks = {price: qty for price, qty in first["asks"]}
+
+    def advance(self, to: int) -> None:
+        diffs = self.stream.diffs
+        for n in range(self.applied, to):
+            diff = diffs[n % len(diffs)]
+            for side, rows in ((self.bids, diff["b"]), (self.asks, diff["a"])):
+                for price, qty in rows:
+                    if float(qty) > 0:
+                        side[price] = qty
+                    else:
+                        side.pop(price, None)
+        self.applied = max(self.applied, to)
+
+    def snapshot(self, limit: int) -> dict[str, Any]:
+        bids = sorted(self.bids.items(), key=lambda row: -float(row[0]))[:limit]
+        asks = sorted(self.asks.items(), key=lambda row: float(row[0]))[:limit]
+        return {
+            "lastUpdateId": self.stream.last_id(self.applied),
+            "bids": [list(row) for row in bids],
+            "asks": [list(row) for row in asks],
+        }
+
+
+def depth_streams(names: tuple[str, ...], events: list[tuple[str, dict[str, Any]]]) -> dict[str, DepthStream]:
+    """The depth diff streams among `names` (a corpus of `events` taken in turn), by symbol."""
+    out = {}
+    for place, name in enumerate(names):
+        symbol, _, kind = name.partition("@")
+        if kind in ("depth", "depth@100ms"):
+            diffs = [e for s, e in events if s == name]
+            out[symbol.upper()] = DepthStream(symbol.upper(), diffs, place, len(names), len(events))
+    return out
+
+
+def renumbering(
+    messages: list[bytes], events: list[tuple[str, dict[str, Any]]], streams: dict[str, DepthStream]
+) -> list[list[tuple[int, int, int]]] | None:
+    """Where each message's `U` and `u` digits are, and what one pass adds to them (None: no diffs)."""
+    if not streams:
+        return None
+    by_name = {f"{s.lower()}@": stream for s, stream in streams.items()}
+    out: list[list[tuple[int, int, int]]] = []
+    for message, (name, event) in zip(messages, events, strict=True):
+        stream = by_name.get(name.partition("@")[0] + "@")
+        if stream is None or event.get("e") != "depthUpdate":
+            out.append([])
+            continue
+        spots = []
+        for key in (b'"U":', b'"u":'):
+            start = message.index(key) + len(key)
+            end = start + len(str(event[key.decode()[1]]))
+            spots.append((start, end, stream.span))
+        out.append(spots)
+    return out
+
+
 def events_for(stream: str, count: int) -> list[dict[str, Any]] | None:
     """The corpus of events of one stream name (`btcusdt@kline_1m`); None for a kind not served."""
     symbol, _, kind = stream.partition("@")
@@ -241,6 +340,12 @@ class BinanceSite:
         self.distinct = distinct
         self.combined_everywhere = combined_everywhere
         self._corpora: dict[tuple[str, bool], Corpus | None] = {}
+        #: the depth diffs in each corpus built, per symbol (by id: a Corpus is not hashable)
+        self._diffs: dict[int, dict[str, DepthStream]] = {}
+        #: per symbol, where the latest connection streaming its diffs is: what `depth` answers
+        self._depth_streams: dict[str, tuple[DepthStream, ConnStats]] = {}
+        #: per symbol, the book as of some number of diffs, moved on to serve each snapshot
+        self._depth_books: dict[str, DepthCursor] = {}
         self._routes: dict[str, Callable[[dict[str, list[str]]], tuple[int, bytes]]] = {
             "/api/v3/exchangeInfo": self.exchange_info,
             "/api/v3/klines": self.klines,
@@ -257,7 +362,10 @@ class BinanceSite:
                 self._corpora[key] = None
             else:
                 messages = [_dumps({"stream": s, "data": e} if combined else e) for s, e in events]
-                self._corpora[key] = Corpus.from_messages(messages)
+                streams = depth_streams(names, events)
+                corpus = Corpus.from_messages(messages, renumber=renumbering(messages, events, streams))
+                self._diffs[id(corpus)] = streams
+                self._corpora[key] = corpus
         return self._corpora[key]
 
     # -- the Site protocol -------------------------------------------------------------
@@ -277,6 +385,11 @@ class BinanceSite:
         if path.startswith("/ws/"):
             return self.corpus(path[len("/ws/") :].split("/")[0], self.combined_everywhere)
         return None  # /ws: wait for SUBSCRIBE
+
+    def streaming(self, corpus: Corpus, stats: ConnStats) -> None:
+        """Remember which connection streams which symbol's diffs, for `depth` to follow it."""
+        for symbol, stream in self._diffs.get(id(corpus), {}).items():
+            self._depth_streams[symbol] = (stream, stats)
 
     def on_text(self, payload: bytes) -> tuple[bytes | None, Corpus | None]:
         try:
@@ -356,9 +469,26 @@ class BinanceSite:
         return 200, _dumps(rows)
 
     def depth(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
-        """The snapshot every connection's diffs start from (each connection streams from its first)."""
+        """The book as of now, as Binance answers: after the diffs of the symbol that the latest
+        connection streaming them has sent so far (before the first, if none has).
+
+        A client that held every diff since its connection opened could sync with the book
+        before the first one, but one that dropped the oldest it held (feedcli holds 10,000 a
+        pair at most) or resyncs after a gap asks again and needs a newer snapshot, as Binance
+        would give it: a snapshot that never moved left such a client asking forever (under
+        picows, feedcli read more diffs than it holds while its first snapshots were on their way).
+        """
         symbol = query.get("symbol", [""])[0]
         if symbol not in SYMBOLS:
             return 400, _dumps({"code": -1121, "msg": "Invalid symbol."})
         limit = max(1, min(5000, int(query.get("limit", ["100"])[0])))
-        return 200, _dumps(depth_snapshot(symbol, limit))
+        entry = self._depth_streams.get(symbol)
+        if entry is None:
+            return 200, _dumps(depth_snapshot(symbol, limit))
+        stream, stats = entry
+        wanted = stream.diffs_in(stats.sent)
+        book = self._depth_books.get(symbol)
+        if book is None or book.stream is not stream or book.applied > wanted:
+            book = self._depth_books[symbol] = DepthCursor(stream)
+        book.advance(wanted)
+        return 200, _dumps(book.snapshot(limit))

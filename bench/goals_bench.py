@@ -451,8 +451,8 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
     sync, but one line for all the diffs it held while its snapshots were on their way, and
     cryptofeed holds none (it reads no further until each snapshot is in), so the generator
     streams on and each client stops at its own N: N book lines for feedcli, N diff callbacks
-    for cryptofeed; the corpus is long enough that no run reaches its end (a repeated id would
-    be dropped and the client would wait).
+    for cryptofeed. The generator's snapshots are the book as of the call and its diffs' ids go
+    on across passes of the corpus (binance_site.DepthStream), so a run may outlast the corpus.
     """
     from binance_site import SYMBOLS, BinanceSite
 

@@ -110,6 +110,9 @@ class Corpus:
     chunks: list[tuple[int, int, bytes]]
     #: where the timestamp placeholder starts inside each frame (paced mode patches it)
     stamp_at: list[int]
+    #: per frame, ids to move on at each new pass of a cycled corpus: (start, end, what one pass
+    #: adds) of their digits; empty: the corpus is sent again as it is
+    renumber: list[list[tuple[int, int, int]]] = field(default_factory=list)
 
     @classmethod
     def build(cls, count: int = 1000, seed: int = 7) -> Corpus:
@@ -117,8 +120,15 @@ class Corpus:
         return cls.from_messages(build_messages(count, seed), stamped=True)
 
     @classmethod
-    def from_messages(cls, messages: Sequence[bytes], *, stamped: bool = False) -> Corpus:
-        """Frames of `messages`; `stamped`: each holds STAMP_PLACEHOLDER (paced mode needs it)."""
+    def from_messages(
+        cls,
+        messages: Sequence[bytes],
+        *,
+        stamped: bool = False,
+        renumber: Sequence[list[tuple[int, int, int]]] | None = None,
+    ) -> Corpus:
+        """Frames of `messages`; `stamped`: each holds STAMP_PLACEHOLDER (paced mode needs it);
+        `renumber`: per message, (start, end, step) of ids that go on by `step` at each pass."""
         frames = [server_frame(m) for m in messages]
         chunks: list[tuple[int, int, bytes]] = []
         start = 0
@@ -129,7 +139,30 @@ class Corpus:
                 chunks.append((start, i + 1, b"".join(frames[start : i + 1])))
                 start, size = i + 1, 0
         stamp_at = [f.index(STAMP_PLACEHOLDER) for f in frames] if stamped else []
-        return cls(frames, chunks, stamp_at)
+        moves: list[list[tuple[int, int, int]]] = []
+        if renumber is not None:
+            for frame, message, spots in zip(frames, messages, renumber, strict=True):
+                head = len(frame) - len(message)
+                moves.append([(head + a, head + b, step) for a, b, step in spots])
+        return cls(frames, chunks, stamp_at, moves)
+
+    def pass_bytes(self, start: int, end: int, cycle: int) -> bytes:
+        """Frames `start`..`end` as the pass number `cycle` (0: the first) sends them."""
+        if not self.renumber or not cycle:
+            return b"".join(self.frames[start:end])
+        out = bytearray()
+        for frame, spots in zip(self.frames[start:end], self.renumber[start:end], strict=True):
+            if not spots:
+                out += frame
+                continue
+            moved = bytearray(frame)
+            for a, b, step in spots:
+                digits = str(int(moved[a:b]) + cycle * step).encode()
+                if len(digits) != b - a:  # a frame's length is in its header: never change it
+                    raise RuntimeError("a renumbered id outgrew its digits: use a longer corpus")
+                moved[a:b] = digits
+            out += moved
+        return bytes(out)
 
     def bytes_for(self, n: int) -> int:
         """Wire bytes of the first `n` messages the generator sends (for a raw reader)."""
@@ -168,6 +201,10 @@ class Site(Protocol):
     def on_text(self, payload: bytes) -> tuple[bytes | None, Corpus | None]:
         """A text frame from the client: (a text reply or None, the corpus to start streaming or None)."""
 
+    def streaming(self, corpus: Corpus, stats: ConnStats) -> None:
+        """A connection starts streaming `corpus`; `stats.sent` says how far it got, from then on
+        (a site whose REST answers follow the stream, Binance's depth snapshot, reads it)."""
+
 
 class HTSite:
     """HT: every WebSocket path streams the best-limit corpus; no REST."""
@@ -183,6 +220,9 @@ class HTSite:
 
     def on_text(self, payload: bytes) -> tuple[bytes | None, Corpus | None]:
         return None, None
+
+    def streaming(self, corpus: Corpus, stats: ConnStats) -> None:
+        pass
 
 
 # ---------------------------------------------------------------------- one connection
@@ -235,6 +275,7 @@ class Generator:
             def start(corpus: Corpus) -> None:
                 nonlocal sender
                 if sender is None:
+                    self.site.streaming(corpus, stats)
                     sender = asyncio.create_task(self._send(writer, stats, corpus))
 
             if corpus is not None:
@@ -310,16 +351,19 @@ class Generator:
             await writer.drain()
 
     async def _send_fast(self, writer: asyncio.StreamWriter, stats: ConnStats, corpus: Corpus) -> None:
-        """Whole pre-built chunks, cycled; only the last one is cut to end at `count`."""
-        frames = corpus.frames
+        """Whole pre-built chunks, cycled (ids the corpus says to renumber moved on at each
+        pass); only the last one is cut to end at `count`."""
         remaining = self.count or -1
         stats.first_write = time.time()
+        cycle = 0
         while remaining:
             for start, end, chunk in corpus.chunks:
                 n = end - start
                 if 0 < remaining < n:
-                    chunk = b"".join(frames[start : start + remaining])
+                    chunk = corpus.pass_bytes(start, start + remaining, cycle)
                     n = remaining
+                elif cycle and corpus.renumber:
+                    chunk = corpus.pass_bytes(start, end, cycle)
                 writer.write(chunk)
                 stats.sent += n
                 self.total_sent += n
@@ -329,6 +373,12 @@ class Generator:
                     if not remaining:
                         break
                 await writer.drain()
+                # drain() returns without yielding while the buffer is below its high-water
+                # mark, so a client that keeps up (picows) would have this loop run forever
+                # without a turn for anything else: another connection's REST call (the depth
+                # snapshot the client waits for), its SUBSCRIBE, its ping, its close
+                await asyncio.sleep(0)
+            cycle += 1
         await writer.drain()
 
     async def _send_paced(self, writer: asyncio.StreamWriter, stats: ConnStats, corpus: Corpus) -> None:

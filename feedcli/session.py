@@ -670,14 +670,17 @@ class Session:
     async def _request(self, codec: Codec, request: HttpRequest) -> HttpResponse:
         """One HTTP call for a codec; rate limits, redirects and failures raise RequestFailed
         (never handed on), a certificate that does not verify raises ProviderError."""
-        assert self._rest is not None
+        rest = self._rest
+        assert rest is not None
         try:
-            response = await self._rest.request(request)
+            response = await rest.request(request)
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
         finally:
+            # `rest`, not `self._rest`: the run may have closed it (None) while this call was
+            # cancelled, and the note below must not turn the cancellation into an AttributeError
             limiter = self._opt.rest_limiter
-            if self._rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
+            if rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
                 # many pairs' backfills or snapshots: say why they come slowly, now and then
                 self._report.limited(
                     "pacing",
@@ -699,6 +702,28 @@ class Session:
             response = await self._request_patiently(codec, request)
             if not self._deliver(codec, request, response):
                 await self._backoff(2, None)  # an unreadable answer: never ask again at once
+
+    async def _make_calls_together(self, codec: Codec, requests: list[HttpRequest]) -> None:
+        """The calls a connected codec asked for; book snapshots all at once, each answer
+        delivered as it comes, other calls one after another in their order, as before.
+
+        Beside a stream one after another would not do for snapshots: twenty pairs' books
+        would each wait for the one before, and under a fast stream (picows reads a whole
+        socket buffer in one turn of the loop) each call takes many turns, so the last book
+        synced seconds after the first. Snapshots of different books do not depend on each
+        other; candle backfills and top-ups keep their order. The rate limiter still paces
+        them all (it charges each call as it is made); a failure is raised once the others
+        are done, as one after another would have.
+        """
+        snapshots = [r for r in requests if r.purpose == "snapshot"]
+        if len(snapshots) < 2:
+            await self._make_calls(codec, requests)
+            return
+        await self._make_calls(codec, [r for r in requests if r.purpose != "snapshot"])
+        results = await asyncio.gather(*(self._make_calls(codec, [r]) for r in snapshots), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _request_patiently(self, codec: Codec, request: HttpRequest) -> HttpResponse:
         """A call that waits out rate limits and retries itself, so calls already answered
@@ -728,7 +753,7 @@ class Session:
                         return
                     codec.wants_http = False
                     continue
-                await self._make_calls(codec, requests)
+                await self._make_calls_together(codec, requests)
         except asyncio.CancelledError:
             raise
         except (FeedError, OSError, asyncio.TimeoutError, RequestFailed) as exc:

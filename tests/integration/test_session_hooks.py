@@ -437,3 +437,50 @@ def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
     data = [(e.channel, e.data) for e in events if isinstance(e, DataEvent)]
     assert data == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
     assert not controls(events, "disconnected")
+
+
+class ManyTopUpsCodec(TopUpCodec):
+    """Asks for three calls at once when the stream says `need` (a book snapshot per pair)."""
+
+    def parse(self, frame: Frame, recv: str) -> list[Event]:
+        text = frame.decode() if isinstance(frame, bytes) else frame
+        if text == "need":
+            self.queued += [HttpRequest("GET", f"{self.base}/top-up/{k}", purpose="snapshot") for k in range(3)]
+            self.wants_http = True
+            return []
+        return [DataEvent("test", "live", "s", None, recv, text)]
+
+
+def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -> None:
+    """Twenty pairs' book snapshots must not each wait for the one before: the server answers
+    none until all three calls are in, so calls made one after another would get no answer."""
+
+    async def main() -> list[Event]:
+        server = Server()
+        arrived: list[str] = []
+        all_in = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            arrived.append(request.match_info["k"])
+            if len(arrived) == 3:
+                all_in.set()
+            await asyncio.wait_for(all_in.wait(), 5)
+            return web.Response(text=request.match_info["k"])
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_str("need")
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/top-up/{k}", top_up)
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            _, events, run_for = collect(lambda: ManyTopUpsCodec(server.url))
+            await run_for(1.5)
+        return events
+
+    events = asyncio.run(main())
+    assert sorted(e.data for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == ["0", "1", "2"]

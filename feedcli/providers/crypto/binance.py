@@ -39,12 +39,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 
 from feedcli.errors import MalformedFrame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
+    Level,
     Parsed,
     SnapshotRequest,
     Ticker,
@@ -111,11 +113,100 @@ def book_ticker_stream(symbol: str) -> str:
 
 
 # ------------------------------------------------------------------ parsing
+# The hot path: trades and depth diffs decoded by msgspec straight into the fields a line needs
+# (C, no dict of the whole message, no per-field checks in Python), the numbers turned into
+# floats here. Whatever it does not take (another message kind, an unexpected type, a number
+# that is not a finite non-negative decimal) goes the general way below, which is the reference:
+# the fast path only ever answers what the general one would (tests/unit/providers/crypto).
+_INF = float("inf")
+
+
+class _TradeMsg(msgspec.Struct, tag_field="e", tag="trade"):
+    s: str
+    t: int
+    p: str
+    q: str
+    T: int
+    m: bool
+
+
+class _AggTradeMsg(msgspec.Struct, tag_field="e", tag="aggTrade"):
+    s: str
+    a: int
+    p: str
+    q: str
+    T: int
+    m: bool
+
+
+class _DepthMsg(msgspec.Struct, tag_field="e", tag="depthUpdate"):
+    s: str
+    U: int
+    u: int
+    E: int
+    b: list[tuple[str, str]]
+    a: list[tuple[str, str]]
+
+
+class _KlineMsg(msgspec.Struct, tag_field="e", tag="kline"):
+    """A kline on the same connection: nothing for these channels (the candle parser reads it)."""
+
+
+_Event = _TradeMsg | _AggTradeMsg | _DepthMsg | _KlineMsg
+
+
+class _Combined(msgspec.Struct):
+    stream: str
+    data: _Event
+
+
+_decode_combined = msgspec.json.Decoder(_Combined).decode
+_decode_event = msgspec.json.Decoder(_Event).decode
+
+
+class _NotFast(Exception):
+    """The fast path declines: the general parser decides."""
+
+
+def _fast_levels(rows: list[tuple[str, str]]) -> list[Level]:
+    out = [(float(price), float(size)) for price, size in rows]
+    for price, size in out:
+        if not (0 <= price < _INF and 0 <= size < _INF):  # also false for NaN
+            raise _NotFast
+    return out
+
+
+def _fast(frame: bytes) -> Parsed | None:
+    """The message as `parse` would give it, or None where the general parser must look."""
+    try:
+        event = _decode_combined(frame).data if frame.startswith(b'{"stream":') else _decode_event(frame)
+    except msgspec.DecodeError:
+        return None
+    kind = type(event)
+    try:
+        if kind is _DepthMsg:
+            delta = BookDelta(event.s, _fast_levels(event.b), _fast_levels(event.a), event.U, event.u, None, event.E)
+            return Parsed([], [], [], [delta])  # positional: no default factories to call
+        if kind is _TradeMsg or kind is _AggTradeMsg:
+            price, size = float(event.p), float(event.q)
+            if not (0 <= price < _INF and 0 <= size < _INF):
+                return None
+            ident = event.t if kind is _TradeMsg else event.a
+            # the buyer made the resting order, so the seller took it
+            return Parsed([Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)], [], [], [])
+    except (ValueError, _NotFast):
+        return None
+    return Parsed()
+
+
 def parse(frame: bytes | str) -> Parsed:
     """One WebSocket message, raw (`/ws`) or combined (`/stream`), into neutral objects.
 
     Messages that are none of these (subscription answers, klines) give an empty Parsed.
     """
+    fast = _fast(frame.encode() if isinstance(frame, str) else frame)
+    if fast is not None:
+        return fast
     try:
         message = orjson.loads(frame)
     except orjson.JSONDecodeError as exc:

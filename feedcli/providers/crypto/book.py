@@ -113,12 +113,23 @@ class L2Book:
             del prices[bisect_left(prices, price)]
 
     def update(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
-        """Apply one update message's levels, in the order sent."""
-        set_bid, set_ask = self.set_bid, self.set_ask
+        """Apply one update message's levels, in the order sent.
+
+        A new size for a level the book holds, the most common change, is stored here without
+        the call to `set_bid`/`set_ask` (the hot path of every book line).
+        """
+        sizes = self._bids
         for price, size in bids:
-            set_bid(price, size)
+            if size > 0 and price in sizes:
+                sizes[price] = size
+            else:
+                self.set_bid(price, size)
+        sizes = self._asks
         for price, size in asks:
-            set_ask(price, size)
+            if size > 0 and price in sizes:
+                sizes[price] = size
+            else:
+                self.set_ask(price, size)
 
     def _trim_bids(self) -> None:
         cap, prices = self.cap, self._bid_prices
@@ -142,12 +153,19 @@ class L2Book:
     # ------------------------------------------------------------------ reading
     def top(self, n: int) -> tuple[list[Level], list[Level]]:
         """The best `n` levels of each side, best first."""
-        bid_sizes, ask_sizes = self._bids, self._asks
         bid_prices = self._bid_prices[-n:] if n > 0 else []
         bid_prices.reverse()
+        ask_prices = self._ask_prices[:n]
+        # zip and map run in C: no Python step per level
         return (
-            [(price, bid_sizes[price]) for price in bid_prices],
-            [(price, ask_sizes[price]) for price in self._ask_prices[:n]],
+            list(zip(bid_prices, map(self._bids.__getitem__, bid_prices), strict=False)),
+            list(zip(ask_prices, map(self._asks.__getitem__, ask_prices), strict=False)),
+        )
+
+    def thin(self, depth: int) -> bool:
+        """Whether a truncated side knows fewer than `depth` levels (see the horizon above)."""
+        return (self.bid_floor is not None and len(self._bid_prices) < depth) or (
+            self.ask_ceiling is not None and len(self._ask_prices) < depth
         )
 
     def known(self) -> tuple[int, int]:

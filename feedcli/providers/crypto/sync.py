@@ -106,8 +106,7 @@ class BookSync(ABC):
     def _thin(self) -> bool:
         """Whether a truncated side knows fewer levels than a line must show."""
         assert self._book is not None
-        (bids, asks), (cut_bids, cut_asks) = self._book.known(), self._book.truncated
-        return (cut_bids and bids < self.depth) or (cut_asks and asks < self.depth)
+        return self._book.thin(self.depth)
 
 
 # ====================================================================== REST snapshot + ranges
@@ -190,15 +189,20 @@ class RangeSync(BookSync):
         return [FetchSnapshot(request, reason)]
 
     def _apply(self, delta: BookDelta) -> list[Action]:
-        assert self._book is not None
-        if delta.last <= self._seq:
+        book = self._book
+        assert book is not None
+        seq = self._seq
+        if delta.last <= seq:
             return []  # a repeat, or older than the book
-        if delta.first > self._seq + 1:
-            missed = delta.first - self._seq - 1
-            return self._lose(f"{missed} update(s) missed: ids {delta.first}..{delta.last} after {self._seq}", delta)
-        self.apply_levels(self._book, delta, self._seq)
+        if delta.first > seq + 1:
+            missed = delta.first - seq - 1
+            return self._lose(f"{missed} update(s) missed: ids {delta.first}..{delta.last} after {seq}", delta)
+        self.apply_levels(book, delta, seq)
         self._seq = delta.last
-        return self._emit(delta.ts_ms)
+        if book.crossed() or book.thin(self.depth):
+            return self._emit(delta.ts_ms)  # the rare ways: a gap, or a refresh of the horizon
+        bids, asks = book.top(self.depth)
+        return [EmitBook(delta.last, bids, asks, delta.ts_ms)]  # what _emit answers, in one step
 
     def _emit(self, ts_ms: int | None) -> list[Action]:
         assert self._book is not None

@@ -313,3 +313,56 @@ def test_format_number_is_exact_and_never_exponential(value: float) -> None:
 def test_malformed_messages_are_refused_with_malformed_frame(frame: bytes) -> None:
     with pytest.raises(MalformedFrame):
         binance.parse(frame)
+
+
+def _general(frame: bytes) -> Any:
+    """What the general (orjson) parser gives, or the MalformedFrame it raises."""
+    message = orjson.loads(frame)
+    stream = None
+    if isinstance(message, dict) and "stream" in message and "data" in message:
+        stream, message = message["stream"], message["data"]
+    try:
+        return binance.parse_payload(message, stream)
+    except MalformedFrame as exc:
+        return type(exc)
+
+
+def _either(frame: bytes) -> Any:
+    try:
+        return binance.parse(frame)
+    except MalformedFrame as exc:
+        return type(exc)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        doc("binance", "trade"),
+        doc("binance", "aggTrade"),
+        doc("binance", "depthUpdate"),
+        doc("binance", "bookTicker"),
+        orjson.dumps(binance.combined("bnbbtc@trade", raw("binance", "trade"))),
+        orjson.dumps(binance.combined("bnbbtc@depth@100ms", raw("binance", "depthUpdate"))),
+        b'{"stream":"x@kline_1m","data":{"e":"kline","E":1,"s":"X","k":{}}}',
+        b'{"e":"trade","E":1,"s":"X","t":7,"p":"1.5","q":"2","T":3,"m":false,"M":true}',
+        b'{"e":"trade","s":"X","t":"7","p":"1.5","q":"2","T":3,"m":false}',  # an id as digits
+        b'{"e":"trade","s":"X","t":7,"p":1.5,"q":2,"T":3,"m":false}',  # numbers, not strings
+        b'{"e":"trade","s":"X","t":7,"p":"inf","q":"2","T":3,"m":false}',
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":"true"}',
+        b'{"e":"trade","s":"X","t":true,"p":"1","q":"2","T":3,"m":true}',
+        b'{"e":"aggTrade","s":"X","a":7,"p":"-1","q":"2","T":3,"m":true}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[["1","2","3"]],"a":[]}',  # an extra column
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[["1","nan"]],"a":[]}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[["1","Infinity"]],"a":[]}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[],"a":[["-1","2"]]}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[],"a":[["x","2"]]}',
+        b'{"data":{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true},"stream":"x@trade"}',
+        b'{"result":null,"id":1}',
+    ],
+)
+def test_the_fast_binance_parser_answers_what_the_general_one_does(frame: bytes) -> None:
+    """Trades and depth diffs are decoded by msgspec; anything it declines goes the general way.
+
+    The general parser is the reference: same objects, or the same refusal.
+    """
+    assert _either(frame) == _general(frame)
