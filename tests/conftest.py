@@ -11,16 +11,22 @@ import pytest
 from feedcli import terminal
 from tests.support.cli import Simulator, feedcli_env
 
+#: the stop signals' dispositions the test process started with: `nohup make test` (or a CI
+#: runner that does the same) starts it with SIGHUP ignored, and a test must not turn that into
+#: "a SIGHUP kills the pytest worker" behind the back of a test that sends one
+_STARTED_WITH = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
 
 @pytest.fixture(autouse=True)
 def _default_signal_dispositions() -> Iterator[None]:
     """Undo what an in-process run leaves behind: feedcli ignores SIGINT/SIGTERM/SIGHUP once a
     run has flushed (runner.ignore_stop_signals), and an ignored signal is inherited by every
-    process started later. A broker started after that would shrug off SIGTERM."""
+    process started later. A broker started after that would shrug off SIGTERM. Each goes back
+    to what the process started with."""
     yield
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(sig) == signal.SIG_IGN:
-            signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+    for sig, started in _STARTED_WITH.items():
+        if signal.getsignal(sig) != started and started is not None:
+            signal.signal(sig, started)
     terminal.reset()  # a test that lost its (pretend) terminal does not lose the next test's
 
 

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from feedcli import terminal
+from feedcli import runner, terminal
 from feedcli.errors import FeedError
 from feedcli.runner import Ending, run_until_done, serve_until_done
 from feedcli.sinks.base import StopStream
@@ -135,6 +135,14 @@ def test_a_run_on_the_terminal_ends_when_anyone_finds_the_terminal_gone(monkeypa
     assert run(work, on_terminal=True) == (Ending.TERMINAL, ["work stopped", "close"])
 
 
+@pytest.fixture
+def hup_not_ignored_at_start(monkeypatch) -> None:
+    """These tests are about a process started with SIGHUP not ignored, whatever this one was
+    started with (`nohup make test` ignores it: runner reads that once, at import)."""
+    monkeypatch.setattr(runner, "_HUP_IGNORED", False)
+
+
+@pytest.mark.usefixtures("hup_not_ignored_at_start")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_each_stop_signal_ends_the_run_cleanly_and_is_ignored_afterwards(sig: int) -> None:
     async def signalled(steps: list[str]) -> None:
@@ -145,6 +153,7 @@ def test_each_stop_signal_ends_the_run_cleanly_and_is_ignored_afterwards(sig: in
     assert signal.getsignal(sig) == signal.SIG_IGN  # a late one cannot kill the process while it exits
 
 
+@pytest.mark.usefixtures("hup_not_ignored_at_start")
 @pytest.mark.parametrize(("second", "exits"), [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGHUP, False)])
 def test_a_second_sigint_or_sigterm_exits_at_once_a_repeated_sighup_does_not(monkeypatch, second, exits) -> None:
     """A second Ctrl-C is an impatient user; a second SIGHUP is the kernel's hangup, then the shell's."""
@@ -169,3 +178,16 @@ def test_a_second_sigint_or_sigterm_exits_at_once_a_repeated_sighup_does_not(mon
     said = f"feedcli: second {second.name}: exiting without flushing what is left"
     assert exit_codes == ([0] if exits else [])
     assert steps == (["work stopped", said, "close"] if exits else ["work stopped", "close"])
+
+
+def test_a_process_started_with_sighup_ignored_keeps_ignoring_it(monkeypatch) -> None:
+    """`nohup feedcli record ...`: the user asked for the run to outlive the terminal."""
+    monkeypatch.setattr(runner, "_HUP_IGNORED", True)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup left it (conftest restores it after)
+
+    async def outlives_a_hangup(steps: list[str]) -> None:
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.sleep(0.05)  # a handler, had one been installed, would have ended the run
+        steps.append("work")
+
+    assert run(outlives_a_hangup) == (Ending.DONE, ["work", "close"])
