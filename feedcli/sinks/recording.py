@@ -303,13 +303,7 @@ class RecordingWriter(Batching):
             raise FeedError("the recording is not open")
         line = _dumps(event.to_dict(), option=_NEWLINE)  # encode_line, without the call
         if self._rotating:
-            due = part.rotate_at is not None and time.time() >= part.rotate_at
-            if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, len(line))):
-                part = self._rotate()
-            if self._error is not None:
-                raise self._error
-            if part is None:
-                raise FeedError("the recording is not open")
+            part = self._part_for(part, len(line))
         self._buf += line
         part.lines += 1
         self._lines += 1
@@ -317,10 +311,7 @@ class RecordingWriter(Batching):
             self.messages += 1
         else:
             self._note_control(event)
-        if len(self._buf) >= FLUSH_AT or not self._scheduled:
-            self._later()  # the only call here that can fail a write
-            if self._error is not None:
-                raise self._error
+        self._flush_if_due()
 
     def emit_lines(self, lines: Sequence[bytes]) -> None:
         """Data lines codecs made themselves (the line path, `Codec.line`), as they are; each
@@ -339,26 +330,34 @@ class RecordingWriter(Batching):
         part.lines += count
         self._lines += count
         self.messages += count
-        if len(self._buf) >= FLUSH_AT or not self._scheduled:
-            self._later()
-            if self._error is not None:
-                raise self._error
+        self._flush_if_due()
 
     def _rotating_data_line(self, line: bytes) -> None:
         """`emit`'s work for one finished data line, when parts rotate."""
         part = self._part
         assert part is not None
+        part = self._part_for(part, len(line))
+        self._buf += line
+        part.lines += 1
+        self._lines += 1
+        self.messages += 1
+        self._flush_if_due()
+
+    def _part_for(self, part: _Part, size: int) -> _Part:
+        """The part a line of `size` bytes goes to: a new one when the interval is over or the
+        line would take the current one past --rotate-size (a part holds one line at least)."""
         due = part.rotate_at is not None and time.time() >= part.rotate_at
-        if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, len(line))):
+        if due or (self.rotate_size is not None and part.lines and self._would_overflow(part, size)):
             part = self._rotate()
         if self._error is not None:
             raise self._error
         if part is None:
             raise FeedError("the recording is not open")
-        self._buf += line
-        part.lines += 1
-        self._lines += 1
-        self.messages += 1
+        return part
+
+    def _flush_if_due(self) -> None:
+        """Schedule the write (a full buffer, or none scheduled yet): the only step of an emit
+        that can fail a write, whose error is raised to the emitter."""
         if len(self._buf) >= FLUSH_AT or not self._scheduled:
             self._later()
             if self._error is not None:
