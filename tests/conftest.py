@@ -11,9 +11,18 @@ import pytest
 from feedcli import terminal
 from tests.support.cli import Simulator, feedcli_env
 
-#: the stop signals' dispositions the test process started with: `nohup make test` (or a CI
-#: runner that does the same) starts it with SIGHUP ignored, and a test must not turn that into
-#: "a SIGHUP kills the pytest worker" behind the back of a test that sends one
+
+def _hangup_ignored_here(signum: int, frame: object) -> None:
+    """SIGHUP in a test process started by `nohup make test` (or a CI runner that ignores it)."""
+
+
+# nohup's SIG_IGN would be inherited by every feedcli the tests start (an ignored signal outlives
+# exec), so the tests of hangups would test nohup instead; a handler of our own keeps this
+# process alive through a hangup as nohup meant, and exec gives every child SIGHUP's default
+if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, _hangup_ignored_here)
+
+#: the stop signals' dispositions this process runs its tests with, put back after each test
 _STARTED_WITH = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
 
 
