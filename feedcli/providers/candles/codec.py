@@ -111,6 +111,9 @@ class _Backfill:
 class CandleCodec(Codec):
     """One connection (or one poller) for some of a run's pairs."""
 
+    #: every data event here (and in MarketCodec) is made with its kind: no stamping needed
+    stamps_kind = True
+
     def __init__(self, feed: CandleFeed, symbols: tuple[str, ...]) -> None:
         self.feed = feed
         self.ex = feed.exchange
