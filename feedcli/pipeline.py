@@ -126,7 +126,7 @@ async def run(
     emit_lines: EmitLines | None = None
     if len(receivers) == 1:  # the common case: hand events straight to the one consumer
         (emit, emit_lines), pressure = _single(receivers[0], limit), receivers[0].pressure
-    emit = stamped(emit)
+    emit_as_is, emit = emit, stamped(emit)  # the first for codecs that stamp `kind` themselves
     reporter = Reporter(note, connection_notes=connection_notes)
     sessions = [
         Session(
@@ -137,6 +137,7 @@ async def run(
             reporter=reporter,
             on_malformed=on_malformed,
             emit_lines=emit_lines,
+            emit_as_is=emit_as_is,
         )
         for f in codec_factories
     ]

@@ -173,10 +173,15 @@ class Session:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         transport: str | None = None,
         emit_lines: Callable[[Sequence[bytes]], None] | None = None,
+        emit_as_is: Callable[[Event], None] | None = None,
     ) -> None:
         self._new_codec = new_codec
         self._transport = transport
         self._emit = emit
+        #: `emit` without its kind stamping (`vocabulary.stamped`), for a codec that stamps
+        #: every data event itself (`Codec.stamps_kind`); None: `emit` for every codec
+        self._emit_stamping = emit
+        self._emit_as_is = emit_as_is
         #: the line path: where a codec's finished data lines go (`Codec.line`), None for none
         self._emit_lines = emit_lines
         self._opt = options or SessionOptions()
@@ -253,6 +258,8 @@ class Session:
         connected_before = False
         while True:
             codec = self._new_codec()
+            as_is = self._emit_as_is
+            self._emit = as_is if as_is is not None and codec.stamps_kind else self._emit_stamping
             if codec.finished:  # e.g. a replay that has already ended: nothing to open
                 return
             if codec.polling:

@@ -85,6 +85,9 @@ class Codec(ABC):
     #: seconds between `on_timer` calls while connected (None: no timer). Read again
     #: after every call, so a codec may set it once the server has said its rate.
     timer_interval: float | None = None
+    #: True when every data event the codec makes carries its `kind` already: the engine then
+    #: hands its events on without `vocabulary.stamped`'s look-up (one call a message fewer)
+    stamps_kind: bool = False
     #: the line path, for a codec that can write a message's NDJSON data line itself (kind
     #: included) without building its events: `line(frame, recv)` gives the finished line
     #: (`\n` included), or None for any message it cannot vouch for, which then goes through

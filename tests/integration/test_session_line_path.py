@@ -156,3 +156,23 @@ def test_the_limit_counts_lines_and_events_and_stops_at_it(limit: int) -> None:
             emit(DataEvent("test", "c", "s", None, "r", f"E{i}"))
     assert len(out.got) == limit
     assert out.got == [x for i in range(100) for x in (f"L{i}a", f"L{i}b", f"L{i}c", f"E{i}")][:limit]
+
+
+@pytest.mark.parametrize("stamps", [True, False])
+def test_a_codec_that_stamps_kind_itself_has_its_events_handed_on_as_they_are(
+    monkeypatch: pytest.MonkeyPatch, stamps: bool
+) -> None:
+    """`Codec.stamps_kind`: its events skip the stamping `emit` (vocabulary.stamped) for
+    `emit_as_is`; a codec without it keeps the stamping one."""
+    monkeypatch.setattr(Lines, "stamps_kind", stamps)
+    frames = [f"E{i}" for i in range(20)]
+    stamping, as_is = Out(), Out()
+    session = Session(lambda: Lines(""), stamping.emit, options=FAST, emit_as_is=as_is.emit)
+
+    async def handler(ws: ServerConnection) -> None:
+        for frame in frames:
+            await ws.send(frame.encode())
+        await ws.close(1000, "all sent")
+
+    asyncio.run(_serve(handler, session))
+    assert (as_is.got, stamping.got) == ((frames, []) if stamps else ([], frames))

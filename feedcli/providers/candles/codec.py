@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import orjson
+
 from feedcli import progress
 from feedcli.errors import FeedError, MalformedFrame, SubscriptionError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_ms_iso
@@ -109,6 +111,9 @@ class _Backfill:
 class CandleCodec(Codec):
     """One connection (or one poller) for some of a run's pairs."""
 
+    #: every data event here (and in MarketCodec) is made with its kind: no stamping needed
+    stamps_kind = True
+
     def __init__(self, feed: CandleFeed, symbols: tuple[str, ...]) -> None:
         self.feed = feed
         self.ex = feed.exchange
@@ -137,6 +142,13 @@ class CandleCodec(Codec):
         self._streaming: set[str] = set()
         #: the exchange's hot path, where it has one (Exchange.quick_candle)
         self._quick = None if type(self.ex).quick_candle is Exchange.quick_candle else self.ex.quick_candle
+        if self._quick is not None and type(self) is CandleCodec and not self.polling:
+            # the engine's line path (Codec.line): a streamed candle's line without its event
+            # (a MarketCodec reads its other channels first: parse alone)
+            self.line = self._line
+            self._heads: dict[str, bytes] = {}
+            self._recv = ""
+            self._recv_part = b""
 
     # -- before connecting -------------------------------------------------------------
 
@@ -345,6 +357,50 @@ class CandleCodec(Codec):
         if parsed.unknown:
             out.append(ControlEvent(self.provider, "unknown", recv, {}))
         return out
+
+    def _line(self, frame: Frame, recv: str) -> bytes | None:
+        """The NDJSON line `parse` and the writer would make of a streamed candle (the same
+        bytes), for a candle admitted without anything else to do: an update of the newest bar
+        or the next bar of a symbol this connection streams already. None for everything else
+        (another message, a repeat to drop, a first candle, a gap to top up), with nothing
+        changed, so that `parse` reads it as if this had not looked."""
+        quick = self._quick
+        if quick is None:
+            return None
+        got = quick(frame)
+        if got is None:
+            return None
+        symbol, start_ms, closed, ts, data = got
+        feed = self.feed
+        head = self._heads.get(symbol)
+        if head is None:
+            pair = feed.pair_of.get(symbol)
+            if pair is None:
+                return None
+            head = self._heads[symbol] = (
+                b'{"provider":'
+                + orjson.dumps(self.provider)
+                + b',"channel":"candles","symbol":'
+                + orjson.dumps(pair)
+                + b',"ts":"'
+            )
+        if symbol not in self._streaming:
+            return None
+        newest = feed.newest.get(symbol)
+        if newest is None or start_ms <= feed.closed_upto.get(symbol, -1):
+            return None  # written closed already: parse drops it
+        if start_ms != newest:
+            if start_ms < newest:
+                return None  # superseded: parse drops it
+            if start_ms > newest + feed.interval_ms and feed.request.interval != "1M":
+                return None  # bars skipped: parse asks for them over REST
+            feed.newest[symbol] = start_ms  # the next bar (admit_bar, in short)
+        if closed:
+            feed.closed_upto[symbol] = start_ms
+        if recv is not self._recv:
+            self._recv = recv
+            self._recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"candle","data":'
+        return b"".join((head, ts.encode(), self._recv_part, orjson.dumps(data), b"}\n"))
 
     def _streamed(self, symbol: str, start_ms: int, closed: bool | None) -> str | None:
         """The pair of a streamed candle to write, or None (not ours, or not news); fetches

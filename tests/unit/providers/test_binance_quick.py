@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedcli.errors import MalformedFrame
-from feedcli.events import epoch_ms_iso
+from feedcli.events import encode_line, epoch_ms_iso
 from feedcli.providers import binance
 from feedcli.providers.candles import CandleCodec
 from tests.faults.fuzzing import FUZZ, byte_mutation
@@ -320,3 +320,87 @@ def test_a_repeat_of_a_closed_bar_and_of_an_older_bar_writes_nothing() -> None:
     assert len(fast.parse(compact(kline(BAR + MINUTE)), RECV)) == 1
     assert fast.parse(compact(kline(BAR)), RECV) == []  # superseded
     assert fast.parse(compact(kline(symbol="XRPUSDT")), RECV) == []  # not asked for
+
+
+# ----------------------------------------------------------------------------- the line path
+
+
+def recv_of(i: int) -> str:
+    """A reception time that changes every few messages, as one socket read's stamp does."""
+    return f"2025-11-14T08:30:{i // 7 % 60:02d}.{i:06d}Z"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_line_path_writes_the_bytes_of_parse_and_the_writer_and_keeps_the_same_state(seed: int) -> None:
+    """`CandleCodec.line` (the engine's line path) beside `parse` with the general reader: the
+    same bytes as the writer makes of parse's events (encode_line), the same admission, the same
+    top-ups asked; a message it leaves (None) changed nothing, so `parse` reads it as usual."""
+    rng = random.Random(seed)
+    frames = stream_of_events(rng, 600)
+    frames += [frame.decode() for frame in stream_of_events(rng, 100)]  # text, as over aiohttp
+    lined, slow = codec(quick=True), codec(quick=False)
+    assert lined.line is not None
+    for c in (lined, slow):
+        c.pending_requests(1.8e9)
+    took = left = 0
+    for i, frame in enumerate(frames):
+        recv = recv_of(i)
+        line = lined.line(frame, recv)
+        if line is None:
+            left += 1
+            lines = [encode_line(e) for e in lined.parse(frame, recv)]
+        else:
+            took += 1
+            lines = [line]
+        assert lines == [encode_line(e) for e in slow.parse(frame, recv)], frame
+        assert lined.wants_http == slow.wants_http
+        assert lined.take_outgoing() == slow.take_outgoing() == []
+        assert (lined.feed.newest, lined.feed.closed_upto) == (slow.feed.newest, slow.feed.closed_upto), frame
+        assert lined._streaming == slow._streaming
+        assert [(f.symbol, f.wanted, f.since_ms) for f in lined._fills] == [
+            (f.symbol, f.wanted, f.since_ms) for f in slow._fills
+        ]
+    assert took > len(frames) // 5 and left > len(frames) // 5, (took, left)  # both ways, often
+    assert lined._fills, "the generated stream has gaps: top-ups were asked"
+
+
+def test_the_line_path_leaves_to_parse_what_is_not_a_plain_update() -> None:
+    c = codec(quick=True)
+    c.pending_requests(1.8e9)
+    first = compact(kline(BAR))
+    assert c.line(first, RECV) is None  # the first candle of a symbol: parse (a top-up may follow)
+    assert len(c.parse(first, RECV)) == 1
+    assert c.line(compact(kline(BAR, closed=True)), RECV) is not None
+    assert c.line(compact(kline(BAR, closed=True)), RECV) is None  # written closed already
+    assert c.line(compact(kline(BAR + MINUTE)), RECV) is not None  # the next bar
+    assert c.line(compact(kline(BAR)), RECV) is None  # superseded
+    assert c.line(compact(kline(BAR + 3 * MINUTE)), RECV) is None  # bars skipped
+    assert c.line(compact(kline(symbol="XRPUSDT")), RECV) is None  # not asked for
+    assert c.line(b'{"result":null,"id":1}', RECV) is None
+    assert c.feed.newest["BTCUSDT"] == BAR + MINUTE and not c.wants_http
+    line = c.line(compact(kline(BAR + MINUTE, event=BAR + MINUTE + 5)), RECV)
+    assert line is not None and orjson.loads(line) == {
+        "provider": "binance",
+        "channel": "candles",
+        "symbol": "BTC-USDT",
+        "ts": "2025-11-14T08:31:00.005000Z",
+        "recv": RECV,
+        "kind": "candle",
+        "data": orjson.loads(orjson.dumps(EX.parse(compact(kline(BAR + MINUTE))).candles[0][1].record())),
+    }
+    assert line.endswith(b"}\n") and line.count(b"\n") == 1
+    # a reconnect: a new codec on the same feed; its first candle of a symbol goes to parse,
+    # which fetches the bar that may have closed unwritten meanwhile
+    again = CandleCodec(c.feed, c.symbols)
+    assert again.line(compact(kline(BAR + 2 * MINUTE)), RECV) is None
+    assert len(again.parse(compact(kline(BAR + 2 * MINUTE)), RECV)) == 1 and again.wants_http
+    assert again.line(compact(kline(BAR + 2 * MINUTE)), RECV) is not None
+
+
+def test_codecs_without_the_hot_path_have_no_line_path() -> None:
+    from feedcli.providers.candles.channels import MarketCodec
+
+    assert codec(quick=True).line is not None
+    slow = codec(quick=False)
+    assert slow.line is None or slow.line(compact(kline()), RECV) is None
+    assert MarketCodec.line is None
