@@ -216,6 +216,22 @@ def test_data_orjson_cannot_hold_is_passed_on_as_sent() -> None:
         codec.parse(frame, RECV)
 
 
+@pytest.mark.parametrize(
+    "extra", [b'"x":1e999', b'"x":[1e999]', b'"x":{"y":1e999}', b'"x":1', b'"symbolName":"Y","z":null']
+)
+def test_an_unknown_envelope_field_sends_the_frame_through_parse(extra: bytes) -> None:
+    """The line path never writes a frame `parse` would skip: msgspec skips an unknown field
+    unread, so the line path leaves any frame with one to `parse`, which refuses `1e999`."""
+    codec = tse_codec()
+    frame = b'{"channel":"aggregate","symbolIsin":"X",' + extra + b',"data":{}}'
+    assert codec.line(frame, RECV) is None
+    if b"1e999" in extra:
+        with pytest.raises(MalformedFrame, match="not JSON"):
+            codec.parse(frame, RECV)
+    else:
+        assert codec.parse(frame, RECV)
+
+
 def test_non_ascii_utf8_takes_the_line_path() -> None:
     data = '{"name":"فولاد"}'.encode()
     frame = b'{"channel":"aggregate","symbolIsin":"X","data":' + data + b"}"
