@@ -293,6 +293,7 @@ class EnvelopeCodec(Codec):
                 and stamp[17] == 58  # ':'
                 and stamp[20] == 46  # '.'
                 and stamp[18:20].isdigit()
+                and stamp[18] < 54  # seconds below 60 ('6'), as `ToUtc` (and `datetime`) reads them
                 and stamp[21:27].isdigit()
             ):
                 ts = self._utc_minute + stamp[17:27] + b'Z"'
