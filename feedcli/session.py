@@ -483,19 +483,26 @@ class Session:
                 frame = msg.data
                 recv = fmt(t)
                 line = line_of(frame, recv) if line_of is not None else None
-                if line is not None:  # the line path: the codec's own line, no events
-                    emit_lines((line,))  # type: ignore[misc]  # set whenever line_of is
+                if line is not None:
+                    # the line path: the codec's own line, no events, and nothing else a line
+                    # needs (Codec.line: no frames to send, no HTTP, never the last message);
+                    # counted as it is handed on, as picows_link counts its lines
                     self.data_count += 1
-                    events: list[Event] = []
-                else:
-                    try:
-                        events = parse(frame, recv)
-                    except MalformedFrame as exc:
-                        self._malformed(codec.provider, frame, str(exc))
-                        continue
-                    except ConnectionDead as exc:  # the provider said: this connection is unusable
-                        dead = str(exc)
-                        break
+                    emit_lines((line,))  # type: ignore[misc]  # set whenever line_of is
+                    flowed = True
+                    if pressure is not None:
+                        waiter = pressure()
+                        if waiter is not None:
+                            await self._held(waiter)
+                    continue
+                try:
+                    events = parse(frame, recv)
+                except MalformedFrame as exc:
+                    self._malformed(codec.provider, frame, str(exc))
+                    continue
+                except ConnectionDead as exc:  # the provider said: this connection is unusable
+                    dead = str(exc)
+                    break
                 for ev in events:
                     if type(ev) is DataEvent:
                         try:
@@ -529,12 +536,7 @@ class Session:
                 if pressure is not None:
                     waiter = pressure()
                     if waiter is not None:
-                        self._held_back = True
-                        try:
-                            await waiter
-                        finally:
-                            self._held_back = False
-                            self._last_seen = now()
+                        await self._held(waiter)
                 if not flowed and self.data_count != start_count:
                     flowed = True
         except (aiohttp.ClientError, ConnectionError) as exc:
@@ -553,6 +555,16 @@ class Session:
             # the server kept the connection up: it is reachable, only silent
             return ended[2], ended[0], None, None
         return flowed, _describe_close(code, reason), code, codec.close_verdict(code, reason)
+
+    async def _held(self, waiter: Awaitable[None]) -> None:
+        """Wait while the consumer is behind (the socket is not read meanwhile); the time held
+        back is not silence from the server."""
+        self._held_back = True
+        try:
+            await waiter
+        finally:
+            self._held_back = False
+            self._last_seen = time.time()
 
     async def _serve_picows(self, ws: Any, codec: Codec) -> tuple[bool, str, int | None, FeedError | None]:
         """`_serve` for a picows connection: the receiver does the per-frame work in picows's

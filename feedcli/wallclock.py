@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone, tzinfo
 
+#: a second's two digits, as the fast paths check them (one character each: `in` is a search)
+_TENS = "012345"
+_UNITS = "0123456789"
+
 
 class ToUtc:
     """Converts a provider's timestamps to ISO 8601 UTC with `Z`; `zone` is the zone of those
@@ -29,13 +33,22 @@ class ToUtc:
     def __call__(self, ts: str) -> str | None:
         """`ts` in UTC with `Z`; text already ending in `Z` as it is; None for what is not a time."""
         # the hottest path: HT's own form, `YYYY-MM-DDTHH:MM:SS.ffffff`, in the cached minute
-        if ts[:16] == self._minute and len(ts) == 26 and ts[16] == ":" and ts[19] == "." and ts[20:].isdigit():
+        # (the seconds below 60, as `datetime` reads them: `_slow` refuses a leap second's 60)
+        if (
+            ts[:16] == self._minute
+            and len(ts) == 26
+            and ts[16] == ":"
+            and ts[17] in _TENS
+            and ts[18] in _UNITS
+            and ts[19] == "."
+            and ts[20:].isdigit()
+        ):
             return f"{self._utc_minute}{ts[16:]}Z"
         if ts[-1:] == "Z":
             return ts
         # the hot path: naive "YYYY-MM-DDTHH:MM:SS[.ffffff]" (a space for the T allowed)
         minute, rest = ts[:16], ts[16:]
-        if len(ts) >= 19 and rest[0] == ":" and rest[1:3].isdigit() and _plain_fraction(rest[3:]):
+        if len(ts) >= 19 and rest[0] == ":" and rest[1] in _TENS and rest[2] in _UNITS and _plain_fraction(rest[3:]):
             if minute == self._minute:
                 return f"{self._utc_minute}{rest}Z"
             try:

@@ -181,7 +181,11 @@ _JSONDecodeError = orjson.JSONDecodeError
 @functools.cache
 def _envelope_type(id_fields: tuple[str, ...]) -> type[msgspec.Struct]:
     """The envelope as the line path reads it: `data` left undecoded (msgspec.Raw), the
-    identifier under its first field name (`ident`) or its second (`other`)."""
+    identifier under its first field name (`ident`) or its second (`other`).
+
+    Nothing else is allowed (HT's envelope has no other field): msgspec would skip an unknown
+    field unread, so `"x":1e999` there would be written while `parse` (orjson) refuses the
+    frame; such a frame goes through `parse` instead."""
     fields: list[tuple[str, Any, Any]] = [
         ("channel", str),  # type: ignore[list-item]
         ("data", msgspec.Raw),  # type: ignore[list-item]
@@ -192,7 +196,7 @@ def _envelope_type(id_fields: tuple[str, ...]) -> type[msgspec.Struct]:
     if len(id_fields) > 1:
         fields.append(("other", Any, None))
         rename["other"] = id_fields[1]
-    return msgspec.defstruct("Envelope", fields, rename=rename)
+    return msgspec.defstruct("Envelope", fields, rename=rename, forbid_unknown_fields=True)
 
 
 def _timestamp(value: object) -> str | None:
@@ -289,6 +293,7 @@ class EnvelopeCodec(Codec):
                 and stamp[17] == 58  # ':'
                 and stamp[20] == 46  # '.'
                 and stamp[18:20].isdigit()
+                and stamp[18] < 54  # seconds below 60 ('6'), as `ToUtc` (and `datetime`) reads them
                 and stamp[21:27].isdigit()
             ):
                 ts = self._utc_minute + stamp[17:27] + b'Z"'

@@ -176,3 +176,44 @@ def test_a_codec_that_stamps_kind_itself_has_its_events_handed_on_as_they_are(
 
     asyncio.run(_serve(handler, session))
     assert (as_is.got, stamping.got) == ((frames, []) if stamps else ([], frames))
+
+
+def test_a_line_asks_its_codec_nothing_more_and_is_counted_before_it_is_handed_on() -> None:
+    """Codec.line's contract: a message with a line sends nothing, asks for no HTTP and is
+    never the last, so the engine does not ask the codec after one (over either client); and
+    `data_count` already counts a line when the consumer gets it, as it counts events."""
+    frames = [f"L{i}" for i in range(200)]
+    asked: list[str] = []
+    counted: list[int] = []
+    out = Out()
+
+    class Asked(Lines):
+        def take_outgoing(self) -> list[Frame]:
+            asked.append("take_outgoing")
+            return []
+
+    session: Session
+
+    def emit_lines(lines: Sequence[bytes]) -> None:
+        out.emit_lines(lines)
+        counted.append(session.data_count - len(out.got))
+
+    session = Session(lambda: Asked(""), out.emit, options=FAST, emit_lines=emit_lines)
+
+    async def handler(ws: ServerConnection) -> None:
+        for frame in frames:
+            await ws.send(frame.encode())
+        await ws.close(1000, "all sent")
+
+    async def main() -> BaseException:
+        async with serve(handler, "127.0.0.1", 0, max_size=None, compression=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            session._new_codec = lambda: Asked(f"ws://127.0.0.1:{port}/")
+            with pytest.raises(BaseException) as caught:
+                await asyncio.wait_for(session.run(), 30)
+        return caught.value
+
+    asyncio.run(main())
+    assert out.got == frames
+    assert asked == []
+    assert set(counted) == {0}

@@ -329,7 +329,7 @@ class CandleCodec(Codec):
                     and feed.newest.get(symbol) == start_ms
                     and start_ms > feed.closed_upto.get(symbol, -1)
                     and symbol in self._streaming
-                ):  # the newest bar again (as _streamed would say, without the call)
+                ):  # the newest bar again: what _streamed (admit_bar) says, without the calls
                     if closed:
                         feed.closed_upto[symbol] = start_ms
                 else:
@@ -410,13 +410,6 @@ class CandleCodec(Codec):
         if pair is None:
             return None
         newest = feed.newest.get(symbol)
-        if newest == start_ms and symbol in self._streaming:
-            # the rule: the bar of the last update again (what admit_bar says, in short)
-            if start_ms <= feed.closed_upto.get(symbol, -1):
-                return None
-            if closed:
-                feed.closed_upto[symbol] = start_ms
-            return pair
         closed_upto = feed.closed_upto.get(symbol, -1)
         if not feed.admit_bar(symbol, start_ms, closed):
             return None

@@ -120,42 +120,56 @@ def book_ticker_stream(symbol: str) -> str:
 # the fast path only ever answers what the general one would (tests/unit/providers/crypto).
 _INF = float("inf")
 
+# Every struct forbids unknown fields (as `_QuickKline` in feedcli/providers/binance.py does):
+# msgspec skips an unknown field without reading it, so `"X":1e999` or a string of invalid
+# UTF-8 there would pass here while orjson refuses the whole message. The fields Binance
+# documents for each event and that the line does not use are declared as any JSON scalar
+# with a default, so msgspec reads (and checks) them as orjson does; anything else, or a
+# documented field holding a list or an object, sends the message the general way.
+_Scalar = int | float | str | bool
 
-class _TradeMsg(msgspec.Struct, tag_field="e", tag="trade"):
+
+class _TradeMsg(msgspec.Struct, tag_field="e", tag="trade", forbid_unknown_fields=True):
     s: str
     t: int
     p: str
     q: str
     T: int
     m: bool
+    E: _Scalar = 0
+    M: _Scalar = False
+    b: _Scalar = 0  # buyer's order id (older documentation)
+    a: _Scalar = 0  # seller's order id (older documentation)
 
 
-class _AggTradeMsg(msgspec.Struct, tag_field="e", tag="aggTrade"):
+class _AggTradeMsg(msgspec.Struct, tag_field="e", tag="aggTrade", forbid_unknown_fields=True):
     s: str
     a: int
     p: str
     q: str
     T: int
     m: bool
+    E: _Scalar = 0
+    M: _Scalar = False
+    f: _Scalar = 0
+    l: _Scalar = 0  # noqa: E741 (Binance's name)
 
 
-class _DepthMsg(msgspec.Struct, tag_field="e", tag="depthUpdate"):
+class _DepthMsg(msgspec.Struct, tag_field="e", tag="depthUpdate", forbid_unknown_fields=True):
     s: str
     U: int
     u: int
     E: int
     b: list[tuple[str, str]]
     a: list[tuple[str, str]]
+    T: _Scalar = 0  # futures: transaction time
+    pu: _Scalar = 0  # futures: the previous update's final id
 
 
-class _KlineMsg(msgspec.Struct, tag_field="e", tag="kline"):
-    """A kline on the same connection: nothing for these channels (the candle parser reads it)."""
+_Event = _TradeMsg | _AggTradeMsg | _DepthMsg
 
 
-_Event = _TradeMsg | _AggTradeMsg | _DepthMsg | _KlineMsg
-
-
-class _Combined(msgspec.Struct):
+class _Combined(msgspec.Struct, forbid_unknown_fields=True):
     stream: str
     data: _Event
 
@@ -196,7 +210,7 @@ def _fast(frame: bytes) -> Parsed | None:
             return Parsed([Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)], [], [], [])
     except (ValueError, _NotFast):
         return None
-    return Parsed()
+    return None
 
 
 def parse(frame: bytes | str) -> Parsed:

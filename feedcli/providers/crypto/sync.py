@@ -201,8 +201,7 @@ class RangeSync(BookSync):
         self._seq = delta.last
         if book.crossed() or book.thin(self.depth):
             return self._emit(delta.ts_ms)  # the rare ways: a gap, or a refresh of the horizon
-        bids, asks = book.top(self.depth)
-        return [EmitBook(delta.last, bids, asks, delta.ts_ms)]  # what _emit answers, in one step
+        return [self._line(delta.ts_ms)]  # what _emit answers, its checks just made
 
     def _emit(self, ts_ms: int | None) -> list[Action]:
         assert self._book is not None

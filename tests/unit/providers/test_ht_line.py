@@ -216,9 +216,39 @@ def test_data_orjson_cannot_hold_is_passed_on_as_sent() -> None:
         codec.parse(frame, RECV)
 
 
+@pytest.mark.parametrize(
+    "extra", [b'"x":1e999', b'"x":[1e999]', b'"x":{"y":1e999}', b'"x":1', b'"symbolName":"Y","z":null']
+)
+def test_an_unknown_envelope_field_sends_the_frame_through_parse(extra: bytes) -> None:
+    """The line path never writes a frame `parse` would skip: msgspec skips an unknown field
+    unread, so the line path leaves any frame with one to `parse`, which refuses `1e999`."""
+    codec = tse_codec()
+    frame = b'{"channel":"aggregate","symbolIsin":"X",' + extra + b',"data":{}}'
+    assert codec.line(frame, RECV) is None
+    if b"1e999" in extra:
+        with pytest.raises(MalformedFrame, match="not JSON"):
+            codec.parse(frame, RECV)
+    else:
+        assert codec.parse(frame, RECV)
+
+
 def test_non_ascii_utf8_takes_the_line_path() -> None:
     data = '{"name":"فولاد"}'.encode()
     frame = b'{"channel":"aggregate","symbolIsin":"X","data":' + data + b"}"
     line = tse_codec().line(frame, RECV)
     assert line is not None and data_bytes(line) == data
     assert decode_line(line).data == {"name": "فولاد"}
+
+
+@pytest.mark.parametrize("second", [b"60", b"99", b"6x"])
+def test_seconds_past_59_are_what_parse_makes_of_them_in_the_cached_minute(second: bytes) -> None:
+    """The line path's own check of a timestamp in the minute just converted: seconds past 59
+    are not a time, as `parse` (ToUtc) says, not `…08:30:99.000000Z`."""
+    codec = tse_codec()
+    head = b'{"channel":"aggregate","symbolIsin":"X","timestamp":"2025-11-14T12:00:'
+    first = head + b'00.000000","data":{}}'
+    assert codec.line(first, RECV) == slow_line(codec, first)  # the minute now cached
+    frame = head + second + b'.000000","data":{}}'
+    line = codec.line(frame, RECV)
+    assert line is None or line == slow_line(codec, frame)
+    assert orjson.loads(slow_line(codec, frame))["ts"] is None

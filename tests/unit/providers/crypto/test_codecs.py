@@ -317,7 +317,10 @@ def test_malformed_messages_are_refused_with_malformed_frame(frame: bytes) -> No
 
 def _general(frame: bytes) -> Any:
     """What the general (orjson) parser gives, or the MalformedFrame it raises."""
-    message = orjson.loads(frame)
+    try:
+        message = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        return MalformedFrame
     stream = None
     if isinstance(message, dict) and "stream" in message and "data" in message:
         stream, message = message["stream"], message["data"]
@@ -358,6 +361,25 @@ def _either(frame: bytes) -> Any:
         b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[],"a":[["x","2"]]}',
         b'{"data":{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true},"stream":"x@trade"}',
         b'{"result":null,"id":1}',
+        # what msgspec would skip unread and orjson refuses: an unknown field out of range or
+        # of invalid UTF-8, in each event, in the combined wrapper, and in a kline
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"X":1e999}',
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"X":"\xff"}',
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"M":1e999}',
+        b'{"e":"aggTrade","s":"X","a":7,"p":"1","q":"2","T":3,"m":true,"X":1e999}',
+        b'{"e":"aggTrade","s":"X","a":7,"p":"1","q":"2","T":3,"m":true,"f":"\xff"}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[],"a":[],"X":1e999}',
+        b'{"e":"depthUpdate","s":"X","U":1,"u":2,"E":1,"b":[],"a":[],"pu":"\xff"}',
+        b'{"stream":"x@trade","data":{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true},"X":1e999}',
+        b'{"stream":"x@kline_1m","data":{"e":"kline","E":1,"s":"X","k":{"X":1e999}}}',
+        # documented fields the line does not use, and an unknown one the general parser ignores
+        b'{"e":"aggTrade","E":1,"s":"X","a":7,"p":"1","q":"2","f":1,"l":2,"T":3,"m":true,"M":true}',
+        b'{"e":"depthUpdate","E":1,"T":1,"s":"X","U":1,"u":2,"pu":0,"b":[],"a":[]}',
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"X":1}',
+        # duplicate keys: the last one counts, in both
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"p":"-1"}',
+        b'{"e":"trade","s":"X","t":7,"p":"-1","q":"2","T":3,"m":true,"p":"1"}',
+        b'{"e":"trade","s":"X","t":7,"p":"1","q":"2","T":3,"m":true,"X":1,"X":1e999}',
     ],
 )
 def test_the_fast_binance_parser_answers_what_the_general_one_does(frame: bytes) -> None:
@@ -366,3 +388,10 @@ def test_the_fast_binance_parser_answers_what_the_general_one_does(frame: bytes)
     The general parser is the reference: same objects, or the same refusal.
     """
     assert _either(frame) == _general(frame)
+
+
+@pytest.mark.parametrize("name", ["trade", "aggTrade", "depthUpdate"])
+def test_documented_binance_events_stay_on_the_fast_path(name: str) -> None:
+    """Forbidding unknown fields must not send Binance's own messages the slow way."""
+    assert binance._fast(doc("binance", name)) is not None
+    assert binance._fast(orjson.dumps(binance.combined("x@" + name, raw("binance", name)))) is not None

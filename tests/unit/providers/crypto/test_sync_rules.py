@@ -146,3 +146,21 @@ def test_coinbase_sequence_is_per_connection_and_a_jump_invalidates_the_books() 
     gap, resubscribe = machine.invalidate("sequence_num 8 after 6")
     assert isinstance(gap, Gap) and isinstance(resubscribe, Resubscribe)
     assert machine.invalidate("again") == []
+
+
+def test_a_synced_update_answers_with_the_books_one_line_maker() -> None:
+    """The common way (a continuous update, the book neither crossed nor thin) answers with
+    `_line`, as every other way does, not a line built beside it."""
+    machine = binance.BinanceBook(S, 1)
+    machine.on_delta(BookDelta(S, [(1.0, 1.0)], [], 11, 12))
+    machine.on_snapshot(BookSnapshot(S, [(1.0, 9.0)], [(2.0, 1.0)], 10))
+    made: list[EmitBook] = []
+    line_of = machine._line
+
+    def recorded(ts_ms: int | None) -> EmitBook:
+        made.append(line_of(ts_ms))
+        return made[-1]
+
+    machine._line = recorded  # type: ignore[method-assign]
+    [line] = machine.on_delta(BookDelta(S, [(1.0, 5.0)], [], 13, 14, None, 77))
+    assert made == [line] and line == EmitBook(14, [(1.0, 5.0)], [(2.0, 1.0)], 77)
