@@ -177,17 +177,9 @@ class TokenLogin(CredentialKind):
     def environment(self) -> EnvLogin | None:
         from feedcli import auth
 
-        env = (os.environ.get(auth.ENV_TOKEN) or "").strip()  # blank counts as unset, as token_for reads it
-        if not env:
+        token, problem = auth.env_token()
+        if token is None:
             return None
-        problem = None
-        try:
-            auth._checked(env, auth.ENV_TOKEN)
-        except AuthError as exc:
-            problem = str(exc)
-        token = auth.describe_token(env) if problem is None else auth.Token(env, None, None)
-        if problem is None and token.expired:
-            problem = f"expired at {token.expires:%Y-%m-%d %H:%M} UTC: connections refuse to send it"
         return EnvLogin(self.family, (auth.ENV_TOKEN,), token.account, token.expires, True, problem)
 
 

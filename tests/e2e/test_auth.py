@@ -106,7 +106,7 @@ def test_status_with_only_feedcli_token_is_logged_in_and_flags_an_expired_one(en
     ]
     stale = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": env_jwt("ci-bot", -600)})
     assert stale.returncode == 0, stale.stderr
-    assert "✗ ci-bot: expired at " in stale.stdout and "connections refuse to send it" in stale.stdout
+    assert "✗ ci-bot: the token in FEEDCLI_TOKEN expired at " in stale.stdout and "feedcli login" in stale.stdout
     blank = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": "  "})  # blank counts as unset
     assert blank.returncode == 1 and "not logged in anywhere" in blank.stderr
 
