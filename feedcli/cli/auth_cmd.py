@@ -178,12 +178,16 @@ def token(
     env = kind.environment()
     if env is not None:
         # stdout stays the secret alone; stderr says it is not the stored one (-q silences it)
+        from feedcli import config
+
         names = " and ".join(env.variables)
         verb = "is" if len(env.variables) == 1 else "are"
-        sys.stderr.write(
-            f"feedcli: {names} {verb} set: printing what a connection sends with it, "
-            f"not what is stored for {base} (the environment overrides that)\n"
-        )
+        key = config.base_key(base)
+        if any(entry.base_url == key for entry in kind.stored(profile)):
+            beside = f", not what is stored for {base} (the environment overrides that)"
+        else:
+            beside = f" (nothing is stored for {base} in profile {profile})"
+        sys.stderr.write(f"feedcli: {names} {verb} set: printing what a connection sends with it{beside}\n")
     sys.stdout.write(secret + "\n")
     sys.stdout.flush()
 

@@ -126,6 +126,10 @@ def test_token_says_when_it_prints_feedcli_token(ht_sim: Simulator, env, config_
     assert f"FEEDCLI_TOKEN is set: printing what a connection sends with it, not what is stored for {ht_sim.url}" in (
         result.stderr
     )
+    elsewhere = run(["auth", "token", "--url", "http://127.0.0.1:9"], {**env, "FEEDCLI_TOKEN": secret})
+    assert elsewhere.returncode == 0 and elsewhere.stdout == secret + "\n"
+    assert "(nothing is stored for http://127.0.0.1:9 in profile default)" in elsewhere.stderr
+    assert "not what is stored" not in elsewhere.stderr
     quiet = run(["-q", "auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
     assert quiet.stdout == secret + "\n" and quiet.stderr == ""
     stored_only = run(["auth", "token", "--url", ht_sim.url], env)
