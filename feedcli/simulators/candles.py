@@ -196,6 +196,11 @@ class CandleSimulator(LoopbackServer):
         refused = [c for c in CHANNELS if c not in self.channels]
         return f"{text}; {', '.join(refused)} refused" if refused else text
 
+    def served_names(self, names: Iterable[tuple[str, str]]) -> list[str]:
+        """The exchange's names (given with our channel each) of what is served, in order: a
+        listing names only what a client can subscribe to under `simulate --channel`."""
+        return [name for channel, name in names if channel in self.channels]
+
     def serves(self, channel: str | None) -> bool:
         """Whether our channel (`candles`, `trades`, `book`, `ticker`) is served; None (a topic
         that is none of them: heartbeats, pings) always is."""
