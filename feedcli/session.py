@@ -719,8 +719,10 @@ class Session:
         socket buffer in one turn of the loop) each call takes many turns, so the last book
         synced seconds after the first. Snapshots of different books do not depend on each
         other; candle backfills and top-ups keep their order. The rate limiter still paces
-        them all (it charges each call as it is made); a failure is raised once the others
-        are done, as one after another would have.
+        them all (it charges each call as it is made). A failure of a candle or other call
+        ends it there, before any snapshot, as one after another would; a snapshot that fails
+        does not stop the others: every snapshot call is still made and its answer delivered,
+        and only then is the first failure (in the order asked) raised.
         """
         snapshots = [r for r in requests if r.purpose == "snapshot"]
         if len(snapshots) < 2:
