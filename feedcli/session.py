@@ -577,8 +577,11 @@ class Session:
         finally:
             self._ws = None
             ended = self._ended
-            for task in receiver.tasks:
+            # REST calls beside the stream end here, before the run may close the client they use
+            tasks = receiver.tasks
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await _stop_guards(guards, ended, ws, codec)
         flowed = self.data_count != start_count
         failure = receiver.failure
@@ -684,8 +687,9 @@ class Session:
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
         finally:
-            # `rest`, not `self._rest`: the run may have closed it (None) while this call was
-            # cancelled, and the note below must not turn the cancellation into an AttributeError
+            # `rest`, read once: a connection awaits its cancelled calls before the run closes
+            # the client (the cause, fixed there); this keeps a cancellation from ever becoming
+            # an AttributeError here should a call outlive the run all the same
             limiter = self._opt.rest_limiter
             if rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
                 # many pairs' backfills or snapshots: say why they come slowly, now and then
@@ -863,12 +867,17 @@ async def _stop_guards(
     The guard that judged it dead or stale (`ended`, from `_end`) is completing the close it
     began: let it, or the socket leaks. If none did, nobody has closed it yet: close it here.
     """
+    cancelled = []
     for guard in guards:
         if ended is not None and guard is ended[1]:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await guard
         else:
             guard.cancel()
+            cancelled.append(guard)
+    # awaited, not only cancelled: a REST call beside the stream (aiohttp's guards hold it)
+    # must be over before the run closes the client it uses
+    await asyncio.gather(*cancelled, return_exceptions=True)
     if ended is None:
         await _close_quietly(ws, codec)
 

@@ -7,6 +7,7 @@ the hook contract); the servers are real aiohttp servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -484,3 +485,56 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
 
     events = asyncio.run(main())
     assert sorted(e.data for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("end", ["cancelled", "server gone", "stale"])
+def test_rest_calls_beside_the_stream_end_before_the_run_closes_its_http_client(end: str) -> None:
+    """A connection's REST calls still under way when it ends (three book snapshots the
+    server never answers) are cancelled and awaited before the run closes its HTTP client,
+    so none outlives the client it uses. The run is ended three ways: cancelled, by the
+    server (no retries left), by the stale watchdog."""
+
+    async def main() -> tuple[list[bool], BaseException | None]:
+        server = Server()
+        asked = asyncio.Event()
+        never = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            asked.set()
+            await never.wait()  # an answer that never comes: the calls are under way at the end
+            return web.Response(text="late")
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_str("need")
+            if end == "server gone":
+                await asked.wait()
+                await sock.close()
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/top-up/{k}", top_up)
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            options = dataclasses.replace(FAST, max_retries=0, stale_after=0.5 if end == "stale" else None)
+            session = Session(lambda: ManyTopUpsCodec(server.url), lambda _e: None, options=options)
+            run = asyncio.ensure_future(session.run())
+            await asyncio.wait_for(asked.wait(), 60)
+            # when each REST task ends: was the run's HTTP client still open?
+            client_open: list[bool] = []
+            for task in asyncio.all_tasks():
+                if getattr(task.get_coro(), "__qualname__", "") == "Session._http_while_connected":
+                    task.add_done_callback(lambda _t: client_open.append(session._rest is not None))
+            if end == "cancelled":
+                run.cancel()
+            await asyncio.wait({run}, timeout=60)
+            never.set()
+            assert run.done()
+            failure = None if run.cancelled() else run.exception()
+        return client_open, failure
+
+    client_open, failure = asyncio.run(main())
+    assert client_open == [True]
+    assert (failure is None) if end == "cancelled" else isinstance(failure, RetriesExhausted)
