@@ -430,8 +430,19 @@ def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
         server.app.router.add_get("/top-up", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: TopUpCodec(server.url))
-            await run_for(1.0)
+            events: list[Event] = []
+            answered = asyncio.Event()
+
+            def consume(event: Event) -> None:
+                events.append(event)
+                if isinstance(event, DataEvent) and event.channel == "top-up":
+                    answered.set()
+
+            # no time budget: a loaded machine may take long to connect and make the call
+            run = asyncio.ensure_future(Session(lambda: TopUpCodec(server.url), consume, options=FAST).run())
+            await asyncio.wait_for(answered.wait(), 120)
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
         return events
 
     events = asyncio.run(main())
@@ -460,12 +471,17 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server = Server()
         arrived: list[str] = []
         all_in = asyncio.Event()
+        over = asyncio.Event()  # three top-up lines seen, or the server gave up waiting for the calls
 
         async def top_up(request: web.Request) -> web.Response:
             arrived.append(request.match_info["k"])
             if len(arrived) == 3:
                 all_in.set()
-            await asyncio.wait_for(all_in.wait(), 5)
+            try:
+                await asyncio.wait_for(all_in.wait(), 30)
+            except asyncio.TimeoutError:
+                over.set()  # calls made one after another: the test fails now, not at its timeout
+                raise
             return web.Response(text=request.match_info["k"])
 
         async def ws(request: web.Request) -> web.WebSocketResponse:
@@ -479,8 +495,18 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server.app.router.add_get("/top-up/{k}", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: ManyTopUpsCodec(server.url))
-            await run_for(1.5)
+            events: list[Event] = []
+
+            def consume(event: Event) -> None:
+                events.append(event)
+                if sum(1 for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == 3:
+                    over.set()
+
+            # no time budget: a loaded machine may take long to connect and call three times
+            run = asyncio.ensure_future(Session(lambda: ManyTopUpsCodec(server.url), consume, options=FAST).run())
+            await asyncio.wait_for(over.wait(), 120)
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
         return events
 
     events = asyncio.run(main())
