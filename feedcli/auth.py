@@ -108,15 +108,11 @@ def store(profile: str, base_url: str, token: Token) -> str:
 
 def token_for(profile: str, base_url: str) -> str:
     """`FEEDCLI_TOKEN` if set, else the token stored for this base URL; AuthError if none."""
-    env = (os.environ.get(ENV_TOKEN) or "").strip()
-    if env:
-        token = describe_token(_checked(env, ENV_TOKEN))
-        if token.expired:  # refused as a stored one is: sending it would only earn a 1008
-            raise AuthError(
-                f"the token in FEEDCLI_TOKEN expired at {token.expires:%Y-%m-%d %H:%M} UTC: "
-                "set a fresh one, or unset it and run `feedcli login`"
-            )
-        return token.token
+    env, problem = env_token()
+    if env is not None:
+        if problem is not None:  # refused as a stored one is: sending it would only earn a 1008
+            raise AuthError(problem)
+        return env.token
     entry = config.load(profile, FAMILY).get(config.base_key(base_url))
     if not isinstance(entry, dict) or not entry.get("token"):
         hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"
@@ -131,6 +127,28 @@ def token_for(profile: str, base_url: str) -> str:
             f"run `feedcli login{hint}` again"
         )
     return token.token
+
+
+def env_token() -> tuple[Token | None, str | None]:
+    """`FEEDCLI_TOKEN` as a connection reads it, and why a connection would refuse to send it.
+
+    (None, None) when unset or blank. `token_for` raises the problem; `auth status` shows it
+    beside the row, so both say the same thing about the same token.
+    """
+    env = (os.environ.get(ENV_TOKEN) or "").strip()
+    if not env:
+        return None, None
+    try:
+        _checked(env, ENV_TOKEN)
+    except AuthError as exc:
+        return Token(env, None, None), str(exc)
+    token = describe_token(env)
+    if token.expired:
+        return token, (
+            f"the token in FEEDCLI_TOKEN expired at {token.expires:%Y-%m-%d %H:%M} UTC: "
+            "set a fresh one, or unset it and run `feedcli login`"
+        )
+    return token, None
 
 
 def _checked(token: str, where: str) -> str:

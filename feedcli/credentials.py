@@ -177,17 +177,9 @@ class TokenLogin(CredentialKind):
     def environment(self) -> EnvLogin | None:
         from feedcli import auth
 
-        env = (os.environ.get(auth.ENV_TOKEN) or "").strip()  # blank counts as unset, as token_for reads it
-        if not env:
+        token, problem = auth.env_token()
+        if token is None:
             return None
-        problem = None
-        try:
-            auth._checked(env, auth.ENV_TOKEN)
-        except AuthError as exc:
-            problem = str(exc)
-        token = auth.describe_token(env) if problem is None else auth.Token(env, None, None)
-        if problem is None and token.expired:
-            problem = f"expired at {token.expires:%Y-%m-%d %H:%M} UTC: connections refuse to send it"
         return EnvLogin(self.family, (auth.ENV_TOKEN,), token.account, token.expires, True, problem)
 
 
@@ -318,10 +310,27 @@ class PasscodeLogin(CredentialKind):
         return str(dataclasses.asdict(cred)["passcode"])
 
     def environment(self) -> EnvLogin | None:
+        """The environment's login/passcode, with the problem `load` would raise for every
+        profile and host: one of the two alone is paired only with a stored login (the same
+        login for FEEDCLI_<FAMILY>_LOGIN, any for _PASSCODE)."""
+        from feedcli import config
+
         login = (os.environ.get(self.env_login) or "").strip()
         passcode = os.environ.get(self.env_passcode) or ""
         variables = tuple(name for name, value in ((self.env_login, login), (self.env_passcode, passcode)) if value)
         if not variables:
             return None
-        # one of the two alone is paired with a stored login by `load`, per profile and host
-        return EnvLogin(self.family, variables, login or None, None, False)
+        problem = None
+        if not (login and passcode):
+            logins = {entry.account for profile in config.profiles() for entry in self.stored(profile)}
+            if login and login not in logins:
+                problem = (
+                    f"{self.env_login} is set without {self.env_passcode} (and no passcode is stored for it): "
+                    "connections are refused"
+                )
+            elif not login and not logins:
+                problem = (
+                    f"{self.env_passcode} is set without {self.env_login} (and no login is stored): "
+                    "connections are refused"
+                )
+        return EnvLogin(self.family, variables, login or None, None, False, problem)

@@ -589,8 +589,11 @@ class Session:
         finally:
             self._ws = None
             ended = self._ended
-            for task in receiver.tasks:
+            # REST calls beside the stream end here, before the run may close the client they use
+            tasks = receiver.tasks
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await _stop_guards(guards, ended, ws, codec)
         flowed = self.data_count != start_count
         failure = receiver.failure
@@ -696,8 +699,9 @@ class Session:
         except CertificateRefused as exc:
             raise ProviderError(f"{codec.provider}: {exc.describe()}") from None
         finally:
-            # `rest`, not `self._rest`: the run may have closed it (None) while this call was
-            # cancelled, and the note below must not turn the cancellation into an AttributeError
+            # `rest`, read once: a connection awaits its cancelled calls before the run closes
+            # the client (the cause, fixed there); this keeps a cancellation from ever becoming
+            # an AttributeError here should a call outlive the run all the same
             limiter = self._opt.rest_limiter
             if rest.held_back > 0 and limiter is not None and limiter.waited >= PACING_NOTE:
                 # many pairs' backfills or snapshots: say why they come slowly, now and then
@@ -731,8 +735,10 @@ class Session:
         socket buffer in one turn of the loop) each call takes many turns, so the last book
         synced seconds after the first. Snapshots of different books do not depend on each
         other; candle backfills and top-ups keep their order. The rate limiter still paces
-        them all (it charges each call as it is made); a failure is raised once the others
-        are done, as one after another would have.
+        them all (it charges each call as it is made). A failure of a candle or other call
+        ends it there, before any snapshot, as one after another would; a snapshot that fails
+        does not stop the others: every snapshot call is still made and its answer delivered,
+        and only then is the first failure (in the order asked) raised.
         """
         snapshots = [r for r in requests if r.purpose == "snapshot"]
         if len(snapshots) < 2:
@@ -873,12 +879,17 @@ async def _stop_guards(
     The guard that judged it dead or stale (`ended`, from `_end`) is completing the close it
     began: let it, or the socket leaks. If none did, nobody has closed it yet: close it here.
     """
+    cancelled = []
     for guard in guards:
         if ended is not None and guard is ended[1]:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await guard
         else:
             guard.cancel()
+            cancelled.append(guard)
+    # awaited, not only cancelled: a REST call beside the stream (aiohttp's guards hold it)
+    # must be over before the run closes the client it uses
+    await asyncio.gather(*cancelled, return_exceptions=True)
     if ended is None:
         await _close_quietly(ws, codec)
 

@@ -50,7 +50,7 @@ def status(
     """Show, per profile, where you are logged in: provider family, base URL, account and token
     expiry; first what the environment sets (FEEDCLI_TOKEN, FEEDCLI_MOEX_LOGIN/_PASSCODE), which
     overrides every stored login of its family. Never prints a token or passcode. Exit 1 when
-    logged in nowhere (nothing stored, nothing in the environment).
+    logged in nowhere (nothing stored, and nothing in the environment a connection would send).
 
     Examples:
 
@@ -138,9 +138,11 @@ def status(
                     out.append(f"    ! not used while {names} is set")
         sys.stdout.write("".join(printable(line) + "\n" for line in out))
         sys.stdout.flush()
-    if not found and not env:
+    # FEEDCLI_TOKEN alone is a login (as GH_TOKEN is for gh); a variable every connection refuses is not
+    if not found and all(e.problem is not None for e in env.values()):
         where = config.config_dir() / "profiles"
-        sys.stderr.write(f"feedcli: not logged in anywhere (nothing stored in {where}); run `feedcli login`\n")
+        why = "; connections refuse what the environment sets" if env else ""
+        sys.stderr.write(f"feedcli: not logged in anywhere (nothing stored in {where}{why}); run `feedcli login`\n")
         raise typer.Exit(1)
 
 
@@ -176,12 +178,16 @@ def token(
     env = kind.environment()
     if env is not None:
         # stdout stays the secret alone; stderr says it is not the stored one (-q silences it)
+        from feedcli import config
+
         names = " and ".join(env.variables)
         verb = "is" if len(env.variables) == 1 else "are"
-        sys.stderr.write(
-            f"feedcli: {names} {verb} set: printing what a connection sends with it, "
-            f"not what is stored for {base} (the environment overrides that)\n"
-        )
+        key = config.base_key(base)
+        if any(entry.base_url == key for entry in kind.stored(profile)):
+            beside = f", not what is stored for {base} (the environment overrides that)"
+        else:
+            beside = f" (nothing is stored for {base} in profile {profile})"
+        sys.stderr.write(f"feedcli: {names} {verb} set: printing what a connection sends with it{beside}\n")
     sys.stdout.write(secret + "\n")
     sys.stdout.flush()
 

@@ -291,10 +291,17 @@ class BinanceSimulator(CandleSimulator):
         return web.json_response(body)
 
     def listing(self) -> list[str]:
+        streams = self.served_names(
+            (
+                ("candles", stream_name("BTCUSDT", "1m")),
+                ("trades", "btcusdt@trade"),
+                ("book", "btcusdt@depth@100ms"),
+                ("ticker", "btcusdt@bookTicker"),
+            )
+        )
         return [
             f"Pairs: {' '.join(self.market.pairs)}",
-            f"WebSocket: {self.url}/ws (SUBSCRIBE {stream_name('BTCUSDT', '1m')}, btcusdt@trade, btcusdt@depth@100ms, "
-            f"btcusdt@bookTicker, ...), {self.url}/stream?streams=...",
+            f"WebSocket: {self.url}/ws (SUBSCRIBE {', '.join(streams)}, ...), {self.url}/stream?streams=...",
             f"REST: {self.url}/api/v3/klines, /api/v3/depth, /api/v3/exchangeInfo",
         ]
 

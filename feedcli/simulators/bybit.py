@@ -57,7 +57,12 @@ class BybitSimulator(CandleSimulator):
     title = "Bybit v5 spot"
 
     def listing(self) -> list[str]:
-        return [*super().listing(), f"Topics: kline.*, publicTrade.*, orderbook.{{1,50,200,1000}}.* on {WS_PATH}"]
+        topics = self.served_names(
+            (("candles", "kline.*"), ("trades", "publicTrade.*"), ("book", "orderbook.{1,50,200,1000}.*"))
+        )
+        if self.serves("ticker") and not self.serves("book"):
+            topics.append("orderbook.1.*")  # the ticker is the depth-1 book's top
+        return [*super().listing(), f"Topics: {', '.join(topics)} on {WS_PATH}"]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)

@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 from feedcli.knobs import env_seconds
 from feedcli.providers.candles import INTERVAL_SECONDS, Candle, Exchange, parse_pair
 from feedcli.providers.candles.channels import CHANNELS
-from feedcli.simulators.base import LoopbackServer
+from feedcli.simulators.base import LoopbackServer, positive_rate
 from feedcli.simulators.crypto_market import BookMarket, Step
 from feedcli.simulators.rest_limits import RestEnforcer
 
@@ -146,15 +146,13 @@ class CandleSimulator(LoopbackServer):
         channels: Sequence[str] | None = None,
     ) -> None:
         super().__init__(host, port)
-        if not rate > 0:
-            raise ValueError(f"rate must be positive, not {rate}")
         unknown = [c for c in channels or () if c not in CHANNELS]
         if unknown:
             raise ValueError(f"{self.name}: no channel {unknown[0]!r}; channels: {', '.join(CHANNELS)}")
         #: the channels served (`simulate --channel`); a subscription to another is refused the
         #: exchange's way, as it refuses a topic it does not have
         self.channels: tuple[str, ...] = tuple(c for c in CHANNELS if c in channels) if channels else CHANNELS
-        self.rate = float(rate)
+        self.rate = positive_rate(rate, "messages")
         self.seed = seed
         self.market = CandleMarket(seed, pairs)
         self.clock = clock
@@ -197,6 +195,11 @@ class CandleSimulator(LoopbackServer):
         text = f"channels {', '.join(self.channels)}"
         refused = [c for c in CHANNELS if c not in self.channels]
         return f"{text}; {', '.join(refused)} refused" if refused else text
+
+    def served_names(self, names: Iterable[tuple[str, str]]) -> list[str]:
+        """The exchange's names (given with our channel each) of what is served, in order: a
+        listing names only what a client can subscribe to under `simulate --channel`."""
+        return [name for channel, name in names if channel in self.channels]
 
     def serves(self, channel: str | None) -> bool:
         """Whether our channel (`candles`, `trades`, `book`, `ticker`) is served; None (a topic

@@ -35,6 +35,13 @@ from feedcli.simulators.crypto_market import LEVELS, Step
 CRYPTO_CHANNELS = (crypto.LEVEL2, crypto.MARKET_TRADES, crypto.TICKER)
 #: Coinbase's channel → our channel, for `simulate --channel` (heartbeats are always served)
 _OURS = {"candles": "candles", crypto.LEVEL2: "book", crypto.MARKET_TRADES: "trades", crypto.TICKER: "ticker"}
+#: the listing's names, in its order
+_LISTED = (
+    ("candles", "5-minute candles"),
+    ("book", crypto.LEVEL2),
+    ("trades", crypto.MARKET_TRADES),
+    ("ticker", crypto.TICKER),
+)
 
 #: the canonical interval of the streamed buckets
 WS_INTERVAL = "5m"
@@ -58,8 +65,7 @@ class CoinbaseSimulator(CandleSimulator):
     def listing(self) -> list[str]:
         return [
             *super().listing(),
-            f"WebSocket {cb.WS_PATH} (5-minute candles, level2, market_trades, ticker, heartbeats; "
-            f"idle close {self.idle:g}s)",
+            f"WebSocket {cb.WS_PATH} ({', '.join(self.served_names(_LISTED))}, heartbeats; idle close {self.idle:g}s)",
         ]
 
     def add_routes(self, app: web.Application) -> None:

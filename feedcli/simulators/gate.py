@@ -46,6 +46,13 @@ from feedcli.simulators.crypto_market import Step
 CRYPTO_CHANNELS = (crypto.TRADES, crypto.BOOK_TICKER, crypto.BOOK_UPDATE)
 #: Gate's channel → our channel, for `simulate --channel`
 _OURS = {CHANNEL: "candles", crypto.TRADES: "trades", crypto.BOOK_TICKER: "ticker", crypto.BOOK_UPDATE: "book"}
+#: the listing's names, in its order
+_LISTED = (
+    ("candles", CHANNEL),
+    ("trades", crypto.TRADES),
+    ("book", crypto.BOOK_UPDATE),
+    ("ticker", crypto.BOOK_TICKER),
+)
 
 #: Gate's interval spelling → the canonical one
 WS_CANONICAL = {code: canonical for canonical, code in WS_INTERVALS.items()}
@@ -69,7 +76,7 @@ class GateSimulator(CandleSimulator):
     def listing(self) -> list[str]:
         return [
             *super().listing(),
-            f"Channels: spot.candlesticks, spot.trades, spot.order_book_update, spot.book_ticker on {WS_PATH}",
+            f"Channels: {', '.join(self.served_names(_LISTED))} on {WS_PATH}",
             f"REST: {REST_PATH}, {crypto.ORDER_BOOK_PATH}",
         ]
 

@@ -38,6 +38,8 @@ from feedcli.simulators.crypto_market import Step
 CRYPTO_CHANNELS = (crypto.MATCH, crypto.LEVEL2, crypto.TICKER)
 #: KuCoin's topic → our channel, for `simulate --channel`
 _OURS = {crypto.MATCH: "trades", crypto.LEVEL2: "book", crypto.TICKER: "ticker"}
+#: the listing's names, in its order
+_LISTED = (("candles", "candles"), *((ours, name) for name, ours in _OURS.items()))
 
 #: the exchange's type → the canonical interval (REST serves 5min too; the socket does not)
 WS_INTERVAL_OF = {code: interval for interval, code in kc.WS_INTERVALS.items()}
@@ -68,7 +70,7 @@ class KucoinSimulator(CandleSimulator):
         return [
             *super().listing(),
             f"Token POST {kc.TOKEN_PATH}; pingInterval {self.ping_interval:g}s, pingTimeout {self.ping_timeout:g}s",
-            f"Topics: candles, {crypto.MATCH}, {crypto.LEVEL2}, {crypto.TICKER}; REST {crypto.SNAPSHOT_PATH}",
+            f"Topics: {', '.join(self.served_names(_LISTED))}; REST {crypto.SNAPSHOT_PATH}",
         ]
 
     def add_routes(self, app: web.Application) -> None:

@@ -67,10 +67,11 @@ class OKXSimulator(CandleSimulator):
     title = "OKX"
 
     def listing(self) -> list[str]:
-        return [
-            f"Pairs: {' '.join(self.market.pairs)}",
-            f"WebSocket: {self.url}{WS_PATH} (candles), {self.url}{PUBLIC_PATH} (books, books5, trades, tickers)",
-        ]
+        paths = [f"{self.url}{WS_PATH} (candles)"] if self.serves("candles") else []
+        public = self.served_names((ours, name) for name, ours in _OURS.items())
+        if public:
+            paths.append(f"{self.url}{PUBLIC_PATH} ({', '.join(public)})")
+        return [f"Pairs: {' '.join(self.market.pairs)}", f"WebSocket: {', '.join(paths)}"]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(WS_PATH, self.websocket)

@@ -104,9 +104,15 @@ def test_status_with_only_feedcli_token_is_logged_in_and_flags_an_expired_one(en
     assert [(r["source"], r["account"], r["expired"]) for r in json.loads(fresh.stdout)] == [
         ("environment", "ci-bot", False)
     ]
+    # a token every connection refuses is no login: shown with its problem, and exit 1
     stale = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": env_jwt("ci-bot", -600)})
-    assert stale.returncode == 0, stale.stderr
-    assert "✗ ci-bot: expired at " in stale.stdout and "connections refuse to send it" in stale.stdout
+    assert stale.returncode == 1, stale.stderr
+    assert "✗ ci-bot: the token in FEEDCLI_TOKEN expired at " in stale.stdout
+    assert "not logged in anywhere" in stale.stderr and "connections refuse what the environment sets" in stale.stderr
+    malformed = run(["auth", "status", "--json"], {**env, "FEEDCLI_TOKEN": "not a token"})
+    assert malformed.returncode == 1, malformed.stderr
+    [row] = json.loads(malformed.stdout)
+    assert "FEEDCLI_TOKEN is not a valid token" in row["problem"] and "not a token" not in malformed.stdout
     blank = run(["auth", "status"], {**env, "FEEDCLI_TOKEN": "  "})  # blank counts as unset
     assert blank.returncode == 1 and "not logged in anywhere" in blank.stderr
 
@@ -120,6 +126,10 @@ def test_token_says_when_it_prints_feedcli_token(ht_sim: Simulator, env, config_
     assert f"FEEDCLI_TOKEN is set: printing what a connection sends with it, not what is stored for {ht_sim.url}" in (
         result.stderr
     )
+    elsewhere = run(["auth", "token", "--url", "http://127.0.0.1:9"], {**env, "FEEDCLI_TOKEN": secret})
+    assert elsewhere.returncode == 0 and elsewhere.stdout == secret + "\n"
+    assert "(nothing is stored for http://127.0.0.1:9 in profile default)" in elsewhere.stderr
+    assert "not what is stored" not in elsewhere.stderr
     quiet = run(["-q", "auth", "token", "--url", ht_sim.url], {**env, "FEEDCLI_TOKEN": secret})
     assert quiet.stdout == secret + "\n" and quiet.stderr == ""
     stored_only = run(["auth", "token", "--url", ht_sim.url], env)
@@ -171,3 +181,29 @@ def test_status_shows_the_moex_login_the_environment_sets_never_the_passcode(env
         ("moex", "alice@example.com", ["FEEDCLI_MOEX_LOGIN", "FEEDCLI_MOEX_PASSCODE"])
     ]
     assert "s3cret-pass" not in text.stdout + text.stderr
+
+
+def test_status_with_a_moex_variable_alone_says_what_stream_would_refuse(env, config_dir) -> None:
+    # FEEDCLI_MOEX_PASSCODE alone, nothing stored: `stream moex` exits 3, so status is not logged in
+    alone = run(["auth", "status"], {**env, "FEEDCLI_MOEX_PASSCODE": "s3cret-pass"})
+    assert alone.returncode == 1, alone.stdout
+    assert "    ✗ an unnamed account: FEEDCLI_MOEX_PASSCODE is set without FEEDCLI_MOEX_LOGIN" in alone.stdout
+    assert "✓" not in alone.stdout and "s3cret-pass" not in alone.stdout + alone.stderr
+    lonely = run(["auth", "status", "--json"], {**env, "FEEDCLI_MOEX_LOGIN": "alice@example.com"})
+    assert lonely.returncode == 1, lonely.stdout
+    [row] = json.loads(lonely.stdout)
+    assert row["account"] == "alice@example.com"
+    assert "FEEDCLI_MOEX_LOGIN is set without FEEDCLI_MOEX_PASSCODE" in row["problem"]
+    # with a stored login, the same variables pair with it as `stream` pairs them: no problem
+    with Simulator("moex", env=env) as sim:
+        stored_login = run(
+            ["login", "moex", "--url", sim.url, "-u", sim.user, "--password-stdin"], env, input=sim.password + "\n"
+        )
+        assert stored_login.returncode == 0, stored_login.stderr
+    for variables in ({"FEEDCLI_MOEX_PASSCODE": "other"}, {"FEEDCLI_MOEX_LOGIN": sim.user}):
+        paired = run(["auth", "status", "--json"], {**env, **variables})
+        assert paired.returncode == 0, paired.stderr
+        assert [r["problem"] for r in json.loads(paired.stdout)] == [None, None]
+    other = run(["auth", "status", "--json"], {**env, "FEEDCLI_MOEX_LOGIN": "bob"})
+    assert other.returncode == 0  # a stored login is still there, but bob's row says why it is refused
+    assert "no passcode is stored for it" in json.loads(other.stdout)[0]["problem"]

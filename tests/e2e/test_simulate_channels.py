@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.support.cli import FEEDCLI, Simulator, lines, run
+from tests.support.cli import FEEDCLI, Simulator, lines, run, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -17,19 +17,50 @@ def stream(exchange: str, url: str, *args: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("exchange", "refusal"),
+    ("exchange", "refusal", "listed", "unlisted"),
     [
-        ("binance", "Invalid request: unknown stream 'btcusdt@trade' (code 2)"),
-        ("okx", "Wrong URL or channel:trades,instId:BTC-USDT doesn't exist"),
-        ("coinbase", "unknown channel 'market_trades'"),
-        ("bybit", "error:handler not found,topic:publicTrade.BTCUSDT"),
-        ("kucoin", "topic /market/match:BTC-USDT is not found (code 404)"),
-        ("gate", "Invalid argument provided: unknown channel spot.trades (code 2)"),
+        (
+            "binance",
+            "Invalid request: unknown stream 'btcusdt@trade' (code 2)",
+            "(SUBSCRIBE btcusdt@depth@100ms, btcusdt@bookTicker, ...)",
+            ("@trade", "@kline"),
+        ),
+        (
+            "okx",
+            "Wrong URL or channel:trades,instId:BTC-USDT doesn't exist",
+            "/ws/v5/public (books, books5, tickers)",
+            ("trades", "/ws/v5/business"),
+        ),
+        ("coinbase", "unknown channel 'market_trades'", "(level2, ticker, heartbeats;", ("market_trades", "candles")),
+        (
+            "bybit",
+            "error:handler not found,topic:publicTrade.BTCUSDT",
+            "Topics: orderbook.{1,50,200,1000}.* on",
+            ("publicTrade", "kline"),
+        ),
+        (
+            "kucoin",
+            "topic /market/match:BTC-USDT is not found (code 404)",
+            "Topics: /market/level2, /market/ticker;",
+            ("/market/match", "candles"),
+        ),
+        (
+            "gate",
+            "Invalid argument provided: unknown channel spot.trades (code 2)",
+            "Channels: spot.order_book_update, spot.book_ticker on",
+            ("spot.trades", "spot.candlesticks"),
+        ),
     ],
 )
-def test_only_the_chosen_channels_are_served(exchange: str, refusal: str, env) -> None:
+def test_only_the_chosen_channels_are_served(
+    exchange: str, refusal: str, listed: str, unlisted: tuple[str, ...], env
+) -> None:
     with Simulator(exchange, "--rate", "20", "--channel", "book", "--channel", "ticker") as sim:
         assert sim.first_line.rstrip().endswith(f"at {sim.url} (channels book, ticker; candles, trades refused)")
+        # the listing under the banner names only what is served
+        assert wait_for(lambda: any(listed in line for line in sim.rest), timeout=30), sim.rest
+        [line] = [line for line in sim.rest if listed in line]
+        assert not any(name in line for name in unlisted), line
         served = run([*stream(exchange, sim.url, "--channel", "book", "--channel", "ticker", "--limit", "6")], env)
         trades = run([*stream(exchange, sim.url, "--channel", "book", "--channel", "trades", "--limit", "6")], env)
         candles = run([*stream(exchange, sim.url, "--limit", "2")], env)  # candles, the default

@@ -7,6 +7,7 @@ the hook contract); the servers are real aiohttp servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -429,8 +430,19 @@ def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
         server.app.router.add_get("/top-up", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: TopUpCodec(server.url))
-            await run_for(1.0)
+            events: list[Event] = []
+            answered = asyncio.Event()
+
+            def consume(event: Event) -> None:
+                events.append(event)
+                if isinstance(event, DataEvent) and event.channel == "top-up":
+                    answered.set()
+
+            # no time budget: a loaded machine may take long to connect and make the call
+            run = asyncio.ensure_future(Session(lambda: TopUpCodec(server.url), consume, options=FAST).run())
+            await asyncio.wait_for(answered.wait(), 120)
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
         return events
 
     events = asyncio.run(main())
@@ -459,12 +471,17 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server = Server()
         arrived: list[str] = []
         all_in = asyncio.Event()
+        over = asyncio.Event()  # three top-up lines seen, or the server gave up waiting for the calls
 
         async def top_up(request: web.Request) -> web.Response:
             arrived.append(request.match_info["k"])
             if len(arrived) == 3:
                 all_in.set()
-            await asyncio.wait_for(all_in.wait(), 5)
+            try:
+                await asyncio.wait_for(all_in.wait(), 30)
+            except asyncio.TimeoutError:
+                over.set()  # calls made one after another: the test fails now, not at its timeout
+                raise
             return web.Response(text=request.match_info["k"])
 
         async def ws(request: web.Request) -> web.WebSocketResponse:
@@ -478,9 +495,72 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server.app.router.add_get("/top-up/{k}", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: ManyTopUpsCodec(server.url))
-            await run_for(1.5)
+            events: list[Event] = []
+
+            def consume(event: Event) -> None:
+                events.append(event)
+                if sum(1 for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == 3:
+                    over.set()
+
+            # no time budget: a loaded machine may take long to connect and call three times
+            run = asyncio.ensure_future(Session(lambda: ManyTopUpsCodec(server.url), consume, options=FAST).run())
+            await asyncio.wait_for(over.wait(), 120)
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
         return events
 
     events = asyncio.run(main())
     assert sorted(e.data for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("end", ["cancelled", "server gone", "stale"])
+def test_rest_calls_beside_the_stream_end_before_the_run_closes_its_http_client(end: str) -> None:
+    """A connection's REST calls still under way when it ends (three book snapshots the
+    server never answers) are cancelled and awaited before the run closes its HTTP client,
+    so none outlives the client it uses. The run is ended three ways: cancelled, by the
+    server (no retries left), by the stale watchdog."""
+
+    async def main() -> tuple[list[bool], BaseException | None]:
+        server = Server()
+        asked = asyncio.Event()
+        never = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            asked.set()
+            await never.wait()  # an answer that never comes: the calls are under way at the end
+            return web.Response(text="late")
+
+        async def ws(request: web.Request) -> web.WebSocketResponse:
+            sock = web.WebSocketResponse()
+            await sock.prepare(request)
+            await sock.send_str("need")
+            if end == "server gone":
+                await asked.wait()
+                await sock.close()
+            async for _msg in sock:
+                pass
+            return sock
+
+        server.app.router.add_get("/top-up/{k}", top_up)
+        server.app.router.add_get("/ws", ws)
+        async with server:
+            options = dataclasses.replace(FAST, max_retries=0, stale_after=0.5 if end == "stale" else None)
+            session = Session(lambda: ManyTopUpsCodec(server.url), lambda _e: None, options=options)
+            run = asyncio.ensure_future(session.run())
+            await asyncio.wait_for(asked.wait(), 60)
+            # when each REST task ends: was the run's HTTP client still open?
+            client_open: list[bool] = []
+            for task in asyncio.all_tasks():
+                if getattr(task.get_coro(), "__qualname__", "") == "Session._http_while_connected":
+                    task.add_done_callback(lambda _t: client_open.append(session._rest is not None))
+            if end == "cancelled":
+                run.cancel()
+            await asyncio.wait({run}, timeout=60)
+            never.set()
+            assert run.done()
+            failure = None if run.cancelled() else run.exception()
+        return client_open, failure
+
+    client_open, failure = asyncio.run(main())
+    assert client_open == [True]
+    assert (failure is None) if end == "cancelled" else isinstance(failure, RetriesExhausted)

@@ -93,6 +93,25 @@ def test_a_live_or_opaque_token_in_the_environment_is_sent(
     assert auth.token_for("default", BASE) == token
 
 
+@pytest.mark.parametrize("token", [jwt_expiring(-60), "two words", jwt_expiring(3600)])
+def test_status_and_a_connection_read_feedcli_token_alike(
+    token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `auth status` shows exactly the refusal a connection would raise (one reading, in auth.env_token)
+    from feedcli.credentials import TokenLogin
+
+    monkeypatch.setenv("FEEDCLI_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("FEEDCLI_TOKEN", token)
+    row = TokenLogin("ht", "HT Data Engine", BASE).environment()
+    assert row is not None
+    try:
+        sent, refused = auth.token_for("default", BASE), None
+    except AuthError as exc:
+        sent, refused = None, str(exc)
+    assert row.problem == refused
+    assert (sent is None) == (refused is not None)
+
+
 @pytest.mark.parametrize(
     "url",
     [
