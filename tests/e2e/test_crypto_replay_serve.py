@@ -146,7 +146,10 @@ def test_ccxt_pro_watches_a_binance_recording_over_the_replay_websocket(tmp_path
                 for start, *values in await asyncio.wait_for(exchange.watch_ohlcv("BTC/USDT", "1s"), 30):
                     seen[start] = values
         except ccxt_pro.NetworkError:
-            pass
+            # ccxt hands bars out only to a watch already waiting: those that came while this loop
+            # was busy, just before the close, are in its cache but were never handed out
+            for start, *values in exchange.ohlcvs.get("BTC/USDT", {}).get("1s", []):
+                seen[start] = values
         finally:
             await exchange.close()
 
