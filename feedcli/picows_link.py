@@ -35,6 +35,7 @@ from picows import WSError, WSFrame, WSHandshakeError, WSListener, WSMsgType, WS
 from feedcli.errors import MalformedFrame
 from feedcli.events import DataEvent
 from feedcli.providers.base import Codec, ConnectionDead, Handshake
+from feedcli.timeouts import within
 
 if TYPE_CHECKING:
     from feedcli.session import Session
@@ -110,7 +111,7 @@ class PicowsSocket:
             self._close_sent = True
             transport.send_close(code, message)  # type: ignore[arg-type]  # a cpdef enum takes any int
         try:
-            await asyncio.wait_for(transport.wait_disconnected(), self._close_timeout)
+            await within(transport.wait_disconnected(), self._close_timeout)
         except asyncio.TimeoutError:
             transport.disconnect(graceful=False)
 
@@ -379,7 +380,7 @@ async def open_connection(
         holder.append(Receiver(session, codec, max_size, on_connected))
         return holder[-1]
 
-    transport, _ = await asyncio.wait_for(
+    transport, _ = await within(
         ws_connect(
             factory,
             handshake.url,
@@ -391,6 +392,7 @@ async def open_connection(
             disconnect_on_exception=True,
         ),
         open_timeout,
+        undo=lambda opened: opened[0].disconnect(graceful=False),  # opened as the run was stopped
     )
     sock = transport.underlying_transport.get_extra_info("socket")
     if sock is not None:

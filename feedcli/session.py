@@ -44,6 +44,7 @@ from feedcli.providers.base import Codec, ConnectionDead, HttpRequest, HttpRespo
 from feedcli.ratelimit import RateLimiter, RestLimits, limiter_for
 from feedcli.rest import CertificateRefused, RequestFailed, RestClient, Throttled, certificate_error
 from feedcli.safe_text import printable, redact_url
+from feedcli.timeouts import within
 
 if TYPE_CHECKING:
     import aiohttp
@@ -1011,7 +1012,7 @@ def run_once(
     reporter = Reporter(note) if note is not None else None
 
     async def main() -> None:
-        await asyncio.wait_for(Session(fresh, emit, options=options, reporter=reporter).run(), timeout)
+        await within(Session(fresh, emit, options=options, reporter=reporter).run(), timeout)
 
     try:
         asyncio.run(main())

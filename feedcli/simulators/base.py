@@ -8,7 +8,6 @@ real base URL, and releases the port. It is also an async context manager.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -156,5 +155,6 @@ async def cancelled(task: asyncio.Task[Any] | None) -> None:
     """Cancel a background task (a market producer) and wait until it has stopped; None is nothing to stop."""
     if task is not None:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait((task,))  # (not `await task` in a suppress: that would swallow our own cancellation)
+        if not task.cancelled():
+            task.result()  # what it raised on its way out, as `await task` would

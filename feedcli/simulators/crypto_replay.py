@@ -49,6 +49,7 @@ from feedcli.simulators.crypto_replay_frames import REPLAY_MIXINS
 from feedcli.simulators.crypto_replay_frames import ticker_frames as _ticker_frames
 from feedcli.simulators.crypto_replay_frames import trade_frames as _trade_frames
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT
+from feedcli.timeouts import within
 from feedcli.wallclock import utc_moment
 
 #: how often the server looks for a connection's first accepted subscription (seconds)
@@ -223,7 +224,7 @@ class CryptoReplay:
                 self.present_ms = None
             for frame in frames:
                 try:
-                    await asyncio.wait_for(_send(sub.ws, frame), self.slow_timeout)
+                    await within(_send(sub.ws, frame), self.slow_timeout)
                 except asyncio.TimeoutError:
                     self.subscribers.discard(sub)
                     await _close(sub.ws, TRY_AGAIN_LATER, "client too slow")
@@ -296,7 +297,7 @@ def _identity(event: DataEvent) -> tuple[str, str, str, bytes]:
 
 async def _close(ws: web.WebSocketResponse, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(ws.close(code=code, message=reason.encode()), CLOSE_TIMEOUT)
+        await within(ws.close(code=code, message=reason.encode()), CLOSE_TIMEOUT)
 
 
 def serve(simulator: str, host: str, port: int, symbols: list[str] | None, queue_size: int, slow_timeout: float) -> Any:

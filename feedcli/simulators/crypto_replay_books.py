@@ -65,6 +65,7 @@ from aiohttp import web
 from feedcli.events import DataEvent
 from feedcli.providers.crypto.model import BookDelta, BookSnapshot, Level
 from feedcli.simulators.candles import Subscriber
+from feedcli.timeouts import within
 
 #: seconds the timeline waits for a client's REST snapshot after its first book update
 SNAPSHOT_WAIT = 10.0
@@ -401,7 +402,7 @@ class BookReplay:
         (or SNAPSHOT_WAIT passed), then SNAPSHOT_SETTLE more for the answer to reach them."""
         if book.waiting:
             try:
-                await asyncio.wait_for(book.fetched.wait(), SNAPSHOT_WAIT)
+                await within(book.fetched.wait(), SNAPSHOT_WAIT)
             except asyncio.TimeoutError:
                 book.waiting = 0  # a client that does not fetch one: later snapshots are current
                 return
@@ -421,7 +422,7 @@ class BookReplay:
         book = self.book_market(pair, self.exchange_symbol(pair))
         if not book.started.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(book.started.wait(), SNAPSHOT_WAIT)
+                await within(book.started.wait(), SNAPSHOT_WAIT)
 
 
 class BinanceBookReplay(BookReplay):

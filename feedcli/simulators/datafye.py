@@ -82,6 +82,7 @@ from feedcli.simulators.datafye_market import (
     history_bars,
     parse_time,
 )
+from feedcli.timeouts import within
 from feedcli.timers import LOOP_TIMER, Timer
 
 log = logging.getLogger(__name__)
@@ -655,7 +656,7 @@ class DatafyeSimulator(LoopbackServer):
         for task in list(conn.tasks):
             task.cancel()
         try:
-            await asyncio.wait_for(conn.ws.close(code=code, message=reason.encode()), 2.0)
+            await within(conn.ws.close(code=code, message=reason.encode()), 2.0)
         except (asyncio.TimeoutError, ConnectionError, RuntimeError):
             if conn.transport is not None:
                 conn.transport.abort()

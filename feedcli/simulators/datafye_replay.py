@@ -34,6 +34,7 @@ from feedcli.simulators.datafye_history import CHANNEL as HISTORY_BARS
 from feedcli.simulators.datafye_history import RecordedHistory, Span, iso
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER, _reason_bytes
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT, DRAIN_TIMEOUT, NORMAL_CLOSURE, REASON_END
+from feedcli.timeouts import within
 
 #: an item of a Datafye client's queue: (symbol, frame), or None for the end
 _Item = tuple[str, str] | None
@@ -163,7 +164,7 @@ class DatafyeReplay(DatafyeSimulator):
     async def _close(self, conn: _Conn, code: int, reason: str) -> None:
         try:
             async with conn.lock:
-                await asyncio.wait_for(conn.ws.close(code=code, message=_reason_bytes(reason)), CLOSE_TIMEOUT)
+                await within(conn.ws.close(code=code, message=_reason_bytes(reason)), CLOSE_TIMEOUT)
         except (asyncio.TimeoutError, ConnectionError, RuntimeError):
             if conn.transport is not None:
                 conn.transport.abort()
@@ -189,7 +190,7 @@ class DatafyeReplay(DatafyeSimulator):
 
     async def _wait_for_room(self, conn: _Conn, item: tuple[str, str]) -> None:
         try:
-            await asyncio.wait_for(self._outbox(conn).put(item), self.slow_timeout)
+            await within(self._outbox(conn).put(item), self.slow_timeout)
         except asyncio.TimeoutError:
             self.spawn(self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW))
 
@@ -214,7 +215,7 @@ class DatafyeReplay(DatafyeSimulator):
             await self._close(conn, *(self.end or (NORMAL_CLOSURE, REASON_END)))
             return
         try:
-            await asyncio.wait_for(self._outbox(conn).put(None), DRAIN_TIMEOUT)
+            await within(self._outbox(conn).put(None), DRAIN_TIMEOUT)
         except asyncio.TimeoutError:
             await self._kick(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
             return

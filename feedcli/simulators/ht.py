@@ -57,6 +57,7 @@ from feedcli.simulators.ht_universe import (
     synthetic_contract,
     synthetic_instrument,
 )
+from feedcli.timeouts import within
 from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
@@ -586,7 +587,7 @@ class HTSimulator(LoopbackServer):
         if client.sender is not None and client.sender is not asyncio.current_task():
             client.sender.cancel()
         try:
-            await asyncio.wait_for(client.ws.close(code=code, message=_reason_bytes(reason)), 2.0)
+            await within(client.ws.close(code=code, message=_reason_bytes(reason)), 2.0)
         except (asyncio.TimeoutError, ConnectionError, RuntimeError):
             if client.transport is not None:
                 client.transport.abort()

@@ -14,6 +14,7 @@ from feedcli.events import DataEvent
 from feedcli.providers import ht, ime, tse
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER, HTSimulator, _Client, _reason_bytes
 from feedcli.simulators.replay_server import CLOSE_TIMEOUT, DRAIN_TIMEOUT, NORMAL_CLOSURE, REASON_END
+from feedcli.timeouts import within
 
 
 class _Recorded(NamedTuple):
@@ -125,7 +126,7 @@ class HTReplay(HTSimulator):
 
     async def _wait_for_room(self, client: _Client, frame: str) -> None:
         try:
-            await asyncio.wait_for(client.queue.put(frame), self.slow_timeout)
+            await within(client.queue.put(frame), self.slow_timeout)
         except asyncio.TimeoutError:
             self._unregister(client)
             self.spawn(self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW))
@@ -140,7 +141,7 @@ class HTReplay(HTSimulator):
                     code, reason = self.end or (NORMAL_CLOSURE, REASON_END)
                     self._unsubscribe(client)
                     try:
-                        await asyncio.wait_for(ws.close(code=code, message=_reason_bytes(reason)), CLOSE_TIMEOUT)
+                        await within(ws.close(code=code, message=_reason_bytes(reason)), CLOSE_TIMEOUT)
                     except asyncio.TimeoutError:
                         if client.transport is not None:
                             client.transport.abort()
@@ -157,7 +158,7 @@ class HTReplay(HTSimulator):
 
     async def _end_client(self, client: _Client) -> None:
         try:
-            await asyncio.wait_for(client.queue.put(_HT_END), DRAIN_TIMEOUT)
+            await within(client.queue.put(_HT_END), DRAIN_TIMEOUT)
         except asyncio.TimeoutError:
             await self._kick(client, TRY_AGAIN_LATER, REASON_TOO_SLOW)
             return

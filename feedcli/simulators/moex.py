@@ -84,6 +84,7 @@ from feedcli.simulators.moex_market import (
     Instrument,
     Listing,
 )
+from feedcli.timeouts import within
 from feedcli.timers import LOOP_TIMER, Timer, on_schedule
 
 log = logging.getLogger(__name__)
@@ -563,7 +564,7 @@ class MoexSimulator(LoopbackServer):
     async def _close(self, conn: _Conn, code: int, reason: str) -> None:
         self._drop(conn)
         try:
-            await asyncio.wait_for(conn.ws.close(code=code, message=reason.encode()[:120]), 2.0)
+            await within(conn.ws.close(code=code, message=reason.encode()[:120]), 2.0)
         except (asyncio.TimeoutError, ConnectionError, RuntimeError):
             if conn.transport is not None:
                 conn.transport.abort()

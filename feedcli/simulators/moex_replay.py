@@ -17,6 +17,7 @@ from feedcli.providers.moex.tables import book_rows, candle_row
 from feedcli.simulators.ht import REASON_TOO_SLOW, TRY_AGAIN_LATER
 from feedcli.simulators.moex import MoexSimulator
 from feedcli.simulators.replay_server import DRAIN_TIMEOUT
+from feedcli.timeouts import within
 from feedcli.wallclock import utc_moment
 
 
@@ -69,7 +70,7 @@ class MoexReplay(MoexSimulator):
                 sub.conn.queue.put_nowait(frame)
             except asyncio.QueueFull:
                 try:
-                    await asyncio.wait_for(sub.conn.queue.put(frame), self.slow_timeout)
+                    await within(sub.conn.queue.put(frame), self.slow_timeout)
                 except asyncio.TimeoutError:
                     self._drop(sub.conn)
                     self.spawn(self._close(sub.conn, TRY_AGAIN_LATER, REASON_TOO_SLOW))
@@ -104,7 +105,7 @@ class MoexReplay(MoexSimulator):
     async def _end_conn(self, conn: Any) -> None:
         conn.close_with = self.end
         try:
-            await asyncio.wait_for(conn.queue.put(None), DRAIN_TIMEOUT)
+            await within(conn.queue.put(None), DRAIN_TIMEOUT)
         except asyncio.TimeoutError:
             await self._close(conn, TRY_AGAIN_LATER, REASON_TOO_SLOW)
             return

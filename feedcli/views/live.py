@@ -27,6 +27,7 @@ from feedcli import terminal
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.safe_text import PrintableFrame, printable
 from feedcli.sinks.base import StopStream
+from feedcli.timeouts import within
 from feedcli.views import keys, render
 from feedcli.views.models import (
     MAX_CANDLES,
@@ -527,7 +528,7 @@ class LiveView:
                         drawn_at, drawn_size = now, size
                     next_tick = max(next_tick + interval, loop.time())
                     with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), next_tick - loop.time())
+                        await within(self._wake.wait(), next_tick - loop.time())
                 # the last word: the final state, drawn once more before the display is released
                 live.update(self.frame(console.size.width, console.size.height), refresh=True)
         except OSError as exc:

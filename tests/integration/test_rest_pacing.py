@@ -44,6 +44,7 @@ def test_every_connection_of_a_run_charges_the_one_limiter() -> None:
             ]
             tasks = [asyncio.ensure_future(s.run()) for s in sessions]
             while len(sim.rest_log) < len(PAIRS):  # every backfill call answered
+                assert not [t.result() for t in tasks if t.done()], "a session ended"  # (raises what it raised)
                 await asyncio.sleep(0.01)
             for task in tasks:
                 task.cancel()
