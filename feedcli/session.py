@@ -883,8 +883,9 @@ async def _stop_guards(
     cancelled = []
     for guard in guards:
         if ended is not None and guard is ended[1]:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await guard
+            await asyncio.wait((guard,))  # (a cancellation of this task still ends it)
+            if not guard.cancelled():
+                guard.exception()  # what it raised is the close it made; nothing more to say
         else:
             guard.cancel()
             cancelled.append(guard)
