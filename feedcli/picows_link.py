@@ -144,6 +144,8 @@ class Receiver(WSListener):
         self._size = 0
         self._stopped = False
         self._paused = False
+        #: the engine is closing the connection (close_down)
+        self.closing = False
         self._emit = session._emit
         self._parse = codec.parse
         #: the line path (Codec.line): messages' finished lines, handed on a read at a time
@@ -158,6 +160,9 @@ class Receiver(WSListener):
         """The handshake is done: picows calls this before the frames of the same read, so the
         engine's `connected` line comes before the connection's first data line."""
         self.transport = transport
+        if self._stopped:  # abandoned while the upgrade was on its way
+            transport.disconnect(graceful=False)
+            return
         if self._on_connected is not None:
             try:
                 self._on_connected()
@@ -294,7 +299,7 @@ class Receiver(WSListener):
         out = codec.take_outgoing()
         if out:
             self._send_all(out)
-        if codec.wants_http:
+        if codec.wants_http and not self.closing:
             codec.wants_http = False
             if self._topping_up is None or self._topping_up.done():
                 self._topping_up = asyncio.ensure_future(session._http_while_connected(codec))
@@ -348,6 +353,22 @@ class Receiver(WSListener):
                 with contextlib.suppress(Exception):
                     transport.underlying_transport.resume_reading()
 
+    def close_down(self) -> None:
+        """The engine is closing the connection: frames still in flight are handled (their
+        lines came) but start nothing more, no REST call and no wait for the consumer, so the
+        tasks the engine cancels at the end are all there are."""
+        self.closing = True
+        self._pressure = None
+
+    def abandon(self) -> None:
+        """The connection was opened for a run that has stopped (or gave up waiting): stop
+        handling frames, end what the callback started, and drop the connection."""
+        self.stop()
+        for task in self.tasks:
+            task.cancel()
+        if self.transport is not None and not self.transport.is_disconnected:
+            self.transport.disconnect(graceful=False)
+
     @property
     def tasks(self) -> list[asyncio.Future[None]]:
         """What the callback started and is still running: the engine cancels them at the end."""
@@ -375,25 +396,37 @@ async def open_connection(
     if handshake.subprotocols:
         headers.append(("Sec-WebSocket-Protocol", ", ".join(handshake.subprotocols)))
     holder: list[Receiver] = []
+    abandoned: list[bool] = []
 
     def factory() -> Receiver:
-        holder.append(Receiver(session, codec, max_size, on_connected))
-        return holder[-1]
+        receiver = Receiver(session, codec, max_size, on_connected)
+        if abandoned:  # the upgrade came after the run stopped: on_ws_connected drops it
+            receiver.stop()
+        holder.append(receiver)
+        return receiver
 
-    transport, _ = await within(
-        ws_connect(
-            factory,
-            handshake.url,
-            websocket_handshake_timeout=open_timeout,
-            enable_auto_pong=False,
-            max_frame_size=max_size,
-            extra_headers=headers,
-            max_redirects=0,
-            disconnect_on_exception=True,
-        ),
-        open_timeout,
-        undo=lambda opened: opened[0].disconnect(graceful=False),  # opened as the run was stopped
-    )
+    try:
+        transport, _ = await within(
+            ws_connect(
+                factory,
+                handshake.url,
+                websocket_handshake_timeout=open_timeout,
+                enable_auto_pong=False,
+                max_frame_size=max_size,
+                extra_headers=headers,
+                max_redirects=0,
+                disconnect_on_exception=True,
+            ),
+            open_timeout,
+        )
+    except BaseException:
+        # stopped (or out of time) part way: picows may have finished the upgrade already
+        # (it calls on_ws_connected and handles the first frames turns before ws_connect
+        # returns), and nobody else will close that connection or stop its receiver
+        abandoned.append(True)
+        for receiver in holder:
+            receiver.abandon()
+        raise
     sock = transport.underlying_transport.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):

@@ -589,13 +589,17 @@ class Session:
             code, reason = None, f"connection failed while sending ({exc.__class__.__name__})"
         finally:
             self._ws = None
-            ended = self._ended
-            # REST calls beside the stream end here, before the run may close the client they use
-            tasks = receiver.tasks
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await _stop_guards(guards, ended, ws, codec)
+            # REST calls beside the stream end here, before the run may close the client they
+            # use; frames that come while the connection closes start no new ones
+            receiver.close_down()
+            try:
+                tasks = receiver.tasks
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            finally:
+                ended = self._ended  # (read now: a guard may have begun closing meanwhile)
+                await _stop_guards(guards, ended, ws, codec)
         flowed = self.data_count != start_count
         failure = receiver.failure
         if failure is not None:
@@ -880,18 +884,20 @@ async def _stop_guards(
     The guard that judged it dead or stale (`ended`, from `_end`) is completing the close it
     began: let it, or the socket leaks. If none did, nobody has closed it yet: close it here.
     """
-    cancelled = []
-    for guard in guards:
-        if ended is not None and guard is ended[1]:
-            await asyncio.wait((guard,))  # (a cancellation of this task still ends it)
-            if not guard.cancelled():
-                guard.exception()  # what it raised is the close it made; nothing more to say
-        else:
-            guard.cancel()
-            cancelled.append(guard)
-    # awaited, not only cancelled: a REST call beside the stream (aiohttp's guards hold it)
-    # must be over before the run closes the client it uses
-    await asyncio.gather(*cancelled, return_exceptions=True)
+    closing = ended[1] if ended is not None else None
+    others = [guard for guard in guards if guard is not closing]
+    for guard in others:
+        guard.cancel()
+    try:
+        if closing is not None and closing in guards:
+            await asyncio.wait((closing,))  # (a cancellation of this task still ends it)
+            if not closing.cancelled():
+                closing.exception()  # what it raised is the close it made; nothing more to say
+    finally:
+        # awaited, not only cancelled, even when this task is cancelled meanwhile: a REST call
+        # beside the stream (aiohttp's guards hold it) must be over before the run closes the
+        # client it uses
+        await asyncio.gather(*others, return_exceptions=True)
     if ended is None:
         await _close_quietly(ws, codec)
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-async def within(awaitable: Awaitable[T], seconds: float | None, undo: Callable[[T], object] | None = None) -> T:
+async def within(awaitable: Awaitable[T], seconds: float | None) -> T:
     """The awaitable's result (or what it raised), or asyncio.TimeoutError after `seconds`
     (None: no limit).
 
     A cancellation always wins: the awaitable is cancelled and waited for, and a result it
-    produced anyway (it completed in the same turn) is handed to `undo`, so that a connection
-    opened too late is closed rather than leaked.
+    produced anyway (it completed in the same turn) is dropped; what it opened is the
+    caller's to close (picows_link.open_connection does).
     """
     task = asyncio.ensure_future(awaitable)
     try:
@@ -32,8 +32,8 @@ async def within(awaitable: Awaitable[T], seconds: float | None, undo: Callable[
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait((task,))
-        if undo is not None and task.done() and not task.cancelled() and task.exception() is None:
-            undo(task.result())
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: the cancellation is what this call answers
         raise
     if not done:
         task.cancel()
