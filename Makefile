@@ -22,7 +22,9 @@ demo: $(STAMP)
 
 test: system-packages $(STAMP)
 	$(BIN)/ruff check feedcli tests bench
-	$(BIN)/pytest -n 2 --dist loadfile --max-worker-restart=0 --durations=15
+	@# pytest's exit code 5 (no tests collected) means the suite is broken: a failure, said so
+	$(BIN)/pytest -n 2 --dist loadfile --max-worker-restart=0 --durations=15; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check feedcli tests bench
