@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,22 +57,71 @@ class Server:
         await self._runner.cleanup()
 
 
+#: how long a test waits for what it checks before it fails (a loaded machine is slow, not this slow)
+CAP = 30.0
+#: how long a cancelled session may take to stop before the test calls it a hang
+STOP_CAP = 10.0
+
+RunUntil = Callable[..., Awaitable[None]]
+
+
 def collect(
-    factory: Callable[[], Codec], options: SessionOptions = FAST
-) -> tuple[Session, list[Event], Callable[[float], Awaitable[None]]]:
+    factory: Callable[[], Codec], options: SessionOptions = FAST, **session_args: Any
+) -> tuple[Session, list[Event], RunUntil]:
+    """A session over `factory` whose events land in a list, and `run_until` to drive it.
+
+    `run_until(done, what)` runs the session until `done()` holds (checked after every turn
+    of the loop that let the session run, so a predicate on the server's side works too),
+    then cancels it. No window of wall time decides anything: a slow machine only makes the
+    wait longer, up to `cap` seconds, after which the test fails saying what it waited for.
+    A session that ends on its own first raises what it raised (a test of a final error
+    expects it) or fails the test; one that does not stop within STOP_CAP of being
+    cancelled fails the test with where it is stuck (an engine bug, never to be hidden).
+    """
     events: list[Event] = []
-    session = Session(factory, events.append, options=options)
+    session = Session(factory, events.append, options=options, **session_args)
 
-    async def run_for(seconds: float) -> None:
+    async def run_until(done: Callable[[], bool], what: str, cap: float = CAP) -> None:
         task = asyncio.ensure_future(session.run())
-        done, _ = await asyncio.wait({task}, timeout=seconds)
-        if not done:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        else:
-            task.result()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + cap
+        try:
+            while not done():
+                if task.done():
+                    task.result()  # the session's own error, if it ended with one
+                    pytest.fail(f"the session ended before {what}; events: {events}")
+                if loop.time() > give_up:
+                    pytest.fail(f"not within {cap:g}s: {what}; events: {events}")
+                await asyncio.wait({task}, timeout=0.01)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=STOP_CAP)
+                if not task.done():
+                    pytest.fail(f"the session did not stop within {STOP_CAP:g}s of being cancelled:\n{_awaiting()}")
+                if not task.cancelled():
+                    task.result()  # an error raised as it stopped
+                    pytest.fail("the cancelled session returned instead of ending cancelled (cancellation swallowed)")
 
-    return session, events, run_for
+    return session, events, run_until
+
+
+def _awaiting() -> str:
+    """Where each task of the loop is waiting (the chain of awaits), to say where a hang is."""
+    out = []
+    for task in asyncio.all_tasks():
+        chain = []
+        coro: Any = task.get_coro()
+        while coro is not None and getattr(coro, "cr_frame", None) is not None:
+            frame = coro.cr_frame
+            chain.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+            coro = coro.cr_await
+        out.append(" -> ".join(chain) + (f" -> {coro!r}" if coro is not None else ""))
+    return "\n".join(out)
+
+
+def data(events: list[Event], channel: str | None = None) -> list[DataEvent]:
+    return [e for e in events if isinstance(e, DataEvent) and (channel is None or e.channel == channel)]
 
 
 def controls(events: list[Event], name: str) -> list[ControlEvent]:
@@ -91,6 +141,8 @@ class PingCodec(Codec):
         self.timer_interval = interval
         self.deadline = deadline
         self.pings = 0
+        #: (now, last_heard) as each tick of the timer was told them
+        self.ticks: list[tuple[float, float]] = []
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
         text = frame.decode() if isinstance(frame, bytes) else frame
@@ -101,14 +153,26 @@ class PingCodec(Codec):
         return [DataEvent("test", "c", "s", None, recv, text)]
 
     def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        self.ticks.append((now, last_heard))
         if now - last_heard > self.deadline:
             raise ConnectionDead(f"no pong within {self.deadline:g}s")
         self.pings += 1
         return ["ping"]
 
+    def heard_after_a_ping(self) -> bool:
+        """Whether a tick was told of a frame heard after the first tick sent its ping: the
+        peer's answers reach the codec as `last_heard`, what its deadline is judged on."""
+        return any(last > self.ticks[0][0] for _, last in self.ticks[1:])
+
 
 def test_protocol_timer_sends_keepalives_the_server_sees() -> None:
-    async def main() -> tuple[int, list[Event]]:
+    """The timer's pings reach the server and its pongs reach the codec as `last_heard`.
+
+    No deadline here (a pong late by a busy machine's pause is not what this checks): that
+    the pongs are heard is checked as such, a tick told of a frame that came after a ping.
+    """
+
+    async def main() -> tuple[int, list[Event], list[PingCodec]]:
         server = Server()
         pings = 0
 
@@ -124,12 +188,20 @@ def test_protocol_timer_sends_keepalives_the_server_sees() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws"))
-            await run_for(0.6)
-        return pings, events
+            made: list[PingCodec] = []
 
-    pings, events = asyncio.run(main())
-    assert pings >= 5, pings
+            def codec() -> PingCodec:
+                made.append(PingCodec(server.url.replace("http", "ws") + "/ws", deadline=math.inf))
+                return made[-1]
+
+            _, events, run_until = collect(codec)
+            await run_until(
+                lambda: pings >= 5 and made[-1].heard_after_a_ping(), "five pings seen and a pong heard by the codec"
+            )
+        return pings, events, made
+
+    pings, events, made = asyncio.run(main())
+    assert len(made) == 1 and made[0].pings >= pings >= 5
     assert controls(events, "connected") and not controls(events, "disconnected")
 
 
@@ -149,8 +221,9 @@ def test_timer_declares_a_silent_peer_dead_and_the_engine_reconnects() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", deadline=0.15))
-            await run_for(1.2)
+            _, events, run_until = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", deadline=0.15))
+            # a silent peer passes any deadline sooner or later: only when is the machine's
+            await run_until(lambda: connections >= 2 and bool(controls(events, "reconnected")), "a reconnect")
         return connections, events
 
     connections, events = asyncio.run(main())
@@ -178,14 +251,17 @@ def test_connection_dead_from_parse_reconnects_instead_of_exiting() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", interval=0))
-            await run_for(0.8)
+            _, events, run_until = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", interval=0))
+            await run_until(
+                lambda: connections >= 2 and len(data(events)) >= 2 and bool(controls(events, "reconnected")),
+                "a tick on each of two connections",
+            )
         return connections, events
 
     connections, events = asyncio.run(main())
     assert connections >= 2
     assert "link is unusable" in controls(events, "disconnected")[0].fields["reason"]
-    assert sum(isinstance(e, DataEvent) for e in events) >= 2
+    assert [e.data for e in data(events)[:2]] == ["tick", "tick"]
 
 
 # --------------------------------------------------------------------------- HTTP calls
@@ -247,29 +323,40 @@ def test_http_call_before_connecting_gives_the_address_and_its_events_come_first
     async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
         server, calls = _token_server([])
         async with server:
-            _, events, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(0.5)
+            _, events, run_until = collect(lambda: TokenCodec(server.url))
+            await run_until(lambda: bool(data(events, "live")), "a line from the WebSocket")
         return calls, events
 
     calls, events = asyncio.run(main())
     assert calls[0][1] == {"want": "ws"}
-    data = [e for e in events if isinstance(e, DataEvent)]
-    assert [d.channel for d in data[:2]] == ["backfill", "live"]
-    assert data[1].data == "token=t1"
+    lines = data(events)
+    assert [d.channel for d in lines[:2]] == ["backfill", "live"]
+    assert lines[1].data == "token=t1"
 
 
 def test_rate_limited_http_call_waits_for_retry_after() -> None:
-    async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
-        server, calls = _token_server([(429, {"Retry-After": "1"})])
-        async with server:
-            _, events, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(2.0)
-        return calls, events
+    """The engine's waits are seen, not timed: each is recorded with the calls made when it
+    began and when it ended, so a call made again before the Retry-After is over shows."""
 
-    calls, events = asyncio.run(main())
+    async def main() -> tuple[list[tuple[float, Any]], list[tuple[float, int, int]], list[Event]]:
+        server, calls = _token_server([(429, {"Retry-After": "1"})])
+        waits: list[tuple[float, int, int]] = []  # (seconds, calls made when it began, when it ended)
+
+        async def sleep(seconds: float) -> None:
+            began = len(calls)
+            await asyncio.sleep(seconds)
+            waits.append((seconds, began, len(calls)))
+
+        async with server:
+            _, events, run_until = collect(lambda: TokenCodec(server.url), sleep=sleep)
+            await run_until(lambda: bool(data(events, "live")), "a line from the WebSocket")
+        return calls, waits, events
+
+    calls, waits, events = asyncio.run(main())
+    # one wait, of the Retry-After (not the 0.05 s backoff), from the 429 to the call made again
+    assert waits == [(1.0, 1, 1)]
     assert len(calls) == 2
-    assert calls[1][0] - calls[0][0] >= 0.95  # honoured Retry-After, not the 0.05 s backoff
-    assert any(isinstance(e, DataEvent) and e.channel == "live" for e in events)
+    assert data(events, "live")[0].data == "token=t2"
 
 
 def test_418_counts_against_max_retries() -> None:
@@ -277,8 +364,9 @@ def test_418_counts_against_max_retries() -> None:
         server, _ = _token_server([(418, {"Retry-After": "0"})] * 5)
         async with server:
             options = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.01, max_retries=2)
-            _, _, run_for = collect(lambda: TokenCodec(server.url), options)
-            await run_for(5.0)
+            _, events, run_until = collect(lambda: TokenCodec(server.url), options)
+            # the sixth call is answered: a session that streams has not given up after the third
+            await run_until(lambda: bool(data(events, "live")), "the session to give up")
 
     with pytest.raises(RetriesExhausted, match=r"token call rate limited \(HTTP 418"):
         asyncio.run(main())
@@ -288,8 +376,9 @@ def test_refusal_in_an_http_answer_is_final() -> None:
     async def main() -> None:
         server, _ = _token_server([(400, {})])
         async with server:
-            _, _, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(5.0)
+            _, events, run_until = collect(lambda: TokenCodec(server.url))
+            # the second call is answered: a session that streams did not take the refusal as final
+            await run_until(lambda: bool(data(events, "live")), "the session to end with the refusal")
 
     with pytest.raises(SubscriptionError, match="refused the pair"):
         asyncio.run(main())
@@ -349,8 +438,11 @@ def test_polling_codec_gets_data_and_survives_server_errors_without_repeats() ->
         server.app.router.add_get("/candles", candles)
         async with server:
             state = {"last": 0}
-            _, events, run_for = collect(lambda: PollCodec(server.url, state))
-            await run_for(1.0)
+            _, events, run_until = collect(lambda: PollCodec(server.url, state))
+            await run_until(
+                lambda: len(data(events)) >= 4 and bool(controls(events, "reconnected")),
+                "four candles and a recovery from the outage",
+            )
         return events, asked
 
     events, asked = asyncio.run(main())
@@ -373,8 +465,8 @@ def test_token_answer_without_an_address_is_a_clear_error() -> None:
     async def main() -> None:
         server, _ = _token_server([])
         async with server:
-            _, _, run_for = collect(lambda: NoAddressCodec(server.url))
-            await run_for(5.0)
+            _, _, run_until = collect(lambda: NoAddressCodec(server.url))
+            await run_until(lambda: False, "the session to end with an error")
 
     with pytest.raises(ProviderError, match="no WebSocket address"):
         asyncio.run(main())
