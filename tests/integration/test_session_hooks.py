@@ -66,9 +66,13 @@ RunUntil = Callable[..., Awaitable[None]]
 
 
 def collect(
-    factory: Callable[[], Codec], options: SessionOptions = FAST, **session_args: Any
+    factory: Callable[[], Codec],
+    options: SessionOptions = FAST,
+    on_event: Callable[[Event], None] | None = None,
+    **session_args: Any,
 ) -> tuple[Session, list[Event], RunUntil]:
-    """A session over `factory` whose events land in a list, and `run_until` to drive it.
+    """A session over `factory` whose events land in a list (each also handed to `on_event`,
+    a test's server may wait on what the consumer got), and `run_until` to drive it.
 
     `run_until(done, what)` runs the session until `done()` holds (checked after every turn
     of the loop that let the session run, so a predicate on the server's side works too),
@@ -79,7 +83,13 @@ def collect(
     cancelled fails the test with where it is stuck (an engine bug, never to be hidden).
     """
     events: list[Event] = []
-    session = Session(factory, events.append, options=options, **session_args)
+
+    def consume(event: Event) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+
+    session = Session(factory, consume, options=options, **session_args)
 
     async def run_until(done: Callable[[], bool], what: str, cap: float = CAP) -> None:
         task = asyncio.ensure_future(session.run())
@@ -499,11 +509,18 @@ class TopUpCodec(Codec):
 
 
 def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
+    """The stream goes on while a call it asked for is under way: the server sends the live
+    lines only once the top-up call has come in, and answers that call only once the last
+    of them has reached the consumer, so a stream that waited for the call would never get
+    them (no pause of wall time decides the order)."""
+
     async def main() -> list[Event]:
         server = Server()
+        asked = asyncio.Event()
         release = asyncio.Event()
 
         async def top_up(request: web.Request) -> web.Response:
+            asked.set()
             await release.wait()  # a slow REST answer: the stream must not wait for it
             return web.Response(text="missed bar")
 
@@ -511,35 +528,27 @@ def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
             sock = web.WebSocketResponse()
             await sock.prepare(request)
             await sock.send_str("need")
+            await asked.wait()
             for i in range(3):
                 await sock.send_str(f"live {i}")
-            await asyncio.sleep(0.2)
-            release.set()
             async for _msg in sock:
                 pass
             return sock
 
+        def on_event(event: Event) -> None:
+            if isinstance(event, DataEvent) and event.data == "live 2":
+                release.set()
+
         server.app.router.add_get("/top-up", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            events: list[Event] = []
-            answered = asyncio.Event()
-
-            def consume(event: Event) -> None:
-                events.append(event)
-                if isinstance(event, DataEvent) and event.channel == "top-up":
-                    answered.set()
-
-            # no time budget: a loaded machine may take long to connect and make the call
-            run = asyncio.ensure_future(Session(lambda: TopUpCodec(server.url), consume, options=FAST).run())
-            await asyncio.wait_for(answered.wait(), 120)
-            run.cancel()
-            await asyncio.gather(run, return_exceptions=True)
+            _, events, run_until = collect(lambda: TopUpCodec(server.url), on_event=on_event)
+            await run_until(lambda: bool(data(events, "top-up")), "the top-up's line")
         return events
 
     events = asyncio.run(main())
-    data = [(e.channel, e.data) for e in events if isinstance(e, DataEvent)]
-    assert data == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
+    lines = [(e.channel, e.data) for e in data(events)]
+    assert lines == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
     assert not controls(events, "disconnected")
 
 
@@ -563,7 +572,7 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server = Server()
         arrived: list[str] = []
         all_in = asyncio.Event()
-        over = asyncio.Event()  # three top-up lines seen, or the server gave up waiting for the calls
+        gave_up = asyncio.Event()  # the server gave up waiting for the three calls
 
         async def top_up(request: web.Request) -> web.Response:
             arrived.append(request.match_info["k"])
@@ -572,7 +581,7 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
             try:
                 await asyncio.wait_for(all_in.wait(), 30)
             except asyncio.TimeoutError:
-                over.set()  # calls made one after another: the test fails now, not at its timeout
+                gave_up.set()  # calls made one after another: the test fails now, not at its cap
                 raise
             return web.Response(text=request.match_info["k"])
 
@@ -587,18 +596,10 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server.app.router.add_get("/top-up/{k}", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            events: list[Event] = []
-
-            def consume(event: Event) -> None:
-                events.append(event)
-                if sum(1 for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == 3:
-                    over.set()
-
-            # no time budget: a loaded machine may take long to connect and call three times
-            run = asyncio.ensure_future(Session(lambda: ManyTopUpsCodec(server.url), consume, options=FAST).run())
-            await asyncio.wait_for(over.wait(), 120)
-            run.cancel()
-            await asyncio.gather(run, return_exceptions=True)
+            _, events, run_until = collect(lambda: ManyTopUpsCodec(server.url))
+            await run_until(
+                lambda: len(data(events, "top-up")) == 3 or gave_up.is_set(), "three top-up lines", cap=2 * CAP
+            )
         return events
 
     events = asyncio.run(main())
