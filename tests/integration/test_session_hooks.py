@@ -59,8 +59,9 @@ class Server:
 
 #: how long a test waits for what it checks before it fails (a loaded machine is slow, not this slow)
 CAP = 30.0
-#: how long a cancelled session may take to stop before the test calls it a hang
-STOP_CAP = 10.0
+#: how long a cancelled session may take to stop before the test calls it a hang (its own
+#: bounds are shorter: a close waits 2 s at most)
+STOP_CAP = 20.0
 
 RunUntil = Callable[..., Awaitable[None]]
 
@@ -74,13 +75,13 @@ def collect(
     """A session over `factory` whose events land in a list (each also handed to `on_event`,
     a test's server may wait on what the consumer got), and `run_until` to drive it.
 
-    `run_until(done, what)` runs the session until `done()` holds (checked after every turn
-    of the loop that let the session run, so a predicate on the server's side works too),
-    then cancels it. No window of wall time decides anything: a slow machine only makes the
-    wait longer, up to `cap` seconds, after which the test fails saying what it waited for.
-    A session that ends on its own first raises what it raised (a test of a final error
-    expects it) or fails the test; one that does not stop within STOP_CAP of being
-    cancelled fails the test with where it is stuck (an engine bug, never to be hidden).
+    `run_until(done, what)` runs the session until `done()` holds (checked every 10 ms and
+    when the session ends, so a predicate on the server's side works too), then cancels it.
+    No window of wall time decides anything: a slow machine only makes the wait longer, up
+    to `cap` seconds, after which the test fails saying what it waited for. A session that
+    ends on its own first raises what it raised (a test of a final error expects it) or
+    fails the test; one that does not stop within STOP_CAP of being cancelled fails the test
+    with where each task is waiting (an engine bug, never to be hidden).
     """
     events: list[Event] = []
 
