@@ -359,6 +359,16 @@ class Receiver(WSListener):
         if not self.gone.done():
             self.gone.set_result(None)
 
+    async def abandon(self) -> None:
+        """For a connection whose open failed or was stopped: handle no more frames, and end
+        what its first frames started (awaited, so none outlives the run's HTTP client)."""
+        self.stop()
+        tasks = self.tasks
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
 
 async def open_connection(
     session: Session,
@@ -380,20 +390,28 @@ async def open_connection(
         holder.append(Receiver(session, codec, max_size, on_connected))
         return holder[-1]
 
-    transport, _ = await within(
-        ws_connect(
-            factory,
-            handshake.url,
-            websocket_handshake_timeout=open_timeout,
-            enable_auto_pong=False,
-            max_frame_size=max_size,
-            extra_headers=headers,
-            max_redirects=0,
-            disconnect_on_exception=True,
-        ),
-        open_timeout,
-        undo=lambda opened: opened[0].disconnect(graceful=False),  # opened as the run was stopped
-    )
+    try:
+        transport, _ = await within(
+            ws_connect(
+                factory,
+                handshake.url,
+                websocket_handshake_timeout=open_timeout,
+                enable_auto_pong=False,
+                max_frame_size=max_size,
+                extra_headers=headers,
+                max_redirects=0,
+                disconnect_on_exception=True,
+            ),
+            open_timeout,
+            undo=lambda opened: opened[0].disconnect(graceful=False),  # opened as the run was stopped
+        )
+    except BaseException:
+        # the frames that came with the handshake answer were handled inside the open and may
+        # have started REST calls beside the stream (or a wait for a consumer); the engine will
+        # never serve this connection, so nothing else would end them: they would outlive the run
+        for receiver in holder:
+            await receiver.abandon()
+        raise
     sock = transport.underlying_transport.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):

@@ -7,7 +7,10 @@ the hook contract); the servers are real aiohttp servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import dataclasses
+import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -658,3 +661,89 @@ def test_rest_calls_beside_the_stream_end_before_the_run_closes_its_http_client(
     client_open, failure = asyncio.run(main())
     assert client_open == [True]
     assert (failure is None) if end == "cancelled" else isinstance(failure, RetriesExhausted)
+
+
+async def _one_write_server(first_frame: bytes) -> asyncio.Server:
+    """A WebSocket server whose handshake answer and first text frame go in one write (one
+    segment on loopback): picows hands the frame to the codec inside the open itself."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        answer = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        writer.write(answer + b"\x81" + bytes([len(first_frame)]) + first_frame)
+        with contextlib.suppress(Exception):
+            await writer.drain()
+            await reader.read()  # until the client hangs up
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_rest_calls_asked_for_by_frames_of_the_handshake_read_end_when_the_open_is_stopped(
+    each_transport: str,
+) -> None:
+    """picows handles the frames that came with the handshake answer inside the open, before
+    the engine serves the connection; a run stopped then (Ctrl-C, --duration as it opens) must
+    not leave the REST calls those frames asked for running past the open: nobody would end
+    them, and they would outlive the run's HTTP client ('Task exception was never retrieved')."""
+    if each_transport != "picows":
+        pytest.skip("aiohttp reads no frame before the engine serves the connection")
+
+    async def main() -> tuple[bool | None, bool, list[tuple[bool, bool]]]:
+        server = Server()
+        never = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            await never.wait()  # under way when the run is stopped
+            return web.Response(text="late")
+
+        server.app.router.add_get("/top-up/{k}", top_up)
+        # every task of REST calls beside the stream, through the loop's task factory
+        rest_tasks: list[asyncio.Task[Any]] = []
+        loop = asyncio.get_running_loop()
+
+        def task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+            if getattr(coro, "__qualname__", "") == "Session._http_while_connected":
+                rest_tasks.append(task)
+            return task
+
+        loop.set_task_factory(task_factory)
+        ws_server = await _one_write_server(b"need")
+        port = ws_server.sockets[0].getsockname()[1]
+        served: list[bool] = []
+
+        class StopOnNeed(ManyTopUpsCodec):
+            def parse(self, frame: Frame, recv: str) -> list[Event]:
+                out = super().parse(frame, recv)
+                served.append(session._ws is not None)  # False: the open has not returned yet
+                run.cancel()  # the run is stopped as the connection opens
+                return out
+
+        def codec() -> StopOnNeed:
+            made = StopOnNeed(server.url)
+            made.handshake = Handshake(f"ws://127.0.0.1:{port}/")
+            return made
+
+        async with server, ws_server:
+            session = Session(codec, lambda _e: None, options=FAST, transport="picows")
+            run = asyncio.ensure_future(session.run())
+            await asyncio.wait({run}, timeout=STOP_CAP)
+            ended = run.cancelled()
+            states = [(t.done(), t.cancelled()) for t in rest_tasks]  # as the run ends
+            never.set()
+        return served[0] if served else None, ended, states
+
+    served, ended, states = asyncio.run(main())
+    assert served is False  # the frame came with the handshake: the case under test
+    assert ended
+    assert states == [(True, True)]  # the calls the frame asked for: cancelled, not left running
