@@ -360,15 +360,6 @@ class Receiver(WSListener):
         self.closing = True
         self._pressure = None
 
-    def abandon(self) -> None:
-        """The connection was opened for a run that has stopped (or gave up waiting): stop
-        handling frames, end what the callback started, and drop the connection."""
-        self.stop()
-        for task in self.tasks:
-            task.cancel()
-        if self.transport is not None and not self.transport.is_disconnected:
-            self.transport.disconnect(graceful=False)
-
     @property
     def tasks(self) -> list[asyncio.Future[None]]:
         """What the callback started and is still running: the engine cancels them at the end."""
@@ -379,6 +370,19 @@ class Receiver(WSListener):
         self._stopped = True
         if not self.gone.done():
             self.gone.set_result(None)
+
+    async def abandon(self) -> None:
+        """For a connection whose open failed or was stopped: handle no more frames, drop the
+        connection, and end what its first frames started (awaited, so none outlives the
+        run's HTTP client)."""
+        self.stop()
+        if self.transport is not None and not self.transport.is_disconnected:
+            self.transport.disconnect(graceful=False)
+        tasks = self.tasks
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 async def open_connection(
@@ -420,12 +424,14 @@ async def open_connection(
             open_timeout,
         )
     except BaseException:
-        # stopped (or out of time) part way: picows may have finished the upgrade already
-        # (it calls on_ws_connected and handles the first frames turns before ws_connect
-        # returns), and nobody else will close that connection or stop its receiver
+        # stopped (or out of time) part way: picows may have finished the upgrade already (it
+        # calls on_ws_connected and handles the frames that came with the handshake answer
+        # turns before ws_connect returns; they may have started REST calls or a wait for a
+        # consumer), and the engine will never serve this connection: nothing else would
+        # close it or end what it started
         abandoned.append(True)
         for receiver in holder:
-            receiver.abandon()
+            await receiver.abandon()
         raise
     sock = transport.underlying_transport.get_extra_info("socket")
     if sock is not None:

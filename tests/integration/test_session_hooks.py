@@ -7,7 +7,11 @@ the hook contract); the servers are real aiohttp servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import dataclasses
+import hashlib
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,22 +60,82 @@ class Server:
         await self._runner.cleanup()
 
 
+#: how long a test waits for what it checks before it fails (a loaded machine is slow, not this slow)
+CAP = 30.0
+#: how long a cancelled session may take to stop before the test calls it a hang (its own
+#: bounds are shorter: a close waits 2 s at most)
+STOP_CAP = 20.0
+
+RunUntil = Callable[..., Awaitable[None]]
+
+
 def collect(
-    factory: Callable[[], Codec], options: SessionOptions = FAST
-) -> tuple[Session, list[Event], Callable[[float], Awaitable[None]]]:
+    factory: Callable[[], Codec],
+    options: SessionOptions = FAST,
+    on_event: Callable[[Event], None] | None = None,
+    **session_args: Any,
+) -> tuple[Session, list[Event], RunUntil]:
+    """A session over `factory` whose events land in a list (each also handed to `on_event`,
+    a test's server may wait on what the consumer got), and `run_until` to drive it.
+
+    `run_until(done, what)` runs the session until `done()` holds (checked every 10 ms and
+    when the session ends, so a predicate on the server's side works too), then cancels it.
+    No window of wall time decides anything: a slow machine only makes the wait longer, up
+    to `cap` seconds, after which the test fails saying what it waited for. A session that
+    ends on its own first raises what it raised (a test of a final error expects it) or
+    fails the test; one that does not stop within STOP_CAP of being cancelled fails the test
+    with where each task is waiting (an engine bug, never to be hidden).
+    """
     events: list[Event] = []
-    session = Session(factory, events.append, options=options)
 
-    async def run_for(seconds: float) -> None:
+    def consume(event: Event) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+
+    session = Session(factory, consume, options=options, **session_args)
+
+    async def run_until(done: Callable[[], bool], what: str, cap: float = CAP) -> None:
         task = asyncio.ensure_future(session.run())
-        done, _ = await asyncio.wait({task}, timeout=seconds)
-        if not done:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        else:
-            task.result()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + cap
+        try:
+            while not done():
+                if task.done():
+                    task.result()  # the session's own error, if it ended with one
+                    pytest.fail(f"the session ended before {what}; events: {events}")
+                if loop.time() > give_up:
+                    pytest.fail(f"not within {cap:g}s: {what}; events: {events}")
+                await asyncio.wait({task}, timeout=0.01)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=STOP_CAP)
+                if not task.done():
+                    pytest.fail(f"the session did not stop within {STOP_CAP:g}s of being cancelled:\n{_awaiting()}")
+                if not task.cancelled():
+                    task.result()  # an error raised as it stopped
+                    pytest.fail("the cancelled session returned instead of ending cancelled (cancellation swallowed)")
 
-    return session, events, run_for
+    return session, events, run_until
+
+
+def _awaiting() -> str:
+    """Where each task of the loop is waiting (the chain of awaits), to say where a hang is."""
+    out = []
+    for task in asyncio.all_tasks():
+        chain = []
+        coro: Any = task.get_coro()
+        while coro is not None and getattr(coro, "cr_frame", None) is not None:
+            frame = coro.cr_frame
+            chain.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+            coro = coro.cr_await
+        out.append(" -> ".join(chain) + (f" -> {coro!r}" if coro is not None else ""))
+    return "\n".join(out)
+
+
+def data(events: list[Event], channel: str | None = None) -> list[DataEvent]:
+    return [e for e in events if isinstance(e, DataEvent) and (channel is None or e.channel == channel)]
 
 
 def controls(events: list[Event], name: str) -> list[ControlEvent]:
@@ -91,6 +155,8 @@ class PingCodec(Codec):
         self.timer_interval = interval
         self.deadline = deadline
         self.pings = 0
+        #: (now, last_heard) as each tick of the timer was told them
+        self.ticks: list[tuple[float, float]] = []
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
         text = frame.decode() if isinstance(frame, bytes) else frame
@@ -101,14 +167,26 @@ class PingCodec(Codec):
         return [DataEvent("test", "c", "s", None, recv, text)]
 
     def on_timer(self, now: float, last_heard: float) -> list[Frame]:
+        self.ticks.append((now, last_heard))
         if now - last_heard > self.deadline:
             raise ConnectionDead(f"no pong within {self.deadline:g}s")
         self.pings += 1
         return ["ping"]
 
+    def heard_after_a_ping(self) -> bool:
+        """Whether a tick was told of a frame heard after the first tick sent its ping: the
+        peer's answers reach the codec as `last_heard`, what its deadline is judged on."""
+        return any(last > self.ticks[0][0] for _, last in self.ticks[1:])
+
 
 def test_protocol_timer_sends_keepalives_the_server_sees() -> None:
-    async def main() -> tuple[int, list[Event]]:
+    """The timer's pings reach the server and its pongs reach the codec as `last_heard`.
+
+    No deadline here (a pong late by a busy machine's pause is not what this checks): that
+    the pongs are heard is checked as such, a tick told of a frame that came after a ping.
+    """
+
+    async def main() -> tuple[int, list[Event], list[PingCodec]]:
         server = Server()
         pings = 0
 
@@ -124,12 +202,20 @@ def test_protocol_timer_sends_keepalives_the_server_sees() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws"))
-            await run_for(0.6)
-        return pings, events
+            made: list[PingCodec] = []
 
-    pings, events = asyncio.run(main())
-    assert pings >= 5, pings
+            def codec() -> PingCodec:
+                made.append(PingCodec(server.url.replace("http", "ws") + "/ws", deadline=math.inf))
+                return made[-1]
+
+            _, events, run_until = collect(codec)
+            await run_until(
+                lambda: pings >= 5 and made[-1].heard_after_a_ping(), "five pings seen and a pong heard by the codec"
+            )
+        return pings, events, made
+
+    pings, events, made = asyncio.run(main())
+    assert len(made) == 1 and made[0].pings >= pings >= 5
     assert controls(events, "connected") and not controls(events, "disconnected")
 
 
@@ -149,8 +235,9 @@ def test_timer_declares_a_silent_peer_dead_and_the_engine_reconnects() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", deadline=0.15))
-            await run_for(1.2)
+            _, events, run_until = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", deadline=0.15))
+            # a silent peer passes any deadline sooner or later: only when is the machine's
+            await run_until(lambda: connections >= 2 and bool(controls(events, "reconnected")), "a reconnect")
         return connections, events
 
     connections, events = asyncio.run(main())
@@ -178,14 +265,17 @@ def test_connection_dead_from_parse_reconnects_instead_of_exiting() -> None:
 
         server.app.router.add_get("/ws", ws)
         async with server:
-            _, events, run_for = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", interval=0))
-            await run_for(0.8)
+            _, events, run_until = collect(lambda: PingCodec(server.url.replace("http", "ws") + "/ws", interval=0))
+            await run_until(
+                lambda: connections >= 2 and len(data(events)) >= 2 and bool(controls(events, "reconnected")),
+                "a tick on each of two connections",
+            )
         return connections, events
 
     connections, events = asyncio.run(main())
     assert connections >= 2
     assert "link is unusable" in controls(events, "disconnected")[0].fields["reason"]
-    assert sum(isinstance(e, DataEvent) for e in events) >= 2
+    assert [e.data for e in data(events)[:2]] == ["tick", "tick"]
 
 
 # --------------------------------------------------------------------------- HTTP calls
@@ -247,29 +337,40 @@ def test_http_call_before_connecting_gives_the_address_and_its_events_come_first
     async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
         server, calls = _token_server([])
         async with server:
-            _, events, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(0.5)
+            _, events, run_until = collect(lambda: TokenCodec(server.url))
+            await run_until(lambda: bool(data(events, "live")), "a line from the WebSocket")
         return calls, events
 
     calls, events = asyncio.run(main())
     assert calls[0][1] == {"want": "ws"}
-    data = [e for e in events if isinstance(e, DataEvent)]
-    assert [d.channel for d in data[:2]] == ["backfill", "live"]
-    assert data[1].data == "token=t1"
+    lines = data(events)
+    assert [d.channel for d in lines[:2]] == ["backfill", "live"]
+    assert lines[1].data == "token=t1"
 
 
 def test_rate_limited_http_call_waits_for_retry_after() -> None:
-    async def main() -> tuple[list[tuple[float, Any]], list[Event]]:
-        server, calls = _token_server([(429, {"Retry-After": "1"})])
-        async with server:
-            _, events, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(2.0)
-        return calls, events
+    """The engine's waits are seen, not timed: each is recorded with the calls made when it
+    began and when it ended, so a call made again before the Retry-After is over shows."""
 
-    calls, events = asyncio.run(main())
+    async def main() -> tuple[list[tuple[float, Any]], list[tuple[float, int, int]], list[Event]]:
+        server, calls = _token_server([(429, {"Retry-After": "1"})])
+        waits: list[tuple[float, int, int]] = []  # (seconds, calls made when it began, when it ended)
+
+        async def sleep(seconds: float) -> None:
+            began = len(calls)
+            await asyncio.sleep(seconds)
+            waits.append((seconds, began, len(calls)))
+
+        async with server:
+            _, events, run_until = collect(lambda: TokenCodec(server.url), sleep=sleep)
+            await run_until(lambda: bool(data(events, "live")), "a line from the WebSocket")
+        return calls, waits, events
+
+    calls, waits, events = asyncio.run(main())
+    # one wait, of the Retry-After (not the 0.05 s backoff), from the 429 to the call made again
+    assert waits == [(1.0, 1, 1)]
     assert len(calls) == 2
-    assert calls[1][0] - calls[0][0] >= 0.95  # honoured Retry-After, not the 0.05 s backoff
-    assert any(isinstance(e, DataEvent) and e.channel == "live" for e in events)
+    assert data(events, "live")[0].data == "token=t2"
 
 
 def test_418_counts_against_max_retries() -> None:
@@ -277,8 +378,9 @@ def test_418_counts_against_max_retries() -> None:
         server, _ = _token_server([(418, {"Retry-After": "0"})] * 5)
         async with server:
             options = SessionOptions(stale_after=None, ping_interval=None, backoff_base=0.01, max_retries=2)
-            _, _, run_for = collect(lambda: TokenCodec(server.url), options)
-            await run_for(5.0)
+            _, events, run_until = collect(lambda: TokenCodec(server.url), options)
+            # the sixth call is answered: a session that streams has not given up after the third
+            await run_until(lambda: bool(data(events, "live")), "the session to give up")
 
     with pytest.raises(RetriesExhausted, match=r"token call rate limited \(HTTP 418"):
         asyncio.run(main())
@@ -288,8 +390,9 @@ def test_refusal_in_an_http_answer_is_final() -> None:
     async def main() -> None:
         server, _ = _token_server([(400, {})])
         async with server:
-            _, _, run_for = collect(lambda: TokenCodec(server.url))
-            await run_for(5.0)
+            _, events, run_until = collect(lambda: TokenCodec(server.url))
+            # the second call is answered: a session that streams did not take the refusal as final
+            await run_until(lambda: bool(data(events, "live")), "the session to end with the refusal")
 
     with pytest.raises(SubscriptionError, match="refused the pair"):
         asyncio.run(main())
@@ -349,8 +452,11 @@ def test_polling_codec_gets_data_and_survives_server_errors_without_repeats() ->
         server.app.router.add_get("/candles", candles)
         async with server:
             state = {"last": 0}
-            _, events, run_for = collect(lambda: PollCodec(server.url, state))
-            await run_for(1.0)
+            _, events, run_until = collect(lambda: PollCodec(server.url, state))
+            await run_until(
+                lambda: len(data(events)) >= 4 and bool(controls(events, "reconnected")),
+                "four candles and a recovery from the outage",
+            )
         return events, asked
 
     events, asked = asyncio.run(main())
@@ -373,8 +479,8 @@ def test_token_answer_without_an_address_is_a_clear_error() -> None:
     async def main() -> None:
         server, _ = _token_server([])
         async with server:
-            _, _, run_for = collect(lambda: NoAddressCodec(server.url))
-            await run_for(5.0)
+            _, _, run_until = collect(lambda: NoAddressCodec(server.url))
+            await run_until(lambda: False, "the session to end with an error")
 
     with pytest.raises(ProviderError, match="no WebSocket address"):
         asyncio.run(main())
@@ -407,11 +513,18 @@ class TopUpCodec(Codec):
 
 
 def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
+    """The stream goes on while a call it asked for is under way: the server sends the live
+    lines only once the top-up call has come in, and answers that call only once the last
+    of them has reached the consumer, so a stream that waited for the call would never get
+    them (no pause of wall time decides the order)."""
+
     async def main() -> list[Event]:
         server = Server()
+        asked = asyncio.Event()
         release = asyncio.Event()
 
         async def top_up(request: web.Request) -> web.Response:
+            asked.set()
             await release.wait()  # a slow REST answer: the stream must not wait for it
             return web.Response(text="missed bar")
 
@@ -419,35 +532,27 @@ def test_http_calls_asked_for_while_connected_run_beside_the_stream() -> None:
             sock = web.WebSocketResponse()
             await sock.prepare(request)
             await sock.send_str("need")
+            await asked.wait()
             for i in range(3):
                 await sock.send_str(f"live {i}")
-            await asyncio.sleep(0.2)
-            release.set()
             async for _msg in sock:
                 pass
             return sock
 
+        def on_event(event: Event) -> None:
+            if isinstance(event, DataEvent) and event.data == "live 2":
+                release.set()
+
         server.app.router.add_get("/top-up", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            events: list[Event] = []
-            answered = asyncio.Event()
-
-            def consume(event: Event) -> None:
-                events.append(event)
-                if isinstance(event, DataEvent) and event.channel == "top-up":
-                    answered.set()
-
-            # no time budget: a loaded machine may take long to connect and make the call
-            run = asyncio.ensure_future(Session(lambda: TopUpCodec(server.url), consume, options=FAST).run())
-            await asyncio.wait_for(answered.wait(), 120)
-            run.cancel()
-            await asyncio.gather(run, return_exceptions=True)
+            _, events, run_until = collect(lambda: TopUpCodec(server.url), on_event=on_event)
+            await run_until(lambda: bool(data(events, "top-up")), "the top-up's line")
         return events
 
     events = asyncio.run(main())
-    data = [(e.channel, e.data) for e in events if isinstance(e, DataEvent)]
-    assert data == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
+    lines = [(e.channel, e.data) for e in data(events)]
+    assert lines == [("live", "live 0"), ("live", "live 1"), ("live", "live 2"), ("top-up", "missed bar")]
     assert not controls(events, "disconnected")
 
 
@@ -471,7 +576,7 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server = Server()
         arrived: list[str] = []
         all_in = asyncio.Event()
-        over = asyncio.Event()  # three top-up lines seen, or the server gave up waiting for the calls
+        gave_up = asyncio.Event()  # the server gave up waiting for the three calls
 
         async def top_up(request: web.Request) -> web.Response:
             arrived.append(request.match_info["k"])
@@ -480,7 +585,7 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
             try:
                 await asyncio.wait_for(all_in.wait(), 30)
             except asyncio.TimeoutError:
-                over.set()  # calls made one after another: the test fails now, not at its timeout
+                gave_up.set()  # calls made one after another: the test fails now, not at its cap
                 raise
             return web.Response(text=request.match_info["k"])
 
@@ -495,18 +600,10 @@ def test_snapshot_calls_asked_for_together_while_connected_are_made_together() -
         server.app.router.add_get("/top-up/{k}", top_up)
         server.app.router.add_get("/ws", ws)
         async with server:
-            events: list[Event] = []
-
-            def consume(event: Event) -> None:
-                events.append(event)
-                if sum(1 for e in events if isinstance(e, DataEvent) and e.channel == "top-up") == 3:
-                    over.set()
-
-            # no time budget: a loaded machine may take long to connect and call three times
-            run = asyncio.ensure_future(Session(lambda: ManyTopUpsCodec(server.url), consume, options=FAST).run())
-            await asyncio.wait_for(over.wait(), 120)
-            run.cancel()
-            await asyncio.gather(run, return_exceptions=True)
+            _, events, run_until = collect(lambda: ManyTopUpsCodec(server.url))
+            await run_until(
+                lambda: len(data(events, "top-up")) == 3 or gave_up.is_set(), "three top-up lines", cap=2 * CAP
+            )
         return events
 
     events = asyncio.run(main())
@@ -564,3 +661,89 @@ def test_rest_calls_beside_the_stream_end_before_the_run_closes_its_http_client(
     client_open, failure = asyncio.run(main())
     assert client_open == [True]
     assert (failure is None) if end == "cancelled" else isinstance(failure, RetriesExhausted)
+
+
+async def _one_write_server(first_frame: bytes) -> asyncio.Server:
+    """A WebSocket server whose handshake answer and first text frame go in one write (one
+    segment on loopback): picows hands the frame to the codec inside the open itself."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        answer = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        writer.write(answer + b"\x81" + bytes([len(first_frame)]) + first_frame)
+        with contextlib.suppress(Exception):
+            await writer.drain()
+            await reader.read()  # until the client hangs up
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_rest_calls_asked_for_by_frames_of_the_handshake_read_end_when_the_open_is_stopped(
+    each_transport: str,
+) -> None:
+    """picows handles the frames that came with the handshake answer inside the open, before
+    the engine serves the connection; a run stopped then (Ctrl-C, --duration as it opens) must
+    not leave the REST calls those frames asked for running past the open: nobody would end
+    them, and they would outlive the run's HTTP client ('Task exception was never retrieved')."""
+    if each_transport != "picows":
+        pytest.skip("aiohttp reads no frame before the engine serves the connection")
+
+    async def main() -> tuple[bool | None, bool, list[tuple[bool, bool]]]:
+        server = Server()
+        never = asyncio.Event()
+
+        async def top_up(request: web.Request) -> web.Response:
+            await never.wait()  # under way when the run is stopped
+            return web.Response(text="late")
+
+        server.app.router.add_get("/top-up/{k}", top_up)
+        # every task of REST calls beside the stream, through the loop's task factory
+        rest_tasks: list[asyncio.Task[Any]] = []
+        loop = asyncio.get_running_loop()
+
+        def task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+            if getattr(coro, "__qualname__", "") == "Session._http_while_connected":
+                rest_tasks.append(task)
+            return task
+
+        loop.set_task_factory(task_factory)
+        ws_server = await _one_write_server(b"need")
+        port = ws_server.sockets[0].getsockname()[1]
+        served: list[bool] = []
+
+        class StopOnNeed(ManyTopUpsCodec):
+            def parse(self, frame: Frame, recv: str) -> list[Event]:
+                out = super().parse(frame, recv)
+                served.append(session._ws is not None)  # False: the open has not returned yet
+                run.cancel()  # the run is stopped as the connection opens
+                return out
+
+        def codec() -> StopOnNeed:
+            made = StopOnNeed(server.url)
+            made.handshake = Handshake(f"ws://127.0.0.1:{port}/")
+            return made
+
+        async with server, ws_server:
+            session = Session(codec, lambda _e: None, options=FAST, transport="picows")
+            run = asyncio.ensure_future(session.run())
+            await asyncio.wait({run}, timeout=STOP_CAP)
+            ended = run.cancelled()
+            states = [(t.done(), t.cancelled()) for t in rest_tasks]  # as the run ends
+            never.set()
+        return served[0] if served else None, ended, states
+
+    served, ended, states = asyncio.run(main())
+    assert served is False  # the frame came with the handshake: the case under test
+    assert ended
+    assert states == [(True, True)]  # the calls the frame asked for: cancelled, not left running
