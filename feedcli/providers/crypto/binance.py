@@ -244,12 +244,11 @@ def quick_trade(frame: Frame) -> tuple[str, float, float, str, int, int] | None:
     the writer can encode) and a trade time whose `ts` is the plain split of its milliseconds.
     """
     try:
-        if type(frame) is str:
-            event = _decode_combined_trade(frame).data if frame.startswith('{"stream":') else _decode_trade(frame)
-        else:
-            event = _decode_combined_trade(frame).data if frame.startswith(b'{"stream":') else _decode_trade(frame)
+        if type(frame) is str:  # as `parse` reads it (a text that is not UTF-8 then fails there)
+            frame = frame.encode()
+        event = _decode_combined_trade(frame).data if frame.startswith(b'{"stream":') else _decode_trade(frame)
         price, size = float(event.p), float(event.q)
-    except (msgspec.DecodeError, ValueError):
+    except (msgspec.DecodeError, ValueError):  # UnicodeEncodeError is a ValueError
         return None
     if not (0 <= price < _INF and 0 <= size < _INF):  # also false for NaN
         return None

@@ -373,3 +373,15 @@ def test_the_reader_declines_what_the_line_cannot_vouch_for() -> None:
     for key, value in [("t", "7"), ("t", 2**64), ("T", 0), ("T", 2**32 * 1000), ("p", "-1"), ("q", "nan"), ("X", 0)]:
         assert read(dumps({**base, key: value})) is None, (key, value)
     assert read(b'{"result":null,"id":3}') is None and read(b"not json") is None
+    assert read(orjson.dumps(base).decode().replace('"s":"', '"s":"\ud800', 1)) is None  # a lone surrogate
+
+
+def test_a_text_frame_parse_cannot_encode_is_left_to_it() -> None:
+    """Text with a lone surrogate (no WebSocket client hands one on, but `Frame` allows it): the
+    general path fails on it as it always did, and the line path leaves it to that."""
+    rng = random.Random(9)
+    text = compact(trade(rng, "BTCUSDT", 7, T0), rng).decode().replace('"s":"BTCUSDT"', '"s":"BTCUSDT\ud800"')
+    run = Run(["trades"], lined=True)
+    assert run.codec.line is not None and run.codec.line(text, "r") is None
+    with pytest.raises(UnicodeEncodeError):
+        run.codec.parse(text, "r")
