@@ -385,3 +385,23 @@ def test_a_text_frame_parse_cannot_encode_is_left_to_it() -> None:
     assert run.codec.line is not None and run.codec.line(text, "r") is None
     with pytest.raises(UnicodeEncodeError):
         run.codec.parse(text, "r")
+
+
+def test_the_comparison_catches_a_line_path_that_gets_one_rule_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The side-by-side check can fail: a reader that names the maker's side instead of the
+    taker's (one rule wrong, every other byte right) is caught. bench/README.md lists the other
+    planted bugs, each of which fails the tests above."""
+    from feedcli.providers.binance import BinanceWire
+
+    real = crypto.quick_trade
+
+    def maker_side(frame: Frame) -> Any:
+        got = real(frame)
+        if got is None:
+            return None
+        symbol, price, size, side, ident, ms = got
+        return symbol, price, size, "buy" if side == "sell" else "sell", ident, ms
+
+    monkeypatch.setattr(BinanceWire, "quick_trade", staticmethod(maker_side))
+    with pytest.raises(AssertionError):
+        drive(["trades"], 0, count=300)
