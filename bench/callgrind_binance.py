@@ -3,6 +3,7 @@
     .venv/bin/python bench/callgrind_binance.py feedcli                 # this checkout's feedcli
     .venv/bin/python bench/callgrind_binance.py feedcli:/path/to/tree   # another tree's feedcli/ (an A/B)
     .venv/bin/python bench/callgrind_binance.py cryptofeed              # bench/.venv's cryptofeed client
+    .venv/bin/python bench/callgrind_binance.py feedcli --channel trades   # the crypto trades row (20 pairs)
 
 The client reads N1, then N2 kline events (`feedcli stream binance --backfill 0 --limit N` to
 /dev/null, or `cryptofeed_client.py`) from the same generator as goals_bench.py's Binance row,
@@ -30,15 +31,25 @@ from _common import BENCH, LoadGen
 ROOT = BENCH.parent
 
 
-def command(client: str, url: str, n: int) -> tuple[list[str], dict[str, str]]:
+def trade_pairs() -> list[str]:
+    """The crypto trades row's 20 pairs (goals_bench.py: one connection, one trade of each in turn)."""
+    from binance_site import SYMBOLS
+
+    return [a for base, quote, _ in list(SYMBOLS.values())[:20] for a in ("--pair", f"{base}-{quote}")]
+
+
+def command(client: str, url: str, n: int, channel: str = "candles") -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    trades = ["--channel", "trades", *trade_pairs()] if channel == "trades" else []
     if client == "cryptofeed":
-        return [str(BENCH / ".venv/bin/python"), str(BENCH / "cryptofeed_client.py"), url, str(n)], env
+        return [str(BENCH / ".venv/bin/python"), str(BENCH / "cryptofeed_client.py"), url, str(n), *trades], env
     _, _, tree = client.partition(":")
     if tree:
         env["PYTHONPATH"] = tree
     feedcli = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--interval", "1m", "--backfill", "0"]
+    if trades:
+        feedcli = ["stream", "binance", "--url", url, *trades]
     return [
         str(ROOT / ".venv/bin/python"),
         *(["-P"] if tree else []),
@@ -50,9 +61,11 @@ def command(client: str, url: str, n: int) -> tuple[list[str], dict[str, str]]:
     ], env
 
 
-def instructions(client: str, n: int, out: Path) -> int:
-    with LoadGen(count=n + 1000, site="binance") as gen:
-        cmd, env = command(client, gen.http_url, n)
+def instructions(client: str, n: int, out: Path, channel: str = "candles") -> int:
+    # trades: exactly n, ids rising through the run (a repeated id would be dropped, not counted)
+    count, distinct = (n, n) if channel == "trades" else (n + 1000, 1000)
+    with LoadGen(count=count, distinct=distinct, site="binance") as gen:
+        cmd, env = command(client, gen.http_url, n, channel)
         subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
             env=env,
@@ -72,10 +85,16 @@ def main() -> int:
     parser.add_argument("client", help="feedcli, feedcli:TREE or cryptofeed")
     parser.add_argument("--n1", type=int, default=5_000)
     parser.add_argument("--n2", type=int, default=25_000)
+    parser.add_argument(
+        "--channel",
+        choices=("candles", "trades"),
+        default="candles",
+        help="candles: the klines row (one pair); trades: the crypto trades row (20 pairs, `<symbol>@trade`)",
+    )
     args = parser.parse_args()
     out = Path(f"/tmp/callgrind_binance.{os.getpid()}")
-    instructions(args.client, 200, out)  # bytecode caches written
-    a, b = instructions(args.client, args.n1, out), instructions(args.client, args.n2, out)
+    instructions(args.client, 200, out, args.channel)  # bytecode caches written
+    a, b = instructions(args.client, args.n1, out, args.channel), instructions(args.client, args.n2, out, args.channel)
     print(f"{args.client}: {round((b - a) / (args.n2 - args.n1)):,} instructions a message")
     return 0
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -311,9 +312,11 @@ def raw_ceiling(gen: LoadGen, path: str, expected: int, headers: str = "") -> fl
 
 
 # ====================================================================== 1. HT
-#: other feedcli executables (`--variant NAME=EXE`) run in the HT rounds beside the one measured,
-#: interleaved with it: an A/B of changes (a wrapper running another checkout) in the same rounds
+#: other feedcli executables (`--variant NAME=EXE`) run in the HT and crypto rounds beside the one
+#: measured, interleaved with it: an A/B of changes (a wrapper running another checkout) in the same rounds
 VARIANTS: list[tuple[str, str]] = []
+#: the crypto section's rows (`--crypto trades`: the trades row alone, about half the time)
+CRYPTO_ROWS: list[str] = ["trades", "book"]
 
 
 def _variant_cmd(runner: Runner, exe: str) -> Callable[[LoadGen, int], list[str]]:
@@ -472,12 +475,14 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
     )
     report.sections["crypto"] = {}
     for channel, kind, n, figure, theirs in rows:
+        if channel not in CRYPTO_ROWS:
+            continue
         streams = [f"{s}@{kind}" for s in symbols]
         book = channel == "book"
         distinct = 2 * n + 60_000 if book else n
 
-        def feedcli(g: LoadGen, k: int, channel: str = channel) -> list[str]:
-            cmd = [*runner.feedcli, "stream", "binance", "--url", g.http_url, *pair_args, "--channel", channel]
+        def feedcli(g: LoadGen, k: int, channel: str = channel, exe: Sequence[str] = runner.feedcli) -> list[str]:
+            cmd = [*exe, "stream", "binance", "--url", g.http_url, *pair_args, "--channel", channel]
             return [*cmd, *(("--depth", "10") if channel == "book" else ()), "--limit", str(k)]
 
         def peer(g: LoadGen, k: int, channel: str = channel) -> list[str]:
@@ -495,6 +500,9 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
                 exact=not book,
             ),
         ]
+        for name, exe in VARIANTS:
+            variant = functools.partial(feedcli, exe=[exe])
+            clients.append(Client(f"variant {name}", f"feedcli variant {name}, info", variant, exact=not book))
         key = f"crypto-{channel}"
         sys.stderr.write(f"bench: {key}: building {distinct:,} frames ...\n")
         corpus = BinanceSite(distinct).corpus(streams, True)
@@ -795,9 +803,16 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME=EXE",
-        help="another feedcli executable to run in the HT rounds beside the one measured (an A/B), for information",
+        help="another feedcli executable to run in the HT and crypto rounds beside the one measured (an A/B), "
+        "for information",
+    )
+    parser.add_argument(
+        "--crypto",
+        default=",".join(CRYPTO_ROWS),
+        help="the crypto section's rows: trades, book or both (default: trades,book)",
     )
     args = parser.parse_args(argv)
+    CRYPTO_ROWS[:] = [r.strip() for r in args.crypto.split(",") if r.strip()]
     for spec in args.variant:
         name, sep, exe = spec.partition("=")
         if not sep:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from feedcli.errors import MalformedFrame, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, epoch_iso
@@ -45,6 +47,12 @@ SNAPSHOT_BACKOFF = 0.5
 SNAPSHOT_BACKOFF_MAX = 30.0
 
 
+#: what `Wire.quick_trade` reads of a trade message: (symbol, price, size, side, id, ms)
+QuickTrade = tuple[str, float, float, str, int, int]
+#: "000000Z" ... "999000Z" as bytes: a trade line's `ts` after its second's prefix (MsClock's text)
+_MS_TAILS = [f"{ms:03d}000Z".encode() for ms in range(1000)]
+
+
 class Wire(ABC):
     """One exchange's trades, book and ticker streams, for one connection (create one per codec).
 
@@ -57,6 +65,14 @@ class Wire(ABC):
     #: whether candles travel on the same connection as the other channels (OKX: no, they
     #: are on /ws/v5/business)
     shares_candles: bool = True
+    #: the wire's hot path for trades, where it has one: (symbol, price, size, taker side, id,
+    #: trade ms) of a message that holds one trade and nothing else, exactly what `parse` gives
+    #: as its `Trade`, with a numeric id (its `seq`) that the writer can encode and a trade time
+    #: of 1970..2106; None for anything else. With it, `MarketCodec` writes a trade's line
+    #: itself (the engine's line path), the costliest part of a trades stream, without the
+    #: `Parsed`, `Trade` and `DataEvent` objects. Only for a wire whose `lost` never says
+    #: anything (a numbered connection must see every message in `parse`).
+    quick_trade: Callable[[Frame], QuickTrade | None] | None = None
 
     @classmethod
     def depth_hint(cls) -> str:
@@ -110,7 +126,8 @@ class MsClock:
     __slots__ = ("_prefix", "_second")
 
     def __init__(self) -> None:
-        self._second = -1
+        # not -1, which is a second too (a time of -1000..-1 ms would be written with no prefix)
+        self._second: int | None = None
         self._prefix = ""
 
     def iso(self, ms: int | None) -> str | None:
@@ -139,11 +156,7 @@ class TradeGate:
     def admit(self, symbol: str, trade: model.Trade) -> bool:
         seq = trade.seq
         if seq is not None:
-            top = self.highest.get(symbol)
-            if top is not None and seq <= top:
-                return False
-            self.highest[symbol] = seq
-            return True
+            return self.admit_number(symbol, seq)
         seen, order = self.recent.setdefault(symbol, (set(), deque()))
         if trade.id in seen:
             return False
@@ -151,6 +164,14 @@ class TradeGate:
         order.append(trade.id)
         if len(order) > RECENT_TRADE_IDS:
             seen.discard(order.popleft())
+        return True
+
+    def admit_number(self, symbol: str, seq: int) -> bool:
+        """`admit` of a trade whose id is the number `seq` (the line path has no `Trade`)."""
+        top = self.highest.get(symbol)
+        if top is not None and seq <= top:
+            return False
+        self.highest[symbol] = seq
         return True
 
 
@@ -228,6 +249,16 @@ class MarketCodec(CandleCodec):
         #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
         self._failures = 0
         self._retry_at = 0.0
+        quick = wire.quick_trade
+        if quick is not None and "trades" in self.channels and type(wire).lost is Wire.lost:
+            # the engine's line path (Codec.line) for trades; every other message: parse
+            self._quick_trade = quick
+            self._trade_heads: dict[str, bytes] = {}
+            self._trade_recv = ""
+            self._trade_recv_part = b""
+            self._trade_second: int | None = None
+            self._trade_prefix = b""
+            self.line = self._trade_line
 
     # -- subscribing -----------------------------------------------------------------
 
@@ -336,6 +367,48 @@ class MarketCodec(CandleCodec):
             # failed beside the stream (the engine says nothing of it) and makes it again in time
             self.wants_http = True
         return out
+
+    def _trade_line(self, frame: Frame, recv: str) -> bytes | None:
+        """The NDJSON line `parse` and the writer would make of a message holding one trade (the
+        same bytes: what `DataEvent.to_dict` + `orjson.dumps` write, field for field), straight
+        from the wire's `quick_trade`. None, with nothing changed (the trade gate untouched), for
+        everything else: another message, a pair not asked for, a trade without a plain `ts`,
+        a repeat the gate drops, or any message while snapshot work is outstanding (`parse`
+        then asks the engine for HTTP, which a line may not)."""
+        got = self._quick_trade(frame)
+        if got is None:
+            return None
+        symbol, price, size, side, ident, ms = got
+        head = self._trade_heads.get(symbol)
+        if head is None:
+            pair = self.feed.pair_of.get(symbol)
+            if pair is None:
+                return None
+            head = self._trade_heads[symbol] = (
+                b'{"provider":'
+                + orjson.dumps(self.provider)
+                + b',"channel":"trades","symbol":'
+                + orjson.dumps(pair)
+                + b',"ts":"'
+            )
+        if self._snap_flight or self._snapshots:
+            return None
+        second, rest = divmod(ms, 1000)
+        if second != self._trade_second:
+            prefix = epoch_iso(second)  # as MsClock.iso makes it
+            if prefix is None:
+                return None
+            self._trade_second, self._trade_prefix = second, prefix[:20].encode()
+        if not self.trades.admit_number(symbol, ident):
+            return None  # a repeat: parse drops it too
+        if recv is not self._trade_recv:
+            self._trade_recv = recv
+            self._trade_recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"trade",'
+        tail = orjson.dumps(
+            {"seq": ident, "data": {"price": price, "size": size, "side": side, "id": ident}},
+            option=orjson.OPT_APPEND_NEWLINE,
+        )
+        return b"".join((head, self._trade_prefix, _MS_TAILS[rest], self._trade_recv_part, tail[1:]))
 
     def _act(self, symbol: str, actions: list[model.Action], recv: str) -> list[Event]:
         """A book machine's answers as lines, calls and frames."""

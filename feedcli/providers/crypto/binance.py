@@ -43,6 +43,8 @@ import msgspec
 import orjson
 
 from feedcli.errors import MalformedFrame
+from feedcli.events import EXACT_MS
+from feedcli.providers.base import Frame
 from feedcli.providers.crypto.model import (
     BookDelta,
     BookSnapshot,
@@ -119,6 +121,10 @@ def book_ticker_stream(symbol: str) -> str:
 # that is not a finite non-negative decimal) goes the general way below, which is the reference:
 # the fast path only ever answers what the general one would (tests/unit/providers/crypto).
 _INF = float("inf")
+#: the integers orjson reads as integers (and writes: a line's `id` and `seq`); msgspec reads
+#: any size, so a larger trade id is left to the general parser, which refuses it as orjson
+#: reads it (a float), instead of making a trade the writer cannot encode
+_ID_MIN, _ID_END = -(2**63), 2**64
 
 # Every struct forbids unknown fields (as `_QuickKline` in feedcli/providers/binance.py does):
 # msgspec skips an unknown field without reading it, so `"X":1e999` or a string of invalid
@@ -206,11 +212,52 @@ def _fast(frame: bytes) -> Parsed | None:
             if not (0 <= price < _INF and 0 <= size < _INF):
                 return None
             ident = event.t if kind is _TradeMsg else event.a
+            if not _ID_MIN <= ident < _ID_END:
+                return None  # orjson reads it as a float, which the general parser refuses
             # the buyer made the resting order, so the seller took it
             return Parsed([Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)], [], [], [])
     except (ValueError, _NotFast):
         return None
     return None
+
+
+#: the trade messages alone, combined-stream wrapped or raw (the line path: `quick_trade`)
+_QuickTrade = _TradeMsg | _AggTradeMsg
+
+
+class _CombinedTrade(msgspec.Struct, forbid_unknown_fields=True):
+    stream: str
+    data: _QuickTrade
+
+
+_decode_combined_trade = msgspec.json.Decoder(_CombinedTrade).decode
+_decode_trade = msgspec.json.Decoder(_QuickTrade).decode
+
+
+def quick_trade(frame: Frame) -> tuple[str, float, float, str, int, int] | None:
+    """(symbol, price, size, taker side, id, trade ms) of a message holding one trade, exactly
+    as `parse` gives its `Trade` (the same decoder structs and number rules as `_fast`), or None
+    for anything else: the engine's line path (`MarketCodec`) writes the trade's line from
+    these without a `Parsed` or a `Trade`, and leaves what this declines to `parse`.
+
+    Only what `parse` answers the same way on every path is taken: an id within 64 bits (what
+    the writer can encode) and a trade time whose `ts` is the plain split of its milliseconds.
+    """
+    try:
+        if type(frame) is str:  # as `parse` reads it (a text that is not UTF-8 then fails there)
+            frame = frame.encode()
+        event = _decode_combined_trade(frame).data if frame.startswith(b'{"stream":') else _decode_trade(frame)
+        price, size = float(event.p), float(event.q)
+    except (msgspec.DecodeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return None
+    if not (0 <= price < _INF and 0 <= size < _INF):  # also false for NaN
+        return None
+    ident = event.t if type(event) is _TradeMsg else event.a
+    ms = event.T
+    if not (_ID_MIN <= ident < _ID_END and 0 < ms < EXACT_MS):
+        return None
+    # the buyer made the resting order, so the seller took it
+    return event.s, price, size, "sell" if event.m else "buy", ident, ms
 
 
 def parse(frame: bytes | str) -> Parsed:
