@@ -205,9 +205,16 @@ class FaultServer:
         await self._end(ws, attempt)
 
     async def _send_numbered(self, ws: ServerConnection, *, pad: int = 0) -> None:
+        """Counted as it is handed to the socket, not after: a send waits for the buffer to
+        drain, and meanwhile the client can have the message and a test can have read it from
+        the client's output (a SIGKILL test found one more line on disk than `sent` held)."""
         n = len(self.sent) + 1
-        await ws.send(message(n, pad=pad))
         self.sent.append(n)
+        try:
+            await ws.send(message(n, pad=pad))
+        except BaseException:  # refused before anything was written (the connection is gone)
+            self.sent.pop()
+            raise
 
     async def _end(self, ws: ServerConnection, attempt: Attempt) -> None:
         transport = ws.transport
