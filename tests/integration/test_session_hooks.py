@@ -7,10 +7,7 @@ the hook contract); the servers are real aiohttp servers on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import dataclasses
-import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +28,7 @@ from feedcli.providers.base import (
     HttpResponse,
 )
 from feedcli.session import Session, SessionOptions
+from tests.support.one_write_ws import one_write_server, text_frame
 
 #: every test here runs over both WebSocket clients of the engine (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("each_transport")
@@ -663,31 +661,6 @@ def test_rest_calls_beside_the_stream_end_before_the_run_closes_its_http_client(
     assert (failure is None) if end == "cancelled" else isinstance(failure, RetriesExhausted)
 
 
-async def _one_write_server(first_frame: bytes) -> asyncio.Server:
-    """A WebSocket server whose handshake answer and first text frame go in one write (one
-    segment on loopback): picows hands the frame to the codec inside the open itself."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-        answer = (
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
-        writer.write(answer + b"\x81" + bytes([len(first_frame)]) + first_frame)
-        with contextlib.suppress(Exception):
-            await writer.drain()
-            await reader.read()  # until the client hangs up
-        writer.close()
-
-    return await asyncio.start_server(handle, "127.0.0.1", 0)
-
-
 def test_rest_calls_asked_for_by_frames_of_the_handshake_read_end_when_the_open_is_stopped(
     each_transport: str,
 ) -> None:
@@ -718,7 +691,7 @@ def test_rest_calls_asked_for_by_frames_of_the_handshake_read_end_when_the_open_
             return task
 
         loop.set_task_factory(task_factory)
-        ws_server = await _one_write_server(b"need")
+        ws_server = await one_write_server(text_frame(b"need"))
         port = ws_server.sockets[0].getsockname()[1]
         served: list[bool] = []
 

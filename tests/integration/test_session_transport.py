@@ -17,6 +17,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from feedcli.events import ControlEvent, DataEvent, Event
 from feedcli.providers.base import Codec, Frame, Handshake
 from feedcli.session import Session, SessionOptions
+from tests.support.one_write_ws import CLOSE_1000, one_write_server, text_frame
 
 pytestmark = pytest.mark.usefixtures("each_transport")
 
@@ -161,33 +162,11 @@ def test_the_connected_line_comes_before_data_that_came_with_the_handshake() -> 
     """A server whose first frames share a TCP segment with its handshake answer: the
     `connected` line still comes before their data lines (picows hands those frames on
     within the same read as the handshake)."""
-    import base64
-    import hashlib
-
     events: list[Event] = []
 
     async def main() -> None:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            head = await reader.readuntil(b"\r\n\r\n")
-            key = next(
-                line.split(b":", 1)[1].strip()
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"sec-websocket-key:")
-            )
-            accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-            answer = (
-                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-            )
-            frames = b"".join(b"\x81" + bytes([len(p)]) + p for p in (b"first", b"second"))
-            close = b"\x88\x02\x03\xe8"  # close 1000
-            writer.write(answer + frames + close)  # one write: one segment on loopback
-            await writer.drain()
-            with contextlib.suppress(Exception):
-                await reader.read()
-            writer.close()
-
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        # one write: one segment on loopback
+        server = await one_write_server(text_frame(b"first") + text_frame(b"second") + CLOSE_1000)
         port = server.sockets[0].getsockname()[1]
         session = Session(lambda: Echo(f"ws://127.0.0.1:{port}/"), events.append, options=FAST)
         async with server:
