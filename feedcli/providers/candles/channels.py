@@ -381,16 +381,9 @@ class MarketCodec(CandleCodec):
         symbol, price, size, side, ident, ms = got
         head = self._trade_heads.get(symbol)
         if head is None:
-            pair = self.feed.pair_of.get(symbol)
-            if pair is None:
+            head = self._line_head(self._trade_heads, "trades", symbol)
+            if head is None:
                 return None
-            head = self._trade_heads[symbol] = (
-                b'{"provider":'
-                + orjson.dumps(self.provider)
-                + b',"channel":"trades","symbol":'
-                + orjson.dumps(pair)
-                + b',"ts":"'
-            )
         if self._snap_flight or self._snapshots:
             return None
         second, rest = divmod(ms, 1000)

@@ -358,6 +358,23 @@ class CandleCodec(Codec):
             out.append(ControlEvent(self.provider, "unknown", recv, {}))
         return out
 
+    def _line_head(self, heads: dict[str, bytes], channel: str, symbol: str) -> bytes | None:
+        """A line path's start of a line (`{"provider":..,"channel":..,"symbol":..,"ts":"`) for an
+        exchange symbol, made once and kept in `heads`; None for a pair not asked for."""
+        pair = self.feed.pair_of.get(symbol)
+        if pair is None:
+            return None
+        head = heads[symbol] = (
+            b'{"provider":'
+            + orjson.dumps(self.provider)
+            + b',"channel":'
+            + orjson.dumps(channel)
+            + b',"symbol":'
+            + orjson.dumps(pair)
+            + b',"ts":"'
+        )
+        return head
+
     def _line(self, frame: Frame, recv: str) -> bytes | None:
         """The NDJSON line `parse` and the writer would make of a streamed candle (the same
         bytes), for a candle admitted without anything else to do: an update of the newest bar
@@ -374,16 +391,9 @@ class CandleCodec(Codec):
         feed = self.feed
         head = self._heads.get(symbol)
         if head is None:
-            pair = feed.pair_of.get(symbol)
-            if pair is None:
+            head = self._line_head(self._heads, "candles", symbol)
+            if head is None:
                 return None
-            head = self._heads[symbol] = (
-                b'{"provider":'
-                + orjson.dumps(self.provider)
-                + b',"channel":"candles","symbol":'
-                + orjson.dumps(pair)
-                + b',"ts":"'
-            )
         if symbol not in self._streaming:
             return None
         newest = feed.newest.get(symbol)
