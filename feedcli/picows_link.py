@@ -34,7 +34,7 @@ from picows import WSError, WSFrame, WSHandshakeError, WSListener, WSMsgType, WS
 
 from feedcli.errors import MalformedFrame
 from feedcli.events import DataEvent
-from feedcli.providers.base import Codec, ConnectionDead, Handshake
+from feedcli.providers.base import Codec, ConnectionDead, Handshake, lines_by_line
 from feedcli.timeouts import within
 
 if TYPE_CHECKING:
@@ -152,6 +152,11 @@ class Receiver(WSListener):
         self._emit_lines = session._emit_lines
         self._line = codec.line if session._emit_lines is not None else None
         self._lines: list[bytes] = []
+        #: the line path a read at a time: the read's whole text messages gathered (while
+        #: `_gather`: a line path, not stopped), their lines made by one call (Codec.lines)
+        self._batch: list[bytes] = []
+        self._gather = self._line is not None
+        self._make_lines = codec.lines or lines_by_line(self._line or (lambda _frame, _recv: None))
         self._fmt = session._clock.format
         self._pressure = session._pressure
 
@@ -171,8 +176,10 @@ class Receiver(WSListener):
                 self.stop()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
-        if self._lines:  # a read cut short (picows refused what followed): what came is kept
+        if self._batch or self._lines:  # a read cut short (picows refused what followed): what came is kept
             try:
+                if self._batch:
+                    self._run_batch(False)
                 self._hand_on_lines()
             except BaseException as exc:
                 self.failure = self.failure or exc
@@ -180,14 +187,27 @@ class Receiver(WSListener):
             self.gone.set_result(None)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        """Every frame of a read, in the read: a whole data message is handled inline (the hot
-        path: one Python call a message on top of the codec's and the consumers').
+        """Every frame of a read, in the read: a whole data message is handled inline.
 
-        On the line path (`Codec.line`) a message's line is held until the read's last frame
-        (or LINE_BATCH lines) and the read's lines are handed on at once; whatever is not a
-        line (a message `parse` reads, a ping, a close) first hands on the lines before it,
-        so the order of lines is the order of frames.
+        On the line path (`Codec.line`) a whole text message is only gathered, until the
+        read's last frame (or LINE_BATCH of them); then the codec makes their lines in one
+        call (`Codec.lines`) and they are handed on at once (`_run_batch`). Whatever else
+        comes (a ping, a close, a fragment, a binary message) first has the messages before
+        it handled, so the order of lines is the order of frames.
         """
+        if self._gather and frame.msg_type is _TEXT and frame.fin:
+            # the hot path: about what picows's count-only client does, and a copy
+            if self._recv is None:  # the first frame of this read: one stamp for all of them
+                self._stamp_read()
+            batch = self._batch
+            batch.append(frame.get_payload_as_bytes())
+            if frame.last_in_buffer:
+                self._run_batch(True)
+            elif len(batch) >= LINE_BATCH:
+                self._run_batch(False)
+            return
+        if self._batch:  # what came before this frame first
+            self._run_batch(False)
         if self._stopped:  # the engine is closing: frames still in flight are dropped
             if frame.msg_type is _CLOSE:  # the server's answer to our close frame
                 transport.disconnect()
@@ -195,9 +215,7 @@ class Receiver(WSListener):
         try:
             recv = self._recv
             if recv is None:  # the first frame of this read: one stamp for all of them
-                t = time.time()
-                self.session._last_seen = t
-                recv = self._recv = self._fmt(t)
+                recv = self._stamp_read()
             last = frame.last_in_buffer
             if last:
                 self._recv = None
@@ -222,6 +240,43 @@ class Receiver(WSListener):
                 if self._lines:
                     self._hand_on_lines()
                 self._other(transport, frame, kind, recv)
+            if self._pressure is not None and not self._paused and not self._stopped:
+                waiter = self._pressure()
+                if waiter is not None:
+                    self._pause(waiter)
+        except BaseException as exc:
+            self.failure = exc
+            self._salvage()
+            self.stop()
+
+    def _stamp_read(self) -> str:
+        """The receive stamp of the read whose first frame this is (and the watchdog's news)."""
+        t = time.time()
+        self.session._last_seen = t
+        recv = self._recv = self._fmt(t)
+        return recv
+
+    def _run_batch(self, last: bool) -> None:
+        """The gathered messages: their lines made by the codec and handed on, a message
+        without one read by `parse` in its place (then the lines after it); the consumer's
+        pressure looked at once for all. `last`: the read's last frame is among them."""
+        payloads = self._batch
+        self._batch = []
+        recv = self._recv
+        assert recv is not None
+        if last:
+            self._recv = None
+        try:
+            make, total = self._make_lines, len(payloads)
+            done = make(payloads, recv, self._lines)
+            self._hand_on_lines()  # (a new `_lines` after each hand-off: the consumer has the old)
+            while done < total:
+                self._message(payloads[done], recv)
+                done += 1
+                if self._stopped:
+                    return
+                done += make(payloads[done:], recv, self._lines)
+                self._hand_on_lines()
             if self._pressure is not None and not self._paused and not self._stopped:
                 waiter = self._pressure()
                 if waiter is not None:
@@ -368,6 +423,7 @@ class Receiver(WSListener):
     def stop(self) -> None:
         """Stop handling frames; the engine closes the connection (say goodbye, close frame)."""
         self._stopped = True
+        self._gather = False  # frames still in flight take the long way, which drops them
         if not self.gone.done():
             self.gone.set_result(None)
 

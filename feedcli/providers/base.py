@@ -8,7 +8,7 @@ with plain function calls and shared by the client and the simulator of its prov
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -96,6 +96,12 @@ class Codec(ABC):
     #: sends, asks for HTTP calls nor looks at `finished`: a message that needs any of that
     #: must return None. None (most codecs): every message goes through `parse`.
     line: Callable[[Frame, str], bytes | None] | None = None
+    #: the line path a read at a time (picows hands the engine a socket read's frames at once):
+    #: `lines(frames, recv, out)` appends to `out` the lines of `frames`, in order, up to the
+    #: first frame without one, and says how many it made; that frame then goes through
+    #: `parse`. For a codec whose loop over the frames costs less than a call of `line` per
+    #: frame; None: the engine calls `line` for each (`lines_by_line`).
+    lines: Callable[[Sequence[Frame], str, list[bytes]], int] | None = None
 
     def opening_frames(self) -> list[Frame]:
         """Frames to send once the connection is open (subscriptions, logins)."""
@@ -144,6 +150,22 @@ class Codec(ABC):
     def poll_delay(self, now: float) -> float:
         """For a codec without WebSocket: seconds to wait before asking `pending_requests` again."""
         return 1.0
+
+
+def lines_by_line(line: Callable[[Frame, str], bytes | None]) -> Callable[[Sequence[Frame], str, list[bytes]], int]:
+    """`Codec.lines` for a codec that has `line` alone: a call of it per frame."""
+
+    def lines(frames: Sequence[Frame], recv: str, out: list[bytes]) -> int:
+        before = len(out)
+        append = out.append
+        for frame in frames:
+            made = line(frame, recv)
+            if made is None:
+                break
+            append(made)
+        return len(out) - before
+
+    return lines
 
 
 class OneRequestCodec(Codec):

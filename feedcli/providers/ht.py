@@ -212,6 +212,25 @@ _DATA_KEY = b',"data":'
 _HEADS = 4096
 
 
+#: bytes.translate's table that makes every digit a 0: one call checks a shape of digits
+_DIGITS_AS_ZERO = bytes(48 if 48 <= i <= 57 else i for i in range(256))
+#: what follows a known envelope's minute, digits as 0: `:SS.ffffff","data":`
+_KNOWN_REST = b':00.000000","data":'
+#: `data` checked as the envelope's decode checks it, and not built. (Nesting past what msgspec
+#: checks, about 1,000 levels less the caller's stack, is a RecursionError: `parse` then.)
+_check = msgspec.json.Decoder(msgspec.Raw).decode
+
+
+#: An envelope seen before: (its first bytes, up to its timestamp's minute, in HT's own form
+#: `{"channel":"…","symbolIsin":"…","timestamp":"YYYY-MM-DDTHH:MM`; their length; the line up
+#: to `ts`'s minute, in UTC; the line from `kind` to `"data":`). A frame that starts with
+#: those bytes and goes on with `:SS.ffffff","data":{…}}` has the same channel, symbol and
+#: minute as the frame they were taken from (read whole by msgspec): only the seconds and
+#: `data` need reading, and `data` only checked, as the envelope's decode checks it (`_check`).
+#: Anything else about the frame sends it the long way. (A plain tuple: unpacked in the loop.)
+_Known = tuple[bytes, int, bytes, bytes]
+
+
 def _missing(obj: object) -> str:
     if type(obj) is not dict:
         return "not a JSON object"
@@ -238,8 +257,16 @@ class EnvelopeCodec(Codec):
         # the line path: the envelope's fields decoded, `data` only checked (msgspec.Raw)
         self._envelope = msgspec.json.Decoder(_envelope_type(self._id_fields)).decode
         self._heads: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+        #: the known envelopes (`_Known`) by their bytes up to the timestamp's minute
+        self._known: dict[bytes, _Known] = {}
+        #: the last one used: a stream of one symbol finds it with one `startswith`
+        self._last: _Known = (b"\xff", 1, b"", b"")  # never a frame's start: not UTF-8
+        #: (channel, symbol) whose envelopes are spelt otherwise: not tried again
+        self._odd: set[tuple[str, str]] = set()
         self._recv = ""
         self._recv_part = b""
+        #: `Z"` (the end of `ts`) and the `recv` part, for the known envelopes' lines
+        self._z_recv_part = b""
         #: `"YYYY-MM-DDTHH:MM` of the last HT timestamp converted, and the same minute in UTC
         self._minute = b"-"
         self._utc_minute = b""
@@ -255,13 +282,66 @@ class EnvelopeCodec(Codec):
         stays one line; so does one that is not ASCII and not UTF-8 (msgspec does not check
         the text it skips).
         """
-        if type(frame) is not bytes or 10 in frame or 13 in frame:  # an int is a memchr, b"\n" is not
-            return None
-        if not frame.isascii():
-            try:
-                frame.decode()
-            except UnicodeDecodeError:
-                return None
+        out: list[bytes] = []
+        return out[0] if self.lines((frame,), recv, out) else None
+
+    def lines(self, frames: Sequence[Frame], recv: str, out: list[bytes]) -> int:  # type: ignore[override]
+        """`line` for the frames of a read, in one call: their lines appended to `out`, up to
+        the first frame without one; how many frames have theirs.
+
+        A frame of an envelope seen before (`_Known`: the same channel and symbol, spelt the
+        same, in the minute converted) is checked and spliced here, in the loop; any other
+        takes the long way (`_long_line`: msgspec's decode of the envelope).
+        """
+        before = len(out)
+        append = out.append
+        prefix, n, head, tail = self._last
+        z_recv = self._z_recv_part if recv is self._recv else b""
+        for frame in frames:
+            if type(frame) is not bytes or 10 in frame or 13 in frame:  # an int is a memchr, b"\n" is not
+                break
+            if not frame.isascii():
+                try:
+                    frame.decode()
+                except UnicodeDecodeError:
+                    break
+            seen = frame.startswith(prefix)
+            if not seen:
+                known = self._find(frame)
+                if known is not None:
+                    prefix, n, head, tail = self._last = known
+                    seen = True
+            if (
+                seen
+                and frame[n : n + 19].translate(_DIGITS_AS_ZERO) == _KNOWN_REST
+                and frame[n + 1] < 54  # seconds below 60 ('6'), as `ToUtc` reads them
+                and frame[-1] == 125  # `data` ends the envelope...
+                and frame[-2] == 125
+                and frame[n + 19] == 123  # ...and is an object
+            ):
+                # an envelope seen before, in the minute converted: only the seconds and
+                # `data` are new, so `data` is checked and nothing else decoded
+                data = frame[n + 19 : -1]
+                try:
+                    _check(data)
+                except (msgspec.DecodeError, RecursionError):
+                    pass  # not one JSON value (`"data":{..},"x":1`?): the envelope decoded whole says
+                else:
+                    if not z_recv:
+                        self._set_recv(recv)
+                        z_recv = self._z_recv_part
+                    append(b"".join((head, frame[n : n + 10], z_recv, tail, data, b"}\n")))
+                    continue
+            line = self._long_line(frame, recv)
+            if line is None:
+                break
+            append(line)
+            prefix, n, head, tail = self._last
+            z_recv = self._z_recv_part
+        return len(out) - before
+
+    def _long_line(self, frame: bytes, recv: str) -> bytes | None:
+        """`line` of a frame checked for newlines and UTF-8, by msgspec's decode of its envelope."""
         try:
             env = self._envelope(frame)
         except (msgspec.DecodeError, RecursionError):  # ValidationError too: `parse` says what is wrong
@@ -297,18 +377,56 @@ class EnvelopeCodec(Codec):
                 and stamp[21:27].isdigit()
             ):
                 ts = self._utc_minute + stamp[17:27] + b'Z"'
+                if key not in self._odd:
+                    self._remember(frame, env, key, head, stamp)
             else:
                 ts = self._stamp(stamp)
                 if ts is None:
                     return None
+                if stamp[:17] == self._minute and key not in self._odd:  # HT's form: converted
+                    self._remember(frame, env, key, head, stamp)
         if recv is not self._recv:
-            self._recv = recv
-            self._recv_part = b',"recv":' + _dumps(recv)
+            self._set_recv(recv)
         data = env.data
         line = b"".join((head[0], ts, self._recv_part, head[1], data, b"}\n"))
         if line[-2 - len(data)] != 123:  # `data` is not an object: `parse` says so
             return None
         return line
+
+    def _set_recv(self, recv: str) -> None:
+        self._recv = recv
+        self._recv_part = b',"recv":' + _dumps(recv)
+        self._z_recv_part = b'Z"' + self._recv_part
+
+    def _find(self, frame: bytes) -> _Known | None:
+        """The known envelope `frame` starts with, if any (a stream of several symbols)."""
+        at = frame.find(b',"timestamp":"')
+        return self._known.get(frame[: at + 30]) if at > 0 else None
+
+    def _remember(self, frame: bytes, env: Any, key: tuple[str, str], head: tuple[bytes, bytes], stamp: bytes) -> None:
+        """Keep this envelope (its bytes up to the timestamp's minute) for the messages to
+        come, if it is spelt as `_Known` needs: its channel, its identifier and the timestamp,
+        in that order, compact, as HT sends them (else the channel and symbol are not tried
+        again). The bytes are taken from a frame just read whole, so every later frame that
+        starts with them holds the same three fields."""
+        field = self._id_field if env.ident is not None else self._other_fields[0]
+        value = env.ident if env.ident is not None else env.other
+        prefix = (
+            b"".join(
+                (b'{"channel":', _dumps(env.channel), b',"', field.encode(), b'":', _dumps(value), b',"timestamp":')
+            )
+            if type(value) is str
+            else b""
+        )  # a number or anything else: left to the long way
+        if not prefix or not frame.startswith(prefix) or frame[len(prefix) : len(prefix) + 17] != stamp[:17]:
+            self._odd.add(key)
+            return
+        if len(self._known) >= _HEADS:
+            self._known.clear()
+            self._odd.clear()
+        start = frame[: len(prefix) + 17]
+        known = self._known[start] = (start, len(start), head[0] + self._utc_minute, head[1])
+        self._last = known
 
     def _stamp(self, raw: bytes) -> bytes | None:
         """The line's `ts` (JSON) from the envelope's `timestamp` (JSON, as sent), as `parse`

@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Sequence
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from feedcli.errors import RetriesExhausted
 from feedcli.events import DataEvent, Event
 from feedcli.pipeline import _single
 from feedcli.providers.base import Codec, Frame, Handshake
 from feedcli.session import Session, SessionOptions
 from feedcli.sinks.base import StopStream
+from tests.support.one_write_ws import one_write_server, text_frame
 
 pytestmark = pytest.mark.usefixtures("each_transport")
 
@@ -217,3 +219,24 @@ def test_a_line_asks_its_codec_nothing_more_and_is_counted_before_it_is_handed_o
     assert out.got == frames
     assert asked == []
     assert set(counted) == {0}
+
+
+def test_what_came_in_a_read_before_a_frame_the_client_refuses_is_kept() -> None:
+    """A read whose last frame the client refuses (a reserved opcode): the lines and events of
+    the frames before it in the same read are handed on, in order, before the connection goes
+    (over picows they are still gathered for the read's end when the read is cut short)."""
+    frames = ["L1", "L2", "E3", "L4", "L5"]
+    refused = b"\x83\x01x"  # opcode 3: reserved (RFC 6455), a protocol error for both clients
+    out = Out()
+    session = Session(lambda: Lines(""), out.emit, options=FAST, emit_lines=out.emit_lines)
+
+    async def main() -> None:
+        server = await one_write_server(b"".join(text_frame(f.encode()) for f in frames) + refused)
+        port = server.sockets[0].getsockname()[1]
+        session._new_codec = lambda: Lines(f"ws://127.0.0.1:{port}/")
+        async with server:
+            with pytest.raises(RetriesExhausted, match="opcode"):
+                await asyncio.wait_for(session.run(), 30)
+
+    asyncio.run(main())
+    assert out.got == frames

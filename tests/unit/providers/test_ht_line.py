@@ -252,3 +252,142 @@ def test_seconds_past_59_are_what_parse_makes_of_them_in_the_cached_minute(secon
     line = codec.line(frame, RECV)
     assert line is None or line == slow_line(codec, frame)
     assert orjson.loads(slow_line(codec, frame))["ts"] is None
+
+
+# ---------------------------------------------------------------- envelopes seen before
+
+KNOWN = b'{"channel":"best-limit","symbolIsin":"IRO1XYZ12345","timestamp":"2025-11-14T12:00:'
+OTHER = b'{"channel":"aggregate","symbolIsin":"IRO1ABC00001","timestamp":"2025-11-14T12:00:'
+
+
+def known_frame(seconds: bytes = b"07.123456", data: bytes = b'{"1":{"buy_price":1E5}}', head: bytes = KNOWN) -> bytes:
+    return head + seconds + b'","data":' + data + b"}"
+
+
+def fresh_line(frame: bytes, recv: str = RECV) -> bytes | None:
+    """The line of a codec that has seen nothing before: the envelope decoded whole."""
+    return tse_codec().line(frame, recv)
+
+
+def counted_long_way(codec) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The frames that `codec` reads the long way (msgspec's decode of the envelope)."""
+    taken: list[bytes] = []
+    long_line = codec._long_line
+
+    def spy(frame: bytes, recv: str) -> bytes | None:
+        taken.append(frame)
+        return long_line(frame, recv)
+
+    codec._long_line = spy
+    return taken
+
+
+def test_a_known_envelope_is_read_without_decoding_it_and_makes_the_same_line() -> None:
+    codec = tse_codec()
+    long_way = counted_long_way(codec)
+    frames = [known_frame(b"%02d.%06d" % (s, s * 7919 % 10**6), b'{"n":%d,"p":1.50}' % s) for s in range(60)]
+    frames += [known_frame(b"01.000000", head=OTHER), known_frame(b"02.000000"), known_frame(b"03.5000000", head=OTHER)]
+    out: list[bytes] = []
+    assert codec.lines(frames, RECV, out) == len(frames)
+    assert out == [fresh_line(f) for f in frames]
+    # the first of each envelope, and the one whose seconds are not HT's form, took the long way
+    assert long_way == [frames[0], frames[60], frames[62]]
+    assert len(out[0]) > 100 and out[0].count(b"\n") == 1
+
+
+#: what may follow a known envelope's minute, beside `:SS.ffffff","data":{...}}`
+ODD_TAILS = [
+    b'60.000000","data":{}}',
+    b'99.000000","data":{}}',
+    b'6x.000000","data":{}}',
+    b'07.12345","data":{}}',
+    b'07.1234567","data":{}}',
+    b'07.123456Z","data":{}}',
+    b'07.123456","data" :{}}',
+    b'07.123456", "data":{}}',
+    b'07.123456","data":[1]}',
+    b'07.123456","data":"x"}',
+    b'07.123456","data":{} }',
+    b'07.123456","data":{}}}',
+    b'07.123456","data":{}} ',
+    b'07.123456","data":{}]',
+    b'07.123456","data":{},"x":1}',
+    b'07.123456","data":{},"x":{"y":1e999}}',
+    b'07.123456","data":{"a":1},"data":{"b":2}}',
+    b'07.123456","data":{"a":1,}}',
+    b'07.123456","data":{"a":tru}}',
+    b'07.123456","data":{"a":1e999}}',
+    b'07.123456","data":{"a":"\\q"}}',
+    b'07.123456","data":{"a":"\xd9\x81"}}',
+    b'07.123456","data":{"a":"\xff"}}',
+    b'07.123456","data":{"a":\n1}}',
+    b'07.123456","data":{"a":\r1}}',
+    b'07.123456","data":{"a":"\x01"}}',
+    b'07.123456","data":',
+    b"07",
+    b"",
+]
+
+
+@pytest.mark.parametrize("tail", ODD_TAILS)
+def test_whatever_follows_a_known_envelope_is_read_as_the_envelope_decoded_whole_reads_it(tail: bytes) -> None:
+    codec = tse_codec()
+    assert codec.line(known_frame(), RECV) is not None  # the envelope now known
+    frame = KNOWN + tail
+    assert codec.line(frame, RECV) == fresh_line(frame)
+    assert codec.line(known_frame(b"08.000000"), RECV) == fresh_line(known_frame(b"08.000000"))  # still known
+
+
+@pytest.mark.parametrize("depth", [300, 900, 1100, 5000])
+def test_deep_data_is_checked_as_deep_or_left_to_parse(depth: int) -> None:
+    """msgspec checks nesting up to about 1,000 levels (less the caller's stack: its
+    recursion guard is Python's), deeper is a RecursionError and the frame goes to `parse`."""
+    codec = tse_codec()
+    assert codec.line(known_frame(), RECV) is not None
+    frame = known_frame(data=b'{"x":' + b"[" * depth + b"]" * depth + b"}")
+    assert codec.line(frame, RECV) == fresh_line(frame)
+    assert (fresh_line(frame) is None) == (depth > 1000)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        b'{"symbolIsin":"IRO1XYZ12345","channel":"best-limit","timestamp":"2025-11-14T12:00:',  # another order
+        b'{"channel": "best-limit","symbolIsin":"IRO1XYZ12345","timestamp":"2025-11-14T12:00:',  # spaced
+        b'{"channel":"best\\u002dlimit","symbolIsin":"IRO1XYZ12345","timestamp":"2025-11-14T12:00:',  # escaped
+        b'{"channel":"best-limit","symbolIsin":7,"timestamp":"2025-11-14T12:00:',  # a number
+        b'{"channel":"best-limit","symbolIsin":null,"symbolName":"X","timestamp":"2025-11-14T12:00:',
+    ],
+)
+def test_an_envelope_spelt_otherwise_is_always_decoded_whole(first: bytes) -> None:
+    codec = tse_codec()
+    long_way = counted_long_way(codec)
+    frames = [known_frame(b"%02d.000000" % s, head=first) for s in range(5)]
+    assert [codec.line(f, RECV) for f in frames] == [fresh_line(f) for f in frames]
+    assert long_way == frames
+
+
+def test_the_next_minute_is_converted_and_then_known() -> None:
+    codec = tse_codec()
+    long_way = counted_long_way(codec)
+    next_minute = KNOWN.replace(b"12:00:", b"12:01:")
+    frames = [known_frame(b"58.000000"), known_frame(b"59.000000")]
+    frames += [known_frame(b"00.000000", head=next_minute), known_frame(b"01.000000", head=next_minute)]
+    frames += [known_frame(b"02.000000", head=next_minute), known_frame(b"59.999999")]  # one late: the old minute
+    out: list[bytes] = []
+    assert codec.lines(frames, RECV, out) == len(frames)
+    assert out == [fresh_line(f) for f in frames]
+    assert b'"ts":"2025-11-14T08:31:02.000000Z"' in out[4]
+    # the first of each minute (the late one's envelope is still known)
+    assert long_way == [frames[0], frames[2]]
+
+
+def test_lines_stop_at_the_first_frame_without_one_and_the_receive_time_is_each_calls() -> None:
+    codec = tse_codec()
+    frames = [known_frame(b"01.000000"), known_frame(b"02.000000"), b"not json", known_frame(b"03.000000")]
+    out: list[bytes] = []
+    assert codec.lines(frames, RECV, out) == 2
+    assert out == [fresh_line(f) for f in frames[:2]]
+    later = "2025-11-14T08:30:09.000000Z"
+    assert codec.lines(frames[3:], later, out) == 1
+    assert out[2] == fresh_line(frames[3], later)
