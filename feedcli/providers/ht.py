@@ -214,8 +214,8 @@ _HEADS = 4096
 
 #: bytes.translate's table that makes every digit a 0: one call checks a shape of digits
 _DIGITS_AS_ZERO = bytes(48 if 48 <= i <= 57 else i for i in range(256))
-#: what follows a known envelope's minute, digits as 0: `:SS.ffffff","data":`
-_KNOWN_REST = b':00.000000","data":'
+#: what follows a known envelope's minute, digits as 0: `:SS.ffffff","data":{`
+_KNOWN_REST = b':00.000000","data":{'
 #: `data` checked as the envelope's decode checks it, and not built. (Nesting past what msgspec
 #: checks, about 1,000 levels less the caller's stack, is a RecursionError: `parse` then.)
 _check = msgspec.json.Decoder(msgspec.Raw).decode
@@ -313,11 +313,10 @@ class EnvelopeCodec(Codec):
                     seen = True
             if (
                 seen
-                and frame[n : n + 19].translate(_DIGITS_AS_ZERO) == _KNOWN_REST
+                and frame[n : n + 20].translate(_DIGITS_AS_ZERO) == _KNOWN_REST  # `data` an object...
                 and frame[n + 1] < 54  # seconds below 60 ('6'), as `ToUtc` reads them
-                and frame[-1] == 125  # `data` ends the envelope...
+                and frame[-1] == 125  # ...that ends the envelope
                 and frame[-2] == 125
-                and frame[n + 19] == 123  # ...and is an object
             ):
                 # an envelope seen before, in the minute converted: only the seconds and
                 # `data` are new, so `data` is checked and nothing else decoded

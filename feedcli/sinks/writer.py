@@ -77,13 +77,13 @@ class WriteFailed(Exception):
 def write_all(fd: int, data: bytes | bytearray | memoryview) -> int:
     """Write all of `data` to `fd` (blocking); WriteFailed says how much got there if it cannot."""
     done = 0
-    view = memoryview(data)
-    size = len(view)
-    try:
-        while done < size:
-            done += os.write(fd, view[done:])
-    except OSError as exc:
-        raise WriteFailed(done, exc) from None
+    with memoryview(data) as view:  # released on the way out, even raising: a bytearray can grow again
+        size = len(view)
+        try:
+            while done < size:
+                done += os.write(fd, view[done:])
+        except OSError as exc:
+            raise WriteFailed(done, exc) from None
     return done
 
 
@@ -387,14 +387,15 @@ class LineWriter(Batching):
                 pipe.write(self._buf)
             self._buf.clear()
             return
-        data = bytes(self._buf)
-        self._buf.clear()
+        data = self._buf  # written as it is (no copy), then emptied
         try:
             write_all(self._fd, data)
         except WriteFailed as failed:
             self._failure = self._failed(failed.error)
             if self._regular:
-                self._cut_torn_line(data, failed.done)
+                self._cut_torn_line(bytes(data), failed.done)
+        finally:
+            data.clear()
 
     def _check_pipe(self) -> bool:
         """Whether the pipe still takes lines; if not, note why in `_failure`."""
