@@ -391,3 +391,25 @@ def test_lines_stop_at_the_first_frame_without_one_and_the_receive_time_is_each_
     later = "2025-11-14T08:30:09.000000Z"
     assert codec.lines(frames[3:], later, out) == 1
     assert out[2] == fresh_line(frames[3], later)
+
+
+@pytest.mark.parametrize(
+    "odd, lines",
+    [
+        (known_frame(data=b'{"a":\n1}'), 1),
+        (known_frame(data=b'{"a":\r1}'), 1),
+        (known_frame(data=b'{"a":"\xff"}'), 1),
+        (known_frame(data='{"name":"فولاد"}'.encode()), 3),
+        (known_frame(data=b'{"a":"\\n"}'), 3),
+    ],
+    ids=["newline", "cr", "not-utf8", "utf8", "escaped-newline"],
+)
+def test_a_read_with_one_odd_frame_checks_each_frame_alone(odd: bytes, lines: int) -> None:
+    """The newline and UTF-8 checks are made on a read's frames together; when they fail, on
+    each frame: the frames before the odd one have their lines, and the rest theirs if it has."""
+    codec = tse_codec()
+    frames = [known_frame(b"01.000000"), odd, known_frame(b"02.000000")]
+    out: list[bytes] = []
+    assert codec.lines(frames, RECV, out) == lines
+    assert out == [fresh_line(f) for f in frames[:lines]]
+    assert all(line is not None and line.count(b"\n") == 1 for line in out)
