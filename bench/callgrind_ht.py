@@ -72,13 +72,16 @@ def functions(out: Path) -> dict[str, int]:
 def instructions(client: str, n: int, out: Path, config: Path) -> int:
     with LoadGen(count=n + 1000) as gen:
         cmd, env = command(client, gen, n, config)
-        subprocess.run(
+        done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             check=False,
         )
+    if done.returncode != 0:  # a run that did not read its N messages counts nothing worth reading
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        raise SystemExit(f"{client} --limit {n}: exit {done.returncode}: {' / '.join(tail)}")
     text = out.read_text()
     match = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
     assert match is not None, "no total in callgrind's output"
