@@ -4,6 +4,7 @@
     .venv/bin/python bench/callgrind_binance.py feedcli:/path/to/tree   # another tree's feedcli/ (an A/B)
     .venv/bin/python bench/callgrind_binance.py cryptofeed              # bench/.venv's cryptofeed client
     .venv/bin/python bench/callgrind_binance.py feedcli --channel trades   # the crypto trades row (20 pairs)
+    .venv/bin/python bench/callgrind_binance.py cryptofeed --channel book  # the crypto book row (20 pairs, depth 10)
 
 The client reads N1, then N2 kline events (`feedcli stream binance --backfill 0 --limit N` to
 /dev/null, or `cryptofeed_client.py`) from the same generator as goals_bench.py's Binance row,
@@ -41,7 +42,9 @@ def trade_pairs() -> list[str]:
 def command(client: str, url: str, n: int, channel: str = "candles") -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    trades = ["--channel", "trades", *trade_pairs()] if channel == "trades" else []
+    trades = ["--channel", channel, *trade_pairs()] if channel in ("trades", "book") else []
+    if channel == "book":
+        trades += ["--depth", "10"]
     if client == "cryptofeed":
         return [str(BENCH / ".venv/bin/python"), str(BENCH / "cryptofeed_client.py"), url, str(n), *trades], env
     _, _, tree = client.partition(":")
@@ -62,8 +65,13 @@ def command(client: str, url: str, n: int, channel: str = "candles") -> tuple[li
 
 
 def instructions(client: str, n: int, out: Path, channel: str = "candles") -> int:
-    # trades: exactly n, ids rising through the run (a repeated id would be dropped, not counted)
-    count, distinct = (n, n) if channel == "trades" else (n + 1000, 1000)
+    # trades: exactly n, ids rising through the run (a repeated id would be dropped, not counted);
+    # book: as goals_bench's book row, diffs streamed on (feedcli writes one line for the diffs
+    # it held while its snapshots were on their way) and ids rising across passes of the corpus
+    if channel == "book":
+        count, distinct = 0, 2 * n + 60_000
+    else:
+        count, distinct = (n, n) if channel == "trades" else (n + 1000, 1000)
     with LoadGen(count=count, distinct=distinct, site="binance") as gen:
         cmd, env = command(client, gen.http_url, n, channel)
         subprocess.run(
@@ -87,9 +95,10 @@ def main() -> int:
     parser.add_argument("--n2", type=int, default=25_000)
     parser.add_argument(
         "--channel",
-        choices=("candles", "trades"),
+        choices=("candles", "trades", "book"),
         default="candles",
-        help="candles: the klines row (one pair); trades: the crypto trades row (20 pairs, `<symbol>@trade`)",
+        help="candles: the klines row (one pair); trades: the crypto trades row (20 pairs, `<symbol>@trade`); "
+        "book: the crypto book row (20 pairs, `<symbol>@depth@100ms`, --depth 10: N book lines, N diff callbacks)",
     )
     args = parser.parse_args()
     out = Path(f"/tmp/callgrind_binance.{os.getpid()}")

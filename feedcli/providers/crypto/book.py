@@ -23,6 +23,8 @@ from collections.abc import Iterable
 
 from feedcli.providers.crypto.model import Level
 
+_INF = float("inf")
+
 
 class L2Book:
     """Both sides of one market. Not thread-safe; one per (connection, symbol)."""
@@ -167,6 +169,34 @@ class L2Book:
         return (self.bid_floor is not None and len(self._bid_prices) < depth) or (
             self.ask_ceiling is not None and len(self._ask_prices) < depth
         )
+
+    def stays_clear(self, bids: Iterable[Level], asks: Iterable[Level], depth: int) -> bool:
+        """Whether applying these levels (`update`) to this uncrossed book surely leaves it
+        neither crossed nor thin for `depth`; False where it might (the caller then takes the
+        way that checks after applying). Bounds, no change: the best bid after is at most the
+        best now or the highest bid set, the best ask at least the best now or the lowest ask
+        set (a removal only moves them away), and a side loses at most one level a removal."""
+        bid_prices, ask_prices = self._bid_prices, self._ask_prices
+        high = bid_prices[-1] if bid_prices else -_INF
+        low = ask_prices[0] if ask_prices else _INF
+        removed_bids = removed_asks = 0
+        for price, size in bids:
+            if size > 0:
+                if price > high:
+                    high = price
+            else:
+                removed_bids += 1
+        for price, size in asks:
+            if size > 0:
+                if price < low:
+                    low = price
+            else:
+                removed_asks += 1
+        if high >= low:
+            return False
+        if self.bid_floor is not None and len(bid_prices) - removed_bids < depth:
+            return False
+        return self.ask_ceiling is None or len(ask_prices) - removed_asks >= depth
 
     def known(self) -> tuple[int, int]:
         """How many levels each side holds, all of them trustworthy (see the horizon above)."""
