@@ -88,6 +88,49 @@ def instructions(client: str, n: int, out: Path, channel: str = "candles") -> in
     return int(match.group(1))
 
 
+def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tuple[int, int]:
+    """(instructions, messages) of one run counted only while the client writes messages
+    `skip`..`skip + window` (`valgrind --collect-atstart=no`, then `callgrind_control -i on`/`off`
+    by the client's PID): the book row's start-up under the generator's flood (the diffs each
+    client reads or leaves queued until its 20 snapshots are in) varies from run to run by more
+    than a difference of two runs can cancel, so the steady state is counted alone. feedcli's
+    lines (to a pipe instead of /dev/null) and cryptofeed's `--progress` counts say where the
+    client is; a toggle lands a few hundred messages late at most (the pipe, the command's
+    latency), alike at both ends."""
+    n = skip + window + 2_000
+    with LoadGen(count=0, distinct=2 * n + 60_000, site="binance") as gen:
+        cmd, env = command(client, gen.http_url, n, channel)
+        if client == "cryptofeed":
+            cmd += ["--progress", "100"]
+        proc = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}", *cmd],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdout is not None
+        seen = 0
+        marks: list[float] = []
+        for raw in proc.stdout:
+            seen = int(raw) if client == "cryptofeed" and raw.strip().isdigit() else seen + (client != "cryptofeed")
+            if len(marks) < 2 and seen >= (skip if not marks else skip + window):
+                before = seen
+                # the PID, always: without one callgrind_control toggles every callgrind run
+                # of the machine (other sessions' too)
+                subprocess.run(
+                    ["callgrind_control", "-i", "off" if marks else "on", str(proc.pid)],
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                )
+                marks.append(before)
+        proc.wait()
+    text = out.read_text()
+    out.unlink()
+    match = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+    assert match is not None and len(marks) == 2, "no total in callgrind's output"
+    return int(match.group(1)), round(marks[1] - marks[0])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("client", help="feedcli, feedcli:TREE or cryptofeed")
@@ -100,8 +143,15 @@ def main() -> int:
         help="candles: the klines row (one pair); trades: the crypto trades row (20 pairs, `<symbol>@trade`); "
         "book: the crypto book row (20 pairs, `<symbol>@depth@100ms`, --depth 10: N book lines, N diff callbacks)",
     )
+    parser.add_argument("--skip", type=int, default=3_000, help="book: messages before counting starts")
+    parser.add_argument("--window", type=int, default=20_000, help="book: messages counted")
     args = parser.parse_args()
     out = Path(f"/tmp/callgrind_binance.{os.getpid()}")
+    if args.channel == "book":
+        instructions(args.client, 200, out, args.channel)  # bytecode caches written
+        total, messages = windowed(args.client, args.skip, args.window, out, args.channel)
+        print(f"{args.client}: {round(total / messages):,} instructions a message ({total:,} over {messages:,})")
+        return 0
     instructions(args.client, 200, out, args.channel)  # bytecode caches written
     a, b = instructions(args.client, args.n1, out, args.channel), instructions(args.client, args.n2, out, args.channel)
     print(f"{args.client}: {round((b - a) / (args.n2 - args.n1)):,} instructions a message")

@@ -169,11 +169,12 @@ class RangeSync(BookSync):
         if book is None or self._refresh_from is not None or self._pending:
             return None
         seq = self._seq
-        if last <= seq or first > seq + 1 or not book.stays_clear(bids, asks, self.depth):
+        if last <= seq or first > seq + 1:
             return None
-        book.update(bids, asks)
-        self._seq = last
-        return book.top(self.depth)
+        top = book.advance(bids, asks, self.depth)
+        if top is not None:
+            self._seq = last
+        return top
 
     def on_snapshot(self, snapshot: BookSnapshot) -> list[Action]:
         if not self._pending:
