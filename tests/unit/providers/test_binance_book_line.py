@@ -25,6 +25,7 @@ from feedcli.events import encode_line
 from feedcli.providers.base import Frame, HttpRequest, HttpResponse
 from feedcli.providers.candles.channels import MarketCodec
 from feedcli.providers.crypto import binance as crypto
+from feedcli.providers.crypto.book import L2Book
 from feedcli.providers.crypto.sync import RangeSync
 
 PAIRS = ["BTC-USDT", "ETH-USDT", "BNB-BTC", "SOL-USDT"]
@@ -458,3 +459,61 @@ def test_the_comparison_catches_a_book_line_that_gets_one_rule_wrong(monkeypatch
     monkeypatch.setattr(RangeSync, "quick", gapless)
     with pytest.raises(AssertionError):
         drive(["book"], 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_advance_is_update_then_top_or_changes_nothing(seed: int) -> None:
+    """`L2Book.advance` against `update` + `top` on a twin book, with the other writers
+    (`set_bid`, `set_ask`, `update`, `load`) in between as other machines use them: whatever it
+    answers is the twin's top, only for a book neither crossed nor thin afterwards, and where
+    it declines the book is as it was (its kept tops included: the next answers show it)."""
+    rng = random.Random(seed)
+    depth = rng.choice([1, 3, 5])
+
+    def rows(low: int, high: int) -> list[tuple[float, float]]:
+        return [(float(rng.randint(low, high)), rng.choice([0.0, 1.0, 2.0, 3.5])) for _ in range(rng.randint(0, 4))]
+
+    def loaded() -> tuple[L2Book, L2Book]:
+        bids = [(float(p), 1.0) for p in range(rng.randint(60, 95), 100)]
+        asks = [(float(p), 1.0) for p in range(101, rng.randint(102, 140))]
+        truncated = rng.random() < 0.7
+        pair = (L2Book(), L2Book())
+        for book in pair:
+            book.load(bids, asks, bids_truncated=truncated, asks_truncated=truncated)
+        return pair
+
+    book, twin = loaded()
+    answered = declined = 0
+    for _ in range(3000):
+        roll = rng.random()
+        if roll < 0.7:
+            odd = rng.random() < 0.05  # now and then a level on the other side's best
+            bids, asks = rows(85, 100 + 2 * odd), rows(101 - 2 * odd, 115)
+            crossed = twin.crossed()
+            if crossed:
+                got = None  # advance is for an uncrossed book only (a synced one)
+            else:
+                before = (book.top(1000), book.truncated)
+                got = book.advance(bids, asks, depth)
+            twin.update(bids, asks)
+            if got is not None:
+                answered += 1
+                assert got == twin.top(depth) and not twin.crossed() and not twin.thin(depth)
+            else:
+                declined += 1
+                if not crossed:
+                    assert (book.top(1000), book.truncated) == before
+                book.update(bids, asks)  # the general way, as on_delta then applies it
+        elif roll < 0.8:
+            price, size = (float(rng.randint(80, 100 + (rng.random() < 0.05))), rng.choice([0.0, 4.0]))
+            book.set_bid(price, size), twin.set_bid(price, size)
+        elif roll < 0.9:
+            price, size = (float(rng.randint(101 - (rng.random() < 0.05), 110)), rng.choice([0.0, 4.0]))
+            book.set_ask(price, size), twin.set_ask(price, size)
+        elif roll < 0.98:
+            bids, asks = rows(85, 101), rows(100, 115)
+            book.update(bids, asks), twin.update(bids, asks)
+        else:
+            book, twin = loaded()
+        assert book.top(1000) == twin.top(1000)
+    assert answered > 600 and declined > 500, (answered, declined)
