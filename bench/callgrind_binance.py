@@ -53,15 +53,30 @@ def command(client: str, url: str, n: int, channel: str = "candles") -> tuple[li
     feedcli = ["stream", "binance", "--url", url, "--pair", "BTC-USDT", "--interval", "1m", "--backfill", "0"]
     if trades:
         feedcli = ["stream", "binance", "--url", url, *trades]
-    return [
-        str(ROOT / ".venv/bin/python"),
-        *(["-P"] if tree else []),
-        "-m",
-        "feedcli",
-        *feedcli,
-        "--limit",
-        str(n),
-    ], env
+    run = ["-m", "feedcli"]
+    if channel == "book":
+        # 50x slower under valgrind, with the other sessions on the cores: the book's start-up
+        # (20 snapshot calls, each waiting for whole socket reads under the flood) outlasts the
+        # watchdog and the HTTP timeout, and would then start again for ever
+        feedcli += ["--stale-after", "0"]
+        run = ["-c", _PATIENT_HTTP]
+    return [str(ROOT / ".venv/bin/python"), *(["-P"] if tree else []), *run, *feedcli, "--limit", str(n)], env
+
+
+#: `python -m feedcli` with the engine's HTTP and open timeouts at 15 minutes (the defaults of
+#: SessionOptions, which the command line does not set)
+_PATIENT_HTTP = """
+import inspect
+from feedcli.session import SessionOptions
+init = SessionOptions.__init__
+names = list(inspect.signature(init).parameters)[-len(init.__defaults__):]
+defaults = list(init.__defaults__)
+for name in ("http_timeout", "open_timeout"):
+    defaults[names.index(name)] = 900.0
+init.__defaults__ = tuple(defaults)
+from feedcli.cli.entry import run
+run()
+"""
 
 
 def instructions(client: str, n: int, out: Path, channel: str = "candles") -> int:
