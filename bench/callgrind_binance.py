@@ -105,7 +105,7 @@ def instructions(client: str, n: int, out: Path, channel: str = "candles") -> in
 
 def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tuple[int, int]:
     """(instructions, messages) of one run counted only while the client writes messages
-    `skip`..`skip + window` (`valgrind --collect-atstart=no`, then `callgrind_control -i on`/`off`
+    `skip`..`skip + window` (`valgrind --instr-atstart=no`, then `callgrind_control -i on`/`off`
     by the client's PID): the book row's start-up under the generator's flood (the diffs each
     client reads or leaves queued until its 20 snapshots are in) varies from run to run by more
     than a difference of two runs can cancel, so the steady state is counted alone. feedcli's
@@ -118,7 +118,7 @@ def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tu
         if client == "cryptofeed":
             cmd += ["--progress", "100"]
         proc = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}", *cmd],
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *cmd],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -142,7 +142,7 @@ def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tu
     text = out.read_text()
     out.unlink()
     match = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-    assert match is not None and len(marks) == 2, "no total in callgrind's output"
+    assert match is not None and len(marks) == 2 and int(match.group(1)) > 0, "no total in callgrind's output"
     return int(match.group(1)), round(marks[1] - marks[0])
 
 
