@@ -278,6 +278,8 @@ class MarketCodec(CandleCodec):
             self._book_recv_part = b""
             self._book_second: int | None = None
             self._book_prefix = b""
+            #: per symbol: the top bids last written and their text, the same of the asks
+            self._book_sides: dict[str, list[Any]] = {}
             self.line = self._book_line if self.line is None else self._trade_or_book_line
 
     # -- subscribing -----------------------------------------------------------------
@@ -456,10 +458,32 @@ class MarketCodec(CandleCodec):
             return None
         if recv is not self._book_recv:
             self._book_recv = recv
-            self._book_recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"book",'
-        # the levels are (price, size) tuples: orjson writes them as the arrays EmitBook.record makes
-        tail = orjson.dumps({"seq": last, "data": {"bids": top[0], "asks": top[1]}}, option=orjson.OPT_APPEND_NEWLINE)
-        return b"".join((head, self._book_prefix, _MS_TAILS[rest], self._book_recv_part, tail[1:]))
+            self._book_recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"book","seq":'
+        # A side's text is made again only when the book made its top again (`L2Book.advance`
+        # hands out the same list while an update leaves the top as it was; lists it hands out
+        # are never changed). The levels are (price, size) tuples: orjson writes them as the
+        # arrays EmitBook.record makes; `seq` is written as orjson writes an integer.
+        top_bids, top_asks = top
+        sides = self._book_sides.get(symbol)
+        if sides is None:
+            sides = self._book_sides[symbol] = [None, b"", None, b""]
+        if sides[0] is not top_bids:
+            sides[0], sides[1] = top_bids, orjson.dumps(top_bids)
+        if sides[2] is not top_asks:
+            sides[2], sides[3] = top_asks, orjson.dumps(top_asks)
+        return b"".join(
+            (
+                head,
+                self._book_prefix,
+                _MS_TAILS[rest],
+                self._book_recv_part,
+                b'%d,"data":{"bids":' % last,
+                sides[1],
+                b',"asks":',
+                sides[3],
+                b"}}\n",
+            )
+        )
 
     def _trade_or_book_line(self, frame: Frame, recv: str) -> bytes | None:
         """Both line paths of a connection carrying trades and books: a trade's, else a book's."""
