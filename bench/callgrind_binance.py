@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -113,7 +114,7 @@ def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tu
     client is; a toggle lands a few hundred messages late at most (the pipe, the command's
     latency), alike at both ends."""
     n = skip + window + 2_000
-    with LoadGen(count=0, distinct=2 * n + 60_000, site="binance") as gen:
+    with LoadGen(count=0, distinct=2 * n + 60_000, site="binance", progress=0.2) as gen:
         cmd, env = command(client, gen.http_url, n, channel)
         if client == "cryptofeed":
             cmd += ["--progress", "100"]
@@ -126,6 +127,7 @@ def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tu
         assert proc.stdout is not None
         seen = 0
         marks: list[float] = []
+        times: list[float] = []
         for raw in proc.stdout:
             seen = int(raw) if client == "cryptofeed" and raw.strip().isdigit() else seen + (client != "cryptofeed")
             if len(marks) < 2 and seen >= (skip if not marks else skip + window):
@@ -138,13 +140,20 @@ def windowed(client: str, skip: int, window: int, out: Path, channel: str) -> tu
                     check=True,
                 )
                 marks.append(before)
+                times.append(time.time())
         proc.wait()
+        # the frames the generator handed on meanwhile: about one a message once every book is
+        # in sync and the backlog of diffs older than the snapshots is read (the start-up's
+        # held and stale diffs make no lines, and counting them would not be the steady state)
+        sent = gen.sent_by(times[1]) - gen.sent_by(times[0]) if len(times) == 2 else 0
     text = out.read_text()
     out.unlink()
     # `totals`: `summary` is 0 when instrumentation was switched off before the end
     match = re.search(r"^totals: (\d+)", text, re.M)
     assert match is not None and len(marks) == 2 and int(match.group(1)) > 0, "no total in callgrind's output"
-    return int(match.group(1)), round(marks[1] - marks[0])
+    messages = round(marks[1] - marks[0])
+    sys.stderr.write(f"{client}: frames sent in the window: {sent:,} for {messages:,} messages\n")
+    return int(match.group(1)), messages
 
 
 def main() -> int:
@@ -159,7 +168,7 @@ def main() -> int:
         help="candles: the klines row (one pair); trades: the crypto trades row (20 pairs, `<symbol>@trade`); "
         "book: the crypto book row (20 pairs, `<symbol>@depth@100ms`, --depth 10: N book lines, N diff callbacks)",
     )
-    parser.add_argument("--skip", type=int, default=3_000, help="book: messages before counting starts")
+    parser.add_argument("--skip", type=int, default=60_000, help="book: messages before counting starts")
     parser.add_argument("--window", type=int, default=20_000, help="book: messages counted")
     args = parser.parse_args()
     out = Path(f"/tmp/callgrind_binance.{os.getpid()}")
