@@ -254,6 +254,9 @@ class MarketCodec(CandleCodec):
         self._snapshots: list[tuple[str, model.SnapshotRequest]] = []
         self._snap_flight: dict[HttpRequest, str] = {}
         self._clock = MsClock()
+        #: (frame, what `Wire.quick_depth` read of it) of the message the book line path last
+        #: declined, for `parse`, which is handed it next
+        self._declined: tuple[Frame, QuickDepth] | None = None
         #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
         self._failures = 0
         self._retry_at = 0.0
@@ -340,16 +343,26 @@ class MarketCodec(CandleCodec):
     # -- receiving -------------------------------------------------------------------
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
-        try:
-            got = self.wire.parse(frame)
-        except MalformedFrame:
+        declined = self._declined
+        if declined is not None and declined[0] is frame:
+            # a book update the line path read and left to this (a book waiting for its
+            # snapshot, a stale update, a gap, ...): the `BookDelta` the wire's `parse` gives
+            # (Wire.quick_depth), without reading the message a second time
+            self._declined = None
+            symbol, first, last, ms, bids, asks = declined[1]
+            delta = model.BookDelta(symbol, bids, asks, first, last, None, ms)
+            got: model.Parsed | None = model.Parsed([], [], [], [delta])
+        else:
             try:
-                events = super().parse(frame, recv)
+                got = self.wire.parse(frame)
             except MalformedFrame:
-                raise
-            if any(isinstance(e, ControlEvent) and e.event == "unknown" for e in events):
-                raise
-            return events
+                try:
+                    events = super().parse(frame, recv)
+                except MalformedFrame:
+                    raise
+                if any(isinstance(e, ControlEvent) and e.event == "unknown" for e in events):
+                    raise
+                return events
         out: list[Event] = []
         lost = self.wire.lost()
         if lost is not None:
@@ -436,6 +449,8 @@ class MarketCodec(CandleCodec):
         got = self._quick_depth(frame)
         if got is None:
             return None
+        # if this declines, `parse` (handed the same frame next) takes the update as read here
+        self._declined = (frame, got)
         symbol, first, last, ms, bids, asks = got
         if self._snap_flight or self._snapshots:
             return None
