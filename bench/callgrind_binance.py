@@ -14,6 +14,11 @@ bytecode caches, so that compiling is not counted. Instructions are not time (cr
 uvloop and feedcli's picows differ in what an instruction costs), but they do not move with
 what else the machine runs, where rates and CPU times under load move by 20-50 %. Slow: about
 50x a normal run (two to five minutes).
+
+`--channel book` counts one run's window instead (`windowed`): the book row's start-up under
+the generator's flood (held and stale diffs, 20 snapshot calls) varies from run to run by more
+than two runs' difference could cancel, so instrumentation is off until `--skip` lines
+(60,000) and on for the next `--window` (20,000); about three minutes a client.
 """
 
 from __future__ import annotations
