@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=10, help="book: cryptofeed's max_depth")
     parser.add_argument("--interval", default="1m")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="uvloop: cryptofeed's default")
+    parser.add_argument(
+        "--progress", type=int, default=0, help="print the count every this many callbacks (callgrind_binance.py)"
+    )
     args = parser.parse_args()
     started = time.time()
 
@@ -76,10 +79,14 @@ def main() -> None:
 
     state = {"received": 0, "connected": 0.0}
     count = args.count
+    progress = args.progress
 
     async def on_message(message: object, receipt_timestamp: float) -> None:
         n = state["received"] + 1
         state["received"] = n
+        if progress and n % progress == 0:
+            sys.stdout.write(f"{n}\n")
+            sys.stdout.flush()
         if n == 1:
             state["connected"] = receipt_timestamp
         if n == count:

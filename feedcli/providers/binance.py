@@ -288,6 +288,8 @@ class BinanceWire(Wire):
     max_depth = crypto.MAX_DEPTH
     #: trades straight to their lines (MarketCodec's line path); no bound method: a call fewer
     quick_trade = staticmethod(crypto.quick_trade)
+    #: synced depth diffs straight to their book lines (MarketCodec's line path)
+    quick_depth = staticmethod(crypto.quick_depth)
 
     def subscribe(
         self, symbols: Sequence[str], channels: Sequence[str], depth: int, *, now: float = 0.0

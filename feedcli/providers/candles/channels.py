@@ -49,6 +49,8 @@ SNAPSHOT_BACKOFF_MAX = 30.0
 
 #: what `Wire.quick_trade` reads of a trade message: (symbol, price, size, side, id, ms)
 QuickTrade = tuple[str, float, float, str, int, int]
+#: what `Wire.quick_depth` reads of a book update: (symbol, first id, last id, ms, bids, asks)
+QuickDepth = tuple[str, int, int, int, list[model.Level], list[model.Level]]
 #: "000000Z" ... "999000Z" as bytes: a trade line's `ts` after its second's prefix (MsClock's text)
 _MS_TAILS = [f"{ms:03d}000Z".encode() for ms in range(1000)]
 
@@ -73,6 +75,12 @@ class Wire(ABC):
     #: `Parsed`, `Trade` and `DataEvent` objects. Only for a wire whose `lost` never says
     #: anything (a numbered connection must see every message in `parse`).
     quick_trade: Callable[[Frame], QuickTrade | None] | None = None
+    #: the same for a range-numbered book update (RangeSync books): (symbol, first id, last id,
+    #: event ms, bids, asks), exactly the `BookDelta` `parse` gives, with a last id the writer
+    #: can encode and an event time of 1970..2106; None for anything else. With it, an update
+    #: that continues a synced book is applied and written by `MarketCodec` itself
+    #: (`RangeSync.quick`); anything unusual goes through `parse` and the machine's `on_delta`.
+    quick_depth: Callable[[Frame], QuickDepth | None] | None = None
 
     @classmethod
     def depth_hint(cls) -> str:
@@ -246,6 +254,9 @@ class MarketCodec(CandleCodec):
         self._snapshots: list[tuple[str, model.SnapshotRequest]] = []
         self._snap_flight: dict[HttpRequest, str] = {}
         self._clock = MsClock()
+        #: (frame, what `Wire.quick_depth` read of it) of the message the book line path last
+        #: declined, for `parse`, which is handed it next
+        self._declined: tuple[Frame, QuickDepth] | None = None
         #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
         self._failures = 0
         self._retry_at = 0.0
@@ -259,6 +270,20 @@ class MarketCodec(CandleCodec):
             self._trade_second: int | None = None
             self._trade_prefix = b""
             self.line = self._trade_line
+        quick_depth = wire.quick_depth
+        ranged = {s: m for s, m in self.books.items() if isinstance(m, RangeSync) and m.quick_ready}
+        if quick_depth is not None and ranged and len(ranged) == len(self.books) and type(wire).lost is Wire.lost:
+            # the line path for book updates that continue a synced book; trades first if both
+            self._quick_depth = quick_depth
+            self._ranged = ranged
+            self._book_heads: dict[str, bytes] = {}
+            self._book_recv = ""
+            self._book_recv_part = b""
+            self._book_second: int | None = None
+            self._book_prefix = b""
+            #: per symbol: the top bids last written and their text, the same of the asks
+            self._book_sides: dict[str, list[Any]] = {}
+            self.line = self._book_line if self.line is None else self._trade_or_book_line
 
     # -- subscribing -----------------------------------------------------------------
 
@@ -318,16 +343,26 @@ class MarketCodec(CandleCodec):
     # -- receiving -------------------------------------------------------------------
 
     def parse(self, frame: Frame, recv: str) -> list[Event]:
-        try:
-            got = self.wire.parse(frame)
-        except MalformedFrame:
+        declined = self._declined
+        if declined is not None and declined[0] is frame:
+            # a book update the line path read and left to this (a book waiting for its
+            # snapshot, a stale update, a gap, ...): the `BookDelta` the wire's `parse` gives
+            # (Wire.quick_depth), without reading the message a second time
+            self._declined = None
+            symbol, first, last, ms, bids, asks = declined[1]
+            delta = model.BookDelta(symbol, bids, asks, first, last, None, ms)
+            got: model.Parsed | None = model.Parsed([], [], [], [delta])
+        else:
             try:
-                events = super().parse(frame, recv)
+                got = self.wire.parse(frame)
             except MalformedFrame:
-                raise
-            if any(isinstance(e, ControlEvent) and e.event == "unknown" for e in events):
-                raise
-            return events
+                try:
+                    events = super().parse(frame, recv)
+                except MalformedFrame:
+                    raise
+                if any(isinstance(e, ControlEvent) and e.event == "unknown" for e in events):
+                    raise
+                return events
         out: list[Event] = []
         lost = self.wire.lost()
         if lost is not None:
@@ -402,6 +437,73 @@ class MarketCodec(CandleCodec):
             option=orjson.OPT_APPEND_NEWLINE,
         )
         return b"".join((head, self._trade_prefix, _MS_TAILS[rest], self._trade_recv_part, tail[1:]))
+
+    def _book_line(self, frame: Frame, recv: str) -> bytes | None:
+        """The NDJSON line `parse` and the writer would make of a book update that continues a
+        synced book (the same bytes as `_act`'s `DataEvent` of its `EmitBook`, written by
+        `encode_line`): the wire's `quick_depth`, the machine's `quick` (applies it, top
+        `depth` levels) and the line. None, with nothing changed, for everything else: another
+        message, a symbol without a book, a book waiting for or refreshing from a snapshot, a
+        repeat, a gap, a book that might cross or thin out, or any message while snapshot work
+        is outstanding (`parse` then asks the engine for HTTP, which a line may not)."""
+        got = self._quick_depth(frame)
+        if got is None:
+            return None
+        # if this declines, `parse` (handed the same frame next) takes the update as read here
+        self._declined = (frame, got)
+        symbol, first, last, ms, bids, asks = got
+        if self._snap_flight or self._snapshots:
+            return None
+        machine = self._ranged.get(symbol)
+        if machine is None:
+            return None
+        head = self._book_heads.get(symbol)
+        if head is None:
+            head = self._line_head(self._book_heads, "book", symbol)
+            if head is None:
+                return None
+        second, rest = divmod(ms, 1000)
+        if second != self._book_second:
+            prefix = epoch_iso(second)  # as MsClock.iso makes it
+            if prefix is None:
+                return None
+            self._book_second, self._book_prefix = second, prefix[:20].encode()
+        top = machine.quick(first, last, bids, asks)
+        if top is None:
+            return None
+        if recv is not self._book_recv:
+            self._book_recv = recv
+            self._book_recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"book","seq":'
+        # A side's text is made again only when the book made its top again (`L2Book.advance`
+        # hands out the same list while an update leaves the top as it was; lists it hands out
+        # are never changed). The levels are (price, size) tuples: orjson writes them as the
+        # arrays EmitBook.record makes; `seq` is written as orjson writes an integer.
+        top_bids, top_asks = top
+        sides = self._book_sides.get(symbol)
+        if sides is None:
+            sides = self._book_sides[symbol] = [None, b"", None, b""]
+        if sides[0] is not top_bids:
+            sides[0], sides[1] = top_bids, orjson.dumps(top_bids)
+        if sides[2] is not top_asks:
+            sides[2], sides[3] = top_asks, orjson.dumps(top_asks)
+        return b"".join(
+            (
+                head,
+                self._book_prefix,
+                _MS_TAILS[rest],
+                self._book_recv_part,
+                b'%d,"data":{"bids":' % last,
+                sides[1],
+                b',"asks":',
+                sides[3],
+                b"}}\n",
+            )
+        )
+
+    def _trade_or_book_line(self, frame: Frame, recv: str) -> bytes | None:
+        """Both line paths of a connection carrying trades and books: a trade's, else a book's."""
+        line = self._trade_line(frame, recv)
+        return line if line is not None else self._book_line(frame, recv)
 
     def _act(self, symbol: str, actions: list[model.Action], recv: str) -> list[Event]:
         """A book machine's answers as lines, calls and frames."""

@@ -260,6 +260,32 @@ def quick_trade(frame: Frame) -> tuple[str, float, float, str, int, int] | None:
     return event.s, price, size, "sell" if event.m else "buy", ident, ms
 
 
+def quick_depth(frame: Frame) -> tuple[str, int, int, int, list[Level], list[Level]] | None:
+    """(symbol, first id `U`, last id `u`, event ms `E`, bids, asks) of a depth diff, exactly as
+    `parse` gives its `BookDelta` (the same decoder and number rules as `_fast`), or None for
+    anything else: the engine's line path for books (`MarketCodec._book_line`) applies it to a
+    synced book and writes the line itself, and leaves what this declines to `parse`.
+
+    Only what every path writes alike is taken: a last id within 64 bits (the line's `seq`,
+    which the writer must encode) and an event time whose `ts` is the plain split of its ms.
+    """
+    try:
+        if type(frame) is str:  # as `parse` reads it (a text that is not UTF-8 then fails there)
+            frame = frame.encode()
+        event = _decode_combined(frame).data if frame.startswith(b'{"stream":') else _decode_event(frame)
+    except (msgspec.DecodeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return None
+    if type(event) is not _DepthMsg:
+        return None
+    ms, last = event.E, event.u
+    if not (0 < ms < EXACT_MS and _ID_MIN <= last < _ID_END):
+        return None
+    try:
+        return event.s, event.U, last, ms, _fast_levels(event.b), _fast_levels(event.a)
+    except (ValueError, _NotFast):
+        return None
+
+
 def parse(frame: bytes | str) -> Parsed:
     """One WebSocket message, raw (`/ws`) or combined (`/stream`), into neutral objects.
 

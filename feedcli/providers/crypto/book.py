@@ -23,11 +23,24 @@ from collections.abc import Iterable
 
 from feedcli.providers.crypto.model import Level
 
+_INF = float("inf")
+
 
 class L2Book:
     """Both sides of one market. Not thread-safe; one per (connection, symbol)."""
 
-    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "ask_ceiling", "bid_floor", "cap")
+    __slots__ = (
+        "_ask_prices",
+        "_asks",
+        "_bid_prices",
+        "_bids",
+        "_top_asks",
+        "_top_bids",
+        "_top_depth",
+        "ask_ceiling",
+        "bid_floor",
+        "cap",
+    )
 
     def __init__(self, cap: int | None = None) -> None:
         #: price → size
@@ -41,9 +54,15 @@ class L2Book:
         self.ask_ceiling: float | None = None
         #: keep at most about this many levels per side (None: all)
         self.cap = cap
+        #: `advance`'s top levels of each side as of its last call (for `_top_depth` levels),
+        #: None once anything else may have changed that side
+        self._top_bids: list[Level] | None = None
+        self._top_asks: list[Level] | None = None
+        self._top_depth = 0
 
     # ------------------------------------------------------------------ writing
     def clear(self) -> None:
+        self._top_bids = self._top_asks = None
         self._bids.clear()
         self._asks.clear()
         self._bid_prices.clear()
@@ -78,6 +97,7 @@ class L2Book:
 
     def set_bid(self, price: float, size: float) -> None:
         """Set a bid level's absolute size; 0 removes it (removing an absent level is no error)."""
+        self._top_bids = None
         sizes = self._bids
         if size > 0:
             if price in sizes:
@@ -96,6 +116,7 @@ class L2Book:
 
     def set_ask(self, price: float, size: float) -> None:
         """Set an ask level's absolute size; 0 removes it (removing an absent level is no error)."""
+        self._top_asks = None
         sizes = self._asks
         if size > 0:
             if price in sizes:
@@ -118,6 +139,7 @@ class L2Book:
         A new size for a level the book holds, the most common change, is stored here without
         the call to `set_bid`/`set_ask` (the hot path of every book line).
         """
+        self._top_bids = self._top_asks = None
         sizes = self._bids
         for price, size in bids:
             if size > 0 and price in sizes:
@@ -130,6 +152,75 @@ class L2Book:
                 sizes[price] = size
             else:
                 self.set_ask(price, size)
+
+    def advance(self, bids: list[Level], asks: list[Level], depth: int) -> tuple[list[Level], list[Level]] | None:
+        """`update` and then `top(depth)`, for an update that surely leaves this uncrossed book
+        neither crossed nor thin for `depth`; None, with nothing changed, where it might (the
+        caller then takes the way that checks after applying: `RangeSync.on_delta`).
+
+        The bounds, checked before anything changes: the best bid after is at most the best now
+        or the highest bid set, the best ask at least the best now or the lowest ask set (a
+        removal only moves them away), and a side loses at most one level a removal. The top of
+        a side is made again only when the update touched a price at or inside its `depth`-th
+        level (or there are fewer): a change further out leaves it as it was, and the lists of
+        the last call are handed out again (read them, never change them). Declined near the
+        cap, where an insertion could trim the side.
+        """
+        bid_prices, ask_prices = self._bid_prices, self._ask_prices
+        nb, na = len(bid_prices), len(ask_prices)
+        cap = self.cap
+        if cap is not None and (nb + len(bids) > 2 * cap or na + len(asks) > 2 * cap):
+            return None
+        high = bid_prices[-1] if nb else -_INF
+        cut = bid_prices[-depth] if nb >= depth else -_INF
+        removed = 0
+        bids_moved = False
+        for price, size in bids:
+            if price >= cut:
+                bids_moved = True
+            if size > 0:
+                if price > high:
+                    high = price
+            else:
+                removed += 1
+        if self.bid_floor is not None and nb - removed < depth:
+            return None
+        low = ask_prices[0] if na else _INF
+        cut = ask_prices[depth - 1] if na >= depth else _INF
+        removed = 0
+        asks_moved = False
+        for price, size in asks:
+            if price <= cut:
+                asks_moved = True
+            if size > 0:
+                if price < low:
+                    low = price
+            else:
+                removed += 1
+        if high >= low or (self.ask_ceiling is not None and na - removed < depth):
+            return None
+        top_bids, top_asks = (self._top_bids, self._top_asks) if self._top_depth == depth else (None, None)
+        sizes = self._bids  # `update`'s loops (set_bid and set_ask drop the cached tops)
+        for price, size in bids:
+            if size > 0 and price in sizes:
+                sizes[price] = size
+            else:
+                self.set_bid(price, size)
+        if bids_moved or top_bids is None:
+            chosen = bid_prices[-depth:]
+            chosen.reverse()
+            top_bids = list(zip(chosen, map(sizes.__getitem__, chosen), strict=False))
+        sizes = self._asks
+        for price, size in asks:
+            if size > 0 and price in sizes:
+                sizes[price] = size
+            else:
+                self.set_ask(price, size)
+        if asks_moved or top_asks is None:
+            chosen = ask_prices[:depth]
+            top_asks = list(zip(chosen, map(sizes.__getitem__, chosen), strict=False))
+        self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
+        return top_bids, top_asks
 
     def _trim_bids(self) -> None:
         cap, prices = self.cap, self._bid_prices

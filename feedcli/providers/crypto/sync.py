@@ -42,6 +42,7 @@ from feedcli.providers.crypto.model import (
     EmitBook,
     FetchSnapshot,
     Gap,
+    Level,
     Resubscribe,
     SnapshotRequest,
 )
@@ -148,6 +149,32 @@ class RangeSync(BookSync):
             else:
                 self._buffer.append(delta)
         return self._apply(delta)
+
+    @property
+    def quick_ready(self) -> bool:
+        """Whether `quick` may stand for `on_delta` here: an update's levels are applied as
+        they come (KuCoin filters them by its own sequence, so it has no quick way)."""
+        return type(self).apply_levels is RangeSync.apply_levels
+
+    def quick(
+        self, first: int, last: int, bids: list[Level], asks: list[Level]
+    ) -> tuple[list[Level], list[Level]] | None:
+        """The line path's `on_delta`: the top `depth` levels after an update that continues
+        the synced book (`first` <= the book's id + 1 < `last` + 1) and surely leaves it
+        neither crossed nor thin, so that `on_delta` would answer one `EmitBook` of them, with
+        `seq` = `last` (the book's new id). None, with nothing changed, for everything else
+        (waiting, a refresh under way, a snapshot outstanding, a repeat, a gap, a book that
+        might cross or grow thin): `on_delta` then decides, as always."""
+        book = self._book
+        if book is None or self._refresh_from is not None or self._pending:
+            return None
+        seq = self._seq
+        if last <= seq or first > seq + 1:
+            return None
+        top = book.advance(bids, asks, self.depth)
+        if top is not None:
+            self._seq = last
+        return top
 
     def on_snapshot(self, snapshot: BookSnapshot) -> list[Action]:
         if not self._pending:

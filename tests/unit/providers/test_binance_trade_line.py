@@ -343,9 +343,11 @@ def test_trades_multiplexed_with_other_channels_on_one_connection(channels: list
 
 def test_the_line_path_only_for_trades_and_only_where_the_wire_has_a_reader() -> None:
     assert Run(["trades"], lined=True).codec.line is not None
-    for channels in (["book"], ["ticker"], ["candles", "book"]):
+    for channels in (["ticker"], ["candles", "ticker"]):
         run = Run(channels, lined=False)
         assert run.codec.line is None, channels  # nothing to write a trade for: parse alone
+    # books have their own line path (test_binance_book_line.py), trades not offered to it
+    assert Run(["book"], lined=False).codec.line.__func__ is MarketCodec._book_line  # type: ignore[union-attr]
     assert MarketCodec.line is None
 
 
