@@ -240,14 +240,18 @@ class Receiver(WSListener):
                 if self._lines:
                     self._hand_on_lines()
                 self._other(transport, frame, kind, recv)
-            if self._pressure is not None and not self._paused and not self._stopped:
-                waiter = self._pressure()
-                if waiter is not None:
-                    self._pause(waiter)
+            self._heed_pressure()
         except BaseException as exc:
             self.failure = exc
             self._salvage()
             self.stop()
+
+    def _heed_pressure(self) -> None:
+        """Stop reading the socket while a consumer is behind (once a batch or a message)."""
+        if self._pressure is not None and not self._paused and not self._stopped:
+            waiter = self._pressure()
+            if waiter is not None:
+                self._pause(waiter)
 
     def _stamp_read(self) -> str:
         """The receive stamp of the read whose first frame this is (and the watchdog's news)."""
@@ -277,10 +281,7 @@ class Receiver(WSListener):
                     return
                 done += make(payloads[done:], recv, self._lines)
                 self._hand_on_lines()
-            if self._pressure is not None and not self._paused and not self._stopped:
-                waiter = self._pressure()
-                if waiter is not None:
-                    self._pause(waiter)
+            self._heed_pressure()
         except BaseException as exc:
             self.failure = exc
             self._salvage()

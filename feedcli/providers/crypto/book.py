@@ -200,25 +200,14 @@ class L2Book:
         if high >= low or (self.ask_ceiling is not None and na - removed < depth):
             return None
         top_bids, top_asks = (self._top_bids, self._top_asks) if self._top_depth == depth else (None, None)
-        sizes = self._bids  # `update`'s loops (set_bid and set_ask drop the cached tops)
-        for price, size in bids:
-            if size > 0 and price in sizes:
-                sizes[price] = size
-            else:
-                self.set_bid(price, size)
+        self.update(bids, asks)  # (drops the kept tops: the ones still good are held here)
         if bids_moved or top_bids is None:
             chosen = bid_prices[-depth:]
             chosen.reverse()
-            top_bids = list(zip(chosen, map(sizes.__getitem__, chosen), strict=False))
-        sizes = self._asks
-        for price, size in asks:
-            if size > 0 and price in sizes:
-                sizes[price] = size
-            else:
-                self.set_ask(price, size)
+            top_bids = list(zip(chosen, map(self._bids.__getitem__, chosen), strict=False))
         if asks_moved or top_asks is None:
             chosen = ask_prices[:depth]
-            top_asks = list(zip(chosen, map(sizes.__getitem__, chosen), strict=False))
+            top_asks = list(zip(chosen, map(self._asks.__getitem__, chosen), strict=False))
         self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
         return top_bids, top_asks
 
