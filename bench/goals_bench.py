@@ -172,14 +172,17 @@ EARLY_MARK = 100_000
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system, all threads) process `pid` used so far; NaN if it is gone."""
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def proc_cpu(pid: int) -> tuple[float, float]:
+    """(CPU seconds, user + system, all threads; RSS MB) of process `pid` now; NaN if it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / _TICK
+        return float("nan"), float("nan")
+    return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[21]) * _PAGE / 1e6
 
 
 def watch_window(fd: int, pid: int, mode: str, marks: list[list[float]], last: list[bytes]) -> None:
@@ -212,7 +215,7 @@ def watch_window(fd: int, pid: int, mode: str, marks: list[list[float]], last: l
                 elif line.strip():
                     last[:] = [line]
         if count >= due:
-            marks.append([count, time.time(), proc_cpu(pid)])
+            marks.append([count, time.time(), *proc_cpu(pid)])
             due = (count // MARK_EVERY + 1) * MARK_EVERY
     if pending.strip() and not pending.isdigit():
         last[:] = [pending]
@@ -287,11 +290,13 @@ def run_throughput(runner: Runner, gen: LoadGen, client: Client, n: int, timeout
     note = "; ".join(problems) + (f"; {tail(err)}" if problems and rc != 0 else "")
     net = max(1e-9, finish - begin)
     to_connect = conn["accepted"] - started
+    window = window_figures(marks, begin, gen) if client.watch else None
     return Run(
         *(client.key, ended - started, net, n / net, n / (ended - started), rc, to_connect, note),
         cpu=cpu,
         marks=marks,
         begin=begin,
+        window=window,
     )
 
 
@@ -318,10 +323,14 @@ def rounds(
     return runs
 
 
-def window_figures(marks: Sequence[Sequence[float]], begin: float) -> dict[str, float] | None:
-    """The steady-state window of one run (WINDOW): its rate, its CPU µs a message, and the rates
-    of its two halves (close to each other if the window is past the start-up); None if the run
-    never reached the window's end."""
+def window_figures(
+    marks: Sequence[Sequence[float]], begin: float, gen: LoadGen | None = None
+) -> dict[str, float] | None:
+    """The steady-state window of one run (WINDOW): its rate, its CPU µs a message, the rates of
+    its two halves (close to each other if the window is past the start-up), the client's RSS at
+    both ends and the frames the generator handed on meanwhile (about one a message if the
+    client reads the socket in the window, fewer if it drains a backlog it holds in memory);
+    None if the run never reached the window's end."""
     start = next((m for m in marks if m[0] >= WINDOW[0]), None)
     end = next((m for m in marks if m[0] >= WINDOW[1]), None)
     if start is None or end is None or end[0] <= start[0] or end[1] <= start[1]:
@@ -340,6 +349,8 @@ def window_figures(marks: Sequence[Sequence[float]], begin: float) -> dict[str, 
         "cpu_us": (end[2] - start[2]) / (end[0] - start[0]) * 1e6,
         "first_half": halves[0],
         "second_half": halves[1],
+        "rss_mb": [start[3], end[3]],
+        "frames_sent": gen.sent_by(end[1]) - gen.sent_by(start[1]) if gen is not None else float("nan"),
     }
 
 
@@ -378,7 +389,7 @@ def summarize(clients: Sequence[Client], runs: dict[str, list[Run]], n: int, war
             "runs": [asdict(r) for r in rs],
             "warmup": asdict(warm),
         }
-        windows = [w for r in good if (w := window_figures(r.marks, r.begin)) is not None]
+        windows = [r.window for r in good if r.window is not None]
         if windows:
             out[client.key]["window"] = {
                 "median_rate": statistics.median(w["rate"] for w in windows),
@@ -675,7 +686,8 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
         sys.stderr.write(f"bench: {key}: building {distinct:,} frames ...\n")
         corpus = BinanceSite(distinct).corpus(streams, True)
         assert corpus is not None
-        with LoadGen(count=0 if book else n, distinct=distinct, site="binance") as gen:
+        # book: the generator's progress (every 0.2 s) says what it sent in each client's window
+        with LoadGen(count=0 if book else n, distinct=distinct, site="binance", progress=0.2 if book else 0.0) as gen:
             # the generator builds its corpus at the first request: this one, not a client's
             ceiling = raw_ceiling(gen, "/stream?streams=" + "/".join(streams), corpus.bytes_for(n))
             runs = rounds(runner, gen, clients, settings, n, report, key)
@@ -916,7 +928,9 @@ def print_report(report: Report) -> None:
             out(f"  {'client':<52}{'median':>11}{'CPU/msg':>10}{'to 100k':>10}   runs (first half / second half)\n")
             for label, w in windows.items():
                 runs = ", ".join(
-                    f"{fmt_rate(r['rate'])} ({fmt_rate(r['first_half'])} / {fmt_rate(r['second_half'])})"
+                    f"{fmt_rate(r['rate'])} ({fmt_rate(r['first_half'])} / {fmt_rate(r['second_half'])}; "
+                    f"{r['frames_sent'] / max(1, r['to'] - r['from']):.2f} frames sent a message, "
+                    f"RSS {r['rss_mb'][0]:.0f}->{r['rss_mb'][1]:.0f} MB)"
                     for r in w["runs"]
                 )
                 out(
