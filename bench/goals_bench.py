@@ -73,10 +73,12 @@ class Settings:
     startup_runs: int
     #: also run picows_sketch.py: feedcli's per-message work on picows, today's and candidates'
     sketches: bool = False
+    #: the crypto book row's messages a run: long enough for its steady-state window (WINDOW)
+    book_n: int = 400_000
 
 
 FULL = Settings(500_000, 300_000, 3, 20_000, 500_000, 300_000, 1_000_000, 10.0, 10)
-QUICK = Settings(200_000, 60_000, 1, 5_000, 100_000, 100_000, 150_000, 4.0, 3)
+QUICK = Settings(200_000, 60_000, 1, 5_000, 100_000, 100_000, 150_000, 4.0, 3, book_n=60_000)
 SECTIONS = ("ht", "binance", "crypto", "replay", "record", "startup", "memory")
 
 
@@ -156,8 +158,6 @@ def sketch_clients(site: str, works: Sequence[str], url: Callable[[LoadGen], str
 MARK_EVERY = 5_000
 #: cryptofeed_client.py --progress: a count line every this many callbacks (one write each)
 PROGRESS_EVERY = 1_000
-#: the book row's messages a run (full settings): long enough for a steady state (WINDOW)
-BOOK_N = 400_000
 #: the book row's window, in messages: from the first mark at or past WINDOW[0] to the first at
 #: or past WINDOW[1]. Both clients are past their start-up by then: feedcli's rate and CPU a
 #: line were flat from 20,000-105,000 lines on (as its 20 books synced), cryptofeed's CPU a
@@ -167,7 +167,8 @@ BOOK_N = 400_000
 #: cryptofeed's os._exit) is in it, and both are alive when their CPU time is read.
 WINDOW = (300_000, 390_000)
 #: the count at which the old figure's start-up-bound rate is also read (the row's N until
-#: 2026-12-03): messages / (the generator's first write -> the mark), from the same stamps
+#: 2026-12-03): messages / (the generator's first write -> the mark), from the same stamps;
+#: the quick run's book row (60,000) reaches neither
 EARLY_MARK = 100_000
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -629,7 +630,7 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
         (
             "book",
             "depth@100ms",
-            min(settings.binance_n, BOOK_N),
+            settings.book_n,
             "crypto book lines / cryptofeed L2 book (20 pairs)",
             "L2_BOOK",
         ),
