@@ -11,7 +11,10 @@ in rounds that run each client once in a rotating order, after one warm-up each,
 whatever else the machine does hits them all alike; figures are medians of the rounds and
 rates are net of start-up: N / (the generator's first write → the client's end: the close
 frame it sends after message N, or for a client that reports it, the moment it counted
-message N). A missing peer is a skipped row with its reason, never a failed run.
+message N). The crypto book row also times a steady-state window of each run (lines
+700,000-950,000 of 1,000,000, stamped as the harness reads each client's stdout: WINDOW,
+watch_window), its start-up being too long and too variable for the net rate to cancel.
+A missing peer is a skipped row with its reason, never a failed run.
 
 It prints one table per section, then the goals table with each ratio and its verdict,
 writes bench/results/goals.json, and exits 0 whatever the figures: a report, not a test.
