@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -205,6 +205,13 @@ class Run:
     after_close: float = float("nan")
     #: CPU seconds (user + system) the client process used, start-up included, when measured
     cpu: float = float("nan")
+    #: [messages, epoch s, CPU s, RSS MB] where the harness saw the client's count pass each mark
+    #: (goals_bench.py's steady-state window; empty when not watched)
+    marks: list[list[float]] = field(default_factory=list)
+    #: the generator's first write to the client (epoch s), where the net time starts
+    begin: float = 0.0
+    #: goals_bench.window_figures of the run's marks (None: not watched, or it never got there)
+    window: dict[str, Any] | None = None
 
 
 def run_client(runner: Runner, gen: LoadGen, client: str, cmd: Sequence[str], n: int, timeout: float) -> Run:

@@ -11,7 +11,10 @@ in rounds that run each client once in a rotating order, after one warm-up each,
 whatever else the machine does hits them all alike; figures are medians of the rounds and
 rates are net of start-up: N / (the generator's first write → the client's end: the close
 frame it sends after message N, or for a client that reports it, the moment it counted
-message N). A missing peer is a skipped row with its reason, never a failed run.
+message N). The crypto book row also times a steady-state window of each run (lines
+700,000-950,000 of 1,000,000, stamped as the harness reads each client's stdout: WINDOW,
+watch_window), its start-up being too long and too variable for the net rate to cancel.
+A missing peer is a skipped row with its reason, never a failed run.
 
 It prints one table per section, then the goals table with each ratio and its verdict,
 writes bench/results/goals.json, and exits 0 whatever the figures: a report, not a test.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -34,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -71,10 +76,12 @@ class Settings:
     startup_runs: int
     #: also run picows_sketch.py: feedcli's per-message work on picows, today's and candidates'
     sketches: bool = False
+    #: the crypto book row's messages a run: long enough for its steady-state window (WINDOW)
+    book_n: int = 1_000_000
 
 
 FULL = Settings(500_000, 300_000, 3, 20_000, 500_000, 300_000, 1_000_000, 10.0, 10)
-QUICK = Settings(200_000, 60_000, 1, 5_000, 100_000, 100_000, 150_000, 4.0, 3)
+QUICK = Settings(200_000, 60_000, 1, 5_000, 100_000, 100_000, 150_000, 4.0, 3, book_n=60_000)
 SECTIONS = ("ht", "binance", "crypto", "replay", "record", "startup", "memory")
 
 
@@ -119,6 +126,10 @@ class Client:
     #: the generator sends exactly N (False: it streams on, and the client's N are lines or
     #: callbacks that need not be one a message: feedcli's book lines)
     exact: bool = True
+    #: the steady-state window (`watch_window`): the harness reads the client's stdout from a
+    #: pipe and counts "lines" (feedcli's, each a message) or reads the "progress" counts it
+    #: prints (cryptofeed_client.py --progress); None: stdout to /dev/null (or a file), no window
+    watch: str | None = None
 
 
 def peer_missing(*paths: Path) -> str | None:
@@ -145,17 +156,105 @@ def sketch_clients(site: str, works: Sequence[str], url: Callable[[LoadGen], str
     ]
 
 
+#: the steady-state window's marks: every this many messages the watcher stamps the time and
+#: the client's CPU time (a multiple of PROGRESS_EVERY, so cryptofeed prints at each mark exactly)
+MARK_EVERY = 5_000
+#: cryptofeed_client.py --progress: a count line every this many callbacks (one write each)
+PROGRESS_EVERY = 1_000
+#: the book row's window, in messages: from the first mark at or past WINDOW[0] to the first at
+#: or past WINDOW[1]. Both clients are past their start-up by then, and read the socket again:
+#: feedcli's rate and CPU a line were flat from 20,000-105,000 lines on (as its 20 books
+#: synced); cryptofeed's websockets queue (cryptofeed sets `max_queue=None`) takes in some
+#: 200-400 MB of the generator's flood while its 20 snapshots are awaited, and its callbacks
+#: drain that backlog, with no frame read from the socket, up to ~370,000 callbacks at load 1
+#: (later at higher load): a window there has no receiving in it (bench/README.md). The end
+#: is before N, so neither the last write nor the exit (feedcli's close frame and teardown,
+#: cryptofeed's os._exit) is in it, and both are alive when their CPU time is read.
+WINDOW = (700_000, 950_000)
+#: the count at which the old figure's start-up-bound rate is also read (the row's N until
+#: 2026-12-03): messages / (the generator's first write -> the mark), from the same stamps;
+#: the quick run's book row (60,000) reaches neither
+EARLY_MARK = 100_000
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def proc_cpu(pid: int) -> tuple[float, float]:
+    """(CPU seconds, user + system, all threads; RSS MB) of process `pid` now; NaN if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan"), float("nan")
+    return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[21]) * _PAGE / 1e6
+
+
+def watch_window(fd: int, pid: int, mode: str, marks: list[list[float]], last: list[bytes]) -> None:
+    """Read a client's stdout pipe to its end and stamp [count, time, CPU] at each mark.
+
+    The reader is kept far cheaper than the client: one read of up to 1 MiB a wake-up, and
+    for feedcli's lines only `bytes.count(b"\\n")` (C) on it; cryptofeed prints one count a
+    thousand callbacks. Both are stamped the same way, when the harness sees the count pass a
+    mark on the pipe, so the latency of a write reaching the reader is in both, at both
+    ends of the window. `count` is what was seen at the stamp (a chunk may run past a mark).
+    `last` gets the last line that is not a count (cryptofeed's JSON report).
+    """
+    count, pending = 0, b""
+    due = MARK_EVERY
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except OSError:
+            break
+        if not chunk:
+            break
+        if mode == "lines":
+            count += chunk.count(b"\n")
+        else:
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                if line.isdigit():
+                    count = int(line)
+                elif line.strip():
+                    last[:] = [line]
+        if count >= due:
+            marks.append([count, time.time(), *proc_cpu(pid)])
+            due = (count // MARK_EVERY + 1) * MARK_EVERY
+    if pending.strip() and not pending.isdigit():
+        last[:] = [pending]
+
+
 def run_throughput(runner: Runner, gen: LoadGen, client: Client, n: int, timeout: float) -> Run:
     """One run of one client, its rate net of start-up (see the module docstring)."""
     err = runner.stderr_file()
     out = err.with_suffix(".out")
+    marks: list[list[float]] = []
+    last: list[bytes] = []
     # feedcli and the clients that print what they read write to /dev/null; a client that
-    # reports its own end writes one JSON line, to a file
-    with out.open("wb") if client.end == "done" else open(os.devnull, "wb") as stdout:
+    # reports its own end writes one JSON line, to a file; a watched client writes to a pipe
+    # the harness reads (watch_window)
+    with out.open("wb") if client.end == "done" else open(os.devnull, "wb") as sink:
         # the CPU time of the client: what the harness's waited-for children used meanwhile
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        watcher = None
+        if client.watch:
+            read_fd, write_fd = os.pipe()
+            with contextlib.suppress(OSError):  # 1 MiB, the default limit: the client never waits for the reader
+                fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+            stdout = write_fd
+        else:
+            stdout = sink.fileno()
         started = time.time()
-        proc = runner.popen(client.command(gen, n), stdout=stdout.fileno(), stderr_path=err)
+        proc = runner.popen(client.command(gen, n), stdout=stdout, stderr_path=err)
+        if client.watch:
+            os.close(write_fd)
+            watcher = threading.Thread(
+                target=watch_window, args=(read_fd, proc.pid, client.watch, marks, last), daemon=True
+            )
+            watcher.start()
         try:
             rc = proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -163,6 +262,11 @@ def run_throughput(runner: Runner, gen: LoadGen, client: Client, n: int, timeout
             rc = -1
         ended = time.time()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if watcher is not None:
+            watcher.join(10.0)
+            os.close(read_fd)
+            if last:
+                sink.write(last[0] + b"\n")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     try:
         conn = gen.next_conn(10.0 if rc == 0 else 2.0)
@@ -192,7 +296,14 @@ def run_throughput(runner: Runner, gen: LoadGen, client: Client, n: int, timeout
     note = "; ".join(problems) + (f"; {tail(err)}" if problems and rc != 0 else "")
     net = max(1e-9, finish - begin)
     to_connect = conn["accepted"] - started
-    return Run(client.key, ended - started, net, n / net, n / (ended - started), rc, to_connect, note, cpu=cpu)
+    window = window_figures(marks, begin, gen) if client.watch else None
+    return Run(
+        *(client.key, ended - started, net, n / net, n / (ended - started), rc, to_connect, note),
+        cpu=cpu,
+        marks=marks,
+        begin=begin,
+        window=window,
+    )
 
 
 def rounds(
@@ -216,6 +327,37 @@ def rounds(
                 report.errors.append(f"{section} {client.key}: {run.note}")
             runs[client.key].append(run)
     return runs
+
+
+def window_figures(
+    marks: Sequence[Sequence[float]], begin: float, gen: LoadGen | None = None
+) -> dict[str, float] | None:
+    """The steady-state window of one run (WINDOW): its rate, its CPU µs a message, the rates of
+    its two halves (close to each other if the window is past the start-up), the client's RSS at
+    both ends and the frames the generator handed on meanwhile (about one a message if the
+    client reads the socket in the window, fewer if it drains a backlog it holds in memory);
+    None if the run never reached the window's end."""
+    start = next((m for m in marks if m[0] >= WINDOW[0]), None)
+    end = next((m for m in marks if m[0] >= WINDOW[1]), None)
+    if start is None or end is None or end[0] <= start[0] or end[1] <= start[1]:
+        return None
+    middle = min(marks, key=lambda m: abs(m[0] - (start[0] + end[0]) / 2))
+    halves = [
+        (b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else float("nan") for a, b in ((start, middle), (middle, end))
+    ]
+    early = next((m for m in marks if m[0] >= EARLY_MARK), None)
+    return {
+        "early_rate": early[0] / (early[1] - begin) if early and begin and early[1] > begin else float("nan"),
+        "from": start[0],
+        "to": end[0],
+        "seconds": end[1] - start[1],
+        "rate": (end[0] - start[0]) / (end[1] - start[1]),
+        "cpu_us": (end[2] - start[2]) / (end[0] - start[0]) * 1e6,
+        "first_half": halves[0],
+        "second_half": halves[1],
+        "rss_mb": [start[3], end[3]],
+        "frames_sent": gen.sent_by(end[1]) - gen.sent_by(start[1]) if gen is not None else float("nan"),
+    }
 
 
 def summarize(clients: Sequence[Client], runs: dict[str, list[Run]], n: int, warm_n: int) -> dict[str, Any]:
@@ -253,6 +395,14 @@ def summarize(clients: Sequence[Client], runs: dict[str, list[Run]], n: int, war
             "runs": [asdict(r) for r in rs],
             "warmup": asdict(warm),
         }
+        windows = [r.window for r in good if r.window is not None]
+        if windows:
+            out[client.key]["window"] = {
+                "median_rate": statistics.median(w["rate"] for w in windows),
+                "median_early_rate": statistics.median(w["early_rate"] for w in windows),
+                "median_cpu_us": statistics.median(w["cpu_us"] for w in windows),
+                "runs": windows,
+            }
     return out
 
 
@@ -281,6 +431,23 @@ def ratio_goal(
         baseline=fmt_rate(b["median_rate"]) + unit_label,
         note=note,
     )
+    wa, wb = a.get("window"), b.get("window")
+    if wa and wb:
+        w_ratio = wa["median_rate"] / wb["median_rate"]
+        cpu_ratio = wb["median_cpu_us"] / wa["median_cpu_us"] if wa["median_cpu_us"] > 0 else float("nan")
+        report.goal(
+            f"{figure}, steady state",
+            w_ratio,
+            "x",
+            f">= {target:g}x",
+            w_ratio >= target,
+            feedcli=fmt_rate(wa["median_rate"]) + unit_label,
+            baseline=fmt_rate(wb["median_rate"]) + unit_label,
+            note=f"messages {WINDOW[0]:,}-{WINDOW[1]:,} of each run, timed on its stdout; CPU-time ratio "
+            f"{cpu_ratio:.2f}x ({wa['median_cpu_us']:.2f} vs {wb['median_cpu_us']:.2f} µs/msg); the first "
+            f"{EARLY_MARK:,} net of start-up {wa['median_early_rate'] / wb['median_early_rate']:.2f}x "
+            f"({fmt_rate(wa['median_early_rate'])} vs {fmt_rate(wb['median_early_rate'])})",
+        )
 
 
 # ====================================================================== generator ceiling
@@ -468,7 +635,7 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
         (
             "book",
             "depth@100ms",
-            min(settings.binance_n, 100_000),
+            settings.book_n,
             "crypto book lines / cryptofeed L2 book (20 pairs)",
             "L2_BOOK",
         ),
@@ -479,7 +646,8 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
             continue
         streams = [f"{s}@{kind}" for s in symbols]
         book = channel == "book"
-        distinct = 2 * n + 60_000 if book else n
+        # the book's diff ids go on across passes of the corpus: 260,000 frames serve any N
+        distinct = 260_000 if book else n
 
         def feedcli(g: LoadGen, k: int, channel: str = channel, exe: Sequence[str] = runner.feedcli) -> list[str]:
             cmd = [*exe, "stream", "binance", "--url", g.http_url, *pair_args, "--channel", channel]
@@ -487,10 +655,18 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
 
         def peer(g: LoadGen, k: int, channel: str = channel) -> list[str]:
             cmd = [py, str(BENCH / "cryptofeed_client.py"), g.http_url, str(k), "--channel", channel, *pair_args]
-            return [*cmd, *(("--depth", "10") if channel == "book" else ())]
+            return [*cmd, *(("--depth", "10", "--progress", str(PROGRESS_EVERY)) if channel == "book" else ())]
 
+        # the book row: each client's steady-state window too, from its stdout (watch_window)
+        lines_out = "| harness" if book else "> /dev/null"
         clients = [
-            Client("feedcli", f"feedcli stream binance --channel {channel} > /dev/null", feedcli, exact=not book),
+            Client(
+                "feedcli",
+                f"feedcli stream binance --channel {channel} {lines_out}",
+                feedcli,
+                exact=not book,
+                watch="lines" if book else None,
+            ),
             Client(
                 "cryptofeed",
                 f"cryptofeed Binance {theirs}, count-only (uvloop)",
@@ -498,16 +674,26 @@ def crypto(runner: Runner, settings: Settings, report: Report) -> None:
                 end="done",
                 missing=peer_missing(PEERS_PY),
                 exact=not book,
+                watch="progress" if book else None,
             ),
         ]
         for name, exe in VARIANTS:
             variant = functools.partial(feedcli, exe=[exe])
-            clients.append(Client(f"variant {name}", f"feedcli variant {name}, info", variant, exact=not book))
+            clients.append(
+                Client(
+                    f"variant {name}",
+                    f"feedcli variant {name}, info",
+                    variant,
+                    exact=not book,
+                    watch="lines" if book else None,
+                )
+            )
         key = f"crypto-{channel}"
         sys.stderr.write(f"bench: {key}: building {distinct:,} frames ...\n")
         corpus = BinanceSite(distinct).corpus(streams, True)
         assert corpus is not None
-        with LoadGen(count=0 if book else n, distinct=distinct, site="binance") as gen:
+        # book: the generator's progress (every 0.2 s) says what it sent in each client's window
+        with LoadGen(count=0 if book else n, distinct=distinct, site="binance", progress=0.2 if book else 0.0) as gen:
             # the generator builds its corpus at the first request: this one, not a client's
             ceiling = raw_ceiling(gen, "/stream?streams=" + "/".join(streams), corpus.bytes_for(n))
             runs = rounds(runner, gen, clients, settings, n, report, key)
@@ -742,6 +928,21 @@ def print_report(report: Report) -> None:
                 f"  {c['label']:<52}{fmt_rate(c['median_rate']):>11}{fmt_rate(c['best_rate']):>11}"
                 f"{c['spread'] * 100:>7.0f}%{cpu:>10}{c['median_wall']:>7.2f} s   {runs}\n"
             )
+        windows = {c["label"]: c["window"] for c in s["clients"].values() if c.get("window")}
+        if windows:
+            out(f"  steady state: messages {WINDOW[0]:,}-{WINDOW[1]:,} of each run, timed on the client's stdout\n")
+            out(f"  {'client':<52}{'median':>11}{'CPU/msg':>10}{'to 100k':>10}   runs (first half / second half)\n")
+            for label, w in windows.items():
+                runs = ", ".join(
+                    f"{fmt_rate(r['rate'])} ({fmt_rate(r['first_half'])} / {fmt_rate(r['second_half'])}; "
+                    f"{r['frames_sent'] / max(1, r['to'] - r['from']):.2f} frames sent a message, "
+                    f"RSS {r['rss_mb'][0]:.0f}->{r['rss_mb'][1]:.0f} MB)"
+                    for r in w["runs"]
+                )
+                out(
+                    f"  {label:<52}{fmt_rate(w['median_rate']):>11}{w['median_cpu_us']:>7.2f} µs"
+                    f"{fmt_rate(w['median_early_rate']):>10}   {runs}\n"
+                )
     rp = report.sections.get("replay")
     if rp:
         out(f"\nreplay: {rp['lines']:,} lines, {rp['bytes'] / 1e6:.0f} MB, to /dev/null\n")
