@@ -20,13 +20,12 @@ import orjson
 import pytest
 
 from feedcli import providers
-from feedcli.errors import FeedError, MalformedFrame
-from feedcli.events import encode_line
-from feedcli.providers.base import Frame, HttpRequest, HttpResponse
+from feedcli.providers.base import HttpRequest, HttpResponse
 from feedcli.providers.candles.channels import MarketCodec
 from feedcli.providers.crypto import binance as crypto
 from feedcli.providers.crypto.book import L2Book
 from feedcli.providers.crypto.sync import RangeSync
+from tests.support.binance_line_run import LineRun
 
 PAIRS = ["BTC-USDT", "ETH-USDT", "BNB-BTC", "SOL-USDT"]
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "BNBBTC", "SOLUSDT"]
@@ -39,40 +38,11 @@ T0 = 1_764_000_000_000
 TICK = 0.5
 
 
-class Run:
+class Run(LineRun):
     """One `feedcli stream binance --channel book ...` run: its connections' codecs in turn."""
 
     def __init__(self, channels: list[str], *, lined: bool) -> None:
-        values: dict[str, Any] = {"pair": PAIRS, "channel": channels, "depth": str(DEPTH)}
-        if "candles" in channels:
-            values["interval"] = "1m"
-        self._make = providers.get("binance").prepare(values, {})
-        self.lined = lined
-        self.codec = self.connect()
-
-    def connect(self) -> MarketCodec:
-        (codec,) = [c for c in self._make("http://127.0.0.1:1", None) if isinstance(c, MarketCodec)]
-        codec.pending_requests(1.8e9)  # the preflight, asked before connecting
-        self.codec = codec
-        return codec
-
-    def feed(self, frame: Frame, recv: str) -> tuple[list[bytes] | str, bool]:
-        codec = self.codec
-        if self.lined:
-            assert codec.line is not None
-            line = codec.line(frame, recv)
-            if line is not None:
-                return [line], True
-        try:
-            return [encode_line(e) for e in codec.parse(frame, recv)], False
-        except (FeedError, MalformedFrame) as exc:
-            return f"{type(exc).__name__}: {exc}", False
-
-    def answer(self, request: HttpRequest, response: HttpResponse, recv: str) -> list[bytes] | str:
-        try:
-            return [encode_line(e) for e in self.codec.on_http(request, response, recv)]
-        except (FeedError, MalformedFrame) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        super().__init__(PAIRS, channels, lined=lined, depth=DEPTH)
 
     def books(self) -> dict[str, Any]:
         """Every machine's state: what the next message will be judged against."""

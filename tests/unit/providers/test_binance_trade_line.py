@@ -18,12 +18,10 @@ from typing import Any
 import orjson
 import pytest
 
-from feedcli import providers
-from feedcli.errors import FeedError, MalformedFrame
-from feedcli.events import encode_line
-from feedcli.providers.base import Frame, HttpRequest, HttpResponse
+from feedcli.providers.base import Frame, HttpResponse
 from feedcli.providers.candles.channels import MarketCodec
 from feedcli.providers.crypto import binance as crypto
+from tests.support.binance_line_run import LineRun
 
 PAIRS = ["BTC-USDT", "ETH-USDT", "BNB-BTC", "SOL-USDT"]
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "BNBBTC"]
@@ -35,45 +33,11 @@ STRANGER = "XRPUSDT"
 T0 = 1_764_000_000_000
 
 
-class Run:
+class Run(LineRun):
     """One `feedcli stream binance` run: its connections' codecs, made one after another."""
 
     def __init__(self, channels: list[str], *, lined: bool) -> None:
-        values: dict[str, Any] = {"pair": PAIRS, "channel": channels}
-        if "candles" in channels:
-            values["interval"] = "1m"
-        if "book" in channels:
-            values["depth"] = "5"
-        self._make = providers.get("binance").prepare(values, {})
-        self.lined = lined
-        self.codec = self.connect()
-
-    def connect(self) -> MarketCodec:
-        """A new connection (a reconnect): a new codec on the run's feed and trade gate."""
-        (codec,) = [c for c in self._make("http://127.0.0.1:1", None) if isinstance(c, MarketCodec)]
-        codec.pending_requests(1.8e9)  # the preflight, asked before connecting
-        self.codec = codec
-        return codec
-
-    def feed(self, frame: Frame, recv: str) -> tuple[list[bytes] | str, bool]:
-        """The lines of one frame (or the refusal's message), and whether the line path took it."""
-        codec = self.codec
-        if self.lined:
-            assert codec.line is not None
-            line = codec.line(frame, recv)
-            if line is not None:
-                return [line], True
-        try:
-            return [encode_line(e) for e in codec.parse(frame, recv)], False
-        except (FeedError, MalformedFrame) as exc:
-            return f"{type(exc).__name__}: {exc}", False
-
-    def answer(self, request: HttpRequest, response: HttpResponse) -> list[bytes] | str:
-        """The lines of a REST answer (or the refusal's message)."""
-        try:
-            return [encode_line(e) for e in self.codec.on_http(request, response, "2025-11-24T16:00:00.000000Z")]
-        except (FeedError, MalformedFrame) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        super().__init__(PAIRS, channels, lined=lined, depth=5 if "book" in channels else None)
 
 
 # ----------------------------------------------------------------------------- the messages
