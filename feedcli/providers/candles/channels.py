@@ -260,6 +260,9 @@ class MarketCodec(CandleCodec):
         #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
         self._failures = 0
         self._retry_at = 0.0
+        #: the line paths' `ts` up to its seconds (`YYYY-MM-DDTHH:MM:SS`), of the second last seen
+        self._line_second: int | None = None
+        self._line_prefix = b""
         quick = wire.quick_trade
         if quick is not None and "trades" in self.channels and type(wire).lost is Wire.lost:
             # the engine's line path (Codec.line) for trades; every other message: parse
@@ -267,8 +270,6 @@ class MarketCodec(CandleCodec):
             self._trade_heads: dict[str, bytes] = {}
             self._trade_recv = ""
             self._trade_recv_part = b""
-            self._trade_second: int | None = None
-            self._trade_prefix = b""
             self.line = self._trade_line
         quick_depth = wire.quick_depth
         ranged = {s: m for s, m in self.books.items() if isinstance(m, RangeSync) and m.quick_ready}
@@ -279,8 +280,6 @@ class MarketCodec(CandleCodec):
             self._book_heads: dict[str, bytes] = {}
             self._book_recv = ""
             self._book_recv_part = b""
-            self._book_second: int | None = None
-            self._book_prefix = b""
             #: per symbol: the top bids last written and their text, the same of the asks
             self._book_sides: dict[str, list[Any]] = {}
             self.line = self._book_line if self.line is None else self._trade_or_book_line
@@ -422,11 +421,8 @@ class MarketCodec(CandleCodec):
         if self._snap_flight or self._snapshots:
             return None
         second, rest = divmod(ms, 1000)
-        if second != self._trade_second:
-            prefix = epoch_iso(second)  # as MsClock.iso makes it
-            if prefix is None:
-                return None
-            self._trade_second, self._trade_prefix = second, prefix[:20].encode()
+        if second != self._line_second and not self._next_second(second):
+            return None
         if not self.trades.admit_number(symbol, ident):
             return None  # a repeat: parse drops it too
         if recv is not self._trade_recv:
@@ -436,7 +432,16 @@ class MarketCodec(CandleCodec):
             {"seq": ident, "data": {"price": price, "size": size, "side": side, "id": ident}},
             option=orjson.OPT_APPEND_NEWLINE,
         )
-        return b"".join((head, self._trade_prefix, _MS_TAILS[rest], self._trade_recv_part, tail[1:]))
+        return b"".join((head, self._line_prefix, _MS_TAILS[rest], self._trade_recv_part, tail[1:]))
+
+    def _next_second(self, second: int) -> bool:
+        """The trade and book lines' `ts` prefix for a new epoch second, as MsClock.iso makes
+        it; False for a second it cannot write (the message then goes through `parse`)."""
+        prefix = epoch_iso(second)
+        if prefix is None:
+            return False
+        self._line_second, self._line_prefix = second, prefix[:20].encode()
+        return True
 
     def _book_line(self, frame: Frame, recv: str) -> bytes | None:
         """The NDJSON line `parse` and the writer would make of a book update that continues a
@@ -463,11 +468,8 @@ class MarketCodec(CandleCodec):
             if head is None:
                 return None
         second, rest = divmod(ms, 1000)
-        if second != self._book_second:
-            prefix = epoch_iso(second)  # as MsClock.iso makes it
-            if prefix is None:
-                return None
-            self._book_second, self._book_prefix = second, prefix[:20].encode()
+        if second != self._line_second and not self._next_second(second):
+            return None
         top = machine.quick(first, last, bids, asks)
         if top is None:
             return None
@@ -489,7 +491,7 @@ class MarketCodec(CandleCodec):
         return b"".join(
             (
                 head,
-                self._book_prefix,
+                self._line_prefix,
                 _MS_TAILS[rest],
                 self._book_recv_part,
                 b'%d,"data":{"bids":' % last,
