@@ -412,6 +412,64 @@ def test_the_reader_declines_what_the_line_cannot_vouch_for() -> None:
     assert read(orjson.dumps(trade)) is None and read(b'{"result":null,"id":3}') is None and read(b"{") is None
 
 
+#: level texts float() reads but the reader's lax decoder does not (or reads otherwise: `-0`),
+#: and texts nobody reads: each must send the diff to `parse`
+DECLINED_NUMBERS = [
+    " 1", "1 ", "+1", "1_0", ".5", "1.", "01", "00", "\uff11", "0", "-0", "-0.0", "1e-400", "nan", "inf",
+    "-inf", "Infinity", "1e400", "-1", "", "-", "e5", "0x10", "9" * 400, "1.7976931348623159e308",
+]  # fmt: skip
+#: zero sizes (a removal) are read: `-0` as 0.0, which removes the level as -0.0 does
+ZERO_SIZES = {"0", "-0", "-0.0", "1e-400"}
+
+
+def level_spellings(rng: random.Random, n: int) -> list[Any]:
+    """Prices and sizes as an exchange might write them, and as it should not: decimals of every
+    length, exponent forms, short runs of number characters, JSON numbers."""
+    out: list[Any] = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.4:
+            text = f"{rng.uniform(0, 10 ** rng.randint(0, 8)):.{rng.randint(0, 17)}f}"
+        elif roll < 0.6:
+            text = repr(rng.uniform(0, 1) * 10 ** rng.randint(-30, 30))
+        else:
+            text = "".join(rng.choice("0123456789.-eE+") for _ in range(rng.randint(1, 8)))
+        out.append(text)
+        if roll < 0.6 and rng.random() < 0.3:
+            out.append(float(text))  # a JSON number, not a string
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_reader_reads_levels_as_parse_does(seed: int) -> None:
+    """`quick_depth`'s lax level decoder against `parse` on the same diff: whatever it reads, it
+    reads as the same doubles `parse` gives (sign included, where a size is written), and every
+    spelling `parse` would read otherwise or refuse, it declines."""
+    rng = random.Random(seed)
+    read = crypto.quick_depth
+    taken = 0
+    odd = [(value, True) for value in DECLINED_NUMBERS]  # as a price
+    odd += [(value, False) for value in DECLINED_NUMBERS if value not in ZERO_SIZES]  # as a size
+    cases = [*((value, rng.random() < 0.5) for value in level_spellings(rng, 4000)), *odd]
+    for i, (value, as_price) in enumerate(cases):
+        row = [value, "1.5"] if as_price else ["2", value]
+        bids, asks = ([row], [["3", "1"]]) if i % 3 else ([["1", "1"]], [row])
+        frame = wrapped(diff_event("BTCUSDT", 5, 7, T0, bids, asks), rng)
+        got = read(frame)
+        if i >= len(cases) - len(odd):
+            assert got is None, (value, as_price)
+        if got is None:
+            continue
+        taken += 1
+        (delta,) = crypto.parse(frame).deltas  # parse reads it too (no MalformedFrame)
+        assert (delta.symbol, delta.first, delta.last, delta.ts_ms) == got[:4]
+        for mine, theirs in ((got[4], delta.bids), (got[5], delta.asks)):
+            assert mine == theirs, value
+            for (price, size), (price2, size2) in zip(mine, theirs, strict=True):
+                assert str(price) == str(price2) and (size == 0 or str(size) == str(size2)), value
+    assert taken > 2000, taken
+
+
 def test_the_comparison_catches_a_book_line_that_gets_one_rule_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     """The side-by-side check can fail: a machine whose quick way lets a gap through (one rule
     wrong, every byte of the line right) is caught. bench/README.md lists the other planted
