@@ -280,8 +280,6 @@ class MarketCodec(CandleCodec):
             self._book_heads: dict[str, bytes] = {}
             self._book_recv = ""
             self._book_recv_part = b""
-            #: per symbol: the top bids last written and their text, the same of the asks
-            self._book_sides: dict[str, list[Any]] = {}
             self.line = self._book_line if self.line is None else self._trade_or_book_line
 
     # -- subscribing -----------------------------------------------------------------
@@ -476,29 +474,20 @@ class MarketCodec(CandleCodec):
         if recv is not self._book_recv:
             self._book_recv = recv
             self._book_recv_part = b'","recv":' + orjson.dumps(recv) + b',"kind":"book","seq":'
-        # A side's text is made again only when the book made its top again (`L2Book.advance`
-        # hands out the same list while an update leaves the top as it was; lists it hands out
-        # are never changed). The levels are (price, size) tuples: orjson writes them as the
-        # arrays EmitBook.record makes; `seq` is written as orjson writes an integer.
+        # each side's top as orjson writes the levels EmitBook.record makes (L2Book.advance);
+        # `seq` as orjson writes an integer
         top_bids, top_asks = top
-        sides = self._book_sides.get(symbol)
-        if sides is None:
-            sides = self._book_sides[symbol] = [None, b"", None, b""]
-        if sides[0] is not top_bids:
-            sides[0], sides[1] = top_bids, orjson.dumps(top_bids)
-        if sides[2] is not top_asks:
-            sides[2], sides[3] = top_asks, orjson.dumps(top_asks)
         return b"".join(
             (
                 head,
                 self._line_prefix,
                 _MS_TAILS[rest],
                 self._book_recv_part,
-                b'%d,"data":{"bids":' % last,
-                sides[1],
-                b',"asks":',
-                sides[3],
-                b"}}\n",
+                b'%d,"data":{"bids":[' % last,
+                top_bids,
+                b'],"asks":[',
+                top_asks,
+                b"]}}\n",
             )
         )
 

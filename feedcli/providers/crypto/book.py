@@ -21,6 +21,8 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 
+import orjson
+
 from feedcli.providers.crypto.model import Level
 
 _INF = float("inf")
@@ -31,8 +33,10 @@ class L2Book:
 
     __slots__ = (
         "_ask_prices",
+        "_ask_texts",
         "_asks",
         "_bid_prices",
+        "_bid_texts",
         "_bids",
         "_top_asks",
         "_top_bids",
@@ -54,15 +58,22 @@ class L2Book:
         self.ask_ceiling: float | None = None
         #: keep at most about this many levels per side (None: all)
         self.cap = cap
-        #: `advance`'s top levels of each side as of its last call (for `_top_depth` levels),
+        #: `advance`'s text of each side's top as of its last call (for `_top_depth` levels),
         #: None once anything else may have changed that side
-        self._top_bids: list[Level] | None = None
-        self._top_asks: list[Level] | None = None
+        self._top_bids: bytes | None = None
+        self._top_asks: bytes | None = None
         self._top_depth = 0
+        #: price → the level as orjson writes `(price, size)`, for the levels `advance` wrote or
+        #: set; any other writer drops the text of what it changes (`update` all of them), so
+        #: a text here is always its level's
+        self._bid_texts: dict[float, bytes] = {}
+        self._ask_texts: dict[float, bytes] = {}
 
     # ------------------------------------------------------------------ writing
     def clear(self) -> None:
         self._top_bids = self._top_asks = None
+        self._bid_texts.clear()
+        self._ask_texts.clear()
         self._bids.clear()
         self._asks.clear()
         self._bid_prices.clear()
@@ -98,6 +109,7 @@ class L2Book:
     def set_bid(self, price: float, size: float) -> None:
         """Set a bid level's absolute size; 0 removes it (removing an absent level is no error)."""
         self._top_bids = None
+        self._bid_texts.pop(price, None)
         sizes = self._bids
         if size > 0:
             if price in sizes:
@@ -117,6 +129,7 @@ class L2Book:
     def set_ask(self, price: float, size: float) -> None:
         """Set an ask level's absolute size; 0 removes it (removing an absent level is no error)."""
         self._top_asks = None
+        self._ask_texts.pop(price, None)
         sizes = self._asks
         if size > 0:
             if price in sizes:
@@ -137,9 +150,13 @@ class L2Book:
         """Apply one update message's levels, in the order sent.
 
         A new size for a level the book holds, the most common change, is stored here without
-        the call to `set_bid`/`set_ask` (the hot path of every book line).
+        the call to `set_bid`/`set_ask` (the hot path of every book line that is not `advance`'s).
         """
         self._top_bids = self._top_asks = None
+        if self._bid_texts:
+            self._bid_texts.clear()
+        if self._ask_texts:
+            self._ask_texts.clear()
         sizes = self._bids
         for price, size in bids:
             if size > 0 and price in sizes:
@@ -153,18 +170,25 @@ class L2Book:
             else:
                 self.set_ask(price, size)
 
-    def advance(self, bids: list[Level], asks: list[Level], depth: int) -> tuple[list[Level], list[Level]] | None:
-        """`update` and then `top(depth)`, for an update that surely leaves this uncrossed book
-        neither crossed nor thin for `depth`; None, with nothing changed, where it might (the
-        caller then takes the way that checks after applying: `RangeSync.on_delta`).
+    def advance(self, bids: list[Level], asks: list[Level], depth: int) -> tuple[bytes, bytes] | None:
+        """`update` and then `top(depth)` as orjson writes each side, within its brackets
+        (`orjson.dumps(top_bids)[1:-1]`, the same of the asks), for an update that surely leaves
+        this uncrossed book neither crossed nor thin for `depth`; None, with nothing changed,
+        where it might (the caller then takes the way that checks after applying:
+        `RangeSync.on_delta`). The line path (`MarketCodec._book_line`) writes these texts into
+        its line as they are.
 
         The bounds, checked before anything changes: the best bid after is at most the best now
         or the highest bid set, the best ask at least the best now or the lowest ask set (a
         removal only moves them away), and a side loses at most one level a removal. The top of
-        a side is made again only when the update touched a price at or inside its `depth`-th
-        level (or there are fewer): a change further out leaves it as it was, and the lists of
-        the last call are handed out again (read them, never change them). Declined near the
-        cap, where an insertion could trim the side.
+        a side is written again only when the update touched a price at or inside its `depth`-th
+        level (or there are fewer): a change further out leaves it as it was, and the text of the
+        last call is handed out again. Declined near the cap, where an insertion could trim the
+        side.
+
+        Why texts and not lists of levels: a top is written from the texts of its levels, kept
+        per level and made when a level is set (`_bid_texts`), so a top of ten levels costs a
+        `join` instead of ten tuples and the formatting of twenty floats (bench/README.md).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
         nb, na = len(bid_prices), len(ask_prices)
@@ -200,24 +224,67 @@ class L2Book:
         if high >= low or (self.ask_ceiling is not None and na - removed < depth):
             return None
         top_bids, top_asks = (self._top_bids, self._top_asks) if self._top_depth == depth else (None, None)
-        self.update(bids, asks)  # (drops the kept tops: the ones still good are held here)
+        # what set_bid/set_ask do, without the calls (no trimming: declined near the cap above),
+        # and the text of each level set
+        self._top_bids = self._top_asks = None
+        dumps = orjson.dumps
+        sizes, texts, floor = self._bids, self._bid_texts, self.bid_floor
+        for price, size in bids:
+            if size > 0:
+                if price not in sizes:
+                    if floor is not None and price < floor:
+                        continue
+                    insort(bid_prices, price)
+                sizes[price] = size
+                texts[price] = dumps((price, size))
+            elif sizes.pop(price, None) is not None:
+                del bid_prices[bisect_left(bid_prices, price)]
+                texts.pop(price, None)
+        sizes, texts, ceiling = self._asks, self._ask_texts, self.ask_ceiling
+        for price, size in asks:
+            if size > 0:
+                if price not in sizes:
+                    if ceiling is not None and price > ceiling:
+                        continue
+                    insort(ask_prices, price)
+                sizes[price] = size
+                texts[price] = dumps((price, size))
+            elif sizes.pop(price, None) is not None:
+                del ask_prices[bisect_left(ask_prices, price)]
+                texts.pop(price, None)
         if bids_moved or top_bids is None:
-            chosen = bid_prices[-depth:]
-            chosen.reverse()
-            top_bids = list(zip(chosen, map(self._bids.__getitem__, chosen), strict=False))
+            chosen = bid_prices[: -depth - 1 : -1]
+            try:
+                top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
+            except KeyError:
+                top_bids = self._side_text(chosen, self._bids, self._bid_texts)
         if asks_moved or top_asks is None:
             chosen = ask_prices[:depth]
-            top_asks = list(zip(chosen, map(self._asks.__getitem__, chosen), strict=False))
+            try:
+                top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
+            except KeyError:
+                top_asks = self._side_text(chosen, self._asks, self._ask_texts)
         self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
         return top_bids, top_asks
+
+    @staticmethod
+    def _side_text(chosen: list[float], sizes: dict[float, float], texts: dict[float, bytes]) -> bytes:
+        """The levels at `chosen` prices as orjson writes them, comma-joined, with the texts of
+        those that have none made (levels from a snapshot or another writer)."""
+        for price in chosen:
+            if price not in texts:
+                texts[price] = orjson.dumps((price, sizes[price]))
+        return b",".join(map(texts.__getitem__, chosen))
 
     def _trim_bids(self) -> None:
         cap, prices = self.cap, self._bid_prices
         if cap is None or len(prices) <= cap:
             return
         cut = len(prices) - cap
+        texts = self._bid_texts
         for price in prices[:cut]:
             del self._bids[price]
+            texts.pop(price, None)
         del prices[:cut]
         self.bid_floor = prices[0] if prices else None
 
@@ -225,8 +292,10 @@ class L2Book:
         cap, prices = self.cap, self._ask_prices
         if cap is None or len(prices) <= cap:
             return
+        texts = self._ask_texts
         for price in prices[cap:]:
             del self._asks[price]
+            texts.pop(price, None)
         del prices[cap:]
         self.ask_ceiling = prices[-1] if prices else None
 

@@ -156,15 +156,14 @@ class RangeSync(BookSync):
         they come (KuCoin filters them by its own sequence, so it has no quick way)."""
         return type(self).apply_levels is RangeSync.apply_levels
 
-    def quick(
-        self, first: int, last: int, bids: list[Level], asks: list[Level]
-    ) -> tuple[list[Level], list[Level]] | None:
-        """The line path's `on_delta`: the top `depth` levels after an update that continues
-        the synced book (`first` <= the book's id + 1 < `last` + 1) and surely leaves it
-        neither crossed nor thin, so that `on_delta` would answer one `EmitBook` of them, with
-        `seq` = `last` (the book's new id). None, with nothing changed, for everything else
-        (waiting, a refresh under way, a snapshot outstanding, a repeat, a gap, a book that
-        might cross or grow thin): `on_delta` then decides, as always."""
+    def quick(self, first: int, last: int, bids: list[Level], asks: list[Level]) -> tuple[bytes, bytes] | None:
+        """The line path's `on_delta`: the top `depth` levels (each side as orjson writes it,
+        from `L2Book.advance`) after an update that continues the synced book (`first` <= the
+        book's id + 1 < `last` + 1) and surely leaves it neither crossed nor thin, so that
+        `on_delta` would answer one `EmitBook` of them, with `seq` = `last` (the book's new id).
+        None, with nothing changed, for everything else (waiting, a refresh under way, a
+        snapshot outstanding, a repeat, a gap, a book that might cross or grow thin):
+        `on_delta` then decides, as always."""
         book = self._book
         if book is None or self._refresh_from is not None or self._pending:
             return None
