@@ -254,9 +254,10 @@ class MarketCodec(CandleCodec):
         self._snapshots: list[tuple[str, model.SnapshotRequest]] = []
         self._snap_flight: dict[HttpRequest, str] = {}
         self._clock = MsClock()
-        #: (frame, what `Wire.quick_depth` read of it) of the message the book line path last
-        #: declined, for `parse`, which is handed it next
-        self._declined: tuple[Frame, QuickDepth] | None = None
+        #: (frame, what `Wire.quick_depth` read of it, the book machine's answer if it applied
+        #: the update) of the message the book line path last declined, for `parse`, which is
+        #: handed it next
+        self._declined: tuple[Frame, QuickDepth, list[model.Action] | None] | None = None
         #: snapshot calls failed in a row, and when the next may be made (the engine's clock)
         self._failures = 0
         self._retry_at = 0.0
@@ -347,6 +348,14 @@ class MarketCodec(CandleCodec):
             # (Wire.quick_depth), without reading the message a second time
             self._declined = None
             symbol, first, last, ms, bids, asks = declined[1]
+            answer = declined[2]
+            if answer is not None:
+                # the line path applied it and the book came out crossed or thin: the book
+                # machine's answer to it, as `on_delta` below would have given it
+                out = self._act(symbol, answer, recv)
+                if self._snap_flight or self._snapshots:
+                    self.wants_http = True  # as below
+                return out
             delta = model.BookDelta(symbol, bids, asks, first, last, None, ms)
             got: model.Parsed | None = model.Parsed([], [], [], [delta])
         else:
@@ -447,13 +456,15 @@ class MarketCodec(CandleCodec):
         `encode_line`): the wire's `quick_depth`, the machine's `quick` (applies it, top
         `depth` levels) and the line. None, with nothing changed, for everything else: another
         message, a symbol without a book, a book waiting for or refreshing from a snapshot, a
-        repeat, a gap, a book that might cross or thin out, or any message while snapshot work
-        is outstanding (`parse` then asks the engine for HTTP, which a line may not)."""
+        repeat, a gap, or any message while snapshot work is outstanding (`parse` then asks the
+        engine for HTTP, which a line may not). None too for an update the machine applied
+        and answered otherwise than with a line (the book came out crossed or thin): `parse`
+        hands that answer on."""
         got = self._quick_depth(frame)
         if got is None:
             return None
         # if this declines, `parse` (handed the same frame next) takes the update as read here
-        self._declined = (frame, got)
+        self._declined = (frame, got, None)
         symbol, first, last, ms, bids, asks = got
         if self._snap_flight or self._snapshots:
             return None
@@ -468,8 +479,10 @@ class MarketCodec(CandleCodec):
         second, rest = divmod(ms, 1000)
         if second != self._line_second and not self._next_second(second):
             return None
-        top = machine.quick(first, last, bids, asks)
-        if top is None:
+        top = machine.quick(first, last, bids, asks, ms)
+        if type(top) is not tuple:
+            if top is not None:  # applied, and the answer is not a line: `parse` hands it on
+                self._declined = (frame, got, top)
             return None
         if recv is not self._book_recv:
             self._book_recv = recv

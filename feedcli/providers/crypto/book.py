@@ -171,94 +171,76 @@ class L2Book:
                 self.set_ask(price, size)
 
     def advance(self, bids: list[Level], asks: list[Level], depth: int) -> tuple[bytes, bytes] | None:
-        """`update` and then `top(depth)` as orjson writes each side, within its brackets
-        (`orjson.dumps(top_bids)[1:-1]`, the same of the asks), for an update that surely leaves
-        this uncrossed book neither crossed nor thin for `depth`; None, with nothing changed,
-        where it might (the caller then takes the way that checks after applying:
-        `RangeSync.on_delta`). The line path (`MarketCodec._book_line`) writes these texts into
-        its line as they are.
+        """`update`, then `top(depth)` as orjson writes each side, within its brackets
+        (`orjson.dumps(top_bids)[1:-1]`, the same of the asks); None where the update left the
+        book crossed or thin for `depth` (it is applied all the same: the caller then answers
+        as the general way does after applying, `RangeSync._emit`). The line path
+        (`MarketCodec._book_line`) writes these texts into its line as they are.
 
-        The bounds, checked before anything changes: the best bid after is at most the best now
-        or the highest bid set, the best ask at least the best now or the lowest ask set (a
-        removal only moves them away), and a side loses at most one level a removal. The top of
-        a side is written again only when the update touched a price at or inside its `depth`-th
-        level (or there are fewer): a change further out leaves it as it was, and the text of the
-        last call is handed out again. Declined near the cap, where an insertion could trim the
-        side.
+        The levels are applied as `update` applies them (`set_bid`/`set_ask` without the calls).
+        The top of a side is written again only when the update touched a price at or inside its
+        `depth`-th level (or there are fewer, or the side was trimmed): a change further out
+        leaves it as it was, and the text of the last call is handed out again.
 
         Why texts and not lists of levels: a top is written from the texts of its levels, kept
         per level and made when a level is set (`_bid_texts`), so a top of ten levels costs a
         `join` instead of ten tuples and the formatting of twenty floats (bench/README.md).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
-        nb, na = len(bid_prices), len(ask_prices)
-        cap = self.cap
-        if cap is not None and (nb + len(bids) > 2 * cap or na + len(asks) > 2 * cap):
-            return None
-        high = bid_prices[-1] if nb else -_INF
-        cut = bid_prices[-depth] if nb >= depth else -_INF
-        removed = 0
-        bids_moved = False
-        for price, size in bids:
-            if price >= cut:
-                bids_moved = True
-            if size > 0:
-                if price > high:
-                    high = price
-            else:
-                removed += 1
-        if self.bid_floor is not None and nb - removed < depth:
-            return None
-        low = ask_prices[0] if na else _INF
-        cut = ask_prices[depth - 1] if na >= depth else _INF
-        removed = 0
-        asks_moved = False
-        for price, size in asks:
-            if price <= cut:
-                asks_moved = True
-            if size > 0:
-                if price < low:
-                    low = price
-            else:
-                removed += 1
-        if high >= low or (self.ask_ceiling is not None and na - removed < depth):
-            return None
+        # the kept tops; a side's is dropped (None) once the update touches it
         top_bids, top_asks = (self._top_bids, self._top_asks) if self._top_depth == depth else (None, None)
-        # what set_bid/set_ask do, without the calls (no trimming: declined near the cap above),
-        # and the text of each level set
         self._top_bids = self._top_asks = None
-        dumps = orjson.dumps
+        dumps, cap = orjson.dumps, self.cap
+        cut = bid_prices[-depth] if len(bid_prices) >= depth else -_INF
         sizes, texts, floor = self._bids, self._bid_texts, self.bid_floor
         for price, size in bids:
+            if price >= cut:
+                top_bids = None
             if size > 0:
-                if price not in sizes:
-                    if floor is not None and price < floor:
-                        continue
+                if price in sizes:
+                    sizes[price] = size
+                    texts[price] = dumps((price, size))
+                elif floor is None or price >= floor:
+                    sizes[price] = size
+                    texts[price] = dumps((price, size))
                     insort(bid_prices, price)
-                sizes[price] = size
-                texts[price] = dumps((price, size))
+                    if cap is not None and len(sizes) > 2 * cap:
+                        self._trim_bids()
+                        floor, top_bids = self.bid_floor, None
             elif sizes.pop(price, None) is not None:
                 del bid_prices[bisect_left(bid_prices, price)]
                 texts.pop(price, None)
+        cut = ask_prices[depth - 1] if len(ask_prices) >= depth else _INF
         sizes, texts, ceiling = self._asks, self._ask_texts, self.ask_ceiling
         for price, size in asks:
+            if price <= cut:
+                top_asks = None
             if size > 0:
-                if price not in sizes:
-                    if ceiling is not None and price > ceiling:
-                        continue
+                if price in sizes:
+                    sizes[price] = size
+                    texts[price] = dumps((price, size))
+                elif ceiling is None or price <= ceiling:
+                    sizes[price] = size
+                    texts[price] = dumps((price, size))
                     insort(ask_prices, price)
-                sizes[price] = size
-                texts[price] = dumps((price, size))
+                    if cap is not None and len(sizes) > 2 * cap:
+                        self._trim_asks()
+                        ceiling, top_asks = self.ask_ceiling, None
             elif sizes.pop(price, None) is not None:
                 del ask_prices[bisect_left(ask_prices, price)]
                 texts.pop(price, None)
-        if bids_moved or top_bids is None:
+        # crossed or thin (`crossed()`, `thin(depth)`): the general way's answer, not a line
+        if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
+            return None
+        if (floor is not None and len(bid_prices) < depth) or (ceiling is not None and len(ask_prices) < depth):
+            return None
+        if top_bids is None:
             chosen = bid_prices[: -depth - 1 : -1]
             try:
                 top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
             except KeyError:
                 top_bids = self._side_text(chosen, self._bids, self._bid_texts)
-        if asks_moved or top_asks is None:
+        if top_asks is None:
             chosen = ask_prices[:depth]
             try:
                 top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))

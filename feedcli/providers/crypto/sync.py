@@ -156,24 +156,25 @@ class RangeSync(BookSync):
         they come (KuCoin filters them by its own sequence, so it has no quick way)."""
         return type(self).apply_levels is RangeSync.apply_levels
 
-    def quick(self, first: int, last: int, bids: list[Level], asks: list[Level]) -> tuple[bytes, bytes] | None:
-        """The line path's `on_delta`: the top `depth` levels (each side as orjson writes it,
-        from `L2Book.advance`) after an update that continues the synced book (`first` <= the
-        book's id + 1 < `last` + 1) and surely leaves it neither crossed nor thin, so that
-        `on_delta` would answer one `EmitBook` of them, with `seq` = `last` (the book's new id).
-        None, with nothing changed, for everything else (waiting, a refresh under way, a
-        snapshot outstanding, a repeat, a gap, a book that might cross or grow thin):
-        `on_delta` then decides, as always."""
+    def quick(
+        self, first: int, last: int, bids: list[Level], asks: list[Level], ts_ms: int
+    ) -> tuple[bytes, bytes] | list[Action] | None:
+        """The line path's `on_delta`, for an update that continues the synced book (`first` <=
+        the book's id + 1 < `last` + 1): applied, it answers the top `depth` levels (each side
+        as orjson writes it, from `L2Book.advance`) where `on_delta` would answer one `EmitBook`
+        of them, with `seq` = `last` (the book's new id), and `on_delta`'s answer itself where
+        the book came out crossed or thin (a gap, a refresh: `_emit`). None, with nothing
+        changed, for everything else (waiting, a refresh under way, a snapshot outstanding, a
+        repeat, a gap): `on_delta` then decides, as always."""
         book = self._book
         if book is None or self._refresh_from is not None or self._pending:
             return None
         seq = self._seq
         if last <= seq or first > seq + 1:
             return None
+        self._seq = last
         top = book.advance(bids, asks, self.depth)
-        if top is not None:
-            self._seq = last
-        return top
+        return self._emit(ts_ms) if top is None else top
 
     def on_snapshot(self, snapshot: BookSnapshot) -> list[Action]:
         if not self._pending:
