@@ -277,8 +277,13 @@ class MarketCodec(CandleCodec):
         if quick_depth is not None and ranged and len(ranged) == len(self.books) and type(wire).lost is Wire.lost:
             # the line path for book updates that continue a synced book; trades first if both
             self._quick_depth = quick_depth
-            self._ranged = ranged
-            self._book_heads: dict[str, bytes] = {}
+            #: per exchange symbol: its book machine and the start of its lines (one lookup)
+            self._book_targets: dict[str, tuple[RangeSync, bytes]] = {}
+            heads: dict[str, bytes] = {}
+            for symbol, machine in ranged.items():
+                head = self._line_head(heads, "book", symbol)
+                if head is not None:
+                    self._book_targets[symbol] = (machine, head)
             self._book_recv = ""
             self._book_recv_part = b""
             self.line = self._book_line if self.line is None else self._trade_or_book_line
@@ -463,26 +468,24 @@ class MarketCodec(CandleCodec):
         got = self._quick_depth(frame)
         if got is None:
             return None
-        # if this declines, `parse` (handed the same frame next) takes the update as read here
-        self._declined = (frame, got, None)
         symbol, first, last, ms, bids, asks = got
-        if self._snap_flight or self._snapshots:
-            return None
-        machine = self._ranged.get(symbol)
-        if machine is None:
-            return None
-        head = self._book_heads.get(symbol)
-        if head is None:
-            head = self._line_head(self._book_heads, "book", symbol)
-            if head is None:
-                return None
+        target = self._book_targets.get(symbol)
         second, rest = divmod(ms, 1000)
-        if second != self._line_second and not self._next_second(second):
+        if (
+            target is None
+            or self._snap_flight
+            or self._snapshots
+            or (second != self._line_second and not self._next_second(second))
+        ):
+            # `parse` (handed the same frame next) takes the update as read here
+            self._declined = (frame, got, None)
             return None
+        machine, head = target
         top = machine.quick(first, last, bids, asks, ms)
         if type(top) is not tuple:
-            if top is not None:  # applied, and the answer is not a line: `parse` hands it on
-                self._declined = (frame, got, top)
+            # declined untouched (None), or applied and answered otherwise than with a line:
+            # `parse` takes the update as read here, or hands the answer on
+            self._declined = (frame, got, top)
             return None
         if recv is not self._book_recv:
             self._book_recv = recv
