@@ -63,9 +63,9 @@ class L2Book:
         self._top_bids: bytes | None = None
         self._top_asks: bytes | None = None
         self._top_depth = 0
-        #: price → the level as orjson writes `(price, size)`, for the levels `advance` wrote or
-        #: set; any other writer drops the text of what it changes (`update` all of them), so
-        #: a text here is always its level's
+        #: price → the level as orjson writes `(price, size)`, for levels `advance` set or wrote
+        #: in a top; every writer drops the text of a level it changes (`update` all of them),
+        #: so a text here is always its level's
         self._bid_texts: dict[float, bytes] = {}
         self._ask_texts: dict[float, bytes] = {}
 
@@ -183,8 +183,10 @@ class L2Book:
         leaves it as it was, and the text of the last call is handed out again.
 
         Why texts and not lists of levels: a top is written from the texts of its levels, kept
-        per level and made when a level is set (`_bid_texts`), so a top of ten levels costs a
-        `join` instead of ten tuples and the formatting of twenty floats (bench/README.md).
+        per level (`_bid_texts`), so a top of ten levels costs a `join` instead of ten tuples and
+        the formatting of twenty floats (bench/README.md). A level set at or inside the top gets
+        its text then; one set further out loses its text (most never reach the top), and is
+        given one when a removal or a trim brings it into the top (`_side_text`).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
         # the kept tops; a side's is dropped (None) once the update touches it
@@ -193,42 +195,54 @@ class L2Book:
         dumps, cap = orjson.dumps, self.cap
         cut = bid_prices[-depth] if len(bid_prices) >= depth else -_INF
         sizes, texts, floor = self._bids, self._bid_texts, self.bid_floor
+        bids_fill = False
         for price, size in bids:
-            if price >= cut:
-                top_bids = None
             if size > 0:
                 if price in sizes:
                     sizes[price] = size
-                    texts[price] = dumps((price, size))
                 elif floor is None or price >= floor:
                     sizes[price] = size
-                    texts[price] = dumps((price, size))
                     insort(bid_prices, price)
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_bids()
-                        floor, top_bids = self.bid_floor, None
+                        floor, top_bids, bids_fill = self.bid_floor, None, True
+                else:
+                    continue
+                if price >= cut:
+                    top_bids = None
+                    texts[price] = dumps((price, size))
+                else:
+                    texts.pop(price, None)
             elif sizes.pop(price, None) is not None:
                 del bid_prices[bisect_left(bid_prices, price)]
                 texts.pop(price, None)
+                if price >= cut:
+                    top_bids, bids_fill = None, True
         cut = ask_prices[depth - 1] if len(ask_prices) >= depth else _INF
         sizes, texts, ceiling = self._asks, self._ask_texts, self.ask_ceiling
+        asks_fill = False
         for price, size in asks:
-            if price <= cut:
-                top_asks = None
             if size > 0:
                 if price in sizes:
                     sizes[price] = size
-                    texts[price] = dumps((price, size))
                 elif ceiling is None or price <= ceiling:
                     sizes[price] = size
-                    texts[price] = dumps((price, size))
                     insort(ask_prices, price)
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_asks()
-                        ceiling, top_asks = self.ask_ceiling, None
+                        ceiling, top_asks, asks_fill = self.ask_ceiling, None, True
+                else:
+                    continue
+                if price <= cut:
+                    top_asks = None
+                    texts[price] = dumps((price, size))
+                else:
+                    texts.pop(price, None)
             elif sizes.pop(price, None) is not None:
                 del ask_prices[bisect_left(ask_prices, price)]
                 texts.pop(price, None)
+                if price <= cut:
+                    top_asks, asks_fill = None, True
         # crossed or thin (`crossed()`, `thin(depth)`): the general way's answer, not a line
         if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
             return None
@@ -236,16 +250,22 @@ class L2Book:
             return None
         if top_bids is None:
             chosen = bid_prices[: -depth - 1 : -1]
-            try:
-                top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
-            except KeyError:
+            if bids_fill:
                 top_bids = self._side_text(chosen, self._bids, self._bid_texts)
+            else:
+                try:
+                    top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
+                except KeyError:
+                    top_bids = self._side_text(chosen, self._bids, self._bid_texts)
         if top_asks is None:
             chosen = ask_prices[:depth]
-            try:
-                top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
-            except KeyError:
+            if asks_fill:
                 top_asks = self._side_text(chosen, self._asks, self._ask_texts)
+            else:
+                try:
+                    top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
+                except KeyError:
+                    top_asks = self._side_text(chosen, self._asks, self._ask_texts)
         self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
         return top_bids, top_asks
 
