@@ -2,7 +2,8 @@
 
 The trade and book line tests both run two of these side by side: a "lined" run offers every
 frame to `codec.line` first (as the engine does) and hands it to `parse` only where that
-declines; a "general" run has only `parse`. Each run has its own feed and trade gate, as two
+declines, or a read's frames to `codec.lines` (as the engine does over picows); a "general"
+run has only `parse`. Each run has its own feed and trade gate, as two
 `feedcli stream` processes would.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from feedcli import providers
 from feedcli.errors import FeedError, MalformedFrame
 from feedcli.events import encode_line
-from feedcli.providers.base import Frame, HttpRequest, HttpResponse
+from feedcli.providers.base import Frame, HttpRequest, HttpResponse, lines_by_line
 from feedcli.providers.candles.channels import MarketCodec
 
 #: the `recv` of REST answers where a test does not choose one
@@ -52,6 +53,29 @@ class LineRun:
             return [encode_line(e) for e in codec.parse(frame, recv)], False
         except (FeedError, MalformedFrame) as exc:
             return f"{type(exc).__name__}: {exc}", False
+
+    def feed_read(self, frames: list[Frame], recv: str) -> tuple[list[bytes] | str, int]:
+        """The lines of a socket read's frames (up to a refusal's message, which ends it), and
+        how many the line path took: lined, as picows_link's `_run_batch` hands them to the
+        codec (`Codec.lines`, `parse` for a frame it leaves, then `lines` again on the rest);
+        general, `parse` a frame at a time."""
+        codec = self.codec
+        out: list[bytes] = []
+        took = done = 0
+        make = (codec.lines or lines_by_line(codec.line)) if self.lined and codec.line is not None else None
+        while done < len(frames):
+            if make is not None:
+                made = make(frames[done:], recv, out)
+                took += made
+                done += made
+                if done == len(frames):
+                    break
+            try:
+                out += [encode_line(e) for e in codec.parse(frames[done], recv)]
+            except (FeedError, MalformedFrame) as exc:
+                return f"{[line.decode() for line in out]} {type(exc).__name__}: {exc}", took
+            done += 1
+        return out, took
 
     def answer(self, request: HttpRequest, response: HttpResponse, recv: str = ANSWER_RECV) -> list[bytes] | str:
         """The lines of a REST answer (or the refusal's message)."""
