@@ -186,7 +186,7 @@ class L2Book:
         per level (`_bid_texts`), so a top of ten levels costs a `join` instead of ten tuples and
         the formatting of twenty floats (bench/README.md). A level set at or inside the top gets
         its text then; one set further out loses its text (most never reach the top), and is
-        given one when a removal or a trim brings it into the top (`_side_text`).
+        given one when a removal or a trim brings it into the top (`_fill`).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
         # the kept tops; a side's is dropped (None) once the update touches it
@@ -195,7 +195,7 @@ class L2Book:
         dumps, cap = orjson.dumps, self.cap
         cut = bid_prices[-depth] if len(bid_prices) >= depth else -_INF
         sizes, texts, floor = self._bids, self._bid_texts, self.bid_floor
-        bids_fill = False
+        bids_in = 0  # levels that may come into the top from further out, without a text
         for price, size in bids:
             if size > 0:
                 if price in sizes:
@@ -205,7 +205,7 @@ class L2Book:
                     insort(bid_prices, price)
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_bids()
-                        floor, top_bids, bids_fill = self.bid_floor, None, True
+                        floor, top_bids, bids_in = self.bid_floor, None, depth
                 else:
                     continue
                 if price >= cut:
@@ -217,10 +217,11 @@ class L2Book:
                 del bid_prices[bisect_left(bid_prices, price)]
                 texts.pop(price, None)
                 if price >= cut:
-                    top_bids, bids_fill = None, True
+                    top_bids = None
+                    bids_in += 1
         cut = ask_prices[depth - 1] if len(ask_prices) >= depth else _INF
         sizes, texts, ceiling = self._asks, self._ask_texts, self.ask_ceiling
-        asks_fill = False
+        asks_in = 0
         for price, size in asks:
             if size > 0:
                 if price in sizes:
@@ -230,7 +231,7 @@ class L2Book:
                     insort(ask_prices, price)
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_asks()
-                        ceiling, top_asks, asks_fill = self.ask_ceiling, None, True
+                        ceiling, top_asks, asks_in = self.ask_ceiling, None, depth
                 else:
                     continue
                 if price <= cut:
@@ -242,7 +243,8 @@ class L2Book:
                 del ask_prices[bisect_left(ask_prices, price)]
                 texts.pop(price, None)
                 if price <= cut:
-                    top_asks, asks_fill = None, True
+                    top_asks = None
+                    asks_in += 1
         # crossed or thin (`crossed()`, `thin(depth)`): the general way's answer, not a line
         if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
             return None
@@ -250,29 +252,27 @@ class L2Book:
             return None
         if top_bids is None:
             chosen = bid_prices[: -depth - 1 : -1]
-            if bids_fill:
-                top_bids = self._side_text(chosen, self._bids, self._bid_texts)
-            else:
-                try:
-                    top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
-                except KeyError:
-                    top_bids = self._side_text(chosen, self._bids, self._bid_texts)
+            if bids_in:  # what came in is at the top's far end
+                self._fill(chosen[-bids_in:], self._bids, self._bid_texts)
+            try:
+                top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
+            except KeyError:  # levels from a snapshot or another writer
+                top_bids = self._fill(chosen, self._bids, self._bid_texts)
         if top_asks is None:
             chosen = ask_prices[:depth]
-            if asks_fill:
-                top_asks = self._side_text(chosen, self._asks, self._ask_texts)
-            else:
-                try:
-                    top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
-                except KeyError:
-                    top_asks = self._side_text(chosen, self._asks, self._ask_texts)
+            if asks_in:
+                self._fill(chosen[-asks_in:], self._asks, self._ask_texts)
+            try:
+                top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
+            except KeyError:
+                top_asks = self._fill(chosen, self._asks, self._ask_texts)
         self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
         return top_bids, top_asks
 
     @staticmethod
-    def _side_text(chosen: list[float], sizes: dict[float, float], texts: dict[float, bytes]) -> bytes:
+    def _fill(chosen: list[float], sizes: dict[float, float], texts: dict[float, bytes]) -> bytes:
         """The levels at `chosen` prices as orjson writes them, comma-joined, with the texts of
-        those that have none made (levels from a snapshot or another writer)."""
+        those that have none made first."""
         for price in chosen:
             if price not in texts:
                 texts[price] = orjson.dumps((price, sizes[price]))
