@@ -38,7 +38,9 @@ class L2Book:
         "_bid_prices",
         "_bid_texts",
         "_bids",
+        "_top_ask_texts",
         "_top_asks",
+        "_top_bid_texts",
         "_top_bids",
         "_top_depth",
         "ask_ceiling",
@@ -63,6 +65,9 @@ class L2Book:
         self._top_bids: bytes | None = None
         self._top_asks: bytes | None = None
         self._top_depth = 0
+        #: the texts of those tops' levels, best first (good while the side's text is)
+        self._top_bid_texts: list[bytes] = []
+        self._top_ask_texts: list[bytes] = []
         #: price → the level as orjson writes `(price, size)`, for levels `advance` set or wrote
         #: in a top; every writer drops the text of a level it changes (`update` all of them),
         #: so a text here is always its level's
@@ -186,11 +191,18 @@ class L2Book:
         per level (`_bid_texts`), so a top of ten levels costs a `join` instead of ten tuples and
         the formatting of twenty floats (bench/README.md). A level set at or inside the top gets
         its text then; one set further out loses its text (most never reach the top), and is
-        given one when a removal or a trim brings it into the top (`_fill`).
+        given one when a removal or a trim brings it into the top (`_top_texts`). A top whose levels
+        only changed their sizes is the kept list of its texts with the new ones put in place,
+        joined (a `map` over the prices and their texts cost four times the `join`).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
         # the kept tops; a side's is dropped (None) once the update touches it
+        # the kept tops (text, and the texts of its levels, best first); a side's text is
+        # dropped (None) once the update touches its top, its list once a level comes into the
+        # top or leaves it (a new size is written into the list where it stands)
         top_bids, top_asks = (self._top_bids, self._top_asks) if self._top_depth == depth else (None, None)
+        bid_list = self._top_bid_texts if top_bids is not None else None
+        ask_list = self._top_ask_texts if top_asks is not None else None
         self._top_bids = self._top_asks = None
         dumps, cap = orjson.dumps, self.cap
         cut = bid_prices[-depth] if len(bid_prices) >= depth else -_INF
@@ -200,24 +212,27 @@ class L2Book:
             if size > 0:
                 if price in sizes:
                     sizes[price] = size
+                    if price >= cut:
+                        text = texts[price] = dumps((price, size))
+                        top_bids = None
+                        if bid_list is not None:  # its place, counted from the best
+                            bid_list[len(bid_prices) - 1 - bisect_left(bid_prices, price)] = text
+                    else:
+                        texts.pop(price, None)
                 elif floor is None or price >= floor:
                     sizes[price] = size
                     insort(bid_prices, price)
+                    if price >= cut:
+                        texts[price] = dumps((price, size))
+                        top_bids = bid_list = None
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_bids()
-                        floor, top_bids, bids_in = self.bid_floor, None, depth
-                else:
-                    continue
-                if price >= cut:
-                    top_bids = None
-                    texts[price] = dumps((price, size))
-                else:
-                    texts.pop(price, None)
+                        floor, top_bids, bid_list, bids_in = self.bid_floor, None, None, depth
             elif sizes.pop(price, None) is not None:
                 del bid_prices[bisect_left(bid_prices, price)]
                 texts.pop(price, None)
                 if price >= cut:
-                    top_bids = None
+                    top_bids = bid_list = None
                     bids_in += 1
         cut = ask_prices[depth - 1] if len(ask_prices) >= depth else _INF
         sizes, texts, ceiling = self._asks, self._ask_texts, self.ask_ceiling
@@ -226,24 +241,27 @@ class L2Book:
             if size > 0:
                 if price in sizes:
                     sizes[price] = size
+                    if price <= cut:
+                        text = texts[price] = dumps((price, size))
+                        top_asks = None
+                        if ask_list is not None:
+                            ask_list[bisect_left(ask_prices, price)] = text
+                    else:
+                        texts.pop(price, None)
                 elif ceiling is None or price <= ceiling:
                     sizes[price] = size
                     insort(ask_prices, price)
+                    if price <= cut:
+                        texts[price] = dumps((price, size))
+                        top_asks = ask_list = None
                     if cap is not None and len(sizes) > 2 * cap:
                         self._trim_asks()
-                        ceiling, top_asks, asks_in = self.ask_ceiling, None, depth
-                else:
-                    continue
-                if price <= cut:
-                    top_asks = None
-                    texts[price] = dumps((price, size))
-                else:
-                    texts.pop(price, None)
+                        ceiling, top_asks, ask_list, asks_in = self.ask_ceiling, None, None, depth
             elif sizes.pop(price, None) is not None:
                 del ask_prices[bisect_left(ask_prices, price)]
                 texts.pop(price, None)
                 if price <= cut:
-                    top_asks = None
+                    top_asks = ask_list = None
                     asks_in += 1
         # crossed or thin (`crossed()`, `thin(depth)`): the general way's answer, not a line
         if bid_prices and ask_prices and bid_prices[-1] >= ask_prices[0]:
@@ -251,32 +269,35 @@ class L2Book:
         if (floor is not None and len(bid_prices) < depth) or (ceiling is not None and len(ask_prices) < depth):
             return None
         if top_bids is None:
-            chosen = bid_prices[: -depth - 1 : -1]
-            if bids_in:  # what came in is at the top's far end
-                self._fill(chosen[-bids_in:], self._bids, self._bid_texts)
-            try:
-                top_bids = b",".join(map(self._bid_texts.__getitem__, chosen))
-            except KeyError:  # levels from a snapshot or another writer
-                top_bids = self._fill(chosen, self._bids, self._bid_texts)
+            if bid_list is None:
+                bid_list = self._top_texts(bid_prices[: -depth - 1 : -1], bids_in, self._bids, self._bid_texts)
+            top_bids = b",".join(bid_list)
         if top_asks is None:
-            chosen = ask_prices[:depth]
-            if asks_in:
-                self._fill(chosen[-asks_in:], self._asks, self._ask_texts)
-            try:
-                top_asks = b",".join(map(self._ask_texts.__getitem__, chosen))
-            except KeyError:
-                top_asks = self._fill(chosen, self._asks, self._ask_texts)
+            if ask_list is None:
+                ask_list = self._top_texts(ask_prices[:depth], asks_in, self._asks, self._ask_texts)
+            top_asks = b",".join(ask_list)
         self._top_bids, self._top_asks, self._top_depth = top_bids, top_asks, depth
+        self._top_bid_texts, self._top_ask_texts = bid_list, ask_list
         return top_bids, top_asks
 
     @staticmethod
-    def _fill(chosen: list[float], sizes: dict[float, float], texts: dict[float, bytes]) -> bytes:
-        """The levels at `chosen` prices as orjson writes them, comma-joined, with the texts of
-        those that have none made first."""
-        for price in chosen:
-            if price not in texts:
-                texts[price] = orjson.dumps((price, sizes[price]))
-        return b",".join(map(texts.__getitem__, chosen))
+    def _top_texts(
+        chosen: list[float], came_in: int, sizes: dict[float, float], texts: dict[float, bytes]
+    ) -> list[bytes]:
+        """The texts of the levels at `chosen` prices, those that have none made first: the
+        `came_in` at the far end (brought in by a removal or a trim), or any other (levels from
+        a snapshot or another writer)."""
+        if came_in:
+            for price in chosen[-came_in:]:
+                if price not in texts:
+                    texts[price] = orjson.dumps((price, sizes[price]))
+        try:
+            return list(map(texts.__getitem__, chosen))
+        except KeyError:
+            for price in chosen:
+                if price not in texts:
+                    texts[price] = orjson.dumps((price, sizes[price]))
+            return list(map(texts.__getitem__, chosen))
 
     def _trim_bids(self) -> None:
         cap, prices = self.cap, self._bid_prices
