@@ -479,8 +479,6 @@ class MarketCodec(CandleCodec):
         and answered otherwise than with a line (the book came out crossed or thin): `parse`,
         handed that frame next, takes the update as read here or hands the answer on
         (`_declined`)."""
-        if self._snap_flight or self._snapshots:  # (nothing in the loop changes them)
-            return 0
         before = len(out)
         append, quick_depth, targets = out.append, self._quick_depth, self._book_targets
         if recv is not self._book_recv:
@@ -494,8 +492,15 @@ class MarketCodec(CandleCodec):
             symbol, first, last, ms, bids, asks = got
             target = targets.get(symbol)
             second, rest = divmod(ms, 1000)
-            if target is None or (second != line_second and not self._next_second(second)):
-                self._declined = (frame, got, None)  # `parse` takes the update as read here
+            if (
+                target is None
+                or self._snap_flight
+                or self._snapshots
+                or (second != line_second and not self._next_second(second))
+            ):
+                # `parse` takes the update as read here (while snapshots are awaited, every one:
+                # read once, by the quicker reader)
+                self._declined = (frame, got, None)
                 break
             if second != line_second:
                 line_second, prefix = second, self._line_prefix
