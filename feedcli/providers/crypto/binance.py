@@ -167,8 +167,8 @@ class _DepthMsg(msgspec.Struct, tag_field="e", tag="depthUpdate", forbid_unknown
     U: int
     u: int
     E: int
-    b: list[tuple[str, str]]
-    a: list[tuple[str, str]]
+    b: msgspec.Raw  # the levels, read by `_decode_levels` (below)
+    a: msgspec.Raw
     T: _Scalar = 0  # futures: transaction time
     pu: _Scalar = 0  # futures: the previous update's final id
 
@@ -185,18 +185,6 @@ _decode_combined = msgspec.json.Decoder(_Combined).decode
 _decode_event = msgspec.json.Decoder(_Event).decode
 
 
-class _NotFast(Exception):
-    """The fast path declines: the general parser decides."""
-
-
-def _fast_levels(rows: list[tuple[str, str]]) -> list[Level]:
-    out = [(float(price), float(size)) for price, size in rows]
-    for price, size in out:
-        if not (0 <= price < _INF and 0 <= size < _INF):  # also false for NaN
-            raise _NotFast
-    return out
-
-
 def _fast(frame: bytes) -> Parsed | None:
     """The message as `parse` would give it, or None where the general parser must look."""
     try:
@@ -206,7 +194,8 @@ def _fast(frame: bytes) -> Parsed | None:
     kind = type(event)
     try:
         if kind is _DepthMsg:
-            delta = BookDelta(event.s, _fast_levels(event.b), _fast_levels(event.a), event.U, event.u, None, event.E)
+            bids, asks = _decode_levels(event.b), _decode_levels(event.a)
+            delta = BookDelta(event.s, bids, asks, event.U, event.u, None, event.E)
             return Parsed([], [], [], [delta])  # positional: no default factories to call
         if kind is _TradeMsg or kind is _AggTradeMsg:
             price, size = float(event.p), float(event.q)
@@ -217,7 +206,7 @@ def _fast(frame: bytes) -> Parsed | None:
                 return None  # orjson reads it as a float, which the general parser refuses
             # the buyer made the resting order, so the seller took it
             return Parsed([Trade(event.s, price, size, "sell" if event.m else "buy", ident, event.T)], [], [], [])
-    except (ValueError, _NotFast):
+    except (ValueError, msgspec.DecodeError):
         return None
     return None
 
@@ -261,43 +250,18 @@ def quick_trade(frame: Frame) -> tuple[str, float, float, str, int, int] | None:
     return event.s, price, size, "sell" if event.m else "buy", ident, ms
 
 
-# The book line path's reading of a diff (`quick_depth`): the envelope as `_DepthMsg`, strictly,
-# but the levels left as read and then decoded in one go by a lax decoder, which turns the
-# decimal strings into floats in C. Why not `_fast_levels`: its float() per number and range
-# check per level were 60 % of reading a diff (bench/README.md). What the lax decoder takes it
-# reads as float() does (the same double: checked once over 700,000 generated texts, numbers
-# and strings, and over 12,000 against `parse` in test_binance_book_line.py); it refuses what float()
-# would read differently or not at all (spaces, `+1`, `1_0`, `.5`, `01`, non-ASCII digits) and a
-# price of 0 (`-0` would be read as 0.0), so those go to `parse`, which decides as always. The
-# constraints are the general parser's: finite, not negative (NaN fails them too).
+# A diff's levels (`_DepthMsg.b`, `.a`, left as read) are decoded in one go by a lax decoder,
+# which turns the decimal strings into floats in C. Why not float() per number and a range check
+# per level, as before: they were 60 % of reading a diff (bench/README.md). What the lax decoder
+# takes it reads as float() does (the same double: checked once over 700,000 generated texts,
+# numbers and strings, and over 12,000 against the general parser in test_binance_book_line.py);
+# it refuses what float() would read differently or not at all (spaces, `+1`, `1_0`, `.5`, `01`,
+# non-ASCII digits) and a price of 0 (`-0` would be read as 0.0), so those go the general way,
+# which decides as always. The constraints are the general parser's: finite, not negative (NaN
+# fails them too).
 _Price = Annotated[float, msgspec.Meta(gt=0, le=sys.float_info.max)]
 _Size = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]
 _decode_levels = msgspec.json.Decoder(list[tuple[_Price, _Size]], strict=False).decode
-
-
-class _QuickDepthMsg(msgspec.Struct, tag_field="e", tag="depthUpdate", forbid_unknown_fields=True):
-    s: str
-    U: int
-    u: int
-    E: int
-    b: msgspec.Raw
-    a: msgspec.Raw
-    T: _Scalar = 0
-    pu: _Scalar = 0
-
-
-#: a union, as `_Event` is: msgspec requires the tag of a union's member (a lone tagged struct
-#: would take a message without "e", which `parse` does not read as a diff)
-_QuickDepthEvent = _QuickDepthMsg | _TradeMsg | _AggTradeMsg
-
-
-class _QuickDepthCombined(msgspec.Struct, forbid_unknown_fields=True):
-    stream: str
-    data: _QuickDepthEvent
-
-
-_decode_quick_combined = msgspec.json.Decoder(_QuickDepthCombined).decode
-_decode_quick_depth = msgspec.json.Decoder(_QuickDepthEvent).decode
 
 
 def quick_depth(frame: Frame) -> tuple[str, int, int, int, list[Level], list[Level]] | None:
@@ -314,8 +278,8 @@ def quick_depth(frame: Frame) -> tuple[str, int, int, int, list[Level], list[Lev
         if type(frame) is str:  # as `parse` reads it (a text that is not UTF-8 then fails there)
             frame = frame.encode()
         combined = frame.startswith(b'{"stream":')
-        event = _decode_quick_combined(frame).data if combined else _decode_quick_depth(frame)
-        if type(event) is not _QuickDepthMsg:
+        event = _decode_combined(frame).data if combined else _decode_event(frame)
+        if type(event) is not _DepthMsg:
             return None
         ms, last = event.E, event.u
         if not (0 < ms < EXACT_MS and _ID_MIN <= last < _ID_END):
