@@ -1,6 +1,6 @@
 """`make bench`: every row of issue 13's goals table, each beside its baseline measured in the same run.
 
-    .venv/bin/python bench/goals_bench.py            # full run, about 7 minutes on 2 quiet cores, 11-14 when busy
+    .venv/bin/python bench/goals_bench.py            # full run, about 10 min on 2 quiet cores (3½ the book row)
     .venv/bin/python bench/goals_bench.py --quick    # one smaller run of each, about 2-3 minutes (4 when busy)
     .venv/bin/python bench/goals_bench.py --only ht,binance
 
