@@ -18,12 +18,13 @@ worst thing that can happen to it. Everything here follows from that:
 - **A periodic flush** (every `flush_interval` seconds, 1 by default) takes a sync point,
   writes it and `fsync`s the file (in a worker thread, so a slow disk never stalls the
   receiver); a compressed part also takes one whenever 64 KiB of text has gone in since the
-  last. That sync point is compressed in a worker thread (zstd and zlib let go of the GIL
-  while they work), so compressing overlaps receiving on a second core; its bytes are written
-  by the event loop as soon as the worker is done, and before anything else touches the part
-  (the next sync point, a rotation, the end), so the file still only ever ends at sync
-  points. A crash of the process loses at most the lines since the last sync point written
-  (up to two sync points' worth while one is in the worker); plain files are written to
+  last. All compressing is done in a worker thread (zstd and zlib let go of the GIL while
+  they work), a turn's lines a job, in order, so it overlaps receiving on a second core and the
+  loop never waits for it unless MAX_PENDING jobs are out; the answers are taken back in order
+  as they come and a sync point's bytes written then, and all of them before anything else
+  touches the part (a periodic sync point, a rotation, the end), so the file still only ever
+  ends at sync points. A crash of the process loses at most the lines since the last sync
+  point written (and the jobs still in the worker); plain files are written to
   the kernel at every turn of the event loop, so a crash costs them only the lines of that
   turn, and a power cut at most the last interval (plus the fsync).
 - **A full disk** (ENOSPC, EFBIG from a file size limit, EDQUOT) or any other write error
@@ -43,6 +44,7 @@ import errno
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -62,6 +64,9 @@ _NEWLINE = orjson.OPT_APPEND_NEWLINE
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
+#: the worker's jobs of a part the loop lets be out at once before it waits for the oldest: a
+#: bound on the text held in memory (each job one turn's lines) and on what a crash can lose
+MAX_PENDING = 4
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
 
@@ -95,8 +100,13 @@ class _Part:
         self.rotate_at: float | None = None
         #: finished (end of stream written) or abandoned after a write error
         self.done = False
-        #: a sync point being compressed in the worker: (compressed bytes, their seal)
-        self.pending: Future[tuple[bytes, bytes | None]] | None = None
+        #: text handed to the worker and not yet taken back, in order: (its job, its size);
+        #: a job answers (compressed bytes, the seal of its sync point, or None: no sync point)
+        self.pending: deque[tuple[Future[tuple[bytes, bytes | None]], int]] = deque()
+        #: the uncompressed bytes of `pending`
+        self.pending_bytes = 0
+        #: text of this part not yet given to the codec (compressed parts: held for the worker)
+        self.raw = bytearray()
 
 
 def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
@@ -429,65 +439,86 @@ class RecordingWriter(Batching):
         data = bytes(self._buf)
         self._buf.clear()
         if part.codec.compressed:
-            self._settle(part)
-            if self._error is not None or part.done:
-                return
             part.unsynced += len(data)
-            if part.unsynced >= SYNC_AT:
-                self._sync_in_worker(part, data)
-            else:
-                part.held += part.codec.compress(data)
+            self._compress_in_worker(part, data)
         else:
             self._write(part, data)
 
-    def _sync_in_worker(self, part: _Part, data: bytes) -> None:
-        """Compress `data` and a sync point in the worker; `_settle` writes them when it is done."""
+    def _compress_in_worker(self, part: _Part, data: bytes) -> None:
+        """Hold `data` until SYNC_AT bytes have come since the last sync point, then compress
+        them and a sync point in the worker, behind what the worker already has of this part:
+        one thread, so the codec sees the text in order and never from two threads at once. The
+        loop takes the answers back in the same order as they come (`_settle_done`) and waits
+        for one only when MAX_PENDING are out. Why whole sync points and not a turn's lines a
+        job: a job's hand-over and answer cost more than compressing a turn (bench/README.md)."""
+        part.raw += data
+        if part.unsynced < SYNC_AT:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a synchronous caller: no loop to overlap with
-            part.held += part.codec.compress(data)
             self._sync(part)
+            return
+        if len(part.pending) >= MAX_PENDING:
+            self._settle(part, keep=MAX_PENDING - 1)
+        if part.done or self._error is not None:
             return
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="feedcli-compress")
-        job = self._worker.submit(_compress_and_sync, part.codec, data)
-        part.pending = job
+        text = bytes(part.raw)
+        part.raw.clear()
+        part.unsynced = 0
+        job = self._worker.submit(_compress_and_sync, part.codec, text)
+        part.pending.append((job, len(text)))
+        part.pending_bytes += len(text)
 
         def done(_job: Future[tuple[bytes, bytes | None]]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: aclose settled it
-                loop.call_soon_threadsafe(self._settle_if_pending, part, job)
+                loop.call_soon_threadsafe(self._settle_done, part)
 
         job.add_done_callback(done)
 
-    def _settle_if_pending(self, part: _Part, job: Future[tuple[bytes, bytes | None]]) -> None:
-        if part.pending is job:
-            self._settle(part)
+    def _feed_raw(self, part: _Part) -> None:
+        """The text held for the worker, compressed here (the worker's jobs settled first)."""
+        self._settle(part)
+        if part.raw and not part.done and self._error is None:
+            part.held += part.codec.compress(bytes(part.raw))
+        part.raw.clear()
 
-    def _settle(self, part: _Part) -> None:
-        """Wait for the sync point the worker is compressing (if any) and write it.
+    def _settle_done(self, part: _Part) -> None:
+        """Take back the worker's answers that are ready, in order, without waiting."""
+        pending = part.pending
+        while pending and pending[0][0].done():
+            self._take(part)
+
+    def _settle(self, part: _Part, keep: int = 0) -> None:
+        """Wait for the worker's answers for this part (all but the last `keep`), in order.
 
         Called before anything else touches the part's codec or size, so the worker and the
         loop never use the codec at once and bytes reach the file in order.
         """
-        job = part.pending
-        if job is None:
-            return
-        part.pending = None
+        while len(part.pending) > keep:
+            self._take(part)
+
+    def _take(self, part: _Part) -> None:
+        """The oldest answer of the worker: its bytes held, and written if it ends a sync point."""
+        job, size = part.pending.popleft()
+        part.pending_bytes -= size
         out, seal = job.result()
-        part.unsynced = 0
         if part.done or self._error is not None:
             return
         part.held += out
-        data = bytes(part.held)
-        part.held.clear()
-        if self._write(part, data):
-            part.seal = seal
+        if seal is not None:
+            data = bytes(part.held)
+            part.held.clear()
+            if self._write(part, data):
+                part.seal = seal
 
     def _sync(self, part: _Part) -> None:
         """Take a sync point and write the compressed bytes held up to it."""
         if not part.codec.compressed or part.done or self._error is not None:
             return
-        self._settle(part)
+        self._feed_raw(part)
         if part.done or self._error is not None:
             return
         if not part.unsynced and not part.held:
@@ -504,7 +535,7 @@ class RecordingWriter(Batching):
         """Write the end of the part's stream (gzip trailer, zstd end of frame)."""
         if part.done:
             return
-        self._settle(part)
+        self._feed_raw(part)
         if part.codec.compressed and self._error is None and not part.done:
             data = bytes(part.held) + part.codec.finish()
             part.held.clear()
@@ -561,10 +592,10 @@ class RecordingWriter(Batching):
         """
         limit = self.rotate_size or 0
         codec = part.codec
-        bound = part.size + len(part.held) + part.unsynced + len(self._buf) + size + codec.margin
+        bound = part.size + len(part.held) + part.pending_bytes + part.unsynced + len(self._buf) + size + codec.margin
         if bound <= limit:
             return False
-        if codec.compressed and (part.unsynced or self._buf):
+        if codec.compressed and (part.unsynced or part.pending or self._buf):
             self._pump_into(part)
             self._sync(part)
             return part.size + size + codec.margin > limit
