@@ -18,10 +18,10 @@ worst thing that can happen to it. Everything here follows from that:
 - **A periodic flush** (every `flush_interval` seconds, 1 by default) takes a sync point,
   writes it and `fsync`s the file (in a worker thread, so a slow disk never stalls the
   receiver); a compressed part also takes one whenever 64 KiB of text has gone in since the
-  last. All compressing is done in a worker thread (zstd and zlib let go of the GIL while
-  they work), a turn's lines a job, in order, so it overlaps receiving on a second core and the
-  loop never waits for it unless MAX_PENDING jobs are out; the answers are taken back in order
-  as they come and a sync point's bytes written then, and all of them before anything else
+  last. That text and its sync point are compressed in a worker thread (zstd and zlib let go
+  of the GIL while they work), a sync point a job, in order, so it overlaps receiving on a
+  second core and the loop never waits for it unless MAX_PENDING jobs are out; the answers are
+  taken back in order as they come and written then, and all of them before anything else
   touches the part (a periodic sync point, a rotation, the end), so the file still only ever
   ends at sync points. A crash of the process loses at most the lines since the last sync
   point written (and the jobs still in the worker); plain files are written to
@@ -65,7 +65,8 @@ _NEWLINE = orjson.OPT_APPEND_NEWLINE
 #: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
 SYNC_AT = 64 * 1024
 #: the worker's jobs of a part the loop lets be out at once before it waits for the oldest: a
-#: bound on the text held in memory (each job one turn's lines) and on what a crash can lose
+#: bound on the text held in memory (each job a sync point's, SYNC_AT or a little more) and on
+#: what a crash can lose
 MAX_PENDING = 4
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
@@ -101,7 +102,7 @@ class _Part:
         #: finished (end of stream written) or abandoned after a write error
         self.done = False
         #: text handed to the worker and not yet taken back, in order: (its job, its size);
-        #: a job answers (compressed bytes, the seal of its sync point, or None: no sync point)
+        #: a job answers (the compressed text and its sync point, the seal of that sync point)
         self.pending: deque[tuple[Future[tuple[bytes, bytes | None]], int]] = deque()
         #: the uncompressed bytes of `pending`
         self.pending_bytes = 0
@@ -501,7 +502,7 @@ class RecordingWriter(Batching):
             self._take(part)
 
     def _take(self, part: _Part) -> None:
-        """The oldest answer of the worker: its bytes held, and written if it ends a sync point."""
+        """The oldest answer of the worker: its bytes (they end at a sync point) written."""
         job, size = part.pending.popleft()
         part.pending_bytes -= size
         out, seal = job.result()
