@@ -62,7 +62,8 @@ from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, wr
 _dumps = orjson.dumps
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
-#: periodic flush: bounds the compressed output held in memory, at a negligible cost in ratio
+#: periodic flush: bounds the text held for the worker and the compressed output held in memory,
+#: at a negligible cost in ratio
 SYNC_AT = 64 * 1024
 #: the worker's jobs of a part the loop lets be out at once before it waits for the oldest: a
 #: bound on the text held in memory (each job a sync point's, SYNC_AT or a little more) and on
@@ -509,11 +510,10 @@ class RecordingWriter(Batching):
         if part.done or self._error is not None:
             return
         part.held += out
-        if seal is not None:
-            data = bytes(part.held)
-            part.held.clear()
-            if self._write(part, data):
-                part.seal = seal
+        data = bytes(part.held)
+        part.held.clear()
+        if self._write(part, data):
+            part.seal = seal
 
     def _sync(self, part: _Part) -> None:
         """Take a sync point and write the compressed bytes held up to it."""

@@ -196,7 +196,6 @@ class L2Book:
         joined (a `map` over the prices and their texts cost four times the `join`).
         """
         bid_prices, ask_prices = self._bid_prices, self._ask_prices
-        # the kept tops; a side's is dropped (None) once the update touches it
         # the kept tops (text, and the texts of its levels, best first); a side's text is
         # dropped (None) once the update touches its top, its list once a level comes into the
         # top or leaves it (a new size is written into the list where it stands)

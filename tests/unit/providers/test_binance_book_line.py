@@ -339,9 +339,11 @@ def drive(channels: list[str], seed: int, count: int = 2500, reads: bool = False
         assert got == want, arg
         took += by_line
         if isinstance(got, list):
-            # (reads: on connections carrying books alone, so every line the path took is a book's)
-            left += sum(1 for line in got if b'"channel":"book"' in line) if not by_line or what == "read" else 0
-            left -= by_line if what == "read" else 0
+            books = sum(1 for line in got if b'"channel":"book"' in line)
+            if what == "read":  # (books alone on the connection: every line the path took is a book's)
+                left += books - by_line
+            elif not by_line:
+                left += books
             gaps += sum(1 for line in got if b'"event":"gap"' in line)
         a, b = lined.codec, general.codec
         assert (a.wants_http, a.take_outgoing()) == (b.wants_http, b.take_outgoing()), arg
