@@ -22,6 +22,7 @@ import textwrap
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import orjson
@@ -849,6 +850,57 @@ def test_sync_points_compressed_in_the_worker_arrive_whole_and_in_order(tmp_path
     tool = {"gzip": "gzip", "zstd": "zstd"}[compress]
     if shutil.which(tool):
         assert subprocess.run([tool, "-t", str(path)], capture_output=True).returncode == 0
+
+
+class _RunWhenAsked(Future):
+    """A job of `HeldWorker`: it runs only when its result is asked for."""
+
+    def __init__(self, fn: Callable, args: tuple) -> None:
+        super().__init__()
+        self._call = (fn, args)
+
+    def result(self, timeout: float | None = None):
+        if not self.done():
+            fn, args = self._call
+            self.set_result(fn(*args))
+        return super().result(timeout)
+
+
+class HeldWorker:
+    """The compression worker of a recording, stood in for by one that never catches up on its
+    own: a job runs only when the loop waits for it, so every job out stays out."""
+
+    def __init__(self) -> None:
+        self.jobs: list[_RunWhenAsked] = []
+        self.most_out = 0
+
+    def submit(self, fn: Callable, *args: object) -> _RunWhenAsked:
+        job = _RunWhenAsked(fn, args)
+        self.jobs.append(job)
+        self.most_out = max(self.most_out, sum(not j.done() for j in self.jobs))
+        return job
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+
+def test_a_worker_that_falls_behind_holds_at_most_max_pending_sync_points(tmp_path) -> None:
+    """The loop hands the worker sync points without waiting for them, up to MAX_PENDING; one
+    more, and it first waits for the oldest: the text held for a slow worker stays bounded, and
+    the file still holds every line, in order."""
+    from feedcli.sinks.recording import MAX_PENDING, SYNC_AT
+
+    path = tmp_path / "held.ndjson.zst"
+    w = writer(path, compress="zstd", flush_interval=3600)
+    held = HeldWorker()
+    w._worker = held  # type: ignore[assignment]
+    rng = random.Random(5)
+    events = [data(i, pad=300, rng=rng) for i in range(4000)]  # ~20 sync points' worth of text
+    record(w, events, every=20)
+    assert len(held.jobs) > 2 * MAX_PENDING, (len(held.jobs), SYNC_AT)
+    assert held.most_out == MAX_PENDING
+    (lines,) = parts(w)
+    assert [line["data"]["i"] for line in lines[1:]] == list(range(4000))
 
 
 # ---------------------------------------------------------------------- the name says the compression
