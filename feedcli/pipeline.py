@@ -8,6 +8,7 @@ helper's, feedcli/runner.py, which replay and the simulators use too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -159,6 +160,27 @@ async def run(
         skipped = sum(s.malformed_count for s in sessions)
         if skipped and not terminal.gone():
             note(f"feedcli: {skipped} malformed frame{'s' if skipped != 1 else ''} skipped in all")
+
+
+async def start_all(consumers: Sequence[Consumer]) -> None:
+    """Start each consumer in order; if one fails or the start is interrupted, close those
+    already started and raise.
+
+    So a recording opened before a sink refused its credentials (exit 3), or before a Ctrl-C
+    while a sink waited on a server that never answered, is a finished file, never one cut
+    mid-frame. Once `run` has the consumers, it closes them.
+    """
+    started: list[Consumer] = []
+    try:
+        for consumer in consumers:
+            start = getattr(consumer, "start", None)
+            if start is not None:
+                await start()
+            started.append(consumer)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first failure is the one to report
+            await aclose_all(started)
+        raise
 
 
 class _Normalized:

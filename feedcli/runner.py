@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import os
 import signal
-from collections.abc import Awaitable, Callable, Iterable
+import socket
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from feedcli import terminal
@@ -52,13 +54,6 @@ class Ending(enum.Enum):
     DURATION = "duration"
     SIGNAL = "signal"
     TERMINAL = "terminal"  # the terminal the run drew on vanished
-
-
-def ignore_stop_signals() -> None:
-    """After a run's own signal handling is gone, late SIGINT/SIGTERM/SIGHUP are ignored (see above)."""
-    for sig in STOP_SIGNALS:
-        with contextlib.suppress(OSError, ValueError):
-            signal.signal(sig, signal.SIG_IGN)
 
 
 async def run_until_done(
@@ -87,6 +82,10 @@ async def run_until_done(
     def end(why: Ending) -> None:
         if not stop.done():
             stop.set_result(why)
+
+    early = _STOPPED_STARTING.get()
+    if early is not None and early.done():  # a signal while starting, its cancellation swallowed
+        end(early.result())
 
     signals = _StopSignals(loop, end, note, left_behind)
     cleanups: list[Callable[[], None]] = []
@@ -122,6 +121,48 @@ async def run_until_done(
     if error is not None:
         raise error
     return ending
+
+
+#: set by run_command: done once a signal came while the command was starting. A library can
+#: swallow the cancellation that signal sent (see sinks.delivery.still_cancelled); the run
+#: that follows then ends at once instead of running as if nothing had been asked
+_STOPPED_STARTING: contextvars.ContextVar[asyncio.Future[Ending] | None] = contextvars.ContextVar(
+    "feedcli_stopped_starting", default=None
+)
+
+
+def run_command(main: Coroutine[Any, Any, Any]) -> None:
+    """`asyncio.run(main)` for a long-running command, with its start-up under the stop signals too.
+
+    `run_until_done` handles signals once the run proper has started. Before that (a sink
+    connecting to a server that does not answer, a recording being opened, a simulator
+    starting) a SIGINT, SIGTERM or SIGHUP cancels `main`: its `finally` blocks close what it
+    opened (a recording is finished, never left a truncated frame), and the command ends as
+    any interruption does, exit 0. Left to Python, a Ctrl-C there was a KeyboardInterrupt
+    (Typer's exit 130) and a SIGTERM killed the process mid-write.
+    """
+
+    async def guarded() -> None:
+        loop = asyncio.get_running_loop()
+        stopped: asyncio.Future[Ending] = loop.create_future()
+        _STOPPED_STARTING.set(stopped)  # before the task: it runs in a copy of this context
+        task = asyncio.ensure_future(main)
+
+        def cancel(why: Ending) -> None:
+            if not stopped.done():
+                stopped.set_result(why)
+                task.cancel()
+
+        signals = _StopSignals(loop, cancel, stderr_note)
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not stopped.done():
+                raise
+        finally:
+            signals.remove()
+
+    asyncio.run(guarded())
 
 
 class Server(Protocol):
@@ -207,7 +248,16 @@ async def _wait(
 
 
 class _StopSignals:
-    """SIGINT, SIGTERM and SIGHUP on the loop: the first ends the run, a second SIGINT/SIGTERM the process."""
+    """SIGINT, SIGTERM and SIGHUP: the first ends the run, a second SIGINT/SIGTERM the process.
+
+    Installed with `signal.signal`, not `loop.add_signal_handler`: removing the loop's handlers
+    puts SIGINT back to `default_int_handler` and SIGTERM to SIG_DFL before they can be ignored,
+    and a second signal landing in that instant (GNU timeout and an impatient Ctrl-C both send
+    two) raised KeyboardInterrupt (Typer's exit 130) or killed the process. Here each signal
+    goes from our handler to SIG_IGN in one swap. The handler runs in the main thread between
+    bytecodes and hands the signal to the loop; a wakeup fd read by the loop wakes it when the
+    signal was delivered to another thread while the main one waits in the selector.
+    """
 
     def __init__(
         self,
@@ -221,15 +271,36 @@ class _StopSignals:
         self._note = note
         self._left_behind = left_behind
         self._first: int | None = None
+        self._removed = False
         self._installed: list[int] = []
         for sig in STOP_SIGNALS:
             if sig == _SIGHUP and _HUP_IGNORED:
                 continue
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._on_signal, sig)
+            with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
+                signal.signal(sig, self._caught)
                 self._installed.append(sig)
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+        self._old_wakeup = -1
+        if self._installed:
+            self._wake = socket.socketpair()
+            for end_ in self._wake:
+                end_.setblocking(False)
+            loop.add_reader(self._wake[0].fileno(), self._drain)
+            self._old_wakeup = signal.set_wakeup_fd(self._wake[1].fileno(), warn_on_full_buffer=False)
+
+    def _caught(self, signum: int, _frame: object) -> None:
+        if not self._removed:
+            with contextlib.suppress(RuntimeError):  # the loop closed under a late signal
+                self._loop.call_soon_threadsafe(self._on_signal, signum)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):  # BlockingIOError: drained
+            while self._wake is not None and self._wake[0].recv(512):
+                pass
 
     def _on_signal(self, signum: int) -> None:
+        if self._removed:
+            return  # handled after the run was over: nothing left to end or abandon
         if self._first is None:
             self._first = signum
             self._end(Ending.SIGNAL)
@@ -243,9 +314,16 @@ class _StopSignals:
         os._exit(0)  # still the user's interruption (CONTRACT.md: exit 0)
 
     def remove(self) -> None:
+        """Each signal straight to SIG_IGN (see the class and the module docstring)."""
+        self._removed = True
         for sig in self._installed:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                self._loop.remove_signal_handler(sig)
-        if self._installed:
-            ignore_stop_signals()
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, signal.SIG_IGN)
         self._installed.clear()
+        if self._wake is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.set_wakeup_fd(self._old_wakeup)
+            self._loop.remove_reader(self._wake[0].fileno())
+            for end_ in self._wake:
+                end_.close()
+            self._wake = None

@@ -29,7 +29,7 @@ _STARTED_WITH = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SI
 @pytest.fixture(autouse=True)
 def _default_signal_dispositions() -> Iterator[None]:
     """Undo what an in-process run leaves behind: feedcli ignores SIGINT/SIGTERM/SIGHUP once a
-    run has flushed (runner.ignore_stop_signals), and an ignored signal is inherited by every
+    run has flushed (runner._StopSignals.remove), and an ignored signal is inherited by every
     process started later. A broker started after that would shrug off SIGTERM. Each goes back
     to what the process started with."""
     yield

@@ -61,6 +61,7 @@ def demo(
 
       feedcli demo --limit 20 | jq -c .data
     """
+    import asyncio
     import functools
     from collections.abc import Callable
 
@@ -129,6 +130,6 @@ def demo(
             on_malformed=on_malformed,
         )
 
-    import asyncio
+    from feedcli.runner import run_command
 
-    asyncio.run(main())
+    run_command(main())

@@ -11,6 +11,9 @@ import os
 import re
 import sys
 
+#: the code Typer gives a KeyboardInterrupt (128 + SIGINT)
+INTERRUPTED = 130
+
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
@@ -27,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         code = command().main(args=args, prog_name="feedcli", standalone_mode=False)
+        if code == INTERRUPTED:
+            # Typer turns a Ctrl-C outside a run (while a command starts) into exit 130 and,
+            # not standalone, returns it; feedcli never exits 130 itself, and an interruption
+            # by the user is exit 0 (CONTRACT.md), as it is once the run has started
+            verbosity.restore().write("\nfeedcli: interrupted\n")
+            return 0
         if isinstance(code, int):  # a typer.Exit(N) inside a command comes back as its code
             return code
     except typer.Exit as exc:

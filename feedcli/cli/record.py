@@ -121,28 +121,34 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
     # terminal (a service, a log file), reconnects and retries are kept to the file's control
     # lines unless -v: a log of a week-long recording is its errors, not every reconnect
     status = _status_line(writer, resolved.name) if o.is_terminal(sys.stderr) else None
-    drawing: dict[str, Any] = {"background": [status.run()], "note": status.note} if status is not None else {}
+    drawing: dict[str, Any] = {"note": status.note} if status is not None else {}
+    verbose = False
     if status is None:  # no terminal: a backfill's progress as notes under -v, else nothing
         from feedcli.cli import verbosity
-        from feedcli.views.work import show_work
 
         verbose = verbosity.verbose()
-        drawing["background"] = [show_work(on_terminal=False, verbose=verbose)]
         if not verbose:
             drawing["connection_notes"] = False
 
     async def main() -> None:
-        await writer.start()
+        from feedcli.pipeline import start_all
+
         sinks = open_sinks(sink_specs, **({"note": status.note} if status is not None else {}))
         consumers = [writer, *sinks]
         announce_to(sinks, consumers)
-        for sink in sinks:
-            await sink.start()
-        await run_pipeline(factories, consumers, options, shared, **drawing)
+        await start_all(consumers)  # the recording is finished if a sink fails to start
+        # helpers are made once everything started: a start that fails leaves none never awaited
+        if status is not None:
+            background = [status.run()]
+        else:
+            from feedcli.views.work import show_work
 
-    import asyncio
+            background = [show_work(on_terminal=False, verbose=verbose)]
+        await run_pipeline(factories, consumers, options, shared, background=background, **drawing)
 
-    asyncio.run(main())
+    from feedcli.runner import run_command
+
+    run_command(main())
 
 
 def _status_line(writer: RecordingWriter, provider: str) -> StatusLine:

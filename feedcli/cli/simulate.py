@@ -90,10 +90,10 @@ def _command(name: str, spec: Simulator) -> Callable[..., None]:
             sim = spec.build(host, port, values)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        import asyncio
+        from feedcli.runner import run_command
 
         listing = sim.listing if warning is None else lambda: [*sim.listing(), warning]
-        asyncio.run(serve_until_signalled(sim, host, port, listing))
+        run_command(serve_until_signalled(sim, host, port, listing))
 
     parameters = [
         inspect.Parameter("host", inspect.Parameter.KEYWORD_ONLY, default="127.0.0.1", annotation=Host),

@@ -51,16 +51,14 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
         writer = stdout_writer(controls=events)
 
     async def main() -> None:
+        from feedcli.pipeline import start_all
+
         consumers: list[Consumer] = []
         background = []
         on_malformed = None
         if writer is not None:
             consumers.append(writer)
-        if not show_view:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
-            from feedcli.cli import verbosity
-            from feedcli.views.work import show_work
-
-            background.append(show_work(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose()))
+        view = None
         if show_view:
             from feedcli.views.live import LiveView
 
@@ -68,20 +66,24 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
                 title=f"feedcli stream {resolved.name}", providers=(resolved.name,), focus=shared["focus"], zone=zone
             )
             consumers.append(view)
-            background.append(view.run(fps=shared["fps"]))
             on_malformed = view.note_malformed
         sinks = open_sinks(sink_specs)
         consumers += sinks
         announce_to(sinks, consumers)
-        for consumer in consumers:
-            start = getattr(consumer, "start", None)
-            if start is not None:
-                await start()
+        await start_all(consumers)
+        # helpers are made once everything started: a start that fails leaves none never awaited
+        if view is not None:
+            background.append(view.run(fps=shared["fps"]))
+        else:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
+            from feedcli.cli import verbosity
+            from feedcli.views.work import show_work
+
+            background.append(show_work(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose()))
         await run_pipeline(factories, consumers, options, shared, background=background, on_malformed=on_malformed)
 
-    import asyncio
+    from feedcli.runner import run_command
 
-    asyncio.run(main())
+    run_command(main())
 
 
 def command() -> Any:

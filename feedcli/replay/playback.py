@@ -26,7 +26,7 @@ from feedcli.errors import UsageError
 from feedcli.replay.filters import Filters
 from feedcli.replay.pacing import Counters, Output, pump, pump_chunks
 from feedcli.replay.reading import SHOWN_MALFORMED, Recording, Warn, merged, stderr_warn
-from feedcli.runner import Ending, run_until_done
+from feedcli.runner import Ending, run_command, run_until_done
 from feedcli.sinks.writer import LineWriter, standard_output
 
 #: seconds between two redraws of the progress line
@@ -93,7 +93,7 @@ def run(options: ReplayOptions) -> None:
         name = parse_source(source, follow=options.follow).name  # a bad URL: exit 2 before connecting
         chunks = open_chunks(source, follow=options.follow)
         out = _output(options, sink_specs)
-        asyncio.run(_main(_from_source(chunks, out, name, options), out, options, progress=None))
+        run_command(_main(_from_source(chunks, out, name, options), out, options, progress=None))
         return
     recordings: list[Recording] = []
     try:
@@ -107,7 +107,7 @@ def run(options: ReplayOptions) -> None:
                 records = _normalized(records)
             return pump(records, out, options.speed, counters)
 
-        asyncio.run(_main(work, out, options, progress=recordings))
+        run_command(_main(work, out, options, progress=recordings))
     finally:
         for recording in recordings:
             recording.close()

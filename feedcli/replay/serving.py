@@ -17,7 +17,7 @@ from feedcli.replay.filters import Filters
 from feedcli.replay.pacing import Counters, pump
 from feedcli.replay.playback import ReplayOptions
 from feedcli.replay.reading import Recording, merged, stderr_warn
-from feedcli.runner import serve_until_done
+from feedcli.runner import run_command, serve_until_done
 
 
 class _QueueOutput:
@@ -201,4 +201,4 @@ def serve(options: ReplayOptions, address: str, *, wait_clients: int = 1, public
         listing = server.listing if warning is None else lambda: [*server.listing(), warning]
         await serve_until_done(server, host, port, listing, finished=server.wait_finished, close=close)
 
-    asyncio.run(main())
+    run_command(main())

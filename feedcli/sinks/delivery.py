@@ -162,6 +162,7 @@ class BrokerSink:
         try:
             await self._transport.connect()
         except SinkUnavailable as exc:
+            still_cancelled()
             self._went_down(str(exc))
         else:
             self._connected = True
@@ -319,6 +320,7 @@ class BrokerSink:
                 try:
                     await self._transport.connect()
                 except SinkUnavailable as exc:
+                    still_cancelled()
                     self._went_down(str(exc))
                     continue
                 self._connected = True
@@ -334,6 +336,7 @@ class BrokerSink:
             try:
                 await self._transport.send(batch)
             except SinkUnavailable as exc:
+                still_cancelled()
                 self._pop(exc.taken)
                 if exc.taken:
                     # progress, but not yet up: a full Redis takes a few lines of each batch
@@ -398,6 +401,16 @@ def _backoff(attempt: int) -> float:
 _T = TypeVar("_T")
 
 
+def still_cancelled() -> None:
+    """Raise CancelledError if this task was cancelled and a client library turned that into an
+    error of its own: redis-py can give a TimeoutError for a cancel that lands while it reads
+    (1 in ~300 in a loop cancelling a PING to a silent server). Taken for "the sink is down",
+    it was retried: a Ctrl-C while a sink started was lost, a second Ctrl-C waited forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def read_again(name: str, why: object, attempt: Callable[[], Awaitable[_T]], note: Note = stderr_note) -> _T:
     """A follower's way back after it lost its server (Redis, NATS): said once, retried with backoff.
 
@@ -415,6 +428,7 @@ async def read_again(name: str, why: object, attempt: Callable[[], Awaitable[_T]
         try:
             result = await attempt()
         except SinkUnavailable:
+            still_cancelled()
             continue
         note(f"feedcli: {name}: reading again")
         return result

@@ -302,3 +302,25 @@ def test_two_quick_interrupts_still_exit_0(ht_sim, env, gap: float) -> None:
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=20)
     assert proc.returncode == 0
+
+
+def test_a_ctrl_c_before_any_run_starts_is_exit_0_too(tmp_path: Path) -> None:
+    """Ctrl-C while `login` waits on a server that never answers: Typer would make it exit 130
+    (KeyboardInterrupt); an interruption by the user is exit 0 (CONTRACT.md) wherever it lands."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(20)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        proc = subprocess.Popen(
+            [*FEEDCLI, "login", "--url", url, "--user", "demo", "--password-stdin"],
+            env=feedcli_env(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdin is not None
+        proc.stdin.write(b"demo\n")
+        proc.stdin.close()
+        proc.stdin = None  # closed: communicate() must not flush it
+        conn, _ = listener.accept()  # the login request is sent; no answer comes
+        with conn:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err.decode()
+    assert err.decode().rstrip().endswith("feedcli: interrupted") and b"Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
+import zstandard
 
 from tests.support.cli import (
     FEEDCLI,
@@ -87,6 +89,14 @@ def test_bad_sink_urls_are_exit_2_before_anything_connects(tmp_path: Path) -> No
         listener.close()
 
 
+def finished_recording(path: Path) -> list[dict]:
+    """The lines of a zstd recording whose frame was ended (fails on one cut mid-frame)."""
+    dobj = zstandard.ZstdDecompressor().decompressobj()
+    text = dobj.decompress(path.read_bytes())
+    assert dobj.eof, f"{path.name}: the zstd frame was never ended"
+    return [orjson.loads(line) for line in text.splitlines()]
+
+
 def test_wrong_sink_credentials_are_exit_3(tmp_path: Path, binance: Simulator) -> None:
     for server in server_or_skip(RedisServer(password="right")):
         assert isinstance(server, RedisServer)
@@ -97,6 +107,43 @@ def test_wrong_sink_credentials_are_exit_3(tmp_path: Path, binance: Simulator) -
         )  # fmt: skip
         assert out.returncode == 3, out.stderr
         assert "refused the credentials" in out.stderr and "wrong" not in out.stderr
+        # record opens its file first: it is finished, not left cut mid-frame
+        rec = tmp_path / "rec.ndjson.zst"
+        out = run(
+            ["record", "binance", "--pair", "BTC-USDT", "--url", binance.url, "-o", str(rec),
+             "--sink", server.url(auth=":wrong@")],
+            feedcli_env(tmp_path),
+        )  # fmt: skip
+        assert out.returncode == 3, out.stderr
+        assert out.stderr.count("\n") == 1 and "refused the credentials" in out.stderr  # nothing else, no warning
+        assert [line.get("event") for line in finished_recording(rec)] == ["recording"]
+
+
+@pytest.mark.parametrize("command", ["stream", "record"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_sink_waits_on_a_silent_server_ends_with_0(
+    tmp_path: Path, binance: Simulator, command: str, sig: signal.Signals
+) -> None:
+    """A Ctrl-C (or SIGTERM) while the run is still starting: exit 0 as for any interruption,
+    not Python's KeyboardInterrupt (exit 130) or SIGTERM's default; a recording is finished."""
+    rec = tmp_path / "rec.ndjson.zst"
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(20)
+        port = listener.getsockname()[1]
+        args = ["-o", str(rec)] if command == "record" else []
+        proc = subprocess.Popen(
+            [*FEEDCLI, command, "binance", "--pair", "BTC-USDT", "--url", binance.url, *args,
+             "--sink", f"redis://127.0.0.1:{port}"],
+            env=feedcli_env(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        conn, _ = listener.accept()  # the sink is starting: it waits for an answer that never comes
+        with conn:
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err.decode()
+    assert out == b"" and b"Traceback" not in err and b"never awaited" not in err, err.decode()
+    if command == "record":
+        assert [line.get("event") for line in finished_recording(rec)] == ["recording"]
 
 
 def test_record_waits_for_a_sink_that_is_down_and_a_second_ctrl_c_says_what_is_abandoned(

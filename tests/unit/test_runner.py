@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 
 import pytest
 
 from feedcli import runner, terminal
 from feedcli.errors import FeedError
-from feedcli.runner import Ending, run_until_done, serve_until_done
+from feedcli.runner import Ending, run_command, run_until_done, serve_until_done
 from feedcli.sinks.base import StopStream
 from feedcli.terminal import TerminalGone
 
@@ -154,6 +155,36 @@ def test_each_stop_signal_ends_the_run_cleanly_and_is_ignored_afterwards(sig: in
 
 
 @pytest.mark.usefixtures("hup_not_ignored_at_start")
+def test_no_stop_signal_is_left_to_its_default_for_an_instant_while_the_run_ends() -> None:
+    """A second signal can land at any moment of the teardown (GNU timeout and an impatient
+    Ctrl-C both send two). At every return from C code from the run's start to the process's
+    exit it must find the run's handler or SIG_IGN: never `default_int_handler` (KeyboardInterrupt,
+    which Typer turns into exit 130) nor SIG_DFL (the process killed). Removing handlers set with
+    loop.add_signal_handler passes through both."""
+    defaults: set[tuple[str, object]] = set()
+    stop = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def watch(_frame, event: str, _arg) -> None:
+        if event == "c_return":
+            for sig in stop:
+                handler = signal.getsignal(sig)
+                if handler in (signal.default_int_handler, signal.SIG_DFL):
+                    defaults.add((sig.name, handler))
+
+    async def signalled(steps: list[str]) -> None:
+        sys.setprofile(watch)  # from here on the run's handlers are in place
+        asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), signal.SIGINT)
+        await forever(steps)
+
+    try:
+        assert run(signalled) == (Ending.SIGNAL, ["work stopped", "close"])
+    finally:
+        sys.setprofile(None)
+    assert defaults == set()
+    assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in stop)
+
+
+@pytest.mark.usefixtures("hup_not_ignored_at_start")
 @pytest.mark.parametrize(("second", "exits"), [(signal.SIGINT, True), (signal.SIGTERM, True), (signal.SIGHUP, False)])
 def test_a_second_sigint_or_sigterm_exits_at_once_a_repeated_sighup_does_not(monkeypatch, second, exits) -> None:
     """A second Ctrl-C is an impatient user; a second SIGHUP is the kernel's hangup, then the shell's."""
@@ -191,3 +222,40 @@ def test_a_process_started_with_sighup_ignored_keeps_ignoring_it(monkeypatch) ->
         steps.append("work")
 
     assert run(outlives_a_hangup) == (Ending.DONE, ["work", "close"])
+
+
+@pytest.mark.usefixtures("hup_not_ignored_at_start")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_command_starts_cancels_it_and_is_no_error(sig: int) -> None:
+    steps: list[str] = []
+
+    async def starting() -> None:
+        asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), sig)
+        try:
+            await asyncio.sleep(30)  # a sink connecting to a server that never answers
+        finally:
+            steps.append("start stopped")
+        steps.append("ran")  # never: the cancellation ends the command
+
+    run_command(starting())  # returns: an interruption is no error (exit 0)
+    assert steps == ["start stopped"]
+    assert signal.getsignal(sig) == signal.SIG_IGN
+
+
+@pytest.mark.usefixtures("hup_not_ignored_at_start")
+def test_a_run_after_a_start_that_swallowed_the_signals_cancellation_ends_at_once() -> None:
+    """A library can turn the cancellation into an error of its own that the caller gets past
+    (redis-py: a TimeoutError, taken for "the sink is down"): the run must not then go on."""
+    steps: list[str] = []
+
+    async def starting() -> None:
+        asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), signal.SIGINT)
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            steps.append("cancellation swallowed")
+        ending = await asyncio.wait_for(run_until_done(forever(steps), note=steps.append), 10)
+        steps.append(ending.value)
+
+    run_command(starting())
+    assert steps == ["cancellation swallowed", "work stopped", "signal"]

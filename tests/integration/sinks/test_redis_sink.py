@@ -14,8 +14,10 @@ import redis
 
 from feedcli.errors import AuthError, FeedError
 from feedcli.events import DataEvent, Event
-from feedcli.sinks.delivery import HIGH_WATER, BrokerSink
+from feedcli.sinks.delivery import HIGH_WATER, BrokerSink, SinkUnavailable
+from feedcli.sinks.redis import RedisRouter, RedisTransport
 from feedcli.sinks.remote import SinkTee, open_chunks, open_sinks, open_source, parse_sinks
+from feedcli.sinks.urls import RedisSinkSpec
 from tests.support.servers import RedisServer, TlsRedisServer
 from tests.support.sinks import Keep, arun, control, data, feed, line, numbers
 
@@ -378,3 +380,62 @@ def test_rediss_verifies_the_server_certificate(tls_redis: TlsRedisServer) -> No
     assert sink.delivered == 10
     with redis.Redis(host="127.0.0.1", port=tls_redis.port, ssl=True, ssl_ca_certs=str(tls_redis.ca)) as r:
         assert r.xlen("feedcli:moex:orderbooks:BTC-USDT") == 3
+
+
+class SwallowsCancellation(RedisTransport):
+    """redis-py as measured: a cancellation landing while it reads can come out as its own
+    TimeoutError ("Timeout reading from ..."; 1 in ~300 cancelled PINGs to a silent server),
+    which the transport classifies as SinkUnavailable. Here it happens every time."""
+
+    def __init__(self, spec: RedisSinkSpec, *, refuse_first: bool = False) -> None:
+        super().__init__(spec)
+        self.refuse = refuse_first
+        self.connecting = asyncio.Event()
+
+    async def connect(self) -> None:
+        if self.refuse:  # down at start, so that the sender is the one connecting
+            self.refuse = False
+            raise SinkUnavailable("connection refused")
+        self.connecting.set()
+        try:
+            await asyncio.sleep(60)  # a server that never answers
+        except asyncio.CancelledError:
+            raise SinkUnavailable("Timeout reading from 127.0.0.1") from None
+
+
+def swallowing_sink(*, refuse_first: bool = False) -> tuple[BrokerSink, SwallowsCancellation]:
+    spec = parse_sinks(["redis://127.0.0.1:9"])[0]
+    assert isinstance(spec, RedisSinkSpec)
+    transport = SwallowsCancellation(spec, refuse_first=refuse_first)
+    return BrokerSink(transport, RedisRouter(spec), note=lambda _m: None), transport
+
+
+def test_a_start_cancelled_inside_the_library_is_cancelled_not_a_sink_that_is_down() -> None:
+    async def main() -> str:
+        sink, transport = swallowing_sink()
+        task = asyncio.ensure_future(sink.start())
+        await transport.connecting.wait()
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return "cancelled"
+        return "started, the sink down"  # the Ctrl-C that ended the start is lost
+
+    assert arun(main(), timeout=10) == "cancelled"
+
+
+def test_abandoning_a_sink_whose_library_swallows_the_cancellation_still_ends_it() -> None:
+    """A second Ctrl-C abandons what a sink holds; a sender stuck reconnecting must stop."""
+
+    async def main() -> int:
+        sink, transport = swallowing_sink(refuse_first=True)
+        await sink.start()  # down: the sender retries
+        sink.emit(data(1))
+        await transport.connecting.wait()  # the sender is in connect(), waiting on the silent server
+        held = sink.pending()
+        assert sink.abandon() == held >= 1  # the line (and the sink-down line)
+        await asyncio.wait_for(sink.aclose(), 5)  # returns: the sender ended
+        return sink.pending()
+
+    assert arun(main(), timeout=10) == 0
