@@ -313,6 +313,9 @@ def test_a_ctrl_c_before_any_run_starts_is_exit_0_too(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [*FEEDCLI, "login", "--url", url, "--user", "demo", "--password-stdin"],
             env=feedcli_env(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            # as a shell starts a command: a pytest-xdist worker ignores SIGINT, a child would
+            # inherit that, and Python then installs no KeyboardInterrupt handler at all
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )  # fmt: skip
         assert proc.stdin is not None
         proc.stdin.write(b"demo\n")
