@@ -7,6 +7,7 @@ itself (without verifying the signature: only the server can, and we only want t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +41,13 @@ class Token:
 
 
 def read_claims(token: str) -> dict[str, Any]:
-    """The JWT's claims, unverified; empty if the token is not a JWT."""
+    """The JWT's claims, unverified; empty if the token is not a JWT.
+
+    A token that is not three dot-separated parts is no JWT, and PyJWT is then not imported:
+    it loads the `cryptography` package when that is installed (12 MB of RSS for a stream).
+    """
+    if token.count(".") != 2:
+        return {}
     import jwt
 
     try:
@@ -119,7 +126,7 @@ def token_for(profile: str, base_url: str) -> str:
         raise AuthError(
             f"not logged in to {base_url} (profile {profile}): run `feedcli login{hint}` or set FEEDCLI_TOKEN"
         )
-    token = describe_token(_checked(str(entry["token"]), "the stored token"))
+    token = _stored(entry)
     if token.expired:
         hint = "" if base_url == ht.PRODUCTION_URL else f" --url {base_url}"
         raise AuthError(
@@ -127,6 +134,21 @@ def token_for(profile: str, base_url: str) -> str:
             f"run `feedcli login{hint}` again"
         )
     return token.token
+
+
+def _stored(entry: dict[str, Any]) -> Token:
+    """A stored token with the expiry PyJWT read from it at login (`save`), so that a stream
+    need not decode it again (nor import PyJWT); read from the token when the entry lacks it."""
+    token = _checked(str(entry["token"]), "the stored token")
+    if "expires" not in entry:
+        return describe_token(token)
+    expires = None
+    if isinstance(entry["expires"], str):
+        with contextlib.suppress(ValueError):
+            expires = datetime.fromisoformat(entry["expires"])
+        if expires is None or expires.tzinfo is None:  # not what `save` writes: ask the token
+            return describe_token(token)
+    return Token(token, entry.get("account"), expires)
 
 
 def env_token() -> tuple[Token | None, str | None]:

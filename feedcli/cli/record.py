@@ -138,12 +138,13 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         announce_to(sinks, consumers)
         await start_all(consumers)  # the recording is finished if a sink fails to start
         # helpers are made once everything started: a start that fails leaves none never awaited
+        background = []
         if status is not None:
-            background = [status.run()]
-        else:
+            background.append(status.run())
+        elif verbose:  # else show_work would show nothing, and Rich stays unimported (5 MB)
             from feedcli.views.work import show_work
 
-            background = [show_work(on_terminal=False, verbose=verbose)]
+            background.append(show_work(on_terminal=False, verbose=verbose))
         await run_pipeline(factories, consumers, options, shared, background=background, **drawing)
 
     from feedcli.runner import run_command

@@ -76,9 +76,12 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
             background.append(view.run(fps=shared["fps"]))
         else:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
             from feedcli.cli import verbosity
-            from feedcli.views.work import show_work
 
-            background.append(show_work(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose()))
+            on_terminal, verbose = o.is_terminal(sys.stderr), verbosity.verbose()
+            if on_terminal or verbose:  # else it shows nothing, and Rich stays unimported (5 MB)
+                from feedcli.views.work import show_work
+
+                background.append(show_work(on_terminal=on_terminal, verbose=verbose))
         await run_pipeline(factories, consumers, options, shared, background=background, on_malformed=on_malformed)
 
     from feedcli.runner import run_command

@@ -126,3 +126,34 @@ def test_a_url_with_a_password_is_refused_without_repeating_it(url: str) -> None
     with pytest.raises(UsageError) as caught:
         check_base_url(url)
     assert "s3cret" not in str(caught.value) and "***@" in str(caught.value)
+
+
+@pytest.mark.parametrize(("seconds", "refused"), [(-60, True), (3600, False)])
+def test_a_stored_token_is_judged_by_the_expiry_read_at_login(
+    seconds: float, refused: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FEEDCLI_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("FEEDCLI_TOKEN", raising=False)
+    token = jwt_expiring(seconds)
+    auth.store("default", BASE, auth.describe_token(token))
+    entry = config.load("default", auth.FAMILY)[config.base_key(BASE)]
+    assert entry["expires"] is not None  # what PyJWT read at login, kept beside the token
+    if refused:
+        with pytest.raises(AuthError, match="expired at"):
+            auth.token_for("default", BASE)
+    else:
+        assert auth.token_for("default", BASE) == token
+    # the kept expiry is what a connection goes by (it does not decode the token again) ...
+    entry["expires"] = "2000-01-01T00:00:00+00:00"
+    config.save("default", auth.FAMILY, {config.base_key(BASE): entry})
+    with pytest.raises(AuthError, match="expired at 2000-01-01 00:00"):
+        auth.token_for("default", BASE)
+    # ... unless it is not there or not what `store` writes: then the token's own claim
+    for kept in (None, "soon", "2000-01-01T00:00:00"):
+        entry = {"token": token, "account": "alice", **({"expires": kept} if kept is not None else {})}
+        config.save("default", auth.FAMILY, {config.base_key(BASE): entry})
+        if refused:
+            with pytest.raises(AuthError, match="expired at"):
+                auth.token_for("default", BASE)
+        else:
+            assert auth.token_for("default", BASE) == token
