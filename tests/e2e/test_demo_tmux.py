@@ -70,18 +70,21 @@ def test_keys_move_the_focus_filter_list_and_quit(tmux, tmp_path) -> None:
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "keys")
 
-    def panel_title() -> str:
-        return next((line for line in screen().splitlines() if line.startswith("╭")), "")
+    def focused() -> list[str]:
+        """The focus panel's symbol, from one capture (none while a frame is half drawn)."""
+        title = next((line for line in screen().splitlines() if line.startswith("╭")), "")
+        return title.split()[1:2]
 
     names = [i.name for i in TSE_UNIVERSE]
-    assert wait_for(lambda: all(n in screen() for n in names) and panel_title(), timeout=20), screen()
+    assert wait_for(lambda: all(n in screen() for n in names) and focused(), timeout=20), screen()
     # the status clock says its zone (once the status bar has its full width)
     assert wait_for(lambda: screen().rstrip().splitlines()[-1].rstrip().endswith("+0330"), timeout=10), screen()
-    first = panel_title()
+    first = focused()
+    assert first, screen()
     tmux("send-keys", "-t", "keys", "j")
-    assert wait_for(lambda: panel_title() and panel_title().split()[1] != first.split()[1], timeout=10), screen()
+    assert wait_for(lambda: focused() not in ([], first), timeout=10), screen()
     tmux("send-keys", "-t", "keys", "Up")
-    assert wait_for(lambda: panel_title().split()[1:2] == first.split()[1:2], timeout=10), screen()
+    assert wait_for(lambda: focused() == first, timeout=10), screen()
 
     wanted = names[-1]
     tmux("send-keys", "-t", "keys", "/", *wanted[:3])

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -313,7 +314,10 @@ def test_expired_stored_token_is_refused_before_connecting(ht_sim: Simulator, en
 
     login(ht_sim, env)
     data = stored_tokens(config_dir)
-    data[ht_sim.url]["token"] = jwt.encode({"sub": "demo", "exp": int(time.time()) - 60}, "k" * 32, algorithm="HS256")
+    expired = int(time.time()) - 60
+    data[ht_sim.url]["token"] = jwt.encode({"sub": "demo", "exp": expired}, "k" * 32, algorithm="HS256")
+    # as login stores it: the expiry PyJWT read, beside the token (what a connection goes by)
+    data[ht_sim.url]["expires"] = datetime.fromtimestamp(expired, tz=timezone.utc).isoformat()
     (config_dir / "profiles" / "default" / "ht.json").write_text(json.dumps(data))
     result = run(["stream", "tse", "--url", ht_sim.url, "--isin", ISINS[0], "--limit", "1"], env)
     assert result.returncode == 3 and "expired" in result.stderr
