@@ -18,13 +18,15 @@ worst thing that can happen to it. Everything here follows from that:
 - **A periodic flush** (every `flush_interval` seconds, 1 by default) takes a sync point,
   writes it and `fsync`s the file (in a worker thread, so a slow disk never stalls the
   receiver); a compressed part also takes one whenever 64 KiB of text has gone in since the
-  last. That text and its sync point are compressed in a worker thread (zstd and zlib let go
-  of the GIL while they work), a sync point a job, in order, so it overlaps receiving on a
+  last. That text and its sync point are compressed in a process of its own
+  (compress_process.py: a thread, needing the GIL back for every call, lost more than it
+  gained beside a busy receiver), a sync point a job, in order, so it overlaps receiving on a
   second core and the loop never waits for it unless MAX_PENDING jobs are out; the answers are
   taken back in order as they come and written then, and all of them before anything else
   touches the part (a periodic sync point, a rotation, the end), so the file still only ever
-  ends at sync points. A crash of the process loses at most the lines since the last sync
-  point written (and the jobs still in the worker); plain files are written to
+  ends at sync points. The writer writes every byte itself; the process only compresses. A
+  crash of feedcli loses at most the lines since the last sync point written (and the jobs
+  still out); plain files are written to
   the kernel at every turn of the event loop, so a crash costs them only the lines of that
   turn, and a power cut at most the last interval (plus the fsync).
 - **A full disk** (ENOSPC, EFBIG from a file size limit, EDQUOT) or any other write error
@@ -46,7 +48,6 @@ import os
 import time
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -54,7 +55,8 @@ import orjson
 import feedcli
 from feedcli.errors import FeedError, UsageError
 from feedcli.events import ControlEvent, DataEvent, Event, RecvClock, encode_line
-from feedcli.sinks.compression import COMPRESSIONS, STREAMS, PlainStream
+from feedcli.sinks.compress_process import Answer, CompressorProcess, RemoteStream
+from feedcli.sinks.compression import COMPRESSIONS, PlainStream
 from feedcli.sinks.naming import PartNames
 from feedcli.sinks.scrub import scrub
 from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, write_all, write_error
@@ -62,12 +64,14 @@ from feedcli.sinks.writer import FLUSH_AT, KEPT_LINES, Batching, WriteFailed, wr
 _dumps = orjson.dumps
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
 #: uncompressed bytes after which a compressed part takes a sync point without waiting for the
-#: periodic flush: bounds the text held for the worker and the compressed output held in memory,
-#: at a negligible cost in ratio
-SYNC_AT = 64 * 1024
-#: the worker's jobs of a part the loop lets be out at once before it waits for the oldest: a
-#: bound on the text held in memory (each job a sync point's, SYNC_AT or a little more) and on
-#: what a crash can lose
+#: periodic flush: bounds the text held for the compression process and the compressed output
+#: held in memory, at a negligible cost in ratio. 128 KiB rather than 64: half the hand-overs,
+#: record --compress zstd 0.76-0.79x -> 0.80x of stream (bench/README.md); a crash at full speed
+#: loses a few milliseconds more (the periodic flush bounds it in time)
+SYNC_AT = 128 * 1024
+#: the compression process's jobs of a part the loop lets be out at once before it waits for
+#: the oldest: a bound on the text held in memory (each job a sync point's, SYNC_AT or a little
+#: more) and on what a crash can lose
 MAX_PENDING = 4
 #: fsync errors that only say "this file cannot be synced" (/dev/null, a pipe): not failures
 _UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
@@ -102,12 +106,12 @@ class _Part:
         self.rotate_at: float | None = None
         #: finished (end of stream written) or abandoned after a write error
         self.done = False
-        #: text handed to the worker and not yet taken back, in order: (its job, its size);
-        #: a job answers (the compressed text and its sync point, the seal of that sync point)
-        self.pending: deque[tuple[Future[tuple[bytes, bytes | None]], int]] = deque()
+        #: text handed to the compression process and not yet taken back, in order: (its job,
+        #: its size); a job answers (the compressed text and its sync point, that sync point's seal)
+        self.pending: deque[tuple[Answer, int]] = deque()
         #: the uncompressed bytes of `pending`
         self.pending_bytes = 0
-        #: text of this part not yet given to the codec (compressed parts: held for the worker)
+        #: text of this part not yet given to the codec (compressed parts: held for the process)
         self.raw = bytearray()
 
 
@@ -137,12 +141,6 @@ def _fsync_close(fd: int, directory: str | None, close: bool) -> OSError | None:
     return error
 
 
-def _compress_and_sync(codec: PlainStream, data: bytes) -> tuple[bytes, bytes | None]:
-    """The CPU-heavy part of a sync point, run in the worker thread."""
-    out = codec.compress(data) + codec.sync()
-    return out, codec.seal()
-
-
 def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
     """A failed write or fsync of a part, saying what its file still holds after a full disk."""
     if not part.codec.compressed:
@@ -152,6 +150,14 @@ def _write_error(part: _Part, exc: OSError, sealed: bool = False) -> FeedError:
     else:
         kept = "it decompresses up to the last flush, without its end marker"
     return FeedError(write_error(part.path, exc, kept))
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------- the writer
@@ -213,8 +219,8 @@ class RecordingWriter(Batching):
         self._closed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
-        #: the thread that compresses sync points (compressed recordings, started with the first)
-        self._worker: ThreadPoolExecutor | None = None
+        #: the process that holds the codec and compresses (compressed recordings)
+        self._process: CompressorProcess | None = None
         #: what the last control line said of the connection (None before the first)
         self.connected: bool | None = None
 
@@ -266,6 +272,7 @@ class RecordingWriter(Batching):
             if part is not None:
                 with contextlib.suppress(OSError):
                     os.close(part.fd)
+            self._stop_process()
             raise self._error
 
     def _open_part(self, number: int, started: float) -> _Part | None:
@@ -275,7 +282,14 @@ class RecordingWriter(Batching):
         except FeedError as exc:
             self._error = exc
             return None
-        part = _Part(number, path, fd, STREAMS[self.compress](), started)
+        try:
+            codec = self._codec()
+        except FeedError as exc:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            self._error = exc
+            return None
+        part = _Part(number, path, fd, codec, started)
         if self.rotate_interval is not None:
             step = self.rotate_interval
             # aligned to UTC multiples of the interval: 1h parts start on the hour, 1d at midnight
@@ -292,18 +306,38 @@ class RecordingWriter(Batching):
                 fields[key] = value
         header = encode_line(ControlEvent(self.provider, "recording", self._clock.format(started), fields))
         if part.codec.compressed:
-            part.held += part.codec.compress(header)
+            try:
+                part.held += part.codec.compress(header)
+            except FeedError as exc:
+                self._lost(part, exc)
+                return part
             part.unsynced += len(header)
             self._sync(part)  # a compressed part starts as a valid (unfinished) stream
         else:
             self._write(part, header)
         return part
 
+    def _codec(self) -> PlainStream:
+        """A new part's codec: plain, or held by the compression process (started with the first)."""
+        if self.compress == "none":
+            return PlainStream()
+        if self._process is None:
+            self._process = CompressorProcess()
+            self._process.on_answers = self._answers
+        return RemoteStream(self._process, self.compress)
+
+    def _answers(self) -> None:
+        part = self._part
+        if part is not None:
+            self._settle_done(part)
+
     # ------------------------------------------------------------------ running
     async def start(self) -> None:
-        """Start the periodic flush."""
+        """Start the periodic flush, and take the compression process's answers as they come."""
         if not self._opened:
             self.open()
+        if self._process is not None:
+            asyncio.get_running_loop().add_reader(self._process.fileno, self._process.answers_ready)
         self._tasks.append(asyncio.create_task(self._flusher(), name="recording-flush"))
 
     def emit(self, event: Event) -> None:
@@ -405,8 +439,7 @@ class RecordingWriter(Batching):
         if part is not None:
             self._pump_into(part)
             self._finish(part)
-        if self._worker is not None:
-            self._worker.shutdown(wait=False)
+        self._stop_process()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -438,75 +471,84 @@ class RecordingWriter(Batching):
         if self._error is not None or part.done:
             self._buf.clear()
             return
-        data = bytes(self._buf)
-        self._buf.clear()
         if part.codec.compressed:
-            part.unsynced += len(data)
-            self._compress_in_worker(part, data)
+            part.unsynced += len(self._buf)
+            part.raw += self._buf  # one copy: the text goes to the process from `raw` itself
+            self._buf.clear()
+            self._compress_in_worker(part)
         else:
+            data = bytes(self._buf)
+            self._buf.clear()
             self._write(part, data)
 
-    def _compress_in_worker(self, part: _Part, data: bytes) -> None:
-        """Hold `data` until SYNC_AT bytes have come since the last sync point, then compress
-        them and a sync point in the worker, behind what the worker already has of this part:
-        one thread, so the codec sees the text in order and never from two threads at once. The
-        loop takes the answers back in the same order as they come (`_settle_done`) and waits
-        for one only when MAX_PENDING are out. Why whole sync points and not a turn's lines a
-        job: a job's hand-over and answer cost more than compressing a turn (bench/README.md)."""
-        part.raw += data
+    def _stop_process(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(RuntimeError, ValueError, OSError):  # no loop, or it is closed
+            asyncio.get_running_loop().remove_reader(process.fileno)
+        process.close()
+
+    def _compress_in_worker(self, part: _Part) -> None:
+        """Hold `data` until SYNC_AT bytes have come since the last sync point, then hand them
+        to the compression process, which compresses them and takes a sync point behind what it
+        already has of this part, in order. The loop takes the answers back in the same order
+        as they come (`_settle_done`) and waits for one only when MAX_PENDING are out. Why
+        whole sync points and not a turn's lines a job: a job's hand-over and answer cost more
+        than compressing a turn (bench/README.md)."""
         if part.unsynced < SYNC_AT:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # a synchronous caller: no loop to overlap with
-            self._sync(part)
+        codec = part.codec
+        if not isinstance(codec, RemoteStream) or not _loop_running():
+            self._sync(part)  # a synchronous caller: nothing to overlap with
             return
         if len(part.pending) >= MAX_PENDING:
             self._settle(part, keep=MAX_PENDING - 1)
         if part.done or self._error is not None:
             return
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(1, thread_name_prefix="feedcli-compress")
-        text = bytes(part.raw)
-        part.raw.clear()
+        size = len(part.raw)
         part.unsynced = 0
-        job = self._worker.submit(_compress_and_sync, part.codec, text)
-        part.pending.append((job, len(text)))
-        part.pending_bytes += len(text)
-
-        def done(_job: Future[tuple[bytes, bytes | None]]) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: aclose settled it
-                loop.call_soon_threadsafe(self._settle_done, part)
-
-        job.add_done_callback(done)
+        try:
+            job = codec.submit(part.raw)  # written to the pipe before it returns
+        except FeedError as exc:
+            self._lost(part, exc)
+            return
+        finally:
+            part.raw.clear()
+        part.pending.append((job, size))
+        part.pending_bytes += size
 
     def _feed_raw(self, part: _Part) -> None:
-        """The text held for the worker, compressed here (the worker's jobs settled first)."""
+        """The text held for the next job, compressed now (the jobs out settled first)."""
         self._settle(part)
         if part.raw and not part.done and self._error is None:
             part.held += part.codec.compress(bytes(part.raw))
         part.raw.clear()
 
     def _settle_done(self, part: _Part) -> None:
-        """Take back the worker's answers that are ready, in order, without waiting."""
+        """Take back the compression process's answers that are ready, in order, without waiting."""
         pending = part.pending
         while pending and pending[0][0].done():
             self._take(part)
 
     def _settle(self, part: _Part, keep: int = 0) -> None:
-        """Wait for the worker's answers for this part (all but the last `keep`), in order.
+        """Wait for the process's answers for this part (all but the last `keep`), in order.
 
-        Called before anything else touches the part's codec or size, so the worker and the
-        loop never use the codec at once and bytes reach the file in order.
+        Called before anything else touches the part's codec or size, so bytes reach the
+        file in order.
         """
         while len(part.pending) > keep:
             self._take(part)
 
     def _take(self, part: _Part) -> None:
-        """The oldest answer of the worker: its bytes (they end at a sync point) written."""
+        """The oldest answer of the process: its bytes (they end at a sync point) written."""
         job, size = part.pending.popleft()
         part.pending_bytes -= size
-        out, seal = job.result()
+        try:
+            out, seal = job.result()
+        except FeedError as exc:  # the compression process is gone
+            self._lost(part, exc)
+            return
         if part.done or self._error is not None:
             return
         part.held += out
@@ -515,10 +557,21 @@ class RecordingWriter(Batching):
         if self._write(part, data):
             part.seal = seal
 
+    def _lost(self, part: _Part, exc: FeedError) -> None:
+        """The compression process failed: stop writing; the file ends at its last sync point."""
+        part.done = True
+        self._error = self._error or exc
+
     def _sync(self, part: _Part) -> None:
         """Take a sync point and write the compressed bytes held up to it."""
         if not part.codec.compressed or part.done or self._error is not None:
             return
+        try:
+            self._sync_codec(part)
+        except FeedError as exc:
+            self._lost(part, exc)
+
+    def _sync_codec(self, part: _Part) -> None:
         self._feed_raw(part)
         if part.done or self._error is not None:
             return
@@ -536,12 +589,15 @@ class RecordingWriter(Batching):
         """Write the end of the part's stream (gzip trailer, zstd end of frame)."""
         if part.done:
             return
-        self._feed_raw(part)
-        if part.codec.compressed and self._error is None and not part.done:
-            data = bytes(part.held) + part.codec.finish()
-            part.held.clear()
-            part.unsynced = 0
-            self._write(part, data)
+        try:
+            self._feed_raw(part)
+            if part.codec.compressed and self._error is None and not part.done:
+                data = bytes(part.held) + part.codec.finish()
+                part.held.clear()
+                part.unsynced = 0
+                self._write(part, data)
+        except FeedError as exc:
+            self._lost(part, exc)
         part.done = True
 
     def _write(self, part: _Part, data: bytes) -> bool:

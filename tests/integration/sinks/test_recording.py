@@ -22,7 +22,6 @@ import textwrap
 import time
 import zlib
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 
 import orjson
@@ -32,7 +31,8 @@ import zstandard
 import feedcli
 from feedcli.errors import FeedError, UsageError
 from feedcli.events import ControlEvent, DataEvent, RecvClock, encode_line, parse_recv
-from feedcli.sinks.recording import RecordingWriter
+from feedcli.sinks.compress_process import RemoteStream
+from feedcli.sinks.recording import MAX_PENDING, SYNC_AT, RecordingWriter
 from feedcli.sinks.scrub import scrub
 
 CLOCK = RecvClock()
@@ -843,8 +843,17 @@ def test_sync_points_compressed_in_the_worker_arrive_whole_and_in_order(tmp_path
     w = writer(path, compress=compress, flush_interval=3600)
     rng = random.Random(3)
     events = [data(i, pad=rng.randrange(100, 400), rng=rng) for i in range(6000)]
-    record(w, events, every=20)
-    assert w._worker is not None  # the sync points went through the worker
+    jobs: list[int] = []
+    submit = RemoteStream.submit
+
+    def counted(codec: RemoteStream, text: bytes):
+        jobs.append(len(text))
+        return submit(codec, text)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(RemoteStream, "submit", counted)
+        record(w, events, every=20)
+    assert len(jobs) > 10 and min(jobs) >= SYNC_AT  # whole sync points went to the process
     (lines,) = parts(w)
     assert [line["data"]["i"] for line in lines[1:]] == list(range(6000))
     tool = {"gzip": "gzip", "zstd": "zstd"}[compress]
@@ -852,51 +861,54 @@ def test_sync_points_compressed_in_the_worker_arrive_whole_and_in_order(tmp_path
         assert subprocess.run([tool, "-t", str(path)], capture_output=True).returncode == 0
 
 
-class _RunWhenAsked(Future):
-    """A job of `HeldWorker`: it runs only when its result is asked for."""
+class _SentWhenAsked:
+    """A job of `HeldProcess`: handed to the compression process only when its result is
+    asked for (nothing else reaches the process before: the writer settles its jobs first)."""
 
-    def __init__(self, fn: Callable, args: tuple) -> None:
-        super().__init__()
-        self._call = (fn, args)
+    def __init__(self, codec: RemoteStream, text: bytes | bytearray) -> None:
+        self._job = (codec, bytes(text))  # the writer reuses its buffer once submit returns
+        self._answer = None
 
-    def result(self, timeout: float | None = None):
-        if not self.done():
-            fn, args = self._call
-            self.set_result(fn(*args))
-        return super().result(timeout)
+    def done(self) -> bool:
+        return self._answer is not None
+
+    def result(self):
+        if self._answer is None:
+            codec, text = self._job
+            self._answer = _SUBMIT(codec, text)
+        return self._answer.result()
 
 
-class HeldWorker:
-    """The compression worker of a recording, stood in for by one that never catches up on its
-    own: a job runs only when the loop waits for it, so every job out stays out."""
+_SUBMIT = RemoteStream.submit
+
+
+class HeldProcess:
+    """The compression process, stood in for by one that never catches up on its own: a job
+    runs only when the loop waits for it, so every job out stays out."""
 
     def __init__(self) -> None:
-        self.jobs: list[_RunWhenAsked] = []
+        self.jobs: list[_SentWhenAsked] = []
         self.most_out = 0
 
-    def submit(self, fn: Callable, *args: object) -> _RunWhenAsked:
-        job = _RunWhenAsked(fn, args)
+    def submit(self, codec: RemoteStream, text: bytes | bytearray) -> _SentWhenAsked:
+        job = _SentWhenAsked(codec, text)
         self.jobs.append(job)
         self.most_out = max(self.most_out, sum(not j.done() for j in self.jobs))
         return job
-
-    def shutdown(self, wait: bool = True) -> None:
-        pass
 
 
 def test_a_worker_that_falls_behind_holds_at_most_max_pending_sync_points(tmp_path) -> None:
     """The loop hands the worker sync points without waiting for them, up to MAX_PENDING; one
     more, and it first waits for the oldest: the text held for a slow worker stays bounded, and
     the file still holds every line, in order."""
-    from feedcli.sinks.recording import MAX_PENDING, SYNC_AT
-
     path = tmp_path / "held.ndjson.zst"
     w = writer(path, compress="zstd", flush_interval=3600)
-    held = HeldWorker()
-    w._worker = held  # type: ignore[assignment]
+    held = HeldProcess()
     rng = random.Random(5)
     events = [data(i, pad=300, rng=rng) for i in range(4000)]  # ~20 sync points' worth of text
-    record(w, events, every=20)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(RemoteStream, "submit", lambda codec, text: held.submit(codec, text))
+        record(w, events, every=20)
     assert len(held.jobs) > 2 * MAX_PENDING, (len(held.jobs), SYNC_AT)
     assert held.most_out == MAX_PENDING
     (lines,) = parts(w)
