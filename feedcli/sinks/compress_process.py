@@ -105,13 +105,14 @@ class Answer:
         self.value: tuple[bytes, bytes | None] | None = None
 
     def done(self) -> bool:
-        """Answered yet (reads what has arrived, never waits)."""
-        if self.value is None:
-            self._process.read(block=False)
-        return self.value is not None
+        """Answered yet, or never to be (reads what has arrived, never waits): `result` says which."""
+        if self.value is None and self._process.failed is None:
+            with contextlib.suppress(FeedError):  # kept in `failed`, raised by result()
+                self._process.read(block=False)
+        return self.value is not None or self._process.failed is not None
 
     def result(self) -> tuple[bytes, bytes | None]:
-        """The output and the seal, waiting for the process if need be."""
+        """The output and the seal, waiting for the process if need be; FeedError if it died."""
         while self.value is None:
             self._process.read(block=True)
         return self.value
@@ -154,8 +155,12 @@ class CompressorProcess:
         self._waiting: deque[Answer] = deque()
         self._buf = bytearray()
         self._closed = False
-        #: called (on the loop) after answers have come in
+        #: why the process can answer no more (it died): raised by every later call
+        self.failed: FeedError | None = None
+        #: called (on the loop) after answers have come in, or the process failed
         self.on_answers: Callable[[], None] | None = None
+        #: undoes the loop's watch of the answers (set by whoever added it)
+        self.unwatch: Callable[[], None] | None = None
 
     @property
     def fileno(self) -> int:
@@ -167,6 +172,8 @@ class CompressorProcess:
         its answer comes later, after those of the requests before it."""
         if self._closed:
             raise FeedError("the compression process was closed")
+        if self.failed is not None:
+            raise self.failed
         answer = Answer(self)
         self._waiting.append(answer)
         head = _HEAD.pack(op, len(payload))
@@ -180,13 +187,21 @@ class CompressorProcess:
         return answer
 
     def answers_ready(self) -> None:
-        """The loop's reader: take in what has arrived, then tell the writer."""
-        self.read(block=False)
+        """The loop's reader: take in what has arrived, then tell the writer (also of a failure,
+        after which the pipe is no longer watched: its end of file would wake the loop forever)."""
+        try:
+            self.read(block=False)
+        except FeedError:
+            if self.unwatch is not None:
+                self.unwatch()
+                self.unwatch = None
         if self.on_answers is not None:
             self.on_answers()
 
     def read(self, *, block: bool) -> None:
         """Take in the answers that have arrived; with `block`, wait for at least one more."""
+        if self.failed is not None:
+            raise self.failed
         if not self._waiting:
             return
         want = len(self._waiting) - (1 if block else 0)
@@ -230,9 +245,11 @@ class CompressorProcess:
             del buf[:done]
 
     def _gone(self, exc: OSError | None) -> FeedError:
-        code = self._proc.poll()
-        why = f"exit status {code}" if code is not None else (exc.strerror if exc is not None else "no answer")
-        return FeedError(f"the compression process ended unexpectedly ({why})")
+        if self.failed is None:
+            code = self._proc.poll()
+            why = f"exit status {code}" if code is not None else (exc.strerror if exc is not None else "no answer")
+            self.failed = FeedError(f"the compression process ended unexpectedly ({why})")
+        return self.failed
 
     def close(self) -> None:
         """No more requests: the child ends when it reads the end of its input."""

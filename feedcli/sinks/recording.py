@@ -17,8 +17,8 @@ worst thing that can happen to it. Everything here follows from that:
   `--duration`/`--limit`, SIGINT, SIGTERM, an error) the stream is finished properly.
 - **A periodic flush** (every `flush_interval` seconds, 1 by default) takes a sync point,
   writes it and `fsync`s the file (in a worker thread, so a slow disk never stalls the
-  receiver); a compressed part also takes one whenever 64 KiB of text has gone in since the
-  last. That text and its sync point are compressed in a process of its own
+  receiver); a compressed part also takes one whenever SYNC_AT (128 KiB) of text has gone in
+  since the last. That text and its sync point are compressed in a process of its own
   (compress_process.py: a thread, needing the GIL back for every call, lost more than it
   gained beside a busy receiver), a sync point a job, in order, so it overlaps receiving on a
   second core and the loop never waits for it unless MAX_PENDING jobs are out; the answers are
@@ -278,15 +278,9 @@ class RecordingWriter(Batching):
     def _open_part(self, number: int, started: float) -> _Part | None:
         """Create a part's file and write its header; a failure is stored in `_error`."""
         try:
+            codec = self._codec()  # first: a process that cannot start leaves no empty file
             path, fd = self._names.create(number, started)
         except FeedError as exc:
-            self._error = exc
-            return None
-        try:
-            codec = self._codec()
-        except FeedError as exc:
-            with contextlib.suppress(OSError):
-                os.close(fd)
             self._error = exc
             return None
         part = _Part(number, path, fd, codec, started)
@@ -336,8 +330,11 @@ class RecordingWriter(Batching):
         """Start the periodic flush, and take the compression process's answers as they come."""
         if not self._opened:
             self.open()
-        if self._process is not None:
-            asyncio.get_running_loop().add_reader(self._process.fileno, self._process.answers_ready)
+        process = self._process
+        if process is not None:
+            loop = asyncio.get_running_loop()
+            loop.add_reader(process.fileno, process.answers_ready)
+            process.unwatch = lambda: loop.remove_reader(process.fileno)
         self._tasks.append(asyncio.create_task(self._flusher(), name="recording-flush"))
 
     def emit(self, event: Event) -> None:
@@ -485,8 +482,9 @@ class RecordingWriter(Batching):
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(RuntimeError, ValueError, OSError):  # no loop, or it is closed
-            asyncio.get_running_loop().remove_reader(process.fileno)
+        if process.unwatch is not None:
+            with contextlib.suppress(RuntimeError, ValueError, OSError):  # the loop is closed
+                process.unwatch()
         process.close()
 
     def _compress_in_worker(self, part: _Part) -> None:

@@ -941,3 +941,45 @@ def test_a_compression_the_name_contradicts_is_refused(name: str, asked: str) ->
 
     with pytest.raises(UsageError, match="--compress"):
         compression_for(name, asked)
+
+
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_a_compression_process_that_dies_stops_the_recording_with_a_valid_file(tmp_path, compress) -> None:
+    """The child killed (the OOM killer, a stray `kill -9`): one FeedError, and the file ends at
+    its last sync point written, every line before it whole and in order."""
+    path = tmp_path / f"dies.ndjson{ext(compress)}"
+    w = writer(path, compress=compress, flush_interval=3600)
+    rng = random.Random(9)
+    events = [data(i, pad=300, rng=rng) for i in range(3000)]
+
+    loop_errors: list[dict] = []
+
+    async def main() -> str:
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, context: loop_errors.append(context))
+        w.open()
+        await w.start()
+        for n, event in enumerate(events):
+            if n == 1500:
+                w.flush()  # a periodic flush: lines 0-1499 on disk, up to a sync point
+                assert w._process is not None
+                w._process._proc.kill()
+                w._process._proc.wait()
+            try:
+                w.emit(event)
+            except FeedError as exc:
+                await asyncio.gather(w.aclose(), return_exceptions=True)
+                return str(exc)
+            if n % 20 == 0:
+                await asyncio.sleep(0)
+        with pytest.raises(FeedError) as caught:
+            await w.aclose()
+        return str(caught.value)
+
+    said = asyncio.run(main())
+    assert said.startswith("the compression process ended unexpectedly"), said
+    assert loop_errors == []  # the loop's watch of the dead pipe neither raised nor spun
+    stream = zlib.decompressobj(31) if compress == "gzip" else zstandard.ZstdDecompressor().decompressobj()
+    text = stream.decompress(path.read_bytes())
+    assert text.endswith(b"\n")  # cut at a sync point: whole lines only
+    numbers = [orjson.loads(line)["data"]["i"] for line in text.splitlines()[1:]]
+    assert numbers == list(range(1500))
