@@ -225,7 +225,9 @@ class CompressorProcess:
     def _wait_readable(self) -> None:
         import select
 
-        select.select([self._from], [], [])
+        poller = select.poll()  # not select(): a run with over 1024 descriptors open is fine
+        poller.register(self._from, select.POLLIN)
+        poller.poll()
 
     def _parse(self) -> None:
         buf = self._buf
