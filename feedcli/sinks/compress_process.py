@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 from feedcli.errors import FeedError
 from feedcli.sinks.compression import STREAMS, PlainStream
+from feedcli.sinks.writer import WriteFailed, write_all
 
 _HEAD = struct.Struct("<cI")
 _ANSWER = struct.Struct("<II")
@@ -40,8 +41,9 @@ _NO_SEAL = 0xFFFFFFFF
 #: the pipes' capacity (Linux F_SETPIPE_SZ): several sync points each way without blocking
 PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031
-#: the pipes' own read and write, bound once: what happens to files (a test's full disk) is not theirs
-_read, _write, _writev = os.read, os.write, os.writev
+#: the pipes' own read and write on the hot path, bound once: what happens to files (a test's
+#: full disk) is not theirs
+_read, _writev = os.read, os.writev
 
 
 # ---------------------------------------------------------------------- the child
@@ -54,12 +56,6 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
         parts.append(chunk)
         n -= len(chunk)
     return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[_write(fd, view) :]
 
 
 def child_main() -> None:
@@ -91,7 +87,7 @@ def child_main() -> None:
         else:
             raise SystemExit(f"feedcli compression process: unknown request {op!r}")
         size_seal = _NO_SEAL if seal is None else len(seal)
-        _write_all(1, _ANSWER.pack(len(out), size_seal) + out + (seal or b""))
+        write_all(1, _ANSWER.pack(len(out), size_seal) + out + (seal or b""))
 
 
 # ---------------------------------------------------------------------- the parent
@@ -179,11 +175,13 @@ class CompressorProcess:
         head = _HEAD.pack(op, len(payload))
         try:
             sent = _writev(self._to, (head, payload))  # no copy of the payload to join them
-            if sent < len(head) + len(payload):
+            if sent < len(head) + len(payload):  # a signal cut it short: the rest, joined
                 with memoryview(payload) as view:
-                    _write_all(self._to, (head + bytes(view))[sent:])
+                    write_all(self._to, (head + bytes(view))[sent:])
         except OSError as exc:
             raise self._gone(exc) from None
+        except WriteFailed as failed:
+            raise self._gone(failed.error) from None
         return answer
 
     def answers_ready(self) -> None:

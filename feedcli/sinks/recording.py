@@ -472,7 +472,7 @@ class RecordingWriter(Batching):
             part.unsynced += len(self._buf)
             part.raw += self._buf  # one copy: the text goes to the process from `raw` itself
             self._buf.clear()
-            self._compress_in_worker(part)
+            self._to_process(part)
         else:
             data = bytes(self._buf)
             self._buf.clear()
@@ -487,10 +487,10 @@ class RecordingWriter(Batching):
                 process.unwatch()
         process.close()
 
-    def _compress_in_worker(self, part: _Part) -> None:
-        """Hold `data` until SYNC_AT bytes have come since the last sync point, then hand them
-        to the compression process, which compresses them and takes a sync point behind what it
-        already has of this part, in order. The loop takes the answers back in the same order
+    def _to_process(self, part: _Part) -> None:
+        """Once SYNC_AT bytes of text are held in `part.raw` since the last sync point, hand
+        them to the compression process, which compresses them and takes a sync point behind
+        what it already has of this part, in order. The loop takes the answers back in the same order
         as they come (`_settle_done`) and waits for one only when MAX_PENDING are out. Why
         whole sync points and not a turn's lines a job: a job's hand-over and answer cost more
         than compressing a turn (bench/README.md)."""
