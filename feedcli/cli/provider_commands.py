@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -73,6 +73,17 @@ def session_options(shared: dict[str, Any], base_url: str, rest_limits: Any = No
         ping_timeout=ping or None,
         rest_limiter=limiter_for(rest_limits, env_seconds(SCALE_ENV)),
     )
+
+
+def work_progress(*, on_terminal: bool, verbose: bool) -> list[Coroutine[Any, Any, None]]:
+    """The helper that shows long work (a REST backfill): a line on a terminal's stderr, or notes
+    under -v. None where it would show nothing, and then Rich stays unimported (feedcli.views:
+    about 5 MB of a stream's memory)."""
+    if not on_terminal and not verbose:
+        return []
+    from feedcli.views.work import show_work
+
+    return [show_work(on_terminal=on_terminal, verbose=verbose)]
 
 
 async def run_pipeline(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, provider_group, run_pipeline, session_options
+from feedcli.cli.provider_commands import Resolved, Shared, provider_group, run_pipeline, session_options, work_progress
 from feedcli.providers.base import ProviderInfo
 
 if TYPE_CHECKING:
@@ -138,13 +138,7 @@ def run_record(resolved: Resolved, shared: dict[str, Any]) -> None:
         announce_to(sinks, consumers)
         await start_all(consumers)  # the recording is finished if a sink fails to start
         # helpers are made once everything started: a start that fails leaves none never awaited
-        background = []
-        if status is not None:
-            background.append(status.run())
-        elif verbose:  # else show_work would show nothing, and Rich stays unimported (5 MB)
-            from feedcli.views.work import show_work
-
-            background.append(show_work(on_terminal=False, verbose=verbose))
+        background = [status.run()] if status is not None else work_progress(on_terminal=False, verbose=verbose)
         await run_pipeline(factories, consumers, options, shared, background=background, **drawing)
 
     from feedcli.runner import run_command

@@ -6,7 +6,14 @@ import sys
 from typing import Any
 
 from feedcli.cli import options as o
-from feedcli.cli.provider_commands import Resolved, Shared, provider_group, run_pipeline, session_options
+from feedcli.cli.provider_commands import (
+    Resolved,
+    Shared,
+    provider_group,
+    run_pipeline,
+    session_options,
+    work_progress,
+)
 
 HELP = (
     "Stream live data as NDJSON (piped) or a live view (terminal). `feedcli stream PROVIDER --help` "
@@ -74,14 +81,10 @@ def run_stream(resolved: Resolved, shared: dict[str, Any]) -> None:
         # helpers are made once everything started: a start that fails leaves none never awaited
         if view is not None:
             background.append(view.run(fps=shared["fps"]))
-        else:  # long work (a REST backfill) shows progress on a terminal's stderr, or under -v
+        else:
             from feedcli.cli import verbosity
 
-            on_terminal, verbose = o.is_terminal(sys.stderr), verbosity.verbose()
-            if on_terminal or verbose:  # else it shows nothing, and Rich stays unimported (5 MB)
-                from feedcli.views.work import show_work
-
-                background.append(show_work(on_terminal=on_terminal, verbose=verbose))
+            background += work_progress(on_terminal=o.is_terminal(sys.stderr), verbose=verbosity.verbose())
         await run_pipeline(factories, consumers, options, shared, background=background, on_malformed=on_malformed)
 
     from feedcli.runner import run_command
